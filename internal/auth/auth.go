@@ -1,0 +1,162 @@
+// Package auth hashes passwords with a slow KDF (argon2id), makes and hashes
+// session and API tokens, hashes phone numbers for look-ups without storing
+// them in clear, and rate-limits login attempts.
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Hasher holds argon2id parameters.
+type Hasher struct {
+	Time      uint32
+	MemoryKiB uint32
+	Threads   uint8
+}
+
+// DefaultHasher follows OWASP's argon2id recommendation (19 MiB, t=2, p=1).
+func DefaultHasher() Hasher { return Hasher{Time: 2, MemoryKiB: 19 * 1024, Threads: 1} }
+
+// FastHasher is for tests only: same algorithm, small cost.
+func FastHasher() Hasher { return Hasher{Time: 1, MemoryKiB: 1024, Threads: 1} }
+
+// ErrWeakPassword is returned for passwords too short or too long.
+var ErrWeakPassword = errors.New("password must be 8 to 128 characters")
+
+// Hash returns a PHC-format argon2id string.
+func (h Hasher) Hash(password string) (string, error) {
+	if n := utf8.RuneCountInString(password); n < 8 || n > 128 {
+		return "", ErrWeakPassword
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(password), salt, h.Time, h.MemoryKiB, h.Threads, 32)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.MemoryKiB, h.Time, h.Threads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// Verify reports whether password matches the encoded hash, in constant time.
+func Verify(encoded, password string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 || m > 1<<20 || t > 20 {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err1 := b64.DecodeString(parts[4])
+	want, err2 := b64.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// NewToken returns a random bearer token and the hash under which it is stored.
+func NewToken() (token, hash string) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of a token: sessions and API tokens are never kept in clear.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// PhoneHasher makes keyed hashes of normalised phone numbers, so that a
+// citizen's requests can be found by phone without reading the phone column
+// (which may be encrypted at rest).
+type PhoneHasher struct{ key []byte }
+
+// NewPhoneHasher returns a hasher keyed with key.
+func NewPhoneHasher(key []byte) PhoneHasher { return PhoneHasher{key: key} }
+
+// Hash returns hex(HMAC-SHA256(key, phone)), or "" for an empty phone.
+func (p PhoneHasher) Hash(phone string) string {
+	if phone == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, p.key)
+	m.Write([]byte(phone))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Limiter limits failed login attempts per key (username and client
+// address). It needs no goroutine: stale entries are pruned on use.
+type Limiter struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	fails  map[string][]time.Time
+}
+
+// NewLimiter allows max failures per key within window.
+func NewLimiter(max int, window time.Duration) *Limiter {
+	return &Limiter{max: max, window: window, fails: map[string][]time.Time{}}
+}
+
+// Allowed reports whether key may try now.
+func (l *Limiter) Allowed(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.prune(key, now)) < l.max
+}
+
+// Fail records a failed attempt.
+func (l *Limiter) Fail(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fails[key] = append(l.prune(key, now), now)
+	if len(l.fails) > 100000 { // bound memory under a spray attack
+		for k := range l.fails {
+			if len(l.prune(k, now)) == 0 {
+				delete(l.fails, k)
+			}
+		}
+	}
+}
+
+// Succeed clears the key's failures.
+func (l *Limiter) Succeed(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.fails, key)
+}
+
+func (l *Limiter) prune(key string, now time.Time) []time.Time {
+	fs := l.fails[key]
+	i := 0
+	for i < len(fs) && now.Sub(fs[i]) > l.window {
+		i++
+	}
+	fs = fs[i:]
+	if len(fs) == 0 {
+		delete(l.fails, key)
+	} else {
+		l.fails[key] = fs
+	}
+	return fs
+}

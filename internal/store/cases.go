@@ -1,0 +1,602 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+)
+
+// DueAt is the deadline a case is sorted by in inboxes: the next one that
+// its current holder must meet.
+func DueAt(c *lifecycle.Case) time.Time {
+	switch c.State {
+	case lifecycle.Submitted:
+		return c.AcceptBy
+	case lifecycle.Received:
+		return c.DispatchBy
+	case lifecycle.Dispatched:
+		if !c.SignBy.IsZero() && c.SignBy.Before(c.ReplyBy) {
+			return c.SignBy
+		}
+		return c.ReplyBy
+	case lifecycle.Signed, lifecycle.Contacted, lifecycle.Handling:
+		return c.ReplyBy
+	}
+	return time.Time{}
+}
+
+func caseDoc(c *lifecycle.Case) (string, error) {
+	d := *c
+	d.Citizen.Name, d.Citizen.Phone = "", "" // personal data lives in its own columns
+	b, err := json.Marshal(&d)
+	return string(b), err
+}
+
+func caseArgs(c *lifecycle.Case) ([]any, error) {
+	doc, err := caseDoc(c)
+	if err != nil {
+		return nil, err
+	}
+	l := c.Location
+	return []any{c.Number, string(c.State), b2i(c.State.Open()), c.Channel, c.Type, c.Category, c.Urgency,
+		l.DistrictID, l.StreetID, l.CommunityID, l.GridID, c.LeadUnitID, c.SupervisingUnitID, ms(DueAt(c)),
+		b2i(c.Overdue), b2i(c.Supervised), b2i(c.ReturnPending), b2i(c.ExtensionPending),
+		c.Citizen.PhoneHash, c.Citizen.Name, c.Citizen.Phone, c.CreatedBy, ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt),
+		c.Version, doc}, nil
+}
+
+const caseInsertCols = "number, state, is_open, channel, type, category, urgency, district_id, street_id, community_id, grid_id, lead_unit_id, supervising_unit_id, due_at, overdue, supervised, return_pending, extension_pending, phone_hash, citizen_name, citizen_phone, created_by, created_at, updated_at, closed_at, version, doc"
+
+// InsertCase stores a new case and sets c.ID (kept when non-zero).
+func (q Queries) InsertCase(ctx context.Context, c *lifecycle.Case) error {
+	args, err := caseArgs(c)
+	if err != nil {
+		return err
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")
+	if c.ID != 0 {
+		_, err = q.exec(ctx, "INSERT INTO cases(id, "+caseInsertCols+") VALUES (?,"+marks+")", append([]any{c.ID}, args...)...)
+	} else {
+		err = q.row(ctx, "INSERT INTO cases("+caseInsertCols+") VALUES ("+marks+") RETURNING id", args...).Scan(&c.ID)
+	}
+	if err != nil {
+		return uniq(err, "number")
+	}
+	return q.syncCaseUnits(ctx, c, nil)
+}
+
+// UpdateCase saves c, whose Version the caller has already bumped from
+// prevVersion; a concurrent change makes it fail with errs.Conflict.
+func (q Queries) UpdateCase(ctx context.Context, c *lifecycle.Case, prev *lifecycle.Case) error {
+	args, err := caseArgs(c)
+	if err != nil {
+		return err
+	}
+	cols := strings.Split(caseInsertCols, ", ")
+	set := make([]string, 0, len(cols))
+	for _, col := range cols[1:] { // number never changes
+		set = append(set, col+" = ?")
+	}
+	res, err := q.exec(ctx, "UPDATE cases SET "+strings.Join(set, ", ")+" WHERE id = ? AND version = ?", append(args[1:], c.ID, prev.Version)...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.E(errs.Conflict)
+	}
+	return q.syncCaseUnits(ctx, c, prev)
+}
+
+// syncCaseUnits keeps case_units (co-handlers) in step with the case.
+func (q Queries) syncCaseUnits(ctx context.Context, c *lifecycle.Case, prev *lifecycle.Case) error {
+	if prev != nil && sameIDs(prev.CoUnitIDs, c.CoUnitIDs) {
+		return nil
+	}
+	if prev != nil {
+		if _, err := q.exec(ctx, "DELETE FROM case_units WHERE case_id = ?", c.ID); err != nil {
+			return err
+		}
+	}
+	for _, u := range c.CoUnitIDs {
+		if _, err := q.exec(ctx, "INSERT INTO case_units(case_id, unit_id, role) VALUES (?,?,?)", c.ID, u, "co"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameIDs(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+const caseSelect = "SELECT c.id, c.citizen_name, c.citizen_phone, c.phone_hash, c.doc FROM cases c"
+
+func scanCase(sc interface{ Scan(...any) error }) (*lifecycle.Case, error) {
+	var id int64
+	var name, phone, hash, doc string
+	if err := sc.Scan(&id, &name, &phone, &hash, &doc); err != nil {
+		return nil, err
+	}
+	var c lifecycle.Case
+	if err := json.Unmarshal([]byte(doc), &c); err != nil {
+		return nil, fmt.Errorf("store: case %d: %w", id, err)
+	}
+	c.ID = id
+	c.Citizen.Name, c.Citizen.Phone, c.Citizen.PhoneHash = name, phone, hash
+	return &c, nil
+}
+
+// Case returns a case by id within scope (errs.NotFound outside it). In a
+// write transaction on PostgreSQL the row is locked.
+func (q Queries) Case(ctx context.Context, id int64, sc org.Scope) (*lifecycle.Case, error) {
+	where, args := scopeSQL(sc)
+	c, err := scanCase(q.row(ctx, caseSelect+" WHERE c.id = ?"+where+q.forUpdate(), append([]any{id}, args...)...))
+	return c, notFound(err)
+}
+
+// CaseByNumber returns a case by its number within scope.
+func (q Queries) CaseByNumber(ctx context.Context, number string, sc org.Scope) (*lifecycle.Case, error) {
+	where, args := scopeSQL(sc)
+	c, err := scanCase(q.row(ctx, caseSelect+" WHERE c.number = ?"+where+q.forUpdate(), append([]any{number}, args...)...))
+	return c, notFound(err)
+}
+
+// scopeSQL turns a visibility scope into an AND clause on alias c.
+func scopeSQL(sc org.Scope) (string, []any) {
+	switch {
+	case sc.None:
+		return " AND 1 = 0", nil
+	case sc.All:
+		return "", nil
+	}
+	var parts []string
+	var args []any
+	if sc.DistrictID != 0 {
+		parts = append(parts, "c.district_id = ?")
+		args = append(args, sc.DistrictID)
+	}
+	if sc.UnitID != 0 {
+		parts = append(parts, "c.lead_unit_id = ?", "c.supervising_unit_id = ?", "EXISTS (SELECT 1 FROM case_units cu WHERE cu.case_id = c.id AND cu.unit_id = ?)")
+		args = append(args, sc.UnitID, sc.UnitID, sc.UnitID)
+	}
+	if sc.UserID != 0 {
+		parts = append(parts, "c.created_by = ?")
+		args = append(args, sc.UserID)
+	}
+	if len(sc.GridIDs) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(sc.GridIDs)), ",")
+		parts = append(parts, "c.grid_id IN ("+marks+")")
+		for _, g := range sc.GridIDs {
+			args = append(args, g)
+		}
+	}
+	if len(parts) == 0 {
+		return " AND 1 = 0", nil
+	}
+	return " AND (" + strings.Join(parts, " OR ") + ")", args
+}
+
+// CaseFilter selects cases in a list. Zero fields do not filter.
+type CaseFilter struct {
+	States        []lifecycle.State
+	Open          *bool
+	LeadUnitID    int64
+	DistrictID    int64
+	StreetID      int64
+	Category      string // exact code or prefix ("urban" matches "urban.stall")
+	Type          string
+	Channel       string
+	Overdue       *bool
+	Supervised    *bool
+	ReturnPending *bool
+	ExtPending    *bool
+	PhoneHash     string
+	CreatedFrom   time.Time
+	CreatedTo     time.Time
+	// Sort is "created" (newest first, the default) or "due" (nearest deadline first).
+	Sort string
+	// Cursor continues a previous page (opaque, from ListPage.Next).
+	Cursor string
+	Limit  int
+}
+
+// ListPage is one page of cases.
+type ListPage struct {
+	Cases []*lifecycle.Case `json:"cases"`
+	Next  string            `json:"next,omitempty"`
+}
+
+// Cases lists cases in scope matching f, with keyset pagination.
+func (q Queries) Cases(ctx context.Context, sc org.Scope, f CaseFilter) (ListPage, error) {
+	where := []string{"1 = 1"}
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if len(f.States) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.States)), ",")
+		var a []any
+		for _, s := range f.States {
+			a = append(a, string(s))
+		}
+		add("c.state IN ("+marks+")", a...)
+	}
+	if f.Open != nil {
+		add("c.is_open = ?", b2i(*f.Open))
+	}
+	if f.LeadUnitID != 0 {
+		add("c.lead_unit_id = ?", f.LeadUnitID)
+	}
+	if f.DistrictID != 0 {
+		add("c.district_id = ?", f.DistrictID)
+	}
+	if f.StreetID != 0 {
+		add("c.street_id = ?", f.StreetID)
+	}
+	if f.Category != "" {
+		add("(c.category = ? OR c.category LIKE ?)", f.Category, f.Category+".%")
+	}
+	if f.Type != "" {
+		add("c.type = ?", f.Type)
+	}
+	if f.Channel != "" {
+		add("c.channel = ?", f.Channel)
+	}
+	for _, b := range []struct {
+		v   *bool
+		col string
+	}{{f.Overdue, "overdue"}, {f.Supervised, "supervised"}, {f.ReturnPending, "return_pending"}, {f.ExtPending, "extension_pending"}} {
+		if b.v != nil {
+			add("c."+b.col+" = ?", b2i(*b.v))
+		}
+	}
+	if f.PhoneHash != "" {
+		add("c.phone_hash = ?", f.PhoneHash)
+	}
+	if !f.CreatedFrom.IsZero() {
+		add("c.created_at >= ?", ms(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		add("c.created_at < ?", ms(f.CreatedTo))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	order := "c.created_at DESC, c.id DESC"
+	key := "c.created_at"
+	if f.Sort == "due" {
+		order, key = "c.due_at ASC, c.id ASC", "c.due_at"
+		if f.Open == nil {
+			add("c.is_open = ?", 1)
+		}
+	}
+	if f.Cursor != "" {
+		var k, id int64
+		if _, err := fmt.Sscanf(f.Cursor, "%d.%d", &k, &id); err != nil {
+			return ListPage{}, errs.F(errs.Invalid, "cursor")
+		}
+		if f.Sort == "due" {
+			add("("+key+" > ? OR ("+key+" = ? AND c.id > ?))", k, k, id)
+		} else {
+			add("("+key+" < ? OR ("+key+" = ? AND c.id < ?))", k, k, id)
+		}
+	}
+	sw, sargs := scopeSQL(sc)
+	query := caseSelect + " WHERE " + strings.Join(where, " AND ") + sw + " ORDER BY " + order + " LIMIT ?"
+	rows, err := q.query(ctx, query, append(append(args, sargs...), limit+1)...)
+	if err != nil {
+		return ListPage{}, err
+	}
+	defer rows.Close()
+	var page ListPage
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return ListPage{}, err
+		}
+		page.Cases = append(page.Cases, c)
+	}
+	if err := rows.Err(); err != nil {
+		return ListPage{}, err
+	}
+	if len(page.Cases) > limit {
+		page.Cases = page.Cases[:limit]
+		last := page.Cases[limit-1]
+		k := ms(last.CreatedAt)
+		if f.Sort == "due" {
+			k = ms(DueAt(last))
+		}
+		page.Next = fmt.Sprintf("%d.%d", k, last.ID)
+	}
+	return page, nil
+}
+
+// CountByState counts cases per state (for metrics).
+func (q Queries) CountByState(ctx context.Context) (map[string]int64, error) {
+	rows, err := q.query(ctx, "SELECT state, COUNT(*) FROM cases GROUP BY state")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var s string
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
+
+// CountOverdue counts open overdue cases (for metrics).
+func (q Queries) CountOverdue(ctx context.Context) (int64, error) {
+	var n int64
+	err := q.row(ctx, "SELECT COUNT(*) FROM cases WHERE is_open = 1 AND overdue = 1").Scan(&n)
+	return n, err
+}
+
+// ---- events ----
+
+// AppendEvent appends an event; (case, seq) is unique, so a concurrent
+// double-apply fails instead of writing twice.
+func (q Queries) AppendEvent(ctx context.Context, e *lifecycle.Event) error {
+	doc, err := json.Marshal(struct {
+		ActorName   string         `json:"actor_name,omitempty"`
+		ActorRole   string         `json:"actor_role,omitempty"`
+		Note        string         `json:"note,omitempty"`
+		Data        map[string]any `json:"data,omitempty"`
+		Attachments []int64        `json:"attachments,omitempty"`
+	}{e.ActorName, e.ActorRole, e.Note, e.Data, e.Attachments})
+	if err != nil {
+		return err
+	}
+	err = q.row(ctx, "INSERT INTO events(case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
+		e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), string(doc)).Scan(&e.ID)
+	if isUnique(err) {
+		return errs.E(errs.Conflict)
+	}
+	return err
+}
+
+// Events returns a case's timeline in order.
+func (q Queries) Events(ctx context.Context, caseID int64) ([]lifecycle.Event, error) {
+	rows, err := q.query(ctx, "SELECT id, case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc FROM events WHERE case_id = ? ORDER BY seq", caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []lifecycle.Event
+	for rows.Next() {
+		var e lifecycle.Event
+		var action, from, to, doc string
+		var at int64
+		if err := rows.Scan(&e.ID, &e.CaseID, &e.Seq, &action, &from, &to, &e.ActorUserID, &e.ActorUnitID, &at, &doc); err != nil {
+			return nil, err
+		}
+		e.Action, e.FromState, e.ToState, e.At = lifecycle.Action(action), lifecycle.State(from), lifecycle.State(to), fromMS(at)
+		if err := json.Unmarshal([]byte(doc), &e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ---- links ----
+
+// LinkCases records a relation (related, duplicate) between two cases.
+func (q Queries) LinkCases(ctx context.Context, a, b int64, kind string) error {
+	_, err := q.exec(ctx, "INSERT INTO case_links(case_id, other_id, kind) VALUES (?,?,?) ON CONFLICT(case_id, other_id) DO UPDATE SET kind = excluded.kind", a, b, kind)
+	return err
+}
+
+// Link is a relation from one case to another.
+type Link struct {
+	OtherID int64  `json:"case_id"`
+	Kind    string `json:"kind"`
+}
+
+// Links lists a case's relations in both directions.
+func (q Queries) Links(ctx context.Context, id int64) ([]Link, error) {
+	rows, err := q.query(ctx, "SELECT other_id, kind FROM case_links WHERE case_id = ? UNION SELECT case_id, kind FROM case_links WHERE other_id = ?", id, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Link
+	for rows.Next() {
+		var l Link
+		if err := rows.Scan(&l.OtherID, &l.Kind); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// ---- timers ----
+
+// SetTimers makes the case's unfired timers exactly ts. A timer already
+// fired for the same kind and deadline is not armed again.
+func (q Queries) SetTimers(ctx context.Context, caseID int64, ts []lifecycle.Timer) error {
+	if _, err := q.exec(ctx, "DELETE FROM timers WHERE case_id = ? AND fired_at IS NULL", caseID); err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if _, err := q.exec(ctx, "INSERT INTO timers(case_id, kind, due_at) VALUES (?,?,?) ON CONFLICT(case_id, kind, due_at) DO NOTHING", caseID, t.Kind, ms(t.DueAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DueTimer is an armed timer whose time has come.
+type DueTimer struct {
+	ID int64
+	lifecycle.Timer
+}
+
+// DueTimers lists unfired timers due at or before now, oldest first.
+func (q Queries) DueTimers(ctx context.Context, now time.Time, limit int) ([]DueTimer, error) {
+	rows, err := q.query(ctx, "SELECT id, case_id, kind, due_at FROM timers WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?", ms(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DueTimer
+	for rows.Next() {
+		var t DueTimer
+		var due int64
+		if err := rows.Scan(&t.ID, &t.CaseID, &t.Kind, &due); err != nil {
+			return nil, err
+		}
+		t.DueAt = fromMS(due)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ClaimTimer marks a timer fired by node. It returns false if another node
+// (or an earlier run) fired it first: within a transaction this is what
+// makes each due event fire exactly once.
+func (q Queries) ClaimTimer(ctx context.Context, id int64, node string, now time.Time) (bool, error) {
+	res, err := q.exec(ctx, "UPDATE timers SET fired_at = ?, fired_by = ? WHERE id = ? AND fired_at IS NULL", ms(now), node, id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// FiredTimers counts fired timers per node (for tests and metrics).
+func (q Queries) FiredTimers(ctx context.Context) (map[string]int64, error) {
+	rows, err := q.query(ctx, "SELECT fired_by, COUNT(*) FROM timers WHERE fired_at IS NOT NULL GROUP BY fired_by")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
+// ---- numbers and idempotency ----
+
+// NextNumber allocates the next case number of the day: YYYYMMDD + 5 digits.
+func (q Queries) NextNumber(ctx context.Context, day string) (string, error) {
+	var n int64
+	err := q.row(ctx, "INSERT INTO day_seq(day, n) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET n = day_seq.n + 1 RETURNING n", day).Scan(&n)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s%05d", day, n), nil
+}
+
+// SetDaySeq raises a day's counter to at least n (after a bulk load).
+func (q Queries) SetDaySeq(ctx context.Context, day string, n int64) error {
+	_, err := q.exec(ctx, "INSERT INTO day_seq(day, n) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET n = CASE WHEN day_seq.n > excluded.n THEN day_seq.n ELSE excluded.n END", day, n)
+	return err
+}
+
+// Idempotent looks up a stored idempotency key: the case it created and the
+// hash of the request that created it; found is false when the key is new.
+func (q Queries) Idempotent(ctx context.Context, principal, key string) (caseID int64, reqHash string, found bool, err error) {
+	err = q.row(ctx, "SELECT case_id, request_hash FROM idempotency WHERE principal = ? AND key = ?", principal, key).Scan(&caseID, &reqHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", false, nil
+	}
+	return caseID, reqHash, err == nil, err
+}
+
+// PutIdempotent records a key; it returns false (and writes nothing) if the
+// key was recorded concurrently, in which case the caller must roll back.
+func (q Queries) PutIdempotent(ctx context.Context, principal, key, reqHash string, caseID int64, now time.Time) (bool, error) {
+	res, err := q.exec(ctx, "INSERT INTO idempotency(principal, key, request_hash, case_id, created_at) VALUES (?,?,?,?,?) ON CONFLICT(principal, key) DO NOTHING", principal, key, reqHash, caseID, ms(now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ---- attachments ----
+
+// Attachment is a stored file (a photo, a PDF).
+type Attachment struct {
+	ID          int64     `json:"id"`
+	CaseID      int64     `json:"case_id,omitempty"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	Storage     string    `json:"-"` // "db" or "disk:<path>"
+	CreatedBy   int64     `json:"created_by,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// InsertAttachment stores an attachment's metadata and, for storage "db", its bytes.
+func (q Queries) InsertAttachment(ctx context.Context, a *Attachment, data []byte) error {
+	var blob any
+	if a.Storage == "db" {
+		blob = data
+	}
+	return q.row(ctx, "INSERT INTO attachments(case_id, name, content_type, size, sha256, storage, data, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
+		nullID(a.CaseID), a.Name, a.ContentType, a.Size, a.SHA256, a.Storage, blob, a.CreatedBy, ms(a.CreatedAt)).Scan(&a.ID)
+}
+
+// AttachToCase links unattached attachments (uploaded by user) to a case.
+func (q Queries) AttachToCase(ctx context.Context, caseID, userID int64, ids []int64) error {
+	for _, id := range ids {
+		res, err := q.exec(ctx, "UPDATE attachments SET case_id = ? WHERE id = ? AND (case_id IS NULL OR case_id = ?) AND (created_by = ? OR ? = 0)", caseID, id, caseID, userID, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return &errs.Error{Code: errs.NotFound, Field: "attachments", Detail: fmt.Sprintf("attachment %d", id)}
+		}
+	}
+	return nil
+}
+
+// GetAttachment returns an attachment and, when stored in the database, its bytes.
+func (q Queries) GetAttachment(ctx context.Context, id int64) (Attachment, []byte, error) {
+	var a Attachment
+	var caseID sql.NullInt64
+	var created int64
+	var data []byte
+	err := q.row(ctx, "SELECT id, case_id, name, content_type, size, sha256, storage, data, created_by, created_at FROM attachments WHERE id = ?", id).
+		Scan(&a.ID, &caseID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Storage, &data, &a.CreatedBy, &created)
+	a.CaseID, a.CreatedAt = caseID.Int64, fromMS(created)
+	return a, data, notFound(err)
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}

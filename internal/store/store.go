@@ -1,0 +1,526 @@
+// Package store is Whistle's storage seam: one Store type over two SQL
+// dialects, SQLite (modernc.org/sqlite, the default) and PostgreSQL (pgx).
+// Queries are written once with ? placeholders and rebound for PostgreSQL;
+// schemas are versioned, embedded migrations per dialect. Times are Unix
+// milliseconds in both.
+//
+// Writes go through Store.Write. On SQLite a single writer goroutine owns
+// the one write connection and commits concurrent writes together (group
+// commit): each write runs in its own SAVEPOINT inside a shared
+// transaction, so a failing write rolls back alone, and one fsync
+// acknowledges the whole batch. On PostgreSQL each Write is its own
+// transaction and rows are locked with SELECT … FOR UPDATE.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "modernc.org/sqlite" // SQLite driver "sqlite"
+
+	"whistle/internal/errs"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect is the SQL dialect of a Store.
+type Dialect int
+
+// Dialects.
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Options tune a Store.
+type Options struct {
+	// SQLiteSync is the SQLite synchronous setting: "full" (default: every
+	// acknowledged commit is fsynced, survives power loss) or "normal"
+	// (survives a process crash, may lose the last commits on power loss).
+	SQLiteSync string
+	// MaxBatch bounds how many writes share one SQLite commit (default 512).
+	MaxBatch int
+	// ReadConns is the size of the SQLite read pool (default 8).
+	ReadConns int
+	Logger    *slog.Logger
+}
+
+// Store is the database. It is safe for concurrent use.
+type Store struct {
+	Queries // reads from the read pool
+	dialect Dialect
+	writeDB *sql.DB
+	readDB  *sql.DB
+	opts    Options
+	log     *slog.Logger
+	writes  chan *writeReq
+	stop    chan struct{}
+	done    chan struct{}
+	closeMu sync.Once
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Queries runs the store's typed queries on either the read pool or a write
+// transaction; Store and Tx both embed it.
+type Queries struct {
+	q       querier
+	dialect Dialect
+	inTx    bool
+}
+
+// Tx is a write transaction handed to Write's function.
+type Tx struct{ Queries }
+
+// IsPostgres reports whether the store is PostgreSQL (for DSN strings).
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens (creating if needed) the database named by dsn: a postgres://
+// URL, or a SQLite file path (optionally prefixed "sqlite:"), and applies
+// pending migrations.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 512
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 8
+	}
+	if opts.SQLiteSync == "" {
+		opts.SQLiteSync = "full"
+	}
+	s := &Store{opts: opts, log: opts.Logger}
+	var err error
+	if IsPostgres(dsn) {
+		s.dialect = Postgres
+		s.writeDB, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, err
+		}
+		s.writeDB.SetMaxOpenConns(64)
+		s.writeDB.SetMaxIdleConns(64)
+		s.writeDB.SetConnMaxIdleTime(5 * time.Minute)
+		s.readDB = s.writeDB
+	} else {
+		s.dialect = SQLite
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" {
+			return nil, errors.New("store: empty SQLite path")
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, err
+		}
+		sync := "FULL"
+		if strings.EqualFold(opts.SQLiteSync, "normal") {
+			sync = "NORMAL"
+		} else if !strings.EqualFold(opts.SQLiteSync, "full") {
+			return nil, fmt.Errorf("store: SQLiteSync must be full or normal, not %q", opts.SQLiteSync)
+		}
+		base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")"
+		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate")
+		if err != nil {
+			return nil, err
+		}
+		s.writeDB.SetMaxOpenConns(1)
+		s.writeDB.SetMaxIdleConns(1)
+		s.writeDB.SetConnMaxLifetime(0)
+		s.writeDB.SetConnMaxIdleTime(0)
+		s.readDB, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
+		if err != nil {
+			s.writeDB.Close()
+			return nil, err
+		}
+		s.readDB.SetMaxOpenConns(opts.ReadConns)
+		s.readDB.SetMaxIdleConns(opts.ReadConns)
+	}
+	if err := s.writeDB.PingContext(ctx); err != nil {
+		s.closeDBs()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	s.Queries = Queries{q: s.readDB, dialect: s.dialect}
+	if err := s.migrate(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	if s.dialect == SQLite {
+		s.writes = make(chan *writeReq, 4096)
+		s.stop = make(chan struct{})
+		s.done = make(chan struct{})
+		go s.writer()
+	}
+	return s, nil
+}
+
+// Dialect returns the store's SQL dialect.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Durability describes what an acknowledged write survives.
+func (s *Store) Durability() string {
+	if s.dialect == Postgres {
+		return "postgres: synchronous_commit as configured on the server (default on: WAL flushed before acknowledging)"
+	}
+	if strings.EqualFold(s.opts.SQLiteSync, "normal") {
+		return "sqlite WAL synchronous=NORMAL: survives a process crash; the last commits may be lost on power loss"
+	}
+	return "sqlite WAL synchronous=FULL: each acknowledged (group) commit is fsynced; survives kill -9 and power loss"
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.readDB.PingContext(ctx) }
+
+// Close stops the writer and closes the database.
+func (s *Store) Close() error {
+	s.closeMu.Do(func() {
+		if s.stop != nil {
+			close(s.stop)
+			<-s.done
+		}
+	})
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	var err error
+	if s.readDB != nil && s.readDB != s.writeDB {
+		err = s.readDB.Close()
+	}
+	if s.writeDB != nil {
+		if e := s.writeDB.Close(); e != nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("store: closed")
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	done chan error
+}
+
+// Write runs fn in a write transaction and returns once it is durably
+// committed (or failed). fn may be retried on PostgreSQL serialization
+// failures, so it must not have side effects outside the transaction.
+func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	if s.dialect == Postgres {
+		return s.writePG(ctx, fn)
+	}
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writes <- r:
+	case <-s.stop:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, wait for the outcome even if ctx ends: the write may commit.
+	return <-r.done
+}
+
+func (s *Store) writePG(ctx context.Context, fn func(*Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.pgTx(ctx, fn)
+		var pgErr *pgconn.PgError
+		if err != nil && attempt < 5 && errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01") {
+			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Store) pgTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	tx, err := s.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		return errs.Wrap(err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			err = fmt.Errorf("store: panic in write: %v", p)
+		}
+	}()
+	if err := fn(&Tx{Queries{q: tx, dialect: Postgres, inTx: true}}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// writer is the single SQLite writer: it batches queued writes into one
+// transaction, each in a savepoint, and commits them with one fsync.
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]*writeReq, 0, s.opts.MaxBatch)
+	for {
+		var first *writeReq
+		select {
+		case first = <-s.writes:
+		case <-s.stop:
+			// Drain what is queued, then stop.
+			for {
+				select {
+				case r := <-s.writes:
+					s.runBatch([]*writeReq{r})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case r := <-s.writes:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.runBatch(batch)
+	}
+}
+
+func (s *Store) runBatch(batch []*writeReq) {
+	ctx := context.Background()
+	results := make([]error, len(batch))
+	conn, err := s.writeDB.Conn(ctx)
+	if err == nil {
+		var tx *sql.Tx
+		tx, err = conn.BeginTx(ctx, nil)
+		if err == nil {
+			ok := 0
+			for i, r := range batch {
+				results[i] = s.runOne(ctx, tx, r)
+				if results[i] == nil {
+					ok++
+				}
+			}
+			if ok == 0 {
+				err = tx.Rollback()
+			} else {
+				err = tx.Commit()
+			}
+		}
+		conn.Close()
+	}
+	for i, r := range batch {
+		if err != nil && results[i] == nil {
+			results[i] = errs.Wrap(err)
+		}
+		r.done <- results[i]
+	}
+}
+
+func (s *Store) runOne(ctx context.Context, tx *sql.Tx, r *writeReq) (err error) {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		return errs.Wrap(err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: panic in write: %v", p)
+		}
+		if err != nil {
+			if _, e := tx.ExecContext(ctx, "ROLLBACK TO w"); e != nil {
+				err = errors.Join(err, e)
+			}
+		}
+		if _, e := tx.ExecContext(ctx, "RELEASE w"); e != nil && err == nil {
+			err = errs.Wrap(e)
+		}
+	}()
+	return r.fn(&Tx{Queries{q: tx, dialect: SQLite, inTx: true}})
+}
+
+// ---- query helpers ----
+
+var rebound sync.Map // query → PostgreSQL form
+
+func (q Queries) sql(query string) string {
+	if q.dialect != Postgres {
+		return query
+	}
+	if v, ok := rebound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	out := b.String()
+	rebound.Store(query, out)
+	return out
+}
+
+func (q Queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return q.q.ExecContext(ctx, q.sql(query), args...)
+}
+
+func (q Queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.q.QueryContext(ctx, q.sql(query), args...)
+}
+
+func (q Queries) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.q.QueryRowContext(ctx, q.sql(query), args...)
+}
+
+// forUpdate returns the row-locking suffix for a SELECT in a write transaction.
+func (q Queries) forUpdate() string {
+	if q.dialect == Postgres && q.inTx {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// isUnique reports whether err is a unique-constraint violation.
+func isUnique(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed") || strings.Contains(err.Error(), "constraint failed: UNIQUE")
+}
+
+// ---- migrations ----
+
+func (s *Store) migrate(ctx context.Context) error {
+	dir := "migrations/" + s.dialect.String()
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return err
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	conn, err := s.writeDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if s.dialect == Postgres {
+		// Several nodes may start at once: one migrates, the others wait.
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7363623)"); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(7363623)")
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"); err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	done := map[int]bool{}
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		done[v] = true
+	}
+	rows.Close()
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("store: migration %s: bad version prefix", name)
+		}
+		if done[v] {
+			continue
+		}
+		body, err := migrations.ReadFile(dir + "/" + name)
+		if err != nil {
+			return err
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %s: %w", name, err)
+		}
+		ins := "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)"
+		if s.dialect == Postgres {
+			ins = "INSERT INTO schema_migrations(version, name, applied_at) VALUES ($1, $2, $3)"
+		}
+		if _, err := tx.ExecContext(ctx, ins, v, name, time.Now().UnixMilli()); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		s.log.Info("migration applied", "version", v, "name", name, "dialect", s.dialect.String())
+	}
+	return nil
+}
