@@ -64,8 +64,10 @@ var Transitions = []Transition{
 	{ActProgress, []State{Signed, Contacted, Handling}, unitRoles, Handling, "办理: progress report"},
 	{ActAssist, withUnit, unitRoles, "", "协办: a co-handling unit reports its part"},
 	{ActRequestReturn, []State{Dispatched, Signed}, unitRoles, "", "退单 request, within the return window"},
-	{ActApproveReturn, []State{Dispatched, Signed}, []string{org.RoleDispatcher}, "", "centre approves: re-dispatch or back to received"},
-	{ActRejectReturn, []State{Dispatched, Signed}, []string{org.RoleDispatcher}, "", "centre rejects: 首接负责, the unit keeps it"},
+	// The centre decides in any state the unit may have moved on to while the
+	// request was pending (contact and progress are not blocked by it).
+	{ActApproveReturn, withUnit, []string{org.RoleDispatcher}, "", "centre approves: re-dispatch or back to received"},
+	{ActRejectReturn, withUnit, []string{org.RoleDispatcher}, "", "centre rejects: 首接负责, the unit keeps it"},
 	{ActRequestExtension, []State{Signed, Contacted, Handling}, unitRoles, "", "延期 request with a new reply deadline"},
 	{ActApproveExtension, []State{Signed, Contacted, Handling}, []string{org.RoleDispatcher}, "", "centre approves: reply deadline moves"},
 	{ActRejectExtension, []State{Signed, Contacted, Handling}, []string{org.RoleDispatcher}, "", "centre rejects: deadline stays"},
@@ -269,6 +271,8 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 		from := c.LeadUnitID
 		c.ReturnPending = false
 		c.Returns++
+		// An extension asked for by the unit that gave the case back is moot.
+		c.ExtensionPending, c.ExtensionTo, c.ExtensionReason = false, time.Time{}, ""
 		ev.Data["from_unit_id"] = from
 		ev.Data["reason"] = c.ReturnReason
 		if cmd.Unit == nil {
@@ -282,6 +286,9 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 		}
 		if cmd.Unit.ID == from {
 			return errs.E(errs.SameUnit)
+		}
+		if cmd.Unit.Kind == org.KindCityCentre {
+			return errs.D(errs.UnknownUnit, "cannot dispatch to the city centre")
 		}
 		c.State = Dispatched
 		dispatch(c, *cmd.Unit, cmd.CoUnits, env, ev)

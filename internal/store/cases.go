@@ -33,10 +33,17 @@ func DueAt(c *lifecycle.Case) time.Time {
 	return time.Time{}
 }
 
+// docCase is a case's doc column: the case without personal data, plus its
+// EventSeq (json:"-" on Case), which the next event's seq is derived from.
+type docCase struct {
+	*lifecycle.Case
+	EventSeq int `json:"event_seq"`
+}
+
 func caseDoc(c *lifecycle.Case) (string, error) {
 	d := *c
 	d.Citizen.Name, d.Citizen.Phone = "", "" // personal data lives in its own columns
-	b, err := json.Marshal(&d)
+	b, err := json.Marshal(docCase{&d, c.EventSeq})
 	return string(b), err
 }
 
@@ -134,10 +141,11 @@ func scanCase(sc interface{ Scan(...any) error }) (*lifecycle.Case, error) {
 		return nil, err
 	}
 	var c lifecycle.Case
-	if err := json.Unmarshal([]byte(doc), &c); err != nil {
+	d := docCase{Case: &c}
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
 		return nil, fmt.Errorf("store: case %d: %w", id, err)
 	}
-	c.ID = id
+	c.ID, c.EventSeq = id, d.EventSeq
 	c.Citizen.Name, c.Citizen.Phone, c.Citizen.PhoneHash = name, phone, hash
 	return &c, nil
 }

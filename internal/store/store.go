@@ -28,9 +28,9 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "modernc.org/sqlite" // SQLite driver "sqlite"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
 
 	"whistle/internal/errs"
 )
@@ -79,6 +79,10 @@ type Store struct {
 	stop    chan struct{}
 	done    chan struct{}
 	closeMu sync.Once
+	// sendMu orders Write's enqueue before Close's stop: once closed is set
+	// no request enters the queue, so none is left unanswered.
+	sendMu sync.RWMutex
+	closed bool
 }
 
 type querier interface {
@@ -202,6 +206,9 @@ func (s *Store) Ping(ctx context.Context) error { return s.readDB.PingContext(ct
 func (s *Store) Close() error {
 	s.closeMu.Do(func() {
 		if s.stop != nil {
+			s.sendMu.Lock()
+			s.closed = true
+			s.sendMu.Unlock()
 			close(s.stop)
 			<-s.done
 		}
@@ -239,13 +246,18 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 		return s.writePG(ctx, fn)
 	}
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.sendMu.RLock()
+	if s.closed {
+		s.sendMu.RUnlock()
+		return ErrClosed
+	}
 	select {
 	case s.writes <- r:
-	case <-s.stop:
-		return ErrClosed
 	case <-ctx.Done():
+		s.sendMu.RUnlock()
 		return ctx.Err()
 	}
+	s.sendMu.RUnlock()
 	// Once queued, wait for the outcome even if ctx ends: the write may commit.
 	return <-r.done
 }

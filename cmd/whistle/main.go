@@ -1,0 +1,102 @@
+// Command whistle runs Whistle, a city's 12345 citizen-request system.
+//
+//	whistle serve   run the server (SQLite in --data, or --db postgres://…)
+//	whistle demo    seed a demo city into --data (once) and serve it
+//	whistle bench   benchmarks (see whistle bench -h)
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"whistle/internal/app"
+	"whistle/internal/auth"
+	"whistle/internal/bench"
+	"whistle/internal/config"
+	"whistle/internal/demo"
+	"whistle/internal/seed"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "whistle:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: whistle <command> [flags]
+
+commands:
+  serve   run the HTTP server
+  demo    create (or reuse) a data directory with a demo city and serve it
+  bench   run a benchmark (whistle bench intake -h)
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("no command")
+	}
+	switch args[0] {
+	case "serve", "demo":
+		cfg, err := config.Load(args[0], args[1:], os.Getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, args[0] == "demo", cfg, stdout, stderr)
+	case "bench":
+		return bench.Main(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func logger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func serve(ctx context.Context, withDemo bool, cfg config.Config, stdout, stderr io.Writer) error {
+	log := logger(cfg.LogLevel, stderr)
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var logins []demo.User
+	if withDemo {
+		res, err := seed.Demo(ctx, a.Svc, demo.Options{Seed: cfg.Seed, Requests: cfg.DemoRequests}, auth.DefaultHasher(), log)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if res.Loaded {
+			log.Info("demo seeded", "cases", res.Cases, "events", res.Events, "took", res.Duration.Round(1e6))
+		} else {
+			log.Info("demo data directory reused", "data", cfg.Data)
+		}
+		logins = res.Logins
+	}
+	return a.Serve(ctx, nil, func(addr string) {
+		fmt.Fprintf(stdout, "Whistle is serving on http://%s  (store: %s)\n", addr, a.Store.Durability())
+		if len(logins) > 0 {
+			fmt.Fprintln(stdout, "Demo logins (password for all: whistle-demo):")
+			for _, u := range logins {
+				fmt.Fprintf(stdout, "  %-22s %-10s %s\n", u.Username, seed.RoleNames[u.Roles[0]], u.DisplayName)
+			}
+			fmt.Fprintf(stdout, "Try: curl -s -X POST http://%s/api/v1/auth/login -d '{\"username\":\"agent01\",\"password\":\"whistle-demo\"}'\n", addr)
+		}
+	})
+}

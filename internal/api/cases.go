@@ -1,0 +1,322 @@
+package api
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"whistle/internal/cases"
+	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+	"whistle/internal/store"
+)
+
+// maskCase returns a copy of c fit for the actor: personal data masked (or
+// removed for roles that never see it), hashes never shown.
+func maskCase(c *lifecycle.Case, a org.Actor) *lifecycle.Case {
+	m := *c
+	m.Citizen.PhoneHash = ""
+	switch {
+	case org.ScopeOf(a).NoPII:
+		m.Citizen.Name, m.Citizen.Phone = "", ""
+	case c.Citizen.Confidential && !a.Unit.IsCentre():
+		m.Citizen.Name, m.Citizen.Phone = "保密", "***********"
+	default:
+		m.Citizen.Name, m.Citizen.Phone = org.MaskName(c.Citizen.Name), org.MaskPhone(c.Citizen.Phone)
+	}
+	return &m
+}
+
+func maskAll(cs []*lifecycle.Case, a org.Actor) []*lifecycle.Case {
+	out := make([]*lifecycle.Case, len(cs))
+	for i, c := range cs {
+		out[i] = maskCase(c, a)
+	}
+	return out
+}
+
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	var in cases.NewCase
+	if err := decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if a.User.Has(org.RoleGridWorker) && !a.User.Has(org.RoleAgent, org.RoleDispatcher) {
+		in.Channel = "grid"
+	}
+	c, replayed, err := s.svc.Create(r.Context(), a, in, r.Header.Get("Idempotency-Key"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if replayed {
+		status = http.StatusOK
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.Header().Set("Location", "/api/v1/cases/"+strconv.FormatInt(c.ID, 10))
+	writeJSON(w, status, maskCase(c, a))
+}
+
+func filterFrom(r *http.Request) (store.CaseFilter, error) {
+	q := r.URL.Query()
+	f := store.CaseFilter{Category: q.Get("category"), Type: q.Get("type"), Channel: q.Get("channel"), Cursor: q.Get("cursor"), Sort: q.Get("sort")}
+	if f.Sort != "" && f.Sort != "created" && f.Sort != "due" {
+		return f, errs.F(errs.Invalid, "sort")
+	}
+	for _, st := range strings.Split(q.Get("state"), ",") {
+		if st == "" {
+			continue
+		}
+		if !isState(st) {
+			return f, errs.F(errs.Invalid, "state")
+		}
+		f.States = append(f.States, lifecycle.State(st))
+	}
+	var err error
+	for name, dst := range map[string]**bool{"open": &f.Open, "overdue": &f.Overdue, "supervised": &f.Supervised, "return_pending": &f.ReturnPending, "extension_pending": &f.ExtPending} {
+		if *dst, err = queryBool(r, name); err != nil {
+			return f, err
+		}
+	}
+	for name, dst := range map[string]*int64{"unit_id": &f.LeadUnitID, "district_id": &f.DistrictID, "street_id": &f.StreetID} {
+		if v := q.Get(name); v != "" {
+			if *dst, err = strconv.ParseInt(v, 10, 64); err != nil {
+				return f, errs.F(errs.Invalid, name)
+			}
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return f, &errs.Error{Code: errs.Invalid, Field: "limit", Detail: "1..200"}
+		}
+		f.Limit = n
+	}
+	for name, dst := range map[string]*time.Time{"from": &f.CreatedFrom, "to": &f.CreatedTo} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return f, &errs.Error{Code: errs.Invalid, Field: name, Detail: "RFC 3339 time expected"}
+			}
+			*dst = t
+		}
+	}
+	return f, nil
+}
+
+func isState(s string) bool {
+	for _, st := range lifecycle.States {
+		if string(st) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	f, err := filterFrom(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p := r.URL.Query().Get("phone"); p != "" {
+		if !org.MayRevealPII(a) {
+			s.fail(w, r, errs.E(errs.Forbidden))
+			return
+		}
+		np, err := cases.NormalizePhone(p)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		f.PhoneHash = s.svc.PhoneHash(np)
+	}
+	page, err := s.svc.List(r.Context(), a, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page.Cases = maskAll(page.Cases, a)
+	if page.Cases == nil {
+		page.Cases = []*lifecycle.Case{}
+	}
+	writeJSON(w, 200, page)
+}
+
+// inbox lists the actor's unit's open orders, nearest deadline first.
+func (s *Server) inbox(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	f, err := filterFrom(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.LeadUnitID, f.Sort = a.Unit.ID, "due"
+	t := true
+	f.Open = &t
+	page, err := s.svc.List(r.Context(), a, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page.Cases = maskAll(page.Cases, a)
+	if page.Cases == nil {
+		page.Cases = []*lifecycle.Case{}
+	}
+	writeJSON(w, 200, page)
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		var c *lifecycle.Case
+		if c, err = s.svc.Get(r.Context(), a, id); err == nil {
+			writeJSON(w, 200, maskCase(c, a))
+			return
+		}
+	}
+	s.fail(w, r, err)
+}
+
+func (s *Server) getCaseByNumber(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	c, err := s.svc.GetByNumber(r.Context(), a, r.PathValue("number"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, 200, maskCase(c, a))
+}
+
+func (s *Server) caseEvents(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		var evs []lifecycle.Event
+		if evs, err = s.svc.Timeline(r.Context(), a, id); err == nil {
+			if evs == nil {
+				evs = []lifecycle.Event{}
+			}
+			writeJSON(w, 200, map[string]any{"events": evs})
+			return
+		}
+	}
+	s.fail(w, r, err)
+}
+
+func (s *Server) caseLinks(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		var ls []store.Link
+		if ls, err = s.svc.Links(r.Context(), a, id); err == nil {
+			if ls == nil {
+				ls = []store.Link{}
+			}
+			writeJSON(w, 200, map[string]any{"links": ls})
+			return
+		}
+	}
+	s.fail(w, r, err)
+}
+
+func (s *Server) reveal(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Purpose string `json:"purpose"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	cit, err := s.svc.Reveal(r.Context(), a, id, in.Purpose)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, 200, map[string]any{"name": cit.Name, "phone": cit.Phone, "confidential": cit.Confidential, "anonymous": cit.Anonymous})
+}
+
+func (s *Server) act(action lifecycle.Action) func(http.ResponseWriter, *http.Request, org.Actor) {
+	return func(w http.ResponseWriter, r *http.Request, a org.Actor) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var in cases.ActInput
+		if err := decode(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		in.Action = action
+		c, ev, err := s.svc.Act(r.Context(), a, id, in)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, 200, map[string]any{"case": maskCase(c, a), "event": ev})
+	}
+}
+
+func (s *Server) upload(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	limit := s.svc.Config().MaxAttachment
+	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
+	var name string
+	var data []byte
+	ct := r.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "multipart/form-data") {
+		if err := r.ParseMultipartForm(limit + 1<<20); err != nil {
+			s.fail(w, r, &errs.Error{Code: errs.TooLarge, Field: "file", Err: err})
+			return
+		}
+		f, hdr, err := r.FormFile("file")
+		if err != nil {
+			s.fail(w, r, errs.F(errs.FieldRequired, "file"))
+			return
+		}
+		defer f.Close()
+		buf := make([]byte, hdr.Size)
+		if _, err := io.ReadFull(f, buf); err != nil {
+			s.fail(w, r, errs.Wrap(err))
+			return
+		}
+		name, data = hdr.Filename, buf
+	} else {
+		b, err := readAll(r, limit)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		name, data = r.URL.Query().Get("name"), b
+	}
+	att, err := s.svc.Upload(r.Context(), a, name, data)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, 201, att)
+}
+
+func (s *Server) download(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	att, data, err := s.svc.Attachment(r.Context(), a, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", att.ContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", "inline; filename*=UTF-8''"+urlEscape(att.Name))
+	w.Write(data)
+}

@@ -1,0 +1,115 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"whistle/internal/errs"
+)
+
+// lang picks zh or en from ?lang= or Accept-Language (zh-CN by default).
+func lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l != "" {
+		if strings.HasPrefix(l, "en") {
+			return "en"
+		}
+		return "zh"
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "zh"):
+			return "zh"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "zh"
+}
+
+// ErrorBody is the JSON shape of every error response.
+type ErrorBody struct {
+	Code    errs.Code `json:"code"`
+	Message string    `json:"message"`
+	Field   string    `json:"field,omitempty"`
+	Detail  string    `json:"detail,omitempty"`
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := errs.CodeOf(err)
+	body := ErrorBody{Code: code, Message: errs.Message(code, lang(r))}
+	var e *errs.Error
+	if errors.As(err, &e) && code != errs.Internal {
+		body.Field, body.Detail = e.Field, e.Detail
+	}
+	status := errs.Status(code)
+	if status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else {
+		s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "code", code)
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		slog.Debug("write response", "err", err)
+	}
+}
+
+const maxJSON = 1 << 20
+
+// decode reads a JSON body strictly: unknown fields and trailing data are errors.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSON)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errs.E(errs.TooLarge)
+		}
+		if errors.Is(err, io.EOF) {
+			return &errs.Error{Code: errs.InvalidJSON, Detail: "empty body"}
+		}
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return &errs.Error{Code: errs.InvalidJSON, Field: ute.Field, Detail: "wrong type for " + ute.Field}
+		}
+		return &errs.Error{Code: errs.InvalidJSON, Detail: err.Error()}
+	}
+	if dec.More() {
+		return &errs.Error{Code: errs.InvalidJSON, Detail: "trailing data after the JSON value"}
+	}
+	return nil
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.E(errs.NotFound)
+	}
+	return id, nil
+}
+
+func queryBool(r *http.Request, name string) (*bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, errs.F(errs.Invalid, name)
+	}
+	return &b, nil
+}

@@ -1,0 +1,223 @@
+// Package api is Whistle's JSON REST API under /api/v1, plus /healthz,
+// /readyz and /metrics. Every route is declared in one block in Handler;
+// errors map to HTTP status in one place (package errs).
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"whistle/internal/auth"
+	"whistle/internal/cases"
+	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+)
+
+// Server serves the API.
+type Server struct {
+	svc     *cases.Service
+	log     *slog.Logger
+	limiter *auth.Limiter
+	hasher  auth.Hasher
+	reg     *prometheus.Registry
+	latency *prometheus.HistogramVec
+	routes  []Route
+	ready   func(context.Context) error
+}
+
+// Options configure the API server.
+type Options struct {
+	Logger *slog.Logger
+	Hasher auth.Hasher
+}
+
+// New builds the API server over the service.
+func New(svc *cases.Service, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Hasher.Time == 0 {
+		opts.Hasher = auth.DefaultHasher()
+	}
+	s := &Server{svc: svc, log: opts.Logger, limiter: auth.NewLimiter(5, 15*time.Minute), hasher: opts.Hasher, reg: prometheus.NewRegistry()}
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "whistle_http_request_duration_seconds", Help: "HTTP request latency by route and status class.",
+		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"route", "method", "status"})
+	s.reg.MustRegister(s.latency, collectors.NewGoCollector(), newCaseCollector(svc))
+	return s
+}
+
+// Route is one entry of the routing table (also checked against the OpenAPI document).
+type Route struct {
+	Method, Path string
+	Auth         bool // requires a session or token
+	handler      func(w http.ResponseWriter, r *http.Request, a org.Actor)
+}
+
+// Routes lists every API route.
+func (s *Server) Routes() []Route { return s.routes }
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routes = nil
+	pub := func(method, path string, h http.HandlerFunc) {
+		s.routes = append(s.routes, Route{Method: method, Path: path})
+		mux.Handle(method+" "+path, s.observe(path, h))
+	}
+	priv := func(method, path string, h func(http.ResponseWriter, *http.Request, org.Actor)) {
+		s.routes = append(s.routes, Route{Method: method, Path: path, Auth: true, handler: h})
+		mux.Handle(method+" "+path, s.observe(path, s.authed(h)))
+	}
+
+	pub("GET", "/healthz", s.healthz)
+	pub("GET", "/readyz", s.readyz)
+	pub("GET", "/api/v1/openapi.json", s.openapi)
+	pub("POST", "/api/v1/auth/login", s.login)
+	pub("POST", "/api/v1/public/cases", s.publicCreate)
+	pub("POST", "/api/v1/public/lookup", s.publicLookup)
+
+	priv("POST", "/api/v1/auth/logout", s.logout)
+	priv("GET", "/api/v1/me", s.me)
+	priv("POST", "/api/v1/tokens", s.createToken)
+	priv("GET", "/api/v1/audit", s.auditLog)
+
+	priv("GET", "/api/v1/places", s.listPlaces)
+	priv("POST", "/api/v1/places", s.createPlace)
+	priv("GET", "/api/v1/places/{id}", s.getPlace)
+	priv("PUT", "/api/v1/places/{id}/boundary", s.putBoundary)
+	priv("GET", "/api/v1/locate", s.locate)
+	priv("GET", "/api/v1/units", s.listUnits)
+	priv("POST", "/api/v1/units", s.createUnit)
+	priv("GET", "/api/v1/users", s.listUsers)
+	priv("POST", "/api/v1/users", s.createUser)
+	priv("GET", "/api/v1/categories", s.listCategories)
+	priv("PUT", "/api/v1/categories/{code}", s.putCategory)
+	priv("GET", "/api/v1/policy", s.getPolicy)
+	priv("PUT", "/api/v1/policy", s.putPolicy)
+	priv("GET", "/api/v1/calendar/{year}", s.getCalendar)
+	priv("PUT", "/api/v1/calendar/{year}", s.putCalendar)
+	priv("GET", "/api/v1/deadline", s.deadline)
+
+	priv("POST", "/api/v1/attachments", s.upload)
+	priv("GET", "/api/v1/attachments/{id}", s.download)
+
+	priv("POST", "/api/v1/cases", s.createCase)
+	priv("GET", "/api/v1/cases", s.listCases)
+	priv("GET", "/api/v1/inbox", s.inbox)
+	priv("GET", "/api/v1/cases/{id}", s.getCase)
+	priv("GET", "/api/v1/cases/by-number/{number}", s.getCaseByNumber)
+	priv("GET", "/api/v1/cases/{id}/events", s.caseEvents)
+	priv("GET", "/api/v1/cases/{id}/links", s.caseLinks)
+	priv("POST", "/api/v1/cases/{id}/reveal", s.reveal)
+	for _, a := range CaseActions {
+		priv("POST", "/api/v1/cases/{id}/"+ActionPath(a), s.act(a))
+	}
+
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics"})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errs.E(errs.NotFound)) })
+
+	cop := http.NewCrossOriginProtection()
+	return cop.Handler(mux)
+}
+
+// CaseActions are the lifecycle actions exposed as POST /cases/{id}/<path>.
+var CaseActions = []lifecycle.Action{
+	lifecycle.ActAccept, lifecycle.ActAnswer, lifecycle.ActDispatch, lifecycle.ActSign, lifecycle.ActContact,
+	lifecycle.ActProgress, lifecycle.ActAssist, lifecycle.ActRequestReturn, lifecycle.ActApproveReturn,
+	lifecycle.ActRejectReturn, lifecycle.ActRequestExtension, lifecycle.ActApproveExtension,
+	lifecycle.ActRejectExtension, lifecycle.ActReply, lifecycle.ActCallback, lifecycle.ActClose,
+	lifecycle.ActSupervise, lifecycle.ActMerge, lifecycle.ActNote,
+}
+
+// ActionPath is the URL segment of an action (request_return → request-return).
+func ActionPath(a lifecycle.Action) string { return strings.ReplaceAll(string(a), "_", "-") }
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) observe(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("panic in handler", "path", r.URL.Path, "panic", p)
+				s.fail(sw, r, errs.D(errs.Internal, "panic"))
+			}
+			s.latency.WithLabelValues(route, r.Method, strconv.Itoa(sw.status/100)+"xx").Observe(time.Since(start).Seconds())
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+const sessionCookie = "whistle_session"
+
+func bearer(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(t)
+		}
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, org.Actor)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := s.svc.Authenticate(r.Context(), bearer(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r, a)
+	})
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// SetReady sets the readiness check (default: the store answers).
+func (s *Server) SetReady(f func(context.Context) error) { s.ready = f }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, 200, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	check := s.ready
+	if check == nil {
+		check = s.svc.Store().Ping
+	}
+	if err := check(ctx); err != nil {
+		s.fail(w, r, &errs.Error{Code: errs.Unavailable, Err: err})
+		return
+	}
+	writeJSON(w, 200, map[string]string{"status": "ready"})
+}

@@ -1,0 +1,134 @@
+// Package app wires Whistle together: store, service, API and scheduler,
+// from one Config, and runs them until the context ends.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"whistle/internal/api"
+	"whistle/internal/auth"
+	"whistle/internal/cases"
+	"whistle/internal/config"
+	"whistle/internal/scheduler"
+	"whistle/internal/store"
+	"whistle/internal/timelimit"
+)
+
+// App is a running Whistle node.
+type App struct {
+	Cfg   config.Config
+	Store *store.Store
+	Svc   *cases.Service
+	API   *api.Server
+	Log   *slog.Logger
+}
+
+// Open opens the store and builds the service and API.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	st, err := store.Open(ctx, cfg.DSN(), store.Options{SQLiteSync: cfg.SQLiteSync, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	key, err := phoneKey(ctx, st, cfg.PhoneKey)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	rw, err := timelimit.ParseSpan(cfg.ReturnWindow)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("return window: %w", err)
+	}
+	scfg := cases.Config{Loc: cfg.Location(), ReturnWindow: rw, ReopenLimit: cfg.ReopenLimit, PhoneKey: key, Logger: log}
+	if cfg.Attachments == "disk" {
+		scfg.AttachmentDir = filepath.Join(cfg.Data, "attachments")
+	}
+	svc, err := cases.New(ctx, st, scfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	h := auth.DefaultHasher()
+	if cfg.FastHash {
+		h = auth.FastHasher()
+	}
+	return &App{Cfg: cfg, Store: st, Svc: svc, API: api.New(svc, api.Options{Logger: log, Hasher: h}), Log: log}, nil
+}
+
+// phoneKey returns the key for phone hashes: configured, or generated once
+// and kept in the database so that every node hashes alike.
+func phoneKey(ctx context.Context, st *store.Store, configured string) ([]byte, error) {
+	if configured != "" {
+		return []byte(configured), nil
+	}
+	var key string
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		v, err := tx.Setting(ctx, "phone_key")
+		if err != nil || v != "" {
+			key = v
+			return err
+		}
+		b := make([]byte, 32)
+		rand.Read(b)
+		key = hex.EncodeToString(b)
+		return tx.PutSetting(ctx, "phone_key", key, time.Now())
+	})
+	return []byte(key), err
+}
+
+// Close closes the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Serve listens on cfg.Addr (or uses ln when given) and runs the API and the
+// scheduler until ctx ends, then shuts down gracefully. ready is called with
+// the bound address once listening.
+func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string)) error {
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", a.Cfg.Addr)
+		if err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{Handler: a.API.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		(&scheduler.Scheduler{Svc: a.Svc, Node: a.Cfg.Node, Interval: a.Cfg.TickEvery, Log: a.Log}).Run(ctx)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		cancel()
+	}
+	shut, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	if e := srv.Shutdown(shut); e != nil && err == nil {
+		err = e
+	}
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,73 @@
+// Package scheduler runs the background work that keeps deadlines honest:
+// it fires due timers (due soon, overdue with escalation) read from the
+// database — nothing is remembered in memory, so it resumes after a restart
+// — and with several nodes on one PostgreSQL each timer fires exactly once.
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"whistle/internal/cases"
+)
+
+// Scheduler fires due timers on an interval until its context ends.
+type Scheduler struct {
+	Svc      *cases.Service
+	Node     string
+	Interval time.Duration
+	Batch    int
+	Log      *slog.Logger
+}
+
+// Run loops until ctx is done. It also refreshes the organisation catalogue
+// (changed by other nodes) and prunes expired sessions now and then.
+func (s *Scheduler) Run(ctx context.Context) {
+	if s.Batch <= 0 {
+		s.Batch = 500
+	}
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
+	t := time.NewTicker(s.Interval)
+	defer t.Stop()
+	lastReload, lastPrune := time.Now(), time.Time{}
+	for {
+		n, err := s.Tick(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.Log.Error("scheduler tick", "err", err)
+		} else if n > 0 {
+			s.Log.Info("timers fired", "count", n, "node", s.Node)
+		}
+		if time.Since(lastReload) > 30*time.Second {
+			if err := s.Svc.Reload(ctx); err != nil && ctx.Err() == nil {
+				s.Log.Warn("catalogue reload", "err", err)
+			}
+			lastReload = time.Now()
+		}
+		if time.Since(lastPrune) > time.Hour {
+			if _, err := s.Svc.Store().DeleteExpiredTokens(ctx, time.Now()); err == nil {
+				lastPrune = time.Now()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Tick fires everything due now, in batches, and returns how many fired.
+func (s *Scheduler) Tick(ctx context.Context) (int, error) {
+	total := 0
+	for ctx.Err() == nil {
+		n, err := s.Svc.FireDue(ctx, s.Node, s.Batch)
+		total += n
+		if err != nil || n < s.Batch {
+			return total, err
+		}
+	}
+	return total, ctx.Err()
+}

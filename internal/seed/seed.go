@@ -1,0 +1,154 @@
+// Package seed loads the demo city (package demo) into a store: the place
+// tree, units, users, the taxonomy, and a year of requests whose histories
+// were played through the real lifecycle rules.
+package seed
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"whistle/internal/auth"
+	"whistle/internal/cases"
+	"whistle/internal/demo"
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+	"whistle/internal/store"
+)
+
+// Result tells what Demo did.
+type Result struct {
+	Loaded   bool // false when the store already held a city
+	Cases    int
+	Events   int
+	Duration time.Duration
+	Logins   []demo.User
+}
+
+// Demo seeds the demo city into an empty store; on a store that already has
+// places it loads nothing and only returns the demo logins.
+func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Hasher, log *slog.Logger) (Result, error) {
+	start := time.Now()
+	st := svc.Store()
+	if opts.Loc == nil {
+		opts.Loc = svc.Location()
+	}
+	if opts.End.IsZero() {
+		opts.End = svc.Now()
+	}
+	existing, err := st.Places(ctx, false)
+	if err != nil {
+		return Result{}, err
+	}
+	ds := demo.Generate(opts)
+	res := Result{Logins: demo.Logins(ds)}
+	if len(existing) > 0 {
+		return res, nil
+	}
+	// Every demo user has the same published password: hash it once.
+	hash, err := h.Hash(ds.Users[0].Password)
+	if err != nil {
+		return res, err
+	}
+	now := svc.Now()
+	err = st.Write(ctx, func(tx *store.Tx) error {
+		for i := range ds.Places {
+			if err := tx.InsertPlace(ctx, &ds.Places[i]); err != nil {
+				return fmt.Errorf("place %s: %w", ds.Places[i].Code, err)
+			}
+		}
+		for i := range ds.Units {
+			if err := tx.InsertUnit(ctx, &ds.Units[i]); err != nil {
+				return fmt.Errorf("unit %s: %w", ds.Units[i].Code, err)
+			}
+		}
+		for i := range ds.Users {
+			if err := tx.InsertUser(ctx, &ds.Users[i].User, hash, now); err != nil {
+				return fmt.Errorf("user %s: %w", ds.Users[i].Username, err)
+			}
+		}
+		for _, c := range ds.Categories {
+			if err := tx.UpsertCategory(ctx, c); err != nil {
+				return err
+			}
+		}
+		return tx.ResetSequences(ctx)
+	})
+	if err != nil {
+		return res, err
+	}
+	if err := svc.Reload(ctx); err != nil {
+		return res, err
+	}
+	log.Info("demo city stored", "places", len(ds.Places), "units", len(ds.Units), "users", len(ds.Users), "categories", len(ds.Categories))
+
+	cs, evs, err := demo.Play(ds, svc.Env())
+	if err != nil {
+		return res, err
+	}
+	daySeq := map[string]int64{}
+	for i := range cs {
+		c := &cs[i]
+		day := c.CreatedAt.In(opts.Loc).Format("20060102")
+		daySeq[day]++
+		c.Number = fmt.Sprintf("%s%05d", day, daySeq[day])
+		c.Citizen.PhoneHash = svc.PhoneHash(c.Citizen.Phone)
+	}
+	const batch = 2000
+	for lo := 0; lo < len(cs); lo += batch {
+		hi := min(lo+batch, len(cs))
+		err := st.Write(ctx, func(tx *store.Tx) error {
+			for i := lo; i < hi; i++ {
+				c := &cs[i]
+				if err := tx.InsertCase(ctx, c); err != nil {
+					return fmt.Errorf("case %d: %w", c.ID, err)
+				}
+				for j := range evs[i] {
+					e := &evs[i][j]
+					e.CaseID = c.ID
+					if err := tx.AppendEvent(ctx, e); err != nil {
+						return fmt.Errorf("case %d event %d: %w", c.ID, e.Seq, err)
+					}
+				}
+				if c.State.Open() {
+					if err := tx.SetTimers(ctx, c.ID, lifecycle.Timers(c)); err != nil {
+						return err
+					}
+				}
+				if c.MergedInto != 0 {
+					if err := tx.LinkCases(ctx, c.ID, c.MergedInto, "duplicate"); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
+		res.Cases = hi
+		for i := lo; i < hi; i++ {
+			res.Events += len(evs[i])
+		}
+	}
+	err = st.Write(ctx, func(tx *store.Tx) error {
+		for day, n := range daySeq {
+			if err := tx.SetDaySeq(ctx, day, n); err != nil {
+				return err
+			}
+		}
+		return tx.ResetSequences(ctx)
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Loaded, res.Duration = true, time.Since(start)
+	return res, nil
+}
+
+// RoleNames gives Chinese names for printing logins.
+var RoleNames = map[string]string{
+	org.RoleAgent: "话务员", org.RoleDispatcher: "派单/审核", org.RoleSupervisor: "区级督办", org.RoleHandler: "承办人",
+	org.RoleLeader: "单位负责人", org.RoleGridWorker: "网格员", org.RoleAnalyst: "分析员", org.RoleAdmin: "管理员",
+}
