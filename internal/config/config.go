@@ -25,13 +25,13 @@ type Config struct {
 	Attachments  string        `json:"attachments"`   // "disk" (default with SQLite) or "db"
 	ReturnWindow string        `json:"return_window"` // e.g. "24h", "1wd"
 	ReopenLimit  int           `json:"reopen_limit"`
-	Node         string        `json:"node"`           // node name for the scheduler
-	TickEvery    time.Duration `json:"tick_every"`     // scheduler interval
-	LogLevel     string        `json:"log_level"`      // debug, info, warn, error
-	Seed         int64         `json:"seed"`           // demo seed
-	DemoRequests int           `json:"demo_requests"`  // demo size
-	PhoneKey     string        `json:"phone_key"`      // key for phone hashes; default: generated and stored
-	FastHash     bool          `json:"-"`              // tests only: cheap password hashing
+	Node         string        `json:"node"`          // node name for the scheduler
+	TickEvery    time.Duration `json:"tick_every"`    // scheduler interval
+	LogLevel     string        `json:"log_level"`     // debug, info, warn, error
+	Seed         int64         `json:"seed"`          // demo seed
+	DemoRequests int           `json:"demo_requests"` // demo size
+	PhoneKey     string        `json:"phone_key"`     // key for phone hashes; default: generated and stored
+	FastHash     bool          `json:"-"`             // tests only: cheap password hashing
 }
 
 // Defaults returns the built-in configuration.
