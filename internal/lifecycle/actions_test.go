@@ -299,7 +299,7 @@ func TestReturns(t *testing.T) {
 				"copied_unit_id": int64(1), "sign_by": at(2026, 11, 20, 19, 30), "reply_by": at(2026, 12, 1, 17, 30)},
 		},
 		{
-			name: "approve return back to received keeps a later dispatch deadline", state: Signed, actor: dispatcher, now: tContact,
+			name: "approve return back to received gives the centre a fresh dispatch window", state: Signed, actor: dispatcher, now: tContact,
 			prep: pending,
 			cmd:  Command{Action: ActApproveReturn}, to: Received,
 			want: func(c *Case) {
@@ -308,7 +308,7 @@ func TestReturns(t *testing.T) {
 				c.Returns = 1
 				c.LeadUnitID, c.CoUnitIDs, c.SupervisingUnitID = 0, nil, 0
 				c.SignBy, c.ReplyBy, c.ReturnBy, c.SignedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-				// DispatchBy stays Saturday 15:00.
+				c.DispatchBy = at(2026, 11, 21, 17, 0) // now + 24 h
 			},
 			data: map[string]any{"from_unit_id": int64(10), "reason": "属市水务局职责", "to": "received"},
 		},
@@ -324,7 +324,7 @@ func TestReturns(t *testing.T) {
 				c.LeadUnitID, c.CoUnitIDs, c.SupervisingUnitID = 0, nil, 0
 				c.SignBy, c.ReplyBy, c.ReturnBy = time.Time{}, time.Time{}, time.Time{}
 				c.Overdue, c.DueSoon = false, false
-				c.DispatchBy = at(2026, 11, 21, 17, 0)
+				c.DispatchBy = at(2026, 11, 22, 17, 0) // now + 24 h: not overdue at once
 			},
 			data: map[string]any{"from_unit_id": int64(10), "reason": "属市水务局职责", "to": "received"},
 		},
@@ -428,7 +428,7 @@ func TestReply(t *testing.T) {
 			prep: func(c *Case) {
 				c.ExtensionPending, c.ExtensionTo, c.ExtensionReason = true, at(2026, 12, 4, 16, 0), "x"
 			},
-			cmd:  Command{Action: ActReply, Result: ResultResolved, Note: "ok"}, to: Replied,
+			cmd: Command{Action: ActReply, Result: ResultResolved, Note: "ok"}, to: Replied,
 			want: func(c *Case) { replied(ResultResolved, "ok", tReply)(c); clearExt(c) },
 			data: map[string]any{"result": "resolved", "on_time": true},
 		},

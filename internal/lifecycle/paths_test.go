@@ -139,7 +139,7 @@ func TestPathReturnApprovedBackToReceived(t *testing.T) {
 	if c.LeadUnitID != 0 || c.SupervisingUnitID != 0 || c.CoUnitIDs != nil || c.Returns != 1 {
 		t.Errorf("back in received %+v", c)
 	}
-	if ts := Timers(c); len(ts) != 1 || ts[0].Kind != TimerDispatch || !ts[0].DueAt.Equal(wantDispatchBy) {
+	if ts := Timers(c); len(ts) != 1 || ts[0].Kind != TimerDispatch || !ts[0].DueAt.Equal(at(2026, 11, 21, 17, 0)) {
 		t.Errorf("timers %v", ts)
 	}
 	run(t, c, []step{{dispatcher, Command{Action: ActDispatch, Unit: &department}, tProgress, Dispatched}})

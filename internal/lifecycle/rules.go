@@ -280,7 +280,8 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 			c.LeadUnitID, c.CoUnitIDs, c.SupervisingUnitID = 0, nil, 0
 			c.SignBy, c.ReplyBy, c.ReturnBy, c.SignedAt, c.ContactedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
 			c.DueSoon, c.Overdue = false, false
-			c.DispatchBy = latest(now, c.DispatchBy)
+			l, _ := env.Policy.For(c.Urgency, c.Type, c.Category)
+			c.DispatchBy = l.Dispatch.From(env.Cal, now) // the centre gets a fresh dispatch window
 			ev.Data["to"] = "received"
 			break
 		}
@@ -437,6 +438,7 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 // received marks a case as taken in by the centre and sets its dispatch deadline.
 func received(c *Case, env Env) {
 	c.ReceivedAt = env.Now
+	c.Overdue = false // a missed accept deadline does not carry over
 	l, rule := env.Policy.For(c.Urgency, c.Type, c.Category)
 	c.PolicyRule = rule
 	c.DispatchBy = l.Dispatch.From(env.Cal, env.Now)
