@@ -117,7 +117,7 @@ func (s *Server) Handler() http.Handler {
 	priv("GET", "/api/v1/cases", s.listCases)
 	priv("GET", "/api/v1/inbox", s.inbox)
 	priv("GET", "/api/v1/cases/{id}", s.getCase)
-	priv("GET", "/api/v1/cases/by-number/{number}", s.getCaseByNumber)
+	priv("GET", "/api/v1/case-numbers/{number}", s.getCaseByNumber)
 	priv("GET", "/api/v1/cases/{id}/events", s.caseEvents)
 	priv("GET", "/api/v1/cases/{id}/links", s.caseLinks)
 	priv("POST", "/api/v1/cases/{id}/reveal", s.reveal)

@@ -116,13 +116,13 @@ func (a Actor) IsSystem() bool { return a.User.Has(RoleSystem) }
 
 // Scope is what an actor may see, as a filter the store turns into SQL.
 type Scope struct {
-	All        bool    // city centre: every case
-	DistrictID int64   // district supervisors: cases in the district or led by its units
-	UnitID     int64   // unit handlers: cases the unit leads, co-handles or is copied on
-	UserID     int64   // grid workers: cases they reported
-	GridIDs    []int64 // grid workers: cases in their grids
-	NoPII      bool    // analysts: never personal data
-	None       bool    // sees nothing
+	All        bool    `json:"all,omitempty"`         // city centre: every case
+	DistrictID int64   `json:"district_id,omitempty"` // district supervisors: cases in the district or led by its units
+	UnitID     int64   `json:"unit_id,omitempty"`     // unit handlers: cases the unit leads, co-handles or is copied on
+	UserID     int64   `json:"user_id,omitempty"`     // grid workers: cases they reported
+	GridIDs    []int64 `json:"grid_ids,omitempty"`    // grid workers: cases in their grids
+	NoPII      bool    `json:"no_pii,omitempty"`      // analysts: never personal data
+	None       bool    `json:"none,omitempty"`        // sees nothing
 }
 
 // ScopeOf derives the actor's visibility. A user with several roles gets
