@@ -14,12 +14,12 @@ type branch struct{ code, zh, en string }
 // text templates ("title|description"; {slots} are filled per request).
 type leaf struct {
 	code, zh, en, urgency string
-	route, alt           string
-	profile, season      string
-	where                string
-	weight               float64
-	probs, asks          []string
-	fix                  string
+	route, alt            string
+	profile, season       string
+	where                 string
+	weight                float64
+	probs, asks           []string
+	fix                   string
 }
 
 var branches = []branch{
@@ -144,7 +144,7 @@ var leaves = []leaf{
 		probs: []string{"{小区}物业擅自涨价|{小区}物业未经业主大会同意擅自上调物业费，不交就不给办理门禁卡"},
 		asks:  []string{"咨询物业费标准|想了解普通住宅物业费的政府指导价标准"}},
 	{code: "property.elevator", zh: "电梯故障", en: "Lift breakdown", urgency: "general", route: "city:scjg", alt: "street", profile: "service", season: "none", where: "home", weight: 1.8,
-		probs: []string{"{小区}{楼}电梯经常故障|{小区}{楼}电梯{持续}经常出故障停运，高层老人无法下楼", "{小区}电梯异响|{小区}{楼}{单元}电梯运行时有异响和抖动，居民不敢乘坐"},
+		probs: []string{"{小区}{楼}电梯经常故障|{小区}{楼}电梯近{持续}经常出故障停运，高层老人无法下楼", "{小区}电梯异响|{小区}{楼}{单元}电梯运行时有异响和抖动，居民不敢乘坐"},
 		asks:  []string{"咨询老楼加装电梯政策|想咨询老旧小区加装电梯的申请条件、补贴政策和办理流程"}, fix: "已督促维保单位更换故障部件，电梯已检验合格恢复运行"},
 	{code: "property.parking", zh: "小区停车", en: "Residential parking", urgency: "general", route: "street", alt: "city:jgj", profile: "nuisance", season: "none", where: "home", weight: 1.6,
 		probs: []string{"{小区}消防通道被占|{小区}{楼}前消防通道长期被私家车占用，物业不管", "{小区}地锁占用公共车位|{小区}有住户私自在公共区域安装地锁占用车位"}, fix: "已协调物业清理私装地锁，并在消防通道施划禁停标线"},

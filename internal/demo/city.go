@@ -36,16 +36,38 @@ type lattice struct {
 	v      []pt
 }
 
+// warpMargin keeps the warped lattice inside the city's box (in cells).
+const warpMargin = 6
+
+// newLattice jitters every vertex a little (irregular cells) and warps the
+// whole lattice with a smooth, gentle displacement field (curving the long
+// boundaries). The warp's gradient stays well below one cell per cell, so
+// no cell folds over and neighbours still share their edges exactly.
 func newLattice(rng *rand.Rand) *lattice {
 	l := &lattice{nx: latticeNX, ny: latticeNY, v: make([]pt, (latticeNX+1)*(latticeNY+1))}
-	dx := (cityE - cityW) / latticeNX
-	dy := (cityN - cityS) / latticeNY
+	dx := (cityE - cityW) / (latticeNX + 2*warpMargin)
+	dy := (cityN - cityS) / (latticeNY + 2*warpMargin)
+	type wave struct{ a, fi, fj, ph float64 }
+	var wx, wy [3]wave
+	for k := range wx {
+		amp := []float64{2.6, 1.4, 0.7}[k]
+		wx[k] = wave{amp, float64(rng.IntN(3)), float64(1 + rng.IntN(3)), rng.Float64() * 2 * math.Pi}
+		wy[k] = wave{amp, float64(1 + rng.IntN(3)), float64(rng.IntN(3)), rng.Float64() * 2 * math.Pi}
+	}
+	warp := func(ws [3]wave, i, j float64) float64 {
+		d := 0.0
+		for _, w := range ws {
+			d += w.a * math.Sin(2*math.Pi*(w.fi*i/latticeNX+w.fj*j/latticeNY)+w.ph)
+		}
+		return d
+	}
 	for j := 0; j <= l.ny; j++ {
 		for i := 0; i <= l.nx; i++ {
-			jx := (rng.Float64()*2 - 1) * 0.28
-			jy := (rng.Float64()*2 - 1) * 0.28
-			x := cityW + (float64(i)+jx)*dx
-			y := cityS + (float64(j)+jy)*dy
+			fi, fj := float64(i), float64(j)
+			jx := (rng.Float64()*2-1)*0.28 + warp(wx, fi, fj)
+			jy := (rng.Float64()*2-1)*0.28 + warp(wy, fi, fj)
+			x := cityW + (warpMargin+fi+jx)*dx
+			y := cityS + (warpMargin+fj+jy)*dy
 			l.v[j*(l.nx+1)+i] = pt{round6(x), round6(y)}
 		}
 	}
@@ -142,15 +164,15 @@ type city struct {
 }
 
 type district struct {
-	place  int
-	code   string
-	name   string // 临江区
-	short  string // 临江
-	urban  bool
-	rect   rect
-	centre int            // unit index
-	depts  map[string]int // district departments by key (cgzf, zjw, scjg) → unit index
-	sup    int            // supervisor user index
+	place   int
+	code    string
+	name    string // 临江区
+	short   string // 临江
+	urban   bool
+	rect    rect
+	centre  int            // unit index
+	depts   map[string]int // district departments by key (cgzf, zjw, scjg) → unit index
+	sup     int            // supervisor user index
 	streets []*street
 }
 
@@ -220,11 +242,11 @@ func buildCity(ds *Dataset, rng *rand.Rand) *city {
 	wcut := 60 + rng.IntN(11) - 5
 	rects := []rect{
 		central[0], central[1], central[2],
-		{0, wcut, ci0, latticeNY},       // 西山: north-west
-		{0, 0, ci0, wcut},               // 永宁: south-west
-		{ci1, 0, latticeNX, latticeNY},  // 东湖: east
-		{ci0, cj1, ci1, latticeNY},      // 青峰: north
-		{ci0, 0, ci1, cj0},              // 柳湾: south
+		{0, wcut, ci0, latticeNY},      // 西山: north-west
+		{0, 0, ci0, wcut},              // 永宁: south-west
+		{ci1, 0, latticeNX, latticeNY}, // 东湖: east
+		{ci0, cj1, ci1, latticeNY},     // 青峰: north
+		{ci0, 0, ci1, cj0},             // 柳湾: south
 	}
 	for di, spec := range districtSpecs {
 		d := &district{

@@ -110,10 +110,10 @@ func buildOrg(ds *Dataset, c *city, rng *rand.Rand) *orgModel {
 	for i := 1; i <= 3; i++ {
 		m.dispatchers = append(m.dispatchers, addUser(ds, fmt.Sprintf("dispatcher%02d", i), personName(rng), m.cityCentre, org.RoleDispatcher))
 	}
-	m.citySup = addUser(ds, "sup-city", personName(rng), m.cityCentre, org.RoleSupervisor)
 	for _, d := range c.districts {
 		d.sup = addUser(ds, "sup-"+d.code, personName(rng), d.centre, org.RoleSupervisor)
 	}
+	m.citySup = addUser(ds, "sup-city", personName(rng), m.cityCentre, org.RoleSupervisor)
 	// A handler and a leader in every unit that handles work.
 	for ui := range ds.Units {
 		u := ds.Units[ui]

@@ -115,6 +115,10 @@ func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Has
 					if err := tx.SetTimers(ctx, c.ID, lifecycle.Timers(c)); err != nil {
 						return err
 					}
+					// The played history already holds the due/overdue events up to End.
+					if err := tx.MarkTimersFired(ctx, c.ID, opts.End, "demo"); err != nil {
+						return err
+					}
 				}
 				if c.MergedInto != 0 {
 					if err := tx.LinkCases(ctx, c.ID, c.MergedInto, "duplicate"); err != nil {

@@ -608,3 +608,10 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// MarkTimersFired marks a case's unfired timers due at or before t as fired
+// by node (a bulk loader whose histories already contain those events).
+func (q Queries) MarkTimersFired(ctx context.Context, caseID int64, t time.Time, node string) error {
+	_, err := q.exec(ctx, "UPDATE timers SET fired_at = ?, fired_by = ? WHERE case_id = ? AND fired_at IS NULL AND due_at <= ?", ms(t), node, caseID, ms(t))
+	return err
+}
