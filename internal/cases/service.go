@@ -114,7 +114,7 @@ func (s *Service) Location() *time.Location { return s.cfg.Loc }
 func (s *Service) Config() Config { return s.cfg }
 
 // Now returns the service clock, at the store's millisecond precision.
-func (s *Service) Now() time.Time { return s.cfg.Now().Truncate(time.Millisecond) }
+func (s *Service) Now() time.Time { return s.cfg.Now().Truncate(time.Millisecond).In(s.cfg.Loc) }
 
 // Reload re-reads the organisation catalogue, the policy and the calendar
 // years from the store.
@@ -582,7 +582,11 @@ func (s *Service) Timeline(ctx context.Context, a org.Actor, id int64) ([]lifecy
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
-	return s.st.Events(ctx, id)
+	evs, err := s.st.Events(ctx, id)
+	for i := range evs {
+		evs[i].At = evs[i].At.In(s.cfg.Loc)
+	}
+	return evs, err
 }
 
 // Links returns a visible case's related and duplicate cases.
