@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"whistle/internal/app"
 	"whistle/internal/auth"
@@ -78,7 +79,11 @@ func serve(ctx context.Context, withDemo bool, cfg config.Config, stdout, stderr
 	defer a.Close()
 	var logins []demo.User
 	if withDemo {
-		res, err := seed.Demo(ctx, a.Svc, demo.Options{Seed: cfg.Seed, Requests: cfg.DemoRequests}, auth.DefaultHasher(), log)
+		opts := demo.Options{Seed: cfg.Seed, Requests: cfg.DemoRequests}
+		if cfg.DemoEnd != "" {
+			opts.End, _ = time.Parse(time.RFC3339, cfg.DemoEnd) // validated by config
+		}
+		res, err := seed.Demo(ctx, a.Svc, opts, auth.DefaultHasher(), log)
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}

@@ -30,6 +30,7 @@ type Config struct {
 	LogLevel     string        `json:"log_level"`     // debug, info, warn, error
 	Seed         int64         `json:"seed"`          // demo seed
 	DemoRequests int           `json:"demo_requests"` // demo size
+	DemoEnd      string        `json:"demo_end"`      // demo history ends here (RFC 3339); empty = now
 	PhoneKey     string        `json:"phone_key"`     // key for phone hashes; default: generated and stored
 	FastHash     bool          `json:"-"`             // tests only: cheap password hashing
 }
@@ -90,6 +91,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "demo seed")
 	fs.IntVar(&c.DemoRequests, "requests", c.DemoRequests, "demo: number of requests in the year of history")
+	fs.StringVar(&c.DemoEnd, "demo-end", c.DemoEnd, "demo: end of the history, RFC 3339 (default now; fix it for identical data)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -113,6 +115,14 @@ func (c Config) Validate() error {
 	}
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		problems = append(problems, "db must be a postgres:// URL")
+	}
+	if c.DemoEnd != "" {
+		if _, err := time.Parse(time.RFC3339, c.DemoEnd); err != nil {
+			problems = append(problems, "demo-end must be an RFC 3339 time")
+		}
+	}
+	if c.DemoRequests < 1 {
+		problems = append(problems, "requests must be ≥ 1")
 	}
 	if c.ReopenLimit < 0 {
 		problems = append(problems, "reopen-limit must be ≥ 0")
