@@ -130,6 +130,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errs.E(errs.NotFound)) })
 
 	cop := http.NewCrossOriginProtection()
+	// Refusals are JSON like every other error (the default is plain text).
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errs.D(errs.Forbidden, "cross-origin request"))
+	}))
 	return cop.Handler(mux)
 }
 
