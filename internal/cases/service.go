@@ -33,7 +33,7 @@ import (
 type Config struct {
 	Loc            *time.Location
 	ReturnWindow   timelimit.Span // after dispatch; default 24 h
-	ReopenLimit    int            // default 2
+	ReopenLimit    int            // how often an unsatisfied case may be reopened; 0 = never
 	MaxTitle       int            // runes; default 100
 	MaxDescription int            // runes; default 4000
 	MaxNote        int            // runes; default 2000
@@ -65,8 +65,8 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	if cfg.ReturnWindow.IsZero() {
 		cfg.ReturnWindow = timelimit.Hours(24)
 	}
-	if cfg.ReopenLimit == 0 {
-		cfg.ReopenLimit = 2
+	if cfg.ReopenLimit < 0 {
+		return nil, errors.New("cases: ReopenLimit must be ≥ 0")
 	}
 	if cfg.MaxTitle == 0 {
 		cfg.MaxTitle = 100
@@ -638,7 +638,25 @@ func (s *Service) Lookup(ctx context.Context, number, phone string) (*lifecycle.
 		return nil, nil, errs.E(errs.NotFound)
 	}
 	evs, err := s.st.Events(ctx, c.ID)
-	return c, evs, err
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.MergedInto != 0 {
+		// A merged request follows its parent: the citizen gets the parent's answer.
+		if p, err := s.st.Case(ctx, c.MergedInto, org.Scope{All: true}); err == nil {
+			c.State, c.Result, c.ReplyText = p.State, p.Result, p.ReplyText
+			pevs, err := s.st.Events(ctx, p.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, e := range pevs {
+				if e.At.After(evs[len(evs)-1].At) && (e.Action == lifecycle.ActReply || e.Action == lifecycle.ActDispatch || e.Action == lifecycle.ActSign || e.Action == lifecycle.ActCallback || e.Action == lifecycle.ActClose) {
+					evs = append(evs, e)
+				}
+			}
+		}
+	}
+	return c, evs, nil
 }
 
 // FireDue fires the timers that are due: each in its own transaction that

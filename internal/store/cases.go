@@ -441,13 +441,50 @@ func (q Queries) Links(ctx context.Context, id int64) ([]Link, error) {
 
 // ---- timers ----
 
-// SetTimers makes the case's unfired timers exactly ts. A timer already
-// fired for the same kind and deadline is not armed again.
+// SetTimers makes the case's unfired timers exactly ts. Timers that stay
+// keep their ids (so a scheduler pass holding them can still claim them); a
+// timer already fired for the same kind and deadline is not armed again.
 func (q Queries) SetTimers(ctx context.Context, caseID int64, ts []lifecycle.Timer) error {
-	if _, err := q.exec(ctx, "DELETE FROM timers WHERE case_id = ? AND fired_at IS NULL", caseID); err != nil {
+	rows, err := q.query(ctx, "SELECT id, kind, due_at FROM timers WHERE case_id = ? AND fired_at IS NULL", caseID)
+	if err != nil {
 		return err
 	}
+	type key struct {
+		kind string
+		due  int64
+	}
+	want := map[key]bool{}
 	for _, t := range ts {
+		want[key{t.Kind, ms(t.DueAt)}] = true
+	}
+	var stale []int64
+	have := map[key]bool{}
+	for rows.Next() {
+		var id, due int64
+		var kind string
+		if err := rows.Scan(&id, &kind, &due); err != nil {
+			rows.Close()
+			return err
+		}
+		if want[key{kind, due}] {
+			have[key{kind, due}] = true
+		} else {
+			stale = append(stale, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range stale {
+		if _, err := q.exec(ctx, "DELETE FROM timers WHERE id = ?", id); err != nil {
+			return err
+		}
+	}
+	for _, t := range ts {
+		if have[key{t.Kind, ms(t.DueAt)}] {
+			continue
+		}
 		if _, err := q.exec(ctx, "INSERT INTO timers(case_id, kind, due_at) VALUES (?,?,?) ON CONFLICT(case_id, kind, due_at) DO NOTHING", caseID, t.Kind, ms(t.DueAt)); err != nil {
 			return err
 		}
