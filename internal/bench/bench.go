@@ -1,13 +1,456 @@
-// Package bench holds Whistle's benchmarks run by `whistle bench`.
+// Package bench holds Whistle's benchmarks run by `whistle bench`:
+//
+//	whistle bench intake  create phone requests over HTTP against a fresh server
+//	whistle bench inbox   load many cases, then time a unit's inbox first page
+//
+// Every benchmark starts its own server on a fresh store (a temporary SQLite
+// file, or a throwaway PostgreSQL cluster with --db pg, or a database given
+// by --db postgres://…), listens on 127.0.0.1 only, and removes what it
+// created when it ends. Results are printed as one JSON object with --json.
 package bench
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"time"
+
+	"whistle/internal/app"
+	"whistle/internal/auth"
+	"whistle/internal/config"
+	"whistle/internal/demo"
+	"whistle/internal/org"
+	"whistle/internal/pgtest"
+	"whistle/internal/seed"
+	"whistle/internal/store"
 )
+
+const usage = `usage: whistle bench <benchmark> [flags]
+
+benchmarks:
+  intake   create phone requests over HTTP on loopback (closed loop, or open loop with --rate)
+  inbox    load --cases cases, then time a unit's inbox first page (store and HTTP)
+
+Run "whistle bench <benchmark> -h" for its flags.
+`
 
 // Main runs a benchmark named by args[0].
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("bench: not yet available")
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("bench: no benchmark named")
+	}
+	switch args[0] {
+	case "intake":
+		return intakeMain(ctx, args[1:], stdout, stderr)
+	case "inbox":
+		return inboxMain(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("bench: unknown benchmark %q", args[0])
+}
+
+// commonFlags are the flags every benchmark takes.
+type commonFlags struct {
+	db         string
+	json       bool
+	cpuProfile string
+	logLevel   string
+	sqliteSync string
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.db, "db", "", `store: empty = a fresh temporary SQLite file; "pg" = a throwaway PostgreSQL cluster (fsync on); or a postgres:// URL (its database must be empty)`)
+	fs.BoolVar(&c.json, "json", false, "print the result as one JSON object")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
+	fs.StringVar(&c.logLevel, "log-level", "warn", "server log level (logs go to stderr)")
+	fs.StringVar(&c.sqliteSync, "sqlite-sync", "full", "SQLite durability: full (fsync per group commit, the default) or normal")
+}
+
+// env is a running benchmark server and what is needed to tear it down.
+type env struct {
+	app      *app.App
+	base     string // http://127.0.0.1:port
+	storeKin string // sqlite or postgres
+	dsn      string // the store's DSN
+	log      *slog.Logger
+	stderr   io.Writer
+	cleanups []func()
+	serveErr chan error
+	cancel   context.CancelFunc
+}
+
+func (e *env) close() {
+	if e.cancel != nil {
+		e.cancel()
+		if err := <-e.serveErr; err != nil {
+			fmt.Fprintln(e.stderr, "bench: server:", err)
+		}
+	}
+	for i := len(e.cleanups) - 1; i >= 0; i-- {
+		e.cleanups[i]()
+	}
+}
+
+func (e *env) logf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "bench: "+format+"\n", args...)
+}
+
+// start opens a fresh store, seeds the demo organisation (with demoRequests
+// requests of history) and serves the API on 127.0.0.1:0.
+func start(ctx context.Context, cf commonFlags, demoRequests int, stderr io.Writer) (_ *env, err error) {
+	var lvl slog.Level
+	if lvl.UnmarshalText([]byte(cf.logLevel)) != nil {
+		lvl = slog.LevelWarn
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	e := &env{log: log, stderr: stderr}
+	defer func() {
+		if err != nil {
+			e.close()
+		}
+	}()
+	dir, err := os.MkdirTemp("", "whistle-bench-")
+	if err != nil {
+		return nil, err
+	}
+	e.cleanups = append(e.cleanups, func() { os.RemoveAll(dir) })
+
+	cfg := config.Defaults()
+	cfg.Data, cfg.Addr, cfg.FastHash, cfg.LogLevel, cfg.SQLiteSync = dir, "127.0.0.1:0", true, cf.logLevel, cf.sqliteSync
+	cfg.Node = "bench"
+	e.storeKin = "sqlite"
+	switch {
+	case cf.db == "":
+	case cf.db == "pg" || cf.db == "postgres":
+		e.logf("starting a throwaway PostgreSQL cluster (fsync on)")
+		cl, err := pgtest.StartCluster(ctx, pgtest.Options{Fsync: true, MaxConnections: 300})
+		if err != nil {
+			return nil, fmt.Errorf("postgres cluster: %w", err)
+		}
+		e.cleanups = append(e.cleanups, func() {
+			if err := cl.Stop(); err != nil {
+				fmt.Fprintln(stderr, "bench: stopping PostgreSQL:", err)
+			}
+		})
+		if cfg.DB, err = cl.CreateDatabase(ctx); err != nil {
+			return nil, err
+		}
+		e.storeKin = "postgres"
+	case store.IsPostgres(cf.db):
+		cfg.DB, e.storeKin = cf.db, "postgres"
+	default:
+		return nil, fmt.Errorf(`--db must be empty, "pg" or a postgres:// URL`)
+	}
+	e.dsn = cfg.DSN()
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	e.app = a
+	e.cleanups = append(e.cleanups, func() { a.Close() })
+	if places, err := a.Store.Places(ctx, false); err != nil {
+		return nil, err
+	} else if len(places) > 0 {
+		return nil, errors.New("bench: the database is not empty; give a fresh one")
+	}
+	t0 := time.Now()
+	res, err := seed.Demo(ctx, a.Svc, demo.Options{Seed: cfg.Seed, Requests: demoRequests}, auth.FastHasher(), log)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	e.logf("demo organisation seeded (%d cases) in %v", res.Cases, time.Since(t0).Round(time.Millisecond))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e.cancel, e.serveErr = cancel, make(chan error, 1)
+	ready := make(chan string, 1)
+	go func() { e.serveErr <- a.Serve(sctx, ln, func(addr string) { ready <- addr }) }()
+	select {
+	case addr := <-ready:
+		e.base = "http://" + addr
+	case err := <-e.serveErr:
+		e.cancel = nil
+		cancel()
+		return nil, err
+	}
+	return e, nil
+}
+
+// newClient returns an HTTP client tuned for conns concurrent keep-alive
+// connections to one loopback host.
+func newClient(conns int) *http.Client {
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+}
+
+// login logs a user in over HTTP and returns the bearer token.
+func login(ctx context.Context, c *http.Client, base, user, password string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/auth/login", strings.NewReader(string(body)))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Token string `json:"token"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return "", fmt.Errorf("login %s: %s: %s", user, resp.Status, strings.TrimSpace(string(b)))
+	}
+	if err := json.Unmarshal(b, &out); err != nil || out.Token == "" {
+		return "", fmt.Errorf("login %s: no token in %q", user, b)
+	}
+	return out.Token, nil
+}
+
+// profile starts a CPU profile when path is set and returns its stopper.
+func profile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// latencies summarises durations (in milliseconds, 3 decimals).
+type latencies struct {
+	P50, P90, P99, Max float64
+}
+
+func summarize(ds []time.Duration) latencies {
+	if len(ds) == 0 {
+		return latencies{}
+	}
+	slices.Sort(ds)
+	q := func(p float64) float64 {
+		i := int(math.Ceil(p*float64(len(ds)))) - 1
+		i = max(0, min(i, len(ds)-1))
+		return msec(ds[i])
+	}
+	return latencies{P50: q(0.50), P90: q(0.90), P99: q(0.99), Max: msec(ds[len(ds)-1])}
+}
+
+func msec(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// ---- the seeded city, as the load generators need it ----
+
+// cityInfo is what load generators draw from: leaf categories, points inside
+// grids, and the units that handle work.
+type cityInfo struct {
+	leafCategories []string
+	points         []point     // inside seeded grids (resolved by the service)
+	grids          []org.Place // grids with a boundary
+	places         map[int64]org.Place
+	units          []org.Unit       // street offices and departments
+	handlers       map[int64]string // unit id → a handler's username
+}
+
+type point struct{ lat, lon float64 }
+
+func loadCity(ctx context.Context, a *app.App, rng *rand.Rand, pointsPerGrid int) (*cityInfo, error) {
+	st := a.Store
+	ci := &cityInfo{places: map[int64]org.Place{}, handlers: map[int64]string{}}
+	cats, err := st.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cats {
+		if c.Leaf && c.Active {
+			ci.leafCategories = append(ci.leafCategories, c.Code)
+		}
+	}
+	places, err := st.Places(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range places {
+		b := p.Boundary
+		p.Boundary = ""
+		ci.places[p.ID] = p
+		if p.Level != org.LevelGrid || b == "" {
+			continue
+		}
+		ring, err := outerRing(b)
+		if err != nil || len(ring) < 3 {
+			continue
+		}
+		ci.grids = append(ci.grids, p)
+		for _, pt := range samplePoints(ring, pointsPerGrid, rng) {
+			// Keep only points the service resolves to this very grid.
+			loc, err := a.Svc.Locate(pt.lat, pt.lon)
+			if err == nil && loc.GridID == p.ID {
+				ci.points = append(ci.points, pt)
+			}
+		}
+	}
+	units, err := st.Units(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range units {
+		if u.Kind == org.KindStreet || u.Kind == org.KindDepartment {
+			ci.units = append(ci.units, u)
+		}
+	}
+	users, err := st.Users(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if u.Has(org.RoleHandler) && !u.Disabled {
+			if _, ok := ci.handlers[u.UnitID]; !ok {
+				ci.handlers[u.UnitID] = u.Username
+			}
+		}
+	}
+	switch {
+	case len(ci.leafCategories) == 0:
+		return nil, errors.New("bench: the seeded city has no leaf categories")
+	case len(ci.points) == 0:
+		return nil, errors.New("bench: the seeded city has no grid boundaries to take points from")
+	case len(ci.units) == 0:
+		return nil, errors.New("bench: the seeded city has no street or department units")
+	}
+	return ci, nil
+}
+
+// outerRing returns the exterior ring of a GeoJSON Polygon (or the first
+// polygon of a MultiPolygon) as lon/lat pairs.
+func outerRing(geo string) ([][2]float64, error) {
+	var g struct {
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
+	}
+	if err := json.Unmarshal([]byte(geo), &g); err != nil {
+		return nil, err
+	}
+	switch g.Type {
+	case "Polygon":
+		var rings [][][2]float64
+		if err := json.Unmarshal(g.Coordinates, &rings); err != nil || len(rings) == 0 {
+			return nil, errors.New("bad polygon")
+		}
+		return rings[0], nil
+	case "MultiPolygon":
+		var polys [][][][2]float64
+		if err := json.Unmarshal(g.Coordinates, &polys); err != nil || len(polys) == 0 || len(polys[0]) == 0 {
+			return nil, errors.New("bad multipolygon")
+		}
+		return polys[0][0], nil
+	}
+	return nil, fmt.Errorf("geometry %q", g.Type)
+}
+
+// samplePoints draws up to n points inside ring by rejection sampling in its
+// bounding box (plus the vertex centroid as a fallback).
+func samplePoints(ring [][2]float64, n int, rng *rand.Rand) []point {
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	var cx, cy float64
+	for _, p := range ring {
+		minX, maxX = min(minX, p[0]), max(maxX, p[0])
+		minY, maxY = min(minY, p[1]), max(maxY, p[1])
+		cx += p[0]
+		cy += p[1]
+	}
+	var out []point
+	if c := [2]float64{cx / float64(len(ring)), cy / float64(len(ring))}; inRing(ring, c[0], c[1]) {
+		out = append(out, point{lat: round6(c[1]), lon: round6(c[0])})
+	}
+	for tries := 0; len(out) < n && tries < 20*n; tries++ {
+		x := minX + rng.Float64()*(maxX-minX)
+		y := minY + rng.Float64()*(maxY-minY)
+		x, y = round6(x), round6(y)
+		if inRing(ring, x, y) {
+			out = append(out, point{lat: y, lon: x})
+		}
+	}
+	return out
+}
+
+func round6(f float64) float64 { return math.Round(f*1e6) / 1e6 }
+
+// inRing is the even-odd ray-casting test.
+func inRing(ring [][2]float64, x, y float64) bool {
+	in := false
+	n := len(ring)
+	for i, j := 0, n-1; i < n; j, i = i, i+1 {
+		xi, yi := ring[i][0], ring[i][1]
+		xj, yj := ring[j][0], ring[j][1]
+		if (yi > y) != (yj > y) && x < (xj-xi)*(y-yi)/(yj-yi)+xi {
+			in = !in
+		}
+	}
+	return in
+}
+
+// writeResult prints v as one JSON object, or as aligned "key: value" lines.
+func writeResult(w io.Writer, asJSON bool, keys []string, v map[string]any) error {
+	if asJSON {
+		var b strings.Builder
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			kb, _ := json.Marshal(k)
+			vb, err := json.Marshal(v[k])
+			if err != nil {
+				return err
+			}
+			b.Write(kb)
+			b.WriteByte(':')
+			b.Write(vb)
+		}
+		b.WriteString("}\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	for _, k := range keys {
+		if _, err := fmt.Fprintf(w, "%-22s %v\n", k+":", v[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

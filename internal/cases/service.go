@@ -46,14 +46,16 @@ type Config struct {
 
 // Service runs the closed loop.
 type Service struct {
-	st     *store.Store
-	cfg    Config
-	cal    *calendar.Calendar
-	policy atomic.Pointer[timelimit.Policy]
-	cat    atomic.Pointer[catalog]
-	phones auth.PhoneHasher
-	log    *slog.Logger
-	mu     sync.Mutex // serialises catalog reloads
+	st         *store.Store
+	cfg        Config
+	cal        *calendar.Calendar
+	policy     atomic.Pointer[timelimit.Policy]
+	cat        atomic.Pointer[catalog]
+	phones     auth.PhoneHasher
+	log        *slog.Logger
+	mu         sync.Mutex   // serialises catalog reloads
+	tokens     sync.Map     // token hash → cachedActor
+	tokenCount atomic.Int64 // insertions, to prune the cache now and then
 }
 
 // New builds the service, loading the organisation catalogue, the stored

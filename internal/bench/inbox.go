@@ -1,0 +1,305 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"whistle/internal/demo"
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+	"whistle/internal/store"
+)
+
+func inboxMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench inbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf commonFlags
+	cf.register(fs)
+	n := fs.Int("cases", 1_000_000, "cases to load (10000000 works too; see docs/BENCHMARKS.md)")
+	batch := fs.Int("batch", 10_000, "cases per store write while loading")
+	openPct := fs.Float64("open", 5, "percentage of cases that are open (with a due date)")
+	measure := fs.Duration("measure", 10*time.Second, "how long to time each of the store and HTTP inbox reads")
+	users := fs.Int("users", 50, "unit handlers logged in for the HTTP part (one per random unit)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if *n < 1 || *batch < 1 || *measure <= 0 || *openPct < 0 || *openPct > 100 || *users < 1 {
+		return errors.New("bench inbox: bad flags")
+	}
+	if *measure > 10*time.Minute {
+		return errors.New("bench inbox: --measure at most 10m")
+	}
+
+	e, err := start(ctx, cf, 10, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	rng := rand.New(rand.NewPCG(11, 13))
+	ci, err := loadCity(ctx, e.app, rng, 1)
+	if err != nil {
+		return err
+	}
+
+	stop, err := profile(cf.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	e.logf("loading %d cases (%.1f%% open) over %d units into %s in writes of %d", *n, *openPct, len(ci.units), e.storeKin, *batch)
+	loadTime, err := loadCases(ctx, e, ci, *n, *batch, *openPct/100)
+	if err != nil {
+		return err
+	}
+	e.logf("loaded in %v (%.0f cases/s)", loadTime.Round(time.Millisecond), float64(*n)/loadTime.Seconds())
+	if e.storeKin == "postgres" {
+		// A fresh bulk load: let the planner see it, as autovacuum soon would.
+		if err := analyze(ctx, e.dsn); err != nil {
+			e.logf("analyze: %v", err)
+		}
+	}
+
+	// Store: the query the inbox runs, for random units.
+	pick := rand.New(rand.NewPCG(5, 6))
+	var storeLat []time.Duration
+	var rows int
+	deadline := time.Now().Add(*measure)
+	for time.Now().Before(deadline) {
+		u := ci.units[pick.IntN(len(ci.units))].ID
+		t0 := time.Now()
+		page, err := e.app.Store.Cases(ctx, org.Scope{UnitID: u}, store.CaseFilter{LeadUnitID: u, Sort: "due", Limit: 20})
+		if err != nil {
+			return err
+		}
+		storeLat = append(storeLat, time.Since(t0))
+		rows += len(page.Cases)
+	}
+	sl := summarize(storeLat)
+	e.logf("store inbox: %d queries, %.1f cases/page, p50 %.3f ms, p99 %.3f ms", len(storeLat), float64(rows)/float64(len(storeLat)), sl.P50, sl.P99)
+
+	// HTTP: GET /api/v1/inbox as handlers of random units.
+	client := newClient(4)
+	defer client.CloseIdleConnections()
+	type session struct{ unit, token string }
+	var sessions []session
+	for _, i := range pick.Perm(len(ci.units)) {
+		if len(sessions) >= *users {
+			break
+		}
+		name, ok := ci.handlers[ci.units[i].ID]
+		if !ok {
+			continue
+		}
+		tok, err := login(ctx, client, e.base, name, demo.DemoPassword)
+		if err != nil {
+			return err
+		}
+		sessions = append(sessions, session{name, tok})
+	}
+	if len(sessions) == 0 {
+		return errors.New("bench inbox: no unit handlers to log in as")
+	}
+	var httpLat []time.Duration
+	var httpErrs int
+	deadline = time.Now().Add(*measure)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		s := sessions[pick.IntN(len(sessions))]
+		req, _ := http.NewRequestWithContext(ctx, "GET", e.base+"/api/v1/inbox?limit=20", nil)
+		req.Header.Set("Authorization", "Bearer "+s.token)
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			httpErrs++
+			continue
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			httpErrs++
+			continue
+		}
+		httpLat = append(httpLat, time.Since(t0))
+	}
+	hl := summarize(httpLat)
+	e.logf("HTTP inbox: %d requests (%d errors), p50 %.3f ms, p99 %.3f ms", len(httpLat), httpErrs, hl.P50, hl.P99)
+
+	keys := []string{"benchmark", "store", "durability", "cases", "open_cases", "units", "load_s", "load_per_s",
+		"store_queries", "store_p50_ms", "store_p99_ms", "store_max_ms", "http_requests", "http_errors", "http_p50_ms", "http_p99_ms", "http_max_ms"}
+	return writeResult(stdout, cf.json, keys, map[string]any{
+		"benchmark": "inbox", "store": e.storeKin, "durability": e.app.Store.Durability(),
+		"cases": *n, "open_cases": openCount(*n, *openPct/100), "units": len(ci.units),
+		"load_s": round2(loadTime.Seconds()), "load_per_s": round2(float64(*n) / loadTime.Seconds()),
+		"store_queries": len(storeLat), "store_p50_ms": sl.P50, "store_p99_ms": sl.P99, "store_max_ms": sl.Max,
+		"http_requests": len(httpLat), "http_errors": httpErrs, "http_p50_ms": hl.P50, "http_p99_ms": hl.P99, "http_max_ms": hl.Max,
+	})
+}
+
+// openCount is how many of n cases loadCases makes open: every case whose
+// index hits the open stride.
+func openCount(n int, frac float64) int {
+	if frac <= 0 {
+		return 0
+	}
+	stride := max(1, int(1/frac+0.5))
+	return (n + stride - 1) / stride
+}
+
+// loadCases inserts n cases straight through the store, in writes of batch
+// cases, generated by one goroutine and written by two (on SQLite the
+// single writer commits them; on PostgreSQL they are two transactions).
+func loadCases(ctx context.Context, e *env, ci *cityInfo, n, batch int, openFrac float64) (time.Duration, error) {
+	t0 := time.Now()
+	now := e.app.Svc.Now()
+	stride := 0
+	if openFrac > 0 {
+		stride = max(1, int(1/openFrac+0.5))
+	}
+	// A unit's district: its place's district (city-level units: any).
+	var districts []int64
+	for _, p := range ci.places {
+		if p.Level == org.LevelDistrict {
+			districts = append(districts, p.ID)
+		}
+	}
+	if len(districts) == 0 {
+		return 0, errors.New("bench inbox: no districts")
+	}
+	districtOf := func(id int64) int64 {
+		for range 6 {
+			p, ok := ci.places[id]
+			if !ok {
+				return 0
+			}
+			if p.Level == org.LevelDistrict {
+				return p.ID
+			}
+			id = p.ParentID
+		}
+		return 0
+	}
+	jobs := make(chan []*lifecycle.Case, 2)
+	errc := make(chan error, 2)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for cs := range jobs {
+				err := e.app.Store.Write(ctx, func(tx *store.Tx) error {
+					for _, c := range cs {
+						c.ID = 0
+						if err := tx.InsertCase(ctx, c); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					errc <- err
+					cancel()
+					for range jobs {
+					}
+					return
+				}
+			}
+		}()
+	}
+	rng := rand.New(rand.NewPCG(99, 100))
+	lastReport := time.Now()
+gen:
+	for lo := 0; lo < n; lo += batch {
+		hi := min(lo+batch, n)
+		cs := make([]*lifecycle.Case, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			u := ci.units[rng.IntN(len(ci.units))]
+			c := benchCase(i, n, u, now, rng, stride > 0 && i%stride == 0)
+			c.Location.DistrictID = districtOf(u.PlaceID)
+			if c.Location.DistrictID == 0 {
+				c.Location.DistrictID = districts[i%len(districts)]
+			}
+			if p, ok := ci.places[u.PlaceID]; ok && p.Level == org.LevelStreet {
+				c.Location.StreetID = p.ID
+			}
+			c.SupervisingUnitID = u.SupervisorID
+			cs = append(cs, c)
+		}
+		select {
+		case jobs <- cs:
+		case <-ctx.Done():
+			break gen
+		}
+		if time.Since(lastReport) > 10*time.Second {
+			lastReport = time.Now()
+			e.logf("… %d cases (%.0f/s)", hi, float64(hi)/time.Since(t0).Seconds())
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return 0, err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return time.Since(t0), nil
+}
+
+// benchCase is case i of n in the load: led by unit u; open ones are being
+// handled with a reply deadline from 5 days ago to 30 days ahead, the rest
+// closed.
+func benchCase(i, n int, u org.Unit, now time.Time, rng *rand.Rand, open bool) *lifecycle.Case {
+	// Cases arrive in time order over the last year, as they do in life (and
+	// as a bulk import of history would load them).
+	year := 365 * 24 * time.Hour
+	created := now.Add(-year + time.Duration(float64(year)*float64(i)/float64(n))).Truncate(time.Millisecond)
+	c := &lifecycle.Case{
+		Number: fmt.Sprintf("L%09d", i), Channel: "phone", Type: lifecycle.Types[i%len(lifecycle.Types)],
+		Category: "urban.stall", Urgency: "general", Title: "占道经营",
+		Description: fmt.Sprintf("市民来电反映：%s%s，%s", descWhere[i%len(descWhere)], descWhat[i%len(descWhat)], descAsk[i%len(descAsk)]),
+		Location:    lifecycle.Location{Address: fmt.Sprintf("%s附近%d号", descWhere[(i/7)%len(descWhere)], 1+i%200)},
+		Citizen:     lifecycle.Citizen{Name: surname[i%len(surname)] + given[(i/10)%len(given)], Phone: fmt.Sprintf("139%08d", i%100_000_000), PhoneHash: fmt.Sprintf("bench%d", i%200_000)},
+		LeadUnitID:  u.ID, CreatedAt: created, UpdatedAt: created, ReceivedAt: created, DispatchedAt: created.Add(time.Hour),
+		CreatedBy: 3, Version: 4, EventSeq: 4,
+	}
+	if open {
+		c.State = lifecycle.Handling
+		c.SignedAt, c.ContactedAt = created.Add(2*time.Hour), created.Add(3*time.Hour)
+		due := now.Add(time.Duration(rng.IntN(35*24*60)-5*24*60) * time.Minute).Truncate(time.Millisecond)
+		c.ReplyBy = due
+		c.Overdue = due.Before(now)
+	} else {
+		c.State = lifecycle.Closed
+		c.ReplyBy = created.Add(15 * 24 * time.Hour)
+		c.RepliedAt = created.Add(time.Duration(1+rng.IntN(14*24)) * time.Hour)
+		c.ClosedAt = c.RepliedAt.Add(24 * time.Hour)
+		c.Result, c.Satisfaction, c.CloseReason = lifecycle.ResultResolved, lifecycle.Satisfied, lifecycle.CloseCallback
+		c.Version, c.EventSeq = 7, 7
+	}
+	return c
+}
+
+// analyze runs ANALYZE on PostgreSQL's cases table after the bulk load.
+func analyze(ctx context.Context, dsn string) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, "ANALYZE cases")
+	return err
+}
