@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
@@ -552,8 +555,25 @@ func (q Queries) FiredTimers(ctx context.Context) (map[string]int64, error) {
 // ---- numbers and idempotency ----
 
 // NextNumber allocates the next case number of the day: YYYYMMDD + 5 digits.
+// SQLite counts in the day_seq table inside the (single-writer) transaction,
+// so numbers have no gaps. PostgreSQL takes them from a sequence per day:
+// sequences hold no row lock until commit, so concurrent creates do not
+// queue behind each other's WAL flush; a rolled-back create leaves a gap, and
+// a committed number is never handed out again, even after a crash.
 func (q Queries) NextNumber(ctx context.Context, day string) (string, error) {
+	if !validDay(day) {
+		return "", fmt.Errorf("store: bad day %q", day)
+	}
 	var n int64
+	if q.dialect == Postgres {
+		if err := q.num.ensure(ctx, day); err != nil {
+			return "", err
+		}
+		if err := q.row(ctx, "SELECT nextval('case_no_"+day+"')").Scan(&n); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s%05d", day, n), nil
+	}
 	err := q.row(ctx, "INSERT INTO day_seq(day, n) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET n = day_seq.n + 1 RETURNING n", day).Scan(&n)
 	if err != nil {
 		return "", err
@@ -563,8 +583,68 @@ func (q Queries) NextNumber(ctx context.Context, day string) (string, error) {
 
 // SetDaySeq raises a day's counter to at least n (after a bulk load).
 func (q Queries) SetDaySeq(ctx context.Context, day string, n int64) error {
+	if !validDay(day) {
+		return fmt.Errorf("store: bad day %q", day)
+	}
+	if q.dialect == Postgres {
+		if err := q.num.ensure(ctx, day); err != nil {
+			return err
+		}
+		seq := "case_no_" + day
+		_, err := q.exec(ctx, "SELECT setval('"+seq+"', GREATEST(?, (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "+seq+")), true) WHERE ? > 0", n, n)
+		return err
+	}
 	_, err := q.exec(ctx, "INSERT INTO day_seq(day, n) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET n = CASE WHEN day_seq.n > excluded.n THEN day_seq.n ELSE excluded.n END", day, n)
 	return err
+}
+
+func validDay(day string) bool {
+	if len(day) != 8 {
+		return false
+	}
+	for _, c := range day {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	_, err := time.Parse("20060102", day)
+	return err == nil
+}
+
+// numbering remembers which per-day sequences exist (PostgreSQL).
+type numbering struct {
+	db   *sql.DB
+	mu   sync.Mutex
+	days sync.Map
+}
+
+// ensure creates the day's sequence (and the next day's, so a transaction
+// that crosses midnight finds its sequence) on its own connection.
+func (n *numbering) ensure(ctx context.Context, day string) error {
+	if n == nil {
+		return errors.New("store: numbering not set up")
+	}
+	if _, ok := n.days.Load(day); ok {
+		return nil
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.days.Load(day); ok {
+		return nil
+	}
+	t, _ := time.Parse("20060102", day)
+	for _, d := range []string{day, t.AddDate(0, 0, 1).Format("20060102")} {
+		if _, err := n.db.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS case_no_"+d+" MINVALUE 1"); err != nil && !isUnique(err) && !isDuplicateObject(err) {
+			return err
+		}
+	}
+	n.days.Store(day, true)
+	return nil
+}
+
+func isDuplicateObject(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42P07"
 }
 
 // Idempotent looks up a stored idempotency key: the case it created and the

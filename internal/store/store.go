@@ -75,6 +75,7 @@ type Store struct {
 	readDB  *sql.DB
 	opts    Options
 	log     *slog.Logger
+	num     *numbering
 	writes  chan *writeReq
 	stop    chan struct{}
 	done    chan struct{}
@@ -97,6 +98,7 @@ type Queries struct {
 	q       querier
 	dialect Dialect
 	inTx    bool
+	num     *numbering
 }
 
 // Tx is a write transaction handed to Write's function.
@@ -171,7 +173,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.closeDBs()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	s.Queries = Queries{q: s.readDB, dialect: s.dialect}
+	if s.dialect == Postgres {
+		// Its own small pool: writers waiting for a day's sequence hold
+		// connections of the main pool, so creating it must not need one.
+		ndb, err := sql.Open("pgx", dsn)
+		if err != nil {
+			s.closeDBs()
+			return nil, err
+		}
+		ndb.SetMaxOpenConns(2)
+		s.num = &numbering{db: ndb}
+	}
+	s.Queries = Queries{q: s.readDB, dialect: s.dialect, num: s.num}
 	if err := s.migrate(ctx); err != nil {
 		s.closeDBs()
 		return nil, err
@@ -218,6 +231,9 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var err error
+	if s.num != nil && s.num.db != nil {
+		s.num.db.Close()
+	}
 	if s.readDB != nil && s.readDB != s.writeDB {
 		err = s.readDB.Close()
 	}
@@ -285,7 +301,7 @@ func (s *Store) pgTx(ctx context.Context, fn func(*Tx) error) (err error) {
 			err = fmt.Errorf("store: panic in write: %v", p)
 		}
 	}()
-	if err := fn(&Tx{Queries{q: tx, dialect: Postgres, inTx: true}}); err != nil {
+	if err := fn(&Tx{Queries{q: tx, dialect: Postgres, inTx: true, num: s.num}}); err != nil {
 		tx.Rollback()
 		return err
 	}
