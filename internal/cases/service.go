@@ -665,6 +665,9 @@ func (s *Service) Lookup(ctx context.Context, number, phone string) (*lifecycle.
 // locks the case, claims the timer (so that with several nodes each fires
 // exactly once), applies the system action and re-arms the case's timers.
 func (s *Service) FireDue(ctx context.Context, node string, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 500
+	}
 	due, err := s.st.DueTimers(ctx, s.Now(), limit)
 	if err != nil {
 		return 0, err

@@ -24,9 +24,6 @@ type Scheduler struct {
 // Run loops until ctx is done. It also refreshes the organisation catalogue
 // (changed by other nodes) and prunes expired sessions now and then.
 func (s *Scheduler) Run(ctx context.Context) {
-	if s.Batch <= 0 {
-		s.Batch = 500
-	}
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
 	}
@@ -61,11 +58,15 @@ func (s *Scheduler) Run(ctx context.Context) {
 
 // Tick fires everything due now, in batches, and returns how many fired.
 func (s *Scheduler) Tick(ctx context.Context) (int, error) {
+	batch := s.Batch
+	if batch <= 0 {
+		batch = 500
+	}
 	total := 0
 	for ctx.Err() == nil {
-		n, err := s.Svc.FireDue(ctx, s.Node, s.Batch)
+		n, err := s.Svc.FireDue(ctx, s.Node, batch)
 		total += n
-		if err != nil || n < s.Batch {
+		if err != nil || n < batch {
 			return total, err
 		}
 	}

@@ -30,6 +30,9 @@ type Result struct {
 // places it loads nothing and only returns the demo logins.
 func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Hasher, log *slog.Logger) (Result, error) {
 	start := time.Now()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	st := svc.Store()
 	if opts.Loc == nil {
 		opts.Loc = svc.Location()
