@@ -26,6 +26,7 @@ import (
 	"whistle/internal/config"
 	"whistle/internal/demo"
 	"whistle/internal/errs"
+	"whistle/internal/geo"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
@@ -369,11 +370,11 @@ func apiCity(e *apiEnv) {
 		if len(found) == 1 && districtOf(g.ID) == found[0].Loc.DistrictID {
 			continue
 		}
-		rings, err := demo.ParsePolygon(g.Boundary)
+		shape, err := geo.Parse(g.Boundary)
 		if err != nil {
 			t.Fatalf("grid %d boundary: %v", g.ID, err)
 		}
-		ring := rings[0][:len(rings[0])-1]
+		ring := shape.Polys[0][0][:len(shape.Polys[0][0])-1]
 		var lon, lat float64
 		for _, v := range ring {
 			lon += v[0]

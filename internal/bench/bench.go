@@ -31,6 +31,7 @@ import (
 	"whistle/internal/auth"
 	"whistle/internal/config"
 	"whistle/internal/demo"
+	"whistle/internal/geo"
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
 	"whistle/internal/seed"
@@ -312,12 +313,12 @@ func loadCity(ctx context.Context, a *app.App, rng *rand.Rand, pointsPerGrid int
 		if p.Level != org.LevelGrid || b == "" {
 			continue
 		}
-		ring, err := outerRing(b)
-		if err != nil || len(ring) < 3 {
+		shape, err := geo.Parse(b)
+		if err != nil {
 			continue
 		}
 		ci.grids = append(ci.grids, p)
-		for _, pt := range samplePoints(ring, pointsPerGrid, rng) {
+		for _, pt := range samplePoints(shape, pointsPerGrid, rng) {
 			// Keep only points the service resolves to this very grid.
 			loc, err := a.Svc.Locate(pt.lat, pt.lon)
 			if err == nil && loc.GridID == p.ID {
@@ -356,53 +357,14 @@ func loadCity(ctx context.Context, a *app.App, rng *rand.Rand, pointsPerGrid int
 	return ci, nil
 }
 
-// outerRing returns the exterior ring of a GeoJSON Polygon (or the first
-// polygon of a MultiPolygon) as lon/lat pairs.
-func outerRing(geo string) ([][2]float64, error) {
-	var g struct {
-		Type        string          `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
-	}
-	if err := json.Unmarshal([]byte(geo), &g); err != nil {
-		return nil, err
-	}
-	switch g.Type {
-	case "Polygon":
-		var rings [][][2]float64
-		if err := json.Unmarshal(g.Coordinates, &rings); err != nil || len(rings) == 0 {
-			return nil, errors.New("bad polygon")
-		}
-		return rings[0], nil
-	case "MultiPolygon":
-		var polys [][][][2]float64
-		if err := json.Unmarshal(g.Coordinates, &polys); err != nil || len(polys) == 0 || len(polys[0]) == 0 {
-			return nil, errors.New("bad multipolygon")
-		}
-		return polys[0][0], nil
-	}
-	return nil, fmt.Errorf("geometry %q", g.Type)
-}
-
-// samplePoints draws up to n points inside ring by rejection sampling in its
-// bounding box (plus the vertex centroid as a fallback).
-func samplePoints(ring [][2]float64, n int, rng *rand.Rand) []point {
-	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	var cx, cy float64
-	for _, p := range ring {
-		minX, maxX = min(minX, p[0]), max(maxX, p[0])
-		minY, maxY = min(minY, p[1]), max(maxY, p[1])
-		cx += p[0]
-		cy += p[1]
-	}
+// samplePoints draws up to n points inside shape by rejection sampling in
+// its bounding box.
+func samplePoints(shape *geo.Shape, n int, rng *rand.Rand) []point {
 	var out []point
-	if c := [2]float64{cx / float64(len(ring)), cy / float64(len(ring))}; inRing(ring, c[0], c[1]) {
-		out = append(out, point{lat: round6(c[1]), lon: round6(c[0])})
-	}
 	for tries := 0; len(out) < n && tries < 20*n; tries++ {
-		x := minX + rng.Float64()*(maxX-minX)
-		y := minY + rng.Float64()*(maxY-minY)
-		x, y = round6(x), round6(y)
-		if inRing(ring, x, y) {
+		x := round6(shape.MinX + rng.Float64()*(shape.MaxX-shape.MinX))
+		y := round6(shape.MinY + rng.Float64()*(shape.MaxY-shape.MinY))
+		if shape.Contains(x, y) {
 			out = append(out, point{lat: y, lon: x})
 		}
 	}
@@ -410,20 +372,6 @@ func samplePoints(ring [][2]float64, n int, rng *rand.Rand) []point {
 }
 
 func round6(f float64) float64 { return math.Round(f*1e6) / 1e6 }
-
-// inRing is the even-odd ray-casting test.
-func inRing(ring [][2]float64, x, y float64) bool {
-	in := false
-	n := len(ring)
-	for i, j := 0, n-1; i < n; j, i = i, i+1 {
-		xi, yi := ring[i][0], ring[i][1]
-		xj, yj := ring[j][0], ring[j][1]
-		if (yi > y) != (yj > y) && x < (xj-xi)*(y-yi)/(yj-yi)+xi {
-			in = !in
-		}
-	}
-	return in
-}
 
 // writeResult prints v as one JSON object, or as aligned "key: value" lines.
 func writeResult(w io.Writer, asJSON bool, keys []string, v map[string]any) error {

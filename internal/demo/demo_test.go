@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"whistle/internal/calendar"
+	"whistle/internal/geo"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 )
@@ -175,16 +176,21 @@ func slicesContains(s []string, v string) bool {
 	return false
 }
 
+func contains(boundary string, lon, lat float64) bool {
+	shape, err := geo.Parse(boundary)
+	return err == nil && shape.Contains(lon, lat)
+}
+
 func TestGeometry(t *testing.T) {
 	ds, _, _ := five(t)
 	area := make([]float64, len(ds.Places))
 	childArea := make([]float64, len(ds.Places))
 	for i, p := range ds.Places {
-		rings, err := ParsePolygon(p.Boundary)
+		shape, err := geo.Parse(p.Boundary)
 		if err != nil {
 			t.Fatalf("%s: %v", p.Name, err)
 		}
-		r := rings[0]
+		r := shape.Polys[0][0]
 		if len(r) < 4 || r[0] != r[len(r)-1] {
 			t.Fatalf("%s: ring not closed", p.Name)
 		}
@@ -226,8 +232,7 @@ func TestGeometry(t *testing.T) {
 			t.Fatalf("request %d: inconsistent place chain %+v", i, loc)
 		}
 		for _, p := range []org.Place{g, cm, st, di, ds.Places[0]} {
-			in, err := PointInPolygon(p.Boundary, *loc.Lon, *loc.Lat)
-			if err != nil || !in {
+			if !contains(p.Boundary, *loc.Lon, *loc.Lat) {
 				t.Fatalf("request %d: point %v,%v not in %s %s", i, *loc.Lon, *loc.Lat, p.Level, p.Name)
 			}
 		}
@@ -235,7 +240,7 @@ func TestGeometry(t *testing.T) {
 		if i%10 == 0 {
 			for _, q := range ds.Places {
 				if q.Level == org.LevelGrid && q.ParentID == cm.ID && q.ID != g.ID {
-					if in, _ := PointInPolygon(q.Boundary, *loc.Lon, *loc.Lat); in {
+					if contains(q.Boundary, *loc.Lon, *loc.Lat) {
 						t.Fatalf("request %d: point also in %s", i, q.Name)
 					}
 				}

@@ -78,10 +78,10 @@ func (s *Shape) Contains(lon, lat float64) bool {
 		return false
 	}
 	for _, p := range s.Polys {
-		if inRing(p[0], lon, lat) {
+		if InRing(p[0], lon, lat) {
 			hole := false
 			for _, h := range p[1:] {
-				if inRing(h, lon, lat) {
+				if InRing(h, lon, lat) {
 					hole = true
 					break
 				}
@@ -94,7 +94,8 @@ func (s *Shape) Contains(lon, lat float64) bool {
 	return false
 }
 
-func inRing(r [][2]float64, x, y float64) bool {
+// InRing is the even-odd ray-casting test of (x, y) against one ring.
+func InRing(r [][2]float64, x, y float64) bool {
 	in := false
 	for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
 		xi, yi, xj, yj := r[i][0], r[i][1], r[j][0], r[j][1]
