@@ -561,6 +561,14 @@ func apiTestClosedLoop(e *apiEnv) {
 	if got := e.apiGet(e.agent, id); !got.ReplyBy.Equal(newReplyBy) {
 		t.Fatalf("stored reply_by %v, want %v", got.ReplyBy, newReplyBy)
 	}
+	// The co-handler finds the task in its 协办 inbox, not in its lead inbox.
+	var co, lead apiPage
+	apiWant(t, e.apiDo(e.deptHandler, "GET", "/api/v1/inbox?as=co&limit=200", nil), 200, &co)
+	apiWant(t, e.apiDo(e.deptHandler, "GET", "/api/v1/inbox?limit=200", nil), 200, &lead)
+	if !apiHas(co.Cases, id) || apiHas(lead.Cases, id) {
+		t.Fatalf("co-handler inbox: in co %v, in lead %v", apiHas(co.Cases, id), apiHas(lead.Cases, id))
+	}
+	apiRefused(t, e.apiDo(e.deptHandler, "GET", "/api/v1/inbox?as=boss", nil), 400, errs.Invalid)
 	const assistNote = "协办：已派执法队员现场核查"
 	r = e.apiAct(e.deptHandler, id, "assist", map[string]any{"note": assistNote})
 	if r.Case.State != lifecycle.Handling || r.Event.ActorUnitID != e.dept.ID {

@@ -147,7 +147,8 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	writeJSON(w, 200, page)
 }
 
-// inbox lists the actor's unit's open orders, nearest deadline first.
+// inbox lists the actor's unit's open orders, nearest deadline first: the
+// ones it leads, or with ?as=co the ones it co-handles (协办).
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	f, err := filterFrom(r)
 	if err != nil {
@@ -155,6 +156,14 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		return
 	}
 	f.LeadUnitID, f.Sort = a.Unit.ID, "due"
+	switch r.URL.Query().Get("as") {
+	case "", "lead":
+	case "co":
+		f.LeadUnitID, f.CoUnitID = 0, a.Unit.ID
+	default:
+		s.fail(w, r, &errs.Error{Code: errs.Invalid, Field: "as", Detail: "lead or co"})
+		return
+	}
 	t := true
 	f.Open = &t
 	page, err := s.svc.List(r.Context(), a, f)

@@ -208,6 +208,7 @@ type CaseFilter struct {
 	States        []lifecycle.State
 	Open          *bool
 	LeadUnitID    int64
+	CoUnitID      int64 // cases the unit co-handles (协办)
 	DistrictID    int64
 	StreetID      int64
 	Category      string // exact code or prefix ("urban" matches "urban.stall")
@@ -251,6 +252,9 @@ func (q Queries) Cases(ctx context.Context, sc org.Scope, f CaseFilter) (ListPag
 	}
 	if f.LeadUnitID != 0 {
 		add("c.lead_unit_id = ?", f.LeadUnitID)
+	}
+	if f.CoUnitID != 0 {
+		add("EXISTS (SELECT 1 FROM case_units cu WHERE cu.case_id = c.id AND cu.unit_id = ?)", f.CoUnitID)
 	}
 	if f.DistrictID != 0 {
 		add("c.district_id = ?", f.DistrictID)
