@@ -119,18 +119,12 @@ func (s *Server) getPlace(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.fail(w, r, err)
 		return
 	}
-	ps, err := s.svc.Store().Places(r.Context(), true)
+	p, err := s.svc.Store().Place(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	for _, p := range ps {
-		if p.ID == id {
-			writeJSON(w, 200, p)
-			return
-		}
-	}
-	s.fail(w, r, errs.E(errs.NotFound))
+	writeJSON(w, 200, p)
 }
 
 func (s *Server) createPlace(w http.ResponseWriter, r *http.Request, a org.Actor) {

@@ -33,6 +33,14 @@ func (q Queries) UpdatePlaceBoundary(ctx context.Context, id int64, boundary str
 	return affected1(q.exec(ctx, "UPDATE places SET boundary = ? WHERE id = ?", boundary, id))
 }
 
+// Place returns one place with its boundary.
+func (q Queries) Place(ctx context.Context, id int64) (org.Place, error) {
+	var p org.Place
+	err := q.row(ctx, "SELECT id, COALESCE(parent_id, 0), level, code, name, boundary FROM places WHERE id = ?", id).
+		Scan(&p.ID, &p.ParentID, &p.Level, &p.Code, &p.Name, &p.Boundary)
+	return p, notFound(err)
+}
+
 // Places lists every place (boundaries included when withBoundary).
 func (q Queries) Places(ctx context.Context, withBoundary bool) ([]org.Place, error) {
 	col := "''"
