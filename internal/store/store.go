@@ -69,17 +69,19 @@ type Options struct {
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
-	Queries // reads from the read pool
-	dialect Dialect
-	writeDB *sql.DB
-	readDB  *sql.DB
-	opts    Options
-	log     *slog.Logger
-	num     *numbering
-	writes  chan *writeReq
-	stop    chan struct{}
-	done    chan struct{}
-	closeMu sync.Once
+	Queries  // reads from the read pool
+	dialect  Dialect
+	writeDB  *sql.DB
+	readDB   *sql.DB
+	opts     Options
+	log      *slog.Logger
+	num      *numbering
+	ckptDB   *sql.DB
+	ckptDone chan struct{}
+	writes   chan *writeReq
+	stop     chan struct{}
+	done     chan struct{}
+	closeMu  sync.Once
 	// sendMu orders Write's enqueue before Close's stop: once closed is set
 	// no request enters the queue, so none is left unanswered.
 	sendMu sync.RWMutex
@@ -153,7 +155,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: SQLiteSync must be full or normal, not %q", opts.SQLiteSync)
 		}
 		base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")"
-		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate")
+		// The writer checkpoints only as a backstop (wal_autocheckpoint);
+		// a background connection checkpoints every second, so commits
+		// rarely pay for copying the WAL into the database.
+		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(20000)")
 		if err != nil {
 			return nil, err
 		}
@@ -168,6 +173,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 		s.readDB.SetMaxOpenConns(opts.ReadConns)
 		s.readDB.SetMaxIdleConns(opts.ReadConns)
+		s.ckptDB, err = sql.Open("sqlite", base)
+		if err != nil {
+			s.closeDBs()
+			return nil, err
+		}
+		s.ckptDB.SetMaxOpenConns(1)
 	}
 	if err := s.writeDB.PingContext(ctx); err != nil {
 		s.closeDBs()
@@ -193,7 +204,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.writes = make(chan *writeReq, 4096)
 		s.stop = make(chan struct{})
 		s.done = make(chan struct{})
+		s.ckptDone = make(chan struct{})
 		go s.writer()
+		go s.checkpointer()
 	}
 	return s, nil
 }
@@ -231,6 +244,9 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var err error
+	if s.ckptDB != nil {
+		s.ckptDB.Close()
+	}
 	if s.num != nil && s.num.db != nil {
 		s.num.db.Close()
 	}
@@ -306,6 +322,26 @@ func (s *Store) pgTx(ctx context.Context, fn func(*Tx) error) (err error) {
 		return err
 	}
 	return tx.Commit()
+}
+
+// checkpointer copies committed WAL frames into the database file in the
+// background (PASSIVE: it never blocks the writer), once a second.
+func (s *Store) checkpointer() {
+	defer close(s.ckptDone)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if _, err := s.ckptDB.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+				s.log.Warn("wal checkpoint", "err", err)
+			}
+			cancel()
+		}
+	}
 }
 
 // writer is the single SQLite writer: it batches queued writes into one
