@@ -93,6 +93,15 @@ func serve(ctx context.Context, withDemo bool, cfg config.Config, stdout, stderr
 			log.Info("demo data directory reused", "data", cfg.Data)
 		}
 		logins = res.Logins
+	} else {
+		h := auth.DefaultHasher()
+		created, pw, err := seed.Bootstrap(ctx, a.Svc, h, cfg.City, cfg.AdminPassword)
+		if err != nil {
+			return fmt.Errorf("first start: %w", err)
+		}
+		if created {
+			fmt.Fprintf(stdout, "First start: created the city centre and the administrator.\n  username: admin\n  password: %s   (shown once; change it, or set WHISTLE_ADMIN_PASSWORD before the first start)\n", pw)
+		}
 	}
 	return a.Serve(ctx, nil, func(addr string) {
 		fmt.Fprintf(stdout, "Whistle is serving on http://%s  (store: %s)\n", addr, a.Store.Durability())

@@ -64,6 +64,22 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	writeJSON(w, 200, map[string]any{"user": a.User, "unit": a.Unit, "district_id": a.DistrictID, "scope": org.ScopeOf(a)})
 }
 
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	var in struct {
+		Old string `json:"old_password"`
+		New string `json:"new_password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.svc.ChangePassword(r.Context(), a, in.Old, in.New, s.hasher); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	var in struct {
 		UserID int64  `json:"user_id"`

@@ -90,6 +90,7 @@ func (s *Server) Handler() http.Handler {
 
 	priv("POST", "/api/v1/auth/logout", s.logout)
 	priv("GET", "/api/v1/me", s.me)
+	priv("POST", "/api/v1/me/password", s.changePassword)
 	priv("POST", "/api/v1/tokens", s.createToken)
 	priv("GET", "/api/v1/audit", s.auditLog)
 

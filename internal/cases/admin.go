@@ -264,6 +264,27 @@ func (s *Service) LoadCalendarYear(ctx context.Context, a org.Actor, y calendar.
 	return s.cal.LoadYear(y)
 }
 
+// ChangePassword sets a new password for the actor after checking the old one.
+func (s *Service) ChangePassword(ctx context.Context, a org.Actor, old, new string, h auth.Hasher) error {
+	_, hash, err := s.st.UserByName(ctx, a.User.Username)
+	if err != nil {
+		return err
+	}
+	if !auth.Verify(hash, old) {
+		return errs.F(errs.BadCredentials, "old_password")
+	}
+	nh, err := h.Hash(new)
+	if err != nil {
+		return &errs.Error{Code: errs.Invalid, Field: "new_password", Detail: err.Error()}
+	}
+	return s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetPassword(ctx, a.User.ID, nh); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, a, "change_password", fmt.Sprintf("user:%d", a.User.ID), nil)
+	})
+}
+
 // Session lengths.
 const (
 	SessionTTL  = 12 * time.Hour

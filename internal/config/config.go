@@ -17,22 +17,24 @@ import (
 
 // Config is the whole configuration of a whistle process.
 type Config struct {
-	Addr         string        `json:"addr"`          // listen address
-	Data         string        `json:"data"`          // data directory (SQLite file, attachments)
-	DB           string        `json:"db"`            // postgres://… ; empty = SQLite in Data
-	Timezone     string        `json:"timezone"`      // IANA zone for dates and working days
-	SQLiteSync   string        `json:"sqlite_sync"`   // full (default) or normal
-	Attachments  string        `json:"attachments"`   // "disk" (default with SQLite) or "db"
-	ReturnWindow string        `json:"return_window"` // e.g. "24h", "1wd"
-	ReopenLimit  int           `json:"reopen_limit"`
-	Node         string        `json:"node"`          // node name for the scheduler
-	TickEvery    time.Duration `json:"tick_every"`    // scheduler interval
-	LogLevel     string        `json:"log_level"`     // debug, info, warn, error
-	Seed         int64         `json:"seed"`          // demo seed
-	DemoRequests int           `json:"demo_requests"` // demo size
-	DemoEnd      string        `json:"demo_end"`      // demo history ends here (RFC 3339); empty = now
-	PhoneKey     string        `json:"phone_key"`     // key for phone hashes; default: generated and stored
-	FastHash     bool          `json:"-"`             // tests only: cheap password hashing
+	Addr          string        `json:"addr"`          // listen address
+	Data          string        `json:"data"`          // data directory (SQLite file, attachments)
+	DB            string        `json:"db"`            // postgres://… ; empty = SQLite in Data
+	Timezone      string        `json:"timezone"`      // IANA zone for dates and working days
+	SQLiteSync    string        `json:"sqlite_sync"`   // full (default) or normal
+	Attachments   string        `json:"attachments"`   // "disk" (default with SQLite) or "db"
+	ReturnWindow  string        `json:"return_window"` // e.g. "24h", "1wd"
+	ReopenLimit   int           `json:"reopen_limit"`
+	Node          string        `json:"node"`           // node name for the scheduler
+	TickEvery     time.Duration `json:"tick_every"`     // scheduler interval
+	LogLevel      string        `json:"log_level"`      // debug, info, warn, error
+	Seed          int64         `json:"seed"`           // demo seed
+	DemoRequests  int           `json:"demo_requests"`  // demo size
+	DemoEnd       string        `json:"demo_end"`       // demo history ends here (RFC 3339); empty = now
+	City          string        `json:"city"`           // the city's name, for a first start
+	AdminPassword string        `json:"admin_password"` // first start: the admin's password (default random, printed once)
+	PhoneKey      string        `json:"phone_key"`      // key for phone hashes; default: generated and stored
+	FastHash      bool          `json:"-"`              // tests only: cheap password hashing
 }
 
 // Defaults returns the built-in configuration.
@@ -69,7 +71,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	env := map[string]*string{"WHISTLE_ADDR": &c.Addr, "WHISTLE_DATA": &c.Data, "WHISTLE_DB": &c.DB, "WHISTLE_TZ": &c.Timezone,
 		"WHISTLE_SQLITE_SYNC": &c.SQLiteSync, "WHISTLE_ATTACHMENTS": &c.Attachments, "WHISTLE_NODE": &c.Node,
-		"WHISTLE_LOG_LEVEL": &c.LogLevel, "WHISTLE_PHONE_KEY": &c.PhoneKey, "WHISTLE_RETURN_WINDOW": &c.ReturnWindow}
+		"WHISTLE_LOG_LEVEL": &c.LogLevel, "WHISTLE_PHONE_KEY": &c.PhoneKey, "WHISTLE_ADMIN_PASSWORD": &c.AdminPassword, "WHISTLE_CITY": &c.City, "WHISTLE_RETURN_WINDOW": &c.ReturnWindow}
 	for k, p := range env {
 		if v := getenv(k); v != "" {
 			*p = v
@@ -89,6 +91,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.StringVar(&c.Node, "node", c.Node, "this node's name (scheduler)")
 	fs.DurationVar(&c.TickEvery, "tick", c.TickEvery, "scheduler interval")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.City, "city", c.City, "serve: the city's name when starting on an empty store")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "demo seed")
 	fs.IntVar(&c.DemoRequests, "requests", c.DemoRequests, "demo: number of requests in the year of history")
 	fs.StringVar(&c.DemoEnd, "demo-end", c.DemoEnd, "demo: end of the history, RFC 3339 (default now; fix it for identical data)")

@@ -311,3 +311,7 @@ func buildCategories() []org.Category {
 	}
 	return out
 }
+
+// Taxonomy returns the category tree of a city hotline that the demo uses:
+// a sensible starting taxonomy for a new installation too.
+func Taxonomy() []org.Category { return buildCategories() }

@@ -178,6 +178,11 @@ func (q Queries) Users(ctx context.Context, unitID int64) ([]org.User, error) {
 	return out, rows.Err()
 }
 
+// SetPassword replaces a user's password hash.
+func (q Queries) SetPassword(ctx context.Context, userID int64, hash string) error {
+	return affected1(q.exec(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, userID))
+}
+
 // InsertToken stores a hashed session or API token.
 func (q Queries) InsertToken(ctx context.Context, hash string, userID int64, kind, name string, now, expires time.Time) error {
 	_, err := q.exec(ctx, "INSERT INTO tokens(hash, user_id, kind, name, created_at, expires_at) VALUES (?,?,?,?,?,?)", hash, userID, kind, name, ms(now), ms(expires))
