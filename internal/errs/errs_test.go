@@ -1,0 +1,40 @@
+package errs
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+)
+
+func TestCatalogue(t *testing.T) {
+	for _, c := range Codes() {
+		if s := Status(c); s < 400 || s > 599 {
+			t.Errorf("%s: status %d", c, s)
+		}
+		zh, en := Message(c, "zh-CN"), Message(c, "en-US")
+		if zh == "" || en == "" || zh == en {
+			t.Errorf("%s: messages %q / %q", c, zh, en)
+		}
+	}
+	if Status("no-such-code") != http.StatusInternalServerError || Message("no-such-code", "en") != Message(Internal, "en") {
+		t.Error("unknown codes must read as internal")
+	}
+}
+
+func TestWrapAndCodeOf(t *testing.T) {
+	if CodeOf(nil) != "" || Wrap(nil) != nil {
+		t.Error("nil")
+	}
+	plain := errors.New("disk on fire")
+	if CodeOf(plain) != Internal || CodeOf(Wrap(plain)) != Internal || !errors.Is(Wrap(plain), plain) {
+		t.Error("foreign errors are internal and keep their cause")
+	}
+	e := F(InvalidPhone, "phone")
+	if Wrap(e) != e || !Is(fmt.Errorf("ctx: %w", e), InvalidPhone) {
+		t.Error("application errors pass through wrapping")
+	}
+	if e.Error() != "invalid_phone (phone)" {
+		t.Errorf("Error() = %q", e.Error())
+	}
+}
