@@ -534,7 +534,8 @@ func Timers(c *Case) []Timer {
 			add(TimerSign, c.SignBy)
 		}
 		if !c.ReplyBy.IsZero() {
-			add(TimerReplySoon, timelimit.DueSoonAt(c.DispatchedAt, c.ReplyBy))
+			// Milliseconds: the store keeps timers at that precision and Fire compares exactly.
+			add(TimerReplySoon, timelimit.DueSoonAt(c.DispatchedAt, c.ReplyBy).Truncate(time.Millisecond))
 			add(TimerReply, c.ReplyBy)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"whistle/internal/cases"
+	"whistle/internal/store"
 )
 
 // Scheduler fires due timers on an interval until its context ends.
@@ -44,8 +45,14 @@ func (s *Scheduler) Run(ctx context.Context) {
 			lastReload = time.Now()
 		}
 		if time.Since(lastPrune) > time.Hour {
-			if _, err := s.Svc.Store().DeleteExpiredTokens(ctx, time.Now()); err == nil {
+			err := s.Svc.Store().Write(ctx, func(tx *store.Tx) error {
+				_, err := tx.DeleteExpiredTokens(ctx, time.Now())
+				return err
+			})
+			if err == nil {
 				lastPrune = time.Now()
+			} else if ctx.Err() == nil {
+				s.Log.Warn("pruning expired sessions", "err", err)
 			}
 		}
 		select {

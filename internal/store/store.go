@@ -459,21 +459,30 @@ func (b *batchTx) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
-func (b *batchTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+//
+// The batch's statements run under context.Background(), never under a
+// caller's context: modernc/sqlite interrupts a statement whose context is
+// cancelled, and an interrupted write rolls back the whole shared
+// transaction, not just that caller's savepoint. A caller that gave up
+// before its turn is skipped (runOne checks its context first).
+func (b *batchTx) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
+	ctx := context.Background()
 	if st := b.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return b.tx.ExecContext(ctx, query, args...)
 }
 
-func (b *batchTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (b *batchTx) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	ctx := context.Background()
 	if st := b.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return b.tx.QueryRowContext(ctx, query, args...)
 }
 
-func (b *batchTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (b *batchTx) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx := context.Background()
 	return b.tx.QueryContext(ctx, query, args...)
 }
 

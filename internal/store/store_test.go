@@ -552,6 +552,58 @@ func TestWriteIsolation(t *testing.T) {
 	})
 }
 
+// A caller that gives up (its context cancelled, as when a client
+// disconnects or the server shuts down) must not take other writes of the
+// same group commit down with it: every write that reported success is
+// stored, and every stored row belongs to a write that reported success.
+func TestWriteCancelledCallers(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		const n = 300
+		var wg sync.WaitGroup
+		results := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				wctx := ctx
+				if i%3 == 0 {
+					c, cancel := context.WithCancel(ctx)
+					defer cancel()
+					wctx = c
+					go func() { time.Sleep(time.Duration(i%5) * 100 * time.Microsecond); cancel() }()
+				}
+				results[i] = s.Write(wctx, func(tx *store.Tx) error {
+					for j := range 5 { // several statements, so a cancel can land mid-write
+						if err := tx.PutSetting(wctx, fmt.Sprintf("cx.%03d.%d", i, j), strconv.Itoa(i), base); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			})
+		}
+		wg.Wait()
+		got, err := s.Settings(ctx, "cx.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, werr := range results {
+			rows := 0
+			for j := range 5 {
+				if _, ok := got[fmt.Sprintf("cx.%03d.%d", i, j)]; ok {
+					rows++
+				}
+			}
+			switch {
+			case werr == nil && rows != 5:
+				t.Errorf("write %d reported success but %d of 5 rows are stored", i, rows)
+			case werr != nil && rows != 0:
+				t.Errorf("write %d failed (%v) but %d rows are stored", i, werr, rows)
+			case werr != nil && i%3 != 0:
+				t.Errorf("write %d was never cancelled but failed: %v", i, werr)
+			}
+		}
+	})
+}
+
 func TestWritePanic(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *store.Store) {
 		err := s.Write(ctx, func(tx *store.Tx) error {
