@@ -459,7 +459,6 @@ func (b *batchTx) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
-//
 // The batch's statements run under context.Background(), never under a
 // caller's context: modernc/sqlite interrupts a statement whose context is
 // cancelled, and an interrupted write rolls back the whole shared
