@@ -5,6 +5,7 @@ package seed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -47,12 +48,31 @@ func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Has
 	ds := demo.Generate(opts)
 	res := Result{Logins: demo.Logins(ds)}
 	if len(existing) > 0 {
+		done, err := st.Setting(ctx, "demo:complete")
+		if err != nil {
+			return res, err
+		}
+		if done == "" {
+			return res, errors.New("this data directory holds a city that is not a complete demo (an interrupted demo load, or a store set up by 'whistle serve'); start the demo with a new --data directory")
+		}
 		return res, nil
 	}
 	// Every demo user has the same published password: hash it once.
 	hash, err := h.Hash(ds.Users[0].Password)
 	if err != nil {
 		return res, err
+	}
+	cs, evs, err := demo.Play(ds, svc.Env())
+	if err != nil {
+		return res, err
+	}
+	daySeq := map[string]int64{}
+	for i := range cs {
+		c := &cs[i]
+		day := c.CreatedAt.In(opts.Loc).Format("20060102")
+		daySeq[day]++
+		c.Number = fmt.Sprintf("%s%05d", day, daySeq[day])
+		c.Citizen.PhoneHash = svc.PhoneHash(c.Citizen.Phone)
 	}
 	now := svc.Now()
 	err = st.Write(ctx, func(tx *store.Tx) error {
@@ -76,6 +96,13 @@ func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Has
 				return err
 			}
 		}
+		// Day counters go up before any case is stored, so that even an
+		// interrupted load never lets a new request take a seeded number.
+		for day, n := range daySeq {
+			if err := tx.SetDaySeq(ctx, day, n); err != nil {
+				return err
+			}
+		}
 		return tx.ResetSequences(ctx)
 	})
 	if err != nil {
@@ -86,18 +113,6 @@ func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Has
 	}
 	log.Info("demo city stored", "places", len(ds.Places), "units", len(ds.Units), "users", len(ds.Users), "categories", len(ds.Categories))
 
-	cs, evs, err := demo.Play(ds, svc.Env())
-	if err != nil {
-		return res, err
-	}
-	daySeq := map[string]int64{}
-	for i := range cs {
-		c := &cs[i]
-		day := c.CreatedAt.In(opts.Loc).Format("20060102")
-		daySeq[day]++
-		c.Number = fmt.Sprintf("%s%05d", day, daySeq[day])
-		c.Citizen.PhoneHash = svc.PhoneHash(c.Citizen.Phone)
-	}
 	const batch = 2000
 	for lo := 0; lo < len(cs); lo += batch {
 		hi := min(lo+batch, len(cs))
@@ -140,12 +155,10 @@ func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Has
 		}
 	}
 	err = st.Write(ctx, func(tx *store.Tx) error {
-		for day, n := range daySeq {
-			if err := tx.SetDaySeq(ctx, day, n); err != nil {
-				return err
-			}
+		if err := tx.ResetSequences(ctx); err != nil {
+			return err
 		}
-		return tx.ResetSequences(ctx)
+		return tx.PutSetting(ctx, "demo:complete", fmt.Sprintf("%d cases", len(cs)), svc.Now())
 	})
 	if err != nil {
 		return res, err

@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"whistle/internal/auth"
@@ -55,6 +56,10 @@ func TestBootstrap(t *testing.T) {
 	}
 	if _, hash, _ := svc.Store().UserByName(ctx, "admin"); !auth.Verify(hash, pw) {
 		t.Fatal("second Bootstrap changed the admin password")
+	}
+	// The demo refuses a store that holds another city (or an interrupted demo).
+	if _, err := Demo(ctx, svc, demo.Options{Seed: 1, Requests: 10}, auth.FastHasher(), nil); err == nil || !strings.Contains(err.Error(), "not a complete demo") {
+		t.Fatalf("Demo on a bootstrapped store: %v", err)
 	}
 }
 
