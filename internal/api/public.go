@@ -11,6 +11,11 @@ import (
 
 // publicCreate takes a citizen's submission from the web portal.
 func (s *Server) publicCreate(w http.ResponseWriter, r *http.Request) {
+	ip := clientIP(r)
+	if !s.submits.Allowed(ip, time.Now()) {
+		s.fail(w, r, errs.E(errs.RateLimited))
+		return
+	}
 	var in cases.NewCase
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
@@ -31,6 +36,8 @@ func (s *Server) publicCreate(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusCreated
 	if replayed {
 		status = http.StatusOK
+	} else {
+		s.submits.Fail(ip, time.Now()) // counts submissions, not failures
 	}
 	writeJSON(w, status, map[string]any{"number": c.Number, "state": c.State, "created_at": c.CreatedAt, "accept_by": c.AcceptBy})
 }
@@ -51,8 +58,18 @@ func (s *Server) publicLookup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Numbers are sequential: wrong guesses per address are limited, so a
+	// known phone number cannot be used to walk through a day's requests.
+	ip := clientIP(r)
+	if !s.lookups.Allowed(ip, time.Now()) {
+		s.fail(w, r, errs.E(errs.RateLimited))
+		return
+	}
 	c, evs, err := s.svc.Lookup(r.Context(), in.Number, in.Phone)
 	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			s.lookups.Fail(ip, time.Now())
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -27,7 +27,9 @@ import (
 type Server struct {
 	svc     *cases.Service
 	log     *slog.Logger
-	limiter *auth.Limiter
+	limiter *auth.Limiter // failed logins per user and address
+	submits *auth.Limiter // public submissions per address
+	lookups *auth.Limiter // failed public look-ups per address
 	hasher  auth.Hasher
 	reg     *prometheus.Registry
 	latency *prometheus.HistogramVec
@@ -49,7 +51,8 @@ func New(svc *cases.Service, opts Options) *Server {
 	if opts.Hasher.Time == 0 {
 		opts.Hasher = auth.DefaultHasher()
 	}
-	s := &Server{svc: svc, log: opts.Logger, limiter: auth.NewLimiter(5, 15*time.Minute), hasher: opts.Hasher, reg: prometheus.NewRegistry()}
+	s := &Server{svc: svc, log: opts.Logger, limiter: auth.NewLimiter(5, 15*time.Minute),
+		submits: auth.NewLimiter(60, time.Hour), lookups: auth.NewLimiter(20, 15*time.Minute), hasher: opts.Hasher, reg: prometheus.NewRegistry()}
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "whistle_http_request_duration_seconds", Help: "HTTP request latency by route and status class.",
 		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
