@@ -156,6 +156,9 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		return
 	}
 	f.LeadUnitID, f.Sort = a.Unit.ID, "due"
+	if len(f.States) == 0 { // what the unit has to act on; replied cases wait for the centre
+		f.States = []lifecycle.State{lifecycle.Dispatched, lifecycle.Signed, lifecycle.Contacted, lifecycle.Handling}
+	}
 	switch r.URL.Query().Get("as") {
 	case "", "lead":
 	case "co":

@@ -264,7 +264,8 @@ func (s *Service) LoadCalendarYear(ctx context.Context, a org.Actor, y calendar.
 	return s.cal.LoadYear(y)
 }
 
-// ChangePassword sets a new password for the actor after checking the old one.
+// ChangePassword sets a new password for the actor after checking the old
+// one, and ends all of the user's sessions (API tokens stay).
 func (s *Service) ChangePassword(ctx context.Context, a org.Actor, old, new string, h auth.Hasher) error {
 	_, hash, err := s.st.UserByName(ctx, a.User.Username)
 	if err != nil {
@@ -277,12 +278,25 @@ func (s *Service) ChangePassword(ctx context.Context, a org.Actor, old, new stri
 	if err != nil {
 		return &errs.Error{Code: errs.Invalid, Field: "new_password", Detail: err.Error()}
 	}
-	return s.st.Write(ctx, func(tx *store.Tx) error {
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.SetPassword(ctx, a.User.ID, nh); err != nil {
+			return err
+		}
+		// Every session of the user ends: a stolen one must not outlive the change.
+		if err := tx.DeleteUserSessions(ctx, a.User.ID); err != nil {
 			return err
 		}
 		return s.audit(tx, ctx, a, "change_password", fmt.Sprintf("user:%d", a.User.ID), nil)
 	})
+	if err == nil {
+		s.tokens.Range(func(k, v any) bool {
+			if v.(cachedActor).actor.User.ID == a.User.ID {
+				s.tokens.Delete(k)
+			}
+			return true
+		})
+	}
+	return err
 }
 
 // Session lengths.

@@ -378,6 +378,9 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	if err != nil {
 		return nil, false, err
 	}
+	if len(in.RelatedTo) > maxLinks || len(in.Attachments) > maxLinks {
+		return nil, false, &errs.Error{Code: errs.Invalid, Field: "related_to", Detail: fmt.Sprintf("at most %d related cases and %d attachments", maxLinks, maxLinks)}
+	}
 	for _, id := range in.RelatedTo {
 		if id <= 0 {
 			return nil, false, errs.F(errs.NotFound, "related_to")
@@ -482,7 +485,14 @@ type ActInput struct {
 	Attachments  []int64          `json:"attachments,omitempty"`
 }
 
+// maxLinks bounds related cases, attachments and co-handlers per request,
+// so that one request cannot hold the single writer for long.
+const maxLinks = 20
+
 func (s *Service) command(in ActInput) (lifecycle.Command, error) {
+	if len(in.Attachments) > maxLinks || len(in.CoUnitIDs) > maxLinks {
+		return lifecycle.Command{}, &errs.Error{Code: errs.Invalid, Field: "attachments", Detail: fmt.Sprintf("at most %d attachments and %d co-handlers", maxLinks, maxLinks)}
+	}
 	cmd := lifecycle.Command{Action: in.Action, Note: strings.TrimSpace(in.Note), Result: in.Result, Reason: strings.TrimSpace(in.Reason),
 		ReplyBy: in.ReplyBy.Truncate(time.Millisecond), Resolved: in.Resolved, Satisfaction: in.Satisfaction, Reopen: in.Reopen,
 		Means: in.Means, ParentID: in.ParentID, Article: in.Article, Attachments: in.Attachments}
@@ -643,20 +653,25 @@ func (s *Service) Lookup(ctx context.Context, number, phone string) (*lifecycle.
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.MergedInto != 0 {
-		// A merged request follows its parent: the citizen gets the parent's answer.
-		if p, err := s.st.Case(ctx, c.MergedInto, org.Scope{All: true}); err == nil {
-			c.State, c.Result, c.ReplyText = p.State, p.Result, p.ReplyText
-			pevs, err := s.st.Events(ctx, p.ID)
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, e := range pevs {
-				if e.At.After(evs[len(evs)-1].At) && (e.Action == lifecycle.ActReply || e.Action == lifecycle.ActDispatch || e.Action == lifecycle.ActSign || e.Action == lifecycle.ActCallback || e.Action == lifecycle.ActClose) {
-					evs = append(evs, e)
-				}
+	// A merged request follows its parent (and the parent's parent): the
+	// citizen gets the answer of the case that was finally handled.
+	for hops, parentID := 0, c.MergedInto; parentID != 0 && hops < 10; hops++ {
+		p, err := s.st.Case(ctx, parentID, org.Scope{All: true})
+		if err != nil {
+			break
+		}
+		c.State, c.Result, c.ReplyText = p.State, p.Result, p.ReplyText
+		pevs, err := s.st.Events(ctx, p.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		last := evs[len(evs)-1].At
+		for _, e := range pevs {
+			if e.At.After(last) && (e.Action == lifecycle.ActReply || e.Action == lifecycle.ActDispatch || e.Action == lifecycle.ActSign || e.Action == lifecycle.ActCallback || e.Action == lifecycle.ActClose) {
+				evs = append(evs, e)
 			}
 		}
+		parentID = p.MergedInto
 	}
 	return c, evs, nil
 }

@@ -32,6 +32,10 @@ func DueAt(c *lifecycle.Case) time.Time {
 		return c.ReplyBy
 	case lifecycle.Signed, lifecycle.Contacted, lifecycle.Handling:
 		return c.ReplyBy
+	case lifecycle.Replied:
+		// The centre's callback: a day after the reply. It keeps replied
+		// cases from heading the unit's inbox ahead of its real deadlines.
+		return c.RepliedAt.Add(24 * time.Hour)
 	}
 	return time.Time{}
 }

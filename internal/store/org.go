@@ -207,6 +207,12 @@ func (q Queries) DeleteToken(ctx context.Context, hash string) error {
 	return err
 }
 
+// DeleteUserSessions revokes every session (not API token) of a user.
+func (q Queries) DeleteUserSessions(ctx context.Context, userID int64) error {
+	_, err := q.exec(ctx, "DELETE FROM tokens WHERE user_id = ? AND kind = 'session'", userID)
+	return err
+}
+
 // DeleteExpiredTokens removes expired sessions and tokens.
 func (q Queries) DeleteExpiredTokens(ctx context.Context, now time.Time) (int64, error) {
 	res, err := q.exec(ctx, "DELETE FROM tokens WHERE expires_at <= ?", ms(now))
