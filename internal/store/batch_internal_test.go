@@ -22,7 +22,7 @@ func TestBatchSurvivesCancelledLongWrite(t *testing.T) {
 		if _, err := tx.exec(ctx, "CREATE TABLE big(x INTEGER)"); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < 300000) INSERT INTO big SELECT i FROM r")
+		_, err := tx.exec(ctx, "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < 100000) INSERT INTO big SELECT i FROM r")
 		return err
 	})
 	if err != nil {
@@ -50,7 +50,10 @@ func TestBatchSurvivesCancelledLongWrite(t *testing.T) {
 				return err
 			}
 			close(started)
-			for range 20 { // long enough for the cancel to land mid-statement
+			for range 200 { // until the caller gives up; the cancel lands mid-statement
+				if err := actx.Err(); err != nil {
+					return err
+				}
 				if _, err := tx.exec(actx, "UPDATE big SET x = x + 1"); err != nil {
 					return err
 				}
