@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -140,10 +141,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		s.fail(w, r, err)
 		return
 	}
-	page.Cases = maskAll(page.Cases, a)
-	if page.Cases == nil {
-		page.Cases = []*lifecycle.Case{}
-	}
+	page.Cases = nonNil(maskAll(page.Cases, a))
 	writeJSON(w, 200, page)
 }
 
@@ -174,10 +172,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.fail(w, r, err)
 		return
 	}
-	page.Cases = maskAll(page.Cases, a)
-	if page.Cases == nil {
-		page.Cases = []*lifecycle.Case{}
-	}
+	page.Cases = nonNil(maskAll(page.Cases, a))
 	writeJSON(w, 200, page)
 }
 
@@ -202,34 +197,37 @@ func (s *Server) getCaseByNumber(w http.ResponseWriter, r *http.Request, a org.A
 	writeJSON(w, 200, maskCase(c, a))
 }
 
-func (s *Server) caseEvents(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	id, err := pathID(r, "id")
-	if err == nil {
-		var evs []lifecycle.Event
-		if evs, err = s.svc.Timeline(r.Context(), a, id); err == nil {
-			if evs == nil {
-				evs = []lifecycle.Event{}
-			}
-			writeJSON(w, 200, map[string]any{"events": evs})
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+// caseList answers GET /cases/{id}/<key> with a list read by get.
+func caseList[T any](s *Server, key string, get func(context.Context, org.Actor, int64) ([]T, error)) func(http.ResponseWriter, *http.Request, org.Actor) {
+	return func(w http.ResponseWriter, r *http.Request, a org.Actor) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.fail(w, r, err)
 			return
 		}
+		xs, err := get(r.Context(), a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, 200, map[string]any{key: nonNil(xs)})
 	}
-	s.fail(w, r, err)
+}
+
+func (s *Server) caseEvents(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	caseList(s, "events", s.svc.Timeline)(w, r, a)
 }
 
 func (s *Server) caseLinks(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	id, err := pathID(r, "id")
-	if err == nil {
-		var ls []store.Link
-		if ls, err = s.svc.Links(r.Context(), a, id); err == nil {
-			if ls == nil {
-				ls = []store.Link{}
-			}
-			writeJSON(w, 200, map[string]any{"links": ls})
-			return
-		}
-	}
-	s.fail(w, r, err)
+	caseList(s, "links", s.svc.Links)(w, r, a)
 }
 
 func (s *Server) reveal(w http.ResponseWriter, r *http.Request, a org.Actor) {

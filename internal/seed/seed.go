@@ -45,18 +45,22 @@ func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Has
 	if err != nil {
 		return Result{}, err
 	}
-	ds := demo.Generate(opts)
-	res := Result{Logins: demo.Logins(ds)}
 	if len(existing) > 0 {
 		done, err := st.Setting(ctx, "demo:complete")
 		if err != nil {
-			return res, err
+			return Result{}, err
 		}
 		if done == "" {
-			return res, errors.New("this data directory holds a city that is not a complete demo (an interrupted demo load, or a store set up by 'whistle serve'); start the demo with a new --data directory")
+			return Result{}, errors.New("this data directory holds a city that is not a complete demo (an interrupted demo load, or a store set up by 'whistle serve'); start the demo with a new --data directory")
 		}
-		return res, nil
+		// Reusing the store: only the logins are needed, and users do not
+		// depend on the number of requests, so skip generating the history.
+		small := opts
+		small.Requests = 1
+		return Result{Logins: demo.Logins(demo.Generate(small))}, nil
 	}
+	ds := demo.Generate(opts)
+	res := Result{Logins: demo.Logins(ds)}
 	// Every demo user has the same published password: hash it once.
 	hash, err := h.Hash(ds.Users[0].Password)
 	if err != nil {
