@@ -171,7 +171,7 @@ func (s *Service) Actor(u org.User) (org.Actor, error) {
 
 // Citizen is the actor used for submissions through the public portal.
 func Citizen() org.Actor {
-	return org.Actor{User: org.User{Username: "citizen", DisplayName: "市民", Roles: []string{"citizen"}}}
+	return org.Actor{User: org.User{Username: "citizen", DisplayName: "市民", Roles: []string{org.RoleCitizen}}}
 }
 
 // Unit returns a unit by id.
@@ -522,6 +522,10 @@ func (s *Service) command(in ActInput) (lifecycle.Command, error) {
 // Act applies an action to a case the actor can see. Cases outside the
 // actor's scope are not found.
 func (s *Service) Act(ctx context.Context, a org.Actor, id int64, in ActInput) (*lifecycle.Case, *lifecycle.Event, error) {
+	return s.act(ctx, a, org.ScopeOf(a), id, in)
+}
+
+func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int64, in ActInput) (*lifecycle.Case, *lifecycle.Event, error) {
 	if _, ok := lifecycle.Lookup(in.Action); !ok || in.Action == lifecycle.ActDueSoon || in.Action == lifecycle.ActOverdue {
 		return nil, nil, errs.D(errs.Invalid, "unknown action %q", in.Action)
 	}
@@ -532,12 +536,12 @@ func (s *Service) Act(ctx context.Context, a org.Actor, id int64, in ActInput) (
 	var outC *lifecycle.Case
 	var outE *lifecycle.Event
 	err = s.st.Write(ctx, func(tx *store.Tx) error {
-		c, err := tx.Case(ctx, id, org.ScopeOf(a))
+		c, err := tx.Case(ctx, id, scope)
 		if err != nil {
 			return err
 		}
 		if cmd.Action == lifecycle.ActMerge && cmd.ParentID != 0 && cmd.ParentID != c.ID {
-			p, err := tx.Case(ctx, cmd.ParentID, org.ScopeOf(a))
+			p, err := tx.Case(ctx, cmd.ParentID, scope)
 			if err != nil {
 				return &errs.Error{Code: errs.NotFound, Field: "parent_id"}
 			}

@@ -72,7 +72,7 @@ var Transitions = []Transition{
 	{ActApproveExtension, []State{Signed, Contacted, Handling}, []string{org.RoleDispatcher}, "", "centre approves: reply deadline moves"},
 	{ActRejectExtension, []State{Signed, Contacted, Handling}, []string{org.RoleDispatcher}, "", "centre rejects: deadline stays"},
 	{ActReply, []State{Signed, Contacted, Handling}, unitRoles, Replied, "答复 with a result"},
-	{ActCallback, []State{Replied}, centre, Closed, "回访: closes, or reopens (重办) when unsatisfied"},
+	{ActCallback, []State{Replied}, []string{org.RoleAgent, org.RoleDispatcher, org.RoleCitizen}, Closed, "回访: closes, or reopens (重办) when unsatisfied; the citizen may rate on the portal"},
 	{ActClose, []State{Replied}, []string{org.RoleDispatcher}, Closed, "结案 without a callback (citizen unreachable or anonymous)"},
 	{ActSupervise, OpenStates, []string{org.RoleSupervisor, org.RoleDispatcher}, "", "督办 mark"},
 	{ActMerge, []State{Submitted, Received, Dispatched, Signed, Contacted, Handling}, centre, Closed, "merge a duplicate into its parent"},

@@ -83,7 +83,7 @@ func TestTransitionTableIsWellFormed(t *testing.T) {
 			t.Errorf("%s: to unknown state %q", a, tr.To)
 		}
 		for _, r := range tr.Roles {
-			if !org.ValidRole(r) && r != org.RoleSystem {
+			if !org.ValidRole(r) && r != org.RoleSystem && r != org.RoleCitizen {
 				t.Errorf("%s: unknown role %q", a, r)
 			}
 		}
@@ -222,7 +222,7 @@ func TestRoleMatrix(t *testing.T) {
 		ActApproveExtension: {org.RoleDispatcher},
 		ActRejectExtension:  {org.RoleDispatcher},
 		ActReply:            {org.RoleHandler, org.RoleLeader},
-		ActCallback:         {org.RoleAgent, org.RoleDispatcher},
+		ActCallback:         {org.RoleAgent, org.RoleDispatcher, org.RoleCitizen},
 		ActClose:            {org.RoleDispatcher},
 		ActSupervise:        {org.RoleSupervisor, org.RoleDispatcher},
 		ActMerge:            {org.RoleAgent, org.RoleDispatcher},

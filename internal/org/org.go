@@ -67,7 +67,8 @@ const (
 	RoleGridWorker = "grid_worker"
 	RoleAnalyst    = "analyst"
 	RoleAdmin      = "admin"
-	RoleSystem     = "system" // the scheduler and other internal actors
+	RoleSystem     = "system"  // the scheduler and other internal actors
+	RoleCitizen    = "citizen" // a citizen on the public portal (never held by a user)
 )
 
 // AllRoles lists the roles a user may hold.
