@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"whistle/internal/scheduler"
 	"whistle/internal/store"
 	"whistle/internal/timelimit"
+	"whistle/internal/web"
 )
 
 // App is a running Whistle node.
@@ -30,6 +32,7 @@ type App struct {
 	Store *store.Store
 	Svc   *cases.Service
 	API   *api.Server
+	Web   *web.Server
 	Log   *slog.Logger
 }
 
@@ -62,7 +65,26 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if cfg.FastHash {
 		h = auth.FastHasher()
 	}
-	return &App{Cfg: cfg, Store: st, Svc: svc, API: api.New(svc, api.Options{Logger: log, Hasher: h}), Log: log}, nil
+	pages, err := web.New(svc, web.Options{Logger: log, Hasher: h, SecureCookies: cfg.SecureCookies})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &App{Cfg: cfg, Store: st, Svc: svc, API: api.New(svc, api.Options{Logger: log, Hasher: h}), Web: pages, Log: log}, nil
+}
+
+// Handler joins the JSON API (/api/, /healthz, /readyz, /metrics) and the
+// pages (everything else).
+func (a *App) Handler() http.Handler {
+	apiH, webH := a.API.Handler(), a.Web.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, "/api/"), p == "/healthz", p == "/readyz", p == "/metrics":
+			apiH.ServeHTTP(w, r)
+		default:
+			webH.ServeHTTP(w, r)
+		}
+	})
 }
 
 // phoneKey returns the key for phone hashes: configured, or generated once
@@ -100,7 +122,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 			return err
 		}
 	}
-	srv := &http.Server{Handler: a.API.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

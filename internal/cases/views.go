@@ -201,3 +201,10 @@ func (s *Service) RateAnswer(ctx context.Context, number, phone string, resolved
 	out, _, err := s.act(ctx, Citizen(), org.Scope{All: true}, c.ID, in)
 	return out, err
 }
+
+// Validate checks a new request as Create would, without storing anything
+// (so that uploads are only kept for a request that will be taken).
+func (s *Service) Validate(in NewCase) error {
+	_, err := s.build(in)
+	return err
+}

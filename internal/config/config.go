@@ -34,6 +34,7 @@ type Config struct {
 	City          string        `json:"city"`           // the city's name, for a first start
 	AdminPassword string        `json:"admin_password"` // first start: the admin's password (default random, printed once)
 	PhoneKey      string        `json:"phone_key"`      // key for phone hashes; default: generated and stored
+	SecureCookies bool          `json:"secure_cookies"` // session cookies only over HTTPS (behind TLS)
 	FastHash      bool          `json:"-"`              // tests only: cheap password hashing
 }
 
@@ -91,6 +92,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.StringVar(&c.Node, "node", c.Node, "this node's name (scheduler)")
 	fs.DurationVar(&c.TickEvery, "tick", c.TickEvery, "scheduler interval")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark session cookies Secure (serve behind HTTPS)")
 	fs.StringVar(&c.City, "city", c.City, "serve: the city's name when starting on an empty store")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "demo seed")
 	fs.IntVar(&c.DemoRequests, "requests", c.DemoRequests, "demo: number of requests in the year of history")

@@ -1,0 +1,174 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"whistle/internal/errs"
+	"whistle/internal/org"
+	"whistle/internal/store"
+)
+
+type placeNode struct {
+	Place    org.Place
+	Children []org.Place
+}
+
+type adminData struct {
+	Districts  []placeNode
+	Units      []org.Unit
+	Users      []org.User
+	Categories []org.Category
+	Policy     string
+	Kinds      []string
+	Roles      []string
+	Tab        string
+	Audit      []store.AuditEntry
+}
+
+func (s *Server) adminOnly(w http.ResponseWriter, r *http.Request, a org.Actor) bool {
+	if !a.User.Has(org.RoleAdmin) {
+		s.errorPage(w, r, 403, errs.Message(errs.Forbidden, langOf(r)))
+		return false
+	}
+	return true
+}
+
+func (s *Server) adminData(r *http.Request) *adminData {
+	d := &adminData{Units: s.svc.UnitsList(), Categories: s.svc.Categories(), Tab: r.URL.Query().Get("tab"),
+		Kinds: []string{org.KindDistrictCentre, org.KindStreet, org.KindDepartment, org.KindEnterprise}, Roles: org.AllRoles}
+	if d.Tab == "" {
+		d.Tab = "places"
+	}
+	for _, dist := range s.svc.Places(org.LevelDistrict) {
+		d.Districts = append(d.Districts, placeNode{Place: dist, Children: s.svc.Children(dist.ID)})
+	}
+	b, _ := json.MarshalIndent(s.svc.Policy(), "", "  ")
+	d.Policy = string(b)
+	if unit, err := strconv.ParseInt(r.URL.Query().Get("unit_id"), 10, 64); err == nil {
+		d.Users, _ = s.svc.Store().Users(r.Context(), unit)
+	}
+	return d
+}
+
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	if !s.adminOnly(w, r, a) {
+		return
+	}
+	p := s.newPage(r, &a, "admin.title")
+	p.Data = s.adminData(r)
+	s.render(w, 200, "admin", p)
+}
+
+// adminDone re-renders the admin page with the error, or redirects with a
+// notice; every change is audited by the service.
+func (s *Server) adminDone(w http.ResponseWriter, r *http.Request, a org.Actor, tab string, err error, doneKey string) {
+	p := s.newPage(r, &a, "admin.title")
+	if err != nil {
+		status := s.explain(p, err)
+		p.Form = r.PostForm
+		d := s.adminData(r)
+		d.Tab = tab
+		p.Data = d
+		s.render(w, status, "admin", p)
+		return
+	}
+	http.Redirect(w, r, withFlash("/admin?tab="+tab, s.cat.T(p.Lang, doneKey)), http.StatusSeeOther)
+}
+
+func formInt(r *http.Request, k string) int64 {
+	v, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue(k)), 10, 64)
+	return v
+}
+
+func (s *Server) adminCreateUnit(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	if !s.adminOnly(w, r, a) || r.ParseForm() != nil {
+		return
+	}
+	u := org.Unit{Code: strings.TrimSpace(r.PostFormValue("code")), Name: strings.TrimSpace(r.PostFormValue("name")),
+		Kind: r.PostFormValue("kind"), PlaceID: formInt(r, "place_id"), SupervisorID: formInt(r, "supervisor_id")}
+	_, err := s.svc.CreateUnit(r.Context(), a, u)
+	s.adminDone(w, r, a, "units", err, "admin.saved")
+}
+
+func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	if !s.adminOnly(w, r, a) || r.ParseForm() != nil {
+		return
+	}
+	u := org.User{Username: strings.TrimSpace(r.PostFormValue("username")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")),
+		UnitID: formInt(r, "unit_id"), Roles: r.PostForm["roles"]}
+	_, err := s.svc.CreateUser(r.Context(), a, u, r.PostFormValue("password"), s.hasher)
+	s.adminDone(w, r, a, "users", err, "admin.saved")
+}
+
+func (s *Server) adminPutCategory(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	if !s.adminOnly(w, r, a) || r.ParseForm() != nil {
+		return
+	}
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	c := org.Category{Code: code, Parent: org.ParentCode(code), NameZH: strings.TrimSpace(r.PostFormValue("name_zh")), NameEN: strings.TrimSpace(r.PostFormValue("name_en")),
+		Urgency: r.PostFormValue("urgency"), Leaf: r.PostFormValue("leaf") == "1", Active: r.PostFormValue("active") == "1"}
+	_, err := s.svc.PutCategory(r.Context(), a, c)
+	s.adminDone(w, r, a, "categories", err, "admin.saved")
+}
+
+// adminBoundary sets one place's boundary from an uploaded or pasted GeoJSON
+// geometry (validated by the service; nothing is written when invalid).
+func (s *Server) adminBoundary(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	if !s.adminOnly(w, r, a) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 32<<20)
+	if err := parseForm(r); err != nil {
+		s.adminDone(w, r, a, "places", errs.F(errs.Invalid, "boundary"), "")
+		return
+	}
+	text := r.PostFormValue("boundary")
+	if r.MultipartForm != nil {
+		if fhs := r.MultipartForm.File["file"]; len(fhs) > 0 {
+			f, err := fhs[0].Open()
+			if err == nil {
+				b, _ := io.ReadAll(io.LimitReader(f, 32<<20))
+				f.Close()
+				text = string(b)
+			}
+		}
+	}
+	err := s.svc.SetPlaceBoundary(r.Context(), a, formInt(r, "place_id"), text)
+	s.adminDone(w, r, a, "places", err, "admin.saved")
+}
+
+func (s *Server) adminPolicy(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	if !s.adminOnly(w, r, a) || r.ParseForm() != nil {
+		return
+	}
+	pol := s.svc.Policy()
+	dec := json.NewDecoder(strings.NewReader(r.PostFormValue("policy")))
+	dec.DisallowUnknownFields()
+	var err error
+	if derr := dec.Decode(&pol); derr != nil {
+		err = &errs.Error{Code: errs.Invalid, Field: "policy", Detail: derr.Error()}
+	} else {
+		err = s.svc.SetPolicy(r.Context(), a, pol)
+	}
+	s.adminDone(w, r, a, "policy", err, "admin.saved")
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	if !s.adminOnly(w, r, a) {
+		return
+	}
+	p := s.newPage(r, &a, "audit.title")
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	es, err := s.svc.Store().AuditLog(r.Context(), before, 100)
+	if err != nil {
+		s.render(w, s.explain(p, err), "audit", p)
+		return
+	}
+	p.Data = &adminData{Audit: es}
+	s.render(w, 200, "audit", p)
+}
+

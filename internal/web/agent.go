@@ -1,0 +1,324 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"whistle/internal/cases"
+	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+	"whistle/internal/store"
+	"whistle/internal/timelimit"
+)
+
+// catGroup is one top-level category with its leaves (the searchable tree).
+type catGroup struct {
+	Parent org.Category
+	Leaves []org.Category
+}
+
+type agentData struct {
+	Types, Urgencies []string
+	Groups           []catGroup
+	Units            []org.Unit
+	Idem             string
+	Suggest          *suggestion
+	History          []*lifecycle.Case
+}
+
+// suggestion is what the agent screen shows beside the form as it is
+// filled in: where the request is, who would get it and by when.
+type suggestion struct {
+	Loc       lifecycle.Location
+	LocErr    string
+	Unit      org.Unit
+	UnitID    int64 // selected unit (the agent's choice, else the suggestion)
+	Units     []org.Unit
+	Limits    timelimit.Limits
+	Rule      string
+	SignBy    time.Time
+	ReplyBy   time.Time
+	HasLimits bool
+	Extra     map[string]any // further suggestions (classifier, duplicates, knowledge)
+}
+
+func newIdem() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Server) categoryGroups(lang string) []catGroup {
+	cats := s.svc.Categories()
+	byCode := map[string]*catGroup{}
+	var order []string
+	for _, c := range cats {
+		if !c.Active || !c.Leaf {
+			continue
+		}
+		top := c.Code
+		if i := strings.IndexByte(top, '.'); i >= 0 {
+			top = top[:i]
+		}
+		g, ok := byCode[top]
+		if !ok {
+			p, _ := s.svc.Category(top)
+			g = &catGroup{Parent: p}
+			byCode[top] = g
+			order = append(order, top)
+		}
+		g.Leaves = append(g.Leaves, c)
+	}
+	slices.Sort(order)
+	out := make([]catGroup, 0, len(order))
+	for _, k := range order {
+		g := byCode[k]
+		slices.SortFunc(g.Leaves, func(a, b org.Category) int { return strings.Compare(a.Code, b.Code) })
+		out = append(out, *g)
+	}
+	return out
+}
+
+// handlingUnits are the units an order can go to (not the city centre).
+func (s *Server) handlingUnits() []org.Unit {
+	var out []org.Unit
+	for _, u := range s.svc.UnitsList() {
+		if u.Kind != org.KindCityCentre {
+			out = append(out, u)
+		}
+	}
+	slices.SortFunc(out, func(a, b org.Unit) int {
+		if a.Kind != b.Kind {
+			return strings.Compare(kindOrder(a.Kind), kindOrder(b.Kind))
+		}
+		return int(a.ID - b.ID)
+	})
+	return out
+}
+
+func kindOrder(k string) string {
+	switch k {
+	case org.KindStreet:
+		return "1"
+	case org.KindDepartment:
+		return "2"
+	case org.KindEnterprise:
+		return "3"
+	}
+	return "4"
+}
+
+func (s *Server) agentData(r *http.Request, p *page) *agentData {
+	return &agentData{Types: lifecycle.Types, Urgencies: lifecycle.Urgencies, Groups: s.categoryGroups(p.Lang),
+		Units: s.handlingUnits(), Idem: newIdem()}
+}
+
+func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	if !a.User.Has(org.RoleAgent, org.RoleDispatcher) {
+		s.errorPage(w, r, 403, errs.Message(errs.Forbidden, langOf(r)))
+		return
+	}
+	p := s.newPage(r, &a, "agent.title")
+	d := s.agentData(r, p)
+	p.Form.Set("type", "complaint")
+	p.Form.Set("urgency", "")
+	d.Suggest = s.suggest(r, p.Form)
+	p.Data = d
+	s.render(w, 200, "agent", p)
+}
+
+func parseCoord(v string) (*float64, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, true
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return nil, false
+	}
+	return &f, true
+}
+
+// suggest works out the place, the suggested unit and the time limits from
+// what has been typed so far.
+func (s *Server) suggest(r *http.Request, form map[string][]string) *suggestion {
+	get := func(k string) string {
+		if v := form[k]; len(v) > 0 {
+			return strings.TrimSpace(v[0])
+		}
+		return ""
+	}
+	sg := &suggestion{Units: s.handlingUnits(), Extra: map[string]any{}}
+	lat, ok1 := parseCoord(get("lat"))
+	lon, ok2 := parseCoord(get("lon"))
+	if ok1 && ok2 && lat != nil && lon != nil {
+		loc, err := s.svc.Locate(*lat, *lon)
+		if err != nil {
+			sg.LocErr = errs.Message(errs.CodeOf(err), langOf(r))
+		} else {
+			sg.Loc = loc
+		}
+	} else if pid, err := strconv.ParseInt(get("place_id"), 10, 64); err == nil && pid > 0 {
+		if pl, ok := s.svc.Place(pid); ok {
+			sg.Loc.StreetID = pl.ID
+			sg.Loc.DistrictID = pl.ParentID
+		}
+	}
+	if u, ok := s.svc.HandlingUnitFor(sg.Loc); ok {
+		sg.Unit = u
+	}
+	sg.UnitID = sg.Unit.ID
+	if get("unit_touched") == "1" {
+		if id, err := strconv.ParseInt(get("unit_id"), 10, 64); err == nil {
+			sg.UnitID = id
+		}
+	}
+	typ, cat, urg := get("type"), get("category"), get("urgency")
+	if urg == "" {
+		if c, ok := s.svc.Category(cat); ok {
+			urg = c.Urgency
+		}
+	}
+	if urg == "" {
+		urg = "general"
+	}
+	if timelimit.ValidType(typ) && cat != "" {
+		sg.Limits, sg.Rule = s.svc.Policy().For(urg, typ, cat)
+		now := s.svc.Now()
+		d := sg.Limits.Compute(s.svc.Calendar(), now, now)
+		sg.SignBy, sg.ReplyBy, sg.HasLimits = d.SignBy, d.ReplyBy, true
+	}
+	return sg
+}
+
+func (s *Server) agentSuggest(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", 400)
+		return
+	}
+	p := s.newPage(r, &a, "agent.title")
+	p.Form = r.PostForm
+	p.Data = &agentData{Suggest: s.suggest(r, r.PostForm)}
+	s.partial(w, "agent", "suggest", p)
+}
+
+func (s *Server) agentHistory(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	p := s.newPage(r, &a, "agent.title")
+	d := &agentData{}
+	phone := strings.TrimSpace(r.URL.Query().Get("citizen_phone"))
+	if norm, err := cases.NormalizePhone(phone); err == nil {
+		page, err := s.svc.List(r.Context(), a, store.CaseFilter{PhoneHash: s.svc.PhoneHash(norm), Limit: 10})
+		if err == nil {
+			d.History = page.Cases
+		}
+	}
+	p.Data = d
+	p.Form.Set("citizen_phone", phone)
+	s.partial(w, "agent", "history", p)
+}
+
+func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	p := s.newPage(r, &a, "agent.title")
+	if err := r.ParseForm(); err != nil {
+		p.Err = s.cat.T(p.Lang, "error.bad_form")
+		s.render(w, 400, "error", p)
+		return
+	}
+	p.Form = r.PostForm
+	d := s.agentData(r, p)
+	if idem := r.PostFormValue("idem"); idem != "" && len(idem) <= 64 {
+		d.Idem = idem
+	}
+	fail := func(status int) {
+		d.Suggest = s.suggest(r, r.PostForm)
+		p.Data = d
+		s.render(w, status, "agent", p)
+	}
+	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	lat, ok1 := parseCoord(get("lat"))
+	lon, ok2 := parseCoord(get("lon"))
+	if !ok1 {
+		p.Fields["lat"] = errs.Message(errs.Invalid, p.Lang)
+	}
+	if !ok2 {
+		p.Fields["lon"] = errs.Message(errs.Invalid, p.Lang)
+	}
+	do := get("do")
+	var unitID int64
+	switch do {
+	case "dispatch":
+		id, err := strconv.ParseInt(get("unit_id"), 10, 64)
+		if err != nil || id <= 0 {
+			p.Fields["unit_id"] = errs.Message(errs.FieldRequired, p.Lang)
+		} else if _, ok := s.svc.Unit(id); !ok {
+			p.Fields["unit_id"] = errs.Message(errs.UnknownUnit, p.Lang)
+		}
+		unitID = id
+	case "answer":
+		if get("answer") == "" {
+			p.Fields["answer"] = errs.Message(errs.FieldRequired, p.Lang)
+		}
+	case "receive":
+	default:
+		p.Err = s.cat.T(p.Lang, "error.bad_form")
+		fail(400)
+		return
+	}
+	if len(p.Fields) > 0 {
+		p.Err = s.cat.T(p.Lang, "form.check_fields")
+		fail(422)
+		return
+	}
+	in := cases.NewCase{Channel: "phone", Type: get("type"), Category: get("category"), Urgency: get("urgency"),
+		Title: get("title"), Description: get("description"), Address: get("address"), Lat: lat, Lon: lon,
+		CitizenName: get("citizen_name"), CitizenPhone: get("citizen_phone"),
+		Confidential: r.PostFormValue("confidential") == "1", Anonymous: r.PostFormValue("anonymous") == "1"}
+	if pid, err := strconv.ParseInt(get("place_id"), 10, 64); err == nil && lat == nil {
+		in.PlaceID = pid
+	}
+	c, _, err := s.svc.Create(r.Context(), a, in, "web-agent:"+d.Idem)
+	if err != nil {
+		fail(s.explain(p, err))
+		return
+	}
+	msg := s.cat.T(p.Lang, "agent.created", c.Number)
+	switch do {
+	case "dispatch":
+		if c.State == lifecycle.Received {
+			var co []int64
+			for _, v := range r.PostForm["co_unit_ids"] {
+				if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 && id != unitID {
+					co = append(co, id)
+				}
+			}
+			dc, _, err := s.svc.Act(r.Context(), a, c.ID, cases.ActInput{Action: lifecycle.ActDispatch, UnitID: unitID, CoUnitIDs: co})
+			if err != nil {
+				// The request is saved; only the dispatch failed. Say so
+				// and open the case, where it can be dispatched again.
+				http.Redirect(w, r, withFlash("/cases/"+strconv.FormatInt(c.ID, 10), msg+" — "+errs.Message(errs.CodeOf(err), p.Lang)), http.StatusSeeOther)
+				return
+			}
+			c = dc
+			u, _ := s.svc.Unit(unitID)
+			msg = s.cat.T(p.Lang, "agent.dispatched", c.Number, u.Name)
+		}
+	case "answer":
+		if c.State == lifecycle.Received || c.State == lifecycle.Submitted {
+			ac, _, err := s.svc.Act(r.Context(), a, c.ID, cases.ActInput{Action: lifecycle.ActAnswer, Note: get("answer"), Article: get("article")})
+			if err != nil {
+				http.Redirect(w, r, withFlash("/cases/"+strconv.FormatInt(c.ID, 10), msg+" — "+errs.Message(errs.CodeOf(err), p.Lang)), http.StatusSeeOther)
+				return
+			}
+			c = ac
+			msg = s.cat.T(p.Lang, "agent.answered", c.Number)
+		}
+	}
+	http.Redirect(w, r, withFlash("/agent", msg), http.StatusSeeOther)
+}
+

@@ -1,0 +1,290 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"whistle/internal/cases"
+	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+)
+
+// Citizens choose among these types on the portal (praise and suggestions
+// included; the agent refines the type later if needed).
+var portalTypes = []string{"complaint", "help", "consultation", "report", "suggestion", "praise"}
+
+type portalData struct {
+	Types  []string
+	Groups []catGroup
+	Done   *lifecycle.Case
+	Idem   string
+}
+
+func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, nil, "portal.title")
+	p.Form.Set("type", "complaint")
+	p.Data = portalData{Types: portalTypes, Groups: s.categoryGroups(p.Lang), Idem: newIdem()}
+	s.render(w, 200, "portal", p)
+}
+
+func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, nil, "portal.title")
+	d := portalData{Types: portalTypes, Groups: s.categoryGroups(p.Lang), Idem: newIdem()}
+	r.Body = http.MaxBytesReader(w, r.Body, s.svc.Config().MaxAttachment*3+1<<20)
+	if err := parseForm(r); err != nil {
+		p.Err = s.cat.T(p.Lang, "error.bad_form")
+		p.Data = d
+		s.render(w, 400, "portal", p)
+		return
+	}
+	p.Form = r.PostForm
+	if v := r.PostFormValue("idem"); v != "" && len(v) <= 64 {
+		d.Idem = v
+	}
+	fail := func(status int) {
+		p.Data = d
+		s.render(w, status, "portal", p)
+	}
+	ip := clientIP(r)
+	if !s.submits.Allowed(ip, time.Now()) {
+		p.Err = errs.Message(errs.RateLimited, p.Lang)
+		fail(429)
+		return
+	}
+	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	typ := get("type")
+	if !slices.Contains(portalTypes, typ) {
+		p.Fields["type"] = errs.Message(errs.InvalidType, p.Lang)
+	}
+	if get("citizen_phone") == "" {
+		p.Fields["citizen_phone"] = s.cat.T(p.Lang, "portal.phone_needed")
+	}
+	lat, ok1 := parseCoord(get("lat"))
+	lon, ok2 := parseCoord(get("lon"))
+	if !ok1 || !ok2 || (lat == nil) != (lon == nil) {
+		p.Fields["lat"] = errs.Message(errs.Invalid, p.Lang)
+	}
+	if len(p.Fields) > 0 {
+		p.Err = s.cat.T(p.Lang, "form.check_fields")
+		fail(422)
+		return
+	}
+	in := cases.NewCase{Channel: "web", Type: typ, Category: get("category"), Description: get("description"), Title: get("title"),
+		Address: get("address"), Lat: lat, Lon: lon, CitizenName: get("citizen_name"), CitizenPhone: get("citizen_phone")}
+	if in.Lat == nil && in.Address == "" {
+		p.Fields["address"] = s.cat.T(p.Lang, "portal.where_needed")
+		p.Err = s.cat.T(p.Lang, "form.check_fields")
+		fail(422)
+		return
+	}
+	// Validate everything else before storing photos, so a bad form
+	// leaves nothing behind.
+	if err := s.svc.Validate(in); err != nil {
+		fail(s.explain(p, err))
+		return
+	}
+	ids, err := s.uploads(r, cases.Citizen(), "photo")
+	if err != nil {
+		fail(s.explain(p, err))
+		return
+	}
+	in.Attachments = ids
+	c, replayed, err := s.svc.Create(r.Context(), cases.Citizen(), in, "web-portal:"+d.Idem)
+	if err != nil {
+		fail(s.explain(p, err))
+		return
+	}
+	if !replayed {
+		s.submits.Fail(ip, time.Now()) // counts submissions
+	}
+	p.Form = nil
+	d.Done = c
+	p.Data = d
+	s.render(w, 201, "portal", p)
+}
+
+type trackData struct {
+	C        *lifecycle.Case
+	Steps    []cases.CitizenStep
+	CanRate  bool
+	Number   string
+	Phone    string
+	Rated    bool
+	RateDone string
+}
+
+func (s *Server) trackPage(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, nil, "track.title")
+	p.Data = trackData{Number: r.URL.Query().Get("number")}
+	s.render(w, 200, "track", p)
+}
+
+func (s *Server) lookupInto(r *http.Request, p *page, number, phone string) (trackData, int) {
+	d := trackData{Number: number, Phone: phone}
+	ip := clientIP(r)
+	if !s.lookups.Allowed(ip, time.Now()) {
+		p.Err = errs.Message(errs.RateLimited, p.Lang)
+		return d, 429
+	}
+	if number == "" {
+		p.Fields["number"] = errs.Message(errs.FieldRequired, p.Lang)
+	}
+	if phone == "" {
+		p.Fields["phone"] = errs.Message(errs.FieldRequired, p.Lang)
+	}
+	if len(p.Fields) > 0 {
+		p.Err = s.cat.T(p.Lang, "form.check_fields")
+		return d, 422
+	}
+	c, evs, err := s.svc.Lookup(r.Context(), number, phone)
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			s.lookups.Fail(ip, time.Now())
+			p.Err = s.cat.T(p.Lang, "track.not_found")
+			return d, 404
+		}
+		return d, s.explain(p, err)
+	}
+	d.C, d.Steps = c, s.svc.CitizenTimeline(evs, p.Lang)
+	d.CanRate = c.State == lifecycle.Replied && c.MergedInto == 0
+	return d, 200
+}
+
+func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, nil, "track.title")
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
+		return
+	}
+	p.Form = r.PostForm
+	d, status := s.lookupInto(r, p, strings.TrimSpace(r.PostFormValue("number")), strings.TrimSpace(r.PostFormValue("phone")))
+	p.Data = d
+	s.render(w, status, "track", p)
+}
+
+func (s *Server) rateSubmit(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, nil, "track.title")
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
+		return
+	}
+	p.Form = r.PostForm
+	number, phone := strings.TrimSpace(r.PostFormValue("number")), strings.TrimSpace(r.PostFormValue("phone"))
+	sat := r.PostFormValue("satisfaction")
+	res := r.PostFormValue("resolved")
+	if !slices.Contains(lifecycle.Satisfactions, sat) {
+		p.Fields["satisfaction"] = errs.Message(errs.FieldRequired, p.Lang)
+	}
+	if res != "yes" && res != "no" {
+		p.Fields["resolved"] = errs.Message(errs.FieldRequired, p.Lang)
+	}
+	if len(p.Fields) == 0 {
+		if _, err := s.svc.RateAnswer(r.Context(), number, phone, res == "yes", sat); err != nil {
+			s.explain(p, err)
+		} else {
+			p.Flash = s.cat.T(p.Lang, "track.thanks")
+		}
+	} else {
+		p.Err = s.cat.T(p.Lang, "form.check_fields")
+	}
+	d, status := s.lookupInto(r, p, number, phone)
+	if p.Err != "" && status == 200 {
+		status = 422
+	}
+	p.Data = d
+	s.render(w, status, "track", p)
+}
+
+func (s *Server) portalLocate(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := s.newPage(r, nil, "portal.title")
+	lat, ok1 := parseCoord(q.Get("lat"))
+	lon, ok2 := parseCoord(q.Get("lon"))
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if !ok1 || !ok2 || lat == nil || lon == nil {
+		return
+	}
+	loc, err := s.svc.Locate(*lat, *lon)
+	if err != nil {
+		_, _ = w.Write([]byte(`<span class="field-error">` + errs.Message(errs.CodeOf(err), p.Lang) + `</span>`))
+		return
+	}
+	var parts []string
+	for _, id := range []int64{loc.DistrictID, loc.StreetID, loc.CommunityID} {
+		if pl, ok := s.svc.Place(id); ok {
+			parts = append(parts, pl.Name)
+		}
+	}
+	_, _ = w.Write([]byte(templateEscape(strings.Join(parts, " › "))))
+}
+
+// boundaries serves the city's polygons of one level as GeoJSON: the base
+// layer of every map (no remote tiles).
+func (s *Server) boundaries(w http.ResponseWriter, r *http.Request) {
+	level := r.URL.Query().Get("level")
+	if !slices.Contains([]string{org.LevelDistrict, org.LevelStreet, org.LevelCommunity, org.LevelGrid}, level) {
+		level = org.LevelStreet
+	}
+	type feature struct {
+		Type       string          `json:"type"`
+		Properties map[string]any  `json:"properties"`
+		Geometry   json.RawMessage `json:"geometry"`
+	}
+	fc := struct {
+		Type     string    `json:"type"`
+		Features []feature `json:"features"`
+	}{Type: "FeatureCollection", Features: []feature{}}
+	for _, pl := range s.svc.Places(level) {
+		if pl.Boundary == "" {
+			continue
+		}
+		fc.Features = append(fc.Features, feature{Type: "Feature", Properties: map[string]any{"id": pl.ID, "name": pl.Name, "code": pl.Code},
+			Geometry: json.RawMessage(pl.Boundary)})
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_ = json.NewEncoder(w).Encode(fc)
+}
+
+type figuresData struct {
+	F     cases.PublicFigures
+	Chart any
+	Prev  cases.PublicFigures
+}
+
+func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, nil, "figures.title")
+	ctx, cancel := ctxTimeout(r)
+	defer cancel()
+	now := s.svc.Now()
+	f, err := s.svc.MonthFigures(ctx, now)
+	if err != nil {
+		s.render(w, s.explain(p, err), "figures", p)
+		return
+	}
+	prev, _ := s.svc.MonthFigures(ctx, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.svc.Location()).AddDate(0, -1, 0))
+	var names []string
+	var vals []int
+	for _, t := range lifecycle.Types {
+		names = append(names, s.cat.T(p.Lang, "type."+t))
+		vals = append(vals, f.ByType[t])
+	}
+	chart := map[string]any{
+		"tooltip": map[string]any{},
+		"xAxis":   map[string]any{"type": "category", "data": names},
+		"yAxis":   map[string]any{"type": "value"},
+		"series":  []any{map[string]any{"type": "bar", "data": vals, "itemStyle": map[string]any{"color": "#c8102e"}}},
+	}
+	b, _ := json.Marshal(chart)
+	p.Data = figuresData{F: f, Prev: prev, Chart: string(b)}
+	s.render(w, 200, "figures", p)
+}
+
+func templateEscape(s string) string {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
+	return r.Replace(s)
+}

@@ -1,0 +1,104 @@
+// Whistle pages: countdowns, category filter, maps. No build step.
+(function () {
+  "use strict";
+  var lang = document.body ? document.body.dataset.lang : "zh";
+  function span(ms) {
+    var m = Math.round(Math.abs(ms) / 60000), d = Math.floor(m / 1440), h = Math.floor(m / 60) % 24, mi = m % 60;
+    if (lang === "en") return d > 0 ? d + "d " + h + "h" : h > 0 ? h + "h " + mi + "m" : mi + "m";
+    return d > 0 ? d + "天" + h + "小时" : h > 0 ? h + "小时" + mi + "分" : mi + "分钟";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      var left = Number(el.dataset.due) - now;
+      el.textContent = lang === "en" ? (left < 0 ? "overdue by " + span(left) : span(left) + " left") : (left < 0 ? "超时 " + span(left) : "剩余 " + span(left));
+      el.classList.toggle("overdue", left < 0);
+      el.classList.toggle("soon", left >= 0 && left < 4 * 3600 * 1000);
+      el.classList.toggle("ok", left >= 4 * 3600 * 1000);
+    });
+  }
+  setInterval(tick, 30000);
+
+  // Searchable category list: typing filters the options of the select.
+  function initCategoryFilter(root) {
+    root.querySelectorAll("[data-filter-for]").forEach(function (input) {
+      var sel = document.getElementById(input.dataset.filterFor);
+      if (!sel || input.dataset.bound) return;
+      input.dataset.bound = "1";
+      input.addEventListener("input", function () {
+        var q = input.value.trim().toLowerCase(), first = null;
+        sel.querySelectorAll("option").forEach(function (o) {
+          var hit = !q || o.textContent.toLowerCase().indexOf(q) >= 0 || o.value.toLowerCase().indexOf(q) >= 0;
+          o.hidden = !hit;
+          if (hit && !first && o.value) first = o;
+        });
+        if (first && (sel.selectedOptions.length === 0 || sel.selectedOptions[0].hidden)) { first.selected = true; sel.dispatchEvent(new Event("change", { bubbles: true })); }
+      });
+      input.addEventListener("keydown", function (e) {
+        if (e.key === "ArrowDown") { e.preventDefault(); sel.focus(); }
+      });
+    });
+  }
+
+  // Maps: the city's own boundaries as the base layer (no remote tiles).
+  var boundaries = null;
+  function loadBoundaries(level) {
+    if (boundaries) return boundaries;
+    boundaries = fetch("/geo/boundaries.json?level=" + (level || "street"), { credentials: "same-origin" }).then(function (r) { return r.json(); });
+    return boundaries;
+  }
+  function baseMap(el) {
+    if (typeof L === "undefined") return null;
+    var map = L.map(el, { zoomControl: true, attributionControl: false });
+    loadBoundaries(el.dataset.level).then(function (fc) {
+      var layer = L.geoJSON(fc, { style: { color: "#7a8597", weight: 1, fillColor: "#dfe7ee", fillOpacity: 0.6 },
+        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); } }).addTo(map);
+      if (!el.dataset.center) map.fitBounds(layer.getBounds());
+    });
+    if (el.dataset.center) { var c = el.dataset.center.split(","); map.setView([+c[0], +c[1]], 15); }
+    return map;
+  }
+  function initMaps(root) {
+    root.querySelectorAll("[data-map]").forEach(function (el) {
+      if (el.dataset.bound) return;
+      el.dataset.bound = "1";
+      var map = baseMap(el);
+      if (!map) return;
+      if (el.dataset.map === "pick") {
+        var lat = document.getElementById(el.dataset.lat), lon = document.getElementById(el.dataset.lon), pin = null;
+        var place = function (ll) {
+          if (pin) pin.setLatLng(ll); else pin = L.circleMarker(ll, { radius: 8, color: "#c8102e", fillOpacity: 0.9 }).addTo(map);
+        };
+        if (lat.value && lon.value) { place([+lat.value, +lon.value]); }
+        map.on("click", function (e) {
+          place(e.latlng);
+          lat.value = e.latlng.lat.toFixed(6); lon.value = e.latlng.lng.toFixed(6);
+          lat.dispatchEvent(new Event("change", { bubbles: true }));
+        });
+      }
+      if (el.dataset.points) {
+        fetch(el.dataset.points, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {
+          (d.points || []).forEach(function (p) {
+            L.circleMarker([p.lat, p.lon], { radius: 5, color: p.overdue ? "#c8102e" : "#1a5fd0", fillOpacity: 0.8 })
+              .bindPopup('<a href="/cases/' + p.id + '">' + p.number + "</a>").addTo(map);
+          });
+        });
+      }
+    });
+  }
+
+  // Charts (ECharts, loaded by the pages that need it).
+  function initCharts(root) {
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.dataset.bound || typeof echarts === "undefined") return;
+      el.dataset.bound = "1";
+      var chart = echarts.init(el);
+      chart.setOption(JSON.parse(el.dataset.chart));
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  function init(root) { initCategoryFilter(root); initMaps(root); initCharts(root); tick(); }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
+})();

@@ -1,0 +1,406 @@
+// Package web serves Whistle's pages: server-rendered html/template pages
+// (embedded), made lively with htmx, with ECharts for charts and Leaflet for
+// maps (vendored under static/vendor, see VERSIONS.md there). Every page
+// route is declared in one block in Handler; every string comes from the
+// message catalogues in i18n/ (zh-CN first, English by a switch).
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"whistle/internal/auth"
+	"whistle/internal/cases"
+	"whistle/internal/errs"
+	"whistle/internal/org"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Server serves the pages.
+type Server struct {
+	svc     *cases.Service
+	log     *slog.Logger
+	cat     *Catalogue
+	pages   map[string]*template.Template
+	logins  *auth.Limiter // failed logins per user and address
+	submits *auth.Limiter // portal submissions per address
+	lookups *auth.Limiter // failed portal look-ups per address
+	secure  bool          // cookies only over HTTPS
+	hasher  auth.Hasher
+}
+
+// Options configure the pages.
+type Options struct {
+	Logger *slog.Logger
+	// SecureCookies marks session cookies Secure (serve behind HTTPS).
+	SecureCookies bool
+	// Hasher hashes passwords of users created on the admin pages.
+	Hasher auth.Hasher
+}
+
+// New parses the templates and catalogues.
+func New(svc *cases.Service, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	cat, err := LoadCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Hasher.Time == 0 {
+		opts.Hasher = auth.DefaultHasher()
+	}
+	s := &Server{svc: svc, log: opts.Logger, cat: cat, secure: opts.SecureCookies, hasher: opts.Hasher,
+		logins: auth.NewLimiter(5, 15*time.Minute), submits: auth.NewLimiter(60, time.Hour), lookups: auth.NewLimiter(20, 15*time.Minute)}
+	if err := s.parse(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler returns every page route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	pub := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.recover(h)) }
+	priv := func(pattern string, h func(http.ResponseWriter, *http.Request, org.Actor)) {
+		mux.Handle(pattern, s.recover(s.session(h)))
+	}
+	static, _ := fs.Sub(files, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
+
+	pub("GET /{$}", s.home)
+	pub("GET /login", s.loginPage)
+	pub("POST /login", s.loginSubmit)
+	pub("POST /logout", s.logout)
+	pub("GET /lang/{lang}", s.setLang)
+
+	// Citizens (public, mobile first).
+	pub("GET /portal", s.portalPage)
+	pub("POST /portal", s.portalSubmit)
+	pub("GET /portal/track", s.trackPage)
+	pub("POST /portal/track", s.trackSubmit)
+	pub("POST /portal/rate", s.rateSubmit)
+	pub("GET /portal/figures", s.figuresPage)
+	pub("GET /portal/locate", s.portalLocate)
+	pub("GET /geo/boundaries.json", s.boundaries)
+
+	// Hotline agents.
+	priv("GET /agent", s.agentPage)
+	priv("POST /agent", s.agentSubmit)
+	priv("GET /agent/history", s.agentHistory)
+	priv("POST /agent/suggest", s.agentSuggest)
+	priv("GET /callbacks", s.callbacksPage)
+	priv("POST /callbacks/{id}", s.callbackSubmit)
+
+	// Units, the centre and supervisors.
+	priv("GET /inbox", s.inboxPage)
+	priv("GET /review", s.reviewPage)
+	priv("GET /supervisor", s.supervisorPage)
+	priv("GET /supervisor/data.json", s.supervisorData)
+	priv("GET /cases/{id}", s.casePage)
+	priv("POST /cases/{id}/act", s.caseAct)
+	priv("POST /cases/{id}/reveal", s.caseReveal)
+	priv("GET /attachments/{id}", s.attachment)
+
+	// Administration.
+	priv("GET /admin", s.adminPage)
+	priv("POST /admin/units", s.adminCreateUnit)
+	priv("POST /admin/users", s.adminCreateUser)
+	priv("POST /admin/categories", s.adminPutCategory)
+	priv("POST /admin/boundary", s.adminBoundary)
+	priv("POST /admin/policy", s.adminPolicy)
+	priv("GET /admin/audit", s.auditPage)
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden, s.cat.T(langOf(r), "error.csrf"))
+	}))
+	return securityHeaders(cop.Handler(mux))
+}
+
+func cacheForever(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Referrer-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recover(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("panic in page", "path", r.URL.Path, "panic", p)
+				s.errorPage(w, r, 500, s.cat.T(langOf(r), "error.internal"))
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
+const sessionCookie = "whistle_session"
+const langCookie = "whistle_lang"
+
+// session authenticates the session cookie; without one, pages redirect to
+// the login page (htmx requests get a redirect header).
+func (s *Server) session(h func(http.ResponseWriter, *http.Request, org.Actor)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var token string
+		if c, err := r.Cookie(sessionCookie); err == nil {
+			token = c.Value
+		}
+		a, err := s.svc.Authenticate(r.Context(), token)
+		if err != nil {
+			if token != "" {
+				http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			}
+			next := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
+			if r.Header.Get("HX-Request") != "" {
+				w.Header().Set("HX-Redirect", next)
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		}
+		h(w, r, a)
+	})
+}
+
+// langOf picks the page language: ?lang=, then the cookie, then zh-CN.
+func langOf(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l != "" {
+		return normLang(l)
+	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		return normLang(c.Value)
+	}
+	return "zh"
+}
+
+func normLang(l string) string {
+	if strings.HasPrefix(strings.ToLower(l), "en") {
+		return "en"
+	}
+	return "zh"
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// page is what every template gets.
+type page struct {
+	Lang   string
+	Actor  *org.Actor
+	Title  string
+	Path   string
+	Flash  string
+	Err    string            // a form-level error
+	Fields map[string]string // field → what is wrong with it
+	Form   url.Values        // what was typed, kept when validation fails
+	Now    time.Time
+	Nav    []navItem
+	Data   any
+}
+
+type navItem struct {
+	Href, Key string
+	Active    bool
+}
+
+// F returns a typed value of a form field.
+func (p *page) F(name string) string { return p.Form.Get(name) }
+
+// FieldErr returns what is wrong with a field ("" when nothing).
+func (p *page) FieldErr(name string) string { return p.Fields[name] }
+
+func (s *Server) newPage(r *http.Request, a *org.Actor, titleKey string) *page {
+	p := &page{Lang: langOf(r), Actor: a, Path: r.URL.Path, Now: s.svc.Now(), Fields: map[string]string{}, Form: url.Values{}}
+	p.Title = s.cat.T(p.Lang, titleKey)
+	p.Flash = r.URL.Query().Get("flash")
+	if len(p.Flash) > 300 {
+		p.Flash = ""
+	}
+	if a != nil {
+		p.Nav = navFor(*a, r.URL.Path)
+	}
+	return p
+}
+
+// navFor lists the pages a user's roles use.
+func navFor(a org.Actor, path string) []navItem {
+	var items []navItem
+	add := func(href, key string) {
+		for _, it := range items {
+			if it.Href == href {
+				return
+			}
+		}
+		items = append(items, navItem{Href: href, Key: key, Active: path == href || strings.HasPrefix(path, href+"/")})
+	}
+	u := a.User
+	if u.Has(org.RoleAgent, org.RoleDispatcher) {
+		add("/agent", "nav.agent")
+		add("/callbacks", "nav.callbacks")
+	}
+	if u.Has(org.RoleDispatcher) {
+		add("/review", "nav.review")
+	}
+	if u.Has(org.RoleHandler, org.RoleLeader) {
+		add("/inbox", "nav.inbox")
+	}
+	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin, org.RoleLeader) {
+		add("/supervisor", "nav.supervisor")
+	}
+	if u.Has(org.RoleAdmin) {
+		add("/admin", "nav.admin")
+	}
+	return items
+}
+
+// homeFor is where a user lands after logging in.
+func homeFor(a org.Actor) string {
+	u := a.User
+	switch {
+	case u.Has(org.RoleAgent):
+		return "/agent"
+	case u.Has(org.RoleDispatcher):
+		return "/review"
+	case u.Has(org.RoleHandler, org.RoleLeader):
+		return "/inbox"
+	case u.Has(org.RoleSupervisor, org.RoleAnalyst):
+		return "/supervisor"
+	case u.Has(org.RoleAdmin):
+		return "/admin"
+	}
+	return "/portal"
+}
+
+// render executes a page template into a buffer first, so a failing
+// template never sends half a page.
+func (s *Server) render(w http.ResponseWriter, status int, name string, p *page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.log.Error("no such template", "name", name)
+		http.Error(w, "template missing", 500)
+		return
+	}
+	var buf bytes.Buffer
+	entry := "layout"
+	if t.Lookup("body") == nil {
+		entry = name
+	}
+	if err := t.ExecuteTemplate(&buf, entry, p); err != nil {
+		s.log.Error("template", "name", name, "err", err)
+		http.Error(w, "template error", 500)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// partial renders a named block of a page's template set (htmx swaps).
+func (s *Server) partial(w http.ResponseWriter, name, block string, p *page) {
+	t, ok := s.pages[name]
+	if !ok {
+		http.Error(w, "template missing", 500)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
+		s.log.Error("template", "name", name, "block", block, "err", err)
+		http.Error(w, "template error", 500)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = buf.WriteTo(w)
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	p := s.newPage(r, nil, "error.title")
+	p.Err = msg
+	s.render(w, status, "error", p)
+}
+
+// fail shows err in the user's language: field errors go next to the field,
+// the rest on top of the form.
+func (s *Server) explain(p *page, err error) int {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		s.log.Error("page error", "err", err)
+		p.Err = errs.Message(errs.Internal, p.Lang)
+		return 500
+	}
+	msg := errs.Message(e.Code, p.Lang)
+	if e.Detail != "" && e.Code != errs.Internal {
+		msg += "（" + e.Detail + "）"
+	}
+	if e.Field != "" {
+		p.Fields[e.Field] = msg
+		p.Err = s.cat.T(p.Lang, "form.check_fields")
+	} else {
+		p.Err = msg
+	}
+	return errs.Status(e.Code)
+}
+
+// backTo returns a safe local redirect target from a form's "back" field.
+func backTo(r *http.Request, fallback string) string {
+	b := r.FormValue("back")
+	if strings.HasPrefix(b, "/") && !strings.HasPrefix(b, "//") && !strings.Contains(b, "\\") {
+		return b
+	}
+	return fallback
+}
+
+func withFlash(target, msg string) string {
+	sep := "?"
+	if strings.Contains(target, "?") {
+		sep = "&"
+	}
+	return target + sep + "flash=" + url.QueryEscape(msg)
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if a, err := s.svc.Authenticate(r.Context(), c.Value); err == nil {
+			http.Redirect(w, r, homeFor(a), http.StatusSeeOther)
+			return
+		}
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// ctxTimeout bounds page queries.
+func ctxTimeout(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), 10*time.Second)
+}
+
