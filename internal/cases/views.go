@@ -13,19 +13,20 @@ import (
 	"whistle/internal/store"
 )
 
-// Places returns the places of one level (with their boundaries), sorted by id.
-func (s *Service) Places(level string) []org.Place {
-	c := s.cat.Load()
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	var out []org.Place
-	for _, p := range c.places {
+// Places returns the places of one level with their boundaries, sorted by id.
+func (s *Service) Places(ctx context.Context, level string) ([]org.Place, error) {
+	ps, err := s.st.Places(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	out := ps[:0]
+	for _, p := range ps {
 		if p.Level == level {
 			out = append(out, p)
 		}
 	}
 	slices.SortFunc(out, func(a, b org.Place) int { return int(a.ID - b.ID) })
-	return out
+	return out, nil
 }
 
 // Children returns the children of a place, sorted by id.

@@ -43,7 +43,8 @@ func (s *Server) adminData(r *http.Request) *adminData {
 	if d.Tab == "" {
 		d.Tab = "places"
 	}
-	for _, dist := range s.svc.Places(org.LevelDistrict) {
+	districts, _ := s.svc.Places(r.Context(), org.LevelDistrict)
+	for _, dist := range districts {
 		d.Districts = append(d.Districts, placeNode{Place: dist, Children: s.svc.Children(dist.ID)})
 	}
 	b, _ := json.MarshalIndent(s.svc.Policy(), "", "  ")

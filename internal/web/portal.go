@@ -238,7 +238,12 @@ func (s *Server) boundaries(w http.ResponseWriter, r *http.Request) {
 		Type     string    `json:"type"`
 		Features []feature `json:"features"`
 	}{Type: "FeatureCollection", Features: []feature{}}
-	for _, pl := range s.svc.Places(level) {
+	places, err := s.svc.Places(r.Context(), level)
+	if err != nil {
+		http.Error(w, errs.Message(errs.CodeOf(err), langOf(r)), 500)
+		return
+	}
+	for _, pl := range places {
 		if pl.Boundary == "" {
 			continue
 		}
