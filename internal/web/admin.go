@@ -172,4 +172,3 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	p.Data = &adminData{Audit: es}
 	s.render(w, 200, "audit", p)
 }
-

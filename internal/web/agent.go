@@ -321,4 +321,3 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 	}
 	http.Redirect(w, r, withFlash("/agent", msg), http.StatusSeeOther)
 }
-

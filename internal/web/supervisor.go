@@ -68,8 +68,8 @@ func (s *Server) supervisorPage(w http.ResponseWriter, r *http.Request, a org.Ac
 		"xAxis":   map[string]any{"type": "value"},
 		"yAxis":   map[string]any{"type": "category", "data": names},
 		"series": []any{
-			map[string]any{"name": s.cat.T(p.Lang, "supervisor.open_ok"), "type": "bar", "stack": "a", "data": open, "itemStyle": map[string]any{"color": "#1a5fd0"}},
-			map[string]any{"name": s.cat.T(p.Lang, "supervisor.overdue"), "type": "bar", "stack": "a", "data": late, "itemStyle": map[string]any{"color": "#c8102e"}},
+			map[string]any{"name": s.cat.T(p.Lang, "supervisor.open_ok"), "type": "bar", "data": open, "itemStyle": map[string]any{"color": "#1a5fd0"}},
+			map[string]any{"name": s.cat.T(p.Lang, "supervisor.overdue"), "type": "bar", "data": late, "itemStyle": map[string]any{"color": "#c8102e"}},
 		},
 	}
 	b, _ := json.Marshal(chart)

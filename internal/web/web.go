@@ -403,4 +403,3 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 func ctxTimeout(r *http.Request) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), 10*time.Second)
 }
-
