@@ -324,7 +324,7 @@ func (s *Service) build(in NewCase) (lifecycle.Case, error) {
 	if strings.TrimSpace(in.CitizenPhone) != "" {
 		p, err := NormalizePhone(in.CitizenPhone)
 		if err != nil {
-			return c, err
+			return c, errs.F(errs.InvalidPhone, "citizen_phone")
 		}
 		c.Citizen.Phone, c.Citizen.PhoneHash = p, s.phones.Hash(p)
 	} else if !in.Anonymous {
