@@ -729,7 +729,7 @@ func apiTestCreateRefusals(e *apiEnv) {
 		{"unknown category", base(func(m map[string]any) { m["category"] = "urban.unicorns" }), 422, errs.UnknownCategory, "category"},
 		{"branch category", base(func(m map[string]any) { m["category"] = "urban" }), 422, errs.UnknownCategory, "category"},
 		{"outside the city", base(func(m map[string]any) { m["lat"], m["lon"] = 31.2304, 121.4737 }), 422, errs.OutsideCity, "lat"},
-		{"invalid phone", base(func(m map[string]any) { m["citizen_phone"] = "12345" }), 422, errs.InvalidPhone, "phone"},
+		{"invalid phone", base(func(m map[string]any) { m["citizen_phone"] = "12345" }), 422, errs.InvalidPhone, "citizen_phone"},
 		{"description too long", base(func(m map[string]any) { m["description"] = strings.Repeat("长", 5000) }), 422, errs.FieldTooLong, "description"},
 		{"invalid type", base(func(m map[string]any) { m["type"] = "rant" }), 422, errs.InvalidType, "type"},
 		{"invalid channel", base(func(m map[string]any) { m["channel"] = "pigeon" }), 422, errs.InvalidChannel, "channel"},
