@@ -21,6 +21,7 @@ import (
 	"whistle/internal/config"
 	"whistle/internal/demo"
 	"whistle/internal/seed"
+	"whistle/internal/web"
 )
 
 func main() {
@@ -93,6 +94,11 @@ func serve(ctx context.Context, withDemo bool, cfg config.Config, stdout, stderr
 			log.Info("demo data directory reused", "data", cfg.Data)
 		}
 		logins = res.Logins
+		var shown []web.DemoLogin
+		for _, u := range logins {
+			shown = append(shown, web.DemoLogin{Username: u.Username, Role: u.Roles[0], Name: u.DisplayName, Password: u.Password})
+		}
+		a.Web.SetDemoLogins(shown)
 	} else {
 		h := auth.DefaultHasher()
 		created, pw, err := seed.Bootstrap(ctx, a.Svc, h, cfg.City, cfg.AdminPassword)
@@ -105,6 +111,9 @@ func serve(ctx context.Context, withDemo bool, cfg config.Config, stdout, stderr
 	}
 	return a.Serve(ctx, nil, func(addr string) {
 		fmt.Fprintf(stdout, "Whistle is serving on http://%s  (store: %s)\n", addr, a.Store.Durability())
+		if len(logins) > 0 {
+			fmt.Fprintf(stdout, "Open http://%s/ in a browser: the login page lists the demo users (one click each).\n", addr)
+		}
 		if len(logins) > 0 {
 			fmt.Fprintln(stdout, "Demo logins (password for all: whistle-demo):")
 			for _, u := range logins {

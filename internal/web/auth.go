@@ -8,7 +8,10 @@ import (
 	"whistle/internal/errs"
 )
 
-type loginData struct{ Next string }
+type loginData struct {
+	Next string
+	Demo []DemoLogin
+}
 
 func safeNext(n string) string {
 	if strings.HasPrefix(n, "/") && !strings.HasPrefix(n, "//") && !strings.Contains(n, "\\") {
@@ -19,7 +22,11 @@ func safeNext(n string) string {
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, nil, "login.title")
-	p.Data = loginData{Next: safeNext(r.URL.Query().Get("next"))}
+	d := loginData{Next: safeNext(r.URL.Query().Get("next"))}
+	if ls := s.demo.Load(); ls != nil {
+		d.Demo = *ls
+	}
+	p.Data = d
 	s.render(w, 200, "login", p)
 }
 

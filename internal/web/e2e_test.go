@@ -64,7 +64,13 @@ func newE2E(t *testing.T) *e2e {
 		t.Fatalf("app.Open: %v", err)
 	}
 	t.Cleanup(func() { a.Close() })
-	res, err := seed.Demo(ctx, a.Svc, demo.Options{Seed: 11, Requests: 400}, auth.FastHasher(), log)
+	// Screenshots for the README want pages full of data; the test itself
+	// needs only a small city.
+	requests := 400
+	if os.Getenv("WHISTLE_SCREENSHOTS") != "" {
+		requests = 20000
+	}
+	res, err := seed.Demo(ctx, a.Svc, demo.Options{Seed: 11, Requests: requests}, auth.FastHasher(), log)
 	if err != nil {
 		t.Fatalf("seed.Demo: %v", err)
 	}
@@ -364,7 +370,8 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 
 	// 6. The agent's callback: not resolved, unsatisfied, back it goes.
 	e.login(org.RoleAgent)
-	e.do(chromedp.Navigate(e.base+"/callbacks"), chromedp.WaitVisible(linkTo(number)))
+	e.do(chromedp.Navigate(e.base+"/callbacks"), chromedp.WaitVisible(chromedp.ID("cb-number")))
+	e.do(chromedp.SendKeys(chromedp.ID("cb-number"), number), chromedp.Submit(chromedp.ID("cb-number")), chromedp.WaitVisible(linkTo(number)))
 	e.shot("callbacks")
 	form := fmt.Sprintf("#cb-%d", c.ID)
 	e.do(chromedp.Click(chromedp.CSS(form+" input[name=resolved][value=no]")),

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
@@ -130,6 +131,17 @@ func (s *Server) callbacksPage(w http.ResponseWriter, r *http.Request, a org.Act
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
+	// An agent calling a citizen back about one request finds it by number.
+	if n := strings.TrimSpace(r.URL.Query().Get("number")); n != "" {
+		p.Form.Set("number", n)
+		var rows []*lifecycle.Case
+		if c, err := s.svc.GetByNumber(ctx, a, n); err == nil && c.State == lifecycle.Replied {
+			rows = append(rows, c)
+		}
+		p.Data = listData{Rows: s.rows(p, rows)}
+		s.render(w, 200, "callbacks", p)
+		return
+	}
 	pg, err := s.svc.List(ctx, a, store.CaseFilter{States: []lifecycle.State{lifecycle.Replied}, Sort: "due", Limit: 30, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		s.render(w, s.explain(p, err), "callbacks", p)

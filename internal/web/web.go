@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"whistle/internal/auth"
@@ -39,7 +40,16 @@ type Server struct {
 	lookups *auth.Limiter // failed portal look-ups per address
 	secure  bool          // cookies only over HTTPS
 	hasher  auth.Hasher
+	demo    atomic.Pointer[[]DemoLogin]
 }
+
+// DemoLogin is a demo user shown on the login page of a demo city.
+type DemoLogin struct {
+	Username, Role, Name, Password string
+}
+
+// SetDemoLogins lists demo users on the login page (demo cities only).
+func (s *Server) SetDemoLogins(ls []DemoLogin) { s.demo.Store(&ls) }
 
 // Options configure the pages.
 type Options struct {
