@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"whistle/internal/calendar"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
@@ -27,6 +28,7 @@ type adminData struct {
 	Roles      []string
 	Tab        string
 	Audit      []store.AuditEntry
+	Years      []calendar.Year
 }
 
 func (s *Server) adminOnly(w http.ResponseWriter, r *http.Request, a org.Actor) bool {
@@ -47,6 +49,7 @@ func (s *Server) adminData(r *http.Request) *adminData {
 	for _, dist := range districts {
 		d.Districts = append(d.Districts, placeNode{Place: dist, Children: s.svc.Children(dist.ID)})
 	}
+	d.Years = s.svc.Calendar().Years()
 	b, _ := json.MarshalIndent(s.svc.Policy(), "", "  ")
 	d.Policy = string(b)
 	if unit, err := strconv.ParseInt(r.URL.Query().Get("unit_id"), 10, 64); err == nil {
@@ -156,6 +159,27 @@ func (s *Server) adminPolicy(w http.ResponseWriter, r *http.Request, a org.Actor
 		err = s.svc.SetPolicy(r.Context(), a, pol)
 	}
 	s.adminDone(w, r, a, "policy", err, "admin.saved")
+}
+
+// adminCalendar loads one year's holiday notice (days off and make-up
+// working days) as JSON; invalid notices change nothing.
+func (s *Server) adminCalendar(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	if !s.adminOnly(w, r, a) || r.ParseForm() != nil {
+		return
+	}
+	var y calendar.Year
+	dec := json.NewDecoder(strings.NewReader(r.PostFormValue("year_json")))
+	dec.DisallowUnknownFields()
+	var err error
+	if derr := dec.Decode(&y); derr != nil {
+		err = &errs.Error{Code: errs.Invalid, Field: "year_json", Detail: derr.Error()}
+	} else {
+		err = s.svc.LoadCalendarYear(r.Context(), a, y)
+		if e, ok := err.(*errs.Error); ok && e.Field == "" {
+			e.Field = "year_json"
+		}
+	}
+	s.adminDone(w, r, a, "calendar", err, "admin.saved")
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, a org.Actor) {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,10 +17,12 @@ import (
 	"whistle/internal/demo"
 	"whistle/internal/org"
 	"whistle/internal/seed"
+	"whistle/internal/store"
 )
 
 type site struct {
 	t      *testing.T
+	app    *app.App
 	base   string
 	logins map[string]string
 }
@@ -42,7 +45,7 @@ func newSite(t *testing.T) *site {
 	}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	s := &site{t: t, base: srv.URL, logins: map[string]string{}}
+	s := &site{t: t, app: a, base: srv.URL, logins: map[string]string{}}
 	for _, u := range res.Logins {
 		s.logins[u.Roles[0]] = u.Username
 	}
@@ -148,26 +151,78 @@ func TestLoginIsRateLimitedAndPagesNeedASession(t *testing.T) {
 func TestPhonesMaskedForRolesWithoutNeed(t *testing.T) {
 	s := newSite(t)
 	agent := s.client(org.RoleAgent)
-	res, _ := agent.Get(s.base + "/callbacks")
-	page := body(t, res)
-	i := strings.Index(page, `href="/cases/`)
-	if i < 0 {
-		t.Skip("no replied demo case to open")
+	res, err := agent.PostForm(s.base+"/agent", url.Values{"idem": {"m1"}, "do": {"receive"}, "type": {"complaint"}, "category": {"urban.stall"},
+		"description": {"楼下烧烤油烟扰民"}, "citizen_phone": {"13800001234"}, "citizen_name": {"李四"}, "address": {"同心大道9号"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	href := page[i+6 : i+6+strings.Index(page[i+6:], `"`)]
+	if page := body(t, res); res.Request.URL.Path != "/agent" || !strings.Contains(page, "已受理") {
+		t.Fatalf("create by form: ended on %s", res.Request.URL.Path)
+	}
+	pg, err := s.app.Svc.List(t.Context(), org.System(), store.CaseFilter{PhoneHash: s.app.Svc.PhoneHash("13800001234"), Limit: 1})
+	if err != nil || len(pg.Cases) != 1 {
+		t.Fatalf("created case not found: %v", err)
+	}
+	href := fmt.Sprintf("/cases/%d", pg.Cases[0].ID)
 	res, _ = agent.Get(s.base + href)
 	casePage := body(t, res)
-	if !strings.Contains(casePage, "****") || !strings.Contains(casePage, "/reveal") {
+	if !strings.Contains(casePage, "138****1234") || strings.Contains(casePage, "13800001234") || !strings.Contains(casePage, "/reveal") {
 		t.Fatalf("agent case page: phone not masked or no reveal button")
 	}
-	analyst := s.client(org.RoleAnalyst)
-	res, _ = analyst.Get(s.base + href)
-	page = body(t, res)
-	if res.StatusCode == 200 && strings.Contains(page, "/reveal") {
-		t.Fatalf("analyst is offered the reveal")
+	res, _ = agent.PostForm(s.base+href+"/reveal", url.Values{"purpose": {"callback"}})
+	if page := body(t, res); res.StatusCode != 200 || !strings.Contains(page, "13800001234") || !strings.Contains(page, "李四") {
+		t.Fatalf("agent reveal: status %d", res.StatusCode)
 	}
-	res, _ = analyst.PostForm(s.base+href+"/reveal", url.Values{"purpose": {"curious"}})
-	if page := body(t, res); res.StatusCode < 400 || strings.Contains(page, "1") && res.StatusCode == 200 {
+	audit, err := s.app.Svc.Store().AuditLog(t.Context(), 0, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range audit {
+		if strings.Contains(e.Action, "reveal") && strings.Contains(e.Target, fmt.Sprint(pg.Cases[0].ID)) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the reveal is not in the audit log: %+v", audit)
+	}
+	// The centre's supervisor sees the case, masked, and cannot reveal.
+	sup := s.client(org.RoleAnalyst)
+	res, _ = sup.Get(s.base + href)
+	page := body(t, res)
+	if strings.Contains(page, "13800001234") || strings.Contains(page, "/reveal") {
+		t.Fatalf("analyst sees the phone or a reveal button (status %d)", res.StatusCode)
+	}
+	res, _ = sup.PostForm(s.base+href+"/reveal", url.Values{"purpose": {"curious"}})
+	if page := body(t, res); res.StatusCode < 400 || strings.Contains(page, "13800001234") {
 		t.Fatalf("analyst reveal: status %d", res.StatusCode)
+	}
+}
+
+func TestAdminCalendarAndPolicyForms(t *testing.T) {
+	s := newSite(t)
+	admin := s.client(org.RoleAdmin)
+	res, _ := admin.PostForm(s.base+"/admin/calendar", url.Values{"year_json": {`{"year":2027,"source":"test","off":["2027-13-01"],"work":[]}`}})
+	if page := body(t, res); res.StatusCode/100 != 4 || !strings.Contains(page, "2027-13-01") || !strings.Contains(page, `id="year_json"`) {
+		t.Fatalf("bad calendar: status %d", res.StatusCode)
+	}
+	if s.app.Svc.Calendar().Covers(2027) {
+		t.Fatal("a rejected notice changed the calendar")
+	}
+	res, _ = admin.PostForm(s.base+"/admin/calendar", url.Values{"year_json": {`{"year":2027,"source":"test notice","off":["2027-01-01"],"work":["2027-01-09"]}`}})
+	if page := body(t, res); res.StatusCode != 200 || !strings.Contains(page, "已保存") {
+		t.Fatalf("calendar: status %d", res.StatusCode)
+	}
+	if !s.app.Svc.Calendar().Covers(2027) {
+		t.Fatal("the notice was not loaded")
+	}
+	res, _ = admin.PostForm(s.base+"/admin/policy", url.Values{"policy": {`{"rules": 5}`}})
+	if body(t, res); res.StatusCode < 400 {
+		t.Fatalf("bad policy accepted: status %d", res.StatusCode)
+	}
+	agent := s.client(org.RoleAgent)
+	res, _ = agent.Get(s.base + "/admin")
+	if body(t, res); res.StatusCode != 403 {
+		t.Fatalf("agent on /admin: %d", res.StatusCode)
 	}
 }

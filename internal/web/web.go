@@ -131,6 +131,7 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /admin/categories", s.adminPutCategory)
 	priv("POST /admin/boundary", s.adminBoundary)
 	priv("POST /admin/policy", s.adminPolicy)
+	priv("POST /admin/calendar", s.adminCalendar)
 	priv("GET /admin/audit", s.auditPage)
 
 	cop := http.NewCrossOriginProtection()
