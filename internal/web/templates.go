@@ -14,7 +14,7 @@ import (
 // pageNames are the page templates; each is parsed with the layout and the
 // shared partials.
 var pageNames = []string{"error", "login", "agent", "callbacks", "inbox", "case", "review", "supervisor",
-	"portal", "track", "figures", "admin", "audit"}
+	"portal", "track", "figures", "admin", "audit", "cases"}
 
 func (s *Server) funcs() template.FuncMap {
 	loc := s.svc.Location()

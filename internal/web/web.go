@@ -119,6 +119,7 @@ func (s *Server) Handler() http.Handler {
 	priv("GET /review", s.reviewPage)
 	priv("GET /supervisor", s.supervisorPage)
 	priv("GET /supervisor/data.json", s.supervisorData)
+	priv("GET /cases", s.casesPage)
 	priv("GET /cases/{id}", s.casePage)
 	priv("POST /cases/{id}/act", s.caseAct)
 	priv("POST /cases/{id}/reveal", s.caseReveal)
@@ -288,6 +289,7 @@ func navFor(a org.Actor, path string) []navItem {
 	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin, org.RoleLeader) {
 		add("/supervisor", "nav.supervisor")
 	}
+	add("/cases", "nav.cases")
 	if u.Has(org.RoleAdmin) {
 		add("/admin", "nav.admin")
 	}

@@ -1,0 +1,67 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+	"whistle/internal/store"
+)
+
+type caseListData struct {
+	listData
+	Unit   org.Unit
+	Filter string
+}
+
+// casesPage lists cases in the actor's scope with the filters the
+// supervisor's numbers drill down to: lead unit, open, overdue, state; a
+// request number jumps straight to its case.
+func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	p := s.newPage(r, &a, "cases.title")
+	q := r.URL.Query()
+	ctx, cancel := ctxTimeout(r)
+	defer cancel()
+	if n := strings.TrimSpace(q.Get("number")); n != "" {
+		if c, err := s.svc.GetByNumber(ctx, a, n); err == nil {
+			http.Redirect(w, r, "/cases/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+			return
+		}
+		p.Form.Set("number", n)
+		p.Fields["number"] = s.cat.T(p.Lang, "track.not_found")
+	}
+	f := store.CaseFilter{Limit: 50, Cursor: q.Get("cursor"), Sort: "created"}
+	d := caseListData{}
+	if id, err := strconv.ParseInt(q.Get("unit"), 10, 64); err == nil && id > 0 {
+		f.LeadUnitID = id
+		d.Unit, _ = s.svc.Unit(id)
+	}
+	yes := true
+	switch q.Get("show") {
+	case "open":
+		f.Open, f.Sort = &yes, "due"
+		d.Filter = "open"
+	case "overdue":
+		f.Open, f.Overdue, f.Sort = &yes, &yes, "due"
+		d.Filter = "overdue"
+	case "supervised":
+		f.Open, f.Supervised, f.Sort = &yes, &yes, "due"
+		d.Filter = "supervised"
+	default:
+		d.Filter = "all"
+	}
+	if st := q.Get("state"); st != "" {
+		f.States = []lifecycle.State{lifecycle.State(st)}
+	}
+	pg, err := s.svc.List(ctx, a, f)
+	if err != nil {
+		s.render(w, s.explain(p, err), "cases", p)
+		return
+	}
+	d.Rows = s.rows(p, pg.Cases)
+	d.Next = nextLink("/cases", q, pg.Next)
+	p.Data = d
+	s.render(w, 200, "cases", p)
+}
