@@ -30,11 +30,11 @@ func round7(f float64) float64 { return math.Round(f*1e7) / 1e7 }
 
 type vec struct{ x, y float64 }
 
-func (a vec) sub(b vec) vec         { return vec{a.x - b.x, a.y - b.y} }
-func (a vec) cross(b vec) float64   { return a.x*b.y - a.y*b.x }
-func (a vec) dot(b vec) float64     { return a.x*b.x + a.y*b.y }
-func lerp(a, b vec, t float64) vec  { return vec{a.x + (b.x-a.x)*t, a.y + (b.y-a.y)*t} }
-func mid(a, b vec) vec              { return vec{(a.x + b.x) / 2, (a.y + b.y) / 2} }
+func (a vec) sub(b vec) vec        { return vec{a.x - b.x, a.y - b.y} }
+func (a vec) cross(b vec) float64  { return a.x*b.y - a.y*b.x }
+func (a vec) dot(b vec) float64    { return a.x*b.x + a.y*b.y }
+func lerp(a, b vec, t float64) vec { return vec{a.x + (b.x-a.x)*t, a.y + (b.y-a.y)*t} }
+func mid(a, b vec) vec             { return vec{(a.x + b.x) / 2, (a.y + b.y) / 2} }
 func ringArea(r []vec) (a float64) { // signed, for a closed ring (last == first)
 	for i := 0; i+1 < len(r); i++ {
 		a += r[i].cross(r[i+1])

@@ -21,9 +21,9 @@ type Problem struct {
 
 // Problem codes.
 const (
-	ProbGeometry      = "invalid_geometry"   // not a Polygon/MultiPolygon, or malformed coordinates
-	ProbTooFewPoints  = "too_few_points"     // a ring with fewer than 4 positions
-	ProbNotClosed     = "ring_not_closed"    // first position ≠ last
+	ProbGeometry      = "invalid_geometry" // not a Polygon/MultiPolygon, or malformed coordinates
+	ProbTooFewPoints  = "too_few_points"   // a ring with fewer than 4 positions
+	ProbNotClosed     = "ring_not_closed"  // first position ≠ last
 	ProbOutOfRange    = "coordinate_out_of_range"
 	ProbZeroArea      = "zero_area"          // a ring without area
 	ProbSelfIntersect = "self_intersection"  // a ring crosses or touches itself
