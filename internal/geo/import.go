@@ -276,7 +276,8 @@ func ValidateImport(features []Feature, existing []Existing, opt ImportOptions) 
 	}
 	children := map[string][]*node{}
 	for _, n := range nodes {
-		if n.parent != "" && affected[n.parent] {
+		if n.parent != "" && affected[n.parent] && nodes[n.parent] != nil &&
+			slices.Index(org.Levels, nodes[n.parent].level)+1 == slices.Index(org.Levels, n.level) {
 			children[n.parent] = append(children[n.parent], n)
 		}
 	}
@@ -304,6 +305,9 @@ func ValidateImport(features []Feature, existing []Existing, opt ImportOptions) 
 	slices.Sort(parents)
 	for _, pc := range parents {
 		p := nodes[pc]
+		if p == nil {
+			continue // unknown parent, reported above
+		}
 		kids := children[pc]
 		slices.SortFunc(kids, func(a, b *node) int { return strings.Compare(a.code, b.code) })
 		add := func(n *node, pb Problem) {

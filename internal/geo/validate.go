@@ -89,7 +89,7 @@ func checkShape(polys [][][][2]float64, pr projection, report func(code, msg str
 				r = append(r, v)
 			}
 			a := ringArea(r)
-			if len(r) < 4 || math.Abs(a) < 1e-6 {
+			if len(r) < 4 || collinear(r) {
 				report(ProbZeroArea, label+" has no area", &w)
 				bad = true
 				continue
@@ -97,6 +97,11 @@ func checkShape(polys [][][][2]float64, pr projection, report func(code, msg str
 			if at, ok := selfIntersection(r); ok {
 				where := pr.inv(at)
 				report(ProbSelfIntersect, label+" intersects itself", &where)
+				bad = true
+				continue
+			}
+			if math.Abs(a) < 1e-6 {
+				report(ProbZeroArea, label+" has no area", &w)
 				bad = true
 				continue
 			}
@@ -283,4 +288,25 @@ func uncovered(parent *planar, children []*planar) (vec, bool) {
 		}
 	}
 	return vec{}, false
+}
+
+// collinear reports whether every point of r lies on one line.
+func collinear(r []vec) bool {
+	far, fd := r[0], 0.0
+	for _, v := range r {
+		if d := v.sub(r[0]); d.dot(d) > fd {
+			far, fd = v, d.dot(d)
+		}
+	}
+	if fd == 0 {
+		return true
+	}
+	d := far.sub(r[0])
+	l := math.Sqrt(fd)
+	for _, v := range r {
+		if math.Abs(d.cross(v.sub(r[0])))/l > planarEps {
+			return false
+		}
+	}
+	return true
 }
