@@ -100,3 +100,17 @@ func f(v float64) string { return fmtFloat(v) }
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func nan() float64 { return math.NaN() }
+
+func TestInteriorPoint(t *testing.T) {
+	for _, s := range []string{
+		`{"type":"Polygon","coordinates":[[[0,0],[4,0],[4,4],[0,4],[0,0]],[[1,1],[3,1],[3,3],[1,3],[1,1]]]}`, // holed: centre is in the hole
+		`{"type":"Polygon","coordinates":[[[0,0],[10,0],[10,1],[1,1],[1,9],[10,9],[10,10],[0,10],[0,0]]]}`,   // a C: centroid outside
+		`{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[5,0],[6,0],[6,1],[5,1],[5,0]]]]}`,
+	} {
+		sh := mustParse(t, s)
+		x, y := sh.InteriorPoint()
+		if !sh.Contains(x, y) {
+			t.Errorf("InteriorPoint of %s = (%v,%v), not inside", s, x, y)
+		}
+	}
+}
