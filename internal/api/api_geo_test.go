@@ -70,8 +70,8 @@ func apiTestGeocodeDemo(e *apiEnv) {
 		full := strings.NewReplacer("0", "０", "1", "１", "2", "２", "3", "３", "4", "４", "5", "５", "6", "６", "7", "７", "8", "８", "9", "９").Replace(addr)
 		for _, q := range []string{
 			addr,
-			strings.TrimPrefix(addr, "江川市"),         // no city
-			full,                                    // full-width digits
+			strings.TrimPrefix(addr, "江川市"), // no city
+			full,                            // full-width digits
 			strings.Replace(addr, "号楼", "号院", 1), // 号院 for 号楼
 		} {
 			r := e.apiGeocode(q)

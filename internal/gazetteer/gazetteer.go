@@ -73,10 +73,11 @@ var levelDepth = map[string]int{levelCity: 0, levelDistrict: 1, levelStreet: 2, 
 
 // Index is an immutable, searchable gazetteer.
 type Index struct {
-	places  map[int64]Place
-	entries []indexed
-	byRune  map[rune][]int32 // entry indices containing the rune
-	prefix  []prefixName     // administrative names, longest first
+	places     map[int64]Place
+	entries    []indexed
+	byRune     map[rune][]int32      // entry indices containing the rune
+	prefixes   map[string]prefixName // administrative names
+	prefixLens []int                 // their byte lengths, longest first
 }
 
 type indexed struct {
@@ -88,7 +89,6 @@ type indexed struct {
 }
 
 type prefixName struct {
-	text  string
 	place int64
 	short bool // the name without its suffix (临江 for 临江区)
 }
@@ -100,16 +100,26 @@ func New(places []Place, entries []Entry) *Index {
 	for _, p := range places {
 		ix.places[p.ID] = p
 	}
+	ix.prefixes = map[string]prefixName{}
+	addPrefix := func(text string, p prefixName) {
+		if old, ok := ix.prefixes[text]; ok && (!old.short || p.short) {
+			return // a full name wins over a short one; else the first (lowest id)
+		}
+		ix.prefixes[text] = p
+		if !slices.Contains(ix.prefixLens, len(text)) {
+			ix.prefixLens = append(ix.prefixLens, len(text))
+		}
+	}
 	for _, p := range places {
 		if p.Level == levelGrid || p.Name == "" {
 			continue
 		}
-		ix.prefix = append(ix.prefix, prefixName{text: Normalize(p.Name), place: p.ID})
+		addPrefix(Normalize(p.Name), prefixName{place: p.ID})
 		if s := shortName(p.Name, p.Level); len([]rune(s)) >= 2 {
-			ix.prefix = append(ix.prefix, prefixName{text: Normalize(s), place: p.ID, short: true})
+			addPrefix(Normalize(s), prefixName{place: p.ID, short: true})
 		}
 	}
-	slices.SortStableFunc(ix.prefix, func(a, b prefixName) int { return len(b.text) - len(a.text) })
+	slices.SortFunc(ix.prefixLens, func(a, b int) int { return b - a })
 	all := make([]Entry, 0, len(places)+len(entries))
 	for _, p := range places {
 		if p.Level == levelCity || p.Name == "" {
@@ -280,14 +290,15 @@ func (ix *Index) peel(s string, allowShort bool) (string, []int64) {
 	}
 	for progress := true; progress && s != ""; {
 		progress = false
-		for _, p := range ix.prefix {
-			if p.short && !allowShort {
+		for _, n := range ix.prefixLens { // longest first
+			if n >= len(s) {
 				continue
 			}
-			rest, ok := strings.CutPrefix(s, p.text)
-			if !ok || rest == "" {
+			p, ok := ix.prefixes[s[:n]]
+			if !ok || (p.short && !allowShort) {
 				continue
 			}
+			rest := s[n:]
 			if p.short && startsWithSuffixChar(rest) {
 				continue // 临江路 is a road, not 临江(区)+路
 			}

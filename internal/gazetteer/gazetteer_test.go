@@ -233,3 +233,34 @@ func TestLearnRoads(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// BenchmarkGeocode measures address lookups against the demo city's
+// gazetteer learned from 60,000 requests: go test -bench Geocode ./internal/gazetteer
+func BenchmarkGeocode(b *testing.B) {
+	ps, obs := demoCity(b, 60000)
+	entries := gazetteer.Learn(ps, obs)
+	ix := gazetteer.New(ps, entries)
+	var qs []string
+	for _, o := range obs[:4096] {
+		if o.Address != "" {
+			qs = append(qs, o.Address)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		ix.Geocode(qs[i%len(qs)], 5, 0)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+	b.ReportMetric(float64(ix.Len()), "entries")
+}
+
+// BenchmarkLearn measures learning from 60,000 resolved requests (done at
+// every catalogue reload).
+func BenchmarkLearn(b *testing.B) {
+	ps, obs := demoCity(b, 60000)
+	b.ResetTimer()
+	for b.Loop() {
+		gazetteer.Learn(ps, obs)
+	}
+	b.ReportMetric(float64(len(obs)), "requests")
+}

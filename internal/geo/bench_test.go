@@ -203,3 +203,42 @@ func BenchmarkLookup40k(b *testing.B) {
 	b.ReportMetric(build.Seconds()*1000, "build-ms")
 	b.ReportMetric(float64(ix.Len()), "polygons")
 }
+
+// BenchmarkValidate40k measures the import validation of the 40,000-polygon
+// tessellation as grids of one parent covering it.
+func BenchmarkValidate40k(b *testing.B) {
+	ts := newTessellation(400, 300, 40000, 1)
+	var fs []string
+	for k := range ts.rects {
+		fs = append(fs, `{"type":"Feature","properties":{"code":"G`+strconv.Itoa(k)+`","level":"grid","parent":"C","name":"网格"},"geometry":`+ringJSON(ts.ring(k))+`}`)
+	}
+	data := []byte(`{"type":"FeatureCollection","features":[` + strings.Join(fs, ",") + `]}`)
+	outline := ringJSON(func() [][2]float64 {
+		var r [][2]float64
+		for i := 0; i <= ts.nx; i++ {
+			r = append(r, ts.at(i, 0))
+		}
+		for j := 1; j <= ts.ny; j++ {
+			r = append(r, ts.at(ts.nx, j))
+		}
+		for i := ts.nx - 1; i >= 0; i-- {
+			r = append(r, ts.at(i, ts.ny))
+		}
+		for j := ts.ny - 1; j >= 0; j-- {
+			r = append(r, ts.at(0, j))
+		}
+		return r
+	}())
+	existing := []Existing{{Code: "C", Name: "社区", Level: "community", Boundary: outline}}
+	b.ResetTimer()
+	for b.Loop() {
+		feats, ps := ParseImport(data)
+		if len(ps) > 0 {
+			b.Fatal(ps[0])
+		}
+		if ps := ValidateImport(feats, existing, ImportOptions{}); len(ps) > 0 {
+			b.Fatal(len(ps), ps[0])
+		}
+	}
+	b.ReportMetric(float64(len(ts.rects)), "polygons")
+}
