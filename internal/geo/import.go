@@ -329,9 +329,28 @@ func ValidateImport(features []Feature, existing []Existing, opt ImportOptions) 
 				add(k, pb)
 			}
 		}
-		for i, a := range kids {
-			for _, b := range kids[i+1:] {
-				if a.shape == nil || b.shape == nil || !(a.imported || b.imported) {
+		// Sibling pairs: a sweep over the west edges of their boxes.
+		var swept []*node
+		for _, k := range kids {
+			if k.shape != nil {
+				swept = append(swept, k)
+			}
+		}
+		slices.SortStableFunc(swept, func(a, b *node) int {
+			switch {
+			case a.shape.x0 < b.shape.x0:
+				return -1
+			case a.shape.x0 > b.shape.x0:
+				return 1
+			}
+			return 0
+		})
+		for i, a := range swept {
+			for _, b := range swept[i+1:] {
+				if b.shape.x0 > a.shape.x1 {
+					break
+				}
+				if !(a.imported || b.imported) || !a.shape.boxOverlaps(b.shape) {
 					continue
 				}
 				if ar, at, ok := overlap(a.shape, b.shape); ok && ar > tol {

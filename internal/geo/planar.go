@@ -42,23 +42,50 @@ func ringArea(r []vec) (a float64) { // signed, for a closed ring (last == first
 	return a / 2
 }
 
-// planar is a validated (multi)polygon in metres: a flat list of oriented
-// rings (outer CCW, holes CW), closed, without repeated points.
+// planar is a validated (multi)polygon in metres: oriented rings (outer
+// CCW, holes CW), closed, without repeated points; their edges flattened
+// and bucketed by y so that point tests and edge intersections only look at
+// the edges near a given latitude.
 type planar struct {
 	rings          [][]vec
+	edges          []pseg
 	x0, y0, x1, y1 float64
 	area           float64
+	bucketH        float64
+	buckets        [][]int32 // edge indices by y band
+}
+
+type pseg struct {
+	a, b           vec
+	x0, y0, x1, y1 float64
 }
 
 func newPlanar(rings [][]vec) *planar {
 	p := &planar{rings: rings, x0: math.Inf(1), y0: math.Inf(1), x1: math.Inf(-1), y1: math.Inf(-1)}
 	for _, r := range rings {
-		for _, v := range r {
+		for i, v := range r {
 			p.x0, p.y0, p.x1, p.y1 = min(p.x0, v.x), min(p.y0, v.y), max(p.x1, v.x), max(p.y1, v.y)
+			if i+1 < len(r) {
+				w := r[i+1]
+				p.edges = append(p.edges, pseg{v, w, min(v.x, w.x), min(v.y, w.y), max(v.x, w.x), max(v.y, w.y)})
+			}
 		}
 		p.area += ringArea(r)
 	}
+	nb := max(1, min(len(p.edges)/4, 4096))
+	p.bucketH = max((p.y1-p.y0)/float64(nb), 1e-9)
+	p.buckets = make([][]int32, nb)
+	for i, e := range p.edges {
+		b0, b1 := p.bucket(e.y0-planarEps), p.bucket(e.y1+planarEps)
+		for b := b0; b <= b1; b++ {
+			p.buckets[b] = append(p.buckets[b], int32(i))
+		}
+	}
 	return p
+}
+
+func (p *planar) bucket(y float64) int {
+	return max(0, min(int((y-p.y0)/p.bucketH), len(p.buckets)-1))
 }
 
 func (p *planar) boxOverlaps(q *planar) bool {
@@ -71,27 +98,50 @@ const planarEps = 1e-6
 // locate classifies v against p: 1 inside, 0 outside, -1 on the boundary.
 // For boundary points dir is the direction of the edge v lies on.
 func (p *planar) locate(v vec) (where int, dir vec) {
+	if v.x < p.x0-planarEps || v.x > p.x1+planarEps || v.y < p.y0-planarEps || v.y > p.y1+planarEps {
+		return 0, vec{}
+	}
 	in := false
-	for _, r := range p.rings {
-		for i := 0; i+1 < len(r); i++ {
-			a, b := r[i], r[i+1]
-			if v.y < min(a.y, b.y)-planarEps || v.y > max(a.y, b.y)+planarEps {
-				continue
-			}
-			d := b.sub(a)
-			if v.x >= min(a.x, b.x)-planarEps && v.x <= max(a.x, b.x)+planarEps &&
-				math.Abs(d.cross(v.sub(a))) <= planarEps*math.Hypot(d.x, d.y) {
-				return -1, d
-			}
-			if (a.y > v.y) != (b.y > v.y) && v.x < a.x+(v.y-a.y)*d.x/d.y {
-				in = !in
-			}
+	for _, i := range p.buckets[p.bucket(v.y)] {
+		e := &p.edges[i]
+		if v.y < e.y0-planarEps || v.y > e.y1+planarEps {
+			continue
+		}
+		a, b := e.a, e.b
+		d := b.sub(a)
+		if v.x >= e.x0-planarEps && v.x <= e.x1+planarEps &&
+			math.Abs(d.cross(v.sub(a))) <= planarEps*math.Hypot(d.x, d.y) {
+			return -1, d
+		}
+		if (a.y > v.y) != (b.y > v.y) && v.x < a.x+(v.y-a.y)*d.x/d.y {
+			in = !in
 		}
 	}
 	if in {
 		return 1, vec{}
 	}
 	return 0, vec{}
+}
+
+// near calls fn once for every edge of p whose box meets the given box
+// (with a margin).
+func (p *planar) near(x0, y0, x1, y1 float64, fn func(e *pseg)) {
+	if x1 < p.x0-planarEps || x0 > p.x1+planarEps || y1 < p.y0-planarEps || y0 > p.y1+planarEps {
+		return
+	}
+	qb0 := p.bucket(y0 - planarEps)
+	for b := qb0; b <= p.bucket(y1+planarEps); b++ {
+		for _, i := range p.buckets[b] {
+			e := &p.edges[i]
+			if e.x1 < x0-planarEps || e.x0 > x1+planarEps || e.y1 < y0-planarEps || e.y0 > y1+planarEps {
+				continue
+			}
+			if max(p.bucket(e.y0-planarEps), qb0) != b {
+				continue // met in an earlier band already
+			}
+			fn(e)
+		}
+	}
 }
 
 // segIntersect returns the parameters along ab where it meets cd: one for a
@@ -138,40 +188,29 @@ func overlap(p, q *planar) (area float64, where vec, ok bool) {
 		return 0, vec{}, false
 	}
 	twice := 0.0
+	var ts []float64
 	walk := func(p, q *planar, shared bool) {
-		for _, r := range p.rings {
-			for i := 0; i+1 < len(r); i++ {
-				a, b := r[i], r[i+1]
-				if max(a.x, b.x) < q.x0 || min(a.x, b.x) > q.x1 || max(a.y, b.y) < q.y0 || min(a.y, b.y) > q.y1 {
+		p.near(q.x0, q.y0, q.x1, q.y1, func(e *pseg) {
+			a, b := e.a, e.b
+			ts = append(ts[:0], 0, 1)
+			q.near(e.x0, e.y0, e.x1, e.y1, func(f *pseg) {
+				ts = append(ts, segIntersect(a, b, f.a, f.b)...)
+			})
+			slices.Sort(ts)
+			for k := 0; k+1 < len(ts); k++ {
+				if ts[k+1]-ts[k] < 1e-12 {
 					continue
 				}
-				ts := []float64{0, 1}
-				for _, s := range q.rings {
-					for k := 0; k+1 < len(s); k++ {
-						c, d := s[k], s[k+1]
-						if max(c.x, d.x) < min(a.x, b.x)-planarEps || min(c.x, d.x) > max(a.x, b.x)+planarEps ||
-							max(c.y, d.y) < min(a.y, b.y)-planarEps || min(c.y, d.y) > max(a.y, b.y)+planarEps {
-							continue
-						}
-						ts = append(ts, segIntersect(a, b, c, d)...)
-					}
-				}
-				slices.Sort(ts)
-				for k := 0; k+1 < len(ts); k++ {
-					if ts[k+1]-ts[k] < 1e-12 {
-						continue
-					}
-					u, v := lerp(a, b, ts[k]), lerp(a, b, ts[k+1])
-					loc, dir := q.locate(mid(u, v))
-					if loc == 1 || (shared && loc == -1 && dir.dot(b.sub(a)) > 0) {
-						twice += u.cross(v)
-						if !ok {
-							where, ok = mid(u, v), true
-						}
+				u, v := lerp(a, b, ts[k]), lerp(a, b, ts[k+1])
+				loc, dir := q.locate(mid(u, v))
+				if loc == 1 || (shared && loc == -1 && dir.dot(b.sub(a)) > 0) {
+					twice += u.cross(v)
+					if !ok {
+						where, ok = mid(u, v), true
 					}
 				}
 			}
-		}
+		})
 	}
 	walk(p, q, true)
 	walk(q, p, false)
