@@ -24,7 +24,9 @@ type catalog struct {
 	geo        *geoCatalog // spatial indexes and gazetteer (geo.go)
 }
 
-func loadCatalog(ctx context.Context, st *store.Store) (*catalog, error) {
+// loadCatalog reads the catalogue; entries the gazetteer learned from
+// resolved requests are carried over from prev (nil: learn them anew).
+func loadCatalog(ctx context.Context, st *store.Store, prev *catalog) (*catalog, error) {
 	ps, err := st.Places(ctx, true)
 	if err != nil {
 		return nil, err
@@ -62,7 +64,7 @@ func loadCatalog(ctx context.Context, st *store.Store) (*catalog, error) {
 	for _, cat := range cs {
 		c.categories[cat.Code] = cat
 	}
-	if c.geo, err = buildGeo(ctx, st, c); err != nil {
+	if c.geo, err = buildGeo(ctx, st, c, prev); err != nil {
 		return nil, err
 	}
 	return c, nil

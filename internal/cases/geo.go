@@ -28,15 +28,20 @@ const thresholdSetting = "geocode.threshold"
 
 // geoCatalog is the part of the catalogue that answers "where".
 type geoCatalog struct {
-	levels    [4]*geo.Index // district, street, community, grid
-	gaz       *gazetteer.Index
-	threshold float64
-	learned   int // entries learned from resolved requests
-	observed  int // resolved requests read
-	stored    int // stored (admin, import) entries
+	levels         [4]*geo.Index // district, street, community, grid
+	gaz            *gazetteer.Index
+	threshold      float64
+	learned        int // entries learned from resolved requests
+	learnedEntries []gazetteer.Entry
+	observed       int // resolved requests read
+	stored         int // stored (admin, import) entries
 }
 
-func buildGeo(ctx context.Context, st *store.Store, c *catalog) (*geoCatalog, error) {
+// buildGeo builds the spatial indexes and the gazetteer. Learning from
+// resolved requests is the costly part (about a second for 60,000 closed
+// cases): it runs at start and on RebuildGazetteer; other reloads (after
+// administrative changes) reuse prev's learned entries.
+func buildGeo(ctx context.Context, st *store.Store, c *catalog, prev *catalog) (*geoCatalog, error) {
 	g := &geoCatalog{threshold: gazetteer.DefaultThreshold}
 	var items [4][]geo.Item
 	gp := make([]gazetteer.Place, 0, len(c.places))
@@ -60,13 +65,19 @@ func buildGeo(ctx context.Context, st *store.Store, c *catalog) (*geoCatalog, er
 	if err != nil {
 		return nil, err
 	}
-	obs, err := st.ResolvedAddresses(ctx, learnLimit)
-	if err != nil {
-		return nil, err
+	// Reuse what prev learned; a store that had nothing to learn from (a
+	// fresh start, or the demo just loaded) is looked at again.
+	if prev != nil && prev.geo != nil && prev.geo.observed > 0 {
+		g.learnedEntries, g.observed = prev.geo.learnedEntries, prev.geo.observed
+	} else {
+		obs, err := st.ResolvedAddresses(ctx, learnLimit)
+		if err != nil {
+			return nil, err
+		}
+		g.learnedEntries, g.observed = gazetteer.Learn(gp, obs), len(obs)
 	}
-	learned := gazetteer.Learn(gp, obs)
-	g.stored, g.observed, g.learned = len(stored), len(obs), len(learned)
-	g.gaz = gazetteer.New(gp, append(stored, learned...))
+	g.stored, g.learned = len(stored), len(g.learnedEntries)
+	g.gaz = gazetteer.New(gp, append(stored, g.learnedEntries...))
 	if v, err := st.Setting(ctx, thresholdSetting); err != nil {
 		return nil, err
 	} else if f, err := strconv.ParseFloat(v, 64); err == nil && f > 0 && f <= 1 {
@@ -218,6 +229,18 @@ func (s *Service) GeocodeThreshold(ctx context.Context, q string, limit int, thr
 		limit = 5
 	}
 	cat := s.cat.Load()
+	if cat.geo.observed == 0 {
+		// Nothing learned yet (a fresh start, or the demo loaded after
+		// the catalogue): learn as soon as there are closed cases.
+		if has, err := s.st.HasClosedCases(ctx); err != nil {
+			return GeocodeResult{}, err
+		} else if has {
+			if err := s.relearn(ctx); err != nil {
+				return GeocodeResult{}, err
+			}
+			cat = s.cat.Load()
+		}
+	}
 	if threshold == 0 {
 		threshold = cat.geo.threshold
 	}
@@ -250,15 +273,28 @@ func (s *Service) GazetteerStats() GazetteerStats {
 }
 
 // RebuildGazetteer re-reads places, stored entries and the resolved
-// requests and rebuilds the indexes and the gazetteer (admin).
+// requests and rebuilds the indexes and the gazetteer (admin). Learning
+// otherwise happens once, when the service starts.
 func (s *Service) RebuildGazetteer(ctx context.Context, a org.Actor) (GazetteerStats, error) {
 	if err := requireAdmin(a); err != nil {
 		return GazetteerStats{}, err
 	}
-	if err := s.Reload(ctx); err != nil {
+	if err := s.relearn(ctx); err != nil {
 		return GazetteerStats{}, err
 	}
 	return s.GazetteerStats(), nil
+}
+
+// relearn reloads the catalogue, learning from resolved requests anew.
+func (s *Service) relearn(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := loadCatalog(ctx, s.st, nil)
+	if err != nil {
+		return err
+	}
+	s.cat.Store(c)
+	return nil
 }
 
 // GazetteerEntries lists the stored (admin and imported) entries.

@@ -156,6 +156,14 @@ func (q Queries) ResolvedAddresses(ctx context.Context, limit int) ([]gazetteer.
 	return out, rows.Err()
 }
 
+// HasClosedCases reports whether any case has been closed (something the
+// gazetteer can learn from).
+func (q Queries) HasClosedCases(ctx context.Context) (bool, error) {
+	var n int
+	err := q.row(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE closed_at > 0 LIMIT 1) t").Scan(&n)
+	return n > 0, err
+}
+
 func nullFloat(f *float64) any {
 	if f == nil {
 		return nil

@@ -155,7 +155,17 @@ func TestResolvedAddresses(t *testing.T) {
 		noAddr := testCase(3)
 		noAddr.ClosedAt, noAddr.State = base.Add(time.Hour), lifecycle.Closed
 		noAddr.Location = lifecycle.Location{DistrictID: 2}
-		insertCases(t, s, closed, open, noAddr)
+		if has, err := s.HasClosedCases(ctx); err != nil || has {
+			t.Fatalf("HasClosedCases on an empty store = %v, %v", has, err)
+		}
+		insertCases(t, s, open)
+		if has, _ := s.HasClosedCases(ctx); has {
+			t.Fatal("HasClosedCases with only an open case")
+		}
+		insertCases(t, s, closed, noAddr)
+		if has, _ := s.HasClosedCases(ctx); !has {
+			t.Fatal("HasClosedCases = false with closed cases")
+		}
 		obs, err := s.ResolvedAddresses(ctx, 10)
 		if err != nil {
 			t.Fatal(err)
