@@ -1,6 +1,9 @@
 package gazetteer_test
 
 import (
+	"bufio"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -263,4 +266,72 @@ func BenchmarkLearn(b *testing.B) {
 		gazetteer.Learn(ps, obs)
 	}
 	b.ReportMetric(float64(len(obs)), "requests")
+}
+
+// sharedData finds a file of the shared real-data directory (../shared/data
+// from the project root, wherever the checkout lives).
+func sharedData(t *testing.T, rel string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p := filepath.Join(dir, "shared", "data", rel)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skipf("shared data %s not found", rel)
+		}
+		dir = parent
+	}
+}
+
+// TestRealMessagesNotConfident reads 4,326 real citizen messages of another
+// (anonymised) city — their subjects full of districts, roads, compounds
+// and villages — against the demo city's gazetteer: the matcher must stay
+// in bounds on real text and must almost never claim a confident match for
+// a place the city does not have.
+func TestRealMessagesNotConfident(t *testing.T) {
+	f, err := os.Open(sharedData(t, "zhengwu/messages.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ps, obs := demoCity(t, 6000)
+	ix := gazetteer.New(ps, gazetteer.Learn(ps, obs))
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	n, confident := 0, 0
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) < 5 || cols[0] == "id" {
+			continue
+		}
+		n++
+		r := ix.Geocode(cols[2], 5, 0)
+		for _, c := range r.Candidates {
+			if c.Confidence < 0 || c.Confidence > 1 {
+				t.Fatalf("%q: confidence %v", cols[2], c.Confidence)
+			}
+		}
+		if r.Match != nil {
+			confident++
+			if confident <= 5 {
+				t.Logf("confident: %q → %s (%.2f)", cols[2], r.Match.Entry.Name, r.Match.Confidence)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d real messages, %d confident matches in the demo city", n, confident)
+	if n < 4000 {
+		t.Fatalf("read only %d messages", n)
+	}
+	if confident*100 > n*2 {
+		t.Errorf("%d of %d foreign messages matched confidently", confident, n)
+	}
 }
