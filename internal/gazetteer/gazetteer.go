@@ -493,7 +493,12 @@ func related(a, b [4]int64) bool {
 // shortlist returns the entries sharing the most (rarest) characters with
 // core — the only ones worth aligning.
 func (ix *Index) shortlist(core []rune) []int32 {
-	weight := map[int32]float64{}
+	type kw struct {
+		k int32
+		w float64
+	}
+	weight := make([]float64, len(ix.entries))
+	var touched []int32
 	seen := map[rune]bool{}
 	for _, r := range core {
 		if seen[r] {
@@ -506,27 +511,34 @@ func (ix *Index) shortlist(core []rune) []int32 {
 		}
 		w := 1 / math.Log(2+float64(len(post)))
 		for _, k := range post {
+			if weight[k] == 0 {
+				touched = append(touched, k)
+			}
 			weight[k] += w
 		}
 	}
-	ks := make([]int32, 0, len(weight))
-	for k := range weight {
-		ks = append(ks, k)
-	}
 	const keep = 400
-	if len(ks) > keep {
-		slices.SortFunc(ks, func(a, b int32) int {
-			if weight[a] != weight[b] {
-				if weight[a] > weight[b] {
-					return -1
-				}
-				return 1
-			}
-			return int(a - b)
-		})
-		ks = ks[:keep]
+	if len(touched) <= keep {
+		return touched
 	}
-	return ks
+	ks := make([]kw, len(touched))
+	for i, k := range touched {
+		ks[i] = kw{k, weight[k]}
+	}
+	slices.SortFunc(ks, func(a, b kw) int {
+		if a.w != b.w {
+			if a.w > b.w {
+				return -1
+			}
+			return 1
+		}
+		return int(a.k - b.k)
+	})
+	out := make([]int32, keep)
+	for i := range out {
+		out[i] = ks[i].k
+	}
+	return out
 }
 
 // score is the confidence that core (with q's number and context) names e.
