@@ -235,7 +235,7 @@ func (s *Service) GeocodeThreshold(ctx context.Context, q string, limit int, thr
 		if has, err := s.st.HasClosedCases(ctx); err != nil {
 			return GeocodeResult{}, err
 		} else if has {
-			if err := s.relearn(ctx); err != nil {
+			if err := s.relearn(ctx, true); err != nil {
 				return GeocodeResult{}, err
 			}
 			cat = s.cat.Load()
@@ -279,16 +279,20 @@ func (s *Service) RebuildGazetteer(ctx context.Context, a org.Actor) (GazetteerS
 	if err := requireAdmin(a); err != nil {
 		return GazetteerStats{}, err
 	}
-	if err := s.relearn(ctx); err != nil {
+	if err := s.relearn(ctx, false); err != nil {
 		return GazetteerStats{}, err
 	}
 	return s.GazetteerStats(), nil
 }
 
-// relearn reloads the catalogue, learning from resolved requests anew.
-func (s *Service) relearn(ctx context.Context) error {
+// relearn reloads the catalogue, learning from resolved requests anew —
+// unless onlyUnlearned and another caller has just done so.
+func (s *Service) relearn(ctx context.Context, onlyUnlearned bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if onlyUnlearned && s.cat.Load().geo.observed > 0 {
+		return nil
+	}
 	c, err := loadCatalog(ctx, s.st, nil)
 	if err != nil {
 		return err
