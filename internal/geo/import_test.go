@@ -256,3 +256,23 @@ func TestDemoCityValidates(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckGeometry(t *testing.T) {
+	for g, want := range map[string]string{
+		box(0, 0, 1, 1): "",
+		`{"type":"Feature","geometry":` + box(0, 0, 1, 1) + `}`:        "",
+		poly([][2]float64{{0, 0}, {5, 10}, {5, 0}, {0, 10}, {0, 0}}):   geo.ProbSelfIntersect,
+		`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}`: geo.ProbNotClosed,
+		`{"type":"LineString","coordinates":[[0,0],[1,1]]}`:            geo.ProbGeometry,
+		`nope`: geo.ProbGeometry,
+	} {
+		ps := geo.CheckGeometry(g)
+		got := ""
+		if len(ps) > 0 {
+			got = ps[0].Code
+		}
+		if got != want {
+			t.Errorf("CheckGeometry(%s) = %+v, want %q", g, ps, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -309,4 +310,33 @@ func collinear(r []vec) bool {
 		}
 	}
 	return true
+}
+
+// CheckGeometry validates one GeoJSON Polygon or MultiPolygon geometry (or
+// a Feature wrapping one) as an import would — closed rings of ≥ 4
+// positions, no self-intersection, holes inside their shell, parts apart —
+// and returns its problems (none: valid). Feature and Name are left empty.
+func CheckGeometry(geojson string) []Problem {
+	var probs []Problem
+	raw := json.RawMessage(geojson)
+	var f struct {
+		Type     string          `json:"type"`
+		Geometry json.RawMessage `json:"geometry"`
+	}
+	if json.Unmarshal(raw, &f) == nil && f.Type == "Feature" {
+		raw = f.Geometry
+	}
+	polys, err := rawPolys(raw)
+	if err != nil {
+		return []Problem{{Code: ProbGeometry, Message: err.Error()}}
+	}
+	pr := newProjection(116, 40)
+	if len(polys) > 0 && len(polys[0]) > 0 && len(polys[0][0]) > 0 {
+		q := polys[0][0][0]
+		pr = newProjection(q[0], max(-80, min(80, q[1])))
+	}
+	checkShape(polys, pr, func(code, msg string, where *[2]float64) {
+		probs = append(probs, Problem{Code: code, Message: msg, Where: where})
+	})
+	return probs
 }
