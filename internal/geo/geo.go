@@ -1,6 +1,8 @@
 // Package geo parses GeoJSON polygons and answers point-in-polygon
-// questions for resolving a location to its place. It is deliberately
-// small; the spatial index for large grids builds on it.
+// questions for resolving a location to its place: Shape (one boundary),
+// Index (a flat cell index over many polygons of one level, with a
+// deterministic rule for shared borders), and the boundary import format
+// with its validation (ParseImport, ValidateImport, CheckGeometry).
 package geo
 
 import (
