@@ -21,9 +21,12 @@ type catalog struct {
 	units      map[int64]org.Unit
 	unitByCode map[string]int64
 	categories map[string]org.Category
+	geo        *geoCatalog // spatial indexes and gazetteer (geo.go)
 }
 
-func loadCatalog(ctx context.Context, st *store.Store) (*catalog, error) {
+// loadCatalog reads the catalogue; entries the gazetteer learned from
+// resolved requests are carried over from prev (nil: learn them anew).
+func loadCatalog(ctx context.Context, st *store.Store, prev *catalog) (*catalog, error) {
 	ps, err := st.Places(ctx, true)
 	if err != nil {
 		return nil, err
@@ -60,6 +63,9 @@ func loadCatalog(ctx context.Context, st *store.Store) (*catalog, error) {
 	}
 	for _, cat := range cs {
 		c.categories[cat.Code] = cat
+	}
+	if c.geo, err = buildGeo(ctx, st, c, prev); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -98,27 +104,9 @@ func (c *catalog) hasBoundaries() bool {
 	return false
 }
 
-// locate finds the deepest place containing (lon, lat), walking down the
-// tree; 0 when outside every district.
-func (c *catalog) locate(lon, lat float64) int64 {
-	var found int64
-	level := c.children[c.root]
-	for len(level) > 0 {
-		var next int64
-		for _, id := range level {
-			if sh := c.shapes[id]; sh != nil && sh.Contains(lon, lat) {
-				next = id
-				break
-			}
-		}
-		if next == 0 {
-			break
-		}
-		found = next
-		level = c.children[next]
-	}
-	return found
-}
+// locate finds the deepest place containing (lon, lat) through the
+// spatial indexes (see geoCatalog.locate); 0 when outside every district.
+func (c *catalog) locate(lon, lat float64) int64 { return c.geo.locate(lon, lat) }
 
 // districtOf returns the district a unit belongs to (0 for city level).
 func (c *catalog) districtOf(u org.Unit) int64 {

@@ -123,7 +123,7 @@ func (s *Service) Now() time.Time { return s.cfg.Now().Truncate(time.Millisecond
 func (s *Service) Reload(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, err := loadCatalog(ctx, s.st)
+	c, err := loadCatalog(ctx, s.st, s.cat.Load())
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,7 @@ const (
 	Exists              Code = "exists"               // unique value already taken
 	Unavailable         Code = "unavailable"          // store not ready
 	Internal            Code = "internal"             // a bug or an outage
+	InvalidBoundaries   Code = "invalid_boundaries"   // a boundary import has problems; nothing was written
 )
 
 // Error is an application error. Field names the offending input field, if any.
@@ -164,6 +165,7 @@ var catalogue = map[Code]entry{
 	Exists:              {http.StatusConflict, "已存在", "already exists"},
 	Unavailable:         {http.StatusServiceUnavailable, "服务暂不可用", "service unavailable"},
 	Internal:            {http.StatusInternalServerError, "系统内部错误", "internal error"},
+	InvalidBoundaries:   {http.StatusUnprocessableEntity, "边界数据有误，未导入任何内容", "the boundaries have problems; nothing was imported"},
 }
 
 // Status returns the HTTP status for code.

@@ -1,12 +1,15 @@
 // Package geo parses GeoJSON polygons and answers point-in-polygon
-// questions for resolving a location to its place. It is deliberately
-// small; the spatial index for large grids builds on it.
+// questions for resolving a location to its place: Shape (one boundary),
+// Index (a flat cell index over many polygons of one level, with a
+// deterministic rule for shared borders), and the boundary import format
+// with its validation (ParseImport, ValidateImport, CheckGeometry).
 package geo
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Shape is a polygon or multipolygon: outer rings with their holes.
@@ -104,4 +107,30 @@ func InRing(r [][2]float64, x, y float64) bool {
 		}
 	}
 	return in
+}
+
+// InteriorPoint returns a point inside the shape (lon, lat): the middle of
+// the widest stretch inside it along the horizontal line halfway up its
+// bounding box — unlike the centroid, it lies inside concave shapes too.
+func (s *Shape) InteriorPoint() (lon, lat float64) {
+	y := s.MinY + (s.MaxY-s.MinY)*0.5000001
+	var xs []float64
+	for _, p := range s.Polys {
+		for _, r := range p {
+			for i := 0; i+1 < len(r); i++ {
+				a, b := r[i], r[i+1]
+				if (a[1] > y) != (b[1] > y) {
+					xs = append(xs, a[0]+(y-a[1])*(b[0]-a[0])/(b[1]-a[1]))
+				}
+			}
+		}
+	}
+	slices.Sort(xs)
+	best, bx := -1.0, (s.MinX+s.MaxX)/2
+	for i := 0; i+1 < len(xs); i += 2 {
+		if w := xs[i+1] - xs[i]; w > best {
+			best, bx = w, (xs[i]+xs[i+1])/2
+		}
+	}
+	return bx, y
 }
