@@ -209,3 +209,12 @@ func (s *Service) Validate(in NewCase) error {
 	_, err := s.build(in)
 	return err
 }
+
+// LocationOf returns the district/street/community/grid chain of a place.
+func (s *Service) LocationOf(placeID int64) (lifecycle.Location, bool) {
+	ch, ok := s.cat.Load().chain(placeID)
+	if !ok {
+		return lifecycle.Location{}, false
+	}
+	return lifecycle.Location{DistrictID: ch[0], StreetID: ch[1], CommunityID: ch[2], GridID: ch[3]}, true
+}

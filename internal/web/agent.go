@@ -45,7 +45,8 @@ type suggestion struct {
 	SignBy    time.Time
 	ReplyBy   time.Time
 	HasLimits bool
-	Extra     map[string]any // further suggestions (classifier, duplicates, knowledge)
+	Geo       *cases.GeocodeResult // the address read against the gazetteer
+	Extra     map[string]any       // further suggestions (classifier, duplicates, knowledge)
 }
 
 func newIdem() string {
@@ -164,10 +165,24 @@ func (s *Server) suggest(r *http.Request, form map[string][]string) *suggestion 
 		} else {
 			sg.Loc = loc
 		}
-	} else if pid, err := strconv.ParseInt(get("place_id"), 10, 64); err == nil && pid > 0 {
-		if pl, ok := s.svc.Place(pid); ok {
-			sg.Loc.StreetID = pl.ID
-			sg.Loc.DistrictID = pl.ParentID
+	} else if addr := get("address"); addr != "" {
+		// No pin: read the address against the gazetteer. A confident
+		// match places the request; otherwise the agent picks a candidate.
+		if res, err := s.svc.Geocode(r.Context(), addr, 5); err == nil {
+			sg.Geo = &res
+			if res.Match != nil {
+				if loc, ok := s.svc.LocationOf(res.Match.PlaceID); ok {
+					sg.Loc = loc
+				}
+			}
+		}
+	}
+	// A candidate the agent picked (or a place chosen otherwise) wins over
+	// the gazetteer's own guess, but not over a pin.
+	pinned := sg.Loc.DistrictID != 0 && sg.Geo == nil
+	if pid, err := strconv.ParseInt(get("place_id"), 10, 64); err == nil && pid > 0 && !pinned {
+		if loc, ok := s.svc.LocationOf(pid); ok {
+			sg.Loc = loc
 		}
 	}
 	if u, ok := s.svc.HandlingUnitFor(sg.Loc); ok {
@@ -281,6 +296,14 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 		Confidential: r.PostFormValue("confidential") == "1", Anonymous: r.PostFormValue("anonymous") == "1"}
 	if pid, err := strconv.ParseInt(get("place_id"), 10, 64); err == nil && lat == nil {
 		in.PlaceID = pid
+	} else if lat == nil && in.Address != "" {
+		// The address alone: a confident gazetteer match places it.
+		if res, err := s.svc.Geocode(r.Context(), in.Address, 1); err == nil && res.Match != nil {
+			in.PlaceID = res.Match.PlaceID
+			if res.Match.Lat != nil && res.Match.Lon != nil {
+				in.Lat, in.Lon, in.PlaceID = res.Match.Lat, res.Match.Lon, 0
+			}
+		}
 	}
 	c, _, err := s.svc.Create(r.Context(), a, in, "web-agent:"+d.Idem)
 	if err != nil {

@@ -2,7 +2,10 @@ package web
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"whistle/internal/timelimit"
 )
 
 // fmtDate writes a date the way its readers write it: 2026年11月23日 or
@@ -36,6 +39,8 @@ func fmtSpan(lang string, d time.Duration) string {
 	days, hours, mins := m/(24*60), (m/60)%24, m%60
 	if lang == "en" {
 		switch {
+		case days > 0 && hours == 0:
+			return fmt.Sprintf("%dd", days)
 		case days > 0:
 			return fmt.Sprintf("%dd %dh", days, hours)
 		case hours > 0:
@@ -44,8 +49,12 @@ func fmtSpan(lang string, d time.Duration) string {
 		return fmt.Sprintf("%dm", mins)
 	}
 	switch {
+	case days > 0 && hours == 0:
+		return fmt.Sprintf("%d天", days)
 	case days > 0:
 		return fmt.Sprintf("%d天%d小时", days, hours)
+	case hours > 0 && mins == 0:
+		return fmt.Sprintf("%d小时", hours)
 	case hours > 0:
 		return fmt.Sprintf("%d小时%d分", hours, mins)
 	}
@@ -69,4 +78,23 @@ func fmtRemaining(lang string, due, now time.Time) string {
 		return "超时 " + fmtSpan(lang, d)
 	}
 	return "剩余 " + fmtSpan(lang, d)
+}
+
+// fmtLimit writes a time limit: 2小时, 7个工作日 / 2 h, 7 working days.
+func fmtLimit(lang string, sp timelimit.Span) string {
+	var parts []string
+	if sp.WorkDays > 0 {
+		if lang == "en" {
+			parts = append(parts, fmt.Sprintf("%d working days", sp.WorkDays))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d个工作日", sp.WorkDays))
+		}
+	}
+	if sp.Minutes > 0 {
+		parts = append(parts, fmtSpan(lang, time.Duration(sp.Minutes)*time.Minute))
+	}
+	if len(parts) == 0 {
+		return "—"
+	}
+	return strings.Join(parts, " ")
 }

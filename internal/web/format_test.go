@@ -3,6 +3,8 @@ package web
 import (
 	"testing"
 	"time"
+
+	"whistle/internal/timelimit"
 )
 
 func TestFormats(t *testing.T) {
@@ -20,6 +22,10 @@ func TestFormats(t *testing.T) {
 		{fmtRemaining("en", now.Add(3*time.Hour+12*time.Minute), now), "3h 12m left"},
 		{fmtRemaining("en", now.Add(-30*time.Minute), now), "overdue by 30m"},
 		{fmtRemaining("zh", time.Time{}, now), ""},
+		{fmtLimit("zh", timelimit.Hours(2)), "2小时"},
+		{fmtLimit("zh", timelimit.WorkDays(7)), "7个工作日"},
+		{fmtLimit("en", timelimit.WorkDays(7)), "7 working days"},
+		{fmtLimit("zh", timelimit.Minutes(30)), "30分钟"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)

@@ -60,6 +60,8 @@ func (s *Server) funcs() template.FuncMap {
 		"deref": func(b *bool) bool { return b != nil && *b },
 		"isNil": func(b *bool) bool { return b == nil },
 		"add":   func(a, b int) int { return a + b },
+		"limit": fmtLimit,
+		"pct":   func(f float64) float64 { return f * 100 },
 		"list":  func(v ...string) []string { return v },
 		"dict":  func(p *page, a lifecycle.Action) map[string]any { return map[string]any{"p": p, "a": a} },
 	}
