@@ -4,8 +4,8 @@
   var lang = document.body ? document.body.dataset.lang : "zh";
   function span(ms) {
     var m = Math.round(Math.abs(ms) / 60000), d = Math.floor(m / 1440), h = Math.floor(m / 60) % 24, mi = m % 60;
-    if (lang === "en") return d > 0 ? d + "d " + h + "h" : h > 0 ? h + "h " + mi + "m" : mi + "m";
-    return d > 0 ? d + "天" + h + "小时" : h > 0 ? h + "小时" + mi + "分" : mi + "分钟";
+    if (lang === "en") return d > 0 ? d + "d" + (h ? " " + h + "h" : "") : h > 0 ? h + "h" + (mi ? " " + mi + "m" : "") : mi + "m";
+    return d > 0 ? d + "天" + (h ? h + "小时" : "") : h > 0 ? h + "小时" + (mi ? mi + "分" : "") : mi + "分钟";
   }
   function tick() {
     var now = Date.now();
