@@ -84,6 +84,11 @@ func (s *Service) SetPlaceBoundary(ctx context.Context, a org.Actor, id int64, b
 	if _, err := geo.Parse(boundary); err != nil {
 		return &errs.Error{Code: errs.Invalid, Field: "boundary", Detail: err.Error()}
 	}
+	// The same checks as an import: closed rings, no self-intersection.
+	if probs := geo.CheckGeometry(boundary); len(probs) > 0 {
+		p := probs[0]
+		return &errs.Error{Code: errs.Invalid, Field: "boundary", Detail: fmt.Sprintf("%s: %s (%d problems)", p.Code, p.Message, len(probs))}
+	}
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdatePlaceBoundary(ctx, id, boundary); err != nil {
 			return err
