@@ -129,6 +129,20 @@ func (s *Server) Handler() http.Handler {
 		priv("POST", "/api/v1/cases/{id}/"+ActionPath(a), s.act(a))
 	}
 
+	pub("GET", "/api/v1/public/rankings/{month}", s.publicRanking)
+	priv("GET", "/api/v1/assess/ranking", s.getRanking)
+	priv("GET", "/api/v1/assess/export", s.exportRanking)
+	priv("GET", "/api/v1/assess/cases", s.assessCases)
+	priv("GET", "/api/v1/assess/months", s.listAssessMonths)
+	priv("POST", "/api/v1/assess/months/{month}/publish", s.publishMonth)
+	priv("GET", "/api/v1/assess/rules", s.getAssessRules)
+	priv("PUT", "/api/v1/assess/rules", s.putAssessRules)
+	priv("GET", "/api/v1/assess/items", s.listAssessItems)
+	priv("POST", "/api/v1/assess/items", s.addAssessItem)
+	priv("GET", "/api/v1/assess/exemptions", s.listExemptions)
+	priv("POST", "/api/v1/assess/exemptions", s.requestExemption)
+	priv("POST", "/api/v1/assess/exemptions/{id}/decide", s.decideExemption)
+
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics"})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errs.E(errs.NotFound)) })
