@@ -154,11 +154,19 @@ func (q Queries) HasAssessOrder(ctx context.Context, caseID, unitID int64) (bool
 // parameter is the contact limit in milliseconds.
 const responded = "(o.signed_at > 0 AND (o.sign_by = 0 OR o.signed_at <= o.sign_by) AND ((o.contacted_at > 0 AND o.contacted_at <= o.dispatched_at + ?) OR (o.contacted_at = 0 AND o.contact_waived = 1)))"
 
-const exemptPairs = "(SELECT DISTINCT case_id, unit_id FROM assess_exemptions WHERE state = 'approved')"
+// Approved exemptions are unique per case and unit (InsertExemption), so
+// the joins below drive from the few exemptions into the facts' case index.
+const exemptJoin = "assess_exemptions x JOIN %[1]s ON %[2]s.case_id = x.case_id AND %[2]s.unit_id = x.unit_id AND x.state = 'approved'"
+
+var (
+	exemptOrders    = fmt.Sprintf(exemptJoin, "assess_orders o", "o")
+	exemptCallbacks = fmt.Sprintf(exemptJoin, "assess_callbacks c", "c")
+)
 
 // AssessCounts counts every unit's orders and callbacks in [from, to) with
-// approved exemptions left out (one aggregate per fact table over its time
-// index, minus the same aggregate over the few exempted cases).
+// approved exemptions left out: one aggregate per fact table that walks
+// its covering (unit, time) index unit by unit over the period, minus the
+// same aggregate over the few exempted cases.
 func (q Queries) AssessCounts(ctx context.Context, from, to time.Time, contact time.Duration) (map[int64]*assessment.Counts, error) {
 	out := map[int64]*assessment.Counts{}
 	get := func(u int64) *assessment.Counts {
@@ -174,7 +182,7 @@ func (q Queries) AssessCounts(ctx context.Context, from, to time.Time, contact t
 	orderWhere := " WHERE o.dispatched_at >= ? AND o.dispatched_at < ? AND o.returned = 0 GROUP BY o.unit_id"
 	cbSel := "SELECT c.unit_id, COUNT(*), SUM(c.resolved), SUM(CASE WHEN c.satisfaction = 'satisfied' THEN 1 ELSE 0 END), SUM(CASE WHEN c.satisfaction = 'fairly_satisfied' THEN 1 ELSE 0 END) "
 	cbWhere := " WHERE c.at >= ? AND c.at < ? GROUP BY c.unit_id"
-	for i, from2 := range []string{"FROM assess_orders o", "FROM assess_orders o JOIN " + exemptPairs + " x ON x.case_id = o.case_id AND x.unit_id = o.unit_id"} {
+	for i, from2 := range []string{"FROM units u JOIN assess_orders o ON o.unit_id = u.id", "FROM " + exemptOrders} {
 		sign := int64(1 - 2*i)
 		err := q.scanRows(ctx, orderSel+from2+orderWhere, []any{cms, ms(from), ms(to)}, func(r *sql.Rows) error {
 			var u, n, ok, od int64
@@ -191,7 +199,7 @@ func (q Queries) AssessCounts(ctx context.Context, from, to time.Time, contact t
 			return nil, err
 		}
 	}
-	for i, from2 := range []string{"FROM assess_callbacks c", "FROM assess_callbacks c JOIN " + exemptPairs + " x ON x.case_id = c.case_id AND x.unit_id = c.unit_id"} {
+	for i, from2 := range []string{"FROM units u JOIN assess_callbacks c ON c.unit_id = u.id", "FROM " + exemptCallbacks} {
 		sign := int64(1 - 2*i)
 		err := q.scanRows(ctx, cbSel+from2+cbWhere, []any{ms(from), ms(to)}, func(r *sql.Rows) error {
 			var u, n, res, sat, fair int64
@@ -211,8 +219,8 @@ func (q Queries) AssessCounts(ctx context.Context, from, to time.Time, contact t
 	}
 	// Exempted: distinct cases with an order or a callback in the period.
 	err := q.scanRows(ctx, "SELECT unit_id, COUNT(DISTINCT case_id) FROM ("+
-		"SELECT o.unit_id, o.case_id FROM assess_orders o JOIN "+exemptPairs+" x ON x.case_id = o.case_id AND x.unit_id = o.unit_id WHERE o.dispatched_at >= ? AND o.dispatched_at < ? AND o.returned = 0 "+
-		"UNION SELECT c.unit_id, c.case_id FROM assess_callbacks c JOIN "+exemptPairs+" x ON x.case_id = c.case_id AND x.unit_id = c.unit_id WHERE c.at >= ? AND c.at < ?) e GROUP BY unit_id",
+		"SELECT o.unit_id, o.case_id FROM "+exemptOrders+" WHERE o.dispatched_at >= ? AND o.dispatched_at < ? AND o.returned = 0 "+
+		"UNION SELECT c.unit_id, c.case_id FROM "+exemptCallbacks+" WHERE c.at >= ? AND c.at < ?) e GROUP BY unit_id",
 		[]any{ms(from), ms(to), ms(from), ms(to)}, func(r *sql.Rows) error {
 			var u, n int64
 			if err := r.Scan(&u, &n); err != nil {
@@ -272,8 +280,8 @@ func (q Queries) AssessCaseIDs(ctx context.Context, unitID int64, from, to time.
 	case assessment.MeasureUnsatisfied:
 		query = cbs + " AND c.satisfaction = 'unsatisfied'"
 	case assessment.MeasureExempted:
-		query = "SELECT o.case_id FROM assess_orders o JOIN " + exemptPairs + " x ON x.case_id = o.case_id AND x.unit_id = o.unit_id WHERE o.unit_id = ? AND o.dispatched_at >= ? AND o.dispatched_at < ? AND o.returned = 0 " +
-			"UNION SELECT c.case_id FROM assess_callbacks c JOIN " + exemptPairs + " x ON x.case_id = c.case_id AND x.unit_id = c.unit_id WHERE c.unit_id = ? AND c.at >= ? AND c.at < ?"
+		query = "SELECT o.case_id FROM " + exemptOrders + " WHERE o.unit_id = ? AND o.dispatched_at >= ? AND o.dispatched_at < ? AND o.returned = 0 " +
+			"UNION SELECT c.case_id FROM " + exemptCallbacks + " WHERE c.unit_id = ? AND c.at >= ? AND c.at < ?"
 		args = append(args, unitID, ms(from), ms(to))
 	default:
 		return nil, errs.F(errs.Invalid, "measure")

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"whistle/internal/assessment"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
+	"whistle/internal/org"
 	"whistle/internal/store"
 )
 
@@ -26,6 +28,19 @@ func TestAssessFacts(t *testing.T) {
 			write(t, s, func(tx *store.Tx) error { return tx.AppendEvent(ctx, e) })
 		}
 		const u1, u2 = 11, 12
+		write(t, s, func(tx *store.Tx) error {
+			city := org.Place{Level: org.LevelCity, Code: "110000", Name: "北京市"}
+			if err := tx.InsertPlace(ctx, &city); err != nil {
+				return err
+			}
+			for _, id := range []int64{u1, u2} {
+				u := org.Unit{ID: id, Code: fmt.Sprint("u", id), Name: "unit", Kind: org.KindStreet, PlaceID: city.ID}
+				if err := tx.InsertUnit(ctx, &u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		// a: dispatched to u1, signed in time, contacted in time, replied,
 		// callback unresolved → reopened to u1 (the case's sign-by is its
 		// stored one), signed late.

@@ -14,9 +14,9 @@ CREATE TABLE assess_orders (
   returned INTEGER NOT NULL DEFAULT 0,
   overdue INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX assess_orders_at ON assess_orders(dispatched_at, unit_id);
+-- Counting walks this covering index unit by unit over the period's range.
+CREATE INDEX assess_orders_unit ON assess_orders(unit_id, dispatched_at, returned, sign_by, signed_at, contacted_at, contact_waived, overdue, case_id);
 CREATE INDEX assess_orders_case ON assess_orders(case_id, id);
-CREATE INDEX assess_orders_unit ON assess_orders(unit_id, dispatched_at);
 
 CREATE TABLE assess_callbacks (
   id INTEGER PRIMARY KEY,
@@ -26,8 +26,8 @@ CREATE TABLE assess_callbacks (
   resolved INTEGER NOT NULL,
   satisfaction TEXT NOT NULL
 );
-CREATE INDEX assess_callbacks_at ON assess_callbacks(at, unit_id);
-CREATE INDEX assess_callbacks_unit ON assess_callbacks(unit_id, at);
+CREATE INDEX assess_callbacks_unit ON assess_callbacks(unit_id, at, resolved, satisfaction, case_id);
+CREATE INDEX assess_callbacks_case ON assess_callbacks(case_id);
 
 -- Versioned scoring rule sets; the highest version is in force.
 CREATE TABLE assess_rules (
