@@ -142,6 +142,15 @@ func (s *Server) Handler() http.Handler {
 	priv("GET", "/api/v1/assess/exemptions", s.listExemptions)
 	priv("POST", "/api/v1/assess/exemptions", s.requestExemption)
 	priv("POST", "/api/v1/assess/exemptions/{id}/decide", s.decideExemption)
+	priv("POST", "/api/v1/whistles", s.raiseWhistle)
+	priv("GET", "/api/v1/whistles", s.listWhistles)
+	priv("GET", "/api/v1/whistles/{id}", s.getWhistle)
+	for _, a := range WhistleActions {
+		priv("POST", "/api/v1/whistles/{id}/"+a, s.whistleAct(a))
+	}
+	priv("GET", "/api/v1/summons/stats", s.summonsStats)
+	priv("GET", "/api/v1/summons/config", s.getSummonsConfig)
+	priv("PUT", "/api/v1/summons/config", s.putSummonsConfig)
 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics"})

@@ -147,6 +147,9 @@ func (s *Service) computeScores(ctx context.Context, p assessment.Period, rules 
 			}
 		}
 	}
+	if err := s.addSummonsRatings(ctx, p, counts); err != nil {
+		return nil, err
+	}
 	var out []assessment.Score
 	for _, u := range s.UnitsList() {
 		if !slices.Contains(assessment.RankedKinds, u.Kind) {

@@ -59,6 +59,27 @@ type world struct {
 	deptH      org.Actor
 	category   string
 	phone      int
+	dsn        string
+	st         *store.Store
+}
+
+// restart closes the store and opens a new store and service on the same
+// database and clock, as a node restart would.
+func (w *world) restart() {
+	w.t.Helper()
+	if err := w.st.Close(); err != nil {
+		w.t.Fatal(err)
+	}
+	st, err := store.Open(w.ctx, w.dsn, store.Options{SQLiteSync: "normal"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { st.Close() })
+	svc, err := cases.New(w.ctx, st, cases.Config{Now: w.clk.Now, PhoneKey: []byte("assess-test-key"), ReopenLimit: 2})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.st, w.svc = st, svc
 }
 
 func openWorld(t *testing.T, dsn string, start time.Time) *world {
@@ -77,7 +98,7 @@ func openWorld(t *testing.T, dsn string, start time.Time) *world {
 	if _, err := seed.Demo(ctx, svc, demo.Options{Seed: 5, Requests: 40}, auth.FastHasher(), nil); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, ctx: ctx, svc: svc, clk: clk, loc: svc.Location()}
+	w := &world{t: t, ctx: ctx, svc: svc, clk: clk, loc: svc.Location(), dsn: dsn, st: st}
 	find := func(kind, role string) (org.Unit, org.Actor) {
 		for _, u := range svc.UnitsList() {
 			if u.Kind != kind {
