@@ -1,4 +1,4 @@
--- 街乡吹哨、部门报到 (issue #5). Times are Unix milliseconds.
+-- 街乡吹哨、部门报到 and 网格化 patrols (issue #5). Times are Unix milliseconds.
 CREATE TABLE whistles (
   id INTEGER PRIMARY KEY,
   street_unit_id BIGINT NOT NULL,
@@ -70,3 +70,54 @@ CREATE TABLE whistle_timers (
   UNIQUE (whistle_id, unit_id, kind, due_at)
 );
 CREATE INDEX whistle_timers_due ON whistle_timers(due_at) WHERE fired_at IS NULL;
+
+-- 网格化: who looks after a grid, patrols with their track, findings.
+CREATE TABLE grid_assignments (
+  grid_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  duty TEXT NOT NULL,
+  assigned_by BIGINT NOT NULL,
+  assigned_at BIGINT NOT NULL,
+  PRIMARY KEY (grid_id, user_id, duty)
+);
+CREATE INDEX grid_assignments_user ON grid_assignments(user_id);
+
+CREATE TABLE patrols (
+  id INTEGER PRIMARY KEY,
+  grid_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  ended_at BIGINT NOT NULL DEFAULT 0,
+  points INTEGER NOT NULL DEFAULT 0,
+  meters REAL NOT NULL DEFAULT 0,
+  last_lat REAL NOT NULL DEFAULT 0,
+  last_lon REAL NOT NULL DEFAULT 0,
+  findings INTEGER NOT NULL DEFAULT 0,
+  note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX patrols_grid ON patrols(grid_id, started_at);
+CREATE INDEX patrols_started ON patrols(started_at);
+CREATE INDEX patrols_user ON patrols(user_id, state);
+
+CREATE TABLE patrol_points (
+  patrol_id BIGINT NOT NULL REFERENCES patrols(id),
+  seq INTEGER NOT NULL,
+  at BIGINT NOT NULL,
+  lat REAL NOT NULL,
+  lon REAL NOT NULL,
+  PRIMARY KEY (patrol_id, seq)
+);
+
+CREATE TABLE findings (
+  id INTEGER PRIMARY KEY,
+  patrol_id BIGINT NOT NULL REFERENCES patrols(id),
+  grid_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  item TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX findings_grid ON findings(grid_id, created_at);
+CREATE INDEX findings_created ON findings(created_at);
