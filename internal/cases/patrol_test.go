@@ -13,6 +13,7 @@ import (
 	"whistle/internal/grid"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
+	"whistle/internal/summons"
 )
 
 // TestPatrol: a grid worker patrols a grid and files three findings; one is
@@ -155,6 +156,15 @@ func TestPatrol(t *testing.T) {
 		got, track, fs, err := w.svc.Patrol(ctx, leader, p.ID)
 		if err != nil || got.State != grid.Ended || got.Findings != 3 || len(track) != 3 || len(fs) != 3 {
 			t.Fatalf("patrol %+v, %d points, %d findings, %v", got, len(track), len(fs), err)
+		}
+
+		// The street blows the whistle from the solved finding.
+		wh, err := w.svc.RaiseWhistle(ctx, leader, summons.Raise{Source: summons.SourceFinding, FindingID: f1.ID, Address: "网格内", Need: "单车堆放反复出现，需运营企业到场", UnitIDs: []int64{w.dept.ID}})
+		if err != nil || len(wh.CaseIDs) != 1 || wh.CaseIDs[0] != c1.ID || wh.FindingID != f1.ID {
+			t.Fatalf("whistle from a finding: %+v, %v", wh, err)
+		}
+		if _, err := w.svc.RaiseWhistle(ctx, leader, summons.Raise{Source: summons.SourceFinding, FindingID: f1.ID + 1000, Address: "x", Need: "y", UnitIDs: []int64{w.dept.ID}}); errs.CodeOf(err) != errs.NotFound {
+			t.Errorf("whistle from a missing finding: %v", err)
 		}
 
 		cov, err := w.svc.Coverage(ctx, w.dispatcher, time.Time{}, time.Time{})

@@ -80,11 +80,29 @@ func (s *Service) RaiseWhistle(ctx context.Context, a org.Actor, in summons.Rais
 			return nil, errs.F(errs.FieldTooLong, f.name)
 		}
 	}
+	var findingCase int64
+	if in.Source == summons.SourceFinding && in.FindingID != 0 {
+		// A finding of one of the street's grids; its case comes along.
+		f, err := s.st.Finding(ctx, in.FindingID)
+		if err != nil {
+			return nil, &errs.Error{Code: errs.NotFound, Field: "finding_id"}
+		}
+		if _, street, err := s.gridPlace(f.GridID); err != nil || street.ID != a.Unit.ID {
+			return nil, &errs.Error{Code: errs.NotFound, Field: "finding_id"}
+		}
+		findingCase = f.CaseID
+		if !slices.Contains(in.CaseIDs, f.CaseID) {
+			in.CaseIDs = append(slices.Clone(in.CaseIDs), f.CaseID)
+		}
+	}
 	w, err := summons.New(in, a.Unit.ID, a.User.ID, s.Now(), cfg)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range w.CaseIDs {
+		if id == findingCase {
+			continue
+		}
 		if _, err := s.Get(ctx, a, id); err != nil {
 			return nil, &errs.Error{Code: errs.NotFound, Field: "case_ids", Detail: strconv.FormatInt(id, 10)}
 		}

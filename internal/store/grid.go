@@ -215,3 +215,13 @@ func (q Queries) GridActivity(ctx context.Context, from, to time.Time) (map[int6
 	})
 	return out, err
 }
+
+// Finding returns one finding.
+func (q Queries) Finding(ctx context.Context, id int64) (grid.Finding, error) {
+	var f grid.Finding
+	var at int64
+	err := q.row(ctx, "SELECT id, patrol_id, grid_id, user_id, item, outcome, case_id, created_at FROM findings WHERE id = ?", id).
+		Scan(&f.ID, &f.PatrolID, &f.GridID, &f.UserID, &f.Item, &f.Outcome, &f.CaseID, &at)
+	f.CreatedAt = fromMS(at)
+	return f, notFound(err)
+}
