@@ -18,17 +18,20 @@ import (
 )
 
 const assessUsage = `usage: whistle assess --month YYYY-MM [--kind street|department|enterprise] [--recompute] [--json] [store flags]
+       whistle assess --rebuild-facts [store flags]
 
 Prints the month's 三率 ranking: for each unit its kind, the counts behind each
 rate, the three rates, the composite and the rule-set version. A published
 month prints its frozen results; --recompute recomputes it under its stored
-rule set. Store flags are those of 'whistle serve' (--data DIR, --db URL, …).
+rule set. --rebuild-facts replays every case's events into the assessment
+facts (for a store that held cases before they were kept). Store flags are
+those of 'whistle serve' (--data DIR, --db URL, …).
 `
 
 // assessCmd runs 'whistle assess'.
 func assessCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var month, kind string
-	var asJSON, recompute bool
+	var asJSON, recompute, rebuild bool
 	var rest []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -57,6 +60,8 @@ func assessCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			asJSON = !hasVal || val == "true" || val == "1"
 		case "recompute":
 			recompute = !hasVal || val == "true" || val == "1"
+		case "rebuild-facts":
+			rebuild = !hasVal || val == "true" || val == "1"
 		case "h", "help":
 			fmt.Fprint(stdout, assessUsage)
 			return nil
@@ -67,7 +72,7 @@ func assessCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	if month == "" {
+	if month == "" && !rebuild {
 		fmt.Fprint(stderr, assessUsage)
 		return errors.New("assess: --month is required")
 	}
@@ -80,6 +85,17 @@ func assessCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer a.Close()
+	if rebuild {
+		start := time.Now()
+		n, err := a.Store.RebuildAllAssessFacts(ctx, 5000)
+		if err != nil {
+			return fmt.Errorf("rebuilding facts: %w", err)
+		}
+		fmt.Fprintf(stderr, "assessment facts rebuilt from %d events in %v\n", n, time.Since(start).Round(time.Millisecond))
+		if month == "" {
+			return nil
+		}
+	}
 	p, err := a.Svc.AssessMonthPeriod(month)
 	if err != nil {
 		return err

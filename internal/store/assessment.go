@@ -543,3 +543,61 @@ func (q Queries) AssessItems(ctx context.Context, period string) ([]AssessItem, 
 	})
 	return out, err
 }
+
+// RebuildAssessFacts replays the events of the cases with ids in [fromID,
+// toID) into the assessment facts, replacing what is there: for stores that
+// held cases before the facts were kept (migration 0005). It returns the
+// number of events replayed.
+func (q Queries) RebuildAssessFacts(ctx context.Context, fromID, toID int64) (int, error) {
+	for _, t := range []string{"assess_orders", "assess_callbacks"} {
+		if _, err := q.exec(ctx, "DELETE FROM "+t+" WHERE case_id >= ? AND case_id < ?", fromID, toID); err != nil {
+			return 0, err
+		}
+	}
+	var evs []lifecycle.Event
+	err := q.scanRows(ctx, "SELECT case_id, seq, action, at, doc FROM events WHERE case_id >= ? AND case_id < ? AND action IN ('dispatch','approve_return','sign','contact','reply','overdue','callback') ORDER BY case_id, seq",
+		[]any{fromID, toID}, func(r *sql.Rows) error {
+			var e lifecycle.Event
+			var action, doc string
+			var at int64
+			if err := r.Scan(&e.CaseID, &e.Seq, &action, &at, &doc); err != nil {
+				return err
+			}
+			e.Action, e.At = lifecycle.Action(action), fromMS(at)
+			if err := json.Unmarshal([]byte(doc), &e); err != nil {
+				return err
+			}
+			evs = append(evs, e)
+			return nil
+		})
+	if err != nil {
+		return 0, err
+	}
+	for i := range evs {
+		if err := q.recordAssessFact(ctx, &evs[i]); err != nil {
+			return i, err
+		}
+	}
+	return len(evs), nil
+}
+
+// RebuildAllAssessFacts rebuilds the facts of every case, batch cases per
+// transaction.
+func (s *Store) RebuildAllAssessFacts(ctx context.Context, batch int64) (int, error) {
+	var max sql.NullInt64
+	if err := s.row(ctx, "SELECT MAX(id) FROM cases").Scan(&max); err != nil || !max.Valid {
+		return 0, err
+	}
+	total := 0
+	for lo := int64(0); lo <= max.Int64; lo += batch {
+		err := s.Write(ctx, func(tx *Tx) error {
+			n, err := tx.RebuildAssessFacts(ctx, lo, lo+batch)
+			total += n
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}

@@ -64,6 +64,29 @@ func TestAssessFacts(t *testing.T) {
 		ev(b, lifecycle.ActReply, min(60), nil)
 		ev(b, lifecycle.ActCallback, min(70), map[string]any{"resolved": true, "satisfaction": lifecycle.FairlySatisfied})
 
+		// Replaying the events rebuilds the same facts (JSON-decoded data).
+		before := [2][]store.AssessOrderFact{}
+		for i, c := range []*lifecycle.Case{a, b} {
+			before[i], _ = s.AssessOrders(ctx, c.ID)
+		}
+		n, err := s.RebuildAllAssessFacts(ctx, 1)
+		if err != nil || n != 14 {
+			t.Fatalf("rebuild replayed %d events, %v; want 14", n, err)
+		}
+		for i, c := range []*lifecycle.Case{a, b} {
+			after, _ := s.AssessOrders(ctx, c.ID)
+			if len(after) != len(before[i]) {
+				t.Fatalf("case %d: %d orders after rebuild, %d before", c.ID, len(after), len(before[i]))
+			}
+			for j := range after {
+				x, y := after[j], before[i][j]
+				x.ID, y.ID = 0, 0
+				if x != y {
+					t.Errorf("case %d order %d rebuilt %+v, was %+v", c.ID, j, x, y)
+				}
+			}
+		}
+
 		fa, err := s.AssessOrders(ctx, a.ID)
 		if err != nil || len(fa) != 2 {
 			t.Fatalf("orders of a: %+v, %v", fa, err)
