@@ -15,6 +15,7 @@ import (
 	"whistle/internal/assessment"
 	"whistle/internal/cases"
 	"whistle/internal/errs"
+	"whistle/internal/org"
 	"whistle/internal/pgtest"
 	"whistle/internal/store"
 )
@@ -126,6 +127,14 @@ func apiTestAssess(e *apiEnv) {
 	if got := drill(e.analyst, "month="+month, e.streetA.ID, assessment.MeasureExempted); !slices.Contains(got, c.ID) {
 		t.Errorf("exempted case %d not among streetA's exempted cases %v", c.ID, got)
 	}
+	var ex struct {
+		Exemptions []store.Exemption `json:"exemptions"`
+	}
+	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/cases?month="+month+"&unit_id="+strconv.FormatInt(e.streetA.ID, 10)+"&measure=exempted", nil), 200, &ex)
+	if len(ex.Exemptions) != 1 || ex.Exemptions[0].Reason != "malicious" || ex.Exemptions[0].CaseID != c.ID {
+		t.Errorf("exempted drill-down %+v", ex.Exemptions)
+	}
+	apiRefused(t, e.apiDo(e.logins[org.RoleGridWorker], "GET", "/api/v1/assess/ranking?month="+month, nil), 403, errs.Forbidden)
 	var rk2 cases.Ranking
 	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month="+month+"&kind=street", nil), 200, &rk2)
 	for _, u := range rk2.Units {

@@ -101,7 +101,16 @@ func (s *Server) assessCases(w http.ResponseWriter, r *http.Request, a org.Actor
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, 200, map[string]any{"period": p, "unit_id": unit, "measure": measure, "case_ids": ids})
+	out := map[string]any{"period": p, "unit_id": unit, "measure": measure, "case_ids": ids}
+	if measure == assessment.MeasureExempted {
+		xs, err := s.svc.ExemptedCases(r.Context(), a, p, unit)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out["exemptions"] = xs
+	}
+	writeJSON(w, 200, out)
 }
 
 func (s *Server) listAssessMonths(w http.ResponseWriter, r *http.Request, a org.Actor) {

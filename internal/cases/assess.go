@@ -70,7 +70,7 @@ func (s *Service) AssessRangePeriod(from, to string) (assessment.Period, error) 
 // rule-set version stored with it; any other period is computed under the
 // rules in force now.
 func (s *Service) Assess(ctx context.Context, a org.Actor, p assessment.Period, opts AssessOptions) (Ranking, error) {
-	if a.User.ID == 0 && !a.IsSystem() {
+	if !a.IsSystem() && !centreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader, org.RoleSupervisor) {
 		return Ranking{}, errs.E(errs.Forbidden)
 	}
 	if opts.Kind != "" && !slices.Contains(assessment.RankedKinds, opts.Kind) {
@@ -320,6 +320,24 @@ func (s *Service) AssessCases(ctx context.Context, a org.Actor, p assessment.Per
 		ids = []int64{}
 	}
 	return ids, err
+}
+
+// ExemptedCases lists the approved exemptions behind a unit's exempted
+// count in p, with their reasons.
+func (s *Service) ExemptedCases(ctx context.Context, a org.Actor, p assessment.Period, unitID int64) ([]store.Exemption, error) {
+	ids, err := s.AssessCases(ctx, a, p, unitID, assessment.MeasureExempted)
+	if err != nil {
+		return nil, err
+	}
+	out := []store.Exemption{}
+	for _, id := range ids {
+		xs, err := s.st.Exemptions(ctx, store.ExemptionFilter{CaseID: id, UnitID: unitID, State: assessment.ExemptApproved, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, xs...)
+	}
+	return out, nil
 }
 
 // ---- exemptions (免考核) ----
