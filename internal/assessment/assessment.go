@@ -212,9 +212,9 @@ func Compute(c Counts, r Rules, kind string) Score {
 	return s
 }
 
-// Rank orders scores per kind: ranked units by composite (highest first),
-// ties by response, then unit id; unranked units last. Rank numbers are
-// 1-based within each kind, equal composites share a rank.
+// Rank orders scores per kind: ranked units by composite (highest first,
+// equal composites by unit id), unranked units last. Rank numbers are
+// 1-based within each kind; equal composites share a rank.
 func Rank(ss []Score) {
 	slices.SortStableFunc(ss, func(a, b Score) int {
 		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
