@@ -3,6 +3,7 @@
 //	whistle serve   run the server (SQLite in --data, or --db postgres://…)
 //	whistle demo    seed a demo city into --data (once) and serve it
 //	whistle bench   benchmarks (see whistle bench -h)
+//	whistle assess  a month's 三率 ranking (see whistle assess -h)
 package main
 
 import (
@@ -39,6 +40,7 @@ commands:
   serve   run the HTTP server
   demo    create (or reuse) a data directory with a demo city and serve it
   bench   run a benchmark (whistle bench intake -h)
+  assess  print a month's 三率 ranking (whistle assess -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[0] == "demo", cfg, stdout, stderr)
 	case "bench":
 		return bench.Main(ctx, args[1:], stdout, stderr)
+	case "assess":
+		return assessCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

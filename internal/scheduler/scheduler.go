@@ -69,7 +69,11 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 	if batch <= 0 {
 		batch = 500
 	}
-	total := 0
+	// Whistle report-by deadlines (吹哨报到), one batch per tick.
+	total, err := s.Svc.FireSummons(ctx, s.Node, batch)
+	if err != nil {
+		return total, err
+	}
 	for ctx.Err() == nil {
 		n, err := s.Svc.FireDue(ctx, s.Node, batch)
 		total += n

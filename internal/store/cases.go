@@ -391,7 +391,10 @@ func (q Queries) AppendEvent(ctx context.Context, e *lifecycle.Event) error {
 	if isUnique(err) {
 		return errs.E(errs.Conflict)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return q.recordAssessFact(ctx, e)
 }
 
 // Events returns a case's timeline in order.

@@ -1,0 +1,562 @@
+package cases
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"whistle/internal/assessment"
+	"whistle/internal/errs"
+	"whistle/internal/org"
+	"whistle/internal/store"
+)
+
+// Ranking is the assessment of every ranked unit for a period.
+type Ranking struct {
+	Period assessment.Period `json:"period"`
+	Rules  assessment.Rules  `json:"rules"`
+	// Published is set for a published month; Frozen means the results are
+	// the stored ones (not recomputed).
+	Published *store.PublishedMonth `json:"published,omitempty"`
+	Frozen    bool                  `json:"frozen"`
+	Units     []assessment.Score    `json:"units"`
+}
+
+// AssessOptions select what Assess returns.
+type AssessOptions struct {
+	Kind      string // one of assessment.RankedKinds; "" = all
+	Recompute bool   // a published month: recompute under its stored rule set instead of returning the frozen results
+}
+
+// centreStaff may see every unit's details and act for the centre.
+func centreStaff(a org.Actor) bool {
+	return a.User.Has(org.RoleAnalyst, org.RoleAdmin) ||
+		(a.User.Has(org.RoleDispatcher, org.RoleAgent, org.RoleSupervisor) && a.Unit.IsCentre())
+}
+
+// cityDecider may change rules, publish months and decide exemptions.
+func cityDecider(a org.Actor) bool {
+	return a.User.Has(org.RoleAdmin) || (a.User.Has(org.RoleDispatcher) && a.Unit.Kind == org.KindCityCentre)
+}
+
+// AssessMonthPeriod parses a YYYY-MM month in the service's time zone.
+func (s *Service) AssessMonthPeriod(month string) (assessment.Period, error) {
+	p, err := assessment.Month(month, s.cfg.Loc)
+	if err != nil {
+		return p, &errs.Error{Code: errs.Invalid, Field: "month", Detail: err.Error()}
+	}
+	return p, nil
+}
+
+// AssessRangePeriod parses an inclusive YYYY-MM-DD range.
+func (s *Service) AssessRangePeriod(from, to string) (assessment.Period, error) {
+	p, err := assessment.Range(from, to, s.cfg.Loc)
+	if err != nil {
+		return p, &errs.Error{Code: errs.Invalid, Field: "from", Detail: err.Error()}
+	}
+	return p, nil
+}
+
+// Assess returns the ranking of a period. A published month returns its
+// frozen results unless opts.Recompute, which recomputes it under the
+// rule-set version stored with it; any other period is computed under the
+// rules in force now.
+func (s *Service) Assess(ctx context.Context, a org.Actor, p assessment.Period, opts AssessOptions) (Ranking, error) {
+	if !a.IsSystem() && !centreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader, org.RoleSupervisor) {
+		return Ranking{}, errs.E(errs.Forbidden)
+	}
+	if opts.Kind != "" && !slices.Contains(assessment.RankedKinds, opts.Kind) {
+		return Ranking{}, errs.F(errs.Invalid, "kind")
+	}
+	r, err := s.assess(ctx, p, opts.Recompute)
+	if err != nil {
+		return r, err
+	}
+	if p.IsMonth() {
+		prev, err := s.assess(ctx, p.Previous(), false)
+		if err != nil {
+			return r, err
+		}
+		assessment.Compare(r.Units, prev.Units)
+	}
+	if opts.Kind != "" {
+		r.Units = slices.DeleteFunc(r.Units, func(x assessment.Score) bool { return x.Kind != opts.Kind })
+	}
+	return r, nil
+}
+
+func (s *Service) assess(ctx context.Context, p assessment.Period, recompute bool) (Ranking, error) {
+	out := Ranking{Period: p}
+	version := 0
+	if p.IsMonth() {
+		pm, found, err := s.st.AssessMonth(ctx, p.Label)
+		if err != nil {
+			return out, err
+		}
+		if found {
+			out.Published, version = &pm, pm.RulesVersion
+			if !recompute {
+				rules, err := s.st.AssessRules(ctx, version)
+				if err != nil {
+					return out, err
+				}
+				out.Rules, out.Frozen = rules, true
+				if err := json.Unmarshal([]byte(pm.Results), &out.Units); err != nil {
+					return out, fmt.Errorf("cases: published month %s: %w", p.Label, err)
+				}
+				return out, nil
+			}
+		}
+	}
+	rules, err := s.st.AssessRules(ctx, version)
+	if err != nil {
+		return out, err
+	}
+	out.Rules = rules
+	out.Units, err = s.computeScores(ctx, p, rules)
+	return out, err
+}
+
+// computeScores counts and scores every ranked unit for p under rules.
+func (s *Service) computeScores(ctx context.Context, p assessment.Period, rules assessment.Rules) ([]assessment.Score, error) {
+	counts, err := s.st.AssessCounts(ctx, p.From, p.To, time.Duration(rules.ContactMinutes)*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	if p.IsMonth() {
+		items, err := s.st.AssessItems(ctx, p.Label)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if it.Kind == ItemTopic {
+				c := counts[it.UnitID]
+				if c == nil {
+					c = &assessment.Counts{UnitID: it.UnitID}
+					counts[it.UnitID] = c
+				}
+				c.Topics++
+			}
+		}
+	}
+	if err := s.addSummonsRatings(ctx, p, counts); err != nil {
+		return nil, err
+	}
+	var out []assessment.Score
+	for _, u := range s.UnitsList() {
+		if !slices.Contains(assessment.RankedKinds, u.Kind) {
+			continue
+		}
+		c := assessment.Counts{UnitID: u.ID}
+		if x := counts[u.ID]; x != nil {
+			c = *x
+		}
+		sc := assessment.Compute(c, rules, u.Kind)
+		sc.UnitName = u.Name
+		out = append(out, sc)
+	}
+	assessment.Rank(out)
+	return out, nil
+}
+
+// PublishMonth freezes a month under the rules in force (city centre).
+func (s *Service) PublishMonth(ctx context.Context, a org.Actor, month string) (Ranking, error) {
+	if !cityDecider(a) {
+		return Ranking{}, errs.E(errs.Forbidden)
+	}
+	p, err := s.AssessMonthPeriod(month)
+	if err != nil {
+		return Ranking{}, err
+	}
+	if !s.Now().After(p.To) {
+		return Ranking{}, errs.D(errs.Invalid, "month %s has not ended", month)
+	}
+	rules, err := s.st.AssessRules(ctx, 0)
+	if err != nil {
+		return Ranking{}, err
+	}
+	scores, err := s.computeScores(ctx, p, rules)
+	if err != nil {
+		return Ranking{}, err
+	}
+	b, err := json.Marshal(scores)
+	if err != nil {
+		return Ranking{}, err
+	}
+	pm := store.PublishedMonth{Period: month, RulesVersion: rules.Version, Results: string(b), PublishedBy: a.User.ID, PublishedAt: s.Now()}
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.PublishAssessMonth(ctx, pm); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, a, "assess_publish", "assess:"+month, map[string]any{"rules_version": rules.Version, "units": len(scores)})
+	})
+	if err != nil {
+		return Ranking{}, err
+	}
+	return Ranking{Period: p, Rules: rules, Published: &pm, Frozen: true, Units: scores}, nil
+}
+
+// PublishedMonths lists the published months.
+func (s *Service) PublishedMonths(ctx context.Context, a org.Actor) ([]store.PublishedMonth, error) {
+	out, err := s.st.AssessMonths(ctx)
+	if out == nil {
+		out = []store.PublishedMonth{}
+	}
+	return out, err
+}
+
+// AssessRules returns a rule-set version (0 = the one in force).
+func (s *Service) AssessRules(ctx context.Context, a org.Actor, version int) (assessment.Rules, error) {
+	if !centreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader) {
+		return assessment.Rules{}, errs.E(errs.Forbidden)
+	}
+	return s.st.AssessRules(ctx, version)
+}
+
+// SetAssessRules stores a new rule-set version, in force from now on for
+// every month not yet published (city centre).
+func (s *Service) SetAssessRules(ctx context.Context, a org.Actor, r assessment.Rules) (assessment.Rules, error) {
+	if !cityDecider(a) {
+		return r, errs.E(errs.Forbidden)
+	}
+	if err := r.Validate(); err != nil {
+		return r, &errs.Error{Code: errs.Invalid, Field: "rules", Detail: err.Error()}
+	}
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertAssessRules(ctx, &r, a.User.ID, s.Now()); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, a, "assess_rules", "assess_rules:"+strconv.Itoa(r.Version), r)
+	})
+	return r, err
+}
+
+// ItemTopic is an extra item: a 主动治理 topic credited to a unit.
+const ItemTopic = "topic"
+
+// AddAssessItem credits an extra item to a unit for a month (city centre).
+func (s *Service) AddAssessItem(ctx context.Context, a org.Actor, it store.AssessItem) (store.AssessItem, error) {
+	if !cityDecider(a) {
+		return it, errs.E(errs.Forbidden)
+	}
+	if it.Kind != ItemTopic {
+		return it, errs.F(errs.Invalid, "kind")
+	}
+	if _, err := s.AssessMonthPeriod(it.Period); err != nil {
+		return it, err
+	}
+	if u, ok := s.Unit(it.UnitID); !ok || !slices.Contains(assessment.RankedKinds, u.Kind) {
+		return it, errs.F(errs.UnknownUnit, "unit_id")
+	}
+	it.Note = strings.TrimSpace(it.Note)
+	if it.Note == "" {
+		return it, errs.F(errs.FieldRequired, "note")
+	}
+	if tooLong(it.Note, s.cfg.MaxNote) {
+		return it, errs.F(errs.FieldTooLong, "note")
+	}
+	if pm, found, err := s.st.AssessMonth(ctx, it.Period); err != nil {
+		return it, err
+	} else if found {
+		return it, errs.D(errs.Exists, "month %s is already published", pm.Period)
+	}
+	it.CreatedBy, it.CreatedAt = a.User.ID, s.Now()
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertAssessItem(ctx, &it); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, a, "assess_item", "unit:"+strconv.FormatInt(it.UnitID, 10), it)
+	})
+	return it, err
+}
+
+// AssessItems lists a month's extra items.
+func (s *Service) AssessItems(ctx context.Context, a org.Actor, month string) ([]store.AssessItem, error) {
+	if !centreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader) {
+		return nil, errs.E(errs.Forbidden)
+	}
+	if _, err := s.AssessMonthPeriod(month); err != nil {
+		return nil, err
+	}
+	return s.st.AssessItems(ctx, month)
+}
+
+// AssessCases lists the case ids behind one number of one unit: centre
+// staff for any unit, a unit's own handlers and leaders for their unit.
+func (s *Service) AssessCases(ctx context.Context, a org.Actor, p assessment.Period, unitID int64, measure string) ([]int64, error) {
+	if !centreStaff(a) && !(a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.ID == unitID) {
+		return nil, errs.E(errs.Forbidden)
+	}
+	if _, ok := s.Unit(unitID); !ok {
+		return nil, errs.F(errs.UnknownUnit, "unit_id")
+	}
+	if !slices.Contains(assessment.Measures, measure) {
+		return nil, errs.F(errs.Invalid, "measure")
+	}
+	version := 0
+	if p.IsMonth() {
+		pm, found, err := s.st.AssessMonth(ctx, p.Label)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			version = pm.RulesVersion
+		}
+	}
+	rules, err := s.st.AssessRules(ctx, version)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.st.AssessCaseIDs(ctx, unitID, p.From, p.To, time.Duration(rules.ContactMinutes)*time.Minute, measure, 100000)
+	if ids == nil {
+		ids = []int64{}
+	}
+	return ids, err
+}
+
+// ExemptedCases lists the approved exemptions behind a unit's exempted
+// count in p, with their reasons.
+func (s *Service) ExemptedCases(ctx context.Context, a org.Actor, p assessment.Period, unitID int64) ([]store.Exemption, error) {
+	ids, err := s.AssessCases(ctx, a, p, unitID, assessment.MeasureExempted)
+	if err != nil {
+		return nil, err
+	}
+	out := []store.Exemption{}
+	for _, id := range ids {
+		xs, err := s.st.Exemptions(ctx, store.ExemptionFilter{CaseID: id, UnitID: unitID, State: assessment.ExemptApproved, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, xs...)
+	}
+	return out, nil
+}
+
+// ---- exemptions (免考核) ----
+
+// ExemptionInput is a unit's request to leave a case out of its score.
+type ExemptionInput struct {
+	CaseID      int64   `json:"case_id"`
+	Reason      string  `json:"reason"`
+	Evidence    string  `json:"evidence"`
+	Attachments []int64 `json:"attachments,omitempty"`
+}
+
+// RequestExemption files a request for the actor's unit, which must have
+// led the case.
+func (s *Service) RequestExemption(ctx context.Context, a org.Actor, in ExemptionInput) (store.Exemption, error) {
+	if !a.User.Has(org.RoleHandler, org.RoleLeader) {
+		return store.Exemption{}, errs.E(errs.Forbidden)
+	}
+	if !slices.Contains(assessment.Reasons, in.Reason) {
+		return store.Exemption{}, errs.F(errs.Invalid, "reason")
+	}
+	ev := strings.TrimSpace(in.Evidence)
+	if ev == "" {
+		return store.Exemption{}, errs.F(errs.FieldRequired, "evidence")
+	}
+	if tooLong(ev, s.cfg.MaxNote) {
+		return store.Exemption{}, errs.F(errs.FieldTooLong, "evidence")
+	}
+	if len(in.Attachments) > 20 {
+		return store.Exemption{}, errs.F(errs.TooLarge, "attachments")
+	}
+	x := store.Exemption{CaseID: in.CaseID, UnitID: a.Unit.ID, Reason: in.Reason, Evidence: ev, Attachments: in.Attachments,
+		RequestedBy: a.User.ID, RequestedAt: s.Now()}
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		led, err := tx.HasAssessOrder(ctx, in.CaseID, a.Unit.ID)
+		if err != nil {
+			return err
+		}
+		if !led {
+			return &errs.Error{Code: errs.NotFound, Field: "case_id"}
+		}
+		for _, id := range in.Attachments {
+			att, _, err := tx.GetAttachment(ctx, id)
+			if err != nil || (att.CaseID != 0 && att.CaseID != in.CaseID) {
+				return &errs.Error{Code: errs.NotFound, Field: "attachments", Detail: strconv.FormatInt(id, 10)}
+			}
+		}
+		if err := tx.InsertExemption(ctx, &x); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, a, "exemption_request", "case:"+strconv.FormatInt(in.CaseID, 10), map[string]any{"exemption": x.ID, "reason": x.Reason})
+	})
+	return x, err
+}
+
+// DecideExemption approves or rejects a pending request (city centre).
+func (s *Service) DecideExemption(ctx context.Context, a org.Actor, id int64, approve bool, note string) (store.Exemption, error) {
+	if !cityDecider(a) {
+		return store.Exemption{}, errs.E(errs.Forbidden)
+	}
+	note = strings.TrimSpace(note)
+	if tooLong(note, s.cfg.MaxNote) {
+		return store.Exemption{}, errs.F(errs.FieldTooLong, "note")
+	}
+	if !approve && note == "" {
+		return store.Exemption{}, errs.F(errs.FieldRequired, "note")
+	}
+	var x store.Exemption
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if x, err = tx.GetExemption(ctx, id); err != nil {
+			return err
+		}
+		if x.State != assessment.ExemptPending {
+			return errs.D(errs.InvalidTransition, "exemption is %s", x.State)
+		}
+		x.State = assessment.ExemptRejected
+		if approve {
+			x.State = assessment.ExemptApproved
+		}
+		x.DecidedBy, x.DecidedAt, x.DecisionNote = a.User.ID, s.Now(), note
+		if err := tx.DecideExemption(ctx, x); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, a, "exemption_"+x.State, "case:"+strconv.FormatInt(x.CaseID, 10), map[string]any{"exemption": x.ID, "unit_id": x.UnitID, "note": note})
+	})
+	return x, err
+}
+
+// Exemptions lists requests: the centre sees all, a unit its own.
+func (s *Service) Exemptions(ctx context.Context, a org.Actor, f store.ExemptionFilter) ([]store.Exemption, error) {
+	switch {
+	case centreStaff(a):
+	case a.User.Has(org.RoleHandler, org.RoleLeader):
+		f.UnitID = a.Unit.ID
+	default:
+		return nil, errs.E(errs.Forbidden)
+	}
+	if f.State != "" && !slices.Contains([]string{assessment.ExemptPending, assessment.ExemptApproved, assessment.ExemptRejected}, f.State) {
+		return nil, errs.F(errs.Invalid, "state")
+	}
+	return s.st.Exemptions(ctx, f)
+}
+
+// ---- public view and exports ----
+
+// PublicScore is what citizens may see of a published ranking.
+type PublicScore struct {
+	Rank         int      `json:"rank"`
+	Unit         string   `json:"unit"`
+	Kind         string   `json:"kind"`
+	Response     *float64 `json:"response"`
+	Resolution   *float64 `json:"resolution"`
+	Satisfaction *float64 `json:"satisfaction"`
+	Composite    *float64 `json:"composite"`
+}
+
+// PublicRanking returns a published month's ranking without internal
+// detail (no counts, no case ids, no unranked units).
+func (s *Service) PublicRanking(ctx context.Context, month string) ([]PublicScore, error) {
+	p, err := s.AssessMonthPeriod(month)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.assess(ctx, p, false)
+	if err != nil {
+		return nil, err
+	}
+	if r.Published == nil {
+		return nil, errs.E(errs.NotFound)
+	}
+	out := []PublicScore{}
+	for _, u := range r.Units {
+		if u.Composite == nil {
+			continue
+		}
+		out = append(out, PublicScore{Rank: u.Rank, Unit: u.UnitName, Kind: u.Kind, Response: u.Response, Resolution: u.Resolution,
+			Satisfaction: u.Satisfaction, Composite: u.Composite})
+	}
+	return out, nil
+}
+
+// ExportHeader is the column header of ranking exports.
+var ExportHeader = []string{"period", "kind", "rank", "unit_id", "unit", "orders", "responded", "response", "callbacks", "resolved",
+	"resolution", "satisfied", "fairly_satisfied", "satisfaction", "overdue", "exempted", "topics", "bonus", "deduction", "summons",
+	"composite", "change", "rules_version"}
+
+// ExportRows turns a ranking into rows under ExportHeader.
+func ExportRows(r Ranking) [][]string {
+	f := func(p *float64, dec int) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*p, 'f', dec, 64)
+	}
+	i := func(n int64) string { return strconv.FormatInt(n, 10) }
+	var rows [][]string
+	for _, u := range r.Units {
+		rank := ""
+		if u.Rank > 0 {
+			rank = strconv.Itoa(u.Rank)
+		}
+		rows = append(rows, []string{r.Period.Label, u.Kind, rank, i(u.UnitID), u.UnitName, i(u.Orders), i(u.Responded), f(u.Response, 4),
+			i(u.Callbacks), i(u.Resolved), f(u.Resolution, 4), i(u.Satisfied), i(u.Fairly), f(u.Satisfaction, 4), i(u.Overdue),
+			i(u.Exempted), i(u.Topics), f(&u.Bonus, 2), f(&u.Deduction, 2), f(u.Summons, 2), f(u.Composite, 2), f(u.Change, 2),
+			strconv.Itoa(u.RulesVersion)})
+	}
+	return rows
+}
+
+// WriteRankingCSV writes a ranking as CSV (UTF-8 with a BOM, for spreadsheets).
+func WriteRankingCSV(w io.Writer, r Ranking) error {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ExportHeader); err != nil {
+		return err
+	}
+	if err := cw.WriteAll(ExportRows(r)); err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteRankingXLSX writes a ranking as an XLSX workbook, numbers as numbers.
+func WriteRankingXLSX(w io.Writer, r Ranking) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := "ranking"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	put := func(row int, vals []string) error {
+		for col, v := range vals {
+			cell, err := excelize.CoordinatesToCellName(col+1, row)
+			if err != nil {
+				return err
+			}
+			var x any = v
+			if row > 1 && v != "" {
+				if n, err := strconv.ParseFloat(v, 64); err == nil && col != 0 {
+					x = n
+				}
+			}
+			if err := f.SetCellValue(sheet, cell, x); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := put(1, ExportHeader); err != nil {
+		return err
+	}
+	for i, row := range ExportRows(r) {
+		if err := put(i+2, row); err != nil {
+			return err
+		}
+	}
+	return f.Write(w)
+}

@@ -1,0 +1,327 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+
+	"whistle/internal/assessment"
+	"whistle/internal/errs"
+	"whistle/internal/org"
+	"whistle/internal/store"
+	"whistle/internal/summons"
+)
+
+const summonsConfigKey = "summons:config"
+
+// SummonsConfig returns the report-by limits in force.
+func (s *Service) SummonsConfig(ctx context.Context) (summons.Config, error) {
+	v, err := s.st.Setting(ctx, summonsConfigKey)
+	if err != nil || v == "" {
+		return summons.DefaultConfig(), err
+	}
+	var c summons.Config
+	if err := json.Unmarshal([]byte(v), &c); err != nil {
+		return summons.DefaultConfig(), err
+	}
+	return c, nil
+}
+
+// SetSummonsConfig replaces the report-by limits (city centre or admin).
+func (s *Service) SetSummonsConfig(ctx context.Context, a org.Actor, c summons.Config) error {
+	if !cityDecider(a) {
+		return errs.E(errs.Forbidden)
+	}
+	if err := c.Validate(); err != nil {
+		return &errs.Error{Code: errs.Invalid, Field: "report_within", Detail: err.Error()}
+	}
+	b, _ := json.Marshal(c)
+	return s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.PutSetting(ctx, summonsConfigKey, string(b), s.Now()); err != nil {
+			return err
+		}
+		return s.audit(tx, ctx, a, "summons_config", "summons", c)
+	})
+}
+
+func (s *Service) streetActor(a org.Actor) bool {
+	return a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet
+}
+
+// RaiseWhistle blows the whistle (吹哨) for the actor's street: the
+// summoned departments see it at once in their whistle inbox, each with a
+// report-by timer.
+func (s *Service) RaiseWhistle(ctx context.Context, a org.Actor, in summons.Raise) (*summons.Whistle, error) {
+	if !s.streetActor(a) {
+		return nil, errs.E(errs.Forbidden)
+	}
+	cfg, err := s.SummonsConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range in.UnitIDs {
+		u, ok := s.Unit(id)
+		if !ok || (u.Kind != org.KindDepartment && u.Kind != org.KindEnterprise) {
+			return nil, &errs.Error{Code: errs.UnknownUnit, Field: "unit_ids", Detail: strconv.FormatInt(id, 10)}
+		}
+	}
+	if in.PlaceID != 0 {
+		if _, ok := s.Place(in.PlaceID); !ok {
+			return nil, errs.F(errs.UnknownPlace, "place_id")
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    string
+		max  int
+	}{{"need", in.Need, s.cfg.MaxNote}, {"address", in.Address, 200}} {
+		if tooLong(f.v, f.max) {
+			return nil, errs.F(errs.FieldTooLong, f.name)
+		}
+	}
+	var findingCase int64
+	if in.Source == summons.SourceFinding && in.FindingID != 0 {
+		// A finding of one of the street's grids; its case comes along.
+		f, err := s.st.Finding(ctx, in.FindingID)
+		if err != nil {
+			return nil, &errs.Error{Code: errs.NotFound, Field: "finding_id"}
+		}
+		if _, street, err := s.gridPlace(f.GridID); err != nil || street.ID != a.Unit.ID {
+			return nil, &errs.Error{Code: errs.NotFound, Field: "finding_id"}
+		}
+		findingCase = f.CaseID
+		if !slices.Contains(in.CaseIDs, f.CaseID) {
+			in.CaseIDs = append(slices.Clone(in.CaseIDs), f.CaseID)
+		}
+	}
+	w, err := summons.New(in, a.Unit.ID, a.User.ID, s.Now(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range w.CaseIDs {
+		if id == findingCase {
+			continue
+		}
+		if _, err := s.Get(ctx, a, id); err != nil {
+			return nil, &errs.Error{Code: errs.NotFound, Field: "case_ids", Detail: strconv.FormatInt(id, 10)}
+		}
+	}
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertWhistle(ctx, &w); err != nil {
+			return err
+		}
+		return tx.AppendWhistleLog(ctx, &store.WhistleLogEntry{WhistleID: w.ID, UnitID: a.Unit.ID, Action: "raise", ActorUserID: a.User.ID, At: w.RaisedAt, Note: w.Need})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.nameReports(&w)
+	return &w, nil
+}
+
+func (s *Service) nameReports(w *summons.Whistle) {
+	for i := range w.Reports {
+		if u, ok := s.Unit(w.Reports[i].UnitID); ok {
+			w.Reports[i].UnitName = u.Name
+		}
+	}
+}
+
+// mayView: centre staff, the street that raised it, a summoned unit.
+func mayView(a org.Actor, w *summons.Whistle) bool {
+	if centreStaff(a) {
+		return true
+	}
+	if !a.User.Has(org.RoleHandler, org.RoleLeader) {
+		return false
+	}
+	_, summoned := w.Report(a.Unit.ID)
+	return a.Unit.ID == w.StreetUnitID || summoned
+}
+
+// Whistle returns a visible whistle and its log.
+func (s *Service) Whistle(ctx context.Context, a org.Actor, id int64) (*summons.Whistle, []store.WhistleLogEntry, error) {
+	w, err := s.st.Whistle(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !mayView(a, w) {
+		return nil, nil, errs.E(errs.NotFound)
+	}
+	log, err := s.st.WhistleLog(ctx, id)
+	s.nameReports(w)
+	return w, log, err
+}
+
+// Whistles lists whistles: as=street (raised by the actor's street), as=dept
+// (the actor's unit is summoned; the inbox), or all for centre staff.
+func (s *Service) Whistles(ctx context.Context, a org.Actor, as, state string) ([]summons.Whistle, error) {
+	f := store.WhistleFilter{State: state}
+	if state != "" && state != summons.Open && state != summons.Closed {
+		return nil, errs.F(errs.Invalid, "state")
+	}
+	switch as {
+	case "street":
+		if !s.streetActor(a) {
+			return nil, errs.E(errs.Forbidden)
+		}
+		f.StreetUnitID = a.Unit.ID
+	case "dept":
+		if !a.User.Has(org.RoleHandler, org.RoleLeader) {
+			return nil, errs.E(errs.Forbidden)
+		}
+		f.UnitID = a.Unit.ID
+	case "":
+		if !centreStaff(a) {
+			return nil, errs.E(errs.Forbidden)
+		}
+	default:
+		return nil, errs.F(errs.Invalid, "as")
+	}
+	return s.st.Whistles(ctx, f)
+}
+
+// WhistleAct applies a summoned department's action (ack, arrive, act,
+// report, leave) or the street's close.
+func (s *Service) WhistleAct(ctx context.Context, a org.Actor, id int64, action string, in summons.Input) (*summons.Whistle, error) {
+	if !a.User.Has(org.RoleHandler, org.RoleLeader) {
+		return nil, errs.E(errs.Forbidden)
+	}
+	if tooLong(in.Note, s.cfg.MaxNote) || tooLong(in.Place, 200) {
+		return nil, errs.F(errs.FieldTooLong, "note")
+	}
+	var out *summons.Whistle
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		w, err := tx.Whistle(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !mayView(a, w) {
+			return errs.E(errs.NotFound)
+		}
+		prev := w.Version
+		now := s.Now()
+		unit := a.Unit.ID
+		if action == summons.ActClose {
+			if a.Unit.ID != w.StreetUnitID {
+				return errs.E(errs.Forbidden)
+			}
+			err = summons.Close(w, a.User.ID, in, now)
+			unit = 0
+		} else {
+			if _, summoned := w.Report(a.Unit.ID); !summoned {
+				return errs.E(errs.Forbidden)
+			}
+			err = summons.DeptAct(w, a.Unit.ID, action, in, now)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateWhistle(ctx, w, prev); err != nil {
+			return err
+		}
+		note := in.Note
+		if action == summons.ActArrive {
+			note = in.Place
+		}
+		if err := tx.AppendWhistleLog(ctx, &store.WhistleLogEntry{WhistleID: w.ID, UnitID: unit, Action: action, ActorUserID: a.User.ID, At: now, Note: note}); err != nil {
+			return err
+		}
+		if action == summons.ActClose {
+			if err := s.audit(tx, ctx, a, "whistle_close", "whistle:"+strconv.FormatInt(w.ID, 10), in.Ratings); err != nil {
+				return err
+			}
+		}
+		out = w
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.nameReports(out)
+	return out, nil
+}
+
+// FireSummons flags departments not on site when their report-by time has
+// passed, each exactly once (the claim and the flag are one transaction;
+// nothing lives in memory, so a restart resumes).
+func (s *Service) FireSummons(ctx context.Context, node string, limit int) (int, error) {
+	due, err := s.st.DueWhistleTimers(ctx, s.Now(), limit)
+	if err != nil {
+		return 0, err
+	}
+	fired := 0
+	for _, t := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		var did bool
+		err := s.st.Write(ctx, func(tx *store.Tx) error {
+			did = false
+			w, err := tx.Whistle(ctx, t.WhistleID)
+			if err != nil {
+				return err
+			}
+			now := s.Now()
+			ok, err := tx.ClaimWhistleTimer(ctx, t.ID, node, now)
+			if err != nil || !ok {
+				return err
+			}
+			did = true
+			prev := w.Version
+			if !summons.Missed(w, t.UnitID, t.DueAt) {
+				return nil // arrived in time, or closed: the timer is spent
+			}
+			if err := tx.UpdateWhistle(ctx, w, prev); err != nil {
+				return err
+			}
+			return tx.AppendWhistleLog(ctx, &store.WhistleLogEntry{WhistleID: w.ID, UnitID: t.UnitID, Action: summons.ActMissed, At: now, Note: node})
+		})
+		if err != nil {
+			return fired, err
+		}
+		if did {
+			fired++
+		}
+	}
+	return fired, nil
+}
+
+// SummonsStats are whistles per street and report times per department.
+type SummonsStats struct {
+	Period      assessment.Period          `json:"period"`
+	Streets     []store.StreetSummonsStats `json:"streets"`
+	Departments []store.DeptSummonsStats   `json:"departments"`
+}
+
+// SummonsStats counts the whistles raised in p (centre staff).
+func (s *Service) SummonsStats(ctx context.Context, a org.Actor, p assessment.Period) (SummonsStats, error) {
+	if !centreStaff(a) {
+		return SummonsStats{}, errs.E(errs.Forbidden)
+	}
+	st, dp, err := s.st.SummonsStats(ctx, p.From, p.To)
+	return SummonsStats{Period: p, Streets: st, Departments: dp}, err
+}
+
+// addSummonsRatings adds the street ratings given in p to the counts.
+func (s *Service) addSummonsRatings(ctx context.Context, p assessment.Period, counts map[int64]*assessment.Counts) error {
+	rs, err := s.st.SummonsRatings(ctx, p.From, p.To)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, 0, len(rs))
+	for id := range rs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		c := counts[id]
+		if c == nil {
+			c = &assessment.Counts{UnitID: id}
+			counts[id] = c
+		}
+		c.SummonsRatings, c.SummonsPoints = int64(rs[id][0]), rs[id][1]
+	}
+	return nil
+}
