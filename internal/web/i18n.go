@@ -4,7 +4,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"sort"
+	"strings"
 )
 
 //go:embed i18n/*.json
@@ -15,29 +17,48 @@ type Catalogue struct {
 	msgs map[string]map[string]string
 }
 
-// LoadCatalogue reads the embedded message catalogues and checks that both
-// languages have the same keys.
+// LoadCatalogue reads the embedded message catalogues — i18n/<area>.zh-CN.json
+// and i18n/<area>.en.json, one pair per area of the pages — and checks that
+// no key is defined twice and that both languages have the same keys.
 func LoadCatalogue() (*Catalogue, error) {
-	c := &Catalogue{msgs: map[string]map[string]string{}}
-	for lang, file := range map[string]string{"zh": "i18n/zh-CN.json", "en": "i18n/en.json"} {
-		b, err := catalogues.ReadFile(file)
+	c := &Catalogue{msgs: map[string]map[string]string{"zh": {}, "en": {}}}
+	entries, err := fs.ReadDir(catalogues, "i18n")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		var lang string
+		switch {
+		case strings.HasSuffix(e.Name(), ".zh-CN.json"):
+			lang = "zh"
+		case strings.HasSuffix(e.Name(), ".en.json"):
+			lang = "en"
+		default:
+			return nil, fmt.Errorf("web: i18n/%s: name it <area>.zh-CN.json or <area>.en.json", e.Name())
+		}
+		b, err := catalogues.ReadFile("i18n/" + e.Name())
 		if err != nil {
 			return nil, err
 		}
 		m := map[string]string{}
 		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("web: %s: %w", file, err)
+			return nil, fmt.Errorf("web: i18n/%s: %w", e.Name(), err)
 		}
-		c.msgs[lang] = m
+		for k, v := range m {
+			if _, dup := c.msgs[lang][k]; dup {
+				return nil, fmt.Errorf("web: i18n/%s: key %q defined twice", e.Name(), k)
+			}
+			c.msgs[lang][k] = v
+		}
 	}
 	for k := range c.msgs["zh"] {
 		if _, ok := c.msgs["en"][k]; !ok {
-			return nil, fmt.Errorf("web: key %q missing in en.json", k)
+			return nil, fmt.Errorf("web: key %q has no English text", k)
 		}
 	}
 	for k := range c.msgs["en"] {
 		if _, ok := c.msgs["zh"][k]; !ok {
-			return nil, fmt.Errorf("web: key %q missing in zh-CN.json", k)
+			return nil, fmt.Errorf("web: key %q has no Chinese text", k)
 		}
 	}
 	return c, nil
