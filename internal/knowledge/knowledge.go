@@ -1,0 +1,251 @@
+// Package knowledge is the knowledge base (知识库) agents answer
+// consultations from: articles with validity dates and an in-memory
+// full-text index over character bigrams, so that Chinese text (which has no
+// spaces between words) is searched the same way whatever the database. It
+// is pure; the cases service rebuilds the index from the store on change.
+package knowledge
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Article is one knowledge-base entry.
+type Article struct {
+	ID          int64     `json:"id"`
+	Title       string    `json:"title"`
+	Body        string    `json:"body"`
+	Categories  []string  `json:"categories,omitempty"` // category codes (or prefixes) it answers
+	ValidFrom   time.Time `json:"valid_from,omitzero"`  // zero = always
+	ValidTo     time.Time `json:"valid_to,omitzero"`    // exclusive; zero = open-ended
+	OwnerUnitID int64     `json:"owner_unit_id,omitempty"`
+	Version     int64     `json:"version"`
+	CreatedBy   int64     `json:"created_by,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Ref is how a case refers to an article ("KB-17").
+func Ref(id int64) string { return "KB-" + strconv.FormatInt(id, 10) }
+
+// ParseRef reads "KB-17", "kb-17" or "17".
+func ParseRef(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > 3 && strings.EqualFold(s[:3], "KB-") {
+		s = s[3:]
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// ValidAt reports whether the article is in force at t.
+func (a *Article) ValidAt(t time.Time) bool {
+	return (a.ValidFrom.IsZero() || !t.Before(a.ValidFrom)) && (a.ValidTo.IsZero() || t.Before(a.ValidTo))
+}
+
+// Covers reports whether the article is about category (an article without
+// categories covers every one; a listed code covers its descendants).
+func (a *Article) Covers(category string) bool {
+	if len(a.Categories) == 0 || category == "" {
+		return true
+	}
+	for _, c := range a.Categories {
+		if c == category || strings.HasPrefix(category, c+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks an article's fields.
+func (a *Article) Validate() (field, detail string, ok bool) {
+	switch {
+	case strings.TrimSpace(a.Title) == "":
+		return "title", "required", false
+	case len([]rune(a.Title)) > 200:
+		return "title", "max 200 characters", false
+	case strings.TrimSpace(a.Body) == "":
+		return "body", "required", false
+	case len([]rune(a.Body)) > 20000:
+		return "body", "max 20000 characters", false
+	case len(a.Categories) > 50:
+		return "categories", "at most 50", false
+	case !a.ValidFrom.IsZero() && !a.ValidTo.IsZero() && !a.ValidTo.After(a.ValidFrom):
+		return "valid_to", "must be after valid_from", false
+	}
+	return "", "", true
+}
+
+// Terms splits text into index terms: the bigrams of each run of CJK
+// characters (a lone character is a term), and each run of Latin letters or
+// digits as one lower-cased word.
+func Terms(text string) []string {
+	var out []string
+	var han, word []rune
+	flushHan := func() {
+		if len(han) == 1 {
+			out = append(out, string(han))
+		}
+		for i := 0; i+1 < len(han); i++ {
+			out = append(out, string(han[i:i+2]))
+		}
+		han = han[:0]
+	}
+	flushWord := func() {
+		if len(word) > 0 {
+			out = append(out, string(word))
+		}
+		word = word[:0]
+	}
+	for _, r := range text {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			flushWord()
+			han = append(han, r)
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			flushHan()
+			word = append(word, unicode.ToLower(r))
+		default:
+			flushHan()
+			flushWord()
+		}
+	}
+	flushHan()
+	flushWord()
+	return out
+}
+
+type posting struct {
+	doc int32
+	tf  float32 // title terms count titleWeight times
+}
+
+// Index is an immutable BM25 index over articles. Build a new one on change.
+type Index struct {
+	docs   []Article
+	length []float32
+	avgLen float64
+	terms  map[string][]posting
+}
+
+const (
+	titleWeight = 3
+	k1          = 1.2
+	b           = 0.75
+)
+
+// Build indexes articles.
+func Build(articles []Article) *Index {
+	ix := &Index{docs: slices.Clone(articles), length: make([]float32, len(articles)), terms: map[string][]posting{}}
+	var total float64
+	for i := range ix.docs {
+		a := &ix.docs[i]
+		tf := map[string]float32{}
+		for _, t := range Terms(a.Title) {
+			tf[t] += titleWeight
+		}
+		for _, t := range Terms(a.Body) {
+			tf[t]++
+		}
+		var n float32
+		for t, f := range tf {
+			ix.terms[t] = append(ix.terms[t], posting{int32(i), f})
+			n += f
+		}
+		ix.length[i] = n
+		total += float64(n)
+	}
+	if len(ix.docs) > 0 {
+		ix.avgLen = total / float64(len(ix.docs))
+	}
+	return ix
+}
+
+// Len is the number of indexed articles.
+func (ix *Index) Len() int { return len(ix.docs) }
+
+// Article returns an indexed article by id.
+func (ix *Index) Article(id int64) (Article, bool) {
+	for _, a := range ix.docs {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return Article{}, false
+}
+
+// Query selects articles.
+type Query struct {
+	Text     string
+	Category string    // only articles covering it ("" = any)
+	At       time.Time // only articles valid then (zero = no validity filter)
+	Limit    int       // default 10
+}
+
+// Hit is a search result.
+type Hit struct {
+	Article Article `json:"article"`
+	Score   float64 `json:"score"`
+}
+
+// Search ranks articles by BM25 over the query's terms.
+func (ix *Index) Search(q Query) []Hit {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	if ix == nil || len(ix.docs) == 0 {
+		return []Hit{}
+	}
+	seen := map[string]bool{}
+	scores := map[int32]float64{}
+	n := float64(len(ix.docs))
+	for _, t := range Terms(q.Text) {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		ps := ix.terms[t]
+		if len(ps) == 0 {
+			continue
+		}
+		idf := math.Log(1 + (n-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
+		for _, p := range ps {
+			f := float64(p.tf)
+			norm := f * (k1 + 1) / (f + k1*(1-b+b*float64(ix.length[p.doc])/ix.avgLen))
+			scores[p.doc] += idf * norm
+		}
+	}
+	hits := make([]Hit, 0, len(scores))
+	for d, s := range scores {
+		a := &ix.docs[d]
+		if !q.At.IsZero() && !a.ValidAt(q.At) {
+			continue
+		}
+		if !a.Covers(q.Category) {
+			continue
+		}
+		hits = append(hits, Hit{Article: *a, Score: math.Round(s*1000) / 1000})
+	}
+	slices.SortFunc(hits, func(x, y Hit) int {
+		if c := cmp.Compare(y.Score, x.Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Article.ID, y.Article.ID)
+	})
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits
+}
+
+// String describes the index (for logs).
+func (ix *Index) String() string {
+	return fmt.Sprintf("knowledge index: %d articles, %d terms", len(ix.docs), len(ix.terms))
+}
