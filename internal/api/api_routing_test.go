@@ -234,10 +234,10 @@ func routingTestDuplicates(e *apiEnv) {
 	t := e.t
 	a := e.caseAt(e.gridA, 0, 0, "urban.stall", stallText)
 	b := e.caseAt(e.gridA, 30, 40, "urban.stall", "幸福里小区南门晚上摆摊卖烧烤的又来了，油烟大还占道，请处理") // 50 m
-	sib := e.caseAt(e.gridA, 10, 0, "urban.bbq", stallText)                             // sibling category
-	unrel := e.caseAt(e.gridA, 10, 0, "noise.life", stallText)                          // unrelated category
-	diff := e.caseAt(e.gridA, 10, 0, "urban.stall", "想咨询一下小区门口的快递柜什么时候能修好，取件总是失败")         // different text
-	far := e.caseAt(e.gridA, 160, 120, "urban.stall", stallText)                        // 200 m
+	sib := e.caseAt(e.gridA, 10, 0, "urban.bbq", stallText)                        // sibling category
+	unrel := e.caseAt(e.gridA, 10, 0, "noise.life", stallText)                     // unrelated category
+	diff := e.caseAt(e.gridA, 10, 0, "urban.stall", "想咨询一下小区门口的快递柜什么时候能修好，取件总是失败") // different text
+	far := e.caseAt(e.gridA, 160, 120, "urban.stall", stallText)                   // 200 m
 
 	var got dupResp
 	apiWant(t, e.apiDo(e.agent, "GET", fmt.Sprintf("/api/v1/cases/%d/duplicates", b.ID), nil), 200, &got)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Article is one knowledge-base entry.
@@ -84,54 +85,68 @@ func (a *Article) Validate() (field, detail string, ok bool) {
 
 // Terms splits text into index terms: the bigrams of each run of CJK
 // characters (a lone character is a term), and each run of Latin letters or
-// digits as one lower-cased word.
+// digits as one lower-cased word. Terms are substrings of text where
+// possible, so splitting allocates little.
 func Terms(text string) []string {
-	var out []string
-	var han, word []rune
-	flushHan := func() {
-		if len(han) == 1 {
-			out = append(out, string(han))
+	out := make([]string, 0, len(text)/3)
+	hanRun, prevStart := 0, 0 // length of the current Han run, start of its last rune
+	wordStart := -1
+	endHan := func() {
+		if hanRun == 1 {
+			out = append(out, text[prevStart:prevStart+utf8.RuneLen(rune0(text[prevStart:]))])
 		}
-		for i := 0; i+1 < len(han); i++ {
-			out = append(out, string(han[i:i+2]))
-		}
-		han = han[:0]
+		hanRun = 0
 	}
-	flushWord := func() {
-		if len(word) > 0 {
-			out = append(out, string(word))
+	endWord := func(i int) {
+		if wordStart >= 0 {
+			out = append(out, strings.ToLower(text[wordStart:i]))
 		}
-		word = word[:0]
+		wordStart = -1
 	}
-	for _, r := range text {
+	for i, r := range text {
 		switch {
 		case unicode.Is(unicode.Han, r):
-			flushWord()
-			han = append(han, r)
+			endWord(i)
+			if hanRun > 0 {
+				out = append(out, text[prevStart:i+utf8.RuneLen(r)])
+			}
+			hanRun++
+			prevStart = i
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			flushHan()
-			word = append(word, unicode.ToLower(r))
+			endHan()
+			if wordStart < 0 {
+				wordStart = i
+			}
 		default:
-			flushHan()
-			flushWord()
+			endHan()
+			endWord(i)
 		}
 	}
-	flushHan()
-	flushWord()
+	endHan()
+	endWord(len(text))
 	return out
+}
+
+func rune0(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }
 
 type posting struct {
 	doc int32
-	tf  float32 // title terms count titleWeight times
+	w   float32 // the BM25 term-frequency component, length-normalised
 }
 
-// Index is an immutable BM25 index over articles. Build a new one on change.
+type term struct {
+	idf      float32
+	postings []posting
+}
+
+// Index is an immutable BM25 index over articles (title terms count
+// titleWeight times). Build a new one on change.
 type Index struct {
-	docs   []Article
-	length []float32
-	avgLen float64
-	terms  map[string][]posting
+	docs  []Article
+	terms map[string]*term
 }
 
 const (
@@ -142,27 +157,43 @@ const (
 
 // Build indexes articles.
 func Build(articles []Article) *Index {
-	ix := &Index{docs: slices.Clone(articles), length: make([]float32, len(articles)), terms: map[string][]posting{}}
+	ix := &Index{docs: slices.Clone(articles), terms: map[string]*term{}}
+	tfs := make([]map[string]float64, len(ix.docs))
+	lengths := make([]float64, len(ix.docs))
 	var total float64
 	for i := range ix.docs {
 		a := &ix.docs[i]
-		tf := map[string]float32{}
+		tf := map[string]float64{}
 		for _, t := range Terms(a.Title) {
 			tf[t] += titleWeight
 		}
 		for _, t := range Terms(a.Body) {
 			tf[t]++
 		}
-		var n float32
-		for t, f := range tf {
-			ix.terms[t] = append(ix.terms[t], posting{int32(i), f})
-			n += f
+		for _, f := range tf {
+			lengths[i] += f
 		}
-		ix.length[i] = n
-		total += float64(n)
+		tfs[i] = tf
+		total += lengths[i]
 	}
-	if len(ix.docs) > 0 {
-		ix.avgLen = total / float64(len(ix.docs))
+	avg := 1.0
+	if len(ix.docs) > 0 && total > 0 {
+		avg = total / float64(len(ix.docs))
+	}
+	for i, tf := range tfs {
+		for t, f := range tf {
+			x := ix.terms[t]
+			if x == nil {
+				x = &term{}
+				ix.terms[t] = x
+			}
+			x.postings = append(x.postings, posting{int32(i), float32(f * (k1 + 1) / (f + k1*(1-b+b*lengths[i]/avg)))})
+		}
+	}
+	n := float64(len(ix.docs))
+	for _, x := range ix.terms {
+		df := float64(len(x.postings))
+		x.idf = float32(math.Log(1 + (n-df+0.5)/(df+0.5)))
 	}
 	return ix
 }
@@ -204,26 +235,27 @@ func (ix *Index) Search(q Query) []Hit {
 		return []Hit{}
 	}
 	seen := map[string]bool{}
-	scores := map[int32]float64{}
-	n := float64(len(ix.docs))
+	scores := make([]float32, len(ix.docs))
+	var touched []int32
 	for _, t := range Terms(q.Text) {
 		if seen[t] {
 			continue
 		}
 		seen[t] = true
-		ps := ix.terms[t]
-		if len(ps) == 0 {
+		x := ix.terms[t]
+		if x == nil {
 			continue
 		}
-		idf := math.Log(1 + (n-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
-		for _, p := range ps {
-			f := float64(p.tf)
-			norm := f * (k1 + 1) / (f + k1*(1-b+b*float64(ix.length[p.doc])/ix.avgLen))
-			scores[p.doc] += idf * norm
+		for _, p := range x.postings {
+			if scores[p.doc] == 0 {
+				touched = append(touched, p.doc)
+			}
+			scores[p.doc] += x.idf * p.w
 		}
 	}
-	hits := make([]Hit, 0, len(scores))
-	for d, s := range scores {
+	hits := make([]Hit, 0, min(len(touched), 4*limit))
+	for _, d := range touched {
+		s := float64(scores[d])
 		a := &ix.docs[d]
 		if !q.At.IsZero() && !a.ValidAt(q.At) {
 			continue
