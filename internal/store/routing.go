@@ -115,6 +115,14 @@ func (q Queries) DutyLists(ctx context.Context) ([]DutyList, error) {
 	return out, rows.Err()
 }
 
+// Queries whose index use routing_internal_test.go checks on both dialects.
+const (
+	qFinalLeads      = "SELECT lead_unit_id, COUNT(*) FROM cases WHERE street_id = ? AND category = ? AND closed_at >= ? AND state = ? AND lead_unit_id IN "
+	qRepeatPhone     = "SELECT COUNT(*) FROM cases WHERE phone_hash = ? AND phone_hash <> '' AND created_at >= ? AND created_at < ?"
+	qRepeatGrid      = "SELECT COUNT(*) FROM cases WHERE grid_id = ? AND category = ? AND created_at >= ? AND created_at < ?"
+	qRepeatCommunity = "SELECT COUNT(*) FROM cases WHERE community_id = ? AND category = ? AND created_at >= ? AND created_at < ?"
+)
+
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
 // FinalLeadCounts counts, per unit among units, the cases of category in
@@ -129,7 +137,7 @@ func (q Queries) FinalLeadCounts(ctx context.Context, category string, streetID 
 	for _, u := range units {
 		args = append(args, u)
 	}
-	rows, err := q.query(ctx, "SELECT lead_unit_id, COUNT(*) FROM cases WHERE street_id = ? AND category = ? AND closed_at >= ? AND state = ? AND lead_unit_id IN ("+marks(len(units))+") GROUP BY lead_unit_id", args...)
+	rows, err := q.query(ctx, qFinalLeads+"("+marks(len(units))+") GROUP BY lead_unit_id", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -167,9 +175,9 @@ func (q Queries) caseRows(ctx context.Context, query string, args ...any) ([]*li
 	return out, rows.Err()
 }
 
-// OpenCasesIn returns up to limit open cases in one of categories, created
-// since then, in the district (0 = any): the candidates a duplicate check
-// scores. Uses the partial (category, district_id, created_at) index.
+// OpenCasesIn returns up to limit open cases (in no particular order) in
+// one of categories, created since then, in the district (0 = any): the
+// candidates a duplicate check scores. Uses the partial (district_id, category, created_at) index.
 func (q Queries) OpenCasesIn(ctx context.Context, categories []string, districtID int64, since time.Time, limit int) ([]*lifecycle.Case, error) {
 	if len(categories) == 0 {
 		return nil, nil
@@ -178,13 +186,22 @@ func (q Queries) OpenCasesIn(ctx context.Context, categories []string, districtI
 	for _, c := range categories {
 		args = append(args, c)
 	}
-	where := "c.is_open = 1 AND c.category IN (" + marks(len(categories)) + ") AND c.created_at >= ?"
 	args = append(args, ms(since))
 	if districtID != 0 {
-		where += " AND c.district_id = ?"
 		args = append(args, districtID)
 	}
-	return q.caseRows(ctx, caseSelect+" WHERE "+where+" ORDER BY c.created_at DESC, c.id DESC LIMIT ?", append(args, limit)...)
+	return q.caseRows(ctx, openCasesSQL(len(categories), districtID != 0), append(args, limit)...)
+}
+
+func openCasesSQL(categories int, district bool) string {
+	where := "c.is_open = 1 AND c.category IN (" + marks(categories) + ") AND c.created_at >= ?"
+	if district {
+		where += " AND c.district_id = ?"
+	}
+	// No ORDER BY: a sort on created_at would draw SQLite to the
+	// (district_id, created_at) index and a scan of every case of the
+	// district in the window, open or not.
+	return caseSelect + " WHERE " + where + " LIMIT ?"
 }
 
 // Repeat flags (重复诉求).
@@ -202,15 +219,15 @@ var Flags = []string{FlagRepeatCaller, FlagRepeatPlace}
 // (grid_id, category, created_at), (community_id, category, created_at).
 func (q Queries) RepeatCounts(ctx context.Context, phoneHash string, gridID, communityID int64, category string, since, before time.Time) (caller, place int, err error) {
 	if phoneHash != "" {
-		if err = q.row(ctx, "SELECT COUNT(*) FROM cases WHERE phone_hash = ? AND created_at >= ? AND created_at < ?", phoneHash, ms(since), ms(before)).Scan(&caller); err != nil {
+		if err = q.row(ctx, qRepeatPhone, phoneHash, ms(since), ms(before)).Scan(&caller); err != nil {
 			return 0, 0, err
 		}
 	}
 	switch {
 	case gridID != 0:
-		err = q.row(ctx, "SELECT COUNT(*) FROM cases WHERE grid_id = ? AND category = ? AND created_at >= ? AND created_at < ?", gridID, category, ms(since), ms(before)).Scan(&place)
+		err = q.row(ctx, qRepeatGrid, gridID, category, ms(since), ms(before)).Scan(&place)
 	case communityID != 0:
-		err = q.row(ctx, "SELECT COUNT(*) FROM cases WHERE community_id = ? AND category = ? AND created_at >= ? AND created_at < ?", communityID, category, ms(since), ms(before)).Scan(&place)
+		err = q.row(ctx, qRepeatCommunity, communityID, category, ms(since), ms(before)).Scan(&place)
 	}
 	return caller, place, err
 }
