@@ -30,17 +30,17 @@ func (s *Service) reloadKnowledge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.kb.Store(&kbIndex{knowledge.Build(arts), time.Now()})
+	s.rt.kb.Store(&kbIndex{knowledge.Build(arts), time.Now()})
 	return nil
 }
 
 func (s *Service) knowledgeIndex(ctx context.Context) (*knowledge.Index, error) {
-	ix := s.kb.Load()
+	ix := s.rt.kb.Load()
 	if ix == nil || time.Since(ix.built) > kbMaxAge {
 		if err := s.reloadKnowledge(ctx); err != nil {
 			return nil, err
 		}
-		ix = s.kb.Load()
+		ix = s.rt.kb.Load()
 	}
 	return ix.Index, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"whistle/internal/errs"
@@ -35,17 +36,39 @@ func (s *Service) tieBreakDays() int {
 func (s *Service) reloadDuty(ctx context.Context) error {
 	l, err := s.st.PublishedDutyList(ctx)
 	if errs.Is(err, errs.NotFound) {
-		s.duty.Store(nil)
+		s.rt.duty.Store(nil)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	s.duty.Store(l)
+	s.rt.duty.Store(l)
 	return nil
 }
 
-func (s *Service) directory() *routing.Directory { return routing.NewDirectory(s.UnitsList()) }
+// routingState is the service's cached routing and knowledge state.
+type routingState struct {
+	duty atomic.Pointer[store.DutyList] // the duty list in force (nil = none)
+	kb   atomic.Pointer[kbIndex]        // knowledge index
+	dir  atomic.Pointer[unitDirectory]  // units for resolving targets
+}
+
+type unitDirectory struct {
+	cat *catalog // the catalogue it was built from
+	dir *routing.Directory
+}
+
+// directory returns the unit directory of the current catalogue, rebuilt
+// when the catalogue was reloaded.
+func (s *Service) directory() *routing.Directory {
+	cat := s.cat.Load()
+	if d := s.rt.dir.Load(); d != nil && d.cat == cat {
+		return d.dir
+	}
+	d := &unitDirectory{cat: cat, dir: routing.NewDirectory(s.UnitsList())}
+	s.rt.dir.Store(d)
+	return d.dir
+}
 
 // mayReadDuty: centre staff and administrators read duty lists.
 func mayReadDuty(a org.Actor) bool {
@@ -82,7 +105,7 @@ func (s *Service) RouteSuggestion(ctx context.Context, categoryCode string, plac
 }
 
 func (s *Service) route(ctx context.Context, in routing.Input) (routing.Decision, error) {
-	l := s.duty.Load()
+	l := s.rt.duty.Load()
 	if l == nil {
 		return routing.Decision{Reason: "尚未发布职责清单，请人工派单"}, nil
 	}
@@ -131,7 +154,7 @@ func (s *Service) breakTie(ctx context.Context, d *routing.Decision, in routing.
 
 // suggest fills a new case's dispatch suggestion (nil when no list is in force).
 func (s *Service) suggest(ctx context.Context, c *lifecycle.Case) error {
-	if s.duty.Load() == nil {
+	if s.rt.duty.Load() == nil {
 		return nil
 	}
 	l := c.Location
@@ -293,7 +316,7 @@ func (s *Service) DryRun(ctx context.Context, a org.Actor, version int64, from, 
 		return routing.DryRun{}, err
 	}
 	var old routing.List
-	if pub := s.duty.Load(); pub != nil {
+	if pub := s.rt.duty.Load(); pub != nil {
 		old = pub.List
 	}
 	cs, err := s.st.CasesCreated(ctx, from, to, maxDryRunCases+1)

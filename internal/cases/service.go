@@ -59,11 +59,10 @@ type Service struct {
 	cat        atomic.Pointer[catalog]
 	phones     auth.PhoneHasher
 	log        *slog.Logger
-	mu         sync.Mutex                     // serialises catalog reloads
-	tokens     sync.Map                       // token hash → cachedActor
-	tokenCount atomic.Int64                   // insertions, to prune the cache now and then
-	duty       atomic.Pointer[store.DutyList] // the duty list in force (nil = none)
-	kb         atomic.Pointer[kbIndex]        // knowledge index
+	mu         sync.Mutex   // serialises catalog reloads
+	tokens     sync.Map     // token hash → cachedActor
+	tokenCount atomic.Int64 // insertions, to prune the cache now and then
+	rt         routingState // duty list in force, unit directory, knowledge index (issue #4)
 }
 
 // New builds the service, loading the organisation catalogue, the stored
