@@ -102,52 +102,74 @@ func Relation(a, b string) string {
 	return ""
 }
 
-// Shingles returns the character bigrams of text (letters and digits only,
-// lower-cased; a lone character counts as its own shingle), with counts.
-func Shingles(text string) map[string]int {
-	var rs []rune
-	out := map[string]int{}
-	flush := func() {
-		if len(rs) == 1 {
-			out[string(rs)]++
-		}
-		for i := 0; i+1 < len(rs); i++ {
-			out[string(rs[i:i+2])]++
-		}
-		rs = rs[:0]
-	}
+// grams appends the character bigrams of text to buf, each packed into a
+// uint64 (letters and digits only, lower-cased; a run of one character
+// counts as its own gram), and returns them sorted.
+func grams(text string, buf []uint64) []uint64 {
+	var prev rune
+	run := 0
 	for _, r := range text {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			rs = append(rs, unicode.ToLower(r))
-		} else {
-			flush()
+			r = unicode.ToLower(r)
+			if run > 0 {
+				buf = append(buf, uint64(prev)<<32|uint64(r))
+			}
+			prev = r
+			run++
+			continue
 		}
+		if run == 1 {
+			buf = append(buf, uint64(prev)<<32)
+		}
+		run = 0
 	}
-	flush()
-	return out
+	if run == 1 {
+		buf = append(buf, uint64(prev)<<32)
+	}
+	slices.Sort(buf)
+	return buf
 }
 
-// Cosine is the cosine similarity of two shingle count vectors.
-func Cosine(a, b map[string]int) float64 {
-	if len(a) == 0 || len(b) == 0 {
+// profile is a text's bigram counts and their Euclidean norm.
+type profile struct {
+	counts map[uint64]float64
+	norm   float64
+}
+
+func newProfile(text string) profile {
+	p := profile{counts: map[uint64]float64{}}
+	for _, g := range grams(text, nil) {
+		p.counts[g]++
+	}
+	for _, n := range p.counts {
+		p.norm += n * n
+	}
+	p.norm = math.Sqrt(p.norm)
+	return p
+}
+
+// cosine compares the profile with a text whose sorted grams are gs.
+func (p profile) cosine(gs []uint64) float64 {
+	if p.norm == 0 || len(gs) == 0 {
 		return 0
 	}
-	if len(a) > len(b) {
-		a, b = b, a
+	var dot, nn float64
+	for i := 0; i < len(gs); {
+		j := i + 1
+		for j < len(gs) && gs[j] == gs[i] {
+			j++
+		}
+		n := float64(j - i)
+		dot += n * p.counts[gs[i]]
+		nn += n * n
+		i = j
 	}
-	var dot, na, nb float64
-	for k, x := range a {
-		dot += float64(x * b[k])
-		na += float64(x * x)
-	}
-	for _, y := range b {
-		nb += float64(y * y)
-	}
-	return dot / math.Sqrt(na*nb)
+	return dot / (p.norm * math.Sqrt(nn))
 }
 
-// TextSimilarity is the cosine similarity of the texts' character bigrams.
-func TextSimilarity(a, b string) float64 { return Cosine(Shingles(a), Shingles(b)) }
+// TextSimilarity is the cosine similarity of the texts' character bigram
+// counts.
+func TextSimilarity(a, b string) float64 { return newProfile(a).cosine(grams(b, nil)) }
 
 // Score ranks candidates against req. A candidate counts when it is not
 // req itself, its category is the same or a sibling, it is within the
@@ -158,7 +180,8 @@ func TextSimilarity(a, b string) float64 { return Cosine(Shingles(a), Shingles(b
 // coordinates); matches at or above MinScore are returned, best first.
 func Score(req Request, cands []Request, cfg Config) []Match {
 	cfg = cfg.WithDefaults()
-	sh := Shingles(req.Text)
+	prof := newProfile(req.Text)
+	var buf []uint64
 	var out []Match
 	for _, c := range cands {
 		if c.ID != 0 && c.ID == req.ID {
@@ -183,7 +206,8 @@ func Score(req Request, cands []Request, cfg Config) []Match {
 		default:
 			continue
 		}
-		m.TextScore = Cosine(sh, Shingles(c.Text))
+		buf = grams(c.Text, buf[:0])
+		m.TextScore = prof.cosine(buf)
 		if m.TextScore < cfg.MinText {
 			continue
 		}

@@ -174,3 +174,32 @@ func TestRealRepeats(t *testing.T) {
 		t.Fatalf("text similarity separates repeats poorly: recall %.2f, false positives %.2f", recall, fp)
 	}
 }
+
+// BenchmarkScore5000 scores a request against 5,000 open candidates with
+// real texts (messages.tsv), all within the radius and in the same category:
+// the worst case of one duplicate check.
+func BenchmarkScore5000(b *testing.B) {
+	f, err := os.Open(filepath.Join("..", "..", "..", "..", "shared", "data", "zhengwu", "messages.tsv"))
+	if err != nil {
+		b.Skipf("no data: %v", err)
+	}
+	defer f.Close()
+	var texts []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	sc.Scan()
+	for sc.Scan() {
+		if c := strings.Split(sc.Text(), "\t"); len(c) >= 5 {
+			texts = append(texts, c[2]+"。"+c[4])
+		}
+	}
+	cands := make([]Request, 5000)
+	for i := range cands {
+		lat, lon := offset(39.9, 116.4, float64(i%90), float64(i%70))
+		cands[i] = Request{ID: int64(i + 1), Category: "urban.stall", Lat: lat, Lon: lon, Text: texts[i%len(texts)]}
+	}
+	req := Request{Category: "urban.stall", Lat: ptr(39.9), Lon: ptr(116.4), Text: texts[0]}
+	for b.Loop() {
+		Score(req, cands, Config{})
+	}
+}

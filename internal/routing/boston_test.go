@@ -218,3 +218,28 @@ func TestBostonRouting(t *testing.T) {
 	}
 	t.Logf("dry run: %d of %d requests change queue; top change %s → %s (%d)", d.Changed, d.Cases, d.Transitions[0].FromName, d.Transitions[0].ToName, d.Transitions[0].Count)
 }
+
+// BenchmarkDecideBoston times one routing decision under the list learned
+// from Boston 2015 (462 rules).
+func BenchmarkDecideBoston(b *testing.B) {
+	all := loadBoston(b)
+	unitCode := map[string]string{}
+	var units []org.Unit
+	hoodID := map[string]int64{}
+	for _, c := range all {
+		if _, ok := unitCode[c.queue]; !ok {
+			unitCode[c.queue] = "q" + c.queue
+			units = append(units, org.Unit{ID: int64(len(units) + 1), Code: "q" + c.queue, Name: c.queue})
+		}
+		if _, ok := hoodID[c.hood]; !ok && c.hood != "" {
+			hoodID[c.hood] = int64(len(hoodID) + 1)
+		}
+	}
+	_, specific := bostonLists(all, unitCode, hoodID)
+	dir := NewDirectory(units)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		c := all[i%len(all)]
+		Decide(specific, dir, Input{Category: c.category(), DistrictID: hoodID[c.hood]})
+	}
+}
