@@ -179,13 +179,16 @@ func (s *Service) repeatWindow() time.Duration {
 	return DefaultRepeatWindow
 }
 
-// markRepeats counts, inside the creating transaction and before the case
-// is inserted, the earlier requests within the repeat window from the same
-// phone and at the same grid (or community) in the same category, and sets
-// c.Repeat (nil when neither).
-func (s *Service) markRepeats(ctx context.Context, tx *store.Tx, c *lifecycle.Case, now time.Time) error {
+// markRepeats counts the earlier requests within the repeat window from the
+// same phone and at the same grid (or community) in the same category, and
+// sets c.Repeat (nil when neither). It reads committed requests from the
+// read pool before the write, so that the single SQLite writer does not
+// pay for it: two requests of one caller registered in the same instant may
+// not count each other.
+func (s *Service) markRepeats(ctx context.Context, c *lifecycle.Case) error {
 	l := c.Location
-	caller, place, err := tx.RepeatCounts(ctx, c.Citizen.PhoneHash, l.GridID, l.CommunityID, c.Category, now.Add(-s.repeatWindow()), now.Add(time.Millisecond))
+	now := s.Now()
+	caller, place, err := s.st.RepeatCounts(ctx, c.Citizen.PhoneHash, l.GridID, l.CommunityID, c.Category, now.Add(-s.repeatWindow()), now.Add(time.Millisecond))
 	if err != nil {
 		return err
 	}

@@ -118,9 +118,9 @@ func (q Queries) DutyLists(ctx context.Context) ([]DutyList, error) {
 // Queries whose index use routing_internal_test.go checks on both dialects.
 const (
 	qFinalLeads      = "SELECT lead_unit_id, COUNT(*) FROM cases WHERE street_id = ? AND category = ? AND closed_at >= ? AND state = ? AND lead_unit_id IN "
-	qRepeatPhone     = "SELECT COUNT(*) FROM cases WHERE phone_hash = ? AND phone_hash <> '' AND created_at >= ? AND created_at < ?"
-	qRepeatGrid      = "SELECT COUNT(*) FROM cases WHERE grid_id = ? AND category = ? AND created_at >= ? AND created_at < ?"
-	qRepeatCommunity = "SELECT COUNT(*) FROM cases WHERE community_id = ? AND category = ? AND created_at >= ? AND created_at < ?"
+	qRepeatPhone     = "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE phone_hash = ? AND phone_hash <> '' AND created_at >= ? AND created_at < ? LIMIT ?) r"
+	qRepeatGrid      = "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE grid_id = ? AND category = ? AND created_at >= ? AND created_at < ? LIMIT ?) r"
+	qRepeatCommunity = "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE community_id = ? AND category = ? AND created_at >= ? AND created_at < ? LIMIT ?) r"
 )
 
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
@@ -213,21 +213,26 @@ const (
 // Flags lists the repeat flags.
 var Flags = []string{FlagRepeatCaller, FlagRepeatPlace}
 
-// RepeatCounts counts the earlier requests in [since, before) from the same
-// phone hash, and at the same place (grid, or community when there is no
-// grid) in the same category. Both use indexes: (phone_hash, created_at),
-// (grid_id, category, created_at), (community_id, category, created_at).
+// MaxRepeatCount caps repeat counts, so that counting stays cheap however
+// busy a caller or a place is.
+const MaxRepeatCount = 100
+
+// RepeatCounts counts (up to MaxRepeatCount) the earlier requests in
+// [since, before) from the same phone hash, and at the same place (grid, or
+// community when there is no grid) in the same category. Each is a range
+// of one index: (phone_hash, created_at), (grid_id, category, created_at),
+// (community_id, category, created_at).
 func (q Queries) RepeatCounts(ctx context.Context, phoneHash string, gridID, communityID int64, category string, since, before time.Time) (caller, place int, err error) {
 	if phoneHash != "" {
-		if err = q.row(ctx, qRepeatPhone, phoneHash, ms(since), ms(before)).Scan(&caller); err != nil {
+		if err = q.row(ctx, qRepeatPhone, phoneHash, ms(since), ms(before), MaxRepeatCount).Scan(&caller); err != nil {
 			return 0, 0, err
 		}
 	}
 	switch {
 	case gridID != 0:
-		err = q.row(ctx, qRepeatGrid, gridID, category, ms(since), ms(before)).Scan(&place)
+		err = q.row(ctx, qRepeatGrid, gridID, category, ms(since), ms(before), MaxRepeatCount).Scan(&place)
 	case communityID != 0:
-		err = q.row(ctx, qRepeatCommunity, communityID, category, ms(since), ms(before)).Scan(&place)
+		err = q.row(ctx, qRepeatCommunity, communityID, category, ms(since), ms(before), MaxRepeatCount).Scan(&place)
 	}
 	return caller, place, err
 }

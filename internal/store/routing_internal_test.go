@@ -40,9 +40,9 @@ func TestRoutingQueriesUseIndexes(t *testing.T) {
 		sql   string
 		index string
 	}{
-		{inline(qRepeatPhone, "ph:x", 1, 2), "cases_phone"},
-		{inline(qRepeatGrid, 5, "urban.stall", 1, 2), "cases_grid_cat"},
-		{inline(qRepeatCommunity, 4, "urban.stall", 1, 2), "cases_community_cat"},
+		{inline(qRepeatPhone, "ph:x", 1, 2, 100), "cases_phone"},
+		{inline(qRepeatGrid, 5, "urban.stall", 1, 2, 100), "cases_grid_cat"},
+		{inline(qRepeatCommunity, 4, "urban.stall", 1, 2, 100), "cases_community_cat"},
 		{inline(qFinalLeads+"(?,?) GROUP BY lead_unit_id", 3, "urban.stall", 1, "closed", 10, 11), "cases_street_cat"},
 		{inline(openCasesSQL(2, true), "urban.stall", "urban.bbq", 1, 2, 50), "cases_open_cat"},
 	}

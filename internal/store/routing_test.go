@@ -156,6 +156,16 @@ func TestRepeatFlags(t *testing.T) {
 			t.Fatalf("nothing known: %d %d", caller, place)
 		}
 
+		// counts are capped
+		var many []*lifecycle.Case
+		for i := range store.MaxRepeatCount + 5 {
+			many = append(many, mk(1000+i, "ph:busy", 9, "water.outage", base.Add(-time.Duration(i+1)*time.Minute)))
+		}
+		insertCases(t, s, many...)
+		if caller, place, _ := s.RepeatCounts(ctx, "ph:busy", 9, 4, "water.outage", since, base); caller != store.MaxRepeatCount || place != store.MaxRepeatCount {
+			t.Fatalf("capped counts: %d %d", caller, place)
+		}
+
 		// flags and their listing
 		a := mk(10, "ph:a", 5, "urban.stall", base)
 		b := mk(11, "ph:z", 5, "urban.stall", base.Add(time.Minute))
