@@ -179,16 +179,15 @@ func (s *Service) repeatWindow() time.Duration {
 	return DefaultRepeatWindow
 }
 
-// markRepeats counts the earlier requests within the repeat window from the
-// same phone and at the same grid (or community) in the same category, and
-// sets c.Repeat (nil when neither). It reads committed requests from the
-// read pool before the write, so that the single SQLite writer does not
-// pay for it: two requests of one caller registered in the same instant may
-// not count each other.
-func (s *Service) markRepeats(ctx context.Context, c *lifecycle.Case) error {
+// markRepeats counts, in the creating transaction before the case is
+// inserted, the earlier requests within the repeat window from the same
+// phone and at the same grid (or community) in the same category, and sets
+// c.Repeat (nil when neither). In the transaction, the SQLite writer's
+// per-batch prepared statements serve the counts, which costs less CPU than
+// preparing them on the read pool for every request.
+func (s *Service) markRepeats(ctx context.Context, q store.Queries, c *lifecycle.Case, now time.Time) error {
 	l := c.Location
-	now := s.Now()
-	caller, place, err := s.st.RepeatCounts(ctx, c.Citizen.PhoneHash, l.GridID, l.CommunityID, c.Category, now.Add(-s.repeatWindow()), now.Add(time.Millisecond))
+	caller, place, err := q.RepeatCounts(ctx, c.Citizen.PhoneHash, l.GridID, l.CommunityID, c.Category, now.Add(-s.repeatWindow()), now.Add(time.Millisecond))
 	if err != nil {
 		return err
 	}

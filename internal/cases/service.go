@@ -406,9 +406,6 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	if err := s.suggest(ctx, &nc); err != nil {
 		return nil, false, err
 	}
-	if err := s.markRepeats(ctx, &nc); err != nil {
-		return nil, false, err
-	}
 	body, _ := json.Marshal(in)
 	sum := sha256.Sum256(body)
 	reqHash := hex.EncodeToString(sum[:])
@@ -437,6 +434,9 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 				return err
 			}
 			c.Number = num
+			if err := s.markRepeats(ctx, tx.Queries, &c, env.Now); err != nil {
+				return err
+			}
 			ev := lifecycle.Created(&c, a, env)
 			if err := tx.InsertCase(ctx, &c); err != nil {
 				return err
