@@ -82,7 +82,7 @@ func (s *Service) CheckDuplicates(ctx context.Context, a org.Actor, in DraftRequ
 	}
 	if in.Lat != nil {
 		loc, err := s.Locate(*in.Lat, *in.Lon)
-		if err != nil && !errs.Is(err, errs.OutsideCity) {
+		if err != nil {
 			return nil, err
 		}
 		req.Lat, req.Lon = in.Lat, in.Lon

@@ -253,26 +253,27 @@ func (ix *Index) Search(q Query) []Hit {
 			scores[p.doc] += x.idf * p.w
 		}
 	}
-	hits := make([]Hit, 0, min(len(touched), 4*limit))
-	for _, d := range touched {
-		s := float64(scores[d])
-		a := &ix.docs[d]
-		if !q.At.IsZero() && !a.ValidAt(q.At) {
-			continue
-		}
-		if !a.Covers(q.Category) {
-			continue
-		}
-		hits = append(hits, Hit{Article: *a, Score: math.Round(s*1000) / 1000})
+	type scored struct {
+		doc   int32
+		score float64
 	}
-	slices.SortFunc(hits, func(x, y Hit) int {
-		if c := cmp.Compare(y.Score, x.Score); c != 0 {
+	ranked := make([]scored, 0, len(touched))
+	for _, d := range touched {
+		a := &ix.docs[d]
+		if (!q.At.IsZero() && !a.ValidAt(q.At)) || !a.Covers(q.Category) {
+			continue
+		}
+		ranked = append(ranked, scored{d, math.Round(float64(scores[d])*1000) / 1000})
+	}
+	slices.SortFunc(ranked, func(x, y scored) int {
+		if c := cmp.Compare(y.score, x.score); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.Article.ID, y.Article.ID)
+		return cmp.Compare(ix.docs[x.doc].ID, ix.docs[y.doc].ID)
 	})
-	if len(hits) > limit {
-		hits = hits[:limit]
+	hits := make([]Hit, 0, min(len(ranked), limit))
+	for _, r := range ranked[:min(len(ranked), limit)] {
+		hits = append(hits, Hit{Article: ix.docs[r.doc], Score: r.score})
 	}
 	return hits
 }
