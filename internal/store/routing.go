@@ -117,7 +117,7 @@ func (q Queries) DutyLists(ctx context.Context) ([]DutyList, error) {
 
 // Queries whose index use routing_internal_test.go checks on both dialects.
 const (
-	qFinalLeads      = "SELECT lead_unit_id, COUNT(*) FROM cases WHERE street_id = ? AND category = ? AND closed_at >= ? AND state = ? AND lead_unit_id IN "
+	qFinalLeads      = "SELECT lead_unit_id, COUNT(*) FROM cases WHERE is_open = 0 AND street_id = ? AND category = ? AND closed_at >= ? AND state = ? AND lead_unit_id IN "
 	qRepeatPhone     = "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE phone_hash = ? AND phone_hash <> '' AND created_at >= ? AND created_at < ? LIMIT ?) r"
 	qRepeatGrid      = "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE grid_id = ? AND category = ? AND created_at >= ? AND created_at < ? LIMIT ?) r"
 	qRepeatCommunity = "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE community_id = ? AND category = ? AND created_at >= ? AND created_at < ? LIMIT ?) r"
@@ -127,7 +127,8 @@ func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",
 
 // FinalLeadCounts counts, per unit among units, the cases of category in
 // street that the unit led to closing since then (the history a routing
-// tie is broken with). Uses the (street_id, category, closed_at) index.
+// tie is broken with). Uses the partial (street_id, category, closed_at)
+// index of closed cases, which creating a request does not touch.
 func (q Queries) FinalLeadCounts(ctx context.Context, category string, streetID int64, since time.Time, units []int64) (map[int64]int, error) {
 	out := map[int64]int{}
 	if len(units) == 0 {

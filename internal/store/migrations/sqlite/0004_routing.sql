@@ -40,4 +40,4 @@ CREATE INDEX case_flags_flag ON case_flags(flag, created_at, case_id);
 CREATE INDEX cases_grid_cat ON cases(grid_id, category, created_at);
 CREATE INDEX cases_community_cat ON cases(community_id, category, created_at);
 CREATE INDEX cases_open_cat ON cases(district_id, category, created_at) WHERE is_open = 1;
-CREATE INDEX cases_street_cat ON cases(street_id, category, closed_at);
+CREATE INDEX cases_street_cat ON cases(street_id, category, closed_at) WHERE is_open = 0;
