@@ -206,7 +206,7 @@ type dupResp struct {
 		Score     float64 `json:"score"`
 	} `json:"duplicates"`
 	Config struct {
-		RadiusM float64
+		RadiusM float64 `json:"radius_m"`
 	} `json:"config"`
 }
 

@@ -13,10 +13,10 @@ import (
 
 // Config tunes duplicate detection.
 type Config struct {
-	RadiusM  float64 // metres; default 100
-	MinText  float64 // minimum text similarity in [0,1]; default 0.25
-	MinScore float64 // minimum combined score in [0,1]; default 0.35
-	Limit    int     // at most this many results; default 10
+	RadiusM  float64 `json:"radius_m"`  // metres; default 100
+	MinText  float64 `json:"min_text"`  // minimum text similarity in [0,1]; default 0.25
+	MinScore float64 `json:"min_score"` // minimum combined score in [0,1]; default 0.35
+	Limit    int     `json:"limit"`     // at most this many results; default 10
 }
 
 // WithDefaults fills zero fields.
