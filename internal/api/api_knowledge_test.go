@@ -3,7 +3,11 @@ package api_test
 import (
 	"fmt"
 	"net/url"
+	"slices"
+	"sync/atomic"
 	"time"
+
+	"whistle/internal/cases"
 
 	"whistle/internal/errs"
 	"whistle/internal/knowledge"
@@ -148,6 +152,15 @@ func knowledgeTestCRUDSearch(e *apiEnv) {
 func knowledgeTestAnswer(e *apiEnv) {
 	t := e.t
 	now := e.app.Svc.Now()
+	// a second node over the same store, with its own clock
+	var clock atomic.Int64
+	clock.Store(now.UnixNano())
+	sc := e.app.Svc.Config()
+	sc.Now = func() time.Time { return time.Unix(0, clock.Load()) }
+	nodeB, err := cases.New(e.ctx, e.app.Store, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var valid, expired knowledge.Article
 	apiWant(t, e.apiDo(e.agent, "POST", "/api/v1/knowledge", map[string]any{"title": "燃气卡补办", "body": "燃气卡丢失可持身份证到燃气集团营业厅补办，工本费20元。", "categories": []string{"gas.fee"}}), 201, &valid)
 	apiWant(t, e.apiDo(e.agent, "POST", "/api/v1/knowledge", map[string]any{"title": "燃气卡补办（旧）", "body": "旧规定。", "valid_to": now.Add(-time.Minute)}), 201, &expired)
@@ -159,6 +172,17 @@ func knowledgeTestAnswer(e *apiEnv) {
 	if len(sug.Hits) == 0 || sug.Hits[0].Article.ID != valid.ID {
 		t.Fatalf("suggest for the case: %v", sug.ids())
 	}
+	// node B finds the new article once its index has aged
+	q := cases.KnowledgeQuery{Text: "燃气卡丢失如何补办"}
+	agentB := e.actor(nodeB, e.agent)
+	if hs, err := nodeB.SearchKnowledge(e.ctx, agentB, q); err != nil || slices.ContainsFunc(hs, func(h knowledge.Hit) bool { return h.Article.ID == valid.ID }) {
+		t.Fatalf("node B before its index aged: %v %v", hs, err)
+	}
+	clock.Add(int64(2 * time.Minute))
+	if hs, err := nodeB.SearchKnowledge(e.ctx, agentB, q); err != nil || len(hs) == 0 || hs[0].Article.ID != valid.ID {
+		t.Fatalf("node B after a minute: %v %v", hs, err)
+	}
+
 	before := e.apiSnapshot(c.ID)
 	apiRefused(t, e.apiDo(e.agent, "POST", fmt.Sprintf("/api/v1/cases/%d/answer", c.ID), map[string]any{"note": "按旧规定", "article": knowledge.Ref(expired.ID)}), 422, errs.ArticleNotValid)
 	apiRefused(t, e.apiDo(e.agent, "POST", fmt.Sprintf("/api/v1/cases/%d/answer", c.ID), map[string]any{"note": "x", "article": "KB-99999999"}), 422, errs.UnknownArticle)

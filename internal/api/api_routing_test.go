@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -491,6 +492,20 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 	apiRefused(t, e.apiDo(e.dispatcher, "POST", fmt.Sprintf("/api/v1/duty-lists/%d/dry-run?from=2001-02-01&to=2001-01-01", draft.Version), nil), 400, errs.Invalid)
 	apiRefused(t, e.apiDo(e.dispatcher, "POST", "/api/v1/duty-lists/9999/dry-run", nil), 404, errs.NotFound)
 
+	// a second node over the same store, with its own clock
+	var clock atomic.Int64
+	clock.Store(e.app.Svc.Now().UnixNano())
+	sc := e.app.Svc.Config()
+	sc.Now = func() time.Time { return time.Unix(0, clock.Load()) }
+	nodeB, err := cases.New(e.ctx, e.app.Store, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := nodeB.RouteSuggestion(e.ctx, "urban.stall", e.gridA.Loc.GridID, "摆摊")
+	if err != nil || before.LeadUnitID != e.streetA.ID {
+		t.Fatalf("node B before publishing: %+v %v", before, err)
+	}
+
 	// publish (audited); the published version is frozen and used for new requests
 	apiRefused(t, e.apiDo(e.agent, "POST", fmt.Sprintf("/api/v1/duty-lists/%d/publish", draft.Version), nil), 403, errs.Forbidden)
 	var pub store.DutyList
@@ -505,6 +520,15 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 	if c.Suggestion == nil || c.Suggestion.Version != draft.Version || c.Suggestion.LeadUnitID != cgzfA.ID || !slices.Equal(c.Suggestion.CoUnitIDs, []int64{e.streetA.ID}) {
 		t.Fatalf("suggestion under the new version: %+v", c.Suggestion)
 	}
+	// node B follows within a minute of its clock
+	if d, _ := nodeB.RouteSuggestion(e.ctx, "urban.stall", e.gridA.Loc.GridID, "摆摊"); d.Version != before.Version {
+		t.Fatalf("node B switched before its cache aged: %+v", d)
+	}
+	clock.Add(int64(2 * time.Minute))
+	if d, err := nodeB.RouteSuggestion(e.ctx, "urban.stall", e.gridA.Loc.GridID, "摆摊"); err != nil || d.Version != draft.Version || d.LeadUnitID != cgzfA.ID {
+		t.Fatalf("node B after a minute: %+v %v", d, err)
+	}
+
 	var list struct {
 		DutyLists []store.DutyList `json:"duty_lists"`
 	}

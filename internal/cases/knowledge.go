@@ -30,13 +30,13 @@ func (s *Service) reloadKnowledge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.rt.kb.Store(&kbIndex{knowledge.Build(arts), time.Now()})
+	s.rt.kb.Store(&kbIndex{knowledge.Build(arts), s.Now()})
 	return nil
 }
 
 func (s *Service) knowledgeIndex(ctx context.Context) (*knowledge.Index, error) {
 	ix := s.rt.kb.Load()
-	if ix == nil || time.Since(ix.built) > kbMaxAge {
+	if ix == nil || s.Now().Sub(ix.built) > kbMaxAge {
 		if err := s.reloadKnowledge(ctx); err != nil {
 			return nil, err
 		}

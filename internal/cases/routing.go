@@ -32,25 +32,41 @@ func (s *Service) tieBreakDays() int {
 	return DefaultTieBreakDays
 }
 
+// dutyMaxAge is how long this node trusts its cached duty list: another
+// node may publish a new version.
+const dutyMaxAge = time.Minute
+
 // reloadDuty caches the duty list in force (none is fine).
 func (s *Service) reloadDuty(ctx context.Context) error {
 	l, err := s.st.PublishedDutyList(ctx)
 	if errs.Is(err, errs.NotFound) {
-		s.rt.duty.Store(nil)
-		return nil
+		l, err = nil, nil
 	}
 	if err != nil {
 		return err
 	}
 	s.rt.duty.Store(l)
+	s.rt.dutyAt.Store(s.Now().UnixNano())
 	return nil
+}
+
+// dutyList returns the duty list in force (nil = none), re-read from the
+// store when the cached one is older than dutyMaxAge.
+func (s *Service) dutyList(ctx context.Context) (*store.DutyList, error) {
+	if s.Now().Sub(time.Unix(0, s.rt.dutyAt.Load())) > dutyMaxAge {
+		if err := s.reloadDuty(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s.rt.duty.Load(), nil
 }
 
 // routingState is the service's cached routing and knowledge state.
 type routingState struct {
-	duty atomic.Pointer[store.DutyList] // the duty list in force (nil = none)
-	kb   atomic.Pointer[kbIndex]        // knowledge index
-	dir  atomic.Pointer[unitDirectory]  // units for resolving targets
+	duty   atomic.Pointer[store.DutyList] // the duty list in force (nil = none)
+	dutyAt atomic.Int64                   // when it was read (Unix ns)
+	kb     atomic.Pointer[kbIndex]        // knowledge index
+	dir    atomic.Pointer[unitDirectory]  // units for resolving targets
 }
 
 type unitDirectory struct {
@@ -105,7 +121,10 @@ func (s *Service) RouteSuggestion(ctx context.Context, categoryCode string, plac
 }
 
 func (s *Service) route(ctx context.Context, in routing.Input) (routing.Decision, error) {
-	l := s.rt.duty.Load()
+	l, err := s.dutyList(ctx)
+	if err != nil {
+		return routing.Decision{}, err
+	}
 	if l == nil {
 		return routing.Decision{Reason: "尚未发布职责清单，请人工派单"}, nil
 	}
@@ -154,8 +173,8 @@ func (s *Service) breakTie(ctx context.Context, d *routing.Decision, in routing.
 
 // suggest fills a new case's dispatch suggestion (nil when no list is in force).
 func (s *Service) suggest(ctx context.Context, c *lifecycle.Case) error {
-	if s.rt.duty.Load() == nil {
-		return nil
+	if l, err := s.dutyList(ctx); err != nil || l == nil {
+		return err
 	}
 	l := c.Location
 	d, err := s.route(ctx, routing.Input{Category: c.Category, DistrictID: l.DistrictID, StreetID: l.StreetID, CommunityID: l.CommunityID, GridID: l.GridID, Text: c.Title + "\n" + c.Description})
@@ -316,7 +335,11 @@ func (s *Service) DryRun(ctx context.Context, a org.Actor, version int64, from, 
 		return routing.DryRun{}, err
 	}
 	var old routing.List
-	if pub := s.rt.duty.Load(); pub != nil {
+	pub, err := s.dutyList(ctx)
+	if err != nil {
+		return routing.DryRun{}, err
+	}
+	if pub != nil {
 		old = pub.List
 	}
 	cs, err := s.st.CasesCreated(ctx, from, to, maxDryRunCases+1)
