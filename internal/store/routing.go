@@ -346,8 +346,8 @@ func (q Queries) FlaggedCases(ctx context.Context, sc org.Scope, flag string, fr
 		for cut > 0 && out[cut].Case.ID == out[cut-1].Case.ID {
 			cut--
 		}
-		if cut == 0 {
-			cut = limit
+		if cut == 0 { // the page is one case's flags: keep them all (the next page may be empty)
+			cut = len(out)
 		}
 		out = out[:cut]
 		next = fmt.Sprintf("%d.%d", keys[cut-1], out[cut-1].Case.ID)

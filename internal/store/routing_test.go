@@ -203,6 +203,20 @@ func TestRepeatFlags(t *testing.T) {
 		if len(page) != 1 || page[0].Case.ID != a.ID || next != "" {
 			t.Fatalf("page 2: %+v %q", page, next)
 		}
+		// a page never splits one case's flags
+		page, next, _ = s.FlaggedCases(ctx, org.Scope{All: true}, "", time.Time{}, time.Time{}, "", 1)
+		if len(page) != 1 || page[0].Case.ID != b.ID || next == "" {
+			t.Fatalf("any flag, page 1: %+v %q", page, next)
+		}
+		page, next, _ = s.FlaggedCases(ctx, org.Scope{All: true}, "", time.Time{}, time.Time{}, next, 1)
+		if len(page) != 2 || page[0].Case.ID != a.ID || page[1].Case.ID != a.ID {
+			t.Fatalf("any flag, page 2: %+v %q", page, next)
+		}
+		if next != "" {
+			if page, next, _ = s.FlaggedCases(ctx, org.Scope{All: true}, "", time.Time{}, time.Time{}, next, 1); len(page) != 0 || next != "" {
+				t.Fatalf("any flag, page 3: %+v %q", page, next)
+			}
+		}
 		all, _, _ := s.FlaggedCases(ctx, org.Scope{All: true}, "", time.Time{}, time.Time{}, "", 50)
 		if len(all) != 3 {
 			t.Fatalf("all flags: %+v", all)
