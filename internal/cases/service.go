@@ -22,6 +22,7 @@ import (
 
 	"whistle/internal/auth"
 	"whistle/internal/calendar"
+	"whistle/internal/dedup"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -42,6 +43,11 @@ type Config struct {
 	PhoneKey       []byte         // key for phone hashes
 	Logger         *slog.Logger
 	Now            func() time.Time // for tests; default time.Now
+	// Routing, duplicates and repeats (issue #4); zero = defaults.
+	TieBreakDays  int           // history window for routing ties; default 90
+	Duplicates    dedup.Config  // radius (100 m), text and score thresholds
+	DuplicateDays int           // open requests created this many days back are compared; default 30
+	RepeatWindow  time.Duration // repeat caller / place window; default 30 days
 }
 
 // Service runs the closed loop.
@@ -56,6 +62,7 @@ type Service struct {
 	mu         sync.Mutex   // serialises catalog reloads
 	tokens     sync.Map     // token hash → cachedActor
 	tokenCount atomic.Int64 // insertions, to prune the cache now and then
+	rt         routingState // duty list in force, unit directory, knowledge index (issue #4)
 }
 
 // New builds the service, loading the organisation catalogue, the stored
@@ -128,6 +135,12 @@ func (s *Service) Reload(ctx context.Context) error {
 		return err
 	}
 	s.cat.Store(c)
+	if err := s.reloadDuty(ctx); err != nil {
+		return err
+	}
+	if err := s.reloadKnowledge(ctx); err != nil {
+		return err
+	}
 	if v, err := s.st.Setting(ctx, "policy"); err != nil {
 		return err
 	} else if v != "" {
@@ -390,6 +403,9 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	if a.User.ID == 0 {
 		principal = "public:" + nc.Citizen.PhoneHash
 	}
+	if err := s.suggest(ctx, &nc); err != nil {
+		return nil, false, err
+	}
 	body, _ := json.Marshal(in)
 	sum := sha256.Sum256(body)
 	reqHash := hex.EncodeToString(sum[:])
@@ -418,8 +434,14 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 				return err
 			}
 			c.Number = num
+			if err := s.markRepeats(ctx, tx.Queries, &c, env.Now); err != nil {
+				return err
+			}
 			ev := lifecycle.Created(&c, a, env)
 			if err := tx.InsertCase(ctx, &c); err != nil {
+				return err
+			}
+			if err := saveRepeatFlags(ctx, tx, &c); err != nil {
 				return err
 			}
 			ev.CaseID = c.ID
@@ -529,6 +551,10 @@ func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int6
 	if _, ok := lifecycle.Lookup(in.Action); !ok || in.Action == lifecycle.ActDueSoon || in.Action == lifecycle.ActOverdue {
 		return nil, nil, errs.D(errs.Invalid, "unknown action %q", in.Action)
 	}
+	art, err := s.answerArticle(ctx, &in)
+	if err != nil {
+		return nil, nil, err
+	}
 	cmd, err := s.command(in)
 	if err != nil {
 		return nil, nil, err
@@ -554,6 +580,9 @@ func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int6
 		ev, err := lifecycle.Apply(c, cmd, a, env)
 		if err != nil {
 			return err
+		}
+		if art != nil {
+			ev.Data["article_version"], ev.Data["article_title"] = art.Version, art.Title
 		}
 		if err := tx.UpdateCase(ctx, c, &prev); err != nil {
 			return err

@@ -55,6 +55,9 @@ const (
 	Unavailable         Code = "unavailable"          // store not ready
 	Internal            Code = "internal"             // a bug or an outage
 	InvalidBoundaries   Code = "invalid_boundaries"   // a boundary import has problems; nothing was written
+	InvalidRules        Code = "invalid_rules"        // a duty list's rules do not check out
+	UnknownArticle      Code = "unknown_article"      // knowledge article id does not exist
+	ArticleNotValid     Code = "article_not_valid"    // knowledge article outside its validity dates
 )
 
 // Error is an application error. Field names the offending input field, if any.
@@ -166,6 +169,9 @@ var catalogue = map[Code]entry{
 	Unavailable:         {http.StatusServiceUnavailable, "服务暂不可用", "service unavailable"},
 	Internal:            {http.StatusInternalServerError, "系统内部错误", "internal error"},
 	InvalidBoundaries:   {http.StatusUnprocessableEntity, "边界数据有误，未导入任何内容", "the boundaries have problems; nothing was imported"},
+	InvalidRules:        {http.StatusUnprocessableEntity, "职责清单规则有误", "the duty list's rules are invalid"},
+	UnknownArticle:      {http.StatusUnprocessableEntity, "知识库文章不存在", "unknown knowledge article"},
+	ArticleNotValid:     {http.StatusUnprocessableEntity, "知识库文章不在有效期内", "the knowledge article is not valid now"},
 }
 
 // Status returns the HTTP status for code.

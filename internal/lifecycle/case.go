@@ -133,6 +133,9 @@ type Case struct {
 	Returns          int       `json:"returns"`
 	MergedInto       int64     `json:"merged_into,omitempty"`
 
+	Suggestion *Suggestion `json:"suggestion,omitempty"` // the duty list's dispatch suggestion at intake
+	Repeat     *Repeat     `json:"repeat,omitempty"`     // 重复诉求: earlier requests from the same caller / place
+
 	Result       string `json:"result,omitempty"`
 	ReplyText    string `json:"reply_text,omitempty"`
 	Resolved     *bool  `json:"resolved,omitempty"`
@@ -158,6 +161,26 @@ type Case struct {
 	CreatedBy int64 `json:"created_by,omitempty"`
 	Version   int64 `json:"version"` // bumped by every event; optimistic concurrency
 	EventSeq  int   `json:"-"`       // seq of the last event
+}
+
+// Suggestion is the dispatch suggestion of the duty list (职责清单) in force
+// when the case was registered: the version, the rule and its reason.
+type Suggestion struct {
+	Version    int64   `json:"version"`
+	RuleID     int     `json:"rule_id,omitempty"`
+	LeadUnitID int64   `json:"lead_unit_id,omitempty"`
+	CoUnitIDs  []int64 `json:"co_unit_ids,omitempty"`
+	Reason     string  `json:"reason"`
+	Ambiguous  bool    `json:"ambiguous,omitempty"`
+	TieBreak   string  `json:"tie_break,omitempty"`
+}
+
+// Repeat counts the earlier requests within the repeat window (30 days by
+// default) from the same phone (Caller) and at the same grid or community
+// in the same category (Place).
+type Repeat struct {
+	Caller int `json:"repeat_caller,omitempty"`
+	Place  int `json:"repeat_place,omitempty"`
 }
 
 // IsCoUnit reports whether unit is one of the case's co-handling units.

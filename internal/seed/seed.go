@@ -15,6 +15,7 @@ import (
 	"whistle/internal/demo"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
+	"whistle/internal/routing"
 	"whistle/internal/store"
 )
 
@@ -167,8 +168,37 @@ func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Has
 	if err != nil {
 		return res, err
 	}
+	if err := dutyAndKnowledge(ctx, svc); err != nil {
+		return res, err
+	}
 	res.Loaded, res.Duration = true, time.Since(start)
 	return res, nil
+}
+
+// dutyAndKnowledge publishes the demo duty list and adds the demo
+// knowledge articles, then reloads the service's caches.
+func dutyAndKnowledge(ctx context.Context, svc *cases.Service) error {
+	now := svc.Now()
+	err := svc.Store().Write(ctx, func(tx *store.Tx) error {
+		l := store.DutyList{List: routing.List{Name: "演示职责清单", Rules: demo.DutyRules()}, CreatedAt: now, UpdatedAt: now}
+		if err := tx.InsertDutyList(ctx, &l); err != nil {
+			return err
+		}
+		if err := tx.PublishDutyList(ctx, l.Version, 0, now); err != nil {
+			return err
+		}
+		for _, a := range demo.Articles() {
+			a.CreatedAt, a.UpdatedAt = now, now
+			if err := tx.InsertArticle(ctx, &a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return svc.Reload(ctx)
 }
 
 // RoleNames gives Chinese names for printing logins.

@@ -1,0 +1,277 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"whistle/internal/errs"
+	"whistle/internal/knowledge"
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+	"whistle/internal/store"
+)
+
+// kbMaxAge is how old this node's knowledge index may get before a search
+// rebuilds it from the store (another node may have changed articles).
+const kbMaxAge = time.Minute
+
+type kbIndex struct {
+	*knowledge.Index
+	built time.Time
+}
+
+// reloadKnowledge rebuilds the in-memory index from the store.
+func (s *Service) reloadKnowledge(ctx context.Context) error {
+	arts, err := s.st.Articles(ctx)
+	if err != nil {
+		return err
+	}
+	s.rt.kb.Store(&kbIndex{knowledge.Build(arts), s.Now()})
+	return nil
+}
+
+func (s *Service) knowledgeIndex(ctx context.Context) (*knowledge.Index, error) {
+	ix := s.rt.kb.Load()
+	if ix == nil || s.Now().Sub(ix.built) > kbMaxAge {
+		if err := s.reloadKnowledge(ctx); err != nil {
+			return nil, err
+		}
+		ix = s.rt.kb.Load()
+	}
+	return ix.Index, nil
+}
+
+// mayEditKnowledge: administrators and centre staff (agents, dispatchers,
+// supervisors of the city or a district centre).
+func mayEditKnowledge(a org.Actor) bool {
+	return a.User.Has(org.RoleAdmin) || (a.Unit.IsCentre() && a.User.Has(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor))
+}
+
+// mayReadKnowledge: every staff member (not citizens).
+func mayReadKnowledge(a org.Actor) bool { return a.User.ID != 0 && len(a.User.Roles) > 0 }
+
+// ArticleInput is an article's editable content.
+type ArticleInput struct {
+	Title       string    `json:"title"`
+	Body        string    `json:"body"`
+	Categories  []string  `json:"categories,omitempty"`
+	ValidFrom   time.Time `json:"valid_from,omitzero"`
+	ValidTo     time.Time `json:"valid_to,omitzero"`
+	OwnerUnitID int64     `json:"owner_unit_id,omitempty"`
+	Version     int64     `json:"version,omitempty"` // on update: the version edited (optimistic check)
+}
+
+func (s *Service) article(in ArticleInput, a *knowledge.Article) error {
+	a.Title, a.Body = strings.TrimSpace(in.Title), strings.TrimSpace(in.Body)
+	a.ValidFrom, a.ValidTo = in.ValidFrom.Truncate(time.Millisecond), in.ValidTo.Truncate(time.Millisecond)
+	a.OwnerUnitID = in.OwnerUnitID
+	a.Categories = nil
+	for _, c := range in.Categories {
+		if _, ok := s.Category(c); !ok {
+			return errs.F(errs.UnknownCategory, "categories")
+		}
+		if !slices.Contains(a.Categories, c) {
+			a.Categories = append(a.Categories, c)
+		}
+	}
+	if a.OwnerUnitID != 0 {
+		if _, ok := s.Unit(a.OwnerUnitID); !ok {
+			return errs.F(errs.UnknownUnit, "owner_unit_id")
+		}
+	}
+	if f, d, ok := a.Validate(); !ok {
+		code := errs.Invalid
+		switch d {
+		case "required":
+			code = errs.FieldRequired
+		case "max 200 characters", "max 20000 characters":
+			code = errs.FieldTooLong
+		}
+		return &errs.Error{Code: code, Field: f, Detail: d}
+	}
+	return nil
+}
+
+func (s *Service) auditArticle(ctx context.Context, tx *store.Tx, a org.Actor, action string, art *knowledge.Article) error {
+	detail, _ := json.Marshal(map[string]any{"title": art.Title, "version": art.Version})
+	return tx.Audit(ctx, store.AuditEntry{At: s.Now(), UserID: a.User.ID, Action: action, Target: fmt.Sprintf("article:%d", art.ID), Detail: string(detail)})
+}
+
+// CreateArticle adds an article (audited).
+func (s *Service) CreateArticle(ctx context.Context, a org.Actor, in ArticleInput) (*knowledge.Article, error) {
+	if !mayEditKnowledge(a) {
+		return nil, errs.E(errs.Forbidden)
+	}
+	now := s.Now()
+	art := &knowledge.Article{CreatedBy: a.User.ID, CreatedAt: now, UpdatedAt: now}
+	if err := s.article(in, art); err != nil {
+		return nil, err
+	}
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertArticle(ctx, art); err != nil {
+			return err
+		}
+		return s.auditArticle(ctx, tx, a, "article_create", art)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return art, s.reloadKnowledge(ctx)
+}
+
+// UpdateArticle edits an article (audited); in.Version must be the version
+// edited, else errs.Conflict.
+func (s *Service) UpdateArticle(ctx context.Context, a org.Actor, id int64, in ArticleInput) (*knowledge.Article, error) {
+	if !mayEditKnowledge(a) {
+		return nil, errs.E(errs.Forbidden)
+	}
+	if in.Version <= 0 {
+		return nil, errs.F(errs.FieldRequired, "version")
+	}
+	var out *knowledge.Article
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		art, err := tx.Article(ctx, id)
+		if err != nil {
+			return err
+		}
+		if art.Version != in.Version {
+			return errs.E(errs.Conflict)
+		}
+		if err := s.article(in, art); err != nil {
+			return err
+		}
+		art.Version, art.UpdatedAt = in.Version+1, s.Now()
+		if err := tx.UpdateArticle(ctx, art, in.Version); err != nil {
+			return err
+		}
+		out = art
+		return s.auditArticle(ctx, tx, a, "article_update", art)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, s.reloadKnowledge(ctx)
+}
+
+// DeleteArticle withdraws an article (audited); cases that cite it keep
+// the reference.
+func (s *Service) DeleteArticle(ctx context.Context, a org.Actor, id int64) error {
+	if !mayEditKnowledge(a) {
+		return errs.E(errs.Forbidden)
+	}
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		art, err := tx.Article(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteArticle(ctx, id, s.Now()); err != nil {
+			return err
+		}
+		return s.auditArticle(ctx, tx, a, "article_delete", art)
+	})
+	if err != nil {
+		return err
+	}
+	return s.reloadKnowledge(ctx)
+}
+
+// Article returns an article.
+func (s *Service) Article(ctx context.Context, a org.Actor, id int64) (*knowledge.Article, error) {
+	if !mayReadKnowledge(a) {
+		return nil, errs.E(errs.Forbidden)
+	}
+	return s.st.Article(ctx, id)
+}
+
+// KnowledgeQuery selects articles for SearchKnowledge.
+type KnowledgeQuery struct {
+	Text     string
+	Category string
+	At       time.Time // validity instant; zero = now
+	All      bool      // include articles not valid at At
+	Limit    int
+}
+
+// SearchKnowledge searches the knowledge base (character bigrams, BM25).
+// An empty text lists the articles (valid ones unless All), newest first.
+func (s *Service) SearchKnowledge(ctx context.Context, a org.Actor, q KnowledgeQuery) ([]knowledge.Hit, error) {
+	if !mayReadKnowledge(a) {
+		return nil, errs.E(errs.Forbidden)
+	}
+	if tooLong(q.Text, s.cfg.MaxDescription+s.cfg.MaxTitle+1) {
+		return nil, errs.F(errs.FieldTooLong, "q")
+	}
+	if q.Limit <= 0 || q.Limit > 100 {
+		q.Limit = 10
+	}
+	at := q.At
+	if at.IsZero() {
+		at = s.Now()
+	}
+	if q.All {
+		at = time.Time{}
+	}
+	if strings.TrimSpace(q.Text) == "" {
+		arts, err := s.st.Articles(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := []knowledge.Hit{}
+		for i := len(arts) - 1; i >= 0 && len(out) < q.Limit; i-- {
+			if (at.IsZero() || arts[i].ValidAt(at)) && arts[i].Covers(q.Category) {
+				out = append(out, knowledge.Hit{Article: arts[i]})
+			}
+		}
+		return out, nil
+	}
+	ix, err := s.knowledgeIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ix.Search(knowledge.Query{Text: q.Text, Category: q.Category, At: at, Limit: q.Limit}), nil
+}
+
+// SuggestArticles proposes articles valid now for a request's text (and
+// category, when known): what the agent may answer a consultation from.
+func (s *Service) SuggestArticles(ctx context.Context, a org.Actor, text, category string, limit int) ([]knowledge.Hit, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, errs.F(errs.FieldRequired, "text")
+	}
+	if category != "" {
+		if _, ok := s.Category(category); !ok {
+			return nil, errs.F(errs.UnknownCategory, "category")
+		}
+	}
+	if limit <= 0 {
+		limit = 5
+	}
+	return s.SearchKnowledge(ctx, a, KnowledgeQuery{Text: text, Category: category, Limit: limit})
+}
+
+// answerArticle checks the article an answer cites: it must exist and be
+// valid now. The reference is normalised to "KB-<id>".
+func (s *Service) answerArticle(ctx context.Context, in *ActInput) (*knowledge.Article, error) {
+	if in.Action != lifecycle.ActAnswer || strings.TrimSpace(in.Article) == "" {
+		return nil, nil
+	}
+	id, ok := knowledge.ParseRef(in.Article)
+	if !ok {
+		return nil, errs.F(errs.UnknownArticle, "article")
+	}
+	art, err := s.st.Article(ctx, id)
+	if errs.Is(err, errs.NotFound) {
+		return nil, errs.F(errs.UnknownArticle, "article")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !art.ValidAt(s.Now()) {
+		return nil, &errs.Error{Code: errs.ArticleNotValid, Field: "article", Detail: knowledge.Ref(id)}
+	}
+	in.Article = knowledge.Ref(id)
+	return art, nil
+}

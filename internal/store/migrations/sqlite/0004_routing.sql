@@ -1,0 +1,43 @@
+-- Issue #4: duty lists (职责清单/派单目录), knowledge base, repeat flags,
+-- and the indexes duplicate, repeat and tie-break queries use.
+CREATE TABLE duty_lists (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  created_by INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  published_by INTEGER NOT NULL DEFAULT 0,
+  published_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX duty_lists_published ON duty_lists(status, published_at);
+
+CREATE TABLE kb_articles (
+  id INTEGER PRIMARY KEY,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  categories TEXT NOT NULL DEFAULT '',
+  valid_from INTEGER NOT NULL DEFAULT 0,
+  valid_to INTEGER NOT NULL DEFAULT 0,
+  owner_unit_id INTEGER NOT NULL DEFAULT 0,
+  version INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  created_by INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE case_flags (
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  flag TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (case_id, flag)
+);
+CREATE INDEX case_flags_flag ON case_flags(flag, created_at, case_id);
+
+CREATE INDEX cases_grid_cat ON cases(grid_id, category, created_at);
+CREATE INDEX cases_community_cat ON cases(community_id, category, created_at);
+CREATE INDEX cases_open_cat ON cases(district_id, category, created_at) WHERE is_open = 1;
+CREATE INDEX cases_street_cat ON cases(street_id, category, closed_at) WHERE is_open = 0;
