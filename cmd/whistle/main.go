@@ -38,6 +38,7 @@ commands:
   serve   run the HTTP server
   demo    create (or reuse) a data directory with a demo city and serve it
   bench   run a benchmark (whistle bench intake -h)
+  eval    evaluate the text classifier (whistle eval classify -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[0] == "demo", cfg, stdout, stderr)
 	case "bench":
 		return bench.Main(ctx, args[1:], stdout, stderr)
+	case "eval":
+		return evalMain(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
