@@ -50,13 +50,15 @@ func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&opt.Algorithm, "algo", classify.Default, "algorithm: "+strings.Join(classify.Algorithms, ", "))
 	fs.IntVar(&opt.Bits, "bits", 0, "hashed feature space 2^bits (default 18)")
 	fs.IntVar(&opt.MinN, "min-n", 0, "shortest character n-gram (default 1)")
-	fs.IntVar(&opt.MaxN, "max-n", 0, "longest character n-gram (default 3)")
+	fs.IntVar(&opt.MaxN, "max-n", 0, "longest character n-gram (default 2)")
 	fs.IntVar(&opt.MinDF, "min-df", 0, "drop features in fewer training texts (default 2)")
-	fs.Float64Var(&opt.C, "c", 0, "SVM cost (default 0.5)")
+	fs.Float64Var(&opt.C, "c", 0, "SVM cost (default 4)")
 	fs.Float64Var(&opt.Lambda, "lambda", 0, "LR L2 penalty (default 1e-5)")
 	fs.Float64Var(&opt.Alpha, "alpha", 0, "NB smoothing (default 0.01)")
-	fs.IntVar(&opt.Epochs, "epochs", 0, "most passes over the data (default 30 SVM, 15 LR)")
+	fs.IntVar(&opt.Epochs, "epochs", 0, "most passes over the data (default 10 SVM, 15 LR)")
 	fs.IntVar(&opt.CalibFolds, "calib-folds", 0, "folds for fitting the temperature (default 3; -1 none)")
+	fs.StringVar(&opt.Weights, "weights", "", "SVM class costs: balanced (default) or none")
+	fs.Float64Var(&opt.NBScale, "nb-scale", 0, "SVM: scale features by NB log-count ratios with this smoothing (0 = off)")
 	fs.IntVar(&opt.Workers, "workers", 0, "parallel workers (default GOMAXPROCS)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

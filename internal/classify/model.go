@@ -40,15 +40,17 @@ type Options struct {
 	Algorithm  string  `json:"algorithm"`   // default svm
 	Bits       int     `json:"bits"`        // hashed feature space is 2^Bits; default 18
 	MinN       int     `json:"min_n"`       // shortest character n-gram; default 1
-	MaxN       int     `json:"max_n"`       // longest character n-gram; default 3
+	MaxN       int     `json:"max_n"`       // longest character n-gram; default 2
 	MinDF      int     `json:"min_df"`      // features seen in fewer training texts are dropped; default 2
-	C          float64 `json:"c"`           // SVM cost; default 0.5
+	C          float64 `json:"c"`           // SVM cost; default 4
 	Lambda     float64 `json:"lambda"`      // LR L2 penalty; default 1e-5
 	Alpha      float64 `json:"alpha"`       // NB smoothing; default 0.01
-	Epochs     int     `json:"epochs"`      // most passes over the data (SVM, LR); default 30 (SVM), 15 (LR)
+	Epochs     int     `json:"epochs"`      // most passes over the data (SVM, LR); default 10 (SVM), 15 (LR)
 	Seed       uint64  `json:"seed"`        // shuffling; default 1
 	CalibFolds int     `json:"calib_folds"` // folds for fitting the temperature; default 3; <0: no calibration (T = 1)
 	CalibMax   int     `json:"calib_max"`   // at most this many texts in the calibration folds; default 20000
+	NBScale    float64 `json:"nb_scale"`    // SVM: >0 scales features by the NB log-count ratio, this the smoothing (NBSVM)
+	Weights    string  `json:"weights"`     // SVM class costs: "balanced" (default: each class's positives and negatives weigh the same in total) or "none"
 	Workers    int     `json:"-"`           // parallel workers; default GOMAXPROCS
 }
 
@@ -63,13 +65,16 @@ func (o Options) withDefaults() Options {
 		o.MinN = 1
 	}
 	if o.MaxN == 0 {
-		o.MaxN = 3
+		o.MaxN = 2
 	}
 	if o.MinDF == 0 {
 		o.MinDF = 2
 	}
 	if o.C == 0 {
-		o.C = 0.5
+		o.C = 4
+	}
+	if o.Weights == "" {
+		o.Weights = "balanced"
 	}
 	if o.Lambda == 0 {
 		o.Lambda = 1e-5
@@ -101,6 +106,9 @@ func (o Options) validate() error {
 	}
 	if o.MinN < 1 || o.MaxN < o.MinN || o.MaxN > 6 {
 		return errors.New("classify: n-gram range must satisfy 1 ≤ min_n ≤ max_n ≤ 6")
+	}
+	if o.Weights != "balanced" && o.Weights != "none" {
+		return errors.New("classify: weights must be balanced or none")
 	}
 	if o.C < 0 || o.Lambda < 0 || o.Alpha < 0 || o.Epochs < 0 || o.MinDF < 0 {
 		return errors.New("classify: negative option")
@@ -419,7 +427,7 @@ func softmaxInto(s []float64, t float64, out []float64) {
 func fitSVM(ctx context.Context, xs []vec, ys []int, nc int, opt Options) (linear, error) {
 	epochs := opt.Epochs
 	if epochs == 0 {
-		epochs = 30
+		epochs = 10
 	}
 	d := 1 << opt.Bits
 	W := make([]float32, d*nc)
@@ -437,10 +445,17 @@ func fitSVM(ctx context.Context, xs []vec, ys []int, nc int, opt Options) (linea
 			for c := range classes {
 				clear(w)
 				clear(alpha)
-				b := svmClass(ctx, xs, ys, c, opt.C, epochs, opt.Seed+uint64(c), w, alpha, order)
+				var rc []float32
+				if opt.NBScale > 0 {
+					rc = logRatio(xs, ys, c, d, opt.NBScale)
+				}
+				b := svmClass(ctx, xs, ys, c, opt.C, opt.Weights == "balanced", epochs, opt.Seed+uint64(c), w, alpha, order, rc)
 				mu.Lock()
 				for f, v := range w {
 					if v != 0 {
+						if rc != nil {
+							v *= rc[f]
+						}
 						W[f*nc+c] = v
 					}
 				}
@@ -460,39 +475,107 @@ func fitSVM(ctx context.Context, xs []vec, ys []int, nc int, opt Options) (linea
 	return linear{Algo: SVM, W: W, B: B}, nil
 }
 
-func svmClass(ctx context.Context, xs []vec, ys []int, c int, cost float64, epochs int, seed uint64, w []float32, alpha []float64, order []int) float64 {
-	diag := 1 / (2 * cost)
+// logRatio is the NB log-count ratio of each feature for class c against
+// the rest (Wang & Manning 2012), on binarised features, smoothed by a.
+func logRatio(xs []vec, ys []int, c, d int, a float64) []float32 {
+	p := make([]float64, d)
+	q := make([]float64, d)
+	for i, x := range xs {
+		t := q
+		if ys[i] == c {
+			t = p
+		}
+		for _, f := range x.idx {
+			t[f]++
+		}
+	}
+	var sp, sq float64
+	for f := range p {
+		p[f] += a
+		q[f] += a
+		sp += p[f]
+		sq += q[f]
+	}
+	r := make([]float32, d)
+	for f := range r {
+		r[f] = float32(math.Abs(math.Log((p[f] / sp) / (q[f] / sq))))
+	}
+	return r
+}
+
+func svmClass(ctx context.Context, xs []vec, ys []int, c int, cost float64, balance bool, epochs int, seed uint64, w []float32, alpha []float64, order []int, rc []float32) float64 {
+	// Balanced costs: the positives and negatives of the class weigh the
+	// same in total (scaled so that the mean cost is cost).
+	npos := 0
+	for _, l := range ys {
+		if l == c {
+			npos++
+		}
+	}
+	n := float64(len(ys))
+	cPos, cNeg := cost, cost
+	if balance && npos > 0 && npos < len(ys) {
+		cPos = cost * n / (2 * float64(npos))
+		cNeg = cost * n / (2 * (n - float64(npos)))
+	}
+	dPos, dNeg := 1/(2*cPos), 1/(2*cNeg)
 	var b float64
 	qii := make([]float64, len(xs))
 	for i, x := range xs {
 		var s float64
-		for _, v := range x.val {
+		for k, v := range x.val {
+			if rc != nil {
+				v *= rc[x.idx[k]]
+			}
 			s += float64(v) * float64(v)
 		}
-		qii[i] = s + 1 + diag
+		if ys[i] == c {
+			qii[i] = s + 1 + dPos
+		} else {
+			qii[i] = s + 1 + dNeg
+		}
 		order[i] = i
 	}
+	// Shrinking as in LIBLINEAR: a text at its bound (α = 0) whose
+	// gradient exceeds the last pass's largest projected gradient leaves the
+	// active set; when the active set has converged, every text is checked
+	// once more.
 	r := rand.New(rand.NewPCG(seed, 0x5e3))
+	active := len(order)
+	pgMaxOld, pgMinOld := math.Inf(1), math.Inf(-1)
 	for ep := 0; ep < epochs; ep++ {
 		if ctx.Err() != nil {
 			return b
 		}
-		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		r.Shuffle(active, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		pgMax, pgMin := math.Inf(-1), math.Inf(1)
-		for _, i := range order {
+		for s := 0; s < active; s++ {
+			i := order[s]
 			x := xs[i]
-			yi := -1.0
+			yi, diag := -1.0, dNeg
 			if ys[i] == c {
-				yi = 1
+				yi, diag = 1, dPos
 			}
 			dot := b
-			for k, f := range x.idx {
-				dot += float64(w[f] * x.val[k])
+			if rc != nil {
+				for k, f := range x.idx {
+					dot += float64(w[f] * x.val[k] * rc[f])
+				}
+			} else {
+				for k, f := range x.idx {
+					dot += float64(w[f] * x.val[k])
+				}
 			}
 			g := yi*dot - 1 + diag*alpha[i]
 			pg := g
-			if alpha[i] == 0 && g > 0 {
-				pg = 0
+			if alpha[i] == 0 {
+				if g > pgMaxOld {
+					active--
+					order[s], order[active] = order[active], order[s]
+					s--
+					continue
+				}
+				pg = min(g, 0)
 			}
 			pgMax, pgMin = max(pgMax, pg), min(pgMin, pg)
 			if math.Abs(pg) < 1e-12 {
@@ -501,13 +584,31 @@ func svmClass(ctx context.Context, xs []vec, ys []int, c int, cost float64, epoc
 			old := alpha[i]
 			alpha[i] = max(old-g/qii[i], 0)
 			delta := float32((alpha[i] - old) * yi)
-			for k, f := range x.idx {
-				w[f] += delta * x.val[k]
+			if rc != nil {
+				for k, f := range x.idx {
+					w[f] += delta * x.val[k] * rc[f]
+				}
+			} else {
+				for k, f := range x.idx {
+					w[f] += delta * x.val[k]
+				}
 			}
 			b += float64(delta)
 		}
-		if pgMax-pgMin < 0.1 {
-			break
+		if pgMax-pgMin <= 0.1 {
+			if active == len(order) {
+				break
+			}
+			active = len(order)
+			pgMaxOld, pgMinOld = math.Inf(1), math.Inf(-1)
+			continue
+		}
+		pgMaxOld, pgMinOld = pgMax, pgMin
+		if pgMaxOld <= 0 {
+			pgMaxOld = math.Inf(1)
+		}
+		if pgMinOld >= 0 {
+			pgMinOld = math.Inf(-1)
 		}
 	}
 	return b
