@@ -56,6 +56,8 @@ type Service struct {
 	mu         sync.Mutex   // serialises catalog reloads
 	tokens     sync.Map     // token hash → cachedActor
 	tokenCount atomic.Int64 // insertions, to prune the cache now and then
+
+	clf classifierState // the text classifier in use (classify.go)
 }
 
 // New builds the service, loading the organisation catalogue, the stored

@@ -239,3 +239,11 @@ func CrossValidate(ctx context.Context, ex []Example, k int, seed uint64, opt Op
 	out.PredictPerS = predicted / predictS
 	return out, nil
 }
+
+// Suggestion is a category suggested for a text, as the service answers it.
+type Suggestion struct {
+	Code        string  `json:"code"`
+	Name        string  `json:"name"`
+	NameEN      string  `json:"name_en,omitempty"`
+	Probability float64 `json:"probability"`
+}

@@ -54,6 +54,8 @@ const (
 	Exists              Code = "exists"               // unique value already taken
 	Unavailable         Code = "unavailable"          // store not ready
 	Internal            Code = "internal"             // a bug or an outage
+	NoModel             Code = "no_model"             // the classifier has not been trained yet
+	NotEnoughData       Code = "not_enough_data"      // too few closed cases to train the classifier
 )
 
 // Error is an application error. Field names the offending input field, if any.
@@ -164,6 +166,8 @@ var catalogue = map[Code]entry{
 	Exists:              {http.StatusConflict, "已存在", "already exists"},
 	Unavailable:         {http.StatusServiceUnavailable, "服务暂不可用", "service unavailable"},
 	Internal:            {http.StatusInternalServerError, "系统内部错误", "internal error"},
+	NoModel:             {http.StatusConflict, "分类模型尚未训练", "the classifier has not been trained yet"},
+	NotEnoughData:       {http.StatusConflict, "已办结工单太少，无法训练分类模型", "too few closed cases to train the classifier"},
 }
 
 // Status returns the HTTP status for code.
