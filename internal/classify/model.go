@@ -281,6 +281,7 @@ func trainCounts(ctx context.Context, d docCounts, y []int, labels []string, opt
 			m.Parts[i].Temp = t
 		}
 	}
+	m.Opt.Workers = 0 // how it was trained, not how it is used
 	return m, nil
 }
 
