@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"whistle/internal/classify"
 	"whistle/internal/demo"
@@ -163,4 +165,41 @@ func TestAPIClassifier(t *testing.T) {
 	if len(st.AutoDispatch) != 1 || st.AutoDispatch[0].Enabled {
 		t.Fatalf("auto-dispatch settings = %+v", st.AutoDispatch)
 	}
+}
+
+// TestClassifierRetrainLoop runs the periodic retraining with a short
+// interval: it trains a first version and retrains, and stops with its context.
+func TestClassifierRetrainLoop(t *testing.T) {
+	e := apiOpen(t, "")
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.app.Svc.RunClassifierRetrain(ctx, 50*time.Millisecond)
+	}()
+	deadline := time.Now().Add(2 * time.Minute) // a guard against hanging, not a speed check
+	for {
+		m, found, err := e.app.Store.LatestClassifierModel(e.ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if found && m.Version >= 2 {
+			if m.CreatedBy != 0 {
+				t.Errorf("scheduled version created by user %d, want 0 (system)", m.CreatedBy)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no second version from the retraining loop (latest %+v, found %v)", m, found)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	info, err := e.app.Svc.Classifier(e.ctx)
+	if err != nil || info.Version < 2 {
+		t.Fatalf("service uses %+v, %v", info, err)
+	}
+	// Off: an interval of 0 returns at once.
+	e.app.Svc.RunClassifierRetrain(e.ctx, 0)
 }
