@@ -246,40 +246,48 @@ func idfOf(d docCounts, y []int, bits, minDF int) []float32 {
 	return idf
 }
 
-// vectors weighs copies of the counts of the labelled rows with idf.
-func vectors(d docCounts, y []int, idf []float32) ([]vec, []int) {
+// vectors weighs the counts of the labelled rows with idf, in place
+// (destroying the counts) or on copies.
+func vectors(d docCounts, y []int, idf []float32, inPlace bool) ([]vec, []int) {
 	var xs []vec
 	var ys []int
 	for i := range d.idx {
 		if y[i] < 0 {
 			continue
 		}
-		xs = append(xs, weigh(slices.Clone(d.idx[i]), slices.Clone(d.tf[i]), idf))
+		if inPlace {
+			xs = append(xs, weigh(d.idx[i], d.tf[i], idf))
+		} else {
+			xs = append(xs, weigh(slices.Clone(d.idx[i]), slices.Clone(d.tf[i]), idf))
+		}
 		ys = append(ys, y[i])
 	}
 	return xs, ys
 }
 
 func trainCounts(ctx context.Context, d docCounts, y []int, labels []string, opt Options) (*Model, error) {
+	algos := strings.Split(opt.Algorithm, "+")
+	temps := make([]float64, len(algos))
+	for i, algo := range algos {
+		temps[i] = 1
+		if opt.CalibFolds > 1 {
+			t, err := calibrate(ctx, algo, d, y, len(labels), opt)
+			if err != nil {
+				return nil, err
+			}
+			temps[i] = t
+		}
+	}
 	idf := idfOf(d, y, opt.Bits, opt.MinDF)
-	xs, ys := vectors(d, y, idf)
+	xs, ys := vectors(d, y, idf, true) // the counts are not needed any more
 	m := &Model{Labels: labels, Opt: opt, IDF: idf}
-	for _, algo := range strings.Split(opt.Algorithm, "+") {
+	for i, algo := range algos {
 		p, err := fit(ctx, algo, xs, ys, len(labels), opt)
 		if err != nil {
 			return nil, err
 		}
-		p.Temp = 1
+		p.Temp = temps[i]
 		m.Parts = append(m.Parts, p)
-	}
-	if opt.CalibFolds > 1 {
-		for i := range m.Parts {
-			t, err := calibrate(ctx, m.Parts[i].Algo, d, y, len(labels), opt)
-			if err != nil {
-				return nil, err
-			}
-			m.Parts[i].Temp = t
-		}
 	}
 	m.Opt.Workers = 0 // how it was trained, not how it is used
 	return m, nil
@@ -332,7 +340,7 @@ func calibrate(ctx context.Context, algo string, d docCounts, y []int, nc int, o
 			}
 		}
 		idf := idfOf(sub, trainY, opt.Bits, opt.MinDF)
-		xs, ys := vectors(sub, trainY, idf)
+		xs, ys := vectors(sub, trainY, idf, false)
 		p, err := fit(ctx, algo, xs, ys, nc, opt)
 		if err != nil {
 			return 0, err
@@ -557,16 +565,17 @@ func svmClass(ctx context.Context, xs []vec, ys []int, c int, cost float64, bala
 			if ys[i] == c {
 				yi, diag = 1, dPos
 			}
-			dot := b
+			var d32 float32
 			if rc != nil {
 				for k, f := range x.idx {
-					dot += float64(w[f] * x.val[k] * rc[f])
+					d32 += w[f] * x.val[k] * rc[f]
 				}
 			} else {
 				for k, f := range x.idx {
-					dot += float64(w[f] * x.val[k])
+					d32 += w[f] * x.val[k]
 				}
 			}
+			dot := b + float64(d32)
 			g := yi*dot - 1 + diag*alpha[i]
 			pg := g
 			if alpha[i] == 0 {
