@@ -28,6 +28,11 @@ func normRunes(s string) []rune {
 	sep := true // at start: drop leading separators
 	digit := false
 	for _, r := range s {
+		if r >= 0x4E00 && r <= 0x9FFF { // CJK unified ideographs: the common case
+			out = append(out, r)
+			digit, sep = false, false
+			continue
+		}
 		r = fold(r)
 		switch {
 		case r >= '0' && r <= '9':

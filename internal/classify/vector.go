@@ -2,7 +2,6 @@ package classify
 
 import (
 	"math"
-	"slices"
 )
 
 // vec is a sparse, L2-normalised TF-IDF vector over hashed features.
@@ -13,30 +12,38 @@ type vec struct {
 
 // scratch holds a text's per-call buffers.
 type scratch struct {
-	hashes []uint32
-	runes  []rune
+	hashes  []uint32
+	runes   []rune
+	cnt     []uint16 // per feature, zero between calls
+	touched []int32
 }
 
-// counts returns the distinct hashed features of text with their counts,
-// sorted by index.
+// counts returns the distinct hashed features of text, in order of first
+// occurrence, with their counts.
 func (sc *scratch) counts(text string, bits, minN, maxN int) ([]int32, []float32) {
 	sc.runes = appendNorm(sc.runes[:0], text)
 	sc.hashes = hashGrams(sc.hashes[:0], sc.runes, minN, maxN)
-	mask := uint32(1)<<bits - 1
-	for i, h := range sc.hashes {
-		sc.hashes[i] = h & mask
+	if len(sc.cnt) != 1<<bits {
+		sc.cnt = make([]uint16, 1<<bits)
 	}
-	slices.Sort(sc.hashes)
-	var idx []int32
-	var tf []float32
-	for i := 0; i < len(sc.hashes); {
-		j := i + 1
-		for j < len(sc.hashes) && sc.hashes[j] == sc.hashes[i] {
-			j++
+	mask := uint32(1)<<bits - 1
+	sc.touched = sc.touched[:0]
+	for _, h := range sc.hashes {
+		f := h & mask
+		switch c := sc.cnt[f]; c {
+		case 0:
+			sc.touched = append(sc.touched, int32(f))
+			sc.cnt[f] = 1
+		case math.MaxUint16:
+		default:
+			sc.cnt[f] = c + 1
 		}
-		idx = append(idx, int32(sc.hashes[i]))
-		tf = append(tf, float32(j-i))
-		i = j
+	}
+	idx := make([]int32, len(sc.touched))
+	tf := make([]float32, len(sc.touched))
+	for i, f := range sc.touched {
+		idx[i], tf[i] = f, float32(sc.cnt[f])
+		sc.cnt[f] = 0
 	}
 	return idx, tf
 }
@@ -57,7 +64,7 @@ func weigh(idx []int32, tf []float32, idf []float32) vec {
 		if w == 0 {
 			continue
 		}
-		v := (1 + float32(math.Log(float64(tf[i])))) * w
+		v := sublinear(tf[i]) * w
 		idx[n], tf[n] = f, v
 		sum += float64(v) * float64(v)
 		n++
@@ -70,4 +77,20 @@ func weigh(idx []int32, tf []float32, idf []float32) vec {
 		}
 	}
 	return vec{idx: idx, val: tf}
+}
+
+// logTable holds 1 + ln(n) for small counts.
+var logTable = func() (t [256]float32) {
+	for n := 1; n < len(t); n++ {
+		t[n] = 1 + float32(math.Log(float64(n)))
+	}
+	return t
+}()
+
+// sublinear is 1 + ln(tf).
+func sublinear(tf float32) float32 {
+	if n := int(tf); float32(n) == tf && n > 0 && n < len(logTable) {
+		return logTable[n]
+	}
+	return 1 + float32(math.Log(float64(tf)))
 }
