@@ -58,7 +58,6 @@ func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&opt.Epochs, "epochs", 0, "most passes over the data (default 10 SVM, 15 LR)")
 	fs.IntVar(&opt.CalibFolds, "calib-folds", 0, "folds for fitting the temperature (default 3; -1 none)")
 	fs.StringVar(&opt.Weights, "weights", "", "SVM class costs: balanced (default) or none")
-	fs.Float64Var(&opt.NBScale, "nb-scale", 0, "SVM: scale features by NB log-count ratios with this smoothing (0 = off)")
 	fs.IntVar(&opt.Workers, "workers", 0, "parallel workers (default GOMAXPROCS)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

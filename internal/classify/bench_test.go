@@ -3,6 +3,8 @@ package classify
 import (
 	"context"
 	"testing"
+
+	"whistle/internal/demo"
 )
 
 // BenchmarkTrain100k trains the default model on 100,000 texts resampled
@@ -34,4 +36,21 @@ func BenchmarkPredict(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+}
+
+// BenchmarkTrainDemo50k trains on 50,000 texts of the demo city's
+// generator (92 leaf categories, short templated texts): the shape of a
+// retraining in the service. Run: go test ./internal/classify -run - -bench TrainDemo50k -benchtime 1x
+func BenchmarkTrainDemo50k(b *testing.B) {
+	ds := demo.Generate(demo.Options{Seed: 12345, Requests: 50000})
+	ex := make([]Example, len(ds.Requests))
+	for i, r := range ds.Requests {
+		ex[i] = Example{Text: r.Case.Title + "\n" + r.Case.Description, Label: r.Case.Category}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Train(context.Background(), ex, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -49,7 +49,6 @@ type Options struct {
 	Seed       uint64  `json:"seed"`        // shuffling; default 1
 	CalibFolds int     `json:"calib_folds"` // folds for fitting the temperature; default 3; <0: no calibration (T = 1)
 	CalibMax   int     `json:"calib_max"`   // at most this many texts in the calibration folds; default 20000
-	NBScale    float64 `json:"nb_scale"`    // SVM: >0 scales features by the NB log-count ratio, this the smoothing (NBSVM)
 	Weights    string  `json:"weights"`     // SVM class costs: "balanced" (default: each class's positives and negatives weigh the same in total) or "none"
 	Workers    int     `json:"-"`           // parallel workers; default GOMAXPROCS
 }
@@ -431,197 +430,133 @@ func softmaxInto(s []float64, t float64, out []float64) {
 }
 
 // ---- SVM: one-vs-rest, L2-regularised L2-loss, dual coordinate descent
-// (Hsieh et al. 2008, as in LIBLINEAR), a bias feature of value 1.
+// (Hsieh et al. 2008, as in LIBLINEAR), with a bias feature of value 1.
+// The classes are trained side by side: every class visits the texts in the
+// same (seeded) order, and the scores of all of a worker's classes for a
+// text are computed in one pass over the feature-major weights, which keeps
+// memory access sequential. A class stops when its projected gradients are
+// within 0.1 of each other (LIBLINEAR's criterion) or after Epochs passes;
+// each class's result does not depend on how classes are split over workers.
 
 func fitSVM(ctx context.Context, xs []vec, ys []int, nc int, opt Options) (linear, error) {
 	epochs := opt.Epochs
 	if epochs == 0 {
 		epochs = 10
 	}
-	d := 1 << opt.Bits
-	W := make([]float32, d*nc)
-	B := make([]float32, nc)
-	classes := make(chan int)
+	W := make([]float32, (1<<opt.Bits)*nc)
+	B := make([]float64, nc)
+	npos := make([]int, nc)
+	for _, l := range ys {
+		npos[l]++
+	}
+	// Balanced costs: a class's positives and negatives weigh the same in
+	// total (scaled so that the mean cost is C).
+	dPos, dNeg := make([]float64, nc), make([]float64, nc)
+	n := float64(len(ys))
+	for c := range nc {
+		cPos, cNeg := opt.C, opt.C
+		if opt.Weights == "balanced" && npos[c] > 0 && npos[c] < len(ys) {
+			cPos = opt.C * n / (2 * float64(npos[c]))
+			cNeg = opt.C * n / (2 * (n - float64(npos[c])))
+		}
+		dPos[c], dNeg[c] = 1/(2*cPos), 1/(2*cNeg)
+	}
+	sq := make([]float64, len(xs))
+	for i, x := range xs {
+		s := 1.0 // the bias feature
+		for _, v := range x.val {
+			s += float64(v) * float64(v)
+		}
+		sq[i] = s
+	}
+	alpha := make([]float32, len(xs)*nc)
+	workers := min(opt.Workers, nc)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for range min(opt.Workers, nc) {
+	for w := range workers {
+		lo, hi := w*nc/workers, (w+1)*nc/workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := make([]float32, d)
-			alpha := make([]float64, len(xs))
-			order := make([]int, len(xs))
-			for c := range classes {
-				clear(w)
-				clear(alpha)
-				var rc []float32
-				if opt.NBScale > 0 {
-					rc = logRatio(xs, ys, c, d, opt.NBScale)
-				}
-				b := svmClass(ctx, xs, ys, c, opt.C, opt.Weights == "balanced", epochs, opt.Seed+uint64(c), w, alpha, order, rc)
-				mu.Lock()
-				for f, v := range w {
-					if v != 0 {
-						if rc != nil {
-							v *= rc[f]
-						}
-						W[f*nc+c] = v
-					}
-				}
-				B[c] = float32(b)
-				mu.Unlock()
-			}
+			svmClasses(ctx, xs, ys, nc, lo, hi, epochs, opt.Seed, W, B, alpha, sq, dPos, dNeg)
 		}()
 	}
-	for c := range nc {
-		classes <- c
-	}
-	close(classes)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return linear{}, err
 	}
-	return linear{Algo: SVM, W: W, B: B}, nil
+	b := make([]float32, nc)
+	for c := range B {
+		b[c] = float32(B[c])
+	}
+	return linear{Algo: SVM, W: W, B: b}, nil
 }
 
-// logRatio is the NB log-count ratio of each feature for class c against
-// the rest (Wang & Manning 2012), on binarised features, smoothed by a.
-func logRatio(xs []vec, ys []int, c, d int, a float64) []float32 {
-	p := make([]float64, d)
-	q := make([]float64, d)
-	for i, x := range xs {
-		t := q
-		if ys[i] == c {
-			t = p
-		}
-		for _, f := range x.idx {
-			t[f]++
-		}
-	}
-	var sp, sq float64
-	for f := range p {
-		p[f] += a
-		q[f] += a
-		sp += p[f]
-		sq += q[f]
-	}
-	r := make([]float32, d)
-	for f := range r {
-		r[f] = float32(math.Abs(math.Log((p[f] / sp) / (q[f] / sq))))
-	}
-	return r
-}
-
-func svmClass(ctx context.Context, xs []vec, ys []int, c int, cost float64, balance bool, epochs int, seed uint64, w []float32, alpha []float64, order []int, rc []float32) float64 {
-	// Balanced costs: the positives and negatives of the class weigh the
-	// same in total (scaled so that the mean cost is cost).
-	npos := 0
-	for _, l := range ys {
-		if l == c {
-			npos++
-		}
-	}
-	n := float64(len(ys))
-	cPos, cNeg := cost, cost
-	if balance && npos > 0 && npos < len(ys) {
-		cPos = cost * n / (2 * float64(npos))
-		cNeg = cost * n / (2 * (n - float64(npos)))
-	}
-	dPos, dNeg := 1/(2*cPos), 1/(2*cNeg)
-	var b float64
-	qii := make([]float64, len(xs))
-	for i, x := range xs {
-		var s float64
-		for k, v := range x.val {
-			if rc != nil {
-				v *= rc[x.idx[k]]
-			}
-			s += float64(v) * float64(v)
-		}
-		if ys[i] == c {
-			qii[i] = s + 1 + dPos
-		} else {
-			qii[i] = s + 1 + dNeg
-		}
+// svmClasses trains classes lo..hi-1.
+func svmClasses(ctx context.Context, xs []vec, ys []int, nc, lo, hi, epochs int, seed uint64, W []float32, B []float64,
+	alpha []float32, sq, dPos, dNeg []float64) {
+	m := hi - lo
+	order := make([]int, len(xs))
+	for i := range order {
 		order[i] = i
 	}
-	// Shrinking as in LIBLINEAR: a text at its bound (α = 0) whose
-	// gradient exceeds the last pass's largest projected gradient leaves the
-	// active set; when the active set has converged, every text is checked
-	// once more.
 	r := rand.New(rand.NewPCG(seed, 0x5e3))
-	active := len(order)
-	pgMaxOld, pgMinOld := math.Inf(1), math.Inf(-1)
-	for ep := 0; ep < epochs; ep++ {
+	sc := make([]float32, m)
+	done := make([]bool, m)
+	pgMax, pgMin := make([]float64, m), make([]float64, m)
+	left := m
+	for ep := 0; ep < epochs && left > 0; ep++ {
 		if ctx.Err() != nil {
-			return b
+			return
 		}
-		r.Shuffle(active, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		pgMax, pgMin := math.Inf(-1), math.Inf(1)
-		for s := 0; s < active; s++ {
-			i := order[s]
+		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for j := range m {
+			pgMax[j], pgMin[j] = math.Inf(-1), math.Inf(1)
+		}
+		for _, i := range order {
 			x := xs[i]
-			yi, diag := -1.0, dNeg
-			if ys[i] == c {
-				yi, diag = 1, dPos
-			}
-			var d32 float32
-			if rc != nil {
-				for k, f := range x.idx {
-					d32 += w[f] * x.val[k] * rc[f]
-				}
-			} else {
-				for k, f := range x.idx {
-					d32 += w[f] * x.val[k]
+			clear(sc)
+			for k, f := range x.idx {
+				v := x.val[k]
+				row := W[int(f)*nc+lo : int(f)*nc+hi]
+				for j, w := range row {
+					sc[j] += w * v
 				}
 			}
-			dot := b + float64(d32)
-			g := yi*dot - 1 + diag*alpha[i]
-			pg := g
-			if alpha[i] == 0 {
-				if g > pgMaxOld {
-					active--
-					order[s], order[active] = order[active], order[s]
-					s--
+			for j := range m {
+				if done[j] {
 					continue
 				}
-				pg = min(g, 0)
-			}
-			pgMax, pgMin = max(pgMax, pg), min(pgMin, pg)
-			if math.Abs(pg) < 1e-12 {
-				continue
-			}
-			old := alpha[i]
-			alpha[i] = max(old-g/qii[i], 0)
-			delta := float32((alpha[i] - old) * yi)
-			if rc != nil {
-				for k, f := range x.idx {
-					w[f] += delta * x.val[k] * rc[f]
+				c := lo + j
+				yi, diag := -1.0, dNeg[c]
+				if ys[i] == c {
+					yi, diag = 1, dPos[c]
 				}
-			} else {
-				for k, f := range x.idx {
-					w[f] += delta * x.val[k]
+				a := float64(alpha[i*nc+c])
+				g := yi*(float64(sc[j])+B[c]) - 1 + diag*a
+				pg := g
+				if a == 0 {
+					pg = min(g, 0)
 				}
+				pgMax[j], pgMin[j] = max(pgMax[j], pg), min(pgMin[j], pg)
+				if math.Abs(pg) < 1e-12 {
+					continue
+				}
+				na := max(a-g/(sq[i]+diag), 0)
+				alpha[i*nc+c] = float32(na)
+				delta := float32((float64(float32(na)) - a) * yi)
+				for k, f := range x.idx {
+					W[int(f)*nc+c] += delta * x.val[k]
+				}
+				B[c] += float64(delta)
 			}
-			b += float64(delta)
 		}
-		if pgMax-pgMin <= 0.1 {
-			if active == len(order) {
-				break
+		for j := range m {
+			if !done[j] && pgMax[j]-pgMin[j] <= 0.1 {
+				done[j] = true
+				left--
 			}
-			active = len(order)
-			pgMaxOld, pgMinOld = math.Inf(1), math.Inf(-1)
-			continue
-		}
-		pgMaxOld, pgMinOld = pgMax, pgMin
-		if pgMaxOld <= 0 {
-			pgMaxOld = math.Inf(1)
-		}
-		if pgMinOld >= 0 {
-			pgMinOld = math.Inf(-1)
 		}
 	}
-	return b
 }
 
 // ---- LR: multinomial logistic regression by SGD with a decaying step
