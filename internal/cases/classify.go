@@ -372,18 +372,17 @@ func classifyErr(err error) error {
 	return errs.Wrap(err)
 }
 
-// RunClassifierRetrain retrains the classifier every interval until ctx
-// ends: at each tick it loads a newer version another node stored and, if
-// the newest version is more than half an interval old (or there is none),
-// trains a new one. Failures are logged and retried at the next tick.
+// RunClassifierRetrain keeps the classifier fresh until ctx ends. Every
+// minute (or every interval, if shorter) it loads a newer version that
+// another node (or an on-demand training) stored, and when the newest
+// version is an interval old, or there is none, it trains a new one.
+// Failures are logged and retried at a later tick. every ≤ 0 turns
+// scheduled retraining off (Suggest still loads stored versions).
 func (s *Service) RunClassifierRetrain(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		return
 	}
-	if err := s.LoadClassifier(ctx); err != nil && ctx.Err() == nil {
-		s.log.Warn("classifier load", "err", err)
-	}
-	t := time.NewTicker(every)
+	t := time.NewTicker(min(every, time.Minute))
 	defer t.Stop()
 	for {
 		select {
@@ -392,15 +391,20 @@ func (s *Service) RunClassifierRetrain(ctx context.Context, every time.Duration)
 		case <-t.C:
 		}
 		if err := s.LoadClassifier(ctx); err != nil {
-			s.log.Warn("classifier load", "err", err)
+			if ctx.Err() == nil {
+				s.log.Warn("classifier load", "err", err)
+			}
 			continue
 		}
-		// A version trained within the last half interval (by this node at
-		// its last tick, or by another node) is fresh enough.
-		if cur := s.clf.cur.Load(); cur != nil && s.Now().Sub(cur.info.TrainedAt) < every/2 {
+		if cur := s.clf.cur.Load(); cur != nil && s.Now().Sub(cur.info.TrainedAt) < every {
 			continue
 		}
-		if _, err := s.TrainClassifier(ctx); err != nil && ctx.Err() == nil {
+		_, err := s.TrainClassifier(ctx)
+		switch {
+		case err == nil || ctx.Err() != nil:
+		case errs.Is(err, errs.NotEnoughData):
+			s.log.Debug("classifier not retrained", "err", err)
+		default:
 			s.log.Warn("classifier retraining", "err", err)
 		}
 	}
