@@ -128,8 +128,8 @@ type linear struct {
 type Model struct {
 	Labels []string
 	Opt    Options
-	IDF    []float32 // per hashed feature; 0 = not a feature of the model
-	Parts  []linear
+	idf    []float32 // per hashed feature; 0 = not a feature of the model
+	parts  []linear
 	pool   sync.Pool
 }
 
@@ -279,14 +279,14 @@ func trainCounts(ctx context.Context, d docCounts, y []int, labels []string, opt
 	}
 	idf := idfOf(d, y, opt.Bits, opt.MinDF)
 	xs, ys := vectors(d, y, idf, true) // the counts are not needed any more
-	m := &Model{Labels: labels, Opt: opt, IDF: idf}
+	m := &Model{Labels: labels, Opt: opt, idf: idf}
 	for i, algo := range algos {
 		p, err := fit(ctx, algo, xs, ys, len(labels), opt)
 		if err != nil {
 			return nil, err
 		}
 		p.Temp = temps[i]
-		m.Parts = append(m.Parts, p)
+		m.parts = append(m.parts, p)
 	}
 	m.Opt.Workers = 0 // how it was trained, not how it is used
 	return m, nil
@@ -687,13 +687,13 @@ func (m *Model) Probs(text string) []float64 {
 	}
 	defer m.pool.Put(buf)
 	idx, tf := buf.sc.counts(text, m.Opt.Bits, m.Opt.MinN, m.Opt.MaxN)
-	x := weigh(idx, tf, m.IDF)
+	x := weigh(idx, tf, m.idf)
 	out := make([]float64, len(m.Labels))
-	for i := range m.Parts {
-		m.Parts[i].score(x, buf.s)
-		softmaxInto(buf.s, m.Parts[i].Temp, buf.p)
+	for i := range m.parts {
+		m.parts[i].score(x, buf.s)
+		softmaxInto(buf.s, m.parts[i].Temp, buf.p)
 		for c, v := range buf.p {
-			out[c] += v / float64(len(m.Parts))
+			out[c] += v / float64(len(m.parts))
 		}
 	}
 	return out

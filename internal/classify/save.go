@@ -34,13 +34,13 @@ type savedPart struct {
 func (m *Model) MarshalBinary() ([]byte, error) {
 	nc := len(m.Labels)
 	s := saved{Format: formatVersion, Labels: m.Labels, Opt: m.Opt}
-	for f, v := range m.IDF {
+	for f, v := range m.idf {
 		if v != 0 {
 			s.Rows = append(s.Rows, int32(f))
 			s.IDF = append(s.IDF, v)
 		}
 	}
-	for _, p := range m.Parts {
+	for _, p := range m.parts {
 		sp := savedPart{Algo: p.Algo, Temp: p.Temp, B: p.B, W: make([]float32, 0, len(s.Rows)*nc)}
 		for _, f := range s.Rows {
 			sp.W = append(sp.W, p.W[int(f)*nc:int(f)*nc+nc]...)
@@ -82,12 +82,12 @@ func Load(b []byte) (*Model, error) {
 	if nc < 2 || len(s.Rows) != len(s.IDF) || len(s.Parts) == 0 {
 		return nil, errors.New("classify: load: malformed model")
 	}
-	m := &Model{Labels: s.Labels, Opt: s.Opt, IDF: make([]float32, d)}
+	m := &Model{Labels: s.Labels, Opt: s.Opt, idf: make([]float32, d)}
 	for i, f := range s.Rows {
 		if f < 0 || int(f) >= d {
 			return nil, errors.New("classify: load: malformed model")
 		}
-		m.IDF[f] = s.IDF[i]
+		m.idf[f] = s.IDF[i]
 	}
 	for _, sp := range s.Parts {
 		if len(sp.B) != nc || len(sp.W) != len(s.Rows)*nc || sp.Temp <= 0 {
@@ -97,7 +97,7 @@ func Load(b []byte) (*Model, error) {
 		for i, f := range s.Rows {
 			copy(p.W[int(f)*nc:int(f)*nc+nc], sp.W[i*nc:i*nc+nc])
 		}
-		m.Parts = append(m.Parts, p)
+		m.parts = append(m.parts, p)
 	}
 	return m, nil
 }
