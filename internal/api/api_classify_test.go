@@ -7,9 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/app"
+	"whistle/internal/auth"
 	"whistle/internal/classify"
+	"whistle/internal/config"
 	"whistle/internal/demo"
 	"whistle/internal/errs"
+	"whistle/internal/seed"
 	"whistle/internal/store"
 )
 
@@ -202,4 +206,60 @@ func TestClassifierRetrainLoop(t *testing.T) {
 	}
 	// Off: an interval of 0 returns at once.
 	e.app.Svc.RunClassifierRetrain(e.ctx, 0)
+}
+
+// TestClassifierHoldOut trains on a demo city with more than 5,000 closed
+// cases: the stored model is then trained on four fifths and measured on
+// the rest.
+func TestClassifierHoldOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 7,000 requests; skipped with -short")
+	}
+	ctx := t.Context()
+	cfg := config.Defaults()
+	cfg.Data, cfg.FastHash, cfg.SQLiteSync = t.TempDir(), true, "normal"
+	a, err := app.Open(ctx, cfg, apiLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := seed.Demo(ctx, a.Svc, demo.Options{Seed: 11, Requests: 7000}, auth.FastHasher(), apiLog); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := a.Store.ClosedCaseTexts(ctx, 0, 100000)
+	if err != nil || len(closed) <= 5000 {
+		t.Fatalf("%d closed cases (%v), want more than 5,000", len(closed), err)
+	}
+	m, err := a.Svc.TrainClassifier(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep classify.Report
+	if err := json.Unmarshal(m.Eval, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Folds != 0 || rep.Test < len(closed)/5-100 || rep.Test > len(closed)/5+100 || rep.Train+rep.Test != len(closed) || m.Examples != rep.Train {
+		t.Fatalf("model %+v, evaluation train %d test %d folds %d of %d closed", m, rep.Train, rep.Test, rep.Folds, len(closed))
+	}
+	if rep.Top1 < 0.9 || rep.Top3 < rep.Top1 {
+		t.Fatalf("hold-out top-1 %.4f top-3 %.4f on the demo's templated texts", rep.Top1, rep.Top3)
+	}
+	if m.CreatedBy != 0 {
+		t.Fatalf("created by %d, want 0 (system)", m.CreatedBy)
+	}
+	// A restarted node loads the stored version and suggests with it.
+	a.Close()
+	b, err := app.Open(ctx, cfg, apiLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	info, err := b.Svc.Classifier(ctx)
+	if err != nil || info.Version != m.Version || info.Examples != m.Examples || string(info.Eval) != string(m.Eval) {
+		t.Fatalf("after restart: %+v, %v", info, err)
+	}
+	sug, err := b.Svc.Suggest(ctx, closed[0].Text, 3)
+	if err != nil || len(sug) != 3 {
+		t.Fatalf("Suggest after restart: %+v, %v", sug, err)
+	}
 }
