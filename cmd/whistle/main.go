@@ -41,6 +41,7 @@ commands:
   demo    create (or reuse) a data directory with a demo city and serve it
   bench   run a benchmark (whistle bench intake -h)
   assess  print a month's 三率 ranking (whistle assess -h)
+  eval    evaluate the text classifier (whistle eval classify -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return bench.Main(ctx, args[1:], stdout, stderr)
 	case "assess":
 		return assessCmd(ctx, args[1:], stdout, stderr)
+	case "eval":
+		return evalMain(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -121,6 +121,11 @@ func (s *Server) Handler() http.Handler {
 	priv("PUT", "/api/v1/calendar/{year}", s.putCalendar)
 	priv("GET", "/api/v1/deadline", s.deadline)
 
+	priv("POST", "/api/v1/classify", s.classify)
+	priv("GET", "/api/v1/classifier", s.classifierInfo)
+	priv("POST", "/api/v1/classifier/train", s.trainClassifier)
+	priv("PUT", "/api/v1/classifier/auto-dispatch", s.putAutoDispatch)
+
 	priv("POST", "/api/v1/attachments", s.upload)
 	priv("GET", "/api/v1/attachments/{id}", s.download)
 

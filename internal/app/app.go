@@ -61,6 +61,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, err
 	}
+	if err := svc.LoadClassifier(ctx); err != nil {
+		log.Warn("classifier not loaded; suggestions need a retraining", "err", err)
+	}
 	h := auth.DefaultHasher()
 	if cfg.FastHash {
 		h = auth.FastHasher()
@@ -131,6 +134,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	go func() {
 		defer wg.Done()
 		(&scheduler.Scheduler{Svc: a.Svc, Node: a.Cfg.Node, Interval: a.Cfg.TickEvery, Log: a.Log}).Run(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.Svc.RunClassifierRetrain(ctx, a.Cfg.ClassifierRetrain)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -63,6 +63,8 @@ type Service struct {
 	tokens     sync.Map     // token hash → cachedActor
 	tokenCount atomic.Int64 // insertions, to prune the cache now and then
 	rt         routingState // duty list in force, unit directory, knowledge index (issue #4)
+
+	clf classifierState // the text classifier in use (classify.go)
 }
 
 // New builds the service, loading the organisation catalogue, the stored

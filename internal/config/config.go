@@ -36,6 +36,8 @@ type Config struct {
 	PhoneKey      string        `json:"phone_key"`      // key for phone hashes; default: generated and stored
 	SecureCookies bool          `json:"secure_cookies"` // session cookies only over HTTPS (behind TLS)
 	FastHash      bool          `json:"-"`              // tests only: cheap password hashing
+
+	ClassifierRetrain time.Duration `json:"classifier_retrain"` // retrain the text classifier this often; 0 = only on demand
 }
 
 // Defaults returns the built-in configuration.
@@ -45,6 +47,7 @@ func Defaults() Config {
 		Addr: "127.0.0.1:8080", Data: "whistle-data", Timezone: "Asia/Shanghai", SQLiteSync: "full",
 		Attachments: "disk", ReturnWindow: "24h", ReopenLimit: 2, Node: fmt.Sprintf("%s-%d", host, os.Getpid()),
 		TickEvery: 5 * time.Second, LogLevel: "info", Seed: 12345, DemoRequests: 60000,
+		ClassifierRetrain: 24 * time.Hour,
 	}
 }
 
@@ -97,6 +100,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "demo seed")
 	fs.IntVar(&c.DemoRequests, "requests", c.DemoRequests, "demo: number of requests in the year of history")
 	fs.StringVar(&c.DemoEnd, "demo-end", c.DemoEnd, "demo: end of the history, RFC 3339 (default now; fix it for identical data)")
+	fs.DurationVar(&c.ClassifierRetrain, "classifier-retrain", c.ClassifierRetrain, "retrain the text classifier this often (0 = only on demand)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -134,6 +138,9 @@ func (c Config) Validate() error {
 	}
 	if c.TickEvery < 100*time.Millisecond {
 		problems = append(problems, "tick must be ≥ 100ms")
+	}
+	if c.ClassifierRetrain < 0 {
+		problems = append(problems, "classifier-retrain must be ≥ 0")
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))

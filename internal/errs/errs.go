@@ -58,6 +58,8 @@ const (
 	InvalidRules        Code = "invalid_rules"        // a duty list's rules do not check out
 	UnknownArticle      Code = "unknown_article"      // knowledge article id does not exist
 	ArticleNotValid     Code = "article_not_valid"    // knowledge article outside its validity dates
+	NoModel             Code = "no_model"             // the classifier has not been trained yet
+	NotEnoughData       Code = "not_enough_data"      // too few closed cases to train the classifier
 )
 
 // Error is an application error. Field names the offending input field, if any.
@@ -172,6 +174,8 @@ var catalogue = map[Code]entry{
 	InvalidRules:        {http.StatusUnprocessableEntity, "职责清单规则有误", "the duty list's rules are invalid"},
 	UnknownArticle:      {http.StatusUnprocessableEntity, "知识库文章不存在", "unknown knowledge article"},
 	ArticleNotValid:     {http.StatusUnprocessableEntity, "知识库文章不在有效期内", "the knowledge article is not valid now"},
+	NoModel:             {http.StatusConflict, "分类模型尚未训练", "the classifier has not been trained yet"},
+	NotEnoughData:       {http.StatusConflict, "已办结工单太少，无法训练分类模型", "too few closed cases to train the classifier"},
 }
 
 // Status returns the HTTP status for code.

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// evalData writes a small labelled set (three topics) in dir.
+func evalData(t *testing.T, dir, name string, reps int) string {
+	t.Helper()
+	topics := map[string][]string{
+		"noise": {"楼下饭店夜里施工噪音很大", "广场舞音响太吵", "装修电钻声音扰民", "酒吧音乐声太响"},
+		"water": {"小区停水两天了", "自来水发黄有异味", "水管爆裂漏水", "水压太低用不了热水器"},
+		"road":  {"路面坑洼不平", "井盖缺失很危险", "路灯不亮", "人行道砖块松动"},
+	}
+	var b strings.Builder
+	b.WriteString("text,label\n")
+	for i := range reps {
+		for label, texts := range topics {
+			for _, s := range texts {
+				b.WriteString("\"" + s + strings.Repeat("，", i) + "\"," + label + "\n")
+			}
+		}
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestEvalClassify(t *testing.T) {
+	dir := t.TempDir()
+	train, test := evalData(t, dir, "train.csv", 5), evalData(t, dir, "test.csv", 1)
+	ctx := context.Background()
+	for _, args := range [][]string{
+		{"--train", train, "--test", test},
+		{"--train", train, "--cv", "3"},
+		{"--train", train, "--scale", "500"},
+	} {
+		var out, errb bytes.Buffer
+		if err := run(ctx, append([]string{"eval", "classify", "--json"}, args...), &out, &errb); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errb.String())
+		}
+		var rep map[string]any
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("%v: output is not JSON: %v\n%s", args, err, out.String())
+		}
+		for _, k := range []string{"top1", "top3", "macro_f1", "per_class", "train_s", "predict_per_s"} {
+			if _, ok := rep[k]; !ok {
+				t.Errorf("%v: no %q in %s", args, k, out.String())
+			}
+		}
+		pc, _ := rep["per_class"].(map[string]any)
+		for _, l := range []string{"noise", "water", "road"} {
+			c, _ := pc[l].(map[string]any)
+			for _, k := range []string{"precision", "recall", "f1", "support"} {
+				if _, ok := c[k]; !ok {
+					t.Errorf("%v: per_class[%s] has no %s", args, l, k)
+				}
+			}
+		}
+		if top1, _ := rep["top1"].(float64); top1 < 0.9 {
+			t.Errorf("%v: top1 %v on a separable set", args, top1)
+		}
+	}
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"eval", "classify", "--train", train, "--cv", "3"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "top-1") || !strings.Contains(s, "precision") || !strings.Contains(s, "water") {
+		t.Errorf("table output:\n%s", s)
+	}
+
+	nolabel := filepath.Join(dir, "nolabel.csv")
+	os.WriteFile(nolabel, []byte("text,when\n噪音,昨天\n"), 0o600)
+	empty := filepath.Join(dir, "empty.tsv")
+	os.WriteFile(empty, nil, 0o600)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "classify", "--train", filepath.Join(dir, "missing.csv"), "--cv", "3"}, "no such file"},
+		{[]string{"eval", "classify", "--train", nolabel, "--cv", "3"}, "no label column"},
+		{[]string{"eval", "classify", "--train", empty, "--cv", "3"}, "empty"},
+		{[]string{"eval", "classify", "--train", train}, "exactly one of"},
+		{[]string{"eval", "classify", "--train", train, "--cv", "3", "--test", test}, "exactly one of"},
+		{[]string{"eval", "classify", "--cv", "3"}, "--train is required"},
+		{[]string{"eval", "classify", "--train", train, "--cv", "1"}, "at least 2 folds"},
+		{[]string{"eval", "classify", "--train", train, "--cv", "3", "--algo", "bert"}, "unknown algorithm"},
+		{[]string{"eval", "classify", "--train", train, "--test", filepath.Join(dir, "nope.csv")}, "no such file"},
+		{[]string{"eval", "regress"}, "only evaluation"},
+		{[]string{"eval"}, "only evaluation"},
+	} {
+		var out, errb bytes.Buffer
+		err := run(ctx, tc.args, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one containing %q", tc.args, err, tc.want)
+		}
+	}
+}
