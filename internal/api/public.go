@@ -6,6 +6,7 @@ import (
 
 	"whistle/internal/cases"
 	"whistle/internal/errs"
+	"whistle/internal/org"
 )
 
 // publicCreate takes a citizen's submission from the web portal.
@@ -27,10 +28,24 @@ func (s *Server) publicCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.Anonymous = false
+	if in.Category == "" {
+		// Citizens need not know the taxonomy: the classifier's first
+		// guess, which the centre confirms at acceptance.
+		in.Category = s.svc.GuessCategory(r.Context(), in.Title+" "+in.Description)
+	}
 	c, replayed, err := s.svc.Create(r.Context(), cases.Citizen(), in, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if !replayed {
+		if ad, err := s.svc.TryAutoDispatch(r.Context(), c.ID); err != nil {
+			s.log.Warn("automatic dispatch", "case", c.ID, "err", err) // the request is stored; agents dispatch it
+		} else if ad.Done {
+			if fresh, err := s.svc.Get(r.Context(), org.System(), c.ID); err == nil {
+				c = fresh
+			}
+		}
 	}
 	status := http.StatusCreated
 	if replayed {

@@ -75,6 +75,19 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	in := cases.NewCase{Channel: "web", Type: typ, Category: get("category"), Description: get("description"), Title: get("title"),
 		Address: get("address"), Lat: lat, Lon: lon, CitizenName: get("citizen_name"), CitizenPhone: get("citizen_phone")}
+	if in.Category == "" && in.Description != "" {
+		// Citizens need not know the taxonomy: the classifier's first guess,
+		// which the centre confirms at acceptance.
+		in.Category = s.svc.GuessCategory(r.Context(), in.Title+" "+in.Description)
+	}
+	if in.Lat == nil && in.Address != "" {
+		if res, err := s.svc.Geocode(r.Context(), in.Address, 1); err == nil && res.Match != nil {
+			in.PlaceID = res.Match.PlaceID
+			if res.Match.Lat != nil && res.Match.Lon != nil {
+				in.Lat, in.Lon, in.PlaceID = res.Match.Lat, res.Match.Lon, 0
+			}
+		}
+	}
 	if in.Lat == nil && in.Address == "" {
 		p.Fields["address"] = s.cat.T(p.Lang, "portal.where_needed")
 		p.Err = s.cat.T(p.Lang, "form.check_fields")
@@ -100,6 +113,9 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if !replayed {
 		s.submits.Fail(ip, time.Now()) // counts submissions
+		if _, err := s.svc.TryAutoDispatch(r.Context(), c.ID); err != nil {
+			s.log.Warn("automatic dispatch", "case", c.ID, "err", err) // stored; agents dispatch it
+		}
 	}
 	p.Form = nil
 	d.Done = c

@@ -1,0 +1,81 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+)
+
+// AutoDispatched says what TryAutoDispatch did.
+type AutoDispatched struct {
+	Done        bool    `json:"done"`
+	Category    string  `json:"category,omitempty"`
+	Probability float64 `json:"probability,omitempty"`
+	UnitID      int64   `json:"unit_id,omitempty"`
+	Reason      string  `json:"reason,omitempty"` // why it was, or was not, dispatched
+}
+
+// GuessCategory returns the classifier's first category for a text when a
+// model is loaded ("" otherwise), for submissions whose sender did not
+// know the taxonomy; the centre confirms it at acceptance.
+func (s *Service) GuessCategory(ctx context.Context, text string) string {
+	sug, err := s.Suggest(ctx, text, 1)
+	if err != nil || len(sug) == 0 {
+		return ""
+	}
+	return sug[0].Code
+}
+
+// TryAutoDispatch dispatches an online submission without an agent when
+// the centre turned automatic dispatch on for the classifier's category,
+// the classifier is at least as confident as the category's threshold, the
+// case is in that category, and the duty list names one lead unit without
+// ambiguity. Anything else leaves the case to the agents, unchanged.
+func (s *Service) TryAutoDispatch(ctx context.Context, id int64) (AutoDispatched, error) {
+	sys := org.System()
+	c, err := s.st.Case(ctx, id, org.Scope{All: true})
+	if err != nil {
+		return AutoDispatched{}, err
+	}
+	if c.State != lifecycle.Submitted && c.State != lifecycle.Received {
+		return AutoDispatched{Reason: "not waiting for dispatch"}, nil
+	}
+	code, prob, ok := s.AutoDispatchable(ctx, strings.TrimSpace(c.Title+" "+c.Description))
+	out := AutoDispatched{Category: code, Probability: prob}
+	switch {
+	case !ok:
+		out.Reason = "automatic dispatch is off for the category or below its threshold"
+		return out, nil
+	case code != c.Category:
+		out.Reason = "the classifier disagrees with the request's category"
+		return out, nil
+	}
+	place := c.Location.GridID
+	for _, p := range []int64{c.Location.CommunityID, c.Location.StreetID, c.Location.DistrictID} {
+		if place == 0 {
+			place = p
+		}
+	}
+	d, err := s.RouteSuggestion(ctx, c.Category, place, c.Title+" "+c.Description)
+	if err != nil {
+		return out, err
+	}
+	if !d.Matched || d.LeadUnitID == 0 || d.Ambiguous {
+		out.Reason = "the duty list gives no single lead unit"
+		return out, nil
+	}
+	note := fmt.Sprintf("自动派单：分类置信度 %.2f；%s", prob, d.Reason)
+	if c.State == lifecycle.Submitted {
+		if _, _, err := s.act(ctx, sys, org.Scope{All: true}, c.ID, ActInput{Action: lifecycle.ActAccept, Note: note}); err != nil {
+			return out, err
+		}
+	}
+	if _, _, err := s.act(ctx, sys, org.Scope{All: true}, c.ID, ActInput{Action: lifecycle.ActDispatch, UnitID: d.LeadUnitID, CoUnitIDs: d.CoUnitIDs, Note: note}); err != nil {
+		return out, err
+	}
+	out.Done, out.UnitID, out.Reason = true, d.LeadUnitID, note
+	return out, nil
+}
