@@ -296,11 +296,11 @@ type coverageData struct {
 }
 
 type coverageStreet struct {
-	Street                               string
-	Grids, Patrolled                     int
-	Patrols, Findings                    int64
-	Lines                                []coverageGrid
-	PatrolledPct                         string
+	Street            string
+	Grids, Patrolled  int
+	Patrols, Findings int64
+	Lines             []coverageGrid
+	PatrolledPct      string
 }
 
 type coverageGrid struct {
@@ -335,6 +335,11 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request, a org.Acto
 	d.From, d.To = from.Format("2006-01-02"), to.Format("2006-01-02")
 	p.Form.Set("from", d.From)
 	p.Form.Set("to", d.To)
+	for _, f := range []string{"from", "to"} {
+		if _, bad := p.Fields[f]; bad {
+			p.Form.Set(f, q.Get(f)) // keep what was typed
+		}
+	}
 	p.Data = d
 	if len(p.Fields) > 0 {
 		p.Err = s.cat.T(p.Lang, "form.check_fields")

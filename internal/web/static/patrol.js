@@ -74,7 +74,8 @@
     if (typeof L === "undefined") return;
     var map = base(el, "street");
     var pts = marks(map, json(el, "marks"));
-    if (pts.length) { map.fitBounds(pts, { maxZoom: 15 }); map._fitted = true; }
+    if (pts.length === 1) { map.setView(pts[0], 13); map._fitted = true; }
+    else if (pts.length) { map.fitBounds(pts, { maxZoom: 15 }); map._fitted = true; }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
