@@ -85,9 +85,12 @@ func TestPatrolOnAPhone(t *testing.T) {
 	e.eval(fmt.Sprintf(`(() => { const a = document.getElementById('pos-lat'), b = document.getElementById('pos-lon');
 		a.value = '%f'; b.value = '%f'; a.dispatchEvent(new Event('change')); })()`, lat, lon))
 	e.openForm("#finding-form")
-	e.do(phone, chromedp.SetValue(chromedp.ID("item"), "road_occupation"),
-		chromedp.SetValue(chromedp.ID("category"), "urban.stall"),
-		chromedp.SendKeys(chromedp.ID("description"), "菜市场北口商户占道摆放货架，占用人行道约二十米"),
+	// The checklist item proposes the category of the same name.
+	e.eval("(() => { const i = document.getElementById('item'); i.value = 'road_occupation'; i.dispatchEvent(new Event('change')); })()")
+	if v := value[string](e, "document.getElementById('category').value"); v != "urban.stall" {
+		t.Fatalf("item 占道经营 proposes category %q", v)
+	}
+	e.do(phone, chromedp.SendKeys(chromedp.ID("description"), "菜市场北口商户占道摆放货架，占用人行道约二十米"),
 		chromedp.SetUploadFiles(chromedp.ID("photos"), []string{img}),
 		chromedp.Click(chromedp.ID("outcome-street")))
 	e.shot("patrol-finding")

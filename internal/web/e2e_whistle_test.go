@@ -143,4 +143,9 @@ func TestWhistleInTheBrowser(t *testing.T) {
 	e.wantText("#stats-streets", streetUnit.Name)
 	e.wantText("#stats-depts", depts[0].Name)
 	e.shot("whistle-stats")
+
+	// The departments' ranking shows the street's ratings separately.
+	e.do(chromedp.Navigate(e.base+"/assess?"+url.Values{"kind": {"department"}, "month": {w.RaisedAt.Format("2006-01")}}.Encode()), chromedp.WaitVisible(chromedp.ID("ranking")))
+	e.wantText(fmt.Sprintf("#unit-%d td[data-m=summons]", depts[0].ID), "100.00")
+	e.wantText(fmt.Sprintf("#unit-%d td[data-m=summons]", depts[1].ID), "80.00")
 }

@@ -78,7 +78,23 @@
     else if (pts.length) { map.fitBounds(pts, { maxZoom: 15 }); map._fitted = true; }
   }
 
+  // Choosing a checklist item proposes the category of the same name (by
+  // filtering the category list), until the worker picks one by hand.
+  function initItem() {
+    var item = document.getElementById("item"), filter = document.getElementById("category-filter"), cat = document.getElementById("category");
+    if (!item || !filter || !cat) return;
+    var manual = false;
+    ["mousedown", "keydown"].forEach(function (ev) { cat.addEventListener(ev, function () { manual = true; }); });
+    filter.addEventListener("keydown", function () { manual = true; });
+    item.addEventListener("change", function () {
+      if (manual) return;
+      filter.value = item.selectedOptions[0].textContent.trim();
+      filter.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initItem();
     var w = document.getElementById("patrol-map");
     if (w) initWalk(w);
     var c = document.getElementById("coverage-map");
