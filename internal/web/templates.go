@@ -14,7 +14,8 @@ import (
 // pageNames are the page templates; each is parsed with the layout and the
 // shared partials.
 var pageNames = []string{"error", "login", "agent", "callbacks", "inbox", "case", "review", "supervisor",
-	"portal", "track", "figures", "admin", "audit", "cases"}
+	"portal", "track", "figures", "admin", "audit", "cases",
+	"ranking", "assesscases", "exemptions", "portalranking", "whistles", "whistle", "whistlestats", "patrol", "coverage"}
 
 func (s *Server) funcs() template.FuncMap {
 	loc := s.svc.Location()

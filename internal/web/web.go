@@ -125,6 +125,27 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /cases/{id}/reveal", s.caseReveal)
 	priv("GET /attachments/{id}", s.attachment)
 
+	// Assessment (一份卷子), whistles (吹哨报到) and grid patrols.
+	priv("GET /assess", s.assessPage)
+	priv("GET /assess/cases", s.assessCasesPage)
+	priv("GET /assess/export", s.assessExport)
+	priv("POST /assess/publish", s.assessPublish)
+	priv("GET /assess/exemptions", s.exemptionsPage)
+	priv("POST /assess/exemptions", s.exemptionRequest)
+	priv("POST /assess/exemptions/{id}/decide", s.exemptionDecide)
+	pub("GET /portal/ranking", s.publicRankingPage)
+	priv("GET /whistles", s.whistlesPage)
+	priv("POST /whistles", s.whistleRaise)
+	priv("GET /whistles/stats", s.whistleStatsPage)
+	priv("GET /whistles/{id}", s.whistlePage)
+	priv("POST /whistles/{id}/act", s.whistleAct)
+	priv("GET /patrol", s.patrolPage)
+	priv("POST /patrol/start", s.patrolStart)
+	priv("POST /patrol/{id}/positions", s.patrolPositions)
+	priv("POST /patrol/{id}/findings", s.patrolFinding)
+	priv("POST /patrol/{id}/end", s.patrolEnd)
+	priv("GET /patrol/coverage", s.coveragePage)
+
 	// Administration.
 	priv("GET /admin", s.adminPage)
 	priv("POST /admin/units", s.adminCreateUnit)
@@ -290,6 +311,21 @@ func navFor(a org.Actor, path string) []navItem {
 		add("/supervisor", "nav.supervisor")
 	}
 	add("/cases", "nav.cases")
+	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin, org.RoleLeader) {
+		add("/assess", "assess.nav")
+	}
+	if u.Has(org.RoleHandler) {
+		add("/assess/exemptions", "assess.nav_exemptions")
+	}
+	if u.Has(org.RoleHandler, org.RoleLeader, org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin) {
+		add("/whistles", "whistle.nav")
+	}
+	if u.Has(org.RoleGridWorker) {
+		add("/patrol", "patrol.nav")
+	}
+	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin) || (u.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet) {
+		add("/patrol/coverage", "patrol.nav_coverage")
+	}
 	if u.Has(org.RoleAdmin) {
 		add("/admin", "nav.admin")
 	}
@@ -310,6 +346,8 @@ func homeFor(a org.Actor) string {
 		return "/supervisor"
 	case u.Has(org.RoleAdmin):
 		return "/admin"
+	case u.Has(org.RoleGridWorker):
+		return "/patrol"
 	}
 	return "/portal"
 }
