@@ -10,9 +10,13 @@ import (
 	"time"
 
 	"whistle/internal/cases"
+	"whistle/internal/classify"
+	"whistle/internal/dedup"
 	"whistle/internal/errs"
+	"whistle/internal/knowledge"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
+	"whistle/internal/routing"
 	"whistle/internal/store"
 	"whistle/internal/timelimit"
 )
@@ -46,7 +50,12 @@ type suggestion struct {
 	ReplyBy   time.Time
 	HasLimits bool
 	Geo       *cases.GeocodeResult // the address read against the gazetteer
-	Extra     map[string]any       // further suggestions (classifier, duplicates, knowledge)
+	Classes   []classify.Suggestion // the classifier's top three categories
+	Route     *routing.Decision     // the duty list's answer for category × place × text
+	CoUnits   []org.Unit            // co-handlers the duty list names
+	Dups      []dedup.Match         // likely duplicates among open requests nearby
+	Articles  []knowledge.Hit       // knowledge articles for an answer
+	Extra     map[string]any
 }
 
 func newIdem() string {
@@ -129,7 +138,7 @@ func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	d := s.agentData(r, p)
 	p.Form.Set("type", "complaint")
 	p.Form.Set("urgency", "")
-	d.Suggest = s.suggest(r, p.Form)
+	d.Suggest = s.suggest(r, a, p.Form)
 	p.Data = d
 	s.render(w, 200, "agent", p)
 }
@@ -148,7 +157,7 @@ func parseCoord(v string) (*float64, bool) {
 
 // suggest works out the place, the suggested unit and the time limits from
 // what has been typed so far.
-func (s *Server) suggest(r *http.Request, form map[string][]string) *suggestion {
+func (s *Server) suggest(r *http.Request, a org.Actor, form map[string][]string) *suggestion {
 	get := func(k string) string {
 		if v := form[k]; len(v) > 0 {
 			return strings.TrimSpace(v[0])
@@ -188,6 +197,57 @@ func (s *Server) suggest(r *http.Request, form map[string][]string) *suggestion 
 	if u, ok := s.svc.HandlingUnitFor(sg.Loc); ok {
 		sg.Unit = u
 	}
+	ctx := r.Context()
+	text := strings.TrimSpace(get("title") + " " + get("description"))
+	category := get("category")
+	if len([]rune(text)) >= 4 {
+		if cl, err := s.svc.Suggest(ctx, text, 3); err == nil {
+			sg.Classes = cl
+		}
+	}
+	if category == "" && len(sg.Classes) > 0 {
+		category = sg.Classes[0].Code
+	}
+	place := sg.Loc.GridID
+	for _, id := range []int64{sg.Loc.CommunityID, sg.Loc.StreetID, sg.Loc.DistrictID} {
+		if place == 0 {
+			place = id
+		}
+	}
+	if _, ok := s.svc.Category(category); ok {
+		if d, err := s.svc.RouteSuggestion(ctx, category, place, text); err == nil {
+			sg.Route = &d
+			if u, ok := s.svc.Unit(d.LeadUnitID); ok && d.Matched {
+				sg.Unit = u
+			}
+			for _, id := range d.CoUnitIDs {
+				if u, ok := s.svc.Unit(id); ok {
+					sg.CoUnits = append(sg.CoUnits, u)
+				}
+			}
+		}
+		if place != 0 || lat != nil {
+			draft := cases.DraftRequest{Category: category, Title: get("title"), Description: get("description"), Lat: lat, Lon: lon, PlaceID: place}
+			if lat != nil {
+				draft.PlaceID = 0
+			}
+			if m, err := s.svc.CheckDuplicates(ctx, a, draft, s.svc.DuplicateConfig()); err == nil {
+				if len(m) > 5 {
+					m = m[:5]
+				}
+				sg.Dups = m
+			}
+		}
+	}
+	if text != "" {
+		cat := ""
+		if _, ok := s.svc.Category(category); ok {
+			cat = category
+		}
+		if hits, err := s.svc.SuggestArticles(ctx, a, text, cat, 3); err == nil {
+			sg.Articles = hits
+		}
+	}
 	sg.UnitID = sg.Unit.ID
 	if get("unit_touched") == "1" {
 		if id, err := strconv.ParseInt(get("unit_id"), 10, 64); err == nil {
@@ -219,7 +279,7 @@ func (s *Server) agentSuggest(w http.ResponseWriter, r *http.Request, a org.Acto
 	}
 	p := s.newPage(r, &a, "agent.title")
 	p.Form = r.PostForm
-	p.Data = &agentData{Suggest: s.suggest(r, r.PostForm)}
+	p.Data = &agentData{Suggest: s.suggest(r, a, r.PostForm)}
 	s.partial(w, "agent", "suggest", p)
 }
 
@@ -251,7 +311,7 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 		d.Idem = idem
 	}
 	fail := func(status int) {
-		d.Suggest = s.suggest(r, r.PostForm)
+		d.Suggest = s.suggest(r, a, r.PostForm)
 		p.Data = d
 		s.render(w, status, "agent", p)
 	}
@@ -311,6 +371,16 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 		return
 	}
 	msg := s.cat.T(p.Lang, "agent.created", c.Number)
+	if parent, err := strconv.ParseInt(get("merge_parent"), 10, 64); err == nil && parent > 0 {
+		// A duplicate: it follows its parent, and its citizen gets the
+		// parent's answer.
+		if _, _, err := s.svc.Act(r.Context(), a, c.ID, cases.ActInput{Action: lifecycle.ActMerge, ParentID: parent, Note: get("answer")}); err != nil {
+			http.Redirect(w, r, withFlash("/cases/"+strconv.FormatInt(c.ID, 10), msg+" — "+errs.Message(errs.CodeOf(err), p.Lang)), http.StatusSeeOther)
+			return
+		}
+		http.Redirect(w, r, withFlash("/agent", s.cat.T(p.Lang, "agent.merged", c.Number)), http.StatusSeeOther)
+		return
+	}
 	switch do {
 	case "dispatch":
 		if c.State == lifecycle.Received {

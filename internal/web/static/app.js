@@ -98,6 +98,20 @@
     });
   }
 
+  // Agent screen: a suggested category or knowledge article fills the form.
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest ? e.target.closest("[data-pick-category],[data-use-article]") : null;
+    if (!t) return;
+    if (t.dataset.pickCategory) {
+      var sel = document.getElementById("category");
+      if (sel) { sel.value = t.dataset.pickCategory; sel.dispatchEvent(new Event("change", { bubbles: true })); }
+    } else if (t.dataset.useArticle) {
+      var ans = document.getElementById("answer"), art = document.getElementById("article");
+      if (ans) { ans.value = t.dataset.body; ans.closest("details").open = true; ans.focus(); }
+      if (art) art.value = t.dataset.useArticle;
+    }
+  });
+
   function init(root) { initCategoryFilter(root); initMaps(root); initCharts(root); tick(); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
