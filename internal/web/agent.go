@@ -49,7 +49,7 @@ type suggestion struct {
 	SignBy    time.Time
 	ReplyBy   time.Time
 	HasLimits bool
-	Geo       *cases.GeocodeResult // the address read against the gazetteer
+	Geo       *cases.GeocodeResult  // the address read against the gazetteer
 	Classes   []classify.Suggestion // the classifier's top three categories
 	Route     *routing.Decision     // the duty list's answer for category × place × text
 	CoUnits   []org.Unit            // co-handlers the duty list names
