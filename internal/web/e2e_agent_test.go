@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,6 +91,10 @@ func TestAgentScreenSuggests(t *testing.T) {
 	if err != nil || len(second.Cases) != 1 || second.Cases[0].MergedInto != first.Cases[0].ID || second.Cases[0].State != lifecycle.Closed {
 		t.Fatalf("second call's case: %+v (%v)", second.Cases, err)
 	}
+	// Its page says it repeats a place's problem and which rule routed it.
+	e.do(chromedp.Navigate(e.base+"/cases/"+fmt.Sprint(second.Cases[0].ID)), chromedp.WaitVisible(chromedp.ID("repeat")))
+	e.wantText("#repeat", "同地点同类")
+	e.wantText("#duty-rule", "规则")
 }
 
 func unitName(e *e2e, id int64) string {
