@@ -408,6 +408,12 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	if err := s.suggest(ctx, &nc); err != nil {
 		return nil, false, err
 	}
+	// Repeat counts (重复诉求) are read before the write, on the read pool,
+	// so that they do not hold the single writer: two requests from one
+	// caller in the same instant may not count each other.
+	if err := s.markRepeats(ctx, s.st.Queries, &nc, s.Now()); err != nil {
+		return nil, false, err
+	}
 	body, _ := json.Marshal(in)
 	sum := sha256.Sum256(body)
 	reqHash := hex.EncodeToString(sum[:])
@@ -436,9 +442,6 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 				return err
 			}
 			c.Number = num
-			if err := s.markRepeats(ctx, tx.Queries, &c, env.Now); err != nil {
-				return err
-			}
 			ev := lifecycle.Created(&c, a, env)
 			if err := tx.InsertCase(ctx, &c); err != nil {
 				return err
