@@ -6,6 +6,7 @@ import (
 
 	"whistle/internal/cases"
 	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 )
 
@@ -85,4 +86,36 @@ func (s *Server) publicLookup(w http.ResponseWriter, r *http.Request) {
 		"number": c.Number, "title": c.Title, "state": c.State, "created_at": c.CreatedAt.In(s.svc.Location()),
 		"result": c.Result, "reply": c.ReplyText, "timeline": steps,
 	})
+}
+
+// publicRate records the citizen's own callback on a replied request.
+func (s *Server) publicRate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Number       string `json:"number"`
+		Phone        string `json:"phone"`
+		Resolved     *bool  `json:"resolved"`
+		Satisfaction string `json:"satisfaction"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ip := clientIP(r)
+	if !s.lookups.Allowed(ip, time.Now()) {
+		s.fail(w, r, errs.E(errs.RateLimited))
+		return
+	}
+	if in.Resolved == nil {
+		s.fail(w, r, errs.F(errs.FieldRequired, "resolved"))
+		return
+	}
+	c, err := s.svc.RateAnswer(r.Context(), in.Number, in.Phone, *in.Resolved, in.Satisfaction)
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			s.lookups.Fail(ip, time.Now())
+		}
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, 200, map[string]any{"number": c.Number, "state": c.State, "reopened": c.State != lifecycle.Closed})
 }

@@ -90,6 +90,7 @@ func (s *Server) Handler() http.Handler {
 	pub("POST", "/api/v1/auth/login", s.login)
 	pub("POST", "/api/v1/public/cases", s.publicCreate)
 	pub("POST", "/api/v1/public/lookup", s.publicLookup)
+	pub("POST", "/api/v1/public/rate", s.publicRate)
 
 	priv("POST", "/api/v1/auth/logout", s.logout)
 	priv("GET", "/api/v1/me", s.me)
