@@ -119,11 +119,11 @@ type dutyData struct {
 
 // ruleRow is a rule as the table shows it.
 type ruleRow struct {
-	ID                         int
-	Category, Place, Keywords  string
-	Lead, Co, Label            string
-	Priority                   int
-	Prefix                     bool
+	ID                        int
+	Category, Place, Keywords string
+	Lead, Co, Label           string
+	Priority                  int
+	Prefix                    bool
 }
 
 func (s *Server) target(lang string, t routing.Target) string {
