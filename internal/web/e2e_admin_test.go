@@ -35,6 +35,7 @@ func TestDutyListInTheBrowser(t *testing.T) {
 	e.eval(`(() => { const ta = document.getElementById('rules'); const rules = JSON.parse(ta.value);
 		for (const r of rules) if (r.lead && r.lead.role === 'street') r.lead = {role: 'district_centre'};
 		ta.value = JSON.stringify(rules, null, 1); })()`)
+	e.eval(`document.querySelectorAll('.flash').forEach(x => x.remove())`)
 	e.do(chromedp.Click(chromedp.ID("save-draft")), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	e.wantText(".flash", "已保存")
 	e.wantText("#rule-table", "属地区分中心")
@@ -45,10 +46,12 @@ func TestDutyListInTheBrowser(t *testing.T) {
 	e.do(chromedp.Click(chromedp.ID("run-dry")), chromedp.WaitVisible(chromedp.ID("dry-diff")))
 	e.wantText("#dry-result", "主办单位变化")
 	e.wantText("#dry-diff", "分中心")
+	e.do(chromedp.ScrollIntoView(chromedp.ID("dry-result")))
 	e.shot("admin-duty-dryrun")
 
 	// Publication wants the box ticked.
 	e.do(chromedp.Click(chromedp.ID("publish-draft")), chromedp.WaitVisible(chromedp.CSS("#publish .field-error")))
+	e.eval(`document.querySelectorAll('.flash').forEach(x => x.remove())`)
 	e.do(chromedp.Click(chromedp.ID("confirm")), chromedp.Click(chromedp.ID("publish-draft")), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	e.wantText(".flash", "已发布")
 	e.wantText("#duty-versions", "已被替代")

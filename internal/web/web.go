@@ -347,6 +347,8 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if !u.Has(org.RoleAdmin) && mayDutyPage(a) {
 		add("/admin/duty", "admin2.duty.title")
+	} else if !u.Has(org.RoleAdmin) && mayKBPage(a) {
+		add("/admin/kb", "admin2.kb.title")
 	}
 	return items
 }
