@@ -246,7 +246,8 @@ func (s *Server) dutyPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.forbidden(w, r)
 		return
 	}
-	ctx, cancel := ctxTimeout(r)
+	// A dry run re-routes up to 100,000 requests: give it a minute.
+	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
 	defer cancel()
 	p := s.newPage(r, &a, "admin2.duty.title")
 	q := r.URL.Query()

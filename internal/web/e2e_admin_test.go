@@ -24,6 +24,9 @@ func TestDutyListInTheBrowser(t *testing.T) {
 	e.do(chromedp.Click(chromedp.CSS("header nav a[href='/admin/duty']")), chromedp.WaitVisible(chromedp.ID("rule-table")))
 	e.wantText("#duty-versions", "演示职责清单")
 	e.shot("admin-duty")
+	// The filter narrows the rules as one types.
+	e.do(chromedp.SendKeys(chromedp.ID("rule-filter"), "早市"), chromedp.WaitNotPresent(chromedp.ID("rule-1")))
+	e.wantText("#rule-table", "早夜市占道")
 
 	// A draft, copied from the list in force.
 	e.do(chromedp.SendKeys(chromedp.ID("d-name"), "冬季调整"), chromedp.Click(chromedp.ID("new-draft")),
@@ -70,7 +73,14 @@ func TestDutyListInTheBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("retrain")), chromedp.WaitVisible(chromedp.ID("top1")))
 	e.wantText(".flash", "已训练")
 	e.shot("admin-classifier")
+	streets, err := e.app.Svc.Places(ctx, org.LevelStreet)
+	if err != nil || len(streets) == 0 {
+		t.Fatalf("streets: %v", err)
+	}
 	e.do(chromedp.Navigate(e.base+"/admin/geo"), chromedp.WaitVisible(chromedp.ID("import")),
+		chromedp.SendKeys(chromedp.ID("geo-q"), streets[0].Name), chromedp.Submit(chromedp.ID("geo-q")), chromedp.WaitVisible(chromedp.ID("geo-result")))
+	e.wantText("#geo-result", streets[0].Name)
+	e.do(
 		chromedp.SetValue(chromedp.ID("geojson"), `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"level":"street","code":"T01","name":"坏街道","parent":"none"},"geometry":{"type":"Polygon","coordinates":[[[116.3,39.9],[116.31,39.9],[116.3,39.9]]]}}]}`),
 		chromedp.Click(chromedp.ID("import-check")), chromedp.WaitVisible(chromedp.ID("import-problems")))
 	e.wantText("#import-problems", "T01")
