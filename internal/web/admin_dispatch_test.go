@@ -350,7 +350,7 @@ func TestGeoPages(t *testing.T) {
 		if mode == "import" && res.StatusCode != errs.Status(errs.InvalidBoundaries) {
 			t.Errorf("bad import: status %d", res.StatusCode)
 		}
-		contains(t, mode+" of a bad import", page, `id="import-problems"`, "T01 坏街道", "T02 蝴蝶街道", html.EscapeString(bad))
+		contains(t, mode+" of a bad import", page, `id="import-problems"`, "T01 坏街道", "T02 蝴蝶街道", "上级不存在", "环的点数不足", html.EscapeString(bad))
 	}
 	after, _ := s.app.Svc.Store().Places(ctx, true)
 	if len(after) != len(before) {

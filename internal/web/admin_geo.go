@@ -10,6 +10,7 @@ import (
 	"whistle/internal/cases"
 	"whistle/internal/errs"
 	"whistle/internal/gazetteer"
+	"whistle/internal/geo"
 	"whistle/internal/org"
 )
 
@@ -29,12 +30,28 @@ type geoData struct {
 	Entries []geoEntry
 	Kinds   []string
 	Import  *cases.ImportReport
+	// Problems of the import, each with a label in the page's language.
+	Problems []problemRow
+}
+
+type problemRow struct {
+	geo.Problem
+	Label string
 }
 
 func (s *Server) geoRender(w http.ResponseWriter, r *http.Request, a org.Actor, p *page, status int, imp *cases.ImportReport) {
 	ctx := r.Context()
 	d := &geoData{Tabs: dispatchTabs(a, "/admin/geo"), Stats: s.svc.GazetteerStats(), Kinds: gazetteer.Kinds, Import: imp, Q: strings.TrimSpace(r.URL.Query().Get("q"))}
 	p.Data = d
+	if imp != nil {
+		for _, pr := range imp.Problems {
+			row := problemRow{Problem: pr, Label: pr.Code}
+			if k := "admin2.geo.problem." + pr.Code; s.cat.Has(k) {
+				row.Label = s.cat.T(p.Lang, k)
+			}
+			d.Problems = append(d.Problems, row)
+		}
+	}
 	if d.Q != "" {
 		res, err := s.svc.Geocode(ctx, d.Q, 5)
 		if err != nil {
