@@ -143,9 +143,13 @@ func (s *Server) target(lang string, t routing.Target) string {
 
 func (s *Server) ruleRows(lang string, rules []routing.Rule, filter string) []ruleRow {
 	filter = strings.ToLower(strings.TrimSpace(filter))
+	sep := "、"
+	if lang == "en" {
+		sep = ", "
+	}
 	out := make([]ruleRow, 0, len(rules))
 	for _, r := range rules {
-		row := ruleRow{ID: r.ID, Keywords: strings.Join(r.Keywords, "、"), Lead: s.target(lang, r.Lead), Priority: r.Priority, Label: r.Label, Prefix: r.Prefix}
+		row := ruleRow{ID: r.ID, Keywords: strings.Join(r.Keywords, sep), Lead: s.target(lang, r.Lead), Priority: r.Priority, Label: r.Label, Prefix: r.Prefix}
 		if r.Category != "" {
 			row.Category = r.Category
 			if c, ok := s.svc.Category(r.Category); ok {
@@ -166,7 +170,7 @@ func (s *Server) ruleRows(lang string, rules []routing.Rule, filter string) []ru
 		for _, t := range r.Co {
 			co = append(co, s.target(lang, t))
 		}
-		row.Co = strings.Join(co, "、")
+		row.Co = strings.Join(co, sep)
 		if filter != "" {
 			hay := strings.ToLower(strings.Join([]string{strconv.Itoa(r.ID), row.Category, row.Place, row.Keywords, row.Lead, row.Co, row.Label}, " "))
 			if !strings.Contains(hay, filter) {
