@@ -15,7 +15,8 @@ import (
 // shared partials.
 var pageNames = []string{"error", "login", "agent", "callbacks", "inbox", "case", "review", "supervisor",
 	"portal", "track", "figures", "admin", "audit", "cases",
-	"ranking", "assesscases", "exemptions", "portalranking", "whistles", "whistle", "whistlestats", "patrol", "coverage"}
+	"ranking", "assesscases", "exemptions", "portalranking", "whistles", "whistle", "whistlestats", "patrol", "coverage",
+	"admin_duty", "admin_kb", "admin_classifier", "admin_geo"}
 
 func (s *Server) funcs() template.FuncMap {
 	loc := s.svc.Location()

@@ -155,6 +155,22 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /admin/policy", s.adminPolicy)
 	priv("POST /admin/calendar", s.adminCalendar)
 	priv("GET /admin/audit", s.auditPage)
+	priv("GET /admin/duty", s.dutyPage)
+	priv("POST /admin/duty", s.dutyCreate)
+	priv("POST /admin/duty/{version}", s.dutySave)
+	priv("POST /admin/duty/{version}/publish", s.dutyPublish)
+	priv("GET /admin/kb", s.kbPage)
+	priv("POST /admin/kb", s.kbCreate)
+	priv("POST /admin/kb/{id}", s.kbUpdate)
+	priv("POST /admin/kb/{id}/delete", s.kbDelete)
+	priv("GET /admin/classifier", s.classifierPage)
+	priv("POST /admin/classifier/train", s.classifierTrain)
+	priv("POST /admin/classifier/auto", s.classifierAuto)
+	priv("GET /admin/geo", s.geoPage)
+	priv("POST /admin/geo/import", s.geoImport)
+	priv("POST /admin/geo/entries", s.geoAddEntry)
+	priv("POST /admin/geo/entries/{id}/delete", s.geoDeleteEntry)
+	priv("POST /admin/geo/rebuild", s.geoRebuild)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -328,6 +344,11 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if u.Has(org.RoleAdmin) {
 		add("/admin", "nav.admin")
+	}
+	if !u.Has(org.RoleAdmin) && mayDutyPage(a) {
+		add("/admin/duty", "admin2.duty.title")
+	} else if !u.Has(org.RoleAdmin) && mayKBPage(a) {
+		add("/admin/kb", "admin2.kb.title")
 	}
 	return items
 }
