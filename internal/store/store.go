@@ -69,7 +69,8 @@ type Options struct {
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
-	Queries  // reads from the read pool
+	Queries             // reads from the read pool
+	reads    *stmtCache // SQLite: the read pool's prepared statements
 	dialect  Dialect
 	writeDB  *sql.DB
 	readDB   *sql.DB
@@ -196,6 +197,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.num = &numbering{db: ndb}
 	}
 	s.Queries = Queries{q: s.readDB, dialect: s.dialect, num: s.num}
+	if s.dialect == SQLite {
+		// pgx caches prepared statements per connection by itself; for
+		// SQLite the read pool keeps its own.
+		s.reads = newStmtCache(s.readDB)
+		s.Queries.q = s.reads
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.closeDBs()
 		return nil, err
@@ -244,6 +251,9 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var err error
+	if s.reads != nil {
+		s.reads.close()
+	}
 	if s.ckptDB != nil {
 		s.ckptDB.Close()
 	}
