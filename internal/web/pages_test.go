@@ -104,6 +104,17 @@ func TestFormsKeepInputAndNameTheField(t *testing.T) {
 	if page := body(t, res); res.StatusCode != 422 || !strings.Contains(page, `id="unit_id" name="unit_id"`) || !strings.Contains(page, "aria-invalid") {
 		t.Fatalf("dispatch without unit: status %d", res.StatusCode)
 	}
+	// The language switch comes back to the same page with its query.
+	res, _ = c.Get(s.base + "/cases?show=open")
+	if page := body(t, res); !strings.Contains(page, "back=%2fcases%3fshow%3dopen") && !strings.Contains(page, "back=%2Fcases%3Fshow%3Dopen") {
+		t.Errorf("language switch does not come back to /cases?show=open")
+	}
+	res, _ = c.Get(s.base + "/lang/en?back=" + url.QueryEscape("/cases?show=open"))
+	if page := body(t, res); res.Request.URL.RequestURI() != "/cases?show=open" || !strings.Contains(page, "Requests") {
+		t.Errorf("after the switch: %s", res.Request.URL.RequestURI())
+	}
+	res, _ = c.Get(s.base + "/lang/zh?back=/agent")
+	body(t, res)
 	// In English on request.
 	res, _ = c.Get(s.base + "/agent?lang=en")
 	if page := body(t, res); !strings.Contains(page, "Call intake") || strings.Contains(page, "话务受理") {

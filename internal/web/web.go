@@ -268,6 +268,7 @@ type page struct {
 	Actor  *org.Actor
 	Title  string
 	Path   string
+	URI    string // path and query, for the language switch to come back to
 	Flash  string
 	Err    string            // a form-level error
 	Fields map[string]string // field → what is wrong with it
@@ -289,7 +290,15 @@ func (p *page) F(name string) string { return p.Form.Get(name) }
 func (p *page) FieldErr(name string) string { return p.Fields[name] }
 
 func (s *Server) newPage(r *http.Request, a *org.Actor, titleKey string) *page {
-	p := &page{Lang: langOf(r), Actor: a, Path: r.URL.Path, Now: s.svc.Now(), Fields: map[string]string{}, Form: url.Values{}}
+	p := &page{Lang: langOf(r), Actor: a, Path: r.URL.Path, URI: r.URL.Path, Now: s.svc.Now(), Fields: map[string]string{}, Form: url.Values{}}
+	if r.Method == http.MethodGet {
+		q := r.URL.Query()
+		q.Del("lang")
+		q.Del("flash")
+		if enc := q.Encode(); enc != "" {
+			p.URI += "?" + enc
+		}
+	}
 	p.Title = s.cat.T(p.Lang, titleKey)
 	p.Flash = r.URL.Query().Get("flash")
 	if len(p.Flash) > 300 {
