@@ -454,7 +454,7 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 			if err := tx.AppendEvent(ctx, &ev); err != nil {
 				return err
 			}
-			if err := tx.SetTimers(ctx, c.ID, lifecycle.Timers(&c)); err != nil {
+			if err := tx.InsertTimers(ctx, c.ID, lifecycle.Timers(&c)); err != nil {
 				return err
 			}
 			if len(in.Attachments) > 0 {

@@ -506,6 +506,17 @@ func (q Queries) SetTimers(ctx context.Context, caseID int64, ts []lifecycle.Tim
 	return nil
 }
 
+// InsertTimers arms the timers of a case that has none yet (a new case):
+// SetTimers without reading what is armed.
+func (q Queries) InsertTimers(ctx context.Context, caseID int64, ts []lifecycle.Timer) error {
+	for _, t := range ts {
+		if _, err := q.exec(ctx, "INSERT INTO timers(case_id, kind, due_at) VALUES (?,?,?) ON CONFLICT(case_id, kind, due_at) DO NOTHING", caseID, t.Kind, ms(t.DueAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // DueTimer is an armed timer whose time has come.
 type DueTimer struct {
 	ID int64
