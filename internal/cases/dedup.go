@@ -187,7 +187,7 @@ func (s *Service) repeatWindow() time.Duration {
 // preparing them on the read pool for every request.
 func (s *Service) markRepeats(ctx context.Context, q store.Queries, c *lifecycle.Case, now time.Time) error {
 	l := c.Location
-	caller, place, err := q.RepeatCounts(ctx, c.Citizen.PhoneHash, l.GridID, l.CommunityID, c.Category, now.Add(-s.repeatWindow()), now.Add(time.Millisecond))
+	caller, place, err := q.RepeatCounts(ctx, c.Citizen.PhoneHash, l.GridID, l.CommunityID, l.DistrictID, c.Category, now.Add(-s.repeatWindow()), now.Add(time.Millisecond))
 	if err != nil {
 		return err
 	}

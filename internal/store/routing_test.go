@@ -143,15 +143,15 @@ func TestRepeatFlags(t *testing.T) {
 			mk(6, "", 0, "urban.stall", base.Add(-3*day)), // community 4, no grid
 		)
 		since := base.Add(-30 * day)
-		caller, place, err := s.RepeatCounts(ctx, "ph:a", 5, 4, "urban.stall", since, base)
+		caller, place, err := s.RepeatCounts(ctx, "ph:a", 5, 4, 2, "urban.stall", since, base)
 		if err != nil || caller != 2 || place != 2 {
 			t.Fatalf("grid: caller %d place %d %v, want 2 2", caller, place, err)
 		}
-		caller, place, _ = s.RepeatCounts(ctx, "ph:c", 0, 4, "urban.stall", since, base)
+		caller, place, _ = s.RepeatCounts(ctx, "ph:c", 0, 4, 2, "urban.stall", since, base)
 		if caller != 0 || place != 3 {
 			t.Fatalf("community: caller %d place %d, want 0 3", caller, place)
 		}
-		caller, place, _ = s.RepeatCounts(ctx, "", 0, 0, "urban.stall", since, base)
+		caller, place, _ = s.RepeatCounts(ctx, "", 0, 0, 0, "urban.stall", since, base)
 		if caller != 0 || place != 0 {
 			t.Fatalf("nothing known: %d %d", caller, place)
 		}
@@ -162,7 +162,7 @@ func TestRepeatFlags(t *testing.T) {
 			many = append(many, mk(1000+i, "ph:busy", 9, "water.outage", base.Add(-time.Duration(i+1)*time.Minute)))
 		}
 		insertCases(t, s, many...)
-		if caller, place, _ := s.RepeatCounts(ctx, "ph:busy", 9, 4, "water.outage", since, base); caller != store.MaxRepeatCount || place != store.MaxRepeatCount {
+		if caller, place, _ := s.RepeatCounts(ctx, "ph:busy", 9, 4, 2, "water.outage", since, base); caller != store.MaxRepeatCount || place != store.MaxRepeatCount {
 			t.Fatalf("capped counts: %d %d", caller, place)
 		}
 

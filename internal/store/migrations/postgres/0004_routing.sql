@@ -41,6 +41,5 @@ CREATE INDEX cases_grid_cat ON cases(grid_id, category, created_at);
 -- The grid-and-category index serves the grid look-ups the older
 -- (grid_id, created_at) index did: one index less to keep on every create.
 DROP INDEX cases_grid;
-CREATE INDEX cases_community_cat ON cases(community_id, category, created_at);
 CREATE INDEX cases_open_cat ON cases(district_id, category, created_at) WHERE is_open = 1;
 CREATE INDEX cases_street_cat ON cases(street_id, category, closed_at) WHERE is_open = 0;
