@@ -187,7 +187,7 @@ func scopeSQL(sc org.Scope) (string, []any) {
 		args = append(args, sc.DistrictID)
 	}
 	if sc.UnitID != 0 {
-		parts = append(parts, "c.lead_unit_id = ?", "c.supervising_unit_id = ?", "EXISTS (SELECT 1 FROM case_units cu WHERE cu.case_id = c.id AND cu.unit_id = ?)")
+		parts = append(parts, "c.lead_unit_id = ?", "(c.supervising_unit_id = ? AND c.supervising_unit_id <> 0)", "EXISTS (SELECT 1 FROM case_units cu WHERE cu.case_id = c.id AND cu.unit_id = ?)")
 		args = append(args, sc.UnitID, sc.UnitID, sc.UnitID)
 	}
 	if sc.UserID != 0 {

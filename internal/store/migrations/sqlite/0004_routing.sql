@@ -44,3 +44,8 @@ CREATE INDEX cases_grid_cat ON cases(grid_id, category, created_at);
 DROP INDEX cases_grid;
 CREATE INDEX cases_open_cat ON cases(district_id, category, created_at) WHERE is_open = 1;
 CREATE INDEX cases_street_cat ON cases(street_id, category, closed_at) WHERE is_open = 0;
+
+-- A new request has no supervising unit until it is dispatched: index only
+-- the cases that have one, so that creating a request skips this index.
+DROP INDEX cases_supervising;
+CREATE INDEX cases_supervising ON cases(supervising_unit_id, created_at) WHERE supervising_unit_id <> 0;
