@@ -417,6 +417,20 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	body, _ := json.Marshal(in)
 	sum := sha256.Sum256(body)
 	reqHash := hex.EncodeToString(sum[:])
+	// The case and its first event are made and encoded here, on the
+	// caller's goroutine; the single writer only numbers and stores them.
+	env := s.env()
+	made := nc
+	firstEv := lifecycle.Created(&made, a, env)
+	firstEv.Attachments = in.Attachments
+	newDoc, err := store.EncodeNewCase(&made)
+	if err != nil {
+		return nil, false, err
+	}
+	evDoc, err := store.EncodeEvent(&firstEv)
+	if err != nil {
+		return nil, false, err
+	}
 	for attempt := 0; attempt < 2; attempt++ {
 		var out *lifecycle.Case
 		replayed = false
@@ -435,23 +449,21 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 					return err
 				}
 			}
-			env := s.env()
-			c := nc
+			c := made
 			num, err := tx.NextNumber(ctx, env.Now.In(s.cfg.Loc).Format("20060102"))
 			if err != nil {
 				return err
 			}
 			c.Number = num
-			ev := lifecycle.Created(&c, a, env)
-			if err := tx.InsertCase(ctx, &c); err != nil {
+			ev := firstEv
+			if err := tx.InsertNewCase(ctx, &c, newDoc); err != nil {
 				return err
 			}
 			if err := saveRepeatFlags(ctx, tx, &c); err != nil {
 				return err
 			}
 			ev.CaseID = c.ID
-			ev.Attachments = in.Attachments
-			if err := tx.AppendEvent(ctx, &ev); err != nil {
+			if err := tx.AppendEncodedEvent(ctx, &ev, evDoc); err != nil {
 				return err
 			}
 			if err := tx.InsertTimers(ctx, c.ID, lifecycle.Timers(&c)); err != nil {

@@ -59,12 +59,49 @@ func caseArgs(c *lifecycle.Case) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return caseArgsDoc(c, doc), nil
+}
+
+func caseArgsDoc(c *lifecycle.Case, doc string) []any {
 	l := c.Location
 	return []any{c.Number, string(c.State), b2i(c.State.Open()), c.Channel, c.Type, c.Category, c.Urgency,
 		l.DistrictID, l.StreetID, l.CommunityID, l.GridID, c.LeadUnitID, c.SupervisingUnitID, ms(DueAt(c)),
 		b2i(c.Overdue), b2i(c.Supervised), b2i(c.ReturnPending), b2i(c.ExtensionPending),
 		c.Citizen.PhoneHash, c.Citizen.Name, c.Citizen.Phone, c.CreatedBy, ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt),
-		c.Version, doc}, nil
+		c.Version, doc}
+}
+
+// NewCaseDoc is a new case's document encoded ahead of its write, with a
+// placeholder where the number goes: the encoding is done by the caller's
+// goroutine, not by the single writer, which only splices the number in
+// (InsertNewCase).
+type NewCaseDoc struct{ doc string }
+
+const numberPlaceholder = "\x00number\x00"
+
+// EncodeNewCase encodes c (whose Number is not known yet) for InsertNewCase.
+func EncodeNewCase(c *lifecycle.Case) (NewCaseDoc, error) {
+	d := *c
+	d.Number = numberPlaceholder
+	doc, err := caseDoc(&d)
+	return NewCaseDoc{doc}, err
+}
+
+// InsertNewCase stores a new case (c.Number set) with its document encoded
+// by EncodeNewCase from the same case, and sets c.ID.
+func (q Queries) InsertNewCase(ctx context.Context, c *lifecycle.Case, nd NewCaseDoc) error {
+	num, _ := json.Marshal(c.Number)
+	ph, _ := json.Marshal(numberPlaceholder)
+	doc := strings.Replace(nd.doc, string(ph), string(num), 1)
+	if doc == nd.doc {
+		return fmt.Errorf("store: new case document without its number placeholder")
+	}
+	args := caseArgsDoc(c, doc)
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")
+	if err := q.row(ctx, "INSERT INTO cases("+caseInsertCols+") VALUES ("+marks+") RETURNING id", args...).Scan(&c.ID); err != nil {
+		return uniq(err, "number")
+	}
+	return q.syncCaseUnits(ctx, c, nil)
 }
 
 const caseInsertCols = "number, state, is_open, channel, type, category, urgency, district_id, street_id, community_id, grid_id, lead_unit_id, supervising_unit_id, due_at, overdue, supervised, return_pending, extension_pending, phone_hash, citizen_name, citizen_phone, created_by, created_at, updated_at, closed_at, version, doc"
@@ -376,6 +413,19 @@ func (q Queries) CountOverdue(ctx context.Context) (int64, error) {
 // AppendEvent appends an event; (case, seq) is unique, so a concurrent
 // double-apply fails instead of writing twice.
 func (q Queries) AppendEvent(ctx context.Context, e *lifecycle.Event) error {
+	doc, err := EncodeEvent(e)
+	if err != nil {
+		return err
+	}
+	return q.AppendEncodedEvent(ctx, e, doc)
+}
+
+// EncodedEvent is an event's document encoded ahead of its write.
+type EncodedEvent struct{ doc string }
+
+// EncodeEvent encodes e's document (actor, note, data, attachments) for
+// AppendEncodedEvent, outside the single writer.
+func EncodeEvent(e *lifecycle.Event) (EncodedEvent, error) {
 	doc, err := json.Marshal(struct {
 		ActorName   string         `json:"actor_name,omitempty"`
 		ActorRole   string         `json:"actor_role,omitempty"`
@@ -383,10 +433,13 @@ func (q Queries) AppendEvent(ctx context.Context, e *lifecycle.Event) error {
 		Data        map[string]any `json:"data,omitempty"`
 		Attachments []int64        `json:"attachments,omitempty"`
 	}{e.ActorName, e.ActorRole, e.Note, e.Data, e.Attachments})
-	if err != nil {
-		return err
-	}
-	err = q.row(ctx, "INSERT INTO events(case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
+	return EncodedEvent{string(doc)}, err
+}
+
+// AppendEncodedEvent appends e with its document encoded by EncodeEvent.
+func (q Queries) AppendEncodedEvent(ctx context.Context, e *lifecycle.Event, ed EncodedEvent) error {
+	doc := ed.doc
+	err := q.row(ctx, "INSERT INTO events(case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
 		e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), string(doc)).Scan(&e.ID)
 	if isUnique(err) {
 		return errs.E(errs.Conflict)
