@@ -160,7 +160,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		// The writer checkpoints only as a backstop (wal_autocheckpoint);
 		// a background connection checkpoints every second, so commits
 		// rarely pay for copying the WAL into the database.
-		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(20000)&_pragma=temp_store(2)&_pragma=cache_size(-16000)")
+		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(20000)&_pragma=temp_store(2)&_pragma=cache_size(-32000)")
 		if err != nil {
 			return nil, err
 		}
