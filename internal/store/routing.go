@@ -117,9 +117,9 @@ func (q Queries) DutyLists(ctx context.Context) ([]DutyList, error) {
 
 // Queries whose index use routing_internal_test.go checks on both dialects.
 const (
-	qFinalLeads      = "SELECT lead_unit_id, COUNT(*) FROM cases WHERE is_open = 0 AND street_id = ? AND category = ? AND closed_at >= ? AND state = ? AND lead_unit_id IN "
-	qRepeatPhone     = "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE phone_hash = ? AND phone_hash <> '' AND created_at >= ? AND created_at < ? LIMIT ?) r"
-	qRepeatGrid      = "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE grid_id = ? AND category = ? AND created_at >= ? AND created_at < ? LIMIT ?) r"
+	qFinalLeads  = "SELECT lead_unit_id, COUNT(*) FROM cases WHERE is_open = 0 AND street_id = ? AND category = ? AND closed_at >= ? AND state = ? AND lead_unit_id IN "
+	qRepeatPhone = "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE phone_hash = ? AND phone_hash <> '' AND created_at >= ? AND created_at < ? LIMIT ?) r"
+	qRepeatGrid  = "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE grid_id = ? AND category = ? AND created_at >= ? AND created_at < ? LIMIT ?) r"
 	// A place known only to its community (no grid) is rare: its count
 	// walks the district's requests of the window rather than keep one
 	// more index on every create.
