@@ -69,9 +69,8 @@ type Options struct {
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
-	Queries               // reads from the read pool
-	reads    *stmtCache   // SQLite: the read pool's prepared statements
-	wstmts   *writerStmts // SQLite: the writer connection's prepared statements
+	Queries             // reads from the read pool
+	reads    *stmtCache // SQLite: the read pool's prepared statements
 	dialect  Dialect
 	writeDB  *sql.DB
 	readDB   *sql.DB
@@ -159,8 +158,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")"
 		// The writer checkpoints only as a backstop (wal_autocheckpoint);
 		// a background connection checkpoints every second, so commits
-		// rarely pay for copying the WAL into the database.
-		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(20000)&_pragma=temp_store(2)&_pragma=cache_size(-32000)")
+		// rarely pay for copying the WAL into the database. (temp_store =
+		// MEMORY made intake 10 % faster but bulk loads — the demo seed —
+		// many times slower: left at its default.)
+		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(20000)&_pragma=cache_size(-32000)")
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +204,6 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		// SQLite the read pool keeps its own.
 		s.reads = newStmtCache(s.readDB)
 		s.Queries.q = s.reads
-		s.wstmts = &writerStmts{db: s.writeDB, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.closeDBs()
@@ -255,9 +255,6 @@ func (s *Store) closeDBs() error {
 	var err error
 	if s.reads != nil {
 		s.reads.close()
-	}
-	if s.wstmts != nil {
-		s.wstmts.close()
 	}
 	if s.ckptDB != nil {
 		s.ckptDB.Close()
@@ -402,7 +399,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 		tx, err = conn.BeginTx(ctx, nil)
 		if err == nil {
 			ok := 0
-			bt := &batchTx{tx: tx, stmts: make(map[string]*sql.Stmt), keep: s.wstmts}
+			bt := &batchTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
 			for i, r := range batch {
 				results[i] = s.runOne(ctx, bt, r)
 				if results[i] == nil {
@@ -416,9 +413,6 @@ func (s *Store) runBatch(batch []*writeReq) {
 			}
 		}
 		conn.Close()
-	}
-	if s.wstmts != nil && len(s.wstmts.wanted) > 0 {
-		s.wstmts.prepareWanted(ctx)
 	}
 	for i, r := range batch {
 		if err != nil && results[i] == nil {
@@ -460,44 +454,6 @@ func (s *Store) runOne(ctx context.Context, tx *batchTx, r *writeReq) (err error
 type batchTx struct {
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
-	keep  *writerStmts
-}
-
-// writerStmts are the single writer connection's statements, prepared once
-// for the life of the connection: a statement first seen in a batch is
-// prepared for that batch and, once the batch has committed and the
-// connection is free, prepared on the pool's one connection, where later
-// batches find it (database/sql reuses a statement already prepared on the
-// transaction's connection).
-type writerStmts struct {
-	db     *sql.DB
-	stmts  map[string]*sql.Stmt
-	wanted map[string]bool
-}
-
-// maxWriterStmts bounds the writer's statements should SQL texts ever be
-// built dynamically (IN lists of many lengths).
-const maxWriterStmts = 512
-
-// prepareWanted prepares the statements the last batch asked for; it runs
-// on the writer goroutine between batches.
-func (w *writerStmts) prepareWanted(ctx context.Context) {
-	for q := range w.wanted {
-		delete(w.wanted, q)
-		if len(w.stmts) >= maxWriterStmts {
-			continue
-		}
-		if st, err := w.db.PrepareContext(ctx, q); err == nil {
-			w.stmts[q] = st
-		}
-	}
-}
-
-func (w *writerStmts) close() {
-	for q, st := range w.stmts {
-		st.Close()
-		delete(w.stmts, q)
-	}
 }
 
 func (b *batchTx) stmt(ctx context.Context, query string) *sql.Stmt {
@@ -506,14 +462,6 @@ func (b *batchTx) stmt(ctx context.Context, query string) *sql.Stmt {
 	}
 	if strings.Contains(query, ";") {
 		return nil
-	}
-	if b.keep != nil {
-		if ws, ok := b.keep.stmts[query]; ok {
-			st := b.tx.StmtContext(ctx, ws)
-			b.stmts[query] = st
-			return st
-		}
-		b.keep.wanted[query] = true
 	}
 	st, err := b.tx.PrepareContext(ctx, query)
 	if err != nil {
