@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -54,7 +56,9 @@ func TestAgentScreenSuggests(t *testing.T) {
 			chromedp.SendKeys(chromedp.ID("citizen_phone"), phone),
 			chromedp.SendKeys(chromedp.ID("address"), model.Location.Address),
 			chromedp.SendKeys(chromedp.ID("description"), model.Description))
-		// The panel updates as the agent types.
+		// The panel updates as the agent types (debounced): let the last
+		// update land before reading it.
+		e.settle()
 		e.do(chromedp.WaitVisible(chromedp.CSS("#classes [data-pick-category]")), chromedp.WaitVisible(chromedp.ID("address-match")))
 	}
 	e.login(org.RoleAgent)
@@ -62,7 +66,9 @@ func TestAgentScreenSuggests(t *testing.T) {
 	e.wantText("#resolved-place", street.Name)
 	e.wantText("#classes", cat.NameZH)
 	// Taking the first suggestion fills the category and asks the duty list.
-	e.do(chromedp.Click(chromedp.CSS("#classes [data-pick-category]")), chromedp.WaitVisible(chromedp.ID("route-reason")))
+	e.do(chromedp.Click(chromedp.CSS("#classes [data-pick-category]")))
+	e.settle()
+	e.do(chromedp.WaitVisible(chromedp.ID("route-reason")))
 	if v, err := chromedp.Run(e.ctx, chromedp.Value(chromedp.ID("category"))); err != nil || v != model.Category {
 		t.Fatalf("category after taking the suggestion: %q (%v), want %s", v, err, model.Category)
 	}
@@ -82,7 +88,9 @@ func TestAgentScreenSuggests(t *testing.T) {
 	// The same problem from another caller: the first request is offered
 	// as a duplicate, and merging sends this one along with it.
 	call("13700002222")
-	e.do(chromedp.Click(chromedp.CSS("#classes [data-pick-category]")), chromedp.WaitVisible(chromedp.ID("duplicates")))
+	e.do(chromedp.Click(chromedp.CSS("#classes [data-pick-category]")))
+	e.settle()
+	e.do(chromedp.WaitVisible(chromedp.ID("duplicates")))
 	e.wantText("#duplicates", first.Cases[0].Number)
 	e.do(chromedp.Click(chromedp.CSS("#duplicates input[name=merge_parent]:not([value=''])")),
 		chromedp.Click(chromedp.CSS("#suggest button[value=receive]")), chromedp.WaitVisible(chromedp.CSS("p.flash")))
@@ -100,4 +108,16 @@ func TestAgentScreenSuggests(t *testing.T) {
 func unitName(e *e2e, id int64) string {
 	u, _ := e.app.Svc.Unit(id)
 	return u.Name
+}
+
+// settle waits until the agent screen's debounced updates (≤ 800 ms after
+// the last keystroke) have been sent and answered.
+func (e *e2e) settle() {
+	e.t.Helper()
+	e.do(chromedp.Sleep(1200 * time.Millisecond))
+	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("document.querySelectorAll('.htmx-request').length === 0")); err != nil {
+		e.t.Fatalf("the page's requests did not finish: %v", err)
+	}
 }

@@ -318,6 +318,7 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	e.login(org.RoleAgent)
 	e.shot("agent")
 	e.do(chromedp.SendKeys(chromedp.ID("citizen_phone"), phone), chromedp.WaitVisible(linkTo(number)))
+	e.settle()
 	e.openCase(number)
 	e.wantText("#case-state", "待受理")
 	// Personal data is masked until revealed (and the reveal is audited).
