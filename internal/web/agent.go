@@ -30,7 +30,6 @@ type catGroup struct {
 type agentData struct {
 	Types, Urgencies []string
 	Groups           []catGroup
-	Units            []org.Unit
 	Idem             string
 	Suggest          *suggestion
 	History          []*lifecycle.Case
@@ -55,7 +54,6 @@ type suggestion struct {
 	CoUnits   []org.Unit            // co-handlers the duty list names
 	Dups      []dedup.Match         // likely duplicates among open requests nearby
 	Articles  []knowledge.Hit       // knowledge articles for an answer
-	Extra     map[string]any
 }
 
 func newIdem() string {
@@ -124,9 +122,8 @@ func kindOrder(k string) string {
 	return "4"
 }
 
-func (s *Server) agentData(r *http.Request, p *page) *agentData {
-	return &agentData{Types: lifecycle.Types, Urgencies: lifecycle.Urgencies, Groups: s.categoryGroups(p.Lang),
-		Units: s.handlingUnits(), Idem: newIdem()}
+func (s *Server) agentData(p *page) *agentData {
+	return &agentData{Types: lifecycle.Types, Urgencies: lifecycle.Urgencies, Groups: s.categoryGroups(p.Lang), Idem: newIdem()}
 }
 
 func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
@@ -135,7 +132,7 @@ func (s *Server) agentPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		return
 	}
 	p := s.newPage(r, &a, "agent.title")
-	d := s.agentData(r, p)
+	d := s.agentData(p)
 	p.Form.Set("type", "complaint")
 	p.Form.Set("urgency", "")
 	d.Suggest = s.suggest(r, a, p.Form)
@@ -164,7 +161,7 @@ func (s *Server) suggest(r *http.Request, a org.Actor, form map[string][]string)
 		}
 		return ""
 	}
-	sg := &suggestion{Units: s.handlingUnits(), Extra: map[string]any{}}
+	sg := &suggestion{Units: s.handlingUnits()}
 	lat, ok1 := parseCoord(get("lat"))
 	lon, ok2 := parseCoord(get("lon"))
 	if ok1 && ok2 && lat != nil && lon != nil {
@@ -306,7 +303,7 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 		return
 	}
 	p.Form = r.PostForm
-	d := s.agentData(r, p)
+	d := s.agentData(p)
 	if idem := r.PostFormValue("idem"); idem != "" && len(idem) <= 64 {
 		d.Idem = idem
 	}
@@ -356,15 +353,8 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 		Confidential: r.PostFormValue("confidential") == "1", Anonymous: r.PostFormValue("anonymous") == "1"}
 	if pid, err := strconv.ParseInt(get("place_id"), 10, 64); err == nil && lat == nil {
 		in.PlaceID = pid
-	} else if lat == nil && in.Address != "" {
-		// The address alone: a confident gazetteer match places it.
-		if res, err := s.svc.Geocode(r.Context(), in.Address, 1); err == nil && res.Match != nil {
-			in.PlaceID = res.Match.PlaceID
-			if res.Match.Lat != nil && res.Match.Lon != nil {
-				in.Lat, in.Lon, in.PlaceID = res.Match.Lat, res.Match.Lon, 0
-			}
-		}
 	}
+	s.svc.PlaceByAddress(r.Context(), &in) // the address alone: a confident gazetteer match places it
 	c, _, err := s.svc.Create(r.Context(), a, in, "web-agent:"+d.Idem)
 	if err != nil {
 		fail(s.explain(p, err))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"slices"
 	"strings"
@@ -80,14 +81,7 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 		// which the centre confirms at acceptance.
 		in.Category = s.svc.GuessCategory(r.Context(), in.Title+" "+in.Description)
 	}
-	if in.Lat == nil && in.Address != "" {
-		if res, err := s.svc.Geocode(r.Context(), in.Address, 1); err == nil && res.Match != nil {
-			in.PlaceID = res.Match.PlaceID
-			if res.Match.Lat != nil && res.Match.Lon != nil {
-				in.Lat, in.Lon, in.PlaceID = res.Match.Lat, res.Match.Lon, 0
-			}
-		}
-	}
+	s.svc.PlaceByAddress(r.Context(), &in)
 	if in.Lat == nil && in.Address == "" {
 		p.Fields["address"] = s.cat.T(p.Lang, "portal.where_needed")
 		p.Err = s.cat.T(p.Lang, "form.check_fields")
@@ -235,7 +229,7 @@ func (s *Server) portalLocate(w http.ResponseWriter, r *http.Request) {
 			parts = append(parts, pl.Name)
 		}
 	}
-	_, _ = w.Write([]byte(templateEscape(strings.Join(parts, " › "))))
+	_, _ = w.Write([]byte(html.EscapeString(strings.Join(parts, " › "))))
 }
 
 // boundaries serves the city's polygons of one level as GeoJSON: the base
@@ -303,9 +297,4 @@ func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) {
 	b, _ := json.Marshal(chart)
 	p.Data = figuresData{F: f, Prev: prev, Chart: string(b)}
 	s.render(w, 200, "figures", p)
-}
-
-func templateEscape(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
-	return r.Replace(s)
 }
