@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"whistle/internal/app"
-	"whistle/internal/cases"
 	"whistle/internal/config"
 	"whistle/internal/org"
+	"whistle/internal/ranking"
 )
 
 const assessUsage = `usage: whistle assess --month YYYY-MM [--kind street|department|enterprise] [--recompute] [--json] [store flags]
@@ -96,12 +96,12 @@ func assessCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return nil
 		}
 	}
-	p, err := a.Svc.AssessMonthPeriod(month)
+	p, err := a.Svc.Ranking.AssessMonthPeriod(month)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	rk, err := a.Svc.Assess(ctx, org.System(), p, cases.AssessOptions{Kind: kind, Recompute: recompute})
+	rk, err := a.Svc.Ranking.Assess(ctx, org.System(), p, ranking.AssessOptions{Kind: kind, Recompute: recompute})
 	if err != nil {
 		return err
 	}
@@ -113,13 +113,13 @@ func assessCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return enc.Encode(struct {
 			Month        string `json:"month"`
 			RulesVersion int    `json:"rules_version"`
-			cases.Ranking
+			ranking.Ranking
 		}{month, rk.Rules.Version, rk})
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s  rules v%d  frozen=%v  (%s)\n", month, rk.Rules.Version, rk.Frozen, took.Round(time.Millisecond))
 	fmt.Fprintln(tw, "kind\trank\tunit\torders\tresp\tresponse\tcallbacks\tresolved\tresolution\tsatisfaction\texempt\tcomposite\tchange")
-	for _, u := range cases.ExportRows(rk) {
+	for _, u := range ranking.ExportRows(rk) {
 		// ExportHeader: period kind rank unit_id unit orders responded response callbacks resolved resolution satisfied fairly satisfaction overdue exempted topics bonus deduction summons composite change rules_version
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u[1], u[2], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[13], u[15], u[20], u[21])
 	}

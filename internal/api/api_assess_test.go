@@ -13,10 +13,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"whistle/internal/assessment"
-	"whistle/internal/cases"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
+	"whistle/internal/ranking"
 	"whistle/internal/store"
 )
 
@@ -48,7 +48,7 @@ func apiTestAssess(e *apiEnv) {
 	apiRefused(t, e.apiDo(e.admin, "PUT", "/api/v1/assess/rules", bad), 400, errs.Invalid)
 
 	// The ranking: every count matches its drill-down.
-	var rk cases.Ranking
+	var rk ranking.Ranking
 	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month="+month, nil), 200, &rk)
 	if rk.Rules.Version != 1 || len(rk.Units) == 0 || rk.Frozen {
 		t.Fatalf("ranking: version %d, %d units, frozen %v", rk.Rules.Version, len(rk.Units), rk.Frozen)
@@ -135,7 +135,7 @@ func apiTestAssess(e *apiEnv) {
 		t.Errorf("exempted drill-down %+v", ex.Exemptions)
 	}
 	apiRefused(t, e.apiDo(e.logins[org.RoleGridWorker], "GET", "/api/v1/assess/ranking?month="+month, nil), 403, errs.Forbidden)
-	var rk2 cases.Ranking
+	var rk2 ranking.Ranking
 	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month="+month+"&kind=street", nil), 200, &rk2)
 	for _, u := range rk2.Units {
 		if u.Kind != "street" {
@@ -150,7 +150,7 @@ func apiTestAssess(e *apiEnv) {
 	// version 1, recomputed or not; this month uses version 2.
 	apiRefused(t, e.apiDo(e.analyst, "POST", "/api/v1/assess/months/"+prev+"/publish", nil), 403, errs.Forbidden)
 	apiRefused(t, e.apiDo(e.dispatcher, "POST", "/api/v1/assess/months/"+month+"/publish", nil), 400, errs.Invalid)
-	var pub cases.Ranking
+	var pub ranking.Ranking
 	apiWant(t, e.apiDo(e.dispatcher, "POST", "/api/v1/assess/months/"+prev+"/publish", nil), 200, &pub)
 	apiRefused(t, e.apiDo(e.dispatcher, "POST", "/api/v1/assess/months/"+prev+"/publish", nil), 409, errs.Exists)
 	v2 := assessment.DefaultRules()
@@ -164,7 +164,7 @@ func apiTestAssess(e *apiEnv) {
 	if old.ResponseWeight != 30 {
 		t.Errorf("version 1 = %+v", old)
 	}
-	var frozen, re, cur cases.Ranking
+	var frozen, re, cur ranking.Ranking
 	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month="+prev, nil), 200, &frozen)
 	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month="+prev+"&recompute=true", nil), 200, &re)
 	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month="+month, nil), 200, &cur)
@@ -209,7 +209,7 @@ func apiTestAssess(e *apiEnv) {
 		t.Fatalf("csv export: %v", r.Status)
 	}
 	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\uFEFF")))).ReadAll()
-	if err != nil || len(recs) != len(frozen.Units)+1 || !slices.Equal(recs[0], cases.ExportHeader) {
+	if err != nil || len(recs) != len(frozen.Units)+1 || !slices.Equal(recs[0], ranking.ExportHeader) {
 		t.Fatalf("csv: %d rows (want %d), %v", len(recs), len(frozen.Units)+1, err)
 	}
 	r = e.apiDo(e.analyst, "GET", "/api/v1/assess/export?month="+prev+"&format=xlsx", nil)

@@ -25,11 +25,11 @@ func TestAutoDispatchOnlineSubmissions(t *testing.T) {
 	var lead int64
 	for _, r := range demo.Generate(demo.Options{Seed: 21, Requests: 300}).Requests {
 		txt := r.Case.Title + " " + r.Case.Description
-		sug, err := e.app.Svc.Suggest(e.ctx, txt, 1)
+		sug, err := e.app.Svc.Dispatch.Suggest(e.ctx, txt, 1)
 		if err != nil || len(sug) == 0 || sug[0].Code != r.Case.Category || sug[0].Probability < 0.55 || sug[0].Probability >= 1 {
 			continue
 		}
-		d, err := e.app.Svc.RouteSuggestion(e.ctx, r.Case.Category, e.gridA.Loc.GridID, txt)
+		d, err := e.app.Svc.Dispatch.RouteSuggestion(e.ctx, r.Case.Category, e.gridA.Loc.GridID, txt)
 		if err != nil || !d.Matched || d.Ambiguous || d.LeadUnitID == 0 {
 			continue
 		}
@@ -52,7 +52,7 @@ func TestAutoDispatchOnlineSubmissions(t *testing.T) {
 
 	// Off: the request waits, categorised by the classifier.
 	n1, st := submit()
-	c1, err := e.app.Svc.GetByNumber(e.ctx, org.System(), n1)
+	c1, err := e.app.Svc.Cases.GetByNumber(e.ctx, org.System(), n1)
 	if err != nil || st != lifecycle.Submitted || c1.Category != code || c1.LeadUnitID != 0 {
 		t.Fatalf("without automatic dispatch: state %s, case %+v, %v", st, c1, err)
 	}
@@ -66,11 +66,11 @@ func TestAutoDispatchOnlineSubmissions(t *testing.T) {
 	// On, reachable: accepted and dispatched to the duty list's unit, by the system.
 	apiWant(t, e.apiDo(e.admin, "PUT", "/api/v1/classifier/auto-dispatch", map[string]any{"settings": []map[string]any{{"category": code, "enabled": true, "threshold": 0.5}}}), 200, nil)
 	n3, st := submit()
-	c3, err := e.app.Svc.GetByNumber(e.ctx, org.System(), n3)
+	c3, err := e.app.Svc.Cases.GetByNumber(e.ctx, org.System(), n3)
 	if err != nil || st != lifecycle.Dispatched || c3.LeadUnitID != lead {
 		t.Fatalf("automatic dispatch: state %s, lead %d (want %d), %v", st, c3.LeadUnitID, lead, err)
 	}
-	evs, err := e.app.Svc.Timeline(e.ctx, org.System(), c3.ID)
+	evs, err := e.app.Svc.Cases.Timeline(e.ctx, org.System(), c3.ID)
 	if err != nil || len(evs) != 3 || evs[1].Action != lifecycle.ActAccept || evs[2].Action != lifecycle.ActDispatch || evs[2].ActorRole != org.RoleSystem {
 		t.Fatalf("timeline: %+v, %v", evs, err)
 	}

@@ -130,11 +130,11 @@ func TestAPIClassifier(t *testing.T) {
 
 	// Automatic dispatch per category.
 	sample := closed[0]
-	sug, err := e.app.Svc.Suggest(e.ctx, sample.Text, 1)
+	sug, err := e.app.Svc.Dispatch.Suggest(e.ctx, sample.Text, 1)
 	if err != nil || len(sug) != 1 {
 		t.Fatalf("Suggest: %v %v", sug, err)
 	}
-	code, prob, ok := e.app.Svc.AutoDispatchable(e.ctx, sample.Text)
+	code, prob, ok := e.app.Svc.Dispatch.AutoDispatchable(e.ctx, sample.Text)
 	if code != sug[0].Code || prob != sug[0].Probability || ok {
 		t.Fatalf("AutoDispatchable before any setting = %s %v %v", code, prob, ok)
 	}
@@ -147,7 +147,7 @@ func TestAPIClassifier(t *testing.T) {
 	apiRefused(t, put(e.admin, map[string]any{"category": code, "enabled": true, "threshold": 0.3}), http.StatusBadRequest, errs.Invalid)
 	apiRefused(t, put(e.admin, set, set), http.StatusBadRequest, errs.Invalid)
 	apiRefused(t, put(e.admin), http.StatusUnprocessableEntity, errs.FieldRequired)
-	if s, _ := e.app.Svc.AutoDispatchSettings(e.ctx); len(s) != 0 {
+	if s, _ := e.app.Svc.Dispatch.AutoDispatchSettings(e.ctx); len(s) != 0 {
 		t.Fatalf("refused requests stored settings: %+v", s)
 	}
 	var saved struct {
@@ -157,12 +157,12 @@ func TestAPIClassifier(t *testing.T) {
 	if len(saved.Settings) != 1 || saved.Settings[0].Category != code || !saved.Settings[0].Enabled || saved.Settings[0].Threshold != 0.5 {
 		t.Fatalf("saved = %+v", saved)
 	}
-	_, _, ok = e.app.Svc.AutoDispatchable(e.ctx, sample.Text)
+	_, _, ok = e.app.Svc.Dispatch.AutoDispatchable(e.ctx, sample.Text)
 	if ok != (prob >= 0.5) {
 		t.Fatalf("AutoDispatchable with threshold 0.5 and probability %v = %v", prob, ok)
 	}
 	apiWant(t, put(e.admin, map[string]any{"category": code, "enabled": false, "threshold": 0.5}), 200, &saved)
-	if _, _, ok := e.app.Svc.AutoDispatchable(e.ctx, sample.Text); ok {
+	if _, _, ok := e.app.Svc.Dispatch.AutoDispatchable(e.ctx, sample.Text); ok {
 		t.Fatal("AutoDispatchable after turning the category off")
 	}
 	apiWant(t, e.apiDo(e.agent, "GET", "/api/v1/classifier", nil), 200, &st)
@@ -179,7 +179,7 @@ func TestClassifierRetrainLoop(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.app.Svc.RunClassifierRetrain(ctx, 50*time.Millisecond)
+		e.app.Svc.Dispatch.RunClassifierRetrain(ctx, 50*time.Millisecond)
 	}()
 	deadline := time.Now().Add(2 * time.Minute) // a guard against hanging, not a speed check
 	for {
@@ -200,12 +200,12 @@ func TestClassifierRetrainLoop(t *testing.T) {
 	}
 	cancel()
 	<-done
-	info, err := e.app.Svc.Classifier(e.ctx)
+	info, err := e.app.Svc.Dispatch.Classifier(e.ctx)
 	if err != nil || info.Version < 2 {
 		t.Fatalf("service uses %+v, %v", info, err)
 	}
 	// Off: an interval of 0 returns at once.
-	e.app.Svc.RunClassifierRetrain(e.ctx, 0)
+	e.app.Svc.Dispatch.RunClassifierRetrain(e.ctx, 0)
 }
 
 // TestClassifierHoldOut trains on a demo city with more than 5,000 closed
@@ -230,7 +230,7 @@ func TestClassifierHoldOut(t *testing.T) {
 	if err != nil || len(closed) <= 5000 {
 		t.Fatalf("%d closed cases (%v), want more than 5,000", len(closed), err)
 	}
-	m, err := a.Svc.TrainClassifier(ctx)
+	m, err := a.Svc.Dispatch.TrainClassifier(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,11 +254,11 @@ func TestClassifierHoldOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	info, err := b.Svc.Classifier(ctx)
+	info, err := b.Svc.Dispatch.Classifier(ctx)
 	if err != nil || info.Version != m.Version || info.Examples != m.Examples || string(info.Eval) != string(m.Eval) {
 		t.Fatalf("after restart: %+v, %v", info, err)
 	}
-	sug, err := b.Svc.Suggest(ctx, closed[0].Text, 3)
+	sug, err := b.Svc.Dispatch.Suggest(ctx, closed[0].Text, 3)
 	if err != nil || len(sug) != 3 {
 		t.Fatalf("Suggest after restart: %+v, %v", sug, err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"whistle/internal/cases"
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/geo"
 	"whistle/internal/lifecycle"
@@ -40,9 +40,9 @@ func apiGeoSuite(t *testing.T, e *apiEnv) {
 	}
 }
 
-func (e *apiEnv) apiGeocode(q string) cases.GeocodeResult {
+func (e *apiEnv) apiGeocode(q string) core.GeocodeResult {
 	e.t.Helper()
-	var r cases.GeocodeResult
+	var r core.GeocodeResult
 	apiWant(e.t, e.apiDo(e.agent, "GET", "/api/v1/geocode?q="+url.QueryEscape(q), nil), 200, &r)
 	return r
 }
@@ -57,13 +57,13 @@ func apiTestGeocodeDemo(e *apiEnv) {
 		t.Fatalf("geocode: %+v", r)
 	}
 	var list struct {
-		Stats cases.GazetteerStats `json:"stats"`
+		Stats core.GazetteerStats `json:"stats"`
 	}
 	apiWant(t, e.apiDo(e.agent, "GET", "/api/v1/gazetteer", nil), 200, &list)
 	if list.Stats.Learned == 0 || list.Stats.Observations == 0 {
 		t.Fatalf("nothing learned from the demo's closed cases: %+v", list.Stats)
 	}
-	var stats cases.GazetteerStats
+	var stats core.GazetteerStats
 	apiWant(t, e.apiDo(e.admin, "POST", "/api/v1/gazetteer/rebuild", nil), 200, &stats)
 	if stats.Observations == 0 || stats.Learned == 0 || stats.Entries <= stats.Learned {
 		t.Fatalf("gazetteer after rebuild: %+v", stats)
@@ -137,7 +137,7 @@ func apiTestSharedBorders(e *apiEnv) {
 		for _, id := range ids {
 			lowest = min(lowest, id)
 		}
-		var j cases.Jurisdiction
+		var j core.Jurisdiction
 		apiWant(t, e.apiDo(e.agent, "GET", fmt.Sprintf("/api/v1/jurisdiction?lat=%v&lon=%v", v[1], v[0]), nil), 200, &j)
 		if j.Grid == nil || j.Grid.ID != lowest {
 			t.Fatalf("vertex %v shared by grids %v resolved to %+v, want %d", v, ids, j.Grid, lowest)
@@ -199,8 +199,8 @@ func apiTestFallbackAndImport(e *apiEnv) {
 	var centre org.Unit
 	apiWant(t, e.apiDo(e.admin, "POST", "/api/v1/units", map[string]any{"code": "GEO-DC", "name": "飞地区12345中心", "kind": org.KindDistrictCentre,
 		"place_id": d.ID}), 201, &centre)
-	jur := func(lat, lon float64) cases.Jurisdiction {
-		var j cases.Jurisdiction
+	jur := func(lat, lon float64) core.Jurisdiction {
+		var j core.Jurisdiction
 		apiWant(t, e.apiDo(e.agent, "GET", fmt.Sprintf("/api/v1/jurisdiction?lat=%v&lon=%v", lat, lon), nil), 200, &j)
 		return j
 	}
@@ -240,7 +240,7 @@ func apiTestFallbackAndImport(e *apiEnv) {
 	if j := jur(40.05, 117.15); j.Street != nil {
 		t.Fatalf("a rejected import changed the map: %+v", j)
 	}
-	var rep cases.ImportReport
+	var rep core.ImportReport
 	apiWant(t, e.apiDo(e.admin, "POST", "/api/v1/boundaries/import?dry_run=true", bad), 200, &rep)
 	if rep.OK || !rep.DryRun || rep.Features != 3 || len(rep.Problems) == 0 || rep.Problems[0].Feature != "GEO-G1" || rep.Problems[0].Where == nil {
 		t.Fatalf("dry run report %+v", rep)
@@ -280,12 +280,12 @@ func apiTestFallbackAndImport(e *apiEnv) {
 func apiTestGazetteerAdmin(e *apiEnv) {
 	t := e.t
 	a, b := e.gridA.Loc, e.gridB.Loc
-	add := func(body map[string]any) cases.GeocodeCandidate {
+	add := func(body map[string]any) core.GeocodeCandidate {
 		var out struct {
 			ID int64 `json:"id"`
 		}
 		apiWant(t, e.apiDo(e.admin, "POST", "/api/v1/gazetteer", body), 201, &out)
-		return cases.GeocodeCandidate{EntryID: out.ID}
+		return core.GeocodeCandidate{EntryID: out.ID}
 	}
 	first := add(map[string]any{"kind": "road", "name": "测绘大道", "place_id": a.CommunityID, "num_from": 1, "num_to": 99, "aliases": []string{"测绘路"}})
 	add(map[string]any{"kind": "road", "name": "测绘大道", "place_id": b.CommunityID, "num_from": 100, "num_to": 300, "lat": 40.0, "lon": 116.4})
@@ -305,7 +305,7 @@ func apiTestGazetteerAdmin(e *apiEnv) {
 			ID   int64  `json:"id"`
 			Name string `json:"name"`
 		} `json:"entries"`
-		Stats cases.GazetteerStats `json:"stats"`
+		Stats core.GazetteerStats `json:"stats"`
 	}
 	apiWant(t, e.apiDo(e.agent, "GET", "/api/v1/gazetteer", nil), 200, &list)
 	if len(list.Entries) < 2 || list.Stats.Stored < 2 {

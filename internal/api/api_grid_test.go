@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"whistle/internal/cases"
 	"whistle/internal/errs"
 	"whistle/internal/grid"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
+	"whistle/internal/patrols"
 	"whistle/internal/pgtest"
 )
 
@@ -68,7 +68,7 @@ func apiTestGrid(e *apiEnv) {
 	}
 	apiRefused(t, e.apiDo(e.handlerB, "GET", path, nil), 404, errs.NotFound)
 	var cov struct {
-		Streets []cases.StreetCoverage `json:"streets"`
+		Streets []patrols.StreetCoverage `json:"streets"`
 	}
 	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/grid/coverage", nil), 200, &cov)
 	found := false

@@ -7,10 +7,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"whistle/internal/cases"
-
+	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/knowledge"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
@@ -157,7 +157,7 @@ func knowledgeTestAnswer(e *apiEnv) {
 	clock.Store(now.UnixNano())
 	sc := e.app.Svc.Config()
 	sc.Now = func() time.Time { return time.Unix(0, clock.Load()) }
-	nodeB, err := cases.New(e.ctx, e.app.Store, sc)
+	nodeB, err := services.New(e.ctx, e.app.Store, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,13 +173,13 @@ func knowledgeTestAnswer(e *apiEnv) {
 		t.Fatalf("suggest for the case: %v", sug.ids())
 	}
 	// node B finds the new article once its index has aged
-	q := cases.KnowledgeQuery{Text: "燃气卡丢失如何补办"}
+	q := dispatch.KnowledgeQuery{Text: "燃气卡丢失如何补办"}
 	agentB := e.actor(nodeB, e.agent)
-	if hs, err := nodeB.SearchKnowledge(e.ctx, agentB, q); err != nil || slices.ContainsFunc(hs, func(h knowledge.Hit) bool { return h.Article.ID == valid.ID }) {
+	if hs, err := nodeB.Dispatch.SearchKnowledge(e.ctx, agentB, q); err != nil || slices.ContainsFunc(hs, func(h knowledge.Hit) bool { return h.Article.ID == valid.ID }) {
 		t.Fatalf("node B before its index aged: %v %v", hs, err)
 	}
 	clock.Add(int64(2 * time.Minute))
-	if hs, err := nodeB.SearchKnowledge(e.ctx, agentB, q); err != nil || len(hs) == 0 || hs[0].Article.ID != valid.ID {
+	if hs, err := nodeB.Dispatch.SearchKnowledge(e.ctx, agentB, q); err != nil || len(hs) == 0 || hs[0].Article.ID != valid.ID {
 		t.Fatalf("node B after a minute: %v %v", hs, err)
 	}
 

@@ -10,13 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"whistle/internal/cases"
+	"whistle/internal/casework"
 	"whistle/internal/demo"
+	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
 	"whistle/internal/routing"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
@@ -176,7 +178,7 @@ func routingTestTieBreak(e *apiEnv) {
 	if !slices.Contains(comp, gaj.ID) || !slices.Contains(comp, e.streetA.ID) {
 		t.Fatalf("competing units %v, want police %d and street %d", comp, gaj.ID, e.streetA.ID)
 	}
-	counts, err := e.app.Store.FinalLeadCounts(e.ctx, "police.dog", e.gridA.Loc.StreetID, e.app.Svc.Now().AddDate(0, 0, -cases.DefaultTieBreakDays), []int64{gaj.ID, e.streetA.ID})
+	counts, err := e.app.Store.FinalLeadCounts(e.ctx, "police.dog", e.gridA.Loc.StreetID, e.app.Svc.Now().AddDate(0, 0, -dispatch.DefaultTieBreakDays), []int64{gaj.ID, e.streetA.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +369,7 @@ func routingTestRepeats(e *apiEnv) {
 	if third.Repeat == nil || third.Repeat.Place != placeBefore+1 || third.Repeat.Caller != 0 {
 		t.Fatalf("third request at the grid: %+v (first saw %d)", third.Repeat, placeBefore)
 	}
-	var page cases.RepeatPage
+	var page dispatch.RepeatPage
 	apiWant(t, e.apiDo(e.agent, "GET", "/api/v1/repeats?flag=repeat_caller&limit=200", nil), 200, &page)
 	found := false
 	for _, fc := range page.Cases {
@@ -395,13 +397,13 @@ func routingTestRepeats(e *apiEnv) {
 	sc := e.app.Svc.Config()
 	later := e.app.Svc.Now().Add(31 * 24 * time.Hour)
 	sc.Now = func() time.Time { return later }
-	svc, err := cases.New(e.ctx, e.app.Store, sc)
+	svc, err := services.New(e.ctx, e.app.Store, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	agent := e.actor(svc, e.agent)
 	lat, lon := e.gridA.Lat, e.gridA.Lon
-	c, _, err := svc.Create(e.ctx, agent, cases.NewCase{Channel: "phone", Type: "complaint", Category: "urban.stall",
+	c, _, err := svc.Cases.Create(e.ctx, agent, casework.NewCase{Channel: "phone", Type: "complaint", Category: "urban.stall",
 		Description: "路口有流动摊贩长期占用人行道摆摊", Lat: &lat, Lon: &lon, CitizenPhone: phone}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -410,7 +412,7 @@ func routingTestRepeats(e *apiEnv) {
 		t.Fatalf("after 30 days: %+v", c.Repeat)
 	}
 	// and within the window again right after it
-	c2, _, err := svc.Create(e.ctx, agent, cases.NewCase{Channel: "phone", Type: "complaint", Category: "urban.stall",
+	c2, _, err := svc.Cases.Create(e.ctx, agent, casework.NewCase{Channel: "phone", Type: "complaint", Category: "urban.stall",
 		Description: "摊贩又来了", Lat: &lat, Lon: &lon, CitizenPhone: phone}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -421,7 +423,7 @@ func routingTestRepeats(e *apiEnv) {
 }
 
 // actor builds a service actor for a demo user.
-func (e *apiEnv) actor(svc *cases.Service, username string) org.Actor {
+func (e *apiEnv) actor(svc *services.Services, username string) org.Actor {
 	e.t.Helper()
 	u, _, err := e.app.Store.UserByName(e.ctx, username)
 	if err != nil {
@@ -497,11 +499,11 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 	clock.Store(e.app.Svc.Now().UnixNano())
 	sc := e.app.Svc.Config()
 	sc.Now = func() time.Time { return time.Unix(0, clock.Load()) }
-	nodeB, err := cases.New(e.ctx, e.app.Store, sc)
+	nodeB, err := services.New(e.ctx, e.app.Store, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, err := nodeB.RouteSuggestion(e.ctx, "urban.stall", e.gridA.Loc.GridID, "摆摊")
+	before, err := nodeB.Dispatch.RouteSuggestion(e.ctx, "urban.stall", e.gridA.Loc.GridID, "摆摊")
 	if err != nil || before.LeadUnitID != e.streetA.ID {
 		t.Fatalf("node B before publishing: %+v %v", before, err)
 	}
@@ -521,11 +523,11 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 		t.Fatalf("suggestion under the new version: %+v", c.Suggestion)
 	}
 	// node B follows within a minute of its clock
-	if d, _ := nodeB.RouteSuggestion(e.ctx, "urban.stall", e.gridA.Loc.GridID, "摆摊"); d.Version != before.Version {
+	if d, _ := nodeB.Dispatch.RouteSuggestion(e.ctx, "urban.stall", e.gridA.Loc.GridID, "摆摊"); d.Version != before.Version {
 		t.Fatalf("node B switched before its cache aged: %+v", d)
 	}
 	clock.Add(int64(2 * time.Minute))
-	if d, err := nodeB.RouteSuggestion(e.ctx, "urban.stall", e.gridA.Loc.GridID, "摆摊"); err != nil || d.Version != draft.Version || d.LeadUnitID != cgzfA.ID {
+	if d, err := nodeB.Dispatch.RouteSuggestion(e.ctx, "urban.stall", e.gridA.Loc.GridID, "摆摊"); err != nil || d.Version != draft.Version || d.LeadUnitID != cgzfA.ID {
 		t.Fatalf("node B after a minute: %+v %v", d, err)
 	}
 

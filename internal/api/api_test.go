@@ -22,7 +22,6 @@ import (
 
 	"whistle/internal/app"
 	"whistle/internal/auth"
-	"whistle/internal/cases"
 	"whistle/internal/config"
 	"whistle/internal/demo"
 	"whistle/internal/errs"
@@ -31,6 +30,7 @@ import (
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
 	"whistle/internal/seed"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
@@ -1338,11 +1338,11 @@ func apiTestScheduler(e *apiEnv) {
 		t.Cleanup(func() { b.Close() })
 		stores[1] = b.Store
 	}
-	svcs := make([]*cases.Service, 2)
+	svcs := make([]*services.Services, 2)
 	for i, st := range stores {
 		sc := e.app.Svc.Config()
 		sc.Now = func() time.Time { return later }
-		s, err := cases.New(e.ctx, st, sc)
+		s, err := services.New(e.ctx, st, sc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1363,7 +1363,7 @@ func apiTestScheduler(e *apiEnv) {
 			go func() {
 				defer wg.Done()
 				<-start
-				fired[i], errc[i] = svcs[i].FireDue(e.ctx, fmt.Sprintf("node-%d", i), 10000)
+				fired[i], errc[i] = svcs[i].Cases.FireDue(e.ctx, fmt.Sprintf("node-%d", i), 10000)
 			}()
 		}
 		close(start)
@@ -1406,7 +1406,7 @@ func apiTestScheduler(e *apiEnv) {
 	}
 	// Nothing fires twice: one more pass on both nodes finds nothing due.
 	for i, s := range svcs {
-		if n, err := s.FireDue(e.ctx, "again", 10000); err != nil || n != 0 {
+		if n, err := s.Cases.FireDue(e.ctx, "again", 10000); err != nil || n != 0 {
 			t.Fatalf("node %d fired %d more (%v)", i, n, err)
 		}
 	}

@@ -6,9 +6,9 @@ import (
 	"strconv"
 
 	"whistle/internal/assessment"
-	"whistle/internal/cases"
 	"whistle/internal/errs"
 	"whistle/internal/org"
+	"whistle/internal/ranking"
 	"whistle/internal/store"
 )
 
@@ -19,26 +19,26 @@ func (s *Server) assessPeriod(r *http.Request) (assessment.Period, error) {
 		if q.Get("from") != "" || q.Get("to") != "" {
 			return assessment.Period{}, errs.D(errs.Invalid, "give month or from/to, not both")
 		}
-		return s.svc.AssessMonthPeriod(m)
+		return s.svc.Ranking.AssessMonthPeriod(m)
 	}
 	if q.Get("from") == "" || q.Get("to") == "" {
 		return assessment.Period{}, errs.F(errs.FieldRequired, "month")
 	}
-	return s.svc.AssessRangePeriod(q.Get("from"), q.Get("to"))
+	return s.svc.Ranking.AssessRangePeriod(q.Get("from"), q.Get("to"))
 }
 
-func (s *Server) assessRanking(w http.ResponseWriter, r *http.Request, a org.Actor) (cases.Ranking, bool) {
+func (s *Server) assessRanking(w http.ResponseWriter, r *http.Request, a org.Actor) (ranking.Ranking, bool) {
 	p, err := s.assessPeriod(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return cases.Ranking{}, false
+		return ranking.Ranking{}, false
 	}
 	re, err := queryBool(r, "recompute")
 	if err != nil {
 		s.fail(w, r, err)
-		return cases.Ranking{}, false
+		return ranking.Ranking{}, false
 	}
-	rk, err := s.svc.Assess(r.Context(), a, p, cases.AssessOptions{Kind: r.URL.Query().Get("kind"), Recompute: re != nil && *re})
+	rk, err := s.svc.Ranking.Assess(r.Context(), a, p, ranking.AssessOptions{Kind: r.URL.Query().Get("kind"), Recompute: re != nil && *re})
 	if err != nil {
 		s.fail(w, r, err)
 		return rk, false
@@ -67,11 +67,11 @@ func (s *Server) exportRanking(w http.ResponseWriter, r *http.Request, a org.Act
 	}
 	var buf bytes.Buffer
 	ct := "text/csv; charset=utf-8"
-	err := cases.WriteRankingCSV(&buf, rk)
+	err := ranking.WriteRankingCSV(&buf, rk)
 	if format == "xlsx" {
 		buf.Reset()
 		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		err = cases.WriteRankingXLSX(&buf, rk)
+		err = ranking.WriteRankingXLSX(&buf, rk)
 	}
 	if err != nil {
 		s.fail(w, r, errs.Wrap(err))
@@ -96,14 +96,14 @@ func (s *Server) assessCases(w http.ResponseWriter, r *http.Request, a org.Actor
 		return
 	}
 	measure := r.URL.Query().Get("measure")
-	ids, err := s.svc.AssessCases(r.Context(), a, p, unit, measure)
+	ids, err := s.svc.Ranking.AssessCases(r.Context(), a, p, unit, measure)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	out := map[string]any{"period": p, "unit_id": unit, "measure": measure, "case_ids": ids}
 	if measure == assessment.MeasureExempted {
-		xs, err := s.svc.ExemptedCases(r.Context(), a, p, unit)
+		xs, err := s.svc.Ranking.ExemptedCases(r.Context(), a, p, unit)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -114,7 +114,7 @@ func (s *Server) assessCases(w http.ResponseWriter, r *http.Request, a org.Actor
 }
 
 func (s *Server) listAssessMonths(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	ms, err := s.svc.PublishedMonths(r.Context(), a)
+	ms, err := s.svc.Ranking.PublishedMonths(r.Context(), a)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -123,7 +123,7 @@ func (s *Server) listAssessMonths(w http.ResponseWriter, r *http.Request, a org.
 }
 
 func (s *Server) publishMonth(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	rk, err := s.svc.PublishMonth(r.Context(), a, r.PathValue("month"))
+	rk, err := s.svc.Ranking.PublishMonth(r.Context(), a, r.PathValue("month"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -141,7 +141,7 @@ func (s *Server) getAssessRules(w http.ResponseWriter, r *http.Request, a org.Ac
 		}
 		v = n
 	}
-	rules, err := s.svc.AssessRules(r.Context(), a, v)
+	rules, err := s.svc.Ranking.AssessRules(r.Context(), a, v)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -155,7 +155,7 @@ func (s *Server) putAssessRules(w http.ResponseWriter, r *http.Request, a org.Ac
 		s.fail(w, r, err)
 		return
 	}
-	out, err := s.svc.SetAssessRules(r.Context(), a, in)
+	out, err := s.svc.Ranking.SetAssessRules(r.Context(), a, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -164,7 +164,7 @@ func (s *Server) putAssessRules(w http.ResponseWriter, r *http.Request, a org.Ac
 }
 
 func (s *Server) listAssessItems(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	items, err := s.svc.AssessItems(r.Context(), a, r.URL.Query().Get("month"))
+	items, err := s.svc.Ranking.AssessItems(r.Context(), a, r.URL.Query().Get("month"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -183,7 +183,7 @@ func (s *Server) addAssessItem(w http.ResponseWriter, r *http.Request, a org.Act
 		s.fail(w, r, err)
 		return
 	}
-	it, err := s.svc.AddAssessItem(r.Context(), a, store.AssessItem{UnitID: in.UnitID, Period: in.Month, Kind: in.Kind, Note: in.Note})
+	it, err := s.svc.Ranking.AddAssessItem(r.Context(), a, store.AssessItem{UnitID: in.UnitID, Period: in.Month, Kind: in.Kind, Note: in.Note})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -204,7 +204,7 @@ func (s *Server) listExemptions(w http.ResponseWriter, r *http.Request, a org.Ac
 			*dst = n
 		}
 	}
-	xs, err := s.svc.Exemptions(r.Context(), a, f)
+	xs, err := s.svc.Ranking.Exemptions(r.Context(), a, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -213,12 +213,12 @@ func (s *Server) listExemptions(w http.ResponseWriter, r *http.Request, a org.Ac
 }
 
 func (s *Server) requestExemption(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	var in cases.ExemptionInput
+	var in ranking.ExemptionInput
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	x, err := s.svc.RequestExemption(r.Context(), a, in)
+	x, err := s.svc.Ranking.RequestExemption(r.Context(), a, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -244,7 +244,7 @@ func (s *Server) decideExemption(w http.ResponseWriter, r *http.Request, a org.A
 		s.fail(w, r, errs.F(errs.FieldRequired, "approve"))
 		return
 	}
-	x, err := s.svc.DecideExemption(r.Context(), a, id, *in.Approve, in.Note)
+	x, err := s.svc.Ranking.DecideExemption(r.Context(), a, id, *in.Approve, in.Note)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -253,7 +253,7 @@ func (s *Server) decideExemption(w http.ResponseWriter, r *http.Request, a org.A
 }
 
 func (s *Server) publicRanking(w http.ResponseWriter, r *http.Request) {
-	rows, err := s.svc.PublicRanking(r.Context(), r.PathValue("month"))
+	rows, err := s.svc.Ranking.PublicRanking(r.Context(), r.PathValue("month"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

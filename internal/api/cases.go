@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"whistle/internal/cases"
+	"whistle/internal/casework"
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -40,7 +41,7 @@ func maskAll(cs []*lifecycle.Case, a org.Actor) []*lifecycle.Case {
 }
 
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	var in cases.NewCase
+	var in casework.NewCase
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
@@ -48,7 +49,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a org.Actor)
 	if a.User.Has(org.RoleGridWorker) && !a.User.Has(org.RoleAgent, org.RoleDispatcher) {
 		in.Channel = "grid"
 	}
-	c, replayed, err := s.svc.Create(r.Context(), a, in, r.Header.Get("Idempotency-Key"))
+	c, replayed, err := s.svc.Cases.Create(r.Context(), a, in, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -129,14 +130,14 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a org.Actor) 
 			s.fail(w, r, errs.E(errs.Forbidden))
 			return
 		}
-		np, err := cases.NormalizePhone(p)
+		np, err := core.NormalizePhone(p)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		f.PhoneHash = s.svc.PhoneHash(np)
 	}
-	page, err := s.svc.List(r.Context(), a, f)
+	page, err := s.svc.Cases.List(r.Context(), a, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -167,7 +168,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	}
 	t := true
 	f.Open = &t
-	page, err := s.svc.List(r.Context(), a, f)
+	page, err := s.svc.Cases.List(r.Context(), a, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -180,7 +181,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	id, err := pathID(r, "id")
 	if err == nil {
 		var c *lifecycle.Case
-		if c, err = s.svc.Get(r.Context(), a, id); err == nil {
+		if c, err = s.svc.Cases.Get(r.Context(), a, id); err == nil {
 			writeJSON(w, 200, maskCase(c, a))
 			return
 		}
@@ -189,7 +190,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a org.Actor) {
 }
 
 func (s *Server) getCaseByNumber(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	c, err := s.svc.GetByNumber(r.Context(), a, r.PathValue("number"))
+	c, err := s.svc.Cases.GetByNumber(r.Context(), a, r.PathValue("number"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -223,11 +224,11 @@ func caseList[T any](s *Server, key string, get func(context.Context, org.Actor,
 }
 
 func (s *Server) caseEvents(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	caseList(s, "events", s.svc.Timeline)(w, r, a)
+	caseList(s, "events", s.svc.Cases.Timeline)(w, r, a)
 }
 
 func (s *Server) caseLinks(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	caseList(s, "links", s.svc.Links)(w, r, a)
+	caseList(s, "links", s.svc.Cases.Links)(w, r, a)
 }
 
 func (s *Server) reveal(w http.ResponseWriter, r *http.Request, a org.Actor) {
@@ -245,7 +246,7 @@ func (s *Server) reveal(w http.ResponseWriter, r *http.Request, a org.Actor) {
 			return
 		}
 	}
-	cit, err := s.svc.Reveal(r.Context(), a, id, in.Purpose)
+	cit, err := s.svc.Cases.Reveal(r.Context(), a, id, in.Purpose)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -260,13 +261,13 @@ func (s *Server) act(action lifecycle.Action) func(http.ResponseWriter, *http.Re
 			s.fail(w, r, err)
 			return
 		}
-		var in cases.ActInput
+		var in casework.ActInput
 		if err := decode(w, r, &in); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		in.Action = action
-		c, ev, err := s.svc.Act(r.Context(), a, id, in)
+		c, ev, err := s.svc.Cases.Act(r.Context(), a, id, in)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -306,7 +307,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		}
 		name, data = r.URL.Query().Get("name"), b
 	}
-	att, err := s.svc.Upload(r.Context(), a, name, data)
+	att, err := s.svc.Cases.Upload(r.Context(), a, name, data)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -320,7 +321,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.fail(w, r, err)
 		return
 	}
-	att, data, err := s.svc.Attachment(r.Context(), a, id)
+	att, data, err := s.svc.Cases.Attachment(r.Context(), a, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return

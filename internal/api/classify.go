@@ -3,8 +3,8 @@ package api
 import (
 	"net/http"
 
-	"whistle/internal/cases"
 	"whistle/internal/classify"
+	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
@@ -20,7 +20,7 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.fail(w, r, err)
 		return
 	}
-	sug, version, err := s.svc.Classify(r.Context(), in.Text, in.K)
+	sug, version, err := s.svc.Dispatch.Classify(r.Context(), in.Text, in.K)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -35,13 +35,13 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request, a org.Actor) {
 // auto-dispatch settings.
 func (s *Server) classifierInfo(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	var model *store.ClassifierModel
-	if m, err := s.svc.Classifier(r.Context()); err == nil {
+	if m, err := s.svc.Dispatch.Classifier(r.Context()); err == nil {
 		model = &m
 	} else if !errs.Is(err, errs.NoModel) {
 		s.fail(w, r, err)
 		return
 	}
-	versions, err := s.svc.Store().ClassifierModels(r.Context(), 20)
+	versions, err := s.svc.Dispatch.ClassifierVersions(r.Context(), 20)
 	if err != nil {
 		s.fail(w, r, errs.Wrap(err))
 		return
@@ -49,7 +49,7 @@ func (s *Server) classifierInfo(w http.ResponseWriter, r *http.Request, a org.Ac
 	if versions == nil {
 		versions = []store.ClassifierModel{}
 	}
-	settings, err := s.svc.AutoDispatchSettings(r.Context())
+	settings, err := s.svc.Dispatch.AutoDispatchSettings(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -58,7 +58,7 @@ func (s *Server) classifierInfo(w http.ResponseWriter, r *http.Request, a org.Ac
 }
 
 func (s *Server) trainClassifier(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	m, err := s.svc.RetrainClassifier(r.Context(), a)
+	m, err := s.svc.Dispatch.RetrainClassifier(r.Context(), a)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,13 +68,13 @@ func (s *Server) trainClassifier(w http.ResponseWriter, r *http.Request, a org.A
 
 func (s *Server) putAutoDispatch(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	var in struct {
-		Settings []cases.AutoDispatchSetting `json:"settings"`
+		Settings []dispatch.AutoDispatchSetting `json:"settings"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out, err := s.svc.SetAutoDispatch(r.Context(), a, in.Settings)
+	out, err := s.svc.Dispatch.SetAutoDispatch(r.Context(), a, in.Settings)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -23,7 +23,7 @@ func (s *Server) assignGrid(w http.ResponseWriter, r *http.Request, a org.Actor)
 		s.fail(w, r, err)
 		return
 	}
-	g, err := s.svc.AssignGrid(r.Context(), a, id, in.UserID, in.Duty)
+	g, err := s.svc.Patrols.AssignGrid(r.Context(), a, id, in.UserID, in.Duty)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -37,7 +37,7 @@ func (s *Server) listGridAssignments(w http.ResponseWriter, r *http.Request, a o
 		s.fail(w, r, err)
 		return
 	}
-	gs, err := s.svc.GridAssignments(r.Context(), a, id)
+	gs, err := s.svc.Patrols.GridAssignments(r.Context(), a, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -54,7 +54,7 @@ func (s *Server) startPatrol(w http.ResponseWriter, r *http.Request, a org.Actor
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.svc.StartPatrol(r.Context(), a, in.GridID, in.Note)
+	p, err := s.svc.Patrols.StartPatrol(r.Context(), a, in.GridID, in.Note)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,7 +68,7 @@ func (s *Server) getPatrol(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		s.fail(w, r, err)
 		return
 	}
-	p, pts, fs, err := s.svc.Patrol(r.Context(), a, id)
+	p, pts, fs, err := s.svc.Patrols.Patrol(r.Context(), a, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -89,7 +89,7 @@ func (s *Server) patrolPositions(w http.ResponseWriter, r *http.Request, a org.A
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.svc.AddPositions(r.Context(), a, id, in.Points)
+	p, err := s.svc.Patrols.AddPositions(r.Context(), a, id, in.Points)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -108,7 +108,7 @@ func (s *Server) patrolFinding(w http.ResponseWriter, r *http.Request, a org.Act
 		s.fail(w, r, err)
 		return
 	}
-	f, c, err := s.svc.ReportFinding(r.Context(), a, id, in)
+	f, c, err := s.svc.Patrols.ReportFinding(r.Context(), a, id, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -122,7 +122,7 @@ func (s *Server) endPatrol(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.svc.EndPatrol(r.Context(), a, id)
+	p, err := s.svc.Patrols.EndPatrol(r.Context(), a, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -133,14 +133,14 @@ func (s *Server) endPatrol(w http.ResponseWriter, r *http.Request, a org.Actor) 
 func (s *Server) gridCoverage(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	var from, to time.Time
 	if q := r.URL.Query(); q.Get("from") != "" || q.Get("to") != "" {
-		p, err := s.svc.AssessRangePeriod(q.Get("from"), q.Get("to"))
+		p, err := s.svc.Ranking.AssessRangePeriod(q.Get("from"), q.Get("to"))
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		from, to = p.From, p.To
 	}
-	cov, err := s.svc.Coverage(r.Context(), a, from, to)
+	cov, err := s.svc.Patrols.Coverage(r.Context(), a, from, to)
 	if err != nil {
 		s.fail(w, r, errs.Wrap(err))
 		return

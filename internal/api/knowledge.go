@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"whistle/internal/cases"
+	"whistle/internal/dispatch"
 	"whistle/internal/org"
 )
 
@@ -26,7 +26,7 @@ func (s *Server) searchKnowledge(w http.ResponseWriter, r *http.Request, a org.A
 		s.fail(w, r, err)
 		return
 	}
-	hs, err := s.svc.SearchKnowledge(r.Context(), a, cases.KnowledgeQuery{Text: q.Get("q"), Category: q.Get("category"), At: at, All: all != nil && *all, Limit: limit})
+	hs, err := s.svc.Dispatch.SearchKnowledge(r.Context(), a, dispatch.KnowledgeQuery{Text: q.Get("q"), Category: q.Get("category"), At: at, All: all != nil && *all, Limit: limit})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -47,7 +47,7 @@ func (s *Server) suggestKnowledge(w http.ResponseWriter, r *http.Request, a org.
 	if in.Limit < 0 || in.Limit > 100 {
 		in.Limit = 0
 	}
-	hs, err := s.svc.SuggestArticles(r.Context(), a, in.Text, in.Category, in.Limit)
+	hs, err := s.svc.Dispatch.SuggestArticles(r.Context(), a, in.Text, in.Category, in.Limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -56,12 +56,12 @@ func (s *Server) suggestKnowledge(w http.ResponseWriter, r *http.Request, a org.
 }
 
 func (s *Server) createArticle(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	var in cases.ArticleInput
+	var in dispatch.ArticleInput
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	art, err := s.svc.CreateArticle(r.Context(), a, in)
+	art, err := s.svc.Dispatch.CreateArticle(r.Context(), a, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -76,7 +76,7 @@ func (s *Server) getArticle(w http.ResponseWriter, r *http.Request, a org.Actor)
 		s.fail(w, r, err)
 		return
 	}
-	art, err := s.svc.Article(r.Context(), a, id)
+	art, err := s.svc.Dispatch.Article(r.Context(), a, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -90,12 +90,12 @@ func (s *Server) putArticle(w http.ResponseWriter, r *http.Request, a org.Actor)
 		s.fail(w, r, err)
 		return
 	}
-	var in cases.ArticleInput
+	var in dispatch.ArticleInput
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	art, err := s.svc.UpdateArticle(r.Context(), a, id, in)
+	art, err := s.svc.Dispatch.UpdateArticle(r.Context(), a, id, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -109,7 +109,7 @@ func (s *Server) deleteArticle(w http.ResponseWriter, r *http.Request, a org.Act
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.svc.DeleteArticle(r.Context(), a, id); err != nil {
+	if err := s.svc.Dispatch.DeleteArticle(r.Context(), a, id); err != nil {
 		s.fail(w, r, err)
 		return
 	}

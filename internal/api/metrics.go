@@ -7,14 +7,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"whistle/internal/cases"
 	"whistle/internal/lifecycle"
+	"whistle/internal/services"
 )
 
 // caseCollector reports case counts by state and the open overdue count,
 // read from the store at most every 15 s (counting is not free at scale).
 type caseCollector struct {
-	svc     *cases.Service
+	svc     *services.Services
 	byState *prometheus.Desc
 	overdue *prometheus.Desc
 	mu      sync.Mutex
@@ -23,7 +23,7 @@ type caseCollector struct {
 	od      int64
 }
 
-func newCaseCollector(svc *cases.Service) *caseCollector {
+func newCaseCollector(svc *services.Services) *caseCollector {
 	return &caseCollector{svc: svc,
 		byState: prometheus.NewDesc("whistle_cases", "Cases by lifecycle state.", []string{"state"}, nil),
 		overdue: prometheus.NewDesc("whistle_cases_overdue", "Open cases past their deadline.", nil, nil),
@@ -38,12 +38,9 @@ func (c *caseCollector) Collect(ch chan<- prometheus.Metric) {
 	if time.Since(c.at) > 15*time.Second {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if st, err := c.svc.Store().CountByState(ctx); err == nil {
-			c.states = st
+		if st, od, err := c.svc.Cases.Counts(ctx); err == nil {
+			c.states, c.od = st, od
 			c.at = time.Now()
-		}
-		if od, err := c.svc.Store().CountOverdue(ctx); err == nil {
-			c.od = od
 		}
 	}
 	for _, s := range lifecycle.States {

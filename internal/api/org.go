@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"whistle/internal/accounts"
 	"whistle/internal/calendar"
-	"whistle/internal/cases"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/timelimit"
@@ -41,18 +41,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	tok, u, err := s.svc.Login(r.Context(), s.limiter, in.Username, in.Password, clientIP(r))
+	tok, u, err := s.svc.Accounts.Login(r.Context(), s.limiter, in.Username, in.Password, clientIP(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil, Expires: time.Now().Add(cases.SessionTTL)})
-	writeJSON(w, 200, map[string]any{"token": tok, "user": u, "expires_in": int(cases.SessionTTL.Seconds())})
+		Secure: r.TLS != nil, Expires: time.Now().Add(accounts.SessionTTL)})
+	writeJSON(w, 200, map[string]any{"token": tok, "user": u, "expires_in": int(accounts.SessionTTL.Seconds())})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	if err := s.svc.Logout(r.Context(), bearer(r)); err != nil {
+	if err := s.svc.Accounts.Logout(r.Context(), bearer(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -73,7 +73,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, a org.Ac
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.svc.ChangePassword(r.Context(), a, in.Old, in.New, s.hasher); err != nil {
+	if err := s.svc.Accounts.ChangePassword(r.Context(), a, in.Old, in.New, s.hasher); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -89,12 +89,12 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a org.Actor
 		s.fail(w, r, err)
 		return
 	}
-	tok, err := s.svc.CreateAPIToken(r.Context(), a, in.UserID, in.Name)
+	tok, err := s.svc.Accounts.CreateAPIToken(r.Context(), a, in.UserID, in.Name)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, 201, map[string]any{"token": tok, "expires_in": int(cases.APITokenTTL.Seconds())})
+	writeJSON(w, 201, map[string]any{"token": tok, "expires_in": int(accounts.APITokenTTL.Seconds())})
 }
 
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, a org.Actor) {
@@ -103,7 +103,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		return
 	}
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	es, err := s.svc.Store().AuditLog(r.Context(), before, 100)
+	es, err := s.svc.Admin.AuditLog(r.Context(), a, before, 100)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -112,7 +112,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, a org.Actor) {
 }
 
 func (s *Server) listPlaces(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	ps, err := s.svc.Store().Places(r.Context(), r.URL.Query().Get("boundaries") == "1")
+	ps, err := s.svc.AllPlaces(r.Context(), r.URL.Query().Get("boundaries") == "1")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -135,7 +135,7 @@ func (s *Server) getPlace(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.svc.Store().Place(r.Context(), id)
+	p, err := s.svc.PlaceDetail(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -149,7 +149,7 @@ func (s *Server) createPlace(w http.ResponseWriter, r *http.Request, a org.Actor
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.svc.CreatePlace(r.Context(), a, p)
+	p, err := s.svc.Admin.CreatePlace(r.Context(), a, p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -168,7 +168,7 @@ func (s *Server) putBoundary(w http.ResponseWriter, r *http.Request, a org.Actor
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.svc.SetPlaceBoundary(r.Context(), a, id, string(b)); err != nil {
+	if err := s.svc.Admin.SetPlaceBoundary(r.Context(), a, id, string(b)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -200,7 +200,7 @@ func (s *Server) createUnit(w http.ResponseWriter, r *http.Request, a org.Actor)
 		s.fail(w, r, err)
 		return
 	}
-	u, err := s.svc.CreateUnit(r.Context(), a, u)
+	u, err := s.svc.Admin.CreateUnit(r.Context(), a, u)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -209,11 +209,8 @@ func (s *Server) createUnit(w http.ResponseWriter, r *http.Request, a org.Actor)
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	unit := a.Unit.ID
-	if a.User.Has(org.RoleAdmin) {
-		unit, _ = strconv.ParseInt(r.URL.Query().Get("unit_id"), 10, 64)
-	}
-	us, err := s.svc.Store().Users(r.Context(), unit)
+	unit, _ := strconv.ParseInt(r.URL.Query().Get("unit_id"), 10, 64)
+	us, err := s.svc.Admin.Users(r.Context(), a, unit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -230,7 +227,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a org.Actor)
 		s.fail(w, r, err)
 		return
 	}
-	u, err := s.svc.CreateUser(r.Context(), a, in.User, in.Password, s.hasher)
+	u, err := s.svc.Admin.CreateUser(r.Context(), a, in.User, in.Password, s.hasher)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -249,7 +246,7 @@ func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, a org.Actor
 		return
 	}
 	c.Code = r.PathValue("code")
-	c, err := s.svc.PutCategory(r.Context(), a, c)
+	c, err := s.svc.Admin.PutCategory(r.Context(), a, c)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -267,7 +264,7 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.svc.SetPolicy(r.Context(), a, p); err != nil {
+	if err := s.svc.Admin.SetPolicy(r.Context(), a, p); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -299,7 +296,7 @@ func (s *Server) putCalendar(w http.ResponseWriter, r *http.Request, a org.Actor
 		s.fail(w, r, &errs.Error{Code: errs.Invalid, Field: "year", Detail: "body year differs from the path"})
 		return
 	}
-	if err := s.svc.LoadCalendarYear(r.Context(), a, y); err != nil {
+	if err := s.svc.Admin.LoadCalendarYear(r.Context(), a, y); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -4,7 +4,8 @@ import (
 	"net/http"
 	"time"
 
-	"whistle/internal/cases"
+	"whistle/internal/casework"
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -17,7 +18,7 @@ func (s *Server) publicCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.RateLimited))
 		return
 	}
-	var in cases.NewCase
+	var in casework.NewCase
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
@@ -32,18 +33,18 @@ func (s *Server) publicCreate(w http.ResponseWriter, r *http.Request) {
 	if in.Category == "" {
 		// Citizens need not know the taxonomy: the classifier's first
 		// guess, which the centre confirms at acceptance.
-		in.Category = s.svc.GuessCategory(r.Context(), in.Title+" "+in.Description)
+		in.Category = s.svc.Dispatch.GuessCategory(r.Context(), in.Title+" "+in.Description)
 	}
-	c, replayed, err := s.svc.Create(r.Context(), cases.Citizen(), in, r.Header.Get("Idempotency-Key"))
+	c, replayed, err := s.svc.Cases.Create(r.Context(), core.Citizen(), in, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if !replayed {
-		if ad, err := s.svc.TryAutoDispatch(r.Context(), c.ID); err != nil {
+		if ad, err := s.svc.Cases.TryAutoDispatch(r.Context(), c.ID); err != nil {
 			s.log.Warn("automatic dispatch", "case", c.ID, "err", err) // the request is stored; agents dispatch it
 		} else if ad.Done {
-			if fresh, err := s.svc.Get(r.Context(), org.System(), c.ID); err == nil {
+			if fresh, err := s.svc.Cases.Get(r.Context(), org.System(), c.ID); err == nil {
 				c = fresh
 			}
 		}
@@ -73,7 +74,7 @@ func (s *Server) publicLookup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.RateLimited))
 		return
 	}
-	c, evs, err := s.svc.Lookup(r.Context(), in.Number, in.Phone)
+	c, evs, err := s.svc.Cases.Lookup(r.Context(), in.Number, in.Phone)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			s.lookups.Fail(ip, time.Now())
@@ -81,7 +82,7 @@ func (s *Server) publicLookup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	steps := s.svc.CitizenTimeline(evs, lang(r))
+	steps := s.svc.Cases.CitizenTimeline(evs, lang(r))
 	writeJSON(w, 200, map[string]any{
 		"number": c.Number, "title": c.Title, "state": c.State, "created_at": c.CreatedAt.In(s.svc.Location()),
 		"result": c.Result, "reply": c.ReplyText, "timeline": steps,
@@ -109,7 +110,7 @@ func (s *Server) publicRate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.F(errs.FieldRequired, "resolved"))
 		return
 	}
-	c, err := s.svc.RateAnswer(r.Context(), in.Number, in.Phone, *in.Resolved, in.Satisfaction)
+	c, err := s.svc.Cases.RateAnswer(r.Context(), in.Number, in.Phone, *in.Resolved, in.Satisfaction)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			s.lookups.Fail(ip, time.Now())

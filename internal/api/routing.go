@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"whistle/internal/cases"
 	"whistle/internal/dedup"
+	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 )
@@ -51,7 +51,7 @@ func queryFloat(r *http.Request, name string, lo, hi float64) (float64, error) {
 }
 
 func (s *Server) listDutyLists(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	ls, err := s.svc.DutyLists(r.Context(), a)
+	ls, err := s.svc.Dispatch.DutyLists(r.Context(), a)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -60,12 +60,12 @@ func (s *Server) listDutyLists(w http.ResponseWriter, r *http.Request, a org.Act
 }
 
 func (s *Server) createDutyList(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	var in cases.DutyListInput
+	var in dispatch.DutyListInput
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	l, err := s.svc.CreateDutyList(r.Context(), a, in)
+	l, err := s.svc.Dispatch.CreateDutyList(r.Context(), a, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -80,7 +80,7 @@ func (s *Server) getDutyList(w http.ResponseWriter, r *http.Request, a org.Actor
 		s.fail(w, r, err)
 		return
 	}
-	l, err := s.svc.DutyList(r.Context(), a, v)
+	l, err := s.svc.Dispatch.DutyList(r.Context(), a, v)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -94,12 +94,12 @@ func (s *Server) putDutyList(w http.ResponseWriter, r *http.Request, a org.Actor
 		s.fail(w, r, err)
 		return
 	}
-	var in cases.DutyListInput
+	var in dispatch.DutyListInput
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	l, err := s.svc.UpdateDutyList(r.Context(), a, v, in)
+	l, err := s.svc.Dispatch.UpdateDutyList(r.Context(), a, v, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -113,7 +113,7 @@ func (s *Server) publishDutyList(w http.ResponseWriter, r *http.Request, a org.A
 		s.fail(w, r, err)
 		return
 	}
-	l, err := s.svc.PublishDutyList(r.Context(), a, v)
+	l, err := s.svc.Dispatch.PublishDutyList(r.Context(), a, v)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -147,7 +147,7 @@ func (s *Server) dryRun(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	} else if to.IsZero() {
 		to = s.svc.Now()
 	}
-	out, err := s.svc.DryRun(r.Context(), a, v, from, to)
+	out, err := s.svc.Dispatch.DryRun(r.Context(), a, v, from, to)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -195,7 +195,7 @@ func (s *Server) routeSuggestion(w http.ResponseWriter, r *http.Request, a org.A
 		s.fail(w, r, errs.F(errs.FieldTooLong, "text"))
 		return
 	}
-	d, err := s.svc.RouteSuggestion(r.Context(), in.Category, place, in.Text)
+	d, err := s.svc.Dispatch.RouteSuggestion(r.Context(), in.Category, place, in.Text)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -230,7 +230,7 @@ func (s *Server) caseDuplicates(w http.ResponseWriter, r *http.Request, a org.Ac
 		s.fail(w, r, err)
 		return
 	}
-	ms, err := s.svc.Duplicates(r.Context(), a, id, cfg)
+	ms, err := s.svc.Dispatch.Duplicates(r.Context(), a, id, cfg)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -239,7 +239,7 @@ func (s *Server) caseDuplicates(w http.ResponseWriter, r *http.Request, a org.Ac
 }
 
 func (s *Server) checkDuplicates(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	var in cases.DraftRequest
+	var in dispatch.DraftRequest
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
@@ -249,7 +249,7 @@ func (s *Server) checkDuplicates(w http.ResponseWriter, r *http.Request, a org.A
 		s.fail(w, r, err)
 		return
 	}
-	ms, err := s.svc.CheckDuplicates(r.Context(), a, in, cfg)
+	ms, err := s.svc.Dispatch.CheckDuplicates(r.Context(), a, in, cfg)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -259,7 +259,7 @@ func (s *Server) checkDuplicates(w http.ResponseWriter, r *http.Request, a org.A
 
 // effective is the configuration a duplicate check ran with.
 func (s *Server) effective(over dedup.Config) dedup.Config {
-	c := s.svc.DuplicateConfig()
+	c := s.svc.Dispatch.DuplicateConfig()
 	if over.RadiusM > 0 {
 		c.RadiusM = over.RadiusM
 	}
@@ -292,7 +292,7 @@ func (s *Server) listRepeats(w http.ResponseWriter, r *http.Request, a org.Actor
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.svc.Repeats(r.Context(), a, r.URL.Query().Get("flag"), from, to, r.URL.Query().Get("cursor"), limit)
+	p, err := s.svc.Dispatch.Repeats(r.Context(), a, r.URL.Query().Get("flag"), from, to, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -17,15 +17,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"whistle/internal/auth"
-	"whistle/internal/cases"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
+	"whistle/internal/services"
 )
 
 // Server serves the API.
 type Server struct {
-	svc     *cases.Service
+	svc     *services.Services
 	log     *slog.Logger
 	limiter *auth.Limiter // failed logins per user and address
 	submits *auth.Limiter // public submissions per address
@@ -44,7 +44,7 @@ type Options struct {
 }
 
 // New builds the API server over the service.
-func New(svc *cases.Service, opts Options) *Server {
+func New(svc *services.Services, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -252,7 +252,7 @@ func bearer(r *http.Request) string {
 
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, org.Actor)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, err := s.svc.Authenticate(r.Context(), bearer(r))
+		a, err := s.svc.Accounts.Authenticate(r.Context(), bearer(r))
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -281,7 +281,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	check := s.ready
 	if check == nil {
-		check = s.svc.Store().Ping
+		check = s.svc.Ping
 	}
 	if err := check(ctx); err != nil {
 		s.fail(w, r, &errs.Error{Code: errs.Unavailable, Err: err})

@@ -14,7 +14,7 @@ func (s *Server) raiseWhistle(w http.ResponseWriter, r *http.Request, a org.Acto
 		s.fail(w, r, err)
 		return
 	}
-	wh, err := s.svc.RaiseWhistle(r.Context(), a, in)
+	wh, err := s.svc.Whistles.RaiseWhistle(r.Context(), a, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -23,7 +23,7 @@ func (s *Server) raiseWhistle(w http.ResponseWriter, r *http.Request, a org.Acto
 }
 
 func (s *Server) listWhistles(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	ws, err := s.svc.Whistles(r.Context(), a, r.URL.Query().Get("as"), r.URL.Query().Get("state"))
+	ws, err := s.svc.Whistles.Whistles(r.Context(), a, r.URL.Query().Get("as"), r.URL.Query().Get("state"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -37,7 +37,7 @@ func (s *Server) getWhistle(w http.ResponseWriter, r *http.Request, a org.Actor)
 		s.fail(w, r, err)
 		return
 	}
-	wh, log, err := s.svc.Whistle(r.Context(), a, id)
+	wh, log, err := s.svc.Whistles.Whistle(r.Context(), a, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -60,7 +60,7 @@ func (s *Server) whistleAct(action string) func(http.ResponseWriter, *http.Reque
 			s.fail(w, r, err)
 			return
 		}
-		wh, err := s.svc.WhistleAct(r.Context(), a, id, action, in)
+		wh, err := s.svc.Whistles.WhistleAct(r.Context(), a, id, action, in)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -75,7 +75,7 @@ func (s *Server) summonsStats(w http.ResponseWriter, r *http.Request, a org.Acto
 		s.fail(w, r, err)
 		return
 	}
-	st, err := s.svc.SummonsStats(r.Context(), a, p)
+	st, err := s.svc.Whistles.SummonsStats(r.Context(), a, p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -84,7 +84,7 @@ func (s *Server) summonsStats(w http.ResponseWriter, r *http.Request, a org.Acto
 }
 
 func (s *Server) getSummonsConfig(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	c, err := s.svc.SummonsConfig(r.Context())
+	c, err := s.svc.Whistles.SummonsConfig(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -102,7 +102,7 @@ func (s *Server) putSummonsConfig(w http.ResponseWriter, r *http.Request, a org.
 		s.fail(w, r, errs.F(errs.FieldRequired, "report_minutes"))
 		return
 	}
-	if err := s.svc.SetSummonsConfig(r.Context(), a, c); err != nil {
+	if err := s.svc.Whistles.SetSummonsConfig(r.Context(), a, c); err != nil {
 		s.fail(w, r, err)
 		return
 	}

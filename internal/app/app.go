@@ -18,9 +18,10 @@ import (
 
 	"whistle/internal/api"
 	"whistle/internal/auth"
-	"whistle/internal/cases"
 	"whistle/internal/config"
+	"whistle/internal/core"
 	"whistle/internal/scheduler"
+	"whistle/internal/services"
 	"whistle/internal/store"
 	"whistle/internal/timelimit"
 	"whistle/internal/web"
@@ -30,7 +31,7 @@ import (
 type App struct {
 	Cfg   config.Config
 	Store *store.Store
-	Svc   *cases.Service
+	Svc   *services.Services
 	API   *api.Server
 	Web   *web.Server
 	Log   *slog.Logger
@@ -52,16 +53,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, fmt.Errorf("return window: %w", err)
 	}
-	scfg := cases.Config{Loc: cfg.Location(), ReturnWindow: rw, ReopenLimit: cfg.ReopenLimit, PhoneKey: key, Logger: log}
+	scfg := core.Config{Loc: cfg.Location(), ReturnWindow: rw, ReopenLimit: cfg.ReopenLimit, PhoneKey: key, Logger: log}
 	if cfg.Attachments == "disk" {
 		scfg.AttachmentDir = filepath.Join(cfg.Data, "attachments")
 	}
-	svc, err := cases.New(ctx, st, scfg)
+	svc, err := services.New(ctx, st, scfg)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	if err := svc.LoadClassifier(ctx); err != nil {
+	if err := svc.Dispatch.LoadClassifier(ctx); err != nil {
 		log.Warn("classifier not loaded; suggestions need a retraining", "err", err)
 	}
 	h := auth.DefaultHasher()
@@ -138,7 +139,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		a.Svc.RunClassifierRetrain(ctx, a.Cfg.ClassifierRetrain)
+		a.Svc.Dispatch.RunClassifierRetrain(ctx, a.Cfg.ClassifierRetrain)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"whistle/internal/cases"
+	"whistle/internal/casework"
 	"whistle/internal/demo"
 	"whistle/internal/lifecycle"
 )
@@ -131,7 +131,7 @@ func makeBodies(ci *cityInfo, rng *rand.Rand, n int) [][]byte {
 	for i := range out {
 		p := ci.points[rng.IntN(len(ci.points))]
 		lat, lon := p.lat, p.lon
-		in := cases.NewCase{
+		in := casework.NewCase{
 			Channel:      "phone",
 			Type:         lifecycle.Types[rng.IntN(len(lifecycle.Types))],
 			Category:     ci.leafCategories[rng.IntN(len(ci.leafCategories))],

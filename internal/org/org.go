@@ -198,3 +198,14 @@ func MaskName(n string) string {
 	}
 	return string(r[:1]) + strings.Repeat("*", max(1, len(r)-1))
 }
+
+// CentreStaff may see every unit's details and act for the centre.
+func CentreStaff(a Actor) bool {
+	return a.User.Has(RoleAnalyst, RoleAdmin) ||
+		(a.User.Has(RoleDispatcher, RoleAgent, RoleSupervisor) && a.Unit.IsCentre())
+}
+
+// CityDecider may change rules, publish months and decide exemptions.
+func CityDecider(a Actor) bool {
+	return a.User.Has(RoleAdmin) || (a.User.Has(RoleDispatcher) && a.Unit.Kind == KindCityCentre)
+}

@@ -9,13 +9,12 @@ import (
 	"log/slog"
 	"time"
 
-	"whistle/internal/cases"
-	"whistle/internal/store"
+	"whistle/internal/services"
 )
 
 // Scheduler fires due timers on an interval until its context ends.
 type Scheduler struct {
-	Svc      *cases.Service
+	Svc      *services.Services
 	Node     string
 	Interval time.Duration
 	Batch    int
@@ -45,10 +44,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 			lastReload = time.Now()
 		}
 		if time.Since(lastPrune) > time.Hour {
-			err := s.Svc.Store().Write(ctx, func(tx *store.Tx) error {
-				_, err := tx.DeleteExpiredTokens(ctx, time.Now())
-				return err
-			})
+			_, err := s.Svc.Accounts.PruneExpired(ctx)
 			if err == nil {
 				lastPrune = time.Now()
 			} else if ctx.Err() == nil {
@@ -70,12 +66,12 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 		batch = 500
 	}
 	// Whistle report-by deadlines (吹哨报到), one batch per tick.
-	total, err := s.Svc.FireSummons(ctx, s.Node, batch)
+	total, err := s.Svc.Whistles.FireSummons(ctx, s.Node, batch)
 	if err != nil {
 		return total, err
 	}
 	for ctx.Err() == nil {
-		n, err := s.Svc.FireDue(ctx, s.Node, batch)
+		n, err := s.Svc.Cases.FireDue(ctx, s.Node, batch)
 		total += n
 		if err != nil || n < batch {
 			return total, err

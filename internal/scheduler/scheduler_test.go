@@ -7,22 +7,24 @@ import (
 	"time"
 
 	"whistle/internal/auth"
-	"whistle/internal/cases"
+	"whistle/internal/casework"
+	"whistle/internal/core"
 	"whistle/internal/demo"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/seed"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
-func open(t *testing.T, path string, now func() time.Time) (*store.Store, *cases.Service) {
+func open(t *testing.T, path string, now func() time.Time) (*store.Store, *services.Services) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := cases.New(ctx, st, cases.Config{PhoneKey: []byte("k"), ReopenLimit: 2, Now: now})
+	svc, err := services.New(ctx, st, core.Config{PhoneKey: []byte("k"), ReopenLimit: 2, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,12 +52,12 @@ func TestFiresAfterRestartExactlyOnce(t *testing.T) {
 			break
 		}
 	}
-	c, _, err := svc.Create(ctx, agent, cases.NewCase{Channel: "phone", Type: "help", Category: pickLeaf(svc), Urgency: "emergency",
+	c, _, err := svc.Cases.Create(ctx, agent, casework.NewCase{Channel: "phone", Type: "help", Category: pickLeaf(svc), Urgency: "emergency",
 		Description: "路面塌陷，车辆无法通行", CitizenPhone: "13900001111", PlaceID: street.PlaceID}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.Act(ctx, agent, c.ID, cases.ActInput{Action: lifecycle.ActDispatch, UnitID: street.ID}); err != nil {
+	if _, _, err := svc.Cases.Act(ctx, agent, c.ID, casework.ActInput{Action: lifecycle.ActDispatch, UnitID: street.ID}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -113,7 +115,7 @@ func TestFiresAfterRestartExactlyOnce(t *testing.T) {
 	}
 }
 
-func pickLeaf(svc *cases.Service) string {
+func pickLeaf(svc *services.Services) string {
 	for _, c := range svc.Categories() {
 		if c.Leaf && c.Active {
 			return c.Code

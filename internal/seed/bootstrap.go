@@ -7,9 +7,9 @@ import (
 	"fmt"
 
 	"whistle/internal/auth"
-	"whistle/internal/cases"
 	"whistle/internal/demo"
 	"whistle/internal/org"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
@@ -17,8 +17,8 @@ import (
 // centre, an administrator and a starting category taxonomy. It does
 // nothing on a store that already has places. The administrator's password
 // is the one given, or a random one; it is returned so it can be shown once.
-func Bootstrap(ctx context.Context, svc *cases.Service, h auth.Hasher, cityName, adminPassword string) (created bool, password string, err error) {
-	st := svc.Store()
+func Bootstrap(ctx context.Context, svc *services.Services, h auth.Hasher, cityName, adminPassword string) (created bool, password string, err error) {
+	st := svc.St
 	existing, err := st.Places(ctx, false)
 	if err != nil || len(existing) > 0 {
 		return false, "", err

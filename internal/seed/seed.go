@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"whistle/internal/auth"
-	"whistle/internal/cases"
 	"whistle/internal/demo"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/routing"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
@@ -30,12 +30,12 @@ type Result struct {
 
 // Demo seeds the demo city into an empty store; on a store that already has
 // places it loads nothing and only returns the demo logins.
-func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Hasher, log *slog.Logger) (Result, error) {
+func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth.Hasher, log *slog.Logger) (Result, error) {
 	start := time.Now()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	st := svc.Store()
+	st := svc.St
 	if opts.Loc == nil {
 		opts.Loc = svc.Location()
 	}
@@ -177,9 +177,9 @@ func Demo(ctx context.Context, svc *cases.Service, opts demo.Options, h auth.Has
 
 // dutyAndKnowledge publishes the demo duty list and adds the demo
 // knowledge articles, then reloads the service's caches.
-func dutyAndKnowledge(ctx context.Context, svc *cases.Service) error {
+func dutyAndKnowledge(ctx context.Context, svc *services.Services) error {
 	now := svc.Now()
-	err := svc.Store().Write(ctx, func(tx *store.Tx) error {
+	err := svc.St.Write(ctx, func(tx *store.Tx) error {
 		l := store.DutyList{List: routing.List{Name: "演示职责清单", Rules: demo.DutyRules()}, CreatedAt: now, UpdatedAt: now}
 		if err := tx.InsertDutyList(ctx, &l); err != nil {
 			return err

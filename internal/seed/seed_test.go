@@ -7,20 +7,21 @@ import (
 	"testing"
 
 	"whistle/internal/auth"
-	"whistle/internal/cases"
+	"whistle/internal/core"
 	"whistle/internal/demo"
 	"whistle/internal/org"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
-func open(t *testing.T) *cases.Service {
+func open(t *testing.T) *services.Services {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "w.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc, err := cases.New(context.Background(), st, cases.Config{PhoneKey: []byte("k"), ReopenLimit: 2})
+	svc, err := services.New(context.Background(), st, core.Config{PhoneKey: []byte("k"), ReopenLimit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestBootstrap(t *testing.T) {
 	if err != nil || !created || len(pw) < 12 {
 		t.Fatalf("Bootstrap: created=%v pw=%q err=%v", created, pw, err)
 	}
-	u, hash, err := svc.Store().UserByName(ctx, "admin")
+	u, hash, err := svc.St.UserByName(ctx, "admin")
 	if err != nil || !auth.Verify(hash, pw) || !u.Has("admin") {
 		t.Fatalf("admin cannot log in with the printed password: %v", err)
 	}
@@ -54,7 +55,7 @@ func TestBootstrap(t *testing.T) {
 	if created, _, err := Bootstrap(ctx, svc, auth.FastHasher(), "江川市", "other-password"); created || err != nil {
 		t.Fatalf("second Bootstrap: created=%v err=%v", created, err)
 	}
-	if _, hash, _ := svc.Store().UserByName(ctx, "admin"); !auth.Verify(hash, pw) {
+	if _, hash, _ := svc.St.UserByName(ctx, "admin"); !auth.Verify(hash, pw) {
 		t.Fatal("second Bootstrap changed the admin password")
 	}
 	// The demo refuses a store that holds another city (or an interrupted demo).
@@ -70,7 +71,7 @@ func TestDemoOnceThenReuse(t *testing.T) {
 	if err != nil || !res.Loaded || res.Cases != 200 || res.Events < 200 || len(res.Logins) == 0 {
 		t.Fatalf("first Demo: %+v %v", res, err)
 	}
-	page, err := svc.Store().Cases(ctx, org.Scope{All: true}, store.CaseFilter{Limit: 200})
+	page, err := svc.St.Cases(ctx, org.Scope{All: true}, store.CaseFilter{Limit: 200})
 	if err != nil || len(page.Cases) != 200 {
 		t.Fatalf("cases stored: %d %v", len(page.Cases), err)
 	}

@@ -39,7 +39,7 @@ func (s *Server) adminOnly(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	return true
 }
 
-func (s *Server) adminData(r *http.Request) *adminData {
+func (s *Server) adminData(r *http.Request, a org.Actor) *adminData {
 	d := &adminData{Units: s.svc.UnitsList(), Categories: s.svc.Categories(), Tab: r.URL.Query().Get("tab"),
 		Kinds: []string{org.KindDistrictCentre, org.KindStreet, org.KindDepartment, org.KindEnterprise}, Roles: org.AllRoles}
 	if d.Tab == "" {
@@ -53,7 +53,7 @@ func (s *Server) adminData(r *http.Request) *adminData {
 	b, _ := json.MarshalIndent(s.svc.Policy(), "", "  ")
 	d.Policy = string(b)
 	if unit, err := strconv.ParseInt(r.URL.Query().Get("unit_id"), 10, 64); err == nil {
-		d.Users, _ = s.svc.Store().Users(r.Context(), unit)
+		d.Users, _ = s.svc.Admin.Users(r.Context(), a, unit)
 	}
 	return d
 }
@@ -63,7 +63,7 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		return
 	}
 	p := s.newPage(r, &a, "admin.title")
-	p.Data = s.adminData(r)
+	p.Data = s.adminData(r, a)
 	s.render(w, 200, "admin", p)
 }
 
@@ -74,7 +74,7 @@ func (s *Server) adminDone(w http.ResponseWriter, r *http.Request, a org.Actor, 
 	if err != nil {
 		status := s.explain(p, err)
 		p.Form = r.PostForm
-		d := s.adminData(r)
+		d := s.adminData(r, a)
 		d.Tab = tab
 		p.Data = d
 		s.render(w, status, "admin", p)
@@ -94,7 +94,7 @@ func (s *Server) adminCreateUnit(w http.ResponseWriter, r *http.Request, a org.A
 	}
 	u := org.Unit{Code: strings.TrimSpace(r.PostFormValue("code")), Name: strings.TrimSpace(r.PostFormValue("name")),
 		Kind: r.PostFormValue("kind"), PlaceID: formInt(r, "place_id"), SupervisorID: formInt(r, "supervisor_id")}
-	_, err := s.svc.CreateUnit(r.Context(), a, u)
+	_, err := s.svc.Admin.CreateUnit(r.Context(), a, u)
 	s.adminDone(w, r, a, "units", err, "admin.saved")
 }
 
@@ -104,7 +104,7 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, a org.A
 	}
 	u := org.User{Username: strings.TrimSpace(r.PostFormValue("username")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")),
 		UnitID: formInt(r, "unit_id"), Roles: r.PostForm["roles"]}
-	_, err := s.svc.CreateUser(r.Context(), a, u, r.PostFormValue("password"), s.hasher)
+	_, err := s.svc.Admin.CreateUser(r.Context(), a, u, r.PostFormValue("password"), s.hasher)
 	s.adminDone(w, r, a, "users", err, "admin.saved")
 }
 
@@ -115,7 +115,7 @@ func (s *Server) adminPutCategory(w http.ResponseWriter, r *http.Request, a org.
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	c := org.Category{Code: code, Parent: org.ParentCode(code), NameZH: strings.TrimSpace(r.PostFormValue("name_zh")), NameEN: strings.TrimSpace(r.PostFormValue("name_en")),
 		Urgency: r.PostFormValue("urgency"), Leaf: r.PostFormValue("leaf") == "1", Active: r.PostFormValue("active") == "1"}
-	_, err := s.svc.PutCategory(r.Context(), a, c)
+	_, err := s.svc.Admin.PutCategory(r.Context(), a, c)
 	s.adminDone(w, r, a, "categories", err, "admin.saved")
 }
 
@@ -141,7 +141,7 @@ func (s *Server) adminBoundary(w http.ResponseWriter, r *http.Request, a org.Act
 			}
 		}
 	}
-	err := s.svc.SetPlaceBoundary(r.Context(), a, formInt(r, "place_id"), text)
+	err := s.svc.Admin.SetPlaceBoundary(r.Context(), a, formInt(r, "place_id"), text)
 	s.adminDone(w, r, a, "places", err, "admin.saved")
 }
 
@@ -156,7 +156,7 @@ func (s *Server) adminPolicy(w http.ResponseWriter, r *http.Request, a org.Actor
 	if derr := dec.Decode(&pol); derr != nil {
 		err = &errs.Error{Code: errs.Invalid, Field: "policy", Detail: derr.Error()}
 	} else {
-		err = s.svc.SetPolicy(r.Context(), a, pol)
+		err = s.svc.Admin.SetPolicy(r.Context(), a, pol)
 	}
 	s.adminDone(w, r, a, "policy", err, "admin.saved")
 }
@@ -174,7 +174,7 @@ func (s *Server) adminCalendar(w http.ResponseWriter, r *http.Request, a org.Act
 	if derr := dec.Decode(&y); derr != nil {
 		err = &errs.Error{Code: errs.Invalid, Field: "year_json", Detail: derr.Error()}
 	} else {
-		err = s.svc.LoadCalendarYear(r.Context(), a, y)
+		err = s.svc.Admin.LoadCalendarYear(r.Context(), a, y)
 		if e, ok := err.(*errs.Error); ok && e.Field == "" {
 			e.Field = "year_json"
 		}
@@ -188,7 +188,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	}
 	p := s.newPage(r, &a, "audit.title")
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	es, err := s.svc.Store().AuditLog(r.Context(), before, 100)
+	es, err := s.svc.Admin.AuditLog(r.Context(), a, before, 100)
 	if err != nil {
 		s.render(w, s.explain(p, err), "audit", p)
 		return

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"whistle/internal/cases"
 	"whistle/internal/classify"
+	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
@@ -56,7 +56,7 @@ func (s *Server) clfRender(w http.ResponseWriter, r *http.Request, a org.Actor, 
 			status = s.explain(p, err)
 		}
 	}
-	if m, err := s.svc.Classifier(ctx); err == nil {
+	if m, err := s.svc.Dispatch.Classifier(ctx); err == nil {
 		d.Model = &m
 		var rep classify.Report
 		if json.Unmarshal(m.Eval, &rep) == nil {
@@ -74,7 +74,7 @@ func (s *Server) clfRender(w http.ResponseWriter, r *http.Request, a org.Actor, 
 	} else if !errs.Is(err, errs.NoModel) {
 		fail(err)
 	}
-	vs, err := s.svc.Store().ClassifierModels(ctx, 20)
+	vs, err := s.svc.Dispatch.ClassifierVersions(ctx, 20)
 	if err != nil {
 		fail(errs.Wrap(err))
 	}
@@ -86,7 +86,7 @@ func (s *Server) clfRender(w http.ResponseWriter, r *http.Request, a org.Actor, 
 		ids = append(ids, v.CreatedBy)
 	}
 	d.Names = s.userNames(ctx, p.Lang, ids...)
-	settings, err := s.svc.AutoDispatchSettings(ctx)
+	settings, err := s.svc.Dispatch.AutoDispatchSettings(ctx)
 	if err != nil {
 		fail(err)
 	}
@@ -126,7 +126,7 @@ func (s *Server) classifierTrain(w http.ResponseWriter, r *http.Request, a org.A
 		return
 	}
 	p := s.newPage(r, &a, "admin2.clf.title")
-	m, err := s.svc.RetrainClassifier(r.Context(), a)
+	m, err := s.svc.Dispatch.RetrainClassifier(r.Context(), a)
 	if err != nil {
 		s.clfRender(w, r, a, p, s.explain(p, err))
 		return
@@ -151,7 +151,7 @@ func (s *Server) classifierAuto(w http.ResponseWriter, r *http.Request, a org.Ac
 		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
 		return
 	}
-	settings, err := s.svc.AutoDispatchSettings(r.Context())
+	settings, err := s.svc.Dispatch.AutoDispatchSettings(r.Context())
 	if err != nil {
 		s.clfRender(w, r, a, p, s.explain(p, err))
 		return
@@ -160,7 +160,7 @@ func (s *Server) classifierAuto(w http.ResponseWriter, r *http.Request, a org.Ac
 	for _, x := range settings {
 		stored[x.Category] = true
 	}
-	var in []cases.AutoDispatchSetting
+	var in []dispatch.AutoDispatchSetting
 	for _, c := range s.svc.Categories() {
 		if !c.Leaf || !c.Active {
 			continue
@@ -179,14 +179,14 @@ func (s *Server) classifierAuto(w http.ResponseWriter, r *http.Request, a org.Ac
 			err = &errs.Error{Code: errs.Invalid, Field: "threshold." + c.Code, Detail: "0.5–1"}
 			break
 		}
-		in = append(in, cases.AutoDispatchSetting{Category: c.Code, Enabled: on, Threshold: f})
+		in = append(in, dispatch.AutoDispatchSetting{Category: c.Code, Enabled: on, Threshold: f})
 	}
 	if err == nil && len(in) == 0 {
 		http.Redirect(w, r, "/admin/classifier", http.StatusSeeOther)
 		return
 	}
 	if err == nil {
-		_, err = s.svc.SetAutoDispatch(r.Context(), a, in)
+		_, err = s.svc.Dispatch.SetAutoDispatch(r.Context(), a, in)
 		// The service names settings[i].field; the form names field.<category>.
 		var e *errs.Error
 		if errors.As(err, &e) {

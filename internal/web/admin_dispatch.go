@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"whistle/internal/cases"
+	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/routing"
@@ -70,17 +70,14 @@ func (s *Server) forbidden(w http.ResponseWriter, r *http.Request) {
 
 // userNames resolves user ids to display names (0 = the system).
 func (s *Server) userNames(ctx context.Context, lang string, ids ...int64) map[int64]string {
-	out := map[int64]string{0: s.cat.T(lang, "admin2.system")}
+	var named []int64
 	for _, id := range ids {
-		if _, ok := out[id]; ok {
-			continue
-		}
-		if u, err := s.svc.Store().User(ctx, id); err == nil {
-			out[id] = u.DisplayName
-		} else {
-			out[id] = "#" + strconv.FormatInt(id, 10)
+		if id != 0 {
+			named = append(named, id)
 		}
 	}
+	out := s.svc.Admin.DisplayNames(ctx, named...)
+	out[0] = s.cat.T(lang, "admin2.system")
 	return out
 }
 
@@ -203,7 +200,7 @@ func rulesJSON(rules []routing.Rule) string {
 // force, else the newest).
 func (s *Server) dutyData(ctx context.Context, p *page, a org.Actor, version int64, q url.Values) (*dutyData, error) {
 	d := &dutyData{Tabs: dispatchTabs(a, "/admin/duty"), CanEdit: mayEditDutyPage(a), Filter: strings.TrimSpace(q.Get("q"))}
-	ls, err := s.svc.DutyLists(ctx, a)
+	ls, err := s.svc.Dispatch.DutyLists(ctx, a)
 	if err != nil {
 		return d, err
 	}
@@ -277,7 +274,7 @@ func (s *Server) dutyPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		}
 		if err == nil {
 			var dr routing.DryRun
-			dr, err = s.svc.DryRun(ctx, a, d.Sel.Version, from, to.AddDate(0, 0, 1)) // the "to" day included
+			dr, err = s.svc.Dispatch.DryRun(ctx, a, d.Sel.Version, from, to.AddDate(0, 0, 1)) // the "to" day included
 			d.DryRun = &dr
 		}
 		if err != nil {
@@ -318,10 +315,10 @@ func (s *Server) dutyCreate(w http.ResponseWriter, r *http.Request, a org.Actor)
 		s.errorPage(w, r, 400, s.cat.T(langOf(r), "error.bad_form"))
 		return
 	}
-	var in cases.DutyListInput
+	var in dispatch.DutyListInput
 	from := formInt(r, "copy")
 	if from != 0 {
-		l, err := s.svc.DutyList(r.Context(), a, from)
+		l, err := s.svc.Dispatch.DutyList(r.Context(), a, from)
 		if err != nil {
 			s.dutyFail(w, r, a, 0, err)
 			return
@@ -329,7 +326,7 @@ func (s *Server) dutyCreate(w http.ResponseWriter, r *http.Request, a org.Actor)
 		in.Rules = l.Rules
 	}
 	in.Name = strings.TrimSpace(r.PostFormValue("name"))
-	l, err := s.svc.CreateDutyList(r.Context(), a, in)
+	l, err := s.svc.Dispatch.CreateDutyList(r.Context(), a, in)
 	if err != nil {
 		s.dutyFail(w, r, a, from, err)
 		return
@@ -349,14 +346,14 @@ func (s *Server) dutySave(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.errorPage(w, r, 400, s.cat.T(langOf(r), "error.bad_form"))
 		return
 	}
-	in := cases.DutyListInput{Name: r.PostFormValue("name")}
+	in := dispatch.DutyListInput{Name: r.PostFormValue("name")}
 	dec := json.NewDecoder(strings.NewReader(r.PostFormValue("rules")))
 	dec.DisallowUnknownFields()
 	var err error
 	if derr := dec.Decode(&in.Rules); derr != nil {
 		err = &errs.Error{Code: errs.InvalidRules, Field: "rules", Detail: derr.Error()}
 	} else {
-		_, err = s.svc.UpdateDutyList(r.Context(), a, version, in)
+		_, err = s.svc.Dispatch.UpdateDutyList(r.Context(), a, version, in)
 	}
 	if err != nil {
 		s.dutyFail(w, r, a, version, err)
@@ -380,7 +377,7 @@ func (s *Server) dutyPublish(w http.ResponseWriter, r *http.Request, a org.Actor
 	if r.PostFormValue("confirm") != "1" {
 		err = errs.F(errs.FieldRequired, "confirm")
 	} else {
-		_, err = s.svc.PublishDutyList(r.Context(), a, version)
+		_, err = s.svc.Dispatch.PublishDutyList(r.Context(), a, version)
 	}
 	if err != nil {
 		s.dutyFail(w, r, a, version, err)

@@ -78,7 +78,7 @@ func TestDutyListPages(t *testing.T) {
 
 	// A centre dispatcher starts a draft from the list in force.
 	disp := s.client(org.RoleDispatcher)
-	inForce, err := s.app.Svc.Store().PublishedDutyList(ctx)
+	inForce, err := s.app.Svc.St.PublishedDutyList(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestDutyListPages(t *testing.T) {
 	}
 	fromT, _ := time.ParseInLocation("2006-01-02", from, s.app.Svc.Location())
 	toT, _ := time.ParseInLocation("2006-01-02", to, s.app.Svc.Location())
-	dr, err := s.app.Svc.DryRun(ctx, adminActor, draft, fromT, toT.AddDate(0, 0, 1))
+	dr, err := s.app.Svc.Dispatch.DryRun(ctx, adminActor, draft, fromT, toT.AddDate(0, 0, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,14 +163,14 @@ func TestDutyListPages(t *testing.T) {
 	if res.StatusCode != 422 || !strings.Contains(page, `id="confirm" name="confirm" value="1" aria-invalid="true"`) {
 		t.Fatalf("publish unconfirmed: status %d", res.StatusCode)
 	}
-	if l, _ := s.app.Svc.Store().PublishedDutyList(ctx); l.Version != inForce.Version {
+	if l, _ := s.app.Svc.St.PublishedDutyList(ctx); l.Version != inForce.Version {
 		t.Fatalf("an unconfirmed publish put v%d in force", l.Version)
 	}
 	res, _ = post(t, disp, s.base+"/admin/duty/"+strconv.FormatInt(draft, 10)+"/publish", url.Values{"confirm": {"1"}})
 	if res.StatusCode != 303 {
 		t.Fatalf("publish: status %d", res.StatusCode)
 	}
-	if l, _ := s.app.Svc.Store().PublishedDutyList(ctx); l.Version != draft {
+	if l, _ := s.app.Svc.St.PublishedDutyList(ctx); l.Version != draft {
 		t.Fatalf("in force: v%d, want v%d", l.Version, draft)
 	}
 	_, page = get(t, disp, s.base+"/admin/duty")
@@ -209,7 +209,7 @@ func TestKnowledgePages(t *testing.T) {
 	}
 
 	// A new article is found by a Chinese search on the page.
-	centre, _ := s.app.Svc.Store().Units(t.Context())
+	centre, _ := s.app.Svc.St.Units(t.Context())
 	var owner int64
 	for _, u := range centre {
 		if u.Kind == org.KindCityCentre {
@@ -228,7 +228,7 @@ func TestKnowledgePages(t *testing.T) {
 	if strings.Contains(page, "供暖季起止时间") {
 		t.Error("the elevator search lists the heating season article")
 	}
-	arts, err := s.app.Svc.Store().Articles(t.Context())
+	arts, err := s.app.Svc.St.Articles(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestClassifierPages(t *testing.T) {
 	if res.StatusCode != 303 {
 		t.Fatalf("retrain: status %d", res.StatusCode)
 	}
-	m, err := s.app.Svc.Classifier(t.Context())
+	m, err := s.app.Svc.Dispatch.Classifier(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func TestClassifierPages(t *testing.T) {
 		t.Fatalf("threshold 0.3: status %d", res.StatusCode)
 	}
 	contains(t, "auto form", page, `name="threshold.urban.stall" value="0.3"`, `aria-label="阈值 urban.stall" aria-invalid="true"`)
-	if st, _ := s.app.Svc.AutoDispatchSettings(t.Context()); len(st) != 0 {
+	if st, _ := s.app.Svc.Dispatch.AutoDispatchSettings(t.Context()); len(st) != 0 {
 		t.Fatalf("a refused form stored %v", st)
 	}
 	// Enabled without a threshold: named.
@@ -312,7 +312,7 @@ func TestClassifierPages(t *testing.T) {
 	}
 	_, page = get(t, admin, s.base+"/admin/classifier")
 	contains(t, "reloaded", page, `name="enabled.urban.stall" value="1" checked`, `name="threshold.urban.stall" value="0.85"`)
-	st, _ := s.app.Svc.AutoDispatchSettings(t.Context())
+	st, _ := s.app.Svc.Dispatch.AutoDispatchSettings(t.Context())
 	if len(st) != 1 || st[0].Category != "urban.stall" || !st[0].Enabled || st[0].Threshold != 0.85 {
 		t.Fatalf("stored %+v", st)
 	}
@@ -321,7 +321,7 @@ func TestClassifierPages(t *testing.T) {
 	if res.StatusCode != 303 {
 		t.Fatalf("switch off: status %d", res.StatusCode)
 	}
-	if st, _ := s.app.Svc.AutoDispatchSettings(t.Context()); len(st) != 1 || st[0].Enabled {
+	if st, _ := s.app.Svc.Dispatch.AutoDispatchSettings(t.Context()); len(st) != 1 || st[0].Enabled {
 		t.Fatalf("after switching off: %+v", st)
 	}
 }
@@ -338,7 +338,7 @@ func TestGeoPages(t *testing.T) {
 	contains(t, "geo page", page, `id="gaz-stats"`, `id="import"`, `id="add-entry"`)
 
 	// A bad import lists its problems and changes nothing.
-	before, err := s.app.Svc.Store().Places(ctx, true)
+	before, err := s.app.Svc.St.Places(ctx, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +352,7 @@ func TestGeoPages(t *testing.T) {
 		}
 		contains(t, mode+" of a bad import", page, `id="import-problems"`, "T01 坏街道", "T02 蝴蝶街道", "上级不存在", "环的点数不足", html.EscapeString(bad))
 	}
-	after, _ := s.app.Svc.Store().Places(ctx, true)
+	after, _ := s.app.Svc.St.Places(ctx, true)
 	if len(after) != len(before) {
 		t.Fatalf("a rejected import changed the places: %d → %d", len(before), len(after))
 	}
@@ -384,7 +384,7 @@ func TestGeoPages(t *testing.T) {
 	}
 	_, page = get(t, admin, s.base+res.Header.Get("Location"))
 	contains(t, "address test", page, `id="geo-match"`, "星海音乐厅", html.EscapeString(street.Name), `id="entries"`)
-	es, _ := s.app.Svc.Store().GazetteerEntries(ctx)
+	es, _ := s.app.Svc.St.GazetteerEntries(ctx)
 	if len(es) != 1 {
 		t.Fatalf("entries: %+v", es)
 	}
@@ -392,7 +392,7 @@ func TestGeoPages(t *testing.T) {
 	if res.StatusCode != 303 {
 		t.Fatalf("delete entry: status %d", res.StatusCode)
 	}
-	if es, _ := s.app.Svc.Store().GazetteerEntries(ctx); len(es) != 0 {
+	if es, _ := s.app.Svc.St.GazetteerEntries(ctx); len(es) != 0 {
 		t.Fatalf("entry not deleted: %+v", es)
 	}
 	res, _ = post(t, admin, s.base+"/admin/geo/rebuild", url.Values{})

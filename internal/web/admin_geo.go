@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"whistle/internal/cases"
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/gazetteer"
 	"whistle/internal/geo"
@@ -24,12 +24,12 @@ type geoEntry struct {
 
 type geoData struct {
 	Tabs    []adminLink
-	Stats   cases.GazetteerStats
+	Stats   core.GazetteerStats
 	Q       string
-	Result  *cases.GeocodeResult
+	Result  *core.GeocodeResult
 	Entries []geoEntry
 	Kinds   []string
-	Import  *cases.ImportReport
+	Import  *core.ImportReport
 	// Problems of the import, each with a label in the page's language.
 	Problems []problemRow
 }
@@ -39,7 +39,7 @@ type problemRow struct {
 	Label string
 }
 
-func (s *Server) geoRender(w http.ResponseWriter, r *http.Request, a org.Actor, p *page, status int, imp *cases.ImportReport) {
+func (s *Server) geoRender(w http.ResponseWriter, r *http.Request, a org.Actor, p *page, status int, imp *core.ImportReport) {
 	ctx := r.Context()
 	d := &geoData{Tabs: dispatchTabs(a, "/admin/geo"), Stats: s.svc.GazetteerStats(), Kinds: gazetteer.Kinds, Import: imp, Q: strings.TrimSpace(r.URL.Query().Get("q"))}
 	p.Data = d

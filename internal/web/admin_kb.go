@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"whistle/internal/cases"
+	"whistle/internal/dispatch"
 	"whistle/internal/knowledge"
 	"whistle/internal/org"
 )
@@ -59,7 +59,7 @@ func (s *Server) kbRows(hits []knowledge.Hit) []kbRow {
 func (s *Server) kbRender(w http.ResponseWriter, r *http.Request, a org.Actor, p *page, status int, edit int64) {
 	q := r.URL.Query()
 	d := &kbData{Tabs: dispatchTabs(a, "/admin/kb"), Q: strings.TrimSpace(q.Get("q")), All: q.Get("all") == "1", Units: s.svc.UnitsList(), Edit: edit}
-	hits, err := s.svc.SearchKnowledge(r.Context(), a, cases.KnowledgeQuery{Text: d.Q, All: d.All, Limit: 100})
+	hits, err := s.svc.Dispatch.SearchKnowledge(r.Context(), a, dispatch.KnowledgeQuery{Text: d.Q, All: d.All, Limit: 100})
 	if err != nil && status < 400 {
 		status = s.explain(p, err)
 	}
@@ -77,7 +77,7 @@ func (s *Server) kbPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	p := s.newPage(r, &a, "admin2.kb.title")
 	edit, _ := strconv.ParseInt(r.URL.Query().Get("edit"), 10, 64)
 	if edit > 0 {
-		art, err := s.svc.Article(r.Context(), a, edit)
+		art, err := s.svc.Dispatch.Article(r.Context(), a, edit)
 		if err != nil {
 			s.kbRender(w, r, a, p, s.explain(p, err), 0)
 			return
@@ -92,8 +92,8 @@ func (s *Server) kbPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
 
 // kbInput reads the article form; dates are whole days, the "to" day
 // included.
-func (s *Server) kbInput(r *http.Request) (cases.ArticleInput, error) {
-	in := cases.ArticleInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), OwnerUnitID: formInt(r, "owner_unit_id"), Version: formInt(r, "version")}
+func (s *Server) kbInput(r *http.Request) (dispatch.ArticleInput, error) {
+	in := dispatch.ArticleInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), OwnerUnitID: formInt(r, "owner_unit_id"), Version: formInt(r, "version")}
 	in.Categories = strings.FieldsFunc(r.PostFormValue("categories"), func(c rune) bool { return c == ',' || c == '，' || c == '、' || c == ' ' || c == '\n' })
 	var err error
 	if in.ValidFrom, err = s.formDate(r.PostForm, "valid_from"); err != nil {
@@ -130,7 +130,7 @@ func (s *Server) kbCreate(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	}
 	in, err := s.kbInput(r)
 	if err == nil {
-		_, err = s.svc.CreateArticle(r.Context(), a, in)
+		_, err = s.svc.Dispatch.CreateArticle(r.Context(), a, in)
 	}
 	s.kbDone(w, r, a, 0, err, "admin.saved")
 }
@@ -147,7 +147,7 @@ func (s *Server) kbUpdate(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	}
 	in, err := s.kbInput(r)
 	if err == nil {
-		_, err = s.svc.UpdateArticle(r.Context(), a, id, in)
+		_, err = s.svc.Dispatch.UpdateArticle(r.Context(), a, id, in)
 	}
 	s.kbDone(w, r, a, id, err, "admin.saved")
 }
@@ -162,6 +162,6 @@ func (s *Server) kbDelete(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.errorPage(w, r, 400, s.cat.T(langOf(r), "error.bad_form"))
 		return
 	}
-	err = s.svc.DeleteArticle(r.Context(), a, id)
+	err = s.svc.Dispatch.DeleteArticle(r.Context(), a, id)
 	s.kbDone(w, r, a, 0, err, "admin2.kb.deleted")
 }

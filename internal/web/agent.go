@@ -9,9 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"whistle/internal/cases"
+	"whistle/internal/casework"
 	"whistle/internal/classify"
+	"whistle/internal/core"
 	"whistle/internal/dedup"
+	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/knowledge"
 	"whistle/internal/lifecycle"
@@ -48,7 +50,7 @@ type suggestion struct {
 	SignBy    time.Time
 	ReplyBy   time.Time
 	HasLimits bool
-	Geo       *cases.GeocodeResult  // the address read against the gazetteer
+	Geo       *core.GeocodeResult   // the address read against the gazetteer
 	Classes   []classify.Suggestion // the classifier's top three categories
 	Route     *routing.Decision     // the duty list's answer for category × place × text
 	CoUnits   []org.Unit            // co-handlers the duty list names
@@ -198,7 +200,7 @@ func (s *Server) suggest(r *http.Request, a org.Actor, form map[string][]string)
 	text := strings.TrimSpace(get("title") + " " + get("description"))
 	category := get("category")
 	if len([]rune(text)) >= 4 {
-		if cl, err := s.svc.Suggest(ctx, text, 3); err == nil {
+		if cl, err := s.svc.Dispatch.Suggest(ctx, text, 3); err == nil {
 			sg.Classes = cl
 		}
 	}
@@ -212,7 +214,7 @@ func (s *Server) suggest(r *http.Request, a org.Actor, form map[string][]string)
 		}
 	}
 	if _, ok := s.svc.Category(category); ok {
-		if d, err := s.svc.RouteSuggestion(ctx, category, place, text); err == nil {
+		if d, err := s.svc.Dispatch.RouteSuggestion(ctx, category, place, text); err == nil {
 			sg.Route = &d
 			if u, ok := s.svc.Unit(d.LeadUnitID); ok && d.Matched {
 				sg.Unit = u
@@ -224,11 +226,11 @@ func (s *Server) suggest(r *http.Request, a org.Actor, form map[string][]string)
 			}
 		}
 		if place != 0 || lat != nil {
-			draft := cases.DraftRequest{Category: category, Title: get("title"), Description: get("description"), Lat: lat, Lon: lon, PlaceID: place}
+			draft := dispatch.DraftRequest{Category: category, Title: get("title"), Description: get("description"), Lat: lat, Lon: lon, PlaceID: place}
 			if lat != nil {
 				draft.PlaceID = 0
 			}
-			if m, err := s.svc.CheckDuplicates(ctx, a, draft, s.svc.DuplicateConfig()); err == nil {
+			if m, err := s.svc.Dispatch.CheckDuplicates(ctx, a, draft, s.svc.Dispatch.DuplicateConfig()); err == nil {
 				if len(m) > 5 {
 					m = m[:5]
 				}
@@ -241,7 +243,7 @@ func (s *Server) suggest(r *http.Request, a org.Actor, form map[string][]string)
 		if _, ok := s.svc.Category(category); ok {
 			cat = category
 		}
-		if hits, err := s.svc.SuggestArticles(ctx, a, text, cat, 3); err == nil {
+		if hits, err := s.svc.Dispatch.SuggestArticles(ctx, a, text, cat, 3); err == nil {
 			sg.Articles = hits
 		}
 	}
@@ -284,8 +286,8 @@ func (s *Server) agentHistory(w http.ResponseWriter, r *http.Request, a org.Acto
 	p := s.newPage(r, &a, "agent.title")
 	d := &agentData{}
 	phone := strings.TrimSpace(r.URL.Query().Get("citizen_phone"))
-	if norm, err := cases.NormalizePhone(phone); err == nil {
-		page, err := s.svc.List(r.Context(), a, store.CaseFilter{PhoneHash: s.svc.PhoneHash(norm), Limit: 10})
+	if norm, err := core.NormalizePhone(phone); err == nil {
+		page, err := s.svc.Cases.List(r.Context(), a, store.CaseFilter{PhoneHash: s.svc.PhoneHash(norm), Limit: 10})
 		if err == nil {
 			d.History = page.Cases
 		}
@@ -347,15 +349,15 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 		fail(422)
 		return
 	}
-	in := cases.NewCase{Channel: "phone", Type: get("type"), Category: get("category"), Urgency: get("urgency"),
+	in := casework.NewCase{Channel: "phone", Type: get("type"), Category: get("category"), Urgency: get("urgency"),
 		Title: get("title"), Description: get("description"), Address: get("address"), Lat: lat, Lon: lon,
 		CitizenName: get("citizen_name"), CitizenPhone: get("citizen_phone"),
 		Confidential: r.PostFormValue("confidential") == "1", Anonymous: r.PostFormValue("anonymous") == "1"}
 	if pid, err := strconv.ParseInt(get("place_id"), 10, 64); err == nil && lat == nil {
 		in.PlaceID = pid
 	}
-	s.svc.PlaceByAddress(r.Context(), &in) // the address alone: a confident gazetteer match places it
-	c, _, err := s.svc.Create(r.Context(), a, in, "web-agent:"+d.Idem)
+	s.svc.Cases.PlaceByAddress(r.Context(), &in) // the address alone: a confident gazetteer match places it
+	c, _, err := s.svc.Cases.Create(r.Context(), a, in, "web-agent:"+d.Idem)
 	if err != nil {
 		fail(s.explain(p, err))
 		return
@@ -364,7 +366,7 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 	if parent, err := strconv.ParseInt(get("merge_parent"), 10, 64); err == nil && parent > 0 {
 		// A duplicate: it follows its parent, and its citizen gets the
 		// parent's answer.
-		if _, _, err := s.svc.Act(r.Context(), a, c.ID, cases.ActInput{Action: lifecycle.ActMerge, ParentID: parent, Note: get("answer")}); err != nil {
+		if _, _, err := s.svc.Cases.Act(r.Context(), a, c.ID, casework.ActInput{Action: lifecycle.ActMerge, ParentID: parent, Note: get("answer")}); err != nil {
 			http.Redirect(w, r, withFlash("/cases/"+strconv.FormatInt(c.ID, 10), msg+" — "+errs.Message(errs.CodeOf(err), p.Lang)), http.StatusSeeOther)
 			return
 		}
@@ -380,7 +382,7 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 					co = append(co, id)
 				}
 			}
-			dc, _, err := s.svc.Act(r.Context(), a, c.ID, cases.ActInput{Action: lifecycle.ActDispatch, UnitID: unitID, CoUnitIDs: co})
+			dc, _, err := s.svc.Cases.Act(r.Context(), a, c.ID, casework.ActInput{Action: lifecycle.ActDispatch, UnitID: unitID, CoUnitIDs: co})
 			if err != nil {
 				// The request is saved; only the dispatch failed. Say so
 				// and open the case, where it can be dispatched again.
@@ -393,7 +395,7 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 		}
 	case "answer":
 		if c.State == lifecycle.Received || c.State == lifecycle.Submitted {
-			ac, _, err := s.svc.Act(r.Context(), a, c.ID, cases.ActInput{Action: lifecycle.ActAnswer, Note: get("answer"), Article: get("article")})
+			ac, _, err := s.svc.Cases.Act(r.Context(), a, c.ID, casework.ActInput{Action: lifecycle.ActAnswer, Note: get("answer"), Article: get("article")})
 			if err != nil {
 				http.Redirect(w, r, withFlash("/cases/"+strconv.FormatInt(c.ID, 10), msg+" — "+errs.Message(errs.CodeOf(err), p.Lang)), http.StatusSeeOther)
 				return

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"whistle/internal/assessment"
-	"whistle/internal/cases"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
+	"whistle/internal/ranking"
 	"whistle/internal/store"
 )
 
@@ -31,7 +31,7 @@ type rankingData struct {
 	Month, MonthLabel string
 	Kind              string
 	Kinds             []string
-	R                 cases.Ranking
+	R                 ranking.Ranking
 	Rows              []rankRow
 	Chart             string
 	Ongoing           bool // the month has not ended
@@ -100,7 +100,7 @@ func (s *Server) assessPage(w http.ResponseWriter, r *http.Request, a org.Actor)
 	p.Form.Set("month", d.Month)
 	d.Query = url.Values{"month": {d.Month}, "kind": {d.Kind}}.Encode()
 	p.Data = d
-	per, err := s.svc.AssessMonthPeriod(d.Month)
+	per, err := s.svc.Ranking.AssessMonthPeriod(d.Month)
 	if err != nil {
 		s.render(w, s.explain(p, err), "ranking", p)
 		return
@@ -109,7 +109,7 @@ func (s *Server) assessPage(w http.ResponseWriter, r *http.Request, a org.Actor)
 	d.Ongoing = !s.svc.Now().After(per.To)
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	rk, err := s.svc.Assess(ctx, a, per, cases.AssessOptions{Kind: d.Kind})
+	rk, err := s.svc.Ranking.Assess(ctx, a, per, ranking.AssessOptions{Kind: d.Kind})
 	if errs.CodeOf(err) == errs.Forbidden {
 		s.errorPage(w, r, 403, errs.Message(errs.Forbidden, p.Lang))
 		return
@@ -177,7 +177,7 @@ func (s *Server) assessCasesPage(w http.ResponseWriter, r *http.Request, a org.A
 		s.render(w, s.explain(p, errs.F(errs.UnknownUnit, "unit")), "assesscases", p)
 		return
 	}
-	per, err := s.svc.AssessMonthPeriod(d.Month)
+	per, err := s.svc.Ranking.AssessMonthPeriod(d.Month)
 	if err != nil {
 		s.render(w, s.explain(p, err), "assesscases", p)
 		return
@@ -186,14 +186,14 @@ func (s *Server) assessCasesPage(w http.ResponseWriter, r *http.Request, a org.A
 	d.Unit, _ = s.svc.Unit(unitID)
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	ids, err := s.svc.AssessCases(ctx, a, per, unitID, d.Measure)
+	ids, err := s.svc.Ranking.AssessCases(ctx, a, per, unitID, d.Measure)
 	if err != nil {
 		s.render(w, s.explain(p, err), "assesscases", p)
 		return
 	}
 	d.Total = len(ids)
 	if d.Measure == assessment.MeasureExempted {
-		xs, err := s.svc.ExemptedCases(ctx, a, per, unitID)
+		xs, err := s.svc.Ranking.ExemptedCases(ctx, a, per, unitID)
 		if err != nil {
 			s.render(w, s.explain(p, err), "assesscases", p)
 			return
@@ -205,7 +205,7 @@ func (s *Server) assessCasesPage(w http.ResponseWriter, r *http.Request, a org.A
 	}
 	var cs []*lifecycle.Case
 	for _, id := range ids[:min(len(ids), maxDrill)] {
-		c, err := s.svc.Get(ctx, a, id)
+		c, err := s.svc.Cases.Get(ctx, a, id)
 		if err != nil {
 			s.render(w, s.explain(p, err), "assesscases", p)
 			return
@@ -222,7 +222,7 @@ func (s *Server) assessCasesPage(w http.ResponseWriter, r *http.Request, a org.A
 func (s *Server) assessExport(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	lang := langOf(r)
 	q := r.URL.Query()
-	per, err := s.svc.AssessMonthPeriod(q.Get("month"))
+	per, err := s.svc.Ranking.AssessMonthPeriod(q.Get("month"))
 	if err != nil {
 		s.errorPage(w, r, errs.Status(errs.CodeOf(err)), errs.Message(errs.CodeOf(err), lang))
 		return
@@ -233,7 +233,7 @@ func (s *Server) assessExport(w http.ResponseWriter, r *http.Request, a org.Acto
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	rk, err := s.svc.Assess(ctx, a, per, cases.AssessOptions{Kind: kind})
+	rk, err := s.svc.Ranking.Assess(ctx, a, per, ranking.AssessOptions{Kind: kind})
 	if err != nil {
 		s.errorPage(w, r, errs.Status(errs.CodeOf(err)), errs.Message(errs.CodeOf(err), lang))
 		return
@@ -242,9 +242,9 @@ func (s *Server) assessExport(w http.ResponseWriter, r *http.Request, a org.Acto
 	ct, ext := "text/csv; charset=utf-8", "csv"
 	if q.Get("format") == "xlsx" {
 		ct, ext = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
-		err = cases.WriteRankingXLSX(&buf, rk)
+		err = ranking.WriteRankingXLSX(&buf, rk)
 	} else {
-		err = cases.WriteRankingCSV(&buf, rk)
+		err = ranking.WriteRankingCSV(&buf, rk)
 	}
 	if err != nil {
 		s.log.Error("ranking export", "err", err)
@@ -269,7 +269,7 @@ func (s *Server) assessPublish(w http.ResponseWriter, r *http.Request, a org.Act
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
 	msg := s.cat.T(lang, "assess.published_ok", fmtMonth(lang, month, s.svc.Location()))
-	if _, err := s.svc.PublishMonth(ctx, a, month); err != nil {
+	if _, err := s.svc.Ranking.PublishMonth(ctx, a, month); err != nil {
 		p := s.newPage(r, &a, "assess.title")
 		s.explain(p, err)
 		msg = p.Err
@@ -310,7 +310,7 @@ func (s *Server) renderExemptions(w http.ResponseWriter, r *http.Request, a org.
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	xs, err := s.svc.Exemptions(ctx, a, store.ExemptionFilter{State: d.State, Limit: 200})
+	xs, err := s.svc.Ranking.Exemptions(ctx, a, store.ExemptionFilter{State: d.State, Limit: 200})
 	if err != nil {
 		p.Data = d
 		s.render(w, s.explain(p, err), "exemptions", p)
@@ -318,7 +318,7 @@ func (s *Server) renderExemptions(w http.ResponseWriter, r *http.Request, a org.
 	}
 	for _, x := range xs {
 		row := exemptionRow{X: x}
-		if c, err := s.svc.Get(ctx, a, x.CaseID); err == nil {
+		if c, err := s.svc.Cases.Get(ctx, a, x.CaseID); err == nil {
 			row.Number = c.Number
 		}
 		if u, ok := s.svc.Unit(x.UnitID); ok {
@@ -341,15 +341,15 @@ func (s *Server) exemptionRequest(w http.ResponseWriter, r *http.Request, a org.
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
 	number := strings.TrimSpace(r.PostFormValue("case_number"))
-	in := cases.ExemptionInput{Reason: r.PostFormValue("reason"), Evidence: r.PostFormValue("evidence")}
+	in := ranking.ExemptionInput{Reason: r.PostFormValue("reason"), Evidence: r.PostFormValue("evidence")}
 	var err error
 	if number == "" {
 		err = errs.F(errs.FieldRequired, "case_number")
-	} else if c, gerr := s.svc.GetByNumber(ctx, a, number); gerr != nil {
+	} else if c, gerr := s.svc.Cases.GetByNumber(ctx, a, number); gerr != nil {
 		err = errs.F(errs.NotFound, "case_number")
 	} else {
 		in.CaseID = c.ID
-		_, err = s.svc.RequestExemption(ctx, a, in)
+		_, err = s.svc.Ranking.RequestExemption(ctx, a, in)
 	}
 	if err != nil {
 		status := s.explain(p, err)
@@ -377,7 +377,7 @@ func (s *Server) exemptionDecide(w http.ResponseWriter, r *http.Request, a org.A
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
 	approve := r.PostFormValue("decision") == "approve"
-	if _, err := s.svc.DecideExemption(ctx, a, id, approve, r.PostFormValue("note")); err != nil {
+	if _, err := s.svc.Ranking.DecideExemption(ctx, a, id, approve, r.PostFormValue("note")); err != nil {
 		p.Form = r.PostForm
 		p.Form.Set("exemption", strconv.FormatInt(id, 10))
 		s.renderExemptions(w, r, a, p, s.explain(p, err))
@@ -411,7 +411,7 @@ func (s *Server) publicRankingPage(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
 	d := publicRankingData{Labels: map[string]string{}, ByKind: map[string][]publicRow{}, Kinds: assessment.RankedKinds}
-	pms, err := s.svc.PublishedMonths(ctx, org.Actor{})
+	pms, err := s.svc.Ranking.PublishedMonths(ctx, org.Actor{})
 	if err != nil {
 		p.Data = d
 		s.render(w, s.explain(p, err), "portalranking", p)
@@ -431,7 +431,7 @@ func (s *Server) publicRankingPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if d.Month != "" {
-		ps, err := s.svc.PublicRanking(ctx, d.Month)
+		ps, err := s.svc.Ranking.PublicRanking(ctx, d.Month)
 		if err != nil {
 			p.Data = d
 			s.render(w, s.explain(p, err), "portalranking", p)

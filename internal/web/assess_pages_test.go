@@ -13,8 +13,9 @@ import (
 	"time"
 
 	"whistle/internal/assessment"
-	"whistle/internal/cases"
 	"whistle/internal/org"
+	"whistle/internal/ranking"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
@@ -36,7 +37,7 @@ func (s *site) clientAs(username string) *http.Client {
 
 func (s *site) actor(username string) org.Actor {
 	s.t.Helper()
-	u, _, err := s.app.Svc.Store().UserByName(s.t.Context(), username)
+	u, _, err := s.app.Svc.St.UserByName(s.t.Context(), username)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func (s *site) actor(username string) org.Actor {
 	return org.Actor{User: u, Unit: unit}
 }
 
-func lastMonth(svc *cases.Service) string {
+func lastMonth(svc *services.Services) string {
 	now := svc.Now()
 	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, svc.Location()).AddDate(0, -1, 0).Format("2006-01")
 }
@@ -68,12 +69,12 @@ func TestRankingExportsAndAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	per, _ := svc.AssessMonthPeriod(month)
-	rk, err := svc.Assess(t.Context(), s.actor(s.logins[org.RoleAnalyst]), per, cases.AssessOptions{Kind: "department"})
+	per, _ := svc.Ranking.AssessMonthPeriod(month)
+	rk, err := svc.Ranking.Assess(t.Context(), s.actor(s.logins[org.RoleAnalyst]), per, ranking.AssessOptions{Kind: "department"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != len(rk.Units)+1 || strings.Join(rows[0], ",") != strings.Join(cases.ExportHeader, ",") {
+	if len(rows) != len(rk.Units)+1 || strings.Join(rows[0], ",") != strings.Join(ranking.ExportHeader, ",") {
 		t.Fatalf("csv: %d rows for %d units; header %v", len(rows), len(rk.Units), rows[0])
 	}
 	for i, u := range rk.Units {
@@ -161,7 +162,7 @@ func TestExemptionAndWhistleFormsNameTheField(t *testing.T) {
 		t.Fatalf("unknown case: status %d", res.StatusCode)
 	}
 	open := false
-	pg, err := svc.List(t.Context(), org.System(), store.CaseFilter{LeadUnitID: handler.Unit.ID, Open: &open, Limit: 1})
+	pg, err := svc.Cases.List(t.Context(), org.System(), store.CaseFilter{LeadUnitID: handler.Unit.ID, Open: &open, Limit: 1})
 	if err != nil || len(pg.Cases) == 0 {
 		t.Fatal("no closed case of the demo street")
 	}
@@ -169,7 +170,7 @@ func TestExemptionAndWhistleFormsNameTheField(t *testing.T) {
 	if page := body(t, res); res.StatusCode != 200 || !strings.Contains(page, "待审核") {
 		t.Fatalf("request: status %d", res.StatusCode)
 	}
-	xs, err := svc.Exemptions(t.Context(), handler, store.ExemptionFilter{State: assessment.ExemptPending})
+	xs, err := svc.Ranking.Exemptions(t.Context(), handler, store.ExemptionFilter{State: assessment.ExemptPending})
 	if err != nil || len(xs) != 1 {
 		t.Fatalf("pending: %v %v", xs, err)
 	}
@@ -221,7 +222,7 @@ func TestPatrolFormsNameTheField(t *testing.T) {
 	if page := body(t, res); res.StatusCode != 200 || !strings.Contains(page, `id="finding-form"`) {
 		t.Fatalf("start: status %d", res.StatusCode)
 	}
-	ps, err := s.app.Svc.Store().Patrols(t.Context(), worker.User.ID, time.Now().AddDate(0, 0, -2), time.Now().AddDate(0, 0, 2), 2)
+	ps, err := s.app.Svc.St.Patrols(t.Context(), worker.User.ID, time.Now().AddDate(0, 0, -2), time.Now().AddDate(0, 0, 2), 2)
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("patrols: %v %v", ps, err)
 	}
@@ -240,7 +241,7 @@ func TestPatrolFormsNameTheField(t *testing.T) {
 	if page := body(t, res); res.StatusCode != 422 || !strings.Contains(page, "共享单车堵塞消防通道") {
 		t.Fatalf("solved on the spot without a photo: status %d", res.StatusCode)
 	}
-	if p, _, fs, err := s.app.Svc.Patrol(t.Context(), worker, id); err != nil || len(fs) != 0 || p.Findings != 0 {
+	if p, _, fs, err := s.app.Svc.Patrols.Patrol(t.Context(), worker, id); err != nil || len(fs) != 0 || p.Findings != 0 {
 		t.Fatalf("refused findings were stored: %v %v", fs, err)
 	}
 	// A position outside the world is named.
@@ -266,7 +267,7 @@ func TestPatrolFormsNameTheField(t *testing.T) {
 	if body(t, res); res.StatusCode < 400 {
 		t.Fatalf("an agent ending a patrol: status %d", res.StatusCode)
 	}
-	if p, _, _, err := s.app.Svc.Patrol(t.Context(), worker, id); err != nil || p.State != "patrolling" {
+	if p, _, _, err := s.app.Svc.Patrols.Patrol(t.Context(), worker, id); err != nil || p.State != "patrolling" {
 		t.Fatalf("the patrol after an agent tried to end it: %+v %v", p, err)
 	}
 	res, _ = gw.Get(s.base + "/patrol/coverage")

@@ -52,13 +52,13 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, 422, "login", p)
 		return
 	}
-	token, _, err := s.svc.Login(r.Context(), s.logins, username, password, clientIP(r))
+	token, _, err := s.svc.Accounts.Login(r.Context(), s.logins, username, password, clientIP(r))
 	if err != nil {
 		status := s.explain(p, err)
 		s.render(w, status, "login", p)
 		return
 	}
-	a, err := s.svc.Authenticate(r.Context(), token)
+	a, err := s.svc.Accounts.Authenticate(r.Context(), token)
 	if err != nil {
 		status := s.explain(p, err)
 		s.render(w, status, "login", p)
@@ -74,7 +74,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		_ = s.svc.Logout(r.Context(), c.Value)
+		_ = s.svc.Accounts.Logout(r.Context(), c.Value)
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -25,7 +25,7 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
 	if n := strings.TrimSpace(q.Get("number")); n != "" {
-		if c, err := s.svc.GetByNumber(ctx, a, n); err == nil {
+		if c, err := s.svc.Cases.GetByNumber(ctx, a, n); err == nil {
 			http.Redirect(w, r, "/cases/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 			return
 		}
@@ -55,7 +55,7 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	if st := q.Get("state"); st != "" {
 		f.States = []lifecycle.State{lifecycle.State(st)}
 	}
-	pg, err := s.svc.List(ctx, a, f)
+	pg, err := s.svc.Cases.List(ctx, a, f)
 	if err != nil {
 		s.render(w, s.explain(p, err), "cases", p)
 		return

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"whistle/internal/cases"
+	"whistle/internal/casework"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -78,17 +78,17 @@ func (s *Server) loadCase(w http.ResponseWriter, r *http.Request, a org.Actor, p
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	c, err := s.svc.Get(ctx, a, id)
+	c, err := s.svc.Cases.Get(ctx, a, id)
 	if err != nil {
 		s.errorPage(w, r, errs.Status(errs.CodeOf(err)), errs.Message(errs.CodeOf(err), p.Lang))
 		return nil, false
 	}
-	evs, err := s.svc.Timeline(ctx, a, id)
+	evs, err := s.svc.Cases.Timeline(ctx, a, id)
 	if err != nil {
 		s.errorPage(w, r, 500, errs.Message(errs.Internal, p.Lang))
 		return nil, false
 	}
-	links, _ := s.svc.Links(ctx, a, id)
+	links, _ := s.svc.Cases.Links(ctx, a, id)
 	return &caseData{C: c, Now: p.Now, Lang: p.Lang, Events: evs, Links: links, Offered: offered(c, a), Units: s.handlingUnits(),
 		MayPII: org.MayRevealPII(a), Results: lifecycle.Results, Means: []string{"phone", "visit", "sms"}}, true
 }
@@ -112,7 +112,7 @@ func (s *Server) caseReveal(w http.ResponseWriter, r *http.Request, a org.Actor)
 	if !ok {
 		return
 	}
-	cit, err := s.svc.Reveal(r.Context(), a, d.C.ID, r.FormValue("purpose"))
+	cit, err := s.svc.Cases.Reveal(r.Context(), a, d.C.ID, r.FormValue("purpose"))
 	if err != nil {
 		http.Error(w, errs.Message(errs.CodeOf(err), p.Lang), errs.Status(errs.CodeOf(err)))
 		return
@@ -144,7 +144,7 @@ func (s *Server) uploads(r *http.Request, a org.Actor, field string) ([]int64, e
 		if err != nil {
 			return nil, err
 		}
-		att, err := s.svc.Upload(r.Context(), a, fh.Filename, data)
+		att, err := s.svc.Cases.Upload(r.Context(), a, fh.Filename, data)
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +174,7 @@ func (s *Server) caseAct(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	}
 	p.Form = r.PostForm
 	action := lifecycle.Action(r.PostFormValue("action"))
-	in := cases.ActInput{Action: action, Note: r.PostFormValue("note"), Reason: r.PostFormValue("reason"),
+	in := casework.ActInput{Action: action, Note: r.PostFormValue("note"), Reason: r.PostFormValue("reason"),
 		Result: r.PostFormValue("result"), Means: r.PostFormValue("means"), Article: r.PostFormValue("article")}
 	if v := r.PostFormValue("unit_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -184,7 +184,7 @@ func (s *Server) caseAct(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		in.UnitID = id
 	}
 	if v := r.PostFormValue("parent_number"); v != "" {
-		parent, err := s.svc.GetByNumber(r.Context(), a, strings.TrimSpace(v))
+		parent, err := s.svc.Cases.GetByNumber(r.Context(), a, strings.TrimSpace(v))
 		if err != nil {
 			p.Fields["parent_number"] = errs.Message(errs.NotFound, p.Lang)
 		} else {
@@ -214,7 +214,7 @@ func (s *Server) caseAct(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.render(w, 422, "case", p)
 		return
 	}
-	if _, _, err := s.svc.Act(r.Context(), a, d.C.ID, in); err != nil {
+	if _, _, err := s.svc.Cases.Act(r.Context(), a, d.C.ID, in); err != nil {
 		status := s.explain(p, err)
 		d.OpenForm = string(action)
 		p.Title = s.cat.T(p.Lang, "case.title") + " " + d.C.Number
@@ -238,7 +238,7 @@ func (s *Server) callbackSubmit(w http.ResponseWriter, r *http.Request, a org.Ac
 		s.errorPage(w, r, 404, errs.Message(errs.NotFound, p.Lang))
 		return
 	}
-	in := cases.ActInput{Action: lifecycle.ActCallback, Satisfaction: r.PostFormValue("satisfaction"), Note: r.PostFormValue("note"),
+	in := casework.ActInput{Action: lifecycle.ActCallback, Satisfaction: r.PostFormValue("satisfaction"), Note: r.PostFormValue("note"),
 		Reopen: r.PostFormValue("reopen") == "1"}
 	switch r.PostFormValue("resolved") {
 	case "yes":
@@ -246,7 +246,7 @@ func (s *Server) callbackSubmit(w http.ResponseWriter, r *http.Request, a org.Ac
 	case "no":
 		in.Resolved = ptr(false)
 	}
-	c, _, err := s.svc.Act(r.Context(), a, id, in)
+	c, _, err := s.svc.Cases.Act(r.Context(), a, id, in)
 	if err != nil {
 		http.Redirect(w, r, withFlash("/callbacks", s.cat.T(p.Lang, "callback.failed")+errs.Message(errs.CodeOf(err), p.Lang)), http.StatusSeeOther)
 		return
@@ -266,7 +266,7 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request, a org.Actor)
 		http.NotFound(w, r)
 		return
 	}
-	att, data, err := s.svc.Attachment(r.Context(), a, id)
+	att, data, err := s.svc.Cases.Attachment(r.Context(), a, id)
 	if err != nil {
 		http.Error(w, errs.Message(errs.CodeOf(err), langOf(r)), errs.Status(errs.CodeOf(err)))
 		return

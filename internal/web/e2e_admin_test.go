@@ -15,7 +15,7 @@ import (
 func TestDutyListInTheBrowser(t *testing.T) {
 	e := newE2E(t)
 	ctx := t.Context()
-	inForce, err := e.app.Svc.Store().PublishedDutyList(ctx)
+	inForce, err := e.app.Svc.St.PublishedDutyList(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestDutyListInTheBrowser(t *testing.T) {
 	e.wantText(".flash", "已发布")
 	e.wantText("#duty-versions", "已被替代")
 	e.shot("admin-duty-published")
-	if l, err := e.app.Svc.Store().PublishedDutyList(ctx); err != nil || l.Version != inForce.Version+1 || l.Name != "冬季调整" {
+	if l, err := e.app.Svc.St.PublishedDutyList(ctx); err != nil || l.Version != inForce.Version+1 || l.Name != "冬季调整" {
 		t.Fatalf("in force after publishing: %+v, %v", l, err)
 	}
 	e.logout()

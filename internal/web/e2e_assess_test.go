@@ -11,8 +11,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"whistle/internal/assessment"
-	"whistle/internal/cases"
 	"whistle/internal/org"
+	"whistle/internal/ranking"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
@@ -62,19 +63,19 @@ func points(p *float64) string {
 }
 
 // busiestMonth is the ended month of the last year with the most street orders.
-func busiestMonth(t *testing.T, svc *cases.Service) (assessment.Period, cases.Ranking) {
+func busiestMonth(t *testing.T, svc *services.Services) (assessment.Period, ranking.Ranking) {
 	t.Helper()
 	now := svc.Now()
 	var best assessment.Period
-	var bestR cases.Ranking
+	var bestR ranking.Ranking
 	most := int64(-1)
 	for i := 1; i <= 13; i++ {
 		m := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, svc.Location()).AddDate(0, -i, 0).Format("2006-01")
-		p, err := svc.AssessMonthPeriod(m)
+		p, err := svc.Ranking.AssessMonthPeriod(m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := svc.Assess(t.Context(), org.System(), p, cases.AssessOptions{Kind: "street"})
+		r, err := svc.Ranking.Assess(t.Context(), org.System(), p, ranking.AssessOptions{Kind: "street"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,13 +142,13 @@ func TestRankingInTheBrowser(t *testing.T) {
 	e.shot("ranking")
 
 	// The unit's orders list exactly the cases behind the number.
-	ids, err := svc.AssessCases(t.Context(), e.adminActor(), per, busiest.UnitID, assessment.MeasureOrders)
+	ids, err := svc.Ranking.AssessCases(t.Context(), e.adminActor(), per, busiest.UnitID, assessment.MeasureOrders)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wantNumbers []string
 	for _, id := range ids {
-		c, err := svc.Get(t.Context(), org.System(), id)
+		c, err := svc.Cases.Get(t.Context(), org.System(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +178,7 @@ func TestRankingInTheBrowser(t *testing.T) {
 	// A street asks to leave one of its cases out; the centre approves.
 	handler := e.logins[org.RoleHandler]
 	open := false
-	pg, err := svc.List(t.Context(), org.System(), store.CaseFilter{LeadUnitID: handler.UnitID, Open: &open, Limit: 1})
+	pg, err := svc.Cases.List(t.Context(), org.System(), store.CaseFilter{LeadUnitID: handler.UnitID, Open: &open, Limit: 1})
 	if err != nil || len(pg.Cases) == 0 {
 		t.Fatalf("no closed case led by the demo street: %v", err)
 	}
@@ -205,7 +206,7 @@ func TestRankingInTheBrowser(t *testing.T) {
 	e.do(chromedp.Navigate(e.base+"/assess/exemptions?state=pending"), chromedp.WaitVisible(chromedp.CSS("form.decide")))
 	e.submitted(chromedp.SendKeys(chromedp.CSS("form.decide input[name=note]"), "经核实属重复工单"), chromedp.Click(chromedp.CSS("form.decide button[value=approve]")))
 	e.wantText("#exemptions", "已批准")
-	xs, err := svc.Exemptions(t.Context(), e.adminActor(), store.ExemptionFilter{Limit: 5})
+	xs, err := svc.Ranking.Exemptions(t.Context(), e.adminActor(), store.ExemptionFilter{Limit: 5})
 	if err != nil || len(xs) != 1 || xs[0].State != assessment.ExemptApproved || xs[0].UnitID != handler.UnitID {
 		t.Fatalf("stored exemptions: %+v, %v", xs, err)
 	}
@@ -214,10 +215,10 @@ func TestRankingInTheBrowser(t *testing.T) {
 	e.do(chromedp.Navigate(e.base+"/assess?kind=street&month="+per.Label), chromedp.WaitVisible(chromedp.ID("publish-form")))
 	e.submitted(chromedp.Click(chromedp.CSS("#publish-form button")))
 	e.do(chromedp.WaitVisible(chromedp.ID("assess-published")))
-	if _, found, err := svc.Store().AssessMonth(t.Context(), per.Label); err != nil || !found {
+	if _, found, err := svc.St.AssessMonth(t.Context(), per.Label); err != nil || !found {
 		t.Fatalf("the month is not published: %v", err)
 	}
-	pub, err := svc.PublicRanking(t.Context(), per.Label)
+	pub, err := svc.Ranking.PublicRanking(t.Context(), per.Label)
 	if err != nil || len(pub) == 0 {
 		t.Fatalf("public ranking: %v", err)
 	}

@@ -76,7 +76,7 @@ func TestPatrolOnAPhone(t *testing.T) {
 	}
 	e.submitted(chromedp.Click(chromedp.ID("record-position")))
 	e.wantText("#patrol-points", "1")
-	pg, err := svc.Store().Patrols(t.Context(), worker.ID, svc.Now().AddDate(0, 0, -1), svc.Now().AddDate(0, 0, 1), 5)
+	pg, err := svc.St.Patrols(t.Context(), worker.ID, svc.Now().AddDate(0, 0, -1), svc.Now().AddDate(0, 0, 1), 5)
 	if err != nil || len(pg) != 1 || pg[0].Points != 1 {
 		t.Fatalf("stored patrol: %+v, %v", pg, err)
 	}
@@ -99,7 +99,7 @@ func TestPatrolOnAPhone(t *testing.T) {
 	if number == "" {
 		t.Fatalf("flash %q names no request number", msg)
 	}
-	c, err := svc.GetByNumber(t.Context(), org.System(), number)
+	c, err := svc.Cases.GetByNumber(t.Context(), org.System(), number)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestPatrolOnAPhone(t *testing.T) {
 	if c.Channel != "grid" || c.State != lifecycle.Dispatched || c.LeadUnitID != street || c.Category != "urban.stall" || c.Location.Lat == nil {
 		t.Fatalf("the finding's case: channel %s state %s lead %d (street office %d) category %s", c.Channel, c.State, c.LeadUnitID, street, c.Category)
 	}
-	evs, err := svc.Timeline(t.Context(), org.System(), c.ID)
+	evs, err := svc.Cases.Timeline(t.Context(), org.System(), c.ID)
 	if err != nil || len(evs) == 0 || len(evs[0].Attachments) != 1 {
 		t.Fatalf("the photo is not attached to the finding's case: %v", err)
 	}

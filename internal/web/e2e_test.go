@@ -301,14 +301,14 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	if len(number) != 13 {
 		t.Fatalf("request number %q", number)
 	}
-	c, err := e.app.Svc.GetByNumber(t.Context(), org.System(), number)
+	c, err := e.app.Svc.Cases.GetByNumber(t.Context(), org.System(), number)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Channel != "web" || c.Location.StreetID != unit.PlaceID || c.Citizen.Phone != phone {
 		t.Fatalf("stored case: channel %s street %d phone %q", c.Channel, c.Location.StreetID, c.Citizen.Phone)
 	}
-	evs, _ := e.app.Svc.Timeline(t.Context(), org.System(), c.ID)
+	evs, _ := e.app.Svc.Cases.Timeline(t.Context(), org.System(), c.ID)
 	if len(evs) == 0 || len(evs[0].Attachments) != 1 {
 		t.Fatalf("the photo is not attached to the request: %+v", evs)
 	}
@@ -419,7 +419,7 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	e.shot("track")
 	e.do(chromedp.Navigate(e.base+"/portal/figures"), chromedp.WaitVisible(chromedp.ID("fig-received")))
 	e.shot("figures")
-	final, err := e.app.Svc.GetByNumber(t.Context(), org.System(), number)
+	final, err := e.app.Svc.Cases.GetByNumber(t.Context(), org.System(), number)
 	if err != nil || final.State != "closed" || final.Satisfaction != "satisfied" || final.ReopenCount != 1 {
 		t.Fatalf("final case: %+v, %v", final, err)
 	}

@@ -121,7 +121,7 @@ func TestWhistleInTheBrowser(t *testing.T) {
 		}
 	}
 	e.shot("whistle")
-	w, _, err := svc.Whistle(t.Context(), e.adminActor(), id)
+	w, _, err := svc.Whistles.Whistle(t.Context(), e.adminActor(), id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	pg, err := s.svc.List(ctx, a, f)
+	pg, err := s.svc.Cases.List(ctx, a, f)
 	if err != nil {
 		s.render(w, s.explain(p, err), "inbox", p)
 		return
@@ -112,7 +112,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, a org.Actor)
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	pg, err := s.svc.List(ctx, a, f)
+	pg, err := s.svc.Cases.List(ctx, a, f)
 	if err != nil {
 		s.render(w, s.explain(p, err), "review", p)
 		return
@@ -135,14 +135,14 @@ func (s *Server) callbacksPage(w http.ResponseWriter, r *http.Request, a org.Act
 	if n := strings.TrimSpace(r.URL.Query().Get("number")); n != "" {
 		p.Form.Set("number", n)
 		var rows []*lifecycle.Case
-		if c, err := s.svc.GetByNumber(ctx, a, n); err == nil && c.State == lifecycle.Replied {
+		if c, err := s.svc.Cases.GetByNumber(ctx, a, n); err == nil && c.State == lifecycle.Replied {
 			rows = append(rows, c)
 		}
 		p.Data = listData{Rows: s.rows(p, rows)}
 		s.render(w, 200, "callbacks", p)
 		return
 	}
-	pg, err := s.svc.List(ctx, a, store.CaseFilter{States: []lifecycle.State{lifecycle.Replied}, Sort: "due", Limit: 30, Cursor: r.URL.Query().Get("cursor")})
+	pg, err := s.svc.Cases.List(ctx, a, store.CaseFilter{States: []lifecycle.State{lifecycle.Replied}, Sort: "due", Limit: 30, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		s.render(w, s.explain(p, err), "callbacks", p)
 		return

@@ -170,7 +170,7 @@ func TestPhonesMaskedForRolesWithoutNeed(t *testing.T) {
 	if page := body(t, res); res.Request.URL.Path != "/agent" || !strings.Contains(page, "已受理") {
 		t.Fatalf("create by form: ended on %s", res.Request.URL.Path)
 	}
-	pg, err := s.app.Svc.List(t.Context(), org.System(), store.CaseFilter{PhoneHash: s.app.Svc.PhoneHash("13800001234"), Limit: 1})
+	pg, err := s.app.Svc.Cases.List(t.Context(), org.System(), store.CaseFilter{PhoneHash: s.app.Svc.PhoneHash("13800001234"), Limit: 1})
 	if err != nil || len(pg.Cases) != 1 {
 		t.Fatalf("created case not found: %v", err)
 	}
@@ -184,7 +184,7 @@ func TestPhonesMaskedForRolesWithoutNeed(t *testing.T) {
 	if page := body(t, res); res.StatusCode != 200 || !strings.Contains(page, "13800001234") || !strings.Contains(page, "李四") {
 		t.Fatalf("agent reveal: status %d", res.StatusCode)
 	}
-	audit, err := s.app.Svc.Store().AuditLog(t.Context(), 0, 20)
+	audit, err := s.app.Svc.St.AuditLog(t.Context(), 0, 20)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,22 +48,9 @@ type patrolData struct {
 // patrolGrids are the grids the actor may patrol: a grid worker's own and
 // the grids the actor is assigned to.
 func (s *Server) patrolGrids(r *http.Request, a org.Actor) []org.Place {
-	ids := slices.Clone(a.User.GridIDs)
-	if !a.User.Has(org.RoleGridWorker) {
-		ids = nil
-	}
-	if as, err := s.svc.Store().GridAssignments(r.Context(), 0, a.User.ID); err == nil {
-		for _, g := range as {
-			if !slices.Contains(ids, g.GridID) {
-				ids = append(ids, g.GridID)
-			}
-		}
-	}
-	var out []org.Place
-	for _, id := range ids {
-		if p, ok := s.svc.Place(id); ok {
-			out = append(out, p)
-		}
+	out, err := s.svc.Patrols.MyGrids(r.Context(), a)
+	if err != nil {
+		s.log.Warn("grid assignments", "err", err)
 	}
 	return out
 }
@@ -84,8 +70,7 @@ func (s *Server) renderPatrol(w http.ResponseWriter, r *http.Request, a org.Acto
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	now := s.svc.Now()
-	recent, err := s.svc.Store().Patrols(ctx, a.User.ID, now.AddDate(0, 0, -30), now.Add(time.Minute), 20)
+	recent, err := s.svc.Patrols.RecentPatrols(ctx, a, 30, 20)
 	if err != nil {
 		p.Data = d
 		s.render(w, s.explain(p, err), "patrol", p)
@@ -99,7 +84,7 @@ func (s *Server) renderPatrol(w http.ResponseWriter, r *http.Request, a org.Acto
 		d.Recent = append(d.Recent, recent[i])
 	}
 	if d.Active != nil {
-		pa, pts, fs, err := s.svc.Patrol(ctx, a, d.Active.ID)
+		pa, pts, fs, err := s.svc.Patrols.Patrol(ctx, a, d.Active.ID)
 		if err != nil {
 			p.Data = d
 			s.render(w, s.explain(p, err), "patrol", p)
@@ -119,7 +104,7 @@ func (s *Server) renderPatrol(w http.ResponseWriter, r *http.Request, a org.Acto
 		marks := []findingMark{}
 		for _, f := range fs {
 			fr := findingRow{F: f}
-			if c, err := s.svc.Get(ctx, a, f.CaseID); err == nil {
+			if c, err := s.svc.Cases.Get(ctx, a, f.CaseID); err == nil {
 				fr.Number, fr.State = c.Number, string(c.State)
 				if c.Location.Lat != nil && c.Location.Lon != nil {
 					marks = append(marks, findingMark{ID: c.ID, Number: c.Number, Item: s.cat.T(p.Lang, "patrol.item."+f.Item), Lat: *c.Location.Lat, Lon: *c.Location.Lon})
@@ -155,7 +140,7 @@ func (s *Server) patrolStart(w http.ResponseWriter, r *http.Request, a org.Actor
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	if _, err := s.svc.StartPatrol(ctx, a, gridID, r.PostFormValue("note")); err != nil {
+	if _, err := s.svc.Patrols.StartPatrol(ctx, a, gridID, r.PostFormValue("note")); err != nil {
 		s.renderPatrol(w, r, a, p, s.explain(p, err))
 		return
 	}
@@ -190,7 +175,7 @@ func (s *Server) patrolPositions(w http.ResponseWriter, r *http.Request, a org.A
 	} else {
 		ctx, cancel := ctxTimeout(r)
 		defer cancel()
-		_, err = s.svc.AddPositions(ctx, a, id, []grid.Point{{At: s.svc.Now(), Lat: lat, Lon: lon}})
+		_, err = s.svc.Patrols.AddPositions(ctx, a, id, []grid.Point{{At: s.svc.Now(), Lat: lat, Lon: lon}})
 	}
 	if background {
 		if err != nil {
@@ -261,7 +246,7 @@ func (s *Server) patrolFinding(w http.ResponseWriter, r *http.Request, a org.Act
 		return
 	}
 	in.Attachments = ids
-	_, c, err := s.svc.ReportFinding(ctx, a, id, in)
+	_, c, err := s.svc.Patrols.ReportFinding(ctx, a, id, in)
 	if err != nil {
 		s.renderPatrol(w, r, a, p, s.explain(p, err))
 		return
@@ -279,7 +264,7 @@ func (s *Server) patrolEnd(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	pa, err := s.svc.EndPatrol(ctx, a, id)
+	pa, err := s.svc.Patrols.EndPatrol(ctx, a, id)
 	if err != nil {
 		s.renderPatrol(w, r, a, p, s.explain(p, err))
 		return
@@ -349,7 +334,7 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request, a org.Acto
 	end := to.AddDate(0, 0, 1)
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	cov, err := s.svc.Coverage(ctx, a, from, end)
+	cov, err := s.svc.Patrols.Coverage(ctx, a, from, end)
 	if err != nil {
 		if errs.CodeOf(err) == errs.Forbidden {
 			s.errorPage(w, r, 403, errs.Message(errs.Forbidden, p.Lang))
@@ -372,34 +357,15 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request, a org.Acto
 		}
 		d.Streets = append(d.Streets, cs)
 	}
-	marks := []findingMark{}
-	if len(withFindings) > 0 {
-		ps, err := s.svc.Store().Patrols(ctx, 0, from.AddDate(0, 0, -1), end, 5000)
-		if err != nil {
-			s.render(w, s.explain(p, err), "coverage", p)
-			return
-		}
-		for _, pa := range ps {
-			if !withFindings[pa.GridID] {
-				continue
-			}
-			fs, err := s.svc.Store().Findings(ctx, pa.ID)
-			if err != nil {
-				s.render(w, s.explain(p, err), "coverage", p)
-				return
-			}
-			for _, f := range fs {
-				if f.CreatedAt.Before(from) || !f.CreatedAt.Before(end) || len(marks) >= 2000 {
-					continue
-				}
-				c, err := s.svc.Get(ctx, a, f.CaseID)
-				if err != nil || c.Location.Lat == nil || c.Location.Lon == nil {
-					continue
-				}
-				marks = append(marks, findingMark{ID: c.ID, Number: c.Number, Item: s.cat.T(p.Lang, "patrol.item."+f.Item),
-					Outcome: s.cat.T(p.Lang, "patrol.outcome."+f.Outcome), Lat: *c.Location.Lat, Lon: *c.Location.Lon})
-			}
-		}
+	fms, err := s.svc.Patrols.FindingMarks(ctx, a, from, end, withFindings, 2000)
+	if err != nil {
+		s.render(w, s.explain(p, err), "coverage", p)
+		return
+	}
+	marks := make([]findingMark, 0, len(fms))
+	for _, f := range fms {
+		marks = append(marks, findingMark{ID: f.CaseID, Number: f.Number, Item: s.cat.T(p.Lang, "patrol.item."+f.Item),
+			Outcome: s.cat.T(p.Lang, "patrol.outcome."+f.Outcome), Lat: f.Lat, Lon: f.Lon})
 	}
 	b, _ := json.Marshal(marks)
 	d.Marks, d.MarkCount = string(b), len(marks)

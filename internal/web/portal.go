@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"whistle/internal/cases"
+	"whistle/internal/casework"
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -74,14 +75,14 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 		fail(422)
 		return
 	}
-	in := cases.NewCase{Channel: "web", Type: typ, Category: get("category"), Description: get("description"), Title: get("title"),
+	in := casework.NewCase{Channel: "web", Type: typ, Category: get("category"), Description: get("description"), Title: get("title"),
 		Address: get("address"), Lat: lat, Lon: lon, CitizenName: get("citizen_name"), CitizenPhone: get("citizen_phone")}
 	if in.Category == "" && in.Description != "" {
 		// Citizens need not know the taxonomy: the classifier's first guess,
 		// which the centre confirms at acceptance.
-		in.Category = s.svc.GuessCategory(r.Context(), in.Title+" "+in.Description)
+		in.Category = s.svc.Dispatch.GuessCategory(r.Context(), in.Title+" "+in.Description)
 	}
-	s.svc.PlaceByAddress(r.Context(), &in)
+	s.svc.Cases.PlaceByAddress(r.Context(), &in)
 	if in.Lat == nil && in.Address == "" {
 		p.Fields["address"] = s.cat.T(p.Lang, "portal.where_needed")
 		p.Err = s.cat.T(p.Lang, "form.check_fields")
@@ -90,24 +91,24 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	// Validate everything else before storing photos, so a bad form
 	// leaves nothing behind.
-	if err := s.svc.Validate(in); err != nil {
+	if err := s.svc.Cases.Validate(in); err != nil {
 		fail(s.explain(p, err))
 		return
 	}
-	ids, err := s.uploads(r, cases.Citizen(), "photo")
+	ids, err := s.uploads(r, core.Citizen(), "photo")
 	if err != nil {
 		fail(s.explain(p, err))
 		return
 	}
 	in.Attachments = ids
-	c, replayed, err := s.svc.Create(r.Context(), cases.Citizen(), in, "web-portal:"+d.Idem)
+	c, replayed, err := s.svc.Cases.Create(r.Context(), core.Citizen(), in, "web-portal:"+d.Idem)
 	if err != nil {
 		fail(s.explain(p, err))
 		return
 	}
 	if !replayed {
 		s.submits.Fail(ip, time.Now()) // counts submissions
-		if _, err := s.svc.TryAutoDispatch(r.Context(), c.ID); err != nil {
+		if _, err := s.svc.Cases.TryAutoDispatch(r.Context(), c.ID); err != nil {
 			s.log.Warn("automatic dispatch", "case", c.ID, "err", err) // stored; agents dispatch it
 		}
 	}
@@ -119,7 +120,7 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 
 type trackData struct {
 	C        *lifecycle.Case
-	Steps    []cases.CitizenStep
+	Steps    []casework.CitizenStep
 	CanRate  bool
 	Number   string
 	Phone    string
@@ -150,7 +151,7 @@ func (s *Server) lookupInto(r *http.Request, p *page, number, phone string) (tra
 		p.Err = s.cat.T(p.Lang, "form.check_fields")
 		return d, 422
 	}
-	c, evs, err := s.svc.Lookup(r.Context(), number, phone)
+	c, evs, err := s.svc.Cases.Lookup(r.Context(), number, phone)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			s.lookups.Fail(ip, time.Now())
@@ -159,7 +160,7 @@ func (s *Server) lookupInto(r *http.Request, p *page, number, phone string) (tra
 		}
 		return d, s.explain(p, err)
 	}
-	d.C, d.Steps = c, s.svc.CitizenTimeline(evs, p.Lang)
+	d.C, d.Steps = c, s.svc.Cases.CitizenTimeline(evs, p.Lang)
 	d.CanRate = c.State == lifecycle.Replied && c.MergedInto == 0
 	return d, 200
 }
@@ -193,7 +194,7 @@ func (s *Server) rateSubmit(w http.ResponseWriter, r *http.Request) {
 		p.Fields["resolved"] = errs.Message(errs.FieldRequired, p.Lang)
 	}
 	if len(p.Fields) == 0 {
-		if _, err := s.svc.RateAnswer(r.Context(), number, phone, res == "yes", sat); err != nil {
+		if _, err := s.svc.Cases.RateAnswer(r.Context(), number, phone, res == "yes", sat); err != nil {
 			s.explain(p, err)
 		} else {
 			p.Flash = s.cat.T(p.Lang, "track.thanks")
@@ -266,9 +267,9 @@ func (s *Server) boundaries(w http.ResponseWriter, r *http.Request) {
 }
 
 type figuresData struct {
-	F     cases.PublicFigures
+	F     casework.PublicFigures
 	Chart any
-	Prev  cases.PublicFigures
+	Prev  casework.PublicFigures
 }
 
 func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) {
@@ -276,12 +277,12 @@ func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
 	now := s.svc.Now()
-	f, err := s.svc.MonthFigures(ctx, now)
+	f, err := s.svc.Cases.MonthFigures(ctx, now)
 	if err != nil {
 		s.render(w, s.explain(p, err), "figures", p)
 		return
 	}
-	prev, _ := s.svc.MonthFigures(ctx, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.svc.Location()).AddDate(0, -1, 0))
+	prev, _ := s.svc.Cases.MonthFigures(ctx, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.svc.Location()).AddDate(0, -1, 0))
 	var names []string
 	var vals []int
 	for _, t := range lifecycle.Types {

@@ -77,7 +77,7 @@ func (s *Server) renderWhistles(w http.ResponseWriter, r *http.Request, a org.Ac
 	p.Data = d
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	ws, err := s.svc.Whistles(ctx, a, d.As, d.State)
+	ws, err := s.svc.Whistles.Whistles(ctx, a, d.As, d.State)
 	if err != nil {
 		if errs.CodeOf(err) == errs.Forbidden {
 			s.errorPage(w, r, 403, errs.Message(errs.Forbidden, p.Lang))
@@ -92,7 +92,7 @@ func (s *Server) renderWhistles(w http.ResponseWriter, r *http.Request, a org.Ac
 			row.Street = u.Name
 		}
 		if d.As == "dept" && i < 100 {
-			if full, _, err := s.svc.Whistle(ctx, a, x.ID); err == nil {
+			if full, _, err := s.svc.Whistles.Whistle(ctx, a, x.ID); err == nil {
 				if rp, ok := full.Report(a.Unit.ID); ok {
 					row.Mine = rp
 					row.Due = x.State == summons.Open && (rp.State == summons.Summoned || rp.State == summons.Acknowledged)
@@ -132,7 +132,7 @@ func (s *Server) whistleRaise(w http.ResponseWriter, r *http.Request, a org.Acto
 		in.UnitIDs = append(in.UnitIDs, id)
 	}
 	for _, n := range splitList(r.PostFormValue("case_numbers")) {
-		c, err := s.svc.GetByNumber(ctx, a, n)
+		c, err := s.svc.Cases.GetByNumber(ctx, a, n)
 		if err != nil {
 			p.Fields["case_numbers"] = errs.Message(errs.NotFound, p.Lang) + "（" + n + "）"
 			break
@@ -147,7 +147,7 @@ func (s *Server) whistleRaise(w http.ResponseWriter, r *http.Request, a org.Acto
 		s.renderWhistles(w, r, a, p, 422)
 		return
 	}
-	wh, err := s.svc.RaiseWhistle(ctx, a, in)
+	wh, err := s.svc.Whistles.RaiseWhistle(ctx, a, in)
 	if err != nil {
 		status := s.explain(p, err)
 		if m, ok := p.Fields["case_ids"]; ok {
@@ -189,7 +189,7 @@ func (s *Server) loadWhistle(w http.ResponseWriter, r *http.Request, a org.Actor
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	wh, log, err := s.svc.Whistle(ctx, a, id)
+	wh, log, err := s.svc.Whistles.Whistle(ctx, a, id)
 	if err != nil {
 		s.errorPage(w, r, errs.Status(errs.CodeOf(err)), errs.Message(errs.CodeOf(err), p.Lang))
 		return nil, false
@@ -212,7 +212,7 @@ func (s *Server) loadWhistle(w http.ResponseWriter, r *http.Request, a org.Actor
 	}
 	for _, cid := range wh.CaseIDs {
 		wc := whistleCase{ID: cid}
-		if c, err := s.svc.Get(ctx, a, cid); err == nil {
+		if c, err := s.svc.Cases.Get(ctx, a, cid); err == nil {
 			wc.Number = c.Number
 		}
 		d.Cases = append(d.Cases, wc)
@@ -275,7 +275,7 @@ func (s *Server) whistleAct(w http.ResponseWriter, r *http.Request, a org.Actor)
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	if _, err := s.svc.WhistleAct(ctx, a, d.W.ID, action, in); err != nil {
+	if _, err := s.svc.Whistles.WhistleAct(ctx, a, d.W.ID, action, in); err != nil {
 		fail(s.explain(p, err))
 		return
 	}
@@ -311,7 +311,7 @@ func (s *Server) whistleStatsPage(w http.ResponseWriter, r *http.Request, a org.
 	p.Form.Set("month", month)
 	d := summonsStatsData{Month: month}
 	p.Data = d
-	per, err := s.svc.AssessMonthPeriod(month)
+	per, err := s.svc.Ranking.AssessMonthPeriod(month)
 	if err != nil {
 		s.render(w, s.explain(p, err), "whistlestats", p)
 		return
@@ -319,7 +319,7 @@ func (s *Server) whistleStatsPage(w http.ResponseWriter, r *http.Request, a org.
 	d.MonthLabel = fmtMonth(p.Lang, month, s.svc.Location())
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	st, err := s.svc.SummonsStats(ctx, a, per)
+	st, err := s.svc.Whistles.SummonsStats(ctx, a, per)
 	if err != nil {
 		if errs.CodeOf(err) == errs.Forbidden {
 			s.errorPage(w, r, 403, errs.Message(errs.Forbidden, p.Lang))

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"slices"
 
-	"whistle/internal/cases"
+	"whistle/internal/casework"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
@@ -18,7 +18,7 @@ type unitLine struct {
 }
 
 type supervisorData struct {
-	D     cases.Dashboard
+	D     casework.Dashboard
 	Lines []unitLine
 	Chart string
 }
@@ -37,7 +37,7 @@ func (s *Server) supervisorPage(w http.ResponseWriter, r *http.Request, a org.Ac
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	d, err := s.svc.Dashboard(ctx, a)
+	d, err := s.svc.Cases.Dashboard(ctx, a)
 	if err != nil {
 		s.render(w, s.explain(p, err), "supervisor", p)
 		return
@@ -88,7 +88,7 @@ func (s *Server) supervisorData(w http.ResponseWriter, r *http.Request, a org.Ac
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
 	open := true
-	pg, err := s.svc.List(ctx, a, store.CaseFilter{Open: &open, Sort: "due", Limit: 500})
+	pg, err := s.svc.Cases.List(ctx, a, store.CaseFilter{Open: &open, Sort: "due", Limit: 500})
 	if err != nil {
 		http.Error(w, errs.Message(errs.CodeOf(err), langOf(r)), errs.Status(errs.CodeOf(err)))
 		return

@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"whistle/internal/auth"
-	"whistle/internal/cases"
 	"whistle/internal/errs"
 	"whistle/internal/org"
+	"whistle/internal/services"
 )
 
 //go:embed templates static
@@ -31,7 +31,7 @@ var files embed.FS
 
 // Server serves the pages.
 type Server struct {
-	svc     *cases.Service
+	svc     *services.Services
 	log     *slog.Logger
 	cat     *Catalogue
 	pages   map[string]*template.Template
@@ -61,7 +61,7 @@ type Options struct {
 }
 
 // New parses the templates and catalogues.
-func New(svc *cases.Service, opts Options) (*Server, error) {
+func New(svc *services.Services, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -218,7 +218,7 @@ func (s *Server) session(h func(http.ResponseWriter, *http.Request, org.Actor)) 
 		if c, err := r.Cookie(sessionCookie); err == nil {
 			token = c.Value
 		}
-		a, err := s.svc.Authenticate(r.Context(), token)
+		a, err := s.svc.Accounts.Authenticate(r.Context(), token)
 		if err != nil {
 			if token != "" {
 				http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
@@ -472,7 +472,7 @@ func withFlash(target, msg string) string {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if a, err := s.svc.Authenticate(r.Context(), c.Value); err == nil {
+		if a, err := s.svc.Accounts.Authenticate(r.Context(), c.Value); err == nil {
 			http.Redirect(w, r, homeFor(a), http.StatusSeeOther)
 			return
 		}

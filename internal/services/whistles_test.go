@@ -1,14 +1,15 @@
-package cases_test
+package services_test
 
 import (
 	"testing"
 	"time"
 
 	"whistle/internal/calendar"
-	"whistle/internal/cases"
+	"whistle/internal/casework"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
+	"whistle/internal/ranking"
 	"whistle/internal/store"
 	"whistle/internal/summons"
 )
@@ -49,19 +50,19 @@ func TestWhistle(t *testing.T) {
 		// A case of the street, then the whistle from it.
 		w.at(3, 10, 8, 0)
 		c := w.create()
-		w.act(w.dispatcher, c.ID, cases.ActInput{Action: lifecycle.ActDispatch, UnitID: w.street.ID})
+		w.act(w.dispatcher, c.ID, casework.ActInput{Action: lifecycle.ActDispatch, UnitID: w.street.ID})
 		raised := w.at(3, 10, 9, 0)
 		in := summons.Raise{Source: summons.SourceCases, CaseIDs: []int64{c.ID}, Address: "幸福路12号", Need: "违建拆除需城管、住建联合执法",
 			Kind: summons.KindJoint, UnitIDs: []int64{d0.ID, d1.ID, d2.ID}}
-		if _, err := w.svc.RaiseWhistle(ctx, handlers[0], in); errs.CodeOf(err) != errs.Forbidden {
+		if _, err := w.svc.Whistles.RaiseWhistle(ctx, handlers[0], in); errs.CodeOf(err) != errs.Forbidden {
 			t.Errorf("a department raising a whistle: %v, want forbidden", err)
 		}
 		bad := in
 		bad.UnitIDs = []int64{w.street.ID + 100000}
-		if _, err := w.svc.RaiseWhistle(ctx, w.streetH, bad); errs.CodeOf(err) != errs.UnknownUnit {
+		if _, err := w.svc.Whistles.RaiseWhistle(ctx, w.streetH, bad); errs.CodeOf(err) != errs.UnknownUnit {
 			t.Errorf("summoning a unit that does not exist: %v", err)
 		}
-		wh, err := w.svc.RaiseWhistle(ctx, w.streetH, in)
+		wh, err := w.svc.Whistles.RaiseWhistle(ctx, w.streetH, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,13 +71,13 @@ func TestWhistle(t *testing.T) {
 		}
 		// Each summoned department sees it at once.
 		for i, h := range handlers {
-			inbox, err := w.svc.Whistles(ctx, h, "dept", summons.Open)
+			inbox, err := w.svc.Whistles.Whistles(ctx, h, "dept", summons.Open)
 			if err != nil || len(inbox) != 1 || inbox[0].ID != wh.ID {
 				t.Fatalf("department %d inbox %+v, %v", i, inbox, err)
 			}
 		}
 		act := func(a org.Actor, action string, in summons.Input) error {
-			_, err := w.svc.WhistleAct(ctx, a, wh.ID, action, in)
+			_, err := w.svc.Whistles.WhistleAct(ctx, a, wh.ID, action, in)
 			return err
 		}
 		w.at(3, 10, 9, 5)
@@ -96,7 +97,7 @@ func TestWhistle(t *testing.T) {
 
 		// 09:31: the deadline has passed; d1 and d2 are flagged, once.
 		w.at(3, 10, 9, 31)
-		n, err := w.svc.FireSummons(ctx, "node-a", 100)
+		n, err := w.svc.Whistles.FireSummons(ctx, "node-a", 100)
 		if err != nil || n != 3 {
 			t.Fatalf("fired %d, %v; want 3 (one per department)", n, err)
 		}
@@ -104,23 +105,23 @@ func TestWhistle(t *testing.T) {
 		w.at(3, 10, 9, 50)
 		must(t, act(handlers[1], summons.ActArrive, summons.Input{Place: "东门"}))
 		w.restart()
-		if n, err := w.svc.FireSummons(ctx, "node-b", 100); err != nil || n != 0 {
+		if n, err := w.svc.Whistles.FireSummons(ctx, "node-b", 100); err != nil || n != 0 {
 			t.Fatalf("after restart fired %d, %v; want 0", n, err)
 		}
 		// A second whistle raised before the restart, due after it, fires once after it.
 		w.at(3, 10, 10, 0)
-		wh2, err := w.svc.RaiseWhistle(ctx, w.streetH, summons.Raise{Source: summons.SourceOwn, Address: "幸福路", Need: "占道", Kind: summons.KindUrgent, UnitIDs: []int64{d2.ID}})
+		wh2, err := w.svc.Whistles.RaiseWhistle(ctx, w.streetH, summons.Raise{Source: summons.SourceOwn, Address: "幸福路", Need: "占道", Kind: summons.KindUrgent, UnitIDs: []int64{d2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.restart()
 		w.at(3, 10, 10, 45)
 		for _, node := range []string{"node-a", "node-b"} {
-			if _, err := w.svc.FireSummons(ctx, node, 100); err != nil {
+			if _, err := w.svc.Whistles.FireSummons(ctx, node, 100); err != nil {
 				t.Fatal(err)
 			}
 		}
-		got2, log2, err := w.svc.Whistle(ctx, w.dispatcher, wh2.ID)
+		got2, log2, err := w.svc.Whistles.Whistle(ctx, w.dispatcher, wh2.ID)
 		if err != nil || !got2.Reports[0].Missed {
 			t.Fatalf("second whistle %+v, %v", got2, err)
 		}
@@ -128,7 +129,7 @@ func TestWhistle(t *testing.T) {
 			t.Errorf("second whistle logged %d misses, want 1", missedLogs(log2))
 		}
 
-		got, log, err := w.svc.Whistle(ctx, w.streetH, wh.ID)
+		got, log, err := w.svc.Whistles.Whistle(ctx, w.streetH, wh.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +149,7 @@ func TestWhistle(t *testing.T) {
 		if missedLogs(log) != 2 {
 			t.Errorf("logged %d misses, want 2", missedLogs(log))
 		}
-		if _, _, err := w.svc.Whistle(ctx, handlers[0], wh2.ID); errs.CodeOf(err) != errs.NotFound {
+		if _, _, err := w.svc.Whistles.Whistle(ctx, handlers[0], wh2.ID); errs.CodeOf(err) != errs.NotFound {
 			t.Errorf("an unsummoned department reading a whistle: %v", err)
 		}
 
@@ -169,8 +170,8 @@ func TestWhistle(t *testing.T) {
 		}
 
 		// Statistics.
-		march, _ := w.svc.AssessMonthPeriod("2026-03")
-		st, err := w.svc.SummonsStats(ctx, w.dispatcher, march)
+		march, _ := w.svc.Ranking.AssessMonthPeriod("2026-03")
+		st, err := w.svc.Whistles.SummonsStats(ctx, w.dispatcher, march)
 		if err != nil || len(st.Streets) != 1 || st.Streets[0].Whistles != 2 || st.Streets[0].Closed != 1 || st.Streets[0].Joint != 1 || st.Streets[0].Urgent != 1 {
 			t.Fatalf("street stats %+v, %v", st.Streets, err)
 		}
@@ -188,13 +189,13 @@ func TestWhistle(t *testing.T) {
 		if s2.Summoned != 2 || s2.Missed != 2 || s2.Arrived != 0 || s2.AvgArriveMin != nil {
 			t.Errorf("d2 stats %+v", s2)
 		}
-		if _, err := w.svc.SummonsStats(ctx, w.streetH, march); errs.CodeOf(err) != errs.Forbidden {
+		if _, err := w.svc.Whistles.SummonsStats(ctx, w.streetH, march); errs.CodeOf(err) != errs.Forbidden {
 			t.Errorf("a street reading the statistics: %v", err)
 		}
 
 		// The month: d0's base 100 (one order, all in time, resolved,
 		// satisfied) and its whistle rating 80 weigh 2/3 and 1/3: 93.33.
-		rk, err := w.svc.Assess(ctx, w.dispatcher, march, cases.AssessOptions{Kind: org.KindDepartment})
+		rk, err := w.svc.Ranking.Assess(ctx, w.dispatcher, march, ranking.AssessOptions{Kind: org.KindDepartment})
 		if err != nil {
 			t.Fatal(err)
 		}

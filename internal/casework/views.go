@@ -1,69 +1,17 @@
-package cases
+package casework
 
 import (
 	"crypto/subtle"
 
 	"context"
-	"slices"
 	"time"
+	"whistle/internal/core"
 	"whistle/internal/errs"
 
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/store"
 )
-
-// Places returns the places of one level with their boundaries, sorted by id.
-func (s *Service) Places(ctx context.Context, level string) ([]org.Place, error) {
-	ps, err := s.st.Places(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	out := ps[:0]
-	for _, p := range ps {
-		if p.Level == level {
-			out = append(out, p)
-		}
-	}
-	slices.SortFunc(out, func(a, b org.Place) int { return int(a.ID - b.ID) })
-	return out, nil
-}
-
-// Children returns the children of a place, sorted by id.
-func (s *Service) Children(id int64) []org.Place {
-	c := s.cat.Load()
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	var out []org.Place
-	for _, ch := range c.children[id] {
-		out = append(out, c.places[ch])
-	}
-	slices.SortFunc(out, func(a, b org.Place) int { return int(a.ID - b.ID) })
-	return out
-}
-
-// HandlingUnitFor suggests the unit that handles requests about a place by
-// default: the street office of its street, else the district's centre
-// (兜底). Zero when nothing fits. The duty list refines this.
-func (s *Service) HandlingUnitFor(loc lifecycle.Location) (org.Unit, bool) {
-	c := s.cat.Load()
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	var best org.Unit
-	for _, u := range c.units {
-		switch {
-		case loc.StreetID != 0 && u.Kind == org.KindStreet && u.PlaceID == loc.StreetID:
-			if best.Kind != org.KindStreet || u.ID < best.ID {
-				best = u
-			}
-		case loc.DistrictID != 0 && u.Kind == org.KindDistrictCentre && u.PlaceID == loc.DistrictID && best.Kind != org.KindStreet:
-			if best.ID == 0 || u.ID < best.ID {
-				best = u
-			}
-		}
-	}
-	return best, best.ID != 0
-}
 
 // CitizenStep is one line of the timeline a citizen sees: no internal
 // notes, no staff names.
@@ -78,7 +26,7 @@ func (s *Service) CitizenTimeline(evs []lifecycle.Event, lang string) []CitizenS
 	var steps []CitizenStep
 	for _, e := range evs {
 		if t := s.citizenText(e, en); t != "" {
-			steps = append(steps, CitizenStep{At: e.At.In(s.cfg.Loc), Text: t})
+			steps = append(steps, CitizenStep{At: e.At.In(s.Cfg.Loc), Text: t})
 		}
 	}
 	return steps
@@ -148,8 +96,8 @@ type Dashboard struct {
 // Dashboard computes the supervisor's dashboard.
 func (s *Service) Dashboard(ctx context.Context, a org.Actor) (Dashboard, error) {
 	now := s.Now()
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.cfg.Loc)
-	loads, intake, err := s.st.UnitLoads(ctx, org.ScopeOf(a), day, now)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.Cfg.Loc)
+	loads, intake, err := s.St.UnitLoads(ctx, org.ScopeOf(a), day, now)
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -171,10 +119,10 @@ type PublicFigures struct {
 
 // MonthFigures computes the public figures of the month containing t.
 func (s *Service) MonthFigures(ctx context.Context, t time.Time) (PublicFigures, error) {
-	t = t.In(s.cfg.Loc)
-	from := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, s.cfg.Loc)
+	t = t.In(s.Cfg.Loc)
+	from := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, s.Cfg.Loc)
 	to := from.AddDate(0, 1, 0)
-	f, err := s.st.MonthFigures(ctx, from, to)
+	f, err := s.St.MonthFigures(ctx, from, to)
 	if err != nil {
 		return PublicFigures{}, err
 	}
@@ -190,33 +138,24 @@ func (s *Service) RateAnswer(ctx context.Context, number, phone string, resolved
 	if err != nil {
 		return nil, errs.E(errs.NotFound)
 	}
-	c, err := s.st.CaseByNumber(ctx, number, org.Scope{All: true})
+	c, err := s.St.CaseByNumber(ctx, number, org.Scope{All: true})
 	if err != nil {
 		return nil, err
 	}
-	if c.Citizen.PhoneHash == "" || subtle.ConstantTimeCompare([]byte(c.Citizen.PhoneHash), []byte(s.phones.Hash(p))) != 1 {
+	if c.Citizen.PhoneHash == "" || subtle.ConstantTimeCompare([]byte(c.Citizen.PhoneHash), []byte(s.PhoneHash(p))) != 1 {
 		return nil, errs.E(errs.NotFound)
 	}
 	in := ActInput{Action: lifecycle.ActCallback, Resolved: &resolved, Satisfaction: satisfaction,
-		Reopen: satisfaction == lifecycle.Unsatisfied && c.ReopenCount < s.cfg.ReopenLimit}
-	out, _, err := s.act(ctx, Citizen(), org.Scope{All: true}, c.ID, in)
+		Reopen: satisfaction == lifecycle.Unsatisfied && c.ReopenCount < s.Cfg.ReopenLimit}
+	out, _, err := s.act(ctx, core.Citizen(), org.Scope{All: true}, c.ID, in)
 	return out, err
 }
 
 // Validate checks a new request as Create would, without storing anything
 // (so that uploads are only kept for a request that will be taken).
 func (s *Service) Validate(in NewCase) error {
-	_, err := s.build(in)
+	_, err := s.Build(in)
 	return err
-}
-
-// LocationOf returns the district/street/community/grid chain of a place.
-func (s *Service) LocationOf(placeID int64) (lifecycle.Location, bool) {
-	ch, ok := s.cat.Load().chain(placeID)
-	if !ok {
-		return lifecycle.Location{}, false
-	}
-	return lifecycle.Location{DistrictID: ch[0], StreetID: ch[1], CommunityID: ch[2], GridID: ch[3]}, true
 }
 
 // PlaceByAddress places a request that has an address but no coordinates or
@@ -235,4 +174,15 @@ func (s *Service) PlaceByAddress(ctx context.Context, in *NewCase) {
 		return
 	}
 	in.PlaceID = res.Match.PlaceID
+}
+
+// Counts returns the number of cases in each state and of open overdue
+// cases, city-wide (for the operators' metrics).
+func (s *Service) Counts(ctx context.Context) (map[string]int64, int64, error) {
+	byState, err := s.St.CountByState(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	overdue, err := s.St.CountOverdue(ctx)
+	return byState, overdue, err
 }

@@ -1,4 +1,4 @@
-package cases
+package dispatch
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"whistle/internal/classify"
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
@@ -57,7 +58,7 @@ type ClassifierInfo = store.ClassifierModel
 func (s *Service) LoadClassifier(ctx context.Context) error {
 	s.clf.loadMu.Lock()
 	defer s.clf.loadMu.Unlock()
-	info, found, err := s.st.LatestClassifierModel(ctx, false)
+	info, found, err := s.St.LatestClassifierModel(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func (s *Service) LoadClassifier(ctx context.Context) error {
 	if cur := s.clf.cur.Load(); cur != nil && cur.info.Version >= info.Version {
 		return nil
 	}
-	full, found, err := s.st.LatestClassifierModel(ctx, true)
+	full, found, err := s.St.LatestClassifierModel(ctx, true)
 	if err != nil || !found {
 		return err
 	}
@@ -78,7 +79,7 @@ func (s *Service) LoadClassifier(ctx context.Context) error {
 	}
 	full.Data = nil
 	s.clf.cur.Store(&loadedModel{model: m, info: full})
-	s.log.Info("classifier loaded", "version", full.Version, "algorithm", full.Algorithm, "examples", full.Examples)
+	s.Log.Info("classifier loaded", "version", full.Version, "algorithm", full.Algorithm, "examples", full.Examples)
 	return nil
 }
 
@@ -155,9 +156,9 @@ func (s *Service) AutoDispatchable(ctx context.Context, text string) (code strin
 		return "", 0, false
 	}
 	code, prob = sug[0].Code, sug[0].Probability
-	settings, err := s.st.AutoDispatchSettings(ctx)
+	settings, err := s.St.AutoDispatchSettings(ctx)
 	if err != nil {
-		s.log.Warn("auto-dispatch settings", "err", err)
+		s.Log.Warn("auto-dispatch settings", "err", err)
 		return code, prob, false
 	}
 	for _, a := range settings {
@@ -170,7 +171,7 @@ func (s *Service) AutoDispatchable(ctx context.Context, text string) (code strin
 
 // AutoDispatchSettings lists the centre's per-category settings.
 func (s *Service) AutoDispatchSettings(ctx context.Context) ([]store.AutoDispatch, error) {
-	out, err := s.st.AutoDispatchSettings(ctx)
+	out, err := s.St.AutoDispatchSettings(ctx)
 	if out == nil {
 		out = []store.AutoDispatch{}
 	}
@@ -189,7 +190,7 @@ type AutoDispatchSetting struct {
 // [0.5, 1] (below one half the first suggestion may not even be the most
 // likely category). All are stored, or none.
 func (s *Service) SetAutoDispatch(ctx context.Context, a org.Actor, in []AutoDispatchSetting) ([]store.AutoDispatch, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := core.RequireAdmin(a); err != nil {
 		return nil, err
 	}
 	if len(in) == 0 {
@@ -213,13 +214,13 @@ func (s *Service) SetAutoDispatch(ctx context.Context, a org.Actor, in []AutoDis
 		}
 		rows = append(rows, store.AutoDispatch{Category: x.Category, Enabled: x.Enabled, Threshold: x.Threshold, UpdatedBy: a.User.ID, UpdatedAt: now})
 	}
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		for _, r := range rows {
 			if err := tx.PutAutoDispatch(ctx, r); err != nil {
 				return err
 			}
 		}
-		return s.audit(tx, ctx, a, "set_auto_dispatch", "classifier", in)
+		return s.Audit(ctx, tx, a, "set_auto_dispatch", "classifier", in)
 	})
 	if err != nil {
 		return nil, errs.Wrap(err)
@@ -229,7 +230,7 @@ func (s *Service) SetAutoDispatch(ctx context.Context, a org.Actor, in []AutoDis
 
 // RetrainClassifier trains a new model version on demand (admin).
 func (s *Service) RetrainClassifier(ctx context.Context, a org.Actor) (ClassifierInfo, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := core.RequireAdmin(a); err != nil {
 		return ClassifierInfo{}, err
 	}
 	return s.trainClassifier(ctx, a)
@@ -302,7 +303,7 @@ func (s *Service) trainClassifier(ctx context.Context, a org.Actor) (ClassifierI
 	}
 	rec := store.ClassifierModel{Algorithm: m.Opt.Algorithm, TrainedAt: s.Now(), TrainMS: took.Milliseconds(), Examples: len(ex),
 		Labels: len(m.Labels), Eval: eval, CreatedBy: a.User.ID, Data: data}
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		r := rec
 		if err := tx.InsertClassifierModel(ctx, &r); err != nil {
 			return err
@@ -314,7 +315,7 @@ func (s *Service) trainClassifier(ctx context.Context, a org.Actor) (ClassifierI
 		if a.IsSystem() {
 			return nil
 		}
-		return s.audit(tx, ctx, a, "train_classifier", fmt.Sprintf("classifier:%d", r.Version), map[string]any{"examples": len(ex), "top1": rep.Top1})
+		return s.Audit(ctx, tx, a, "train_classifier", fmt.Sprintf("classifier:%d", r.Version), map[string]any{"examples": len(ex), "top1": rep.Top1})
 	})
 	if err != nil {
 		return ClassifierInfo{}, errs.Wrap(err)
@@ -326,7 +327,7 @@ func (s *Service) trainClassifier(ctx context.Context, a org.Actor) (ClassifierI
 	}
 	s.clf.loaded.Store(true)
 	s.clf.loadMu.Unlock()
-	s.log.Info("classifier trained", "version", rec.Version, "examples", len(ex), "labels", len(m.Labels),
+	s.Log.Info("classifier trained", "version", rec.Version, "examples", len(ex), "labels", len(m.Labels),
 		"top1", rep.Top1, "top3", rep.Top3, "took", took.Round(time.Millisecond))
 	return rec, nil
 }
@@ -337,7 +338,7 @@ func (s *Service) trainingSet(ctx context.Context) ([]classify.Example, error) {
 	var ex []classify.Example
 	var after int64
 	for {
-		page, err := s.st.ClosedCaseTexts(ctx, after, 5000)
+		page, err := s.St.ClosedCaseTexts(ctx, after, 5000)
 		if err != nil {
 			return nil, errs.Wrap(err)
 		}
@@ -409,7 +410,7 @@ func (s *Service) RunClassifierRetrain(ctx context.Context, every time.Duration)
 		}
 		if err := s.LoadClassifier(ctx); err != nil {
 			if ctx.Err() == nil {
-				s.log.Warn("classifier load", "err", err)
+				s.Log.Warn("classifier load", "err", err)
 			}
 			continue
 		}
@@ -420,9 +421,30 @@ func (s *Service) RunClassifierRetrain(ctx context.Context, every time.Duration)
 		switch {
 		case err == nil || ctx.Err() != nil:
 		case errs.Is(err, errs.NotEnoughData):
-			s.log.Debug("classifier not retrained", "err", err)
+			s.Log.Debug("classifier not retrained", "err", err)
 		default:
-			s.log.Warn("classifier retraining", "err", err)
+			s.Log.Warn("classifier retraining", "err", err)
 		}
 	}
+}
+
+// GuessCategory returns the classifier's first category for a text when a
+// model is loaded ("" otherwise), for submissions whose sender did not
+// know the taxonomy; the centre confirms it at acceptance.
+func (s *Service) GuessCategory(ctx context.Context, text string) string {
+	sug, err := s.Suggest(ctx, text, 1)
+	if err != nil || len(sug) == 0 {
+		return ""
+	}
+	return sug[0].Code
+}
+
+// ClassifierVersions lists the stored classifier versions with their
+// evaluations, newest first.
+func (s *Service) ClassifierVersions(ctx context.Context, limit int) ([]store.ClassifierModel, error) {
+	vs, err := s.St.ClassifierModels(ctx, limit)
+	if vs == nil {
+		vs = []store.ClassifierModel{}
+	}
+	return vs, err
 }

@@ -1,7 +1,11 @@
-// Package cases is the application service of the closed loop: it validates
-// input, applies the lifecycle rules to cases loaded from the store, and
-// writes the new state, its event and its timers in one transaction.
-package cases
+// Package casework is the closed loop as the people who work it see it:
+// taking requests (agents, the citizens' portal, grid workers), one-submit
+// create-and-dispatch, every lifecycle action, the case views and the
+// citizen's timeline. Each method is one user action that validates its
+// input, applies the lifecycle rules to cases loaded within the actor's
+// scope, and writes the new state, its event and its timers in one
+// transaction.
+package casework
 
 import (
 	"context"
@@ -11,18 +15,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
-	"whistle/internal/auth"
-	"whistle/internal/calendar"
-	"whistle/internal/dedup"
+	"whistle/internal/core"
+	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -30,242 +28,20 @@ import (
 	"whistle/internal/timelimit"
 )
 
-// Config holds the service's limits and windows.
-type Config struct {
-	Loc            *time.Location
-	ReturnWindow   timelimit.Span // after dispatch; default 24 h
-	ReopenLimit    int            // how often an unsatisfied case may be reopened; 0 = never
-	MaxTitle       int            // runes; default 100
-	MaxDescription int            // runes; default 4000
-	MaxNote        int            // runes; default 2000
-	MaxAttachment  int64          // bytes; default 10 MiB
-	AttachmentDir  string         // "" = attachments stored in the database
-	PhoneKey       []byte         // key for phone hashes
-	Logger         *slog.Logger
-	Now            func() time.Time // for tests; default time.Now
-	// Routing, duplicates and repeats (issue #4); zero = defaults.
-	TieBreakDays  int           // history window for routing ties; default 90
-	Duplicates    dedup.Config  // radius (100 m), text and score thresholds
-	DuplicateDays int           // open requests created this many days back are compared; default 30
-	RepeatWindow  time.Duration // repeat caller / place window; default 30 days
-}
-
 // Service runs the closed loop.
 type Service struct {
-	st         *store.Store
-	cfg        Config
-	cal        *calendar.Calendar
-	policy     atomic.Pointer[timelimit.Policy]
-	cat        atomic.Pointer[catalog]
-	phones     auth.PhoneHasher
-	log        *slog.Logger
-	mu         sync.Mutex   // serialises catalog reloads
-	tokens     sync.Map     // token hash → cachedActor
-	tokenCount atomic.Int64 // insertions, to prune the cache now and then
-	rt         routingState // duty list in force, unit directory, knowledge index (issue #4)
-
-	clf classifierState // the text classifier in use (classify.go)
+	*core.Core
+	dispatch *dispatch.Service
 }
 
-// New builds the service, loading the organisation catalogue, the stored
-// time-limit policy and any stored calendar years.
-func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
-	if cfg.Loc == nil {
-		cfg.Loc = calendar.ChinaStandardTime()
-	}
-	if cfg.ReturnWindow.IsZero() {
-		cfg.ReturnWindow = timelimit.Hours(24)
-	}
-	if cfg.ReopenLimit < 0 {
-		return nil, errors.New("cases: ReopenLimit must be ≥ 0")
-	}
-	if cfg.MaxTitle == 0 {
-		cfg.MaxTitle = 100
-	}
-	if cfg.MaxDescription == 0 {
-		cfg.MaxDescription = 4000
-	}
-	if cfg.MaxNote == 0 {
-		cfg.MaxNote = 2000
-	}
-	if cfg.MaxAttachment == 0 {
-		cfg.MaxAttachment = 10 << 20
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if len(cfg.PhoneKey) == 0 {
-		return nil, errors.New("cases: a phone hash key is required")
-	}
-	s := &Service{st: st, cfg: cfg, cal: calendar.Default(cfg.Loc), phones: auth.NewPhoneHasher(cfg.PhoneKey), log: cfg.Logger}
-	p := timelimit.DefaultPolicy()
-	s.policy.Store(&p)
-	if err := s.Reload(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
+// New builds the case-work service over the core and the dispatch aids it
+// consults at intake (duty list, repeats, knowledge articles, classifier).
+func New(c *core.Core, d *dispatch.Service) *Service {
+	return &Service{Core: c, dispatch: d}
 }
 
-// Store returns the underlying store.
-func (s *Service) Store() *store.Store { return s.st }
-
-// Calendar returns the working-day calendar.
-func (s *Service) Calendar() *calendar.Calendar { return s.cal }
-
-// Policy returns the time-limit policy in force.
-func (s *Service) Policy() timelimit.Policy { return *s.policy.Load() }
-
-// Location returns the configured time zone.
-func (s *Service) Location() *time.Location { return s.cfg.Loc }
-
-// Config returns the service configuration.
-func (s *Service) Config() Config { return s.cfg }
-
-// Now returns the service clock, at the store's millisecond precision.
-func (s *Service) Now() time.Time { return s.cfg.Now().Truncate(time.Millisecond).In(s.cfg.Loc) }
-
-// Reload re-reads the organisation catalogue, the policy and the calendar
-// years from the store.
-func (s *Service) Reload(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := loadCatalog(ctx, s.st, s.cat.Load())
-	if err != nil {
-		return err
-	}
-	s.cat.Store(c)
-	if err := s.reloadDuty(ctx); err != nil {
-		return err
-	}
-	if err := s.reloadKnowledge(ctx); err != nil {
-		return err
-	}
-	if v, err := s.st.Setting(ctx, "policy"); err != nil {
-		return err
-	} else if v != "" {
-		var p timelimit.Policy
-		if err := json.Unmarshal([]byte(v), &p); err != nil {
-			return fmt.Errorf("cases: stored policy: %w", err)
-		}
-		s.policy.Store(&p)
-	}
-	years, err := s.st.Settings(ctx, "calendar:")
-	if err != nil {
-		return err
-	}
-	for _, v := range years {
-		var y calendar.Year
-		if err := json.Unmarshal([]byte(v), &y); err == nil {
-			if err := s.cal.LoadYear(y); err != nil {
-				s.log.Warn("stored calendar year rejected", "year", y.Year, "err", err)
-			}
-		}
-	}
-	return nil
-}
-
-func (s *Service) env() lifecycle.Env {
-	return lifecycle.Env{Now: s.Now(), Cal: s.cal, Policy: *s.policy.Load(), ReturnWindow: s.cfg.ReturnWindow, ReopenLimit: s.cfg.ReopenLimit}
-}
-
-// Env returns the rules' environment at the current time (for loaders).
-func (s *Service) Env() lifecycle.Env { return s.env() }
-
-// Actor builds the acting identity of a user.
-func (s *Service) Actor(u org.User) (org.Actor, error) {
-	cat := s.cat.Load()
-	unit, ok := cat.units[u.UnitID]
-	if !ok {
-		return org.Actor{}, errs.D(errs.UnknownUnit, "user %d has no unit", u.ID)
-	}
-	return org.Actor{User: u, Unit: unit, DistrictID: cat.districtOf(unit)}, nil
-}
-
-// Citizen is the actor used for submissions through the public portal.
-func Citizen() org.Actor {
-	return org.Actor{User: org.User{Username: "citizen", DisplayName: "市民", Roles: []string{org.RoleCitizen}}}
-}
-
-// Unit returns a unit by id.
-func (s *Service) Unit(id int64) (org.Unit, bool) {
-	u, ok := s.cat.Load().units[id]
-	return u, ok
-}
-
-// UnitsList returns every unit.
-func (s *Service) UnitsList() []org.Unit {
-	cat := s.cat.Load()
-	out := make([]org.Unit, 0, len(cat.units))
-	for _, u := range cat.units {
-		out = append(out, u)
-	}
-	slices.SortFunc(out, func(a, b org.Unit) int { return int(a.ID - b.ID) })
-	return out
-}
-
-// Category returns a category by code.
-func (s *Service) Category(code string) (org.Category, bool) {
-	c, ok := s.cat.Load().categories[code]
-	return c, ok
-}
-
-// Place returns a place by id (without its boundary).
-func (s *Service) Place(id int64) (org.Place, bool) {
-	p, ok := s.cat.Load().places[id]
-	return p, ok
-}
-
-// Locate resolves a coordinate to its district/street/community/grid.
-func (s *Service) Locate(lat, lon float64) (lifecycle.Location, error) {
-	if lat < -90 || lat > 90 || lon < -180 || lon > 180 {
-		return lifecycle.Location{}, errs.F(errs.InvalidLocation, "lat")
-	}
-	cat := s.cat.Load()
-	id := cat.locate(lon, lat)
-	if id == 0 {
-		return lifecycle.Location{}, errs.E(errs.OutsideCity)
-	}
-	ch, _ := cat.chain(id)
-	return lifecycle.Location{Lat: &lat, Lon: &lon, DistrictID: ch[0], StreetID: ch[1], CommunityID: ch[2], GridID: ch[3]}, nil
-}
-
-// PhoneHash returns the keyed hash of a normalised phone number.
-func (s *Service) PhoneHash(phone string) string { return s.phones.Hash(phone) }
-
-var (
-	mobileRE   = regexp.MustCompile(`^1[3-9]\d{9}$`)
-	landlineRE = regexp.MustCompile(`^0\d{2,3}\d{7,8}$`)
-	serviceRE  = regexp.MustCompile(`^(95|96|400|800)\d{3,8}$`)
-)
-
-// NormalizePhone strips spaces, dashes and the +86/0086 prefix and checks
-// the result is a Chinese mobile, landline or service number.
-func NormalizePhone(p string) (string, error) {
-	r := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", "\u3000", "")
-	p = r.Replace(strings.TrimSpace(p))
-	// full-width digits → ASCII
-	var b strings.Builder
-	for _, ch := range p {
-		if ch >= '０' && ch <= '９' {
-			ch = '0' + (ch - '０')
-		}
-		b.WriteRune(ch)
-	}
-	p = b.String()
-	p = strings.TrimPrefix(p, "+86")
-	if strings.HasPrefix(p, "0086") {
-		p = p[4:]
-	}
-	if mobileRE.MatchString(p) || landlineRE.MatchString(p) || serviceRE.MatchString(p) {
-		return p, nil
-	}
-	return "", errs.F(errs.InvalidPhone, "phone")
-}
-
-func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
+// NormalizePhone checks and normalises a Chinese phone number (see core).
+func NormalizePhone(p string) (string, error) { return core.NormalizePhone(p) }
 
 // NewCase is the input to Create.
 type NewCase struct {
@@ -287,8 +63,9 @@ type NewCase struct {
 	RelatedTo    []int64  `json:"related_to,omitempty"`
 }
 
-// build validates in and makes the case it describes.
-func (s *Service) build(in NewCase) (lifecycle.Case, error) {
+// Build validates in and makes the case it describes, without storing it
+// (grid findings store it with their own first steps).
+func (s *Service) Build(in NewCase) (lifecycle.Case, error) {
 	var c lifecycle.Case
 	if !slices.Contains(lifecycle.Channels, in.Channel) {
 		return c, errs.F(errs.InvalidChannel, "channel")
@@ -317,21 +94,21 @@ func (s *Service) build(in NewCase) (lifecycle.Case, error) {
 	if desc == "" {
 		return c, errs.F(errs.FieldRequired, "description")
 	}
-	if tooLong(desc, s.cfg.MaxDescription) {
-		return c, &errs.Error{Code: errs.FieldTooLong, Field: "description", Detail: fmt.Sprintf("max %d characters", s.cfg.MaxDescription)}
+	if core.TooLong(desc, s.Cfg.MaxDescription) {
+		return c, &errs.Error{Code: errs.FieldTooLong, Field: "description", Detail: fmt.Sprintf("max %d characters", s.Cfg.MaxDescription)}
 	}
 	title := strings.TrimSpace(in.Title)
 	if title == "" {
 		r := []rune(desc)
 		title = string(r[:min(len(r), 30)])
 	}
-	if tooLong(title, s.cfg.MaxTitle) {
-		return c, &errs.Error{Code: errs.FieldTooLong, Field: "title", Detail: fmt.Sprintf("max %d characters", s.cfg.MaxTitle)}
+	if core.TooLong(title, s.Cfg.MaxTitle) {
+		return c, &errs.Error{Code: errs.FieldTooLong, Field: "title", Detail: fmt.Sprintf("max %d characters", s.Cfg.MaxTitle)}
 	}
-	if tooLong(in.Address, 200) {
+	if core.TooLong(in.Address, 200) {
 		return c, &errs.Error{Code: errs.FieldTooLong, Field: "address", Detail: "max 200 characters"}
 	}
-	if tooLong(in.CitizenName, 50) {
+	if core.TooLong(in.CitizenName, 50) {
 		return c, &errs.Error{Code: errs.FieldTooLong, Field: "citizen_name", Detail: "max 50 characters"}
 	}
 	c = lifecycle.Case{Channel: in.Channel, Type: in.Type, Category: in.Category, Urgency: urg, Title: title, Description: desc}
@@ -341,7 +118,7 @@ func (s *Service) build(in NewCase) (lifecycle.Case, error) {
 		if err != nil {
 			return c, errs.F(errs.InvalidPhone, "citizen_phone")
 		}
-		c.Citizen.Phone, c.Citizen.PhoneHash = p, s.phones.Hash(p)
+		c.Citizen.Phone, c.Citizen.PhoneHash = p, s.PhoneHash(p)
 	} else if !in.Anonymous {
 		return c, errs.F(errs.FieldRequired, "citizen_phone")
 	}
@@ -349,24 +126,22 @@ func (s *Service) build(in NewCase) (lifecycle.Case, error) {
 	if (in.Lat == nil) != (in.Lon == nil) {
 		return c, errs.F(errs.InvalidLocation, "lat")
 	}
-	cat2 := s.cat.Load()
 	if in.Lat != nil {
 		lat, lon := *in.Lat, *in.Lon
 		if lat < -90 || lat > 90 || lon < -180 || lon > 180 || lat != lat || lon != lon {
 			return c, errs.F(errs.InvalidLocation, "lat")
 		}
 		c.Location.Lat, c.Location.Lon = &lat, &lon
-		if cat2.hasBoundaries() {
-			id := cat2.locate(lon, lat)
-			if id == 0 {
-				return c, errs.F(errs.OutsideCity, "lat")
-			}
-			ch, _ := cat2.chain(id)
+		ch, placed, err := s.PlacePoint(lat, lon)
+		if err != nil {
+			return c, err
+		}
+		if placed {
 			c.Location.DistrictID, c.Location.StreetID, c.Location.CommunityID, c.Location.GridID = ch[0], ch[1], ch[2], ch[3]
 		}
 	}
 	if in.PlaceID != 0 {
-		ch, ok := cat2.chain(in.PlaceID)
+		ch, ok := s.Chain(in.PlaceID)
 		if !ok {
 			return c, errs.F(errs.UnknownPlace, "place_id")
 		}
@@ -389,12 +164,12 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	if len(idemKey) > 200 {
 		return nil, false, errs.F(errs.FieldTooLong, "Idempotency-Key")
 	}
-	nc, err := s.build(in)
+	nc, err := s.Build(in)
 	if err != nil {
 		return nil, false, err
 	}
-	if len(in.RelatedTo) > maxLinks || len(in.Attachments) > maxLinks {
-		return nil, false, &errs.Error{Code: errs.Invalid, Field: "related_to", Detail: fmt.Sprintf("at most %d related cases and %d attachments", maxLinks, maxLinks)}
+	if len(in.RelatedTo) > core.MaxLinks || len(in.Attachments) > core.MaxLinks {
+		return nil, false, &errs.Error{Code: errs.Invalid, Field: "related_to", Detail: fmt.Sprintf("at most %d related cases and %d attachments", core.MaxLinks, core.MaxLinks)}
 	}
 	for _, id := range in.RelatedTo {
 		if id <= 0 {
@@ -405,13 +180,13 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	if a.User.ID == 0 {
 		principal = "public:" + nc.Citizen.PhoneHash
 	}
-	if err := s.suggest(ctx, &nc); err != nil {
+	if err := s.dispatch.SuggestUnit(ctx, &nc); err != nil {
 		return nil, false, err
 	}
 	// Repeat counts (重复诉求) are read before the write, on the read pool,
 	// so that they do not hold the single writer: two requests from one
 	// caller in the same instant may not count each other.
-	if err := s.markRepeats(ctx, s.st.Queries, &nc, s.Now()); err != nil {
+	if err := s.dispatch.MarkRepeats(ctx, s.St.Queries, &nc, s.Now()); err != nil {
 		return nil, false, err
 	}
 	body, _ := json.Marshal(in)
@@ -419,7 +194,7 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	reqHash := hex.EncodeToString(sum[:])
 	// The case and its first event are made and encoded here, on the
 	// caller's goroutine; the single writer only numbers and stores them.
-	env := s.env()
+	env := s.Env()
 	made := nc
 	firstEv := lifecycle.Created(&made, a, env)
 	firstEv.Attachments = in.Attachments
@@ -434,7 +209,7 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	for attempt := 0; attempt < 2; attempt++ {
 		var out *lifecycle.Case
 		replayed = false
-		err = s.st.Write(ctx, func(tx *store.Tx) error {
+		err = s.St.Write(ctx, func(tx *store.Tx) error {
 			if idemKey != "" {
 				id, h, found, err := tx.Idempotent(ctx, principal, idemKey)
 				if err != nil {
@@ -450,7 +225,7 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 				}
 			}
 			c := made
-			num, err := tx.NextNumber(ctx, env.Now.In(s.cfg.Loc).Format("20060102"))
+			num, err := tx.NextNumber(ctx, env.Now.In(s.Cfg.Loc).Format("20060102"))
 			if err != nil {
 				return err
 			}
@@ -459,7 +234,7 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 			if err := tx.InsertNewCase(ctx, &c, newDoc); err != nil {
 				return err
 			}
-			if err := saveRepeatFlags(ctx, tx, &c); err != nil {
+			if err := dispatch.SaveRepeatFlags(ctx, tx, &c); err != nil {
 				return err
 			}
 			ev.CaseID = c.ID
@@ -524,21 +299,17 @@ type ActInput struct {
 	Attachments  []int64          `json:"attachments,omitempty"`
 }
 
-// maxLinks bounds related cases, attachments and co-handlers per request,
-// so that one request cannot hold the single writer for long.
-const maxLinks = 20
-
 func (s *Service) command(in ActInput) (lifecycle.Command, error) {
-	if len(in.Attachments) > maxLinks || len(in.CoUnitIDs) > maxLinks {
-		return lifecycle.Command{}, &errs.Error{Code: errs.Invalid, Field: "attachments", Detail: fmt.Sprintf("at most %d attachments and %d co-handlers", maxLinks, maxLinks)}
+	if len(in.Attachments) > core.MaxLinks || len(in.CoUnitIDs) > core.MaxLinks {
+		return lifecycle.Command{}, &errs.Error{Code: errs.Invalid, Field: "attachments", Detail: fmt.Sprintf("at most %d attachments and %d co-handlers", core.MaxLinks, core.MaxLinks)}
 	}
 	cmd := lifecycle.Command{Action: in.Action, Note: strings.TrimSpace(in.Note), Result: in.Result, Reason: strings.TrimSpace(in.Reason),
 		ReplyBy: in.ReplyBy.Truncate(time.Millisecond), Resolved: in.Resolved, Satisfaction: in.Satisfaction, Reopen: in.Reopen,
 		Means: in.Means, ParentID: in.ParentID, Article: in.Article, Attachments: in.Attachments}
-	if tooLong(cmd.Note, s.cfg.MaxNote) {
-		return cmd, &errs.Error{Code: errs.FieldTooLong, Field: "note", Detail: fmt.Sprintf("max %d characters", s.cfg.MaxNote)}
+	if core.TooLong(cmd.Note, s.Cfg.MaxNote) {
+		return cmd, &errs.Error{Code: errs.FieldTooLong, Field: "note", Detail: fmt.Sprintf("max %d characters", s.Cfg.MaxNote)}
 	}
-	if tooLong(cmd.Reason, 500) {
+	if core.TooLong(cmd.Reason, 500) {
 		return cmd, &errs.Error{Code: errs.FieldTooLong, Field: "reason", Detail: "max 500 characters"}
 	}
 	if in.UnitID != 0 {
@@ -568,17 +339,18 @@ func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int6
 	if _, ok := lifecycle.Lookup(in.Action); !ok || in.Action == lifecycle.ActDueSoon || in.Action == lifecycle.ActOverdue {
 		return nil, nil, errs.D(errs.Invalid, "unknown action %q", in.Action)
 	}
-	art, err := s.answerArticle(ctx, &in)
+	art, ref, err := s.dispatch.AnswerArticle(ctx, in.Action, in.Article)
 	if err != nil {
 		return nil, nil, err
 	}
+	in.Article = ref
 	cmd, err := s.command(in)
 	if err != nil {
 		return nil, nil, err
 	}
 	var outC *lifecycle.Case
 	var outE *lifecycle.Event
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		c, err := tx.Case(ctx, id, scope)
 		if err != nil {
 			return err
@@ -593,7 +365,7 @@ func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int6
 			}
 		}
 		prev := *c
-		env := s.env()
+		env := s.Env()
 		ev, err := lifecycle.Apply(c, cmd, a, env)
 		if err != nil {
 			return err
@@ -631,12 +403,12 @@ func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int6
 
 // Get returns a case the actor can see.
 func (s *Service) Get(ctx context.Context, a org.Actor, id int64) (*lifecycle.Case, error) {
-	return s.st.Case(ctx, id, org.ScopeOf(a))
+	return s.St.Case(ctx, id, org.ScopeOf(a))
 }
 
 // GetByNumber returns a case by number if the actor can see it.
 func (s *Service) GetByNumber(ctx context.Context, a org.Actor, number string) (*lifecycle.Case, error) {
-	return s.st.CaseByNumber(ctx, number, org.ScopeOf(a))
+	return s.St.CaseByNumber(ctx, number, org.ScopeOf(a))
 }
 
 // Timeline returns a visible case's events.
@@ -644,9 +416,9 @@ func (s *Service) Timeline(ctx context.Context, a org.Actor, id int64) ([]lifecy
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
-	evs, err := s.st.Events(ctx, id)
+	evs, err := s.St.Events(ctx, id)
 	for i := range evs {
-		evs[i].At = evs[i].At.In(s.cfg.Loc)
+		evs[i].At = evs[i].At.In(s.Cfg.Loc)
 	}
 	return evs, err
 }
@@ -656,12 +428,12 @@ func (s *Service) Links(ctx context.Context, a org.Actor, id int64) ([]store.Lin
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
-	return s.st.Links(ctx, id)
+	return s.St.Links(ctx, id)
 }
 
 // List lists cases in the actor's scope.
 func (s *Service) List(ctx context.Context, a org.Actor, f store.CaseFilter) (store.ListPage, error) {
-	return s.st.Cases(ctx, org.ScopeOf(a), f)
+	return s.St.Cases(ctx, org.ScopeOf(a), f)
 }
 
 // Reveal returns a case's citizen in clear for a role that needs it, and
@@ -676,7 +448,7 @@ func (s *Service) Reveal(ctx context.Context, a org.Actor, id int64, purpose str
 		return lifecycle.Citizen{}, errs.E(errs.Forbidden)
 	}
 	detail, _ := json.Marshal(map[string]string{"purpose": purpose, "number": c.Number})
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		return tx.Audit(ctx, store.AuditEntry{At: s.Now(), UserID: a.User.ID, Action: "reveal_citizen", Target: fmt.Sprintf("case:%d", id), Detail: string(detail)})
 	})
 	if err != nil {
@@ -692,26 +464,26 @@ func (s *Service) Lookup(ctx context.Context, number, phone string) (*lifecycle.
 	if err != nil {
 		return nil, nil, errs.E(errs.NotFound)
 	}
-	c, err := s.st.CaseByNumber(ctx, number, org.Scope{All: true})
+	c, err := s.St.CaseByNumber(ctx, number, org.Scope{All: true})
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.Citizen.PhoneHash == "" || subtle.ConstantTimeCompare([]byte(c.Citizen.PhoneHash), []byte(s.phones.Hash(p))) != 1 {
+	if c.Citizen.PhoneHash == "" || subtle.ConstantTimeCompare([]byte(c.Citizen.PhoneHash), []byte(s.PhoneHash(p))) != 1 {
 		return nil, nil, errs.E(errs.NotFound)
 	}
-	evs, err := s.st.Events(ctx, c.ID)
+	evs, err := s.St.Events(ctx, c.ID)
 	if err != nil {
 		return nil, nil, err
 	}
 	// A merged request follows its parent (and the parent's parent): the
 	// citizen gets the answer of the case that was finally handled.
 	for hops, parentID := 0, c.MergedInto; parentID != 0 && hops < 10; hops++ {
-		p, err := s.st.Case(ctx, parentID, org.Scope{All: true})
+		p, err := s.St.Case(ctx, parentID, org.Scope{All: true})
 		if err != nil {
 			break
 		}
 		c.State, c.Result, c.ReplyText = p.State, p.Result, p.ReplyText
-		pevs, err := s.st.Events(ctx, p.ID)
+		pevs, err := s.St.Events(ctx, p.ID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -733,7 +505,7 @@ func (s *Service) FireDue(ctx context.Context, node string, limit int) (int, err
 	if limit <= 0 {
 		limit = 500
 	}
-	due, err := s.st.DueTimers(ctx, s.Now(), limit)
+	due, err := s.St.DueTimers(ctx, s.Now(), limit)
 	if err != nil {
 		return 0, err
 	}
@@ -743,13 +515,13 @@ func (s *Service) FireDue(ctx context.Context, node string, limit int) (int, err
 			break
 		}
 		var did bool
-		err := s.st.Write(ctx, func(tx *store.Tx) error {
+		err := s.St.Write(ctx, func(tx *store.Tx) error {
 			did = false
 			c, err := tx.Case(ctx, t.CaseID, org.Scope{All: true})
 			if err != nil {
 				return err
 			}
-			env := s.env()
+			env := s.Env()
 			ok, err := tx.ClaimTimer(ctx, t.ID, node, env.Now)
 			if err != nil || !ok {
 				return err

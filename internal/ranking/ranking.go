@@ -1,4 +1,9 @@
-package cases
+// Package ranking is the monthly exam paper (一份卷子) as the centre runs
+// it: each unit's three rates (response, resolution, satisfaction) and
+// composite under the versioned rule set, exemptions requested and
+// decided, extra items, publishing a month, exports and the public ranking.
+// The arithmetic lives in package assessment.
+package ranking
 
 import (
 	"context"
@@ -14,10 +19,19 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"whistle/internal/assessment"
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
 )
+
+// Service is the ranking service over the shared core.
+type Service struct {
+	*core.Core
+}
+
+// New builds the ranking service.
+func New(c *core.Core) *Service { return &Service{Core: c} }
 
 // Ranking is the assessment of every ranked unit for a period.
 type Ranking struct {
@@ -36,20 +50,9 @@ type AssessOptions struct {
 	Recompute bool   // a published month: recompute under its stored rule set instead of returning the frozen results
 }
 
-// centreStaff may see every unit's details and act for the centre.
-func centreStaff(a org.Actor) bool {
-	return a.User.Has(org.RoleAnalyst, org.RoleAdmin) ||
-		(a.User.Has(org.RoleDispatcher, org.RoleAgent, org.RoleSupervisor) && a.Unit.IsCentre())
-}
-
-// cityDecider may change rules, publish months and decide exemptions.
-func cityDecider(a org.Actor) bool {
-	return a.User.Has(org.RoleAdmin) || (a.User.Has(org.RoleDispatcher) && a.Unit.Kind == org.KindCityCentre)
-}
-
 // AssessMonthPeriod parses a YYYY-MM month in the service's time zone.
 func (s *Service) AssessMonthPeriod(month string) (assessment.Period, error) {
-	p, err := assessment.Month(month, s.cfg.Loc)
+	p, err := assessment.Month(month, s.Cfg.Loc)
 	if err != nil {
 		return p, &errs.Error{Code: errs.Invalid, Field: "month", Detail: err.Error()}
 	}
@@ -58,7 +61,7 @@ func (s *Service) AssessMonthPeriod(month string) (assessment.Period, error) {
 
 // AssessRangePeriod parses an inclusive YYYY-MM-DD range.
 func (s *Service) AssessRangePeriod(from, to string) (assessment.Period, error) {
-	p, err := assessment.Range(from, to, s.cfg.Loc)
+	p, err := assessment.Range(from, to, s.Cfg.Loc)
 	if err != nil {
 		return p, &errs.Error{Code: errs.Invalid, Field: "from", Detail: err.Error()}
 	}
@@ -70,7 +73,7 @@ func (s *Service) AssessRangePeriod(from, to string) (assessment.Period, error) 
 // rule-set version stored with it; any other period is computed under the
 // rules in force now.
 func (s *Service) Assess(ctx context.Context, a org.Actor, p assessment.Period, opts AssessOptions) (Ranking, error) {
-	if !a.IsSystem() && !centreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader, org.RoleSupervisor) {
+	if !a.IsSystem() && !org.CentreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader, org.RoleSupervisor) {
 		return Ranking{}, errs.E(errs.Forbidden)
 	}
 	if opts.Kind != "" && !slices.Contains(assessment.RankedKinds, opts.Kind) {
@@ -97,14 +100,14 @@ func (s *Service) assess(ctx context.Context, p assessment.Period, recompute boo
 	out := Ranking{Period: p}
 	version := 0
 	if p.IsMonth() {
-		pm, found, err := s.st.AssessMonth(ctx, p.Label)
+		pm, found, err := s.St.AssessMonth(ctx, p.Label)
 		if err != nil {
 			return out, err
 		}
 		if found {
 			out.Published, version = &pm, pm.RulesVersion
 			if !recompute {
-				rules, err := s.st.AssessRules(ctx, version)
+				rules, err := s.St.AssessRules(ctx, version)
 				if err != nil {
 					return out, err
 				}
@@ -116,7 +119,7 @@ func (s *Service) assess(ctx context.Context, p assessment.Period, recompute boo
 			}
 		}
 	}
-	rules, err := s.st.AssessRules(ctx, version)
+	rules, err := s.St.AssessRules(ctx, version)
 	if err != nil {
 		return out, err
 	}
@@ -127,12 +130,12 @@ func (s *Service) assess(ctx context.Context, p assessment.Period, recompute boo
 
 // computeScores counts and scores every ranked unit for p under rules.
 func (s *Service) computeScores(ctx context.Context, p assessment.Period, rules assessment.Rules) ([]assessment.Score, error) {
-	counts, err := s.st.AssessCounts(ctx, p.From, p.To, time.Duration(rules.ContactMinutes)*time.Minute)
+	counts, err := s.St.AssessCounts(ctx, p.From, p.To, time.Duration(rules.ContactMinutes)*time.Minute)
 	if err != nil {
 		return nil, err
 	}
 	if p.IsMonth() {
-		items, err := s.st.AssessItems(ctx, p.Label)
+		items, err := s.St.AssessItems(ctx, p.Label)
 		if err != nil {
 			return nil, err
 		}
@@ -169,7 +172,7 @@ func (s *Service) computeScores(ctx context.Context, p assessment.Period, rules 
 
 // PublishMonth freezes a month under the rules in force (city centre).
 func (s *Service) PublishMonth(ctx context.Context, a org.Actor, month string) (Ranking, error) {
-	if !cityDecider(a) {
+	if !org.CityDecider(a) {
 		return Ranking{}, errs.E(errs.Forbidden)
 	}
 	p, err := s.AssessMonthPeriod(month)
@@ -179,7 +182,7 @@ func (s *Service) PublishMonth(ctx context.Context, a org.Actor, month string) (
 	if !s.Now().After(p.To) {
 		return Ranking{}, errs.D(errs.Invalid, "month %s has not ended", month)
 	}
-	rules, err := s.st.AssessRules(ctx, 0)
+	rules, err := s.St.AssessRules(ctx, 0)
 	if err != nil {
 		return Ranking{}, err
 	}
@@ -192,11 +195,11 @@ func (s *Service) PublishMonth(ctx context.Context, a org.Actor, month string) (
 		return Ranking{}, err
 	}
 	pm := store.PublishedMonth{Period: month, RulesVersion: rules.Version, Results: string(b), PublishedBy: a.User.ID, PublishedAt: s.Now()}
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.PublishAssessMonth(ctx, pm); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, a, "assess_publish", "assess:"+month, map[string]any{"rules_version": rules.Version, "units": len(scores)})
+		return s.Audit(ctx, tx, a, "assess_publish", "assess:"+month, map[string]any{"rules_version": rules.Version, "units": len(scores)})
 	})
 	if err != nil {
 		return Ranking{}, err
@@ -206,7 +209,7 @@ func (s *Service) PublishMonth(ctx context.Context, a org.Actor, month string) (
 
 // PublishedMonths lists the published months.
 func (s *Service) PublishedMonths(ctx context.Context, a org.Actor) ([]store.PublishedMonth, error) {
-	out, err := s.st.AssessMonths(ctx)
+	out, err := s.St.AssessMonths(ctx)
 	if out == nil {
 		out = []store.PublishedMonth{}
 	}
@@ -215,26 +218,26 @@ func (s *Service) PublishedMonths(ctx context.Context, a org.Actor) ([]store.Pub
 
 // AssessRules returns a rule-set version (0 = the one in force).
 func (s *Service) AssessRules(ctx context.Context, a org.Actor, version int) (assessment.Rules, error) {
-	if !centreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader) {
+	if !org.CentreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader) {
 		return assessment.Rules{}, errs.E(errs.Forbidden)
 	}
-	return s.st.AssessRules(ctx, version)
+	return s.St.AssessRules(ctx, version)
 }
 
 // SetAssessRules stores a new rule-set version, in force from now on for
 // every month not yet published (city centre).
 func (s *Service) SetAssessRules(ctx context.Context, a org.Actor, r assessment.Rules) (assessment.Rules, error) {
-	if !cityDecider(a) {
+	if !org.CityDecider(a) {
 		return r, errs.E(errs.Forbidden)
 	}
 	if err := r.Validate(); err != nil {
 		return r, &errs.Error{Code: errs.Invalid, Field: "rules", Detail: err.Error()}
 	}
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertAssessRules(ctx, &r, a.User.ID, s.Now()); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, a, "assess_rules", "assess_rules:"+strconv.Itoa(r.Version), r)
+		return s.Audit(ctx, tx, a, "assess_rules", "assess_rules:"+strconv.Itoa(r.Version), r)
 	})
 	return r, err
 }
@@ -244,7 +247,7 @@ const ItemTopic = "topic"
 
 // AddAssessItem credits an extra item to a unit for a month (city centre).
 func (s *Service) AddAssessItem(ctx context.Context, a org.Actor, it store.AssessItem) (store.AssessItem, error) {
-	if !cityDecider(a) {
+	if !org.CityDecider(a) {
 		return it, errs.E(errs.Forbidden)
 	}
 	if it.Kind != ItemTopic {
@@ -260,39 +263,39 @@ func (s *Service) AddAssessItem(ctx context.Context, a org.Actor, it store.Asses
 	if it.Note == "" {
 		return it, errs.F(errs.FieldRequired, "note")
 	}
-	if tooLong(it.Note, s.cfg.MaxNote) {
+	if core.TooLong(it.Note, s.Cfg.MaxNote) {
 		return it, errs.F(errs.FieldTooLong, "note")
 	}
-	if pm, found, err := s.st.AssessMonth(ctx, it.Period); err != nil {
+	if pm, found, err := s.St.AssessMonth(ctx, it.Period); err != nil {
 		return it, err
 	} else if found {
 		return it, errs.D(errs.Exists, "month %s is already published", pm.Period)
 	}
 	it.CreatedBy, it.CreatedAt = a.User.ID, s.Now()
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertAssessItem(ctx, &it); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, a, "assess_item", "unit:"+strconv.FormatInt(it.UnitID, 10), it)
+		return s.Audit(ctx, tx, a, "assess_item", "unit:"+strconv.FormatInt(it.UnitID, 10), it)
 	})
 	return it, err
 }
 
 // AssessItems lists a month's extra items.
 func (s *Service) AssessItems(ctx context.Context, a org.Actor, month string) ([]store.AssessItem, error) {
-	if !centreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader) {
+	if !org.CentreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader) {
 		return nil, errs.E(errs.Forbidden)
 	}
 	if _, err := s.AssessMonthPeriod(month); err != nil {
 		return nil, err
 	}
-	return s.st.AssessItems(ctx, month)
+	return s.St.AssessItems(ctx, month)
 }
 
 // AssessCases lists the case ids behind one number of one unit: centre
 // staff for any unit, a unit's own handlers and leaders for their unit.
 func (s *Service) AssessCases(ctx context.Context, a org.Actor, p assessment.Period, unitID int64, measure string) ([]int64, error) {
-	if !centreStaff(a) && !(a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.ID == unitID) {
+	if !org.CentreStaff(a) && !(a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.ID == unitID) {
 		return nil, errs.E(errs.Forbidden)
 	}
 	if _, ok := s.Unit(unitID); !ok {
@@ -303,7 +306,7 @@ func (s *Service) AssessCases(ctx context.Context, a org.Actor, p assessment.Per
 	}
 	version := 0
 	if p.IsMonth() {
-		pm, found, err := s.st.AssessMonth(ctx, p.Label)
+		pm, found, err := s.St.AssessMonth(ctx, p.Label)
 		if err != nil {
 			return nil, err
 		}
@@ -311,11 +314,11 @@ func (s *Service) AssessCases(ctx context.Context, a org.Actor, p assessment.Per
 			version = pm.RulesVersion
 		}
 	}
-	rules, err := s.st.AssessRules(ctx, version)
+	rules, err := s.St.AssessRules(ctx, version)
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.st.AssessCaseIDs(ctx, unitID, p.From, p.To, time.Duration(rules.ContactMinutes)*time.Minute, measure, 100000)
+	ids, err := s.St.AssessCaseIDs(ctx, unitID, p.From, p.To, time.Duration(rules.ContactMinutes)*time.Minute, measure, 100000)
 	if ids == nil {
 		ids = []int64{}
 	}
@@ -331,7 +334,7 @@ func (s *Service) ExemptedCases(ctx context.Context, a org.Actor, p assessment.P
 	}
 	out := []store.Exemption{}
 	for _, id := range ids {
-		xs, err := s.st.Exemptions(ctx, store.ExemptionFilter{CaseID: id, UnitID: unitID, State: assessment.ExemptApproved, Limit: 1})
+		xs, err := s.St.Exemptions(ctx, store.ExemptionFilter{CaseID: id, UnitID: unitID, State: assessment.ExemptApproved, Limit: 1})
 		if err != nil {
 			return nil, err
 		}
@@ -363,7 +366,7 @@ func (s *Service) RequestExemption(ctx context.Context, a org.Actor, in Exemptio
 	if ev == "" {
 		return store.Exemption{}, errs.F(errs.FieldRequired, "evidence")
 	}
-	if tooLong(ev, s.cfg.MaxNote) {
+	if core.TooLong(ev, s.Cfg.MaxNote) {
 		return store.Exemption{}, errs.F(errs.FieldTooLong, "evidence")
 	}
 	if len(in.Attachments) > 20 {
@@ -371,7 +374,7 @@ func (s *Service) RequestExemption(ctx context.Context, a org.Actor, in Exemptio
 	}
 	x := store.Exemption{CaseID: in.CaseID, UnitID: a.Unit.ID, Reason: in.Reason, Evidence: ev, Attachments: in.Attachments,
 		RequestedBy: a.User.ID, RequestedAt: s.Now()}
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		led, err := tx.HasAssessOrder(ctx, in.CaseID, a.Unit.ID)
 		if err != nil {
 			return err
@@ -388,25 +391,25 @@ func (s *Service) RequestExemption(ctx context.Context, a org.Actor, in Exemptio
 		if err := tx.InsertExemption(ctx, &x); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, a, "exemption_request", "case:"+strconv.FormatInt(in.CaseID, 10), map[string]any{"exemption": x.ID, "reason": x.Reason})
+		return s.Audit(ctx, tx, a, "exemption_request", "case:"+strconv.FormatInt(in.CaseID, 10), map[string]any{"exemption": x.ID, "reason": x.Reason})
 	})
 	return x, err
 }
 
 // DecideExemption approves or rejects a pending request (city centre).
 func (s *Service) DecideExemption(ctx context.Context, a org.Actor, id int64, approve bool, note string) (store.Exemption, error) {
-	if !cityDecider(a) {
+	if !org.CityDecider(a) {
 		return store.Exemption{}, errs.E(errs.Forbidden)
 	}
 	note = strings.TrimSpace(note)
-	if tooLong(note, s.cfg.MaxNote) {
+	if core.TooLong(note, s.Cfg.MaxNote) {
 		return store.Exemption{}, errs.F(errs.FieldTooLong, "note")
 	}
 	if !approve && note == "" {
 		return store.Exemption{}, errs.F(errs.FieldRequired, "note")
 	}
 	var x store.Exemption
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		if x, err = tx.GetExemption(ctx, id); err != nil {
 			return err
@@ -422,7 +425,7 @@ func (s *Service) DecideExemption(ctx context.Context, a org.Actor, id int64, ap
 		if err := tx.DecideExemption(ctx, x); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, a, "exemption_"+x.State, "case:"+strconv.FormatInt(x.CaseID, 10), map[string]any{"exemption": x.ID, "unit_id": x.UnitID, "note": note})
+		return s.Audit(ctx, tx, a, "exemption_"+x.State, "case:"+strconv.FormatInt(x.CaseID, 10), map[string]any{"exemption": x.ID, "unit_id": x.UnitID, "note": note})
 	})
 	return x, err
 }
@@ -430,7 +433,7 @@ func (s *Service) DecideExemption(ctx context.Context, a org.Actor, id int64, ap
 // Exemptions lists requests: the centre sees all, a unit its own.
 func (s *Service) Exemptions(ctx context.Context, a org.Actor, f store.ExemptionFilter) ([]store.Exemption, error) {
 	switch {
-	case centreStaff(a):
+	case org.CentreStaff(a):
 	case a.User.Has(org.RoleHandler, org.RoleLeader):
 		f.UnitID = a.Unit.ID
 	default:
@@ -439,7 +442,7 @@ func (s *Service) Exemptions(ctx context.Context, a org.Actor, f store.Exemption
 	if f.State != "" && !slices.Contains([]string{assessment.ExemptPending, assessment.ExemptApproved, assessment.ExemptRejected}, f.State) {
 		return nil, errs.F(errs.Invalid, "state")
 	}
-	return s.st.Exemptions(ctx, f)
+	return s.St.Exemptions(ctx, f)
 }
 
 // ---- public view and exports ----
@@ -559,4 +562,26 @@ func WriteRankingXLSX(w io.Writer, r Ranking) error {
 		}
 	}
 	return f.Write(w)
+}
+
+// addSummonsRatings adds the street ratings given in p to the counts.
+func (s *Service) addSummonsRatings(ctx context.Context, p assessment.Period, counts map[int64]*assessment.Counts) error {
+	rs, err := s.St.SummonsRatings(ctx, p.From, p.To)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, 0, len(rs))
+	for id := range rs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		c := counts[id]
+		if c == nil {
+			c = &assessment.Counts{UnitID: id}
+			counts[id] = c
+		}
+		c.SummonsRatings, c.SummonsPoints = int64(rs[id][0]), rs[id][1]
+	}
+	return nil
 }

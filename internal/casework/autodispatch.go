@@ -1,4 +1,4 @@
-package cases
+package casework
 
 import (
 	"context"
@@ -18,17 +18,6 @@ type AutoDispatched struct {
 	Reason      string  `json:"reason,omitempty"` // why it was, or was not, dispatched
 }
 
-// GuessCategory returns the classifier's first category for a text when a
-// model is loaded ("" otherwise), for submissions whose sender did not
-// know the taxonomy; the centre confirms it at acceptance.
-func (s *Service) GuessCategory(ctx context.Context, text string) string {
-	sug, err := s.Suggest(ctx, text, 1)
-	if err != nil || len(sug) == 0 {
-		return ""
-	}
-	return sug[0].Code
-}
-
 // TryAutoDispatch dispatches an online submission without an agent when
 // the centre turned automatic dispatch on for the classifier's category,
 // the classifier is at least as confident as the category's threshold, the
@@ -36,14 +25,14 @@ func (s *Service) GuessCategory(ctx context.Context, text string) string {
 // ambiguity. Anything else leaves the case to the agents, unchanged.
 func (s *Service) TryAutoDispatch(ctx context.Context, id int64) (AutoDispatched, error) {
 	sys := org.System()
-	c, err := s.st.Case(ctx, id, org.Scope{All: true})
+	c, err := s.St.Case(ctx, id, org.Scope{All: true})
 	if err != nil {
 		return AutoDispatched{}, err
 	}
 	if c.State != lifecycle.Submitted && c.State != lifecycle.Received {
 		return AutoDispatched{Reason: "not waiting for dispatch"}, nil
 	}
-	code, prob, ok := s.AutoDispatchable(ctx, strings.TrimSpace(c.Title+" "+c.Description))
+	code, prob, ok := s.dispatch.AutoDispatchable(ctx, strings.TrimSpace(c.Title+" "+c.Description))
 	out := AutoDispatched{Category: code, Probability: prob}
 	switch {
 	case !ok:
@@ -59,7 +48,7 @@ func (s *Service) TryAutoDispatch(ctx context.Context, id int64) (AutoDispatched
 			place = p
 		}
 	}
-	d, err := s.RouteSuggestion(ctx, c.Category, place, c.Title+" "+c.Description)
+	d, err := s.dispatch.RouteSuggestion(ctx, c.Category, place, c.Title+" "+c.Description)
 	if err != nil {
 		return out, err
 	}

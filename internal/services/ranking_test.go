@@ -1,4 +1,4 @@
-package cases_test
+package services_test
 
 import (
 	"bytes"
@@ -19,13 +19,16 @@ import (
 	"whistle/internal/assessment"
 	"whistle/internal/auth"
 	"whistle/internal/calendar"
-	"whistle/internal/cases"
+	"whistle/internal/casework"
+	"whistle/internal/core"
 	"whistle/internal/demo"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
+	"whistle/internal/ranking"
 	"whistle/internal/seed"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
@@ -48,7 +51,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, dsn string)) {
 type world struct {
 	t          *testing.T
 	ctx        context.Context
-	svc        *cases.Service
+	svc        *services.Services
 	clk        *clock
 	loc        *time.Location
 	agent      org.Actor
@@ -75,7 +78,7 @@ func (w *world) restart() {
 		w.t.Fatal(err)
 	}
 	w.t.Cleanup(func() { st.Close() })
-	svc, err := cases.New(w.ctx, st, cases.Config{Now: w.clk.Now, PhoneKey: []byte("assess-test-key"), ReopenLimit: 2})
+	svc, err := services.New(w.ctx, st, core.Config{Now: w.clk.Now, PhoneKey: []byte("assess-test-key"), ReopenLimit: 2})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -91,7 +94,7 @@ func openWorld(t *testing.T, dsn string, start time.Time) *world {
 	}
 	t.Cleanup(func() { st.Close() })
 	clk := &clock{t: start}
-	svc, err := cases.New(ctx, st, cases.Config{Now: clk.Now, PhoneKey: []byte("assess-test-key"), ReopenLimit: 2})
+	svc, err := services.New(ctx, st, core.Config{Now: clk.Now, PhoneKey: []byte("assess-test-key"), ReopenLimit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +150,7 @@ func (w *world) at(month time.Month, day, hh, mm int) time.Time {
 func (w *world) create() *lifecycle.Case {
 	w.t.Helper()
 	w.phone++
-	c, _, err := w.svc.Create(w.ctx, w.agent, cases.NewCase{Channel: "phone", Type: "complaint", Category: w.category, Urgency: "general",
+	c, _, err := w.svc.Cases.Create(w.ctx, w.agent, casework.NewCase{Channel: "phone", Type: "complaint", Category: w.category, Urgency: "general",
 		Description: "路灯不亮", CitizenPhone: fmt.Sprintf("1390000%04d", w.phone), PlaceID: w.street.PlaceID}, "")
 	if err != nil {
 		w.t.Fatal(err)
@@ -157,9 +160,9 @@ func (w *world) create() *lifecycle.Case {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func (w *world) act(a org.Actor, id int64, in cases.ActInput) *lifecycle.Case {
+func (w *world) act(a org.Actor, id int64, in casework.ActInput) *lifecycle.Case {
 	w.t.Helper()
-	c, _, err := w.svc.Act(w.ctx, a, id, in)
+	c, _, err := w.svc.Cases.Act(w.ctx, a, id, in)
 	if err != nil {
 		w.t.Fatalf("%s on case %d: %v", in.Action, id, err)
 	}
@@ -188,7 +191,7 @@ func (w *world) play(day int, f flow) *lifecycle.Case {
 	w.at(3, day, 8, 30)
 	c := w.create()
 	d := w.at(3, day, 9, 0)
-	c = w.act(w.dispatcher, c.ID, cases.ActInput{Action: lifecycle.ActDispatch, UnitID: f.unit.ID})
+	c = w.act(w.dispatcher, c.ID, casework.ActInput{Action: lifecycle.ActDispatch, UnitID: f.unit.ID})
 	if want := d.Add(2 * time.Hour); !c.SignBy.Equal(want) {
 		w.t.Fatalf("sign_by = %v, want %v (general: sign within 2 h)", c.SignBy, want)
 	}
@@ -196,22 +199,22 @@ func (w *world) play(day int, f flow) *lifecycle.Case {
 		return c
 	}
 	w.clk.Set(d.Add(time.Duration(f.signMin) * time.Minute))
-	w.act(f.h, c.ID, cases.ActInput{Action: lifecycle.ActSign})
+	w.act(f.h, c.ID, casework.ActInput{Action: lifecycle.ActSign})
 	if f.contactMin == 0 {
 		return c
 	}
 	w.clk.Set(d.Add(time.Duration(f.contactMin) * time.Minute))
-	w.act(f.h, c.ID, cases.ActInput{Action: lifecycle.ActContact, Means: "phone"})
+	w.act(f.h, c.ID, casework.ActInput{Action: lifecycle.ActContact, Means: "phone"})
 	if f.resolved == nil {
 		return c
 	}
 	w.at(3, day+2, 10, 0)
-	w.act(f.h, c.ID, cases.ActInput{Action: lifecycle.ActReply, Result: lifecycle.ResultResolved, Note: "已修复"})
+	w.act(f.h, c.ID, casework.ActInput{Action: lifecycle.ActReply, Result: lifecycle.ResultResolved, Note: "已修复"})
 	w.at(3, day+2, 15, 0)
-	return w.act(w.agent, c.ID, cases.ActInput{Action: lifecycle.ActCallback, Resolved: f.resolved, Satisfaction: f.sat})
+	return w.act(w.agent, c.ID, casework.ActInput{Action: lifecycle.ActCallback, Resolved: f.resolved, Satisfaction: f.sat})
 }
 
-func unitScore(t *testing.T, r cases.Ranking, id int64) assessment.Score {
+func unitScore(t *testing.T, r ranking.Ranking, id int64) assessment.Score {
 	t.Helper()
 	for _, u := range r.Units {
 		if u.UnitID == id {
@@ -265,41 +268,41 @@ func TestAssessMonth(t *testing.T) {
 		w.at(3, 6, 8, 0)
 		c7 := w.create()
 		w.at(3, 6, 9, 0)
-		w.act(w.dispatcher, c7.ID, cases.ActInput{Action: lifecycle.ActDispatch, UnitID: S.ID})
+		w.act(w.dispatcher, c7.ID, casework.ActInput{Action: lifecycle.ActDispatch, UnitID: S.ID})
 		w.at(3, 6, 9, 30)
-		w.act(w.streetH, c7.ID, cases.ActInput{Action: lifecycle.ActRequestReturn, Reason: "不属于本街道"})
+		w.act(w.streetH, c7.ID, casework.ActInput{Action: lifecycle.ActRequestReturn, Reason: "不属于本街道"})
 		d7 := w.at(3, 6, 10, 0)
-		w.act(w.dispatcher, c7.ID, cases.ActInput{Action: lifecycle.ActApproveReturn, UnitID: D.ID})
+		w.act(w.dispatcher, c7.ID, casework.ActInput{Action: lifecycle.ActApproveReturn, UnitID: D.ID})
 		w.clk.Set(d7.Add(time.Hour))
-		w.act(w.deptH, c7.ID, cases.ActInput{Action: lifecycle.ActSign})
+		w.act(w.deptH, c7.ID, casework.ActInput{Action: lifecycle.ActSign})
 		w.clk.Set(d7.Add(2 * time.Hour))
-		w.act(w.deptH, c7.ID, cases.ActInput{Action: lifecycle.ActContact})
+		w.act(w.deptH, c7.ID, casework.ActInput{Action: lifecycle.ActContact})
 		w.at(3, 9, 10, 0)
-		w.act(w.deptH, c7.ID, cases.ActInput{Action: lifecycle.ActReply, Result: lifecycle.ResultExplained, Note: "已解释"})
+		w.act(w.deptH, c7.ID, casework.ActInput{Action: lifecycle.ActReply, Result: lifecycle.ResultExplained, Note: "已解释"})
 		w.at(3, 9, 11, 0)
-		w.act(w.agent, c7.ID, cases.ActInput{Action: lifecycle.ActCallback, Resolved: &no, Satisfaction: lifecycle.Satisfied})
+		w.act(w.agent, c7.ID, casework.ActInput{Action: lifecycle.ActCallback, Resolved: &no, Satisfaction: lifecycle.Satisfied})
 
 		// c8: unresolved and unsatisfied, sent back to D (重办): a second order.
 		w.at(3, 7, 10, 0)
-		w.act(w.deptH, c8.ID, cases.ActInput{Action: lifecycle.ActReply, Result: lifecycle.ResultResolved, Note: "已处理"})
+		w.act(w.deptH, c8.ID, casework.ActInput{Action: lifecycle.ActReply, Result: lifecycle.ResultResolved, Note: "已处理"})
 		w.at(3, 7, 15, 0)
-		c8 = w.act(w.agent, c8.ID, cases.ActInput{Action: lifecycle.ActCallback, Resolved: &no, Satisfaction: lifecycle.Unsatisfied, Reopen: true})
+		c8 = w.act(w.agent, c8.ID, casework.ActInput{Action: lifecycle.ActCallback, Resolved: &no, Satisfaction: lifecycle.Unsatisfied, Reopen: true})
 		if c8.State != lifecycle.Dispatched || c8.LeadUnitID != D.ID {
 			t.Fatalf("reopened c8: state %s lead %d", c8.State, c8.LeadUnitID)
 		}
 		w.at(3, 7, 15, 30)
-		w.act(w.deptH, c8.ID, cases.ActInput{Action: lifecycle.ActSign})
+		w.act(w.deptH, c8.ID, casework.ActInput{Action: lifecycle.ActSign})
 		w.at(3, 7, 16, 0)
-		w.act(w.deptH, c8.ID, cases.ActInput{Action: lifecycle.ActContact})
+		w.act(w.deptH, c8.ID, casework.ActInput{Action: lifecycle.ActContact})
 		w.at(3, 9, 10, 0)
-		w.act(w.deptH, c8.ID, cases.ActInput{Action: lifecycle.ActReply, Result: lifecycle.ResultResolved, Note: "已处理"})
+		w.act(w.deptH, c8.ID, casework.ActInput{Action: lifecycle.ActReply, Result: lifecycle.ResultResolved, Note: "已处理"})
 		w.at(3, 9, 12, 0)
-		w.act(w.agent, c8.ID, cases.ActInput{Action: lifecycle.ActCallback, Resolved: &yes, Satisfaction: lifecycle.Satisfied})
+		w.act(w.agent, c8.ID, casework.ActInput{Action: lifecycle.ActCallback, Resolved: &yes, Satisfaction: lifecycle.Satisfied})
 
 		// c5 passes its reply deadline: the scheduler marks it overdue once.
 		w.at(3, 20, 9, 0)
 		for {
-			n, err := w.svc.FireDue(ctx, "test", 500)
+			n, err := w.svc.Cases.FireDue(ctx, "test", 500)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -307,15 +310,15 @@ func TestAssessMonth(t *testing.T) {
 				break
 			}
 		}
-		if got, err := w.svc.Get(ctx, w.dispatcher, c5.ID); err != nil || !got.Overdue {
+		if got, err := w.svc.Cases.Get(ctx, w.dispatcher, c5.ID); err != nil || !got.Overdue {
 			t.Fatalf("c5 overdue = %v, %v", got != nil && got.Overdue, err)
 		}
 
-		march, err := w.svc.AssessMonthPeriod("2026-03")
+		march, err := w.svc.Ranking.AssessMonthPeriod("2026-03")
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := w.svc.Assess(ctx, w.dispatcher, march, cases.AssessOptions{})
+		r, err := w.svc.Ranking.Assess(ctx, w.dispatcher, march, ranking.AssessOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,38 +331,38 @@ func TestAssessMonth(t *testing.T) {
 		_ = c3
 
 		// Exemptions: c6 approved, c3 rejected; only c6 leaves the score.
-		x6, err := w.svc.RequestExemption(ctx, w.streetH, cases.ExemptionInput{CaseID: c6.ID, Reason: assessment.ReasonDuplicate, Evidence: "与上一工单重复"})
+		x6, err := w.svc.Ranking.RequestExemption(ctx, w.streetH, ranking.ExemptionInput{CaseID: c6.ID, Reason: assessment.ReasonDuplicate, Evidence: "与上一工单重复"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		x3, err := w.svc.RequestExemption(ctx, w.streetH, cases.ExemptionInput{CaseID: c3.ID, Reason: assessment.ReasonUnreasonable, Evidence: "诉求不合理"})
+		x3, err := w.svc.Ranking.RequestExemption(ctx, w.streetH, ranking.ExemptionInput{CaseID: c3.ID, Reason: assessment.ReasonUnreasonable, Evidence: "诉求不合理"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.svc.RequestExemption(ctx, w.streetH, cases.ExemptionInput{CaseID: c6.ID, Reason: assessment.ReasonDuplicate, Evidence: "again"}); errs.CodeOf(err) != errs.Exists {
+		if _, err := w.svc.Ranking.RequestExemption(ctx, w.streetH, ranking.ExemptionInput{CaseID: c6.ID, Reason: assessment.ReasonDuplicate, Evidence: "again"}); errs.CodeOf(err) != errs.Exists {
 			t.Errorf("second request for c6: %v, want exists", err)
 		}
-		if _, err := w.svc.RequestExemption(ctx, w.deptH, cases.ExemptionInput{CaseID: c1.ID, Reason: assessment.ReasonDuplicate, Evidence: "not ours"}); errs.CodeOf(err) != errs.NotFound {
+		if _, err := w.svc.Ranking.RequestExemption(ctx, w.deptH, ranking.ExemptionInput{CaseID: c1.ID, Reason: assessment.ReasonDuplicate, Evidence: "not ours"}); errs.CodeOf(err) != errs.NotFound {
 			t.Errorf("D asking for S's case: %v, want not_found", err)
 		}
-		if _, err := w.svc.DecideExemption(ctx, w.streetH, x6.ID, true, ""); errs.CodeOf(err) != errs.Forbidden {
+		if _, err := w.svc.Ranking.DecideExemption(ctx, w.streetH, x6.ID, true, ""); errs.CodeOf(err) != errs.Forbidden {
 			t.Errorf("a unit deciding: %v, want forbidden", err)
 		}
 		w.at(3, 21, 9, 0)
-		if _, err := w.svc.DecideExemption(ctx, w.dispatcher, x6.ID, true, "属实"); err != nil {
+		if _, err := w.svc.Ranking.DecideExemption(ctx, w.dispatcher, x6.ID, true, "属实"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.svc.DecideExemption(ctx, w.dispatcher, x3.ID, false, "理由不足"); err != nil {
+		if _, err := w.svc.Ranking.DecideExemption(ctx, w.dispatcher, x3.ID, false, "理由不足"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.svc.DecideExemption(ctx, w.dispatcher, x3.ID, true, ""); errs.CodeOf(err) != errs.InvalidTransition {
+		if _, err := w.svc.Ranking.DecideExemption(ctx, w.dispatcher, x3.ID, true, ""); errs.CodeOf(err) != errs.InvalidTransition {
 			t.Errorf("deciding twice: %v, want invalid_transition", err)
 		}
-		if _, err := w.svc.AddAssessItem(ctx, w.dispatcher, store.AssessItem{UnitID: S.ID, Period: "2026-03", Kind: cases.ItemTopic, Note: "每月一题：老旧小区停车"}); err != nil {
+		if _, err := w.svc.Ranking.AddAssessItem(ctx, w.dispatcher, store.AssessItem{UnitID: S.ID, Period: "2026-03", Kind: ranking.ItemTopic, Note: "每月一题：老旧小区停车"}); err != nil {
 			t.Fatal(err)
 		}
 
-		r, err = w.svc.Assess(ctx, w.dispatcher, march, cases.AssessOptions{})
+		r, err = w.svc.Ranking.Assess(ctx, w.dispatcher, march, ranking.AssessOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +393,7 @@ func TestAssessMonth(t *testing.T) {
 			{D.ID, assessment.MeasureOrders, []int64{c7.ID, c8.ID}},
 			{D.ID, assessment.MeasureUnresolved, []int64{c7.ID, c8.ID}},
 		} {
-			got, err := w.svc.AssessCases(ctx, w.dispatcher, march, tc.unit, tc.measure)
+			got, err := w.svc.Ranking.AssessCases(ctx, w.dispatcher, march, tc.unit, tc.measure)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -400,36 +403,36 @@ func TestAssessMonth(t *testing.T) {
 				t.Errorf("unit %d %s = %v, want %v", tc.unit, tc.measure, got, want)
 			}
 		}
-		if _, err := w.svc.AssessCases(ctx, w.deptH, march, S.ID, assessment.MeasureOrders); errs.CodeOf(err) != errs.Forbidden {
+		if _, err := w.svc.Ranking.AssessCases(ctx, w.deptH, march, S.ID, assessment.MeasureOrders); errs.CodeOf(err) != errs.Forbidden {
 			t.Errorf("D drilling into S: %v, want forbidden", err)
 		}
 
 		// Publish March in April, then change the rules.
-		if _, err := w.svc.PublishMonth(ctx, w.dispatcher, "2026-03"); errs.CodeOf(err) != errs.Invalid {
+		if _, err := w.svc.Ranking.PublishMonth(ctx, w.dispatcher, "2026-03"); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("publishing a running month: %v, want invalid", err)
 		}
 		w.at(4, 2, 9, 0)
-		pub, err := w.svc.PublishMonth(ctx, w.dispatcher, "2026-03")
+		pub, err := w.svc.Ranking.PublishMonth(ctx, w.dispatcher, "2026-03")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if pub.Rules.Version != 1 {
 			t.Fatalf("published under version %d, want 1", pub.Rules.Version)
 		}
-		if _, err := w.svc.PublishMonth(ctx, w.dispatcher, "2026-03"); errs.CodeOf(err) != errs.Exists {
+		if _, err := w.svc.Ranking.PublishMonth(ctx, w.dispatcher, "2026-03"); errs.CodeOf(err) != errs.Exists {
 			t.Errorf("publishing twice: %v, want exists", err)
 		}
 		v2 := assessment.DefaultRules()
 		v2.ResponseWeight, v2.ResolutionWeight, v2.SatisfactionWeight, v2.FairlyScore = 40, 30, 30, 0.5
-		v2, err = w.svc.SetAssessRules(ctx, w.dispatcher, v2)
+		v2, err = w.svc.Ranking.SetAssessRules(ctx, w.dispatcher, v2)
 		if err != nil || v2.Version != 2 {
 			t.Fatalf("SetAssessRules: version %d, %v", v2.Version, err)
 		}
-		frozen, err := w.svc.Assess(ctx, w.dispatcher, march, cases.AssessOptions{})
+		frozen, err := w.svc.Ranking.Assess(ctx, w.dispatcher, march, ranking.AssessOptions{})
 		if err != nil || !frozen.Frozen || frozen.Rules.Version != 1 {
 			t.Fatalf("published March: frozen=%v version=%d err=%v", frozen.Frozen, frozen.Rules.Version, err)
 		}
-		re, err := w.svc.Assess(ctx, w.dispatcher, march, cases.AssessOptions{Recompute: true})
+		re, err := w.svc.Ranking.Assess(ctx, w.dispatcher, march, ranking.AssessOptions{Recompute: true})
 		if err != nil || re.Frozen || re.Rules.Version != 1 {
 			t.Fatalf("recomputed March: frozen=%v version=%d err=%v", re.Frozen, re.Rules.Version, err)
 		}
@@ -442,11 +445,11 @@ func TestAssessMonth(t *testing.T) {
 		// The same days as a date range (not a published month) use the
 		// rules in force: 40×.4 + 30×.75 + 30×(1+.5+0+.5)/4 − 0.5 = 53
 		// (items are per month, so no topic).
-		rg, err := w.svc.AssessRangePeriod("2026-03-01", "2026-03-31")
+		rg, err := w.svc.Ranking.AssessRangePeriod("2026-03-01", "2026-03-31")
 		if err != nil {
 			t.Fatal(err)
 		}
-		r2, err := w.svc.Assess(ctx, w.dispatcher, rg, cases.AssessOptions{Kind: org.KindStreet})
+		r2, err := w.svc.Ranking.Assess(ctx, w.dispatcher, rg, ranking.AssessOptions{Kind: org.KindStreet})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -460,17 +463,17 @@ func TestAssessMonth(t *testing.T) {
 		}
 
 		// Public ranking: published months only, no counts.
-		pubR, err := w.svc.PublicRanking(ctx, "2026-03")
+		pubR, err := w.svc.Ranking.PublicRanking(ctx, "2026-03")
 		if err != nil || len(pubR) == 0 {
 			t.Fatalf("public ranking: %d rows, %v", len(pubR), err)
 		}
-		if _, err := w.svc.PublicRanking(ctx, "2026-04"); errs.CodeOf(err) != errs.NotFound {
+		if _, err := w.svc.Ranking.PublicRanking(ctx, "2026-04"); errs.CodeOf(err) != errs.NotFound {
 			t.Errorf("public ranking of an unpublished month: %v, want not_found", err)
 		}
 
 		// Exports carry the same numbers.
 		var buf bytes.Buffer
-		if err := cases.WriteRankingCSV(&buf, frozen); err != nil {
+		if err := ranking.WriteRankingCSV(&buf, frozen); err != nil {
 			t.Fatal(err)
 		}
 		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
@@ -490,7 +493,7 @@ func TestAssessMonth(t *testing.T) {
 			t.Error("S missing from the CSV")
 		}
 		buf.Reset()
-		if err := cases.WriteRankingXLSX(&buf, frozen); err != nil {
+		if err := ranking.WriteRankingXLSX(&buf, frozen); err != nil {
 			t.Fatal(err)
 		}
 		x, err := excelize.OpenReader(&buf)

@@ -1,4 +1,7 @@
-package cases
+// Package patrols is grid management (网格化) as grid workers and street
+// chiefs work it: grid assignments, patrols with positions, findings that
+// become cases, and coverage. The rules live in package grid.
+package patrols
 
 import (
 	"context"
@@ -7,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"whistle/internal/casework"
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/grid"
 	"whistle/internal/lifecycle"
@@ -14,25 +19,19 @@ import (
 	"whistle/internal/store"
 )
 
-// gridPlace returns a grid place and the street office unit above it.
-func (s *Service) gridPlace(gridID int64) (org.Place, org.Unit, error) {
-	p, ok := s.Place(gridID)
-	if !ok || p.Level != org.LevelGrid {
-		return p, org.Unit{}, errs.F(errs.UnknownPlace, "grid_id")
-	}
-	ch, _ := s.cat.Load().chain(gridID)
-	for _, u := range s.UnitsList() {
-		if u.Kind == org.KindStreet && u.PlaceID == ch[1] {
-			return p, u, nil
-		}
-	}
-	return p, org.Unit{}, errs.D(errs.UnknownUnit, "no street office for grid %d", gridID)
+// Service is the patrols service over the shared core.
+type Service struct {
+	*core.Core
+	cases *casework.Service // findings become cases
 }
+
+// New builds the patrols service; findings become cases through casework.
+func New(c *core.Core, cases *casework.Service) *Service { return &Service{Core: c, cases: cases} }
 
 // AssignGrid puts a person on a grid with a duty: admin, or a leader of the
 // grid's street office.
 func (s *Service) AssignGrid(ctx context.Context, a org.Actor, gridID, userID int64, duty string) (store.GridAssignment, error) {
-	_, street, err := s.gridPlace(gridID)
+	_, street, err := s.GridPlace(gridID)
 	if err != nil {
 		return store.GridAssignment{}, err
 	}
@@ -42,26 +41,26 @@ func (s *Service) AssignGrid(ctx context.Context, a org.Actor, gridID, userID in
 	if !slices.Contains(grid.Duties, duty) {
 		return store.GridAssignment{}, errs.F(errs.Invalid, "duty")
 	}
-	u, err := s.st.User(ctx, userID)
+	u, err := s.St.User(ctx, userID)
 	if err != nil || u.Disabled {
 		return store.GridAssignment{}, errs.F(errs.NotFound, "user_id")
 	}
 	g := store.GridAssignment{GridID: gridID, UserID: userID, Duty: duty, AssignedBy: a.User.ID, AssignedAt: s.Now()}
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.AssignGrid(ctx, g); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, a, "grid_assign", "grid:"+strconv.FormatInt(gridID, 10), g)
+		return s.Audit(ctx, tx, a, "grid_assign", "grid:"+strconv.FormatInt(gridID, 10), g)
 	})
 	return g, err
 }
 
 // GridAssignments lists who looks after a grid.
 func (s *Service) GridAssignments(ctx context.Context, a org.Actor, gridID int64) ([]store.GridAssignment, error) {
-	if _, _, err := s.gridPlace(gridID); err != nil {
+	if _, _, err := s.GridPlace(gridID); err != nil {
 		return nil, err
 	}
-	return s.st.GridAssignments(ctx, gridID, 0)
+	return s.St.GridAssignments(ctx, gridID, 0)
 }
 
 // mayPatrol: a grid worker of the grid, or a person assigned to it.
@@ -69,7 +68,7 @@ func (s *Service) mayPatrol(ctx context.Context, a org.Actor, gridID int64) (boo
 	if a.User.Has(org.RoleGridWorker) && slices.Contains(a.User.GridIDs, gridID) {
 		return true, nil
 	}
-	as, err := s.st.GridAssignments(ctx, 0, a.User.ID)
+	as, err := s.St.GridAssignments(ctx, 0, a.User.ID)
 	if err != nil {
 		return false, err
 	}
@@ -78,7 +77,7 @@ func (s *Service) mayPatrol(ctx context.Context, a org.Actor, gridID int64) (boo
 
 // StartPatrol starts a patrol of a grid; one at a time per person.
 func (s *Service) StartPatrol(ctx context.Context, a org.Actor, gridID int64, note string) (grid.Patrol, error) {
-	if _, _, err := s.gridPlace(gridID); err != nil {
+	if _, _, err := s.GridPlace(gridID); err != nil {
 		return grid.Patrol{}, err
 	}
 	ok, err := s.mayPatrol(ctx, a, gridID)
@@ -88,11 +87,11 @@ func (s *Service) StartPatrol(ctx context.Context, a org.Actor, gridID int64, no
 	if !ok {
 		return grid.Patrol{}, errs.E(errs.Forbidden)
 	}
-	if tooLong(note, s.cfg.MaxNote) {
+	if core.TooLong(note, s.Cfg.MaxNote) {
 		return grid.Patrol{}, errs.F(errs.FieldTooLong, "note")
 	}
 	p := grid.Patrol{GridID: gridID, UserID: a.User.ID, State: grid.Patrolling, StartedAt: s.Now(), Note: strings.TrimSpace(note)}
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		n, err := tx.ActivePatrols(ctx, a.User.ID)
 		if err != nil {
 			return err
@@ -139,7 +138,7 @@ func (s *Service) AddPositions(ctx context.Context, a org.Actor, id int64, pts [
 		}
 	}
 	var p grid.Patrol
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		if p, err = ownPatrol(ctx, tx, a, id); err != nil {
 			return err
@@ -155,7 +154,7 @@ func (s *Service) AddPositions(ctx context.Context, a org.Actor, id int64, pts [
 // EndPatrol ends the actor's patrol.
 func (s *Service) EndPatrol(ctx context.Context, a org.Actor, id int64) (grid.Patrol, error) {
 	var p grid.Patrol
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		if p, err = ownPatrol(ctx, tx, a, id); err != nil {
 			return err
@@ -169,19 +168,19 @@ func (s *Service) EndPatrol(ctx context.Context, a org.Actor, id int64) (grid.Pa
 // Patrol returns a patrol with its track and findings: its walker, the
 // grid's street office, or centre staff.
 func (s *Service) Patrol(ctx context.Context, a org.Actor, id int64) (grid.Patrol, []grid.Point, []grid.Finding, error) {
-	p, err := s.st.Patrol(ctx, id)
+	p, err := s.St.Patrol(ctx, id)
 	if err != nil {
 		return p, nil, nil, err
 	}
-	_, street, _ := s.gridPlace(p.GridID)
-	if p.UserID != a.User.ID && !centreStaff(a) && a.Unit.ID != street.ID {
+	_, street, _ := s.GridPlace(p.GridID)
+	if p.UserID != a.User.ID && !org.CentreStaff(a) && a.Unit.ID != street.ID {
 		return p, nil, nil, errs.E(errs.NotFound)
 	}
-	pts, err := s.st.PatrolPoints(ctx, id)
+	pts, err := s.St.PatrolPoints(ctx, id)
 	if err != nil {
 		return p, nil, nil, err
 	}
-	fs, err := s.st.Findings(ctx, id)
+	fs, err := s.St.Findings(ctx, id)
 	return p, pts, fs, err
 }
 
@@ -194,31 +193,31 @@ func (s *Service) ReportFinding(ctx context.Context, a org.Actor, patrolID int64
 	if err := in.Validate(); err != nil {
 		return grid.Finding{}, nil, err
 	}
-	if tooLong(in.Evidence, s.cfg.MaxNote) {
+	if core.TooLong(in.Evidence, s.Cfg.MaxNote) {
 		return grid.Finding{}, nil, errs.F(errs.FieldTooLong, "evidence")
 	}
 	var f grid.Finding
 	var out *lifecycle.Case
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		p, err := ownPatrol(ctx, tx, a, patrolID)
 		if err != nil {
 			return err
 		}
-		_, street, err := s.gridPlace(p.GridID)
+		_, street, err := s.GridPlace(p.GridID)
 		if err != nil {
 			return err
 		}
-		nc, err := s.build(NewCase{Channel: "grid", Type: "report", Category: in.Category, Description: in.Description,
+		nc, err := s.cases.Build(casework.NewCase{Channel: "grid", Type: "report", Category: in.Category, Description: in.Description,
 			Address: in.Address, Lat: in.Lat, Lon: in.Lon, PlaceID: p.GridID, Anonymous: true, Attachments: in.Attachments})
 		if err != nil {
 			return err
 		}
-		if len(in.Attachments) > maxLinks {
+		if len(in.Attachments) > core.MaxLinks {
 			return errs.F(errs.TooLarge, "attachments")
 		}
-		env := s.env()
+		env := s.Env()
 		c := nc
-		if c.Number, err = tx.NextNumber(ctx, env.Now.In(s.cfg.Loc).Format("20060102")); err != nil {
+		if c.Number, err = tx.NextNumber(ctx, env.Now.In(s.Cfg.Loc).Format("20060102")); err != nil {
 			return err
 		}
 		ev := lifecycle.Created(&c, a, env)
@@ -292,7 +291,7 @@ type StreetCoverage struct {
 func (s *Service) Coverage(ctx context.Context, a org.Actor, from, to time.Time) ([]StreetCoverage, error) {
 	only := int64(0)
 	switch {
-	case centreStaff(a):
+	case org.CentreStaff(a):
 	case a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet:
 		only = a.Unit.PlaceID
 	default:
@@ -301,15 +300,15 @@ func (s *Service) Coverage(ctx context.Context, a org.Actor, from, to time.Time)
 	if from.IsZero() {
 		from, to = grid.Week(s.Now())
 	}
-	act, err := s.st.GridActivity(ctx, from, to)
+	act, err := s.St.GridActivity(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
-	cat := s.cat.Load()
+	all := s.PlaceMap()
 	byStreet := map[int64]*StreetCoverage{}
 	var order []int64
-	places := make([]org.Place, 0, len(cat.places))
-	for _, p := range cat.places {
+	places := make([]org.Place, 0, len(all))
+	for _, p := range all {
 		places = append(places, p)
 	}
 	slices.SortFunc(places, func(x, y org.Place) int { return int(x.ID - y.ID) })
@@ -317,13 +316,13 @@ func (s *Service) Coverage(ctx context.Context, a org.Actor, from, to time.Time)
 		if p.Level != org.LevelGrid {
 			continue
 		}
-		ch, _ := cat.chain(p.ID)
+		ch, _ := s.Chain(p.ID)
 		if ch[1] == 0 || (only != 0 && ch[1] != only) {
 			continue
 		}
 		sc := byStreet[ch[1]]
 		if sc == nil {
-			sc = &StreetCoverage{StreetPlaceID: ch[1], Street: cat.places[ch[1]].Name, GridActivity: []*store.GridActivity{}}
+			sc = &StreetCoverage{StreetPlaceID: ch[1], Street: all[ch[1]].Name, GridActivity: []*store.GridActivity{}}
 			byStreet[ch[1]] = sc
 			order = append(order, ch[1])
 		}
@@ -343,4 +342,83 @@ func (s *Service) Coverage(ctx context.Context, a org.Actor, from, to time.Time)
 		out = append(out, *byStreet[id])
 	}
 	return out, nil
+}
+
+// MyGrids returns the grids the actor patrols: a grid worker's own grids
+// and every grid the actor is assigned to, in that order.
+func (s *Service) MyGrids(ctx context.Context, a org.Actor) ([]org.Place, error) {
+	ids := slices.Clone(a.User.GridIDs)
+	if !a.User.Has(org.RoleGridWorker) {
+		ids = nil
+	}
+	as, err := s.St.GridAssignments(ctx, 0, a.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range as {
+		if !slices.Contains(ids, g.GridID) {
+			ids = append(ids, g.GridID)
+		}
+	}
+	var out []org.Place
+	for _, id := range ids {
+		if p, ok := s.Place(id); ok {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// RecentPatrols returns the actor's own patrols of the last days, newest
+// first.
+func (s *Service) RecentPatrols(ctx context.Context, a org.Actor, days, limit int) ([]grid.Patrol, error) {
+	now := s.Now()
+	return s.St.Patrols(ctx, a.User.ID, now.AddDate(0, 0, -days), now.Add(time.Minute), limit)
+}
+
+// FindingMark is a finding of the coverage map: where its case is.
+type FindingMark struct {
+	CaseID   int64
+	Number   string
+	Item     string
+	Outcome  string
+	Lat, Lon float64
+}
+
+// FindingMarks returns the findings reported in [from, to) in the given
+// grids whose cases the actor can see and that have a position, at most
+// limit of them.
+func (s *Service) FindingMarks(ctx context.Context, a org.Actor, from, to time.Time, grids map[int64]bool, limit int) ([]FindingMark, error) {
+	if !org.CentreStaff(a) && !(a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet) {
+		return nil, errs.E(errs.Forbidden)
+	}
+	marks := []FindingMark{}
+	if len(grids) == 0 {
+		return marks, nil
+	}
+	ps, err := s.St.Patrols(ctx, 0, from.AddDate(0, 0, -1), to, 5000)
+	if err != nil {
+		return nil, err
+	}
+	scope := org.ScopeOf(a)
+	for _, pa := range ps {
+		if !grids[pa.GridID] {
+			continue
+		}
+		fs, err := s.St.Findings(ctx, pa.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			if f.CreatedAt.Before(from) || !f.CreatedAt.Before(to) || len(marks) >= limit {
+				continue
+			}
+			c, err := s.St.Case(ctx, f.CaseID, scope)
+			if err != nil || c.Location.Lat == nil || c.Location.Lon == nil {
+				continue
+			}
+			marks = append(marks, FindingMark{CaseID: c.ID, Number: c.Number, Item: f.Item, Outcome: f.Outcome, Lat: *c.Location.Lat, Lon: *c.Location.Lon})
+		}
+	}
+	return marks, nil
 }

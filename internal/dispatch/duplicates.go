@@ -1,10 +1,11 @@
-package cases
+package dispatch
 
 import (
 	"context"
 	"strings"
 	"time"
 
+	"whistle/internal/core"
 	"whistle/internal/dedup"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
@@ -17,11 +18,11 @@ const maxDuplicateCandidates = 5000
 
 // DuplicateConfig is the duplicate check's configuration (Config.Duplicates
 // with defaults filled).
-func (s *Service) DuplicateConfig() dedup.Config { return s.cfg.Duplicates.WithDefaults() }
+func (s *Service) DuplicateConfig() dedup.Config { return s.Cfg.Duplicates.WithDefaults() }
 
 func (s *Service) duplicateDays() int {
-	if s.cfg.DuplicateDays > 0 {
-		return s.cfg.DuplicateDays
+	if s.Cfg.DuplicateDays > 0 {
+		return s.Cfg.DuplicateDays
 	}
 	return DefaultDuplicateDays
 }
@@ -50,7 +51,7 @@ func (s *Service) Duplicates(ctx context.Context, a org.Actor, id int64, cfg ded
 	if !mayCheckDuplicates(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
-	c, err := s.Get(ctx, a, id)
+	c, err := s.St.Case(ctx, id, org.ScopeOf(a))
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +73,7 @@ func (s *Service) CheckDuplicates(ctx context.Context, a org.Actor, in DraftRequ
 	if text == "" {
 		return nil, errs.F(errs.FieldRequired, "description")
 	}
-	if tooLong(text, s.cfg.MaxDescription+s.cfg.MaxTitle+1) {
+	if core.TooLong(text, s.Cfg.MaxDescription+s.Cfg.MaxTitle+1) {
 		return nil, errs.F(errs.FieldTooLong, "description")
 	}
 	req := dedup.Request{Category: in.Category, Text: text}
@@ -89,7 +90,7 @@ func (s *Service) CheckDuplicates(ctx context.Context, a org.Actor, in DraftRequ
 		district, req.CommunityID = loc.DistrictID, loc.CommunityID
 	}
 	if in.PlaceID != 0 {
-		ch, ok := s.cat.Load().chain(in.PlaceID)
+		ch, ok := s.Chain(in.PlaceID)
 		if !ok {
 			return nil, errs.F(errs.UnknownPlace, "place_id")
 		}
@@ -120,7 +121,7 @@ func (s *Service) duplicates(ctx context.Context, a org.Actor, req dedup.Request
 	since := s.Now().Add(-time.Duration(s.duplicateDays()) * 24 * time.Hour)
 	// Candidates come from the request's district (by index); a duplicate
 	// across a district border within the radius is not found.
-	cs, err := s.st.OpenCasesIn(ctx, s.siblings(req.Category), district, since, maxDuplicateCandidates)
+	cs, err := s.St.OpenCasesIn(ctx, s.siblings(req.Category), district, since, maxDuplicateCandidates)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +174,8 @@ func visible(sc org.Scope, c *lifecycle.Case) bool {
 }
 
 func (s *Service) repeatWindow() time.Duration {
-	if s.cfg.RepeatWindow > 0 {
-		return s.cfg.RepeatWindow
+	if s.Cfg.RepeatWindow > 0 {
+		return s.Cfg.RepeatWindow
 	}
 	return DefaultRepeatWindow
 }
@@ -185,7 +186,9 @@ func (s *Service) repeatWindow() time.Duration {
 // c.Repeat (nil when neither). In the transaction, the SQLite writer's
 // per-batch prepared statements serve the counts, which costs less CPU than
 // preparing them on the read pool for every request.
-func (s *Service) markRepeats(ctx context.Context, q store.Queries, c *lifecycle.Case, now time.Time) error {
+// MarkRepeats counts the caller's and the place's earlier requests of the
+// repeat window and records them on a new case.
+func (s *Service) MarkRepeats(ctx context.Context, q store.Queries, c *lifecycle.Case, now time.Time) error {
 	l := c.Location
 	caller, place, err := q.RepeatCounts(ctx, c.Citizen.PhoneHash, l.GridID, l.CommunityID, l.DistrictID, c.Category, now.Add(-s.repeatWindow()), now.Add(time.Millisecond))
 	if err != nil {
@@ -197,8 +200,8 @@ func (s *Service) markRepeats(ctx context.Context, q store.Queries, c *lifecycle
 	return nil
 }
 
-// saveRepeatFlags records c's repeat flags after it was inserted.
-func saveRepeatFlags(ctx context.Context, tx *store.Tx, c *lifecycle.Case) error {
+// SaveRepeatFlags records c's repeat flags after it was inserted.
+func SaveRepeatFlags(ctx context.Context, tx *store.Tx, c *lifecycle.Case) error {
 	if c.Repeat == nil {
 		return nil
 	}
@@ -227,11 +230,11 @@ func (s *Service) Repeats(ctx context.Context, a org.Actor, flag string, from, t
 		return RepeatPage{}, errs.F(errs.Invalid, "flag")
 	}
 	sc := org.ScopeOf(a)
-	counts, err := s.st.FlagCounts(ctx, sc, from, to)
+	counts, err := s.St.FlagCounts(ctx, sc, from, to)
 	if err != nil {
 		return RepeatPage{}, err
 	}
-	cs, next, err := s.st.FlaggedCases(ctx, sc, flag, from, to, cursor, limit)
+	cs, next, err := s.St.FlaggedCases(ctx, sc, flag, from, to, cursor, limit)
 	if err != nil {
 		return RepeatPage{}, err
 	}

@@ -1,4 +1,4 @@
-package cases
+package core
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"whistle/internal/errs"
 	"whistle/internal/gazetteer"
 	"whistle/internal/geo"
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/store"
 )
@@ -141,7 +142,7 @@ type Jurisdiction struct {
 
 // Jurisdiction resolves a coordinate to its places and responsible unit.
 // Outside every district it fails with outside_city.
-func (s *Service) Jurisdiction(lat, lon float64) (Jurisdiction, error) {
+func (s *Core) Jurisdiction(lat, lon float64) (Jurisdiction, error) {
 	if !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
 		return Jurisdiction{}, errs.F(errs.InvalidLocation, "lat")
 	}
@@ -203,12 +204,12 @@ type GeocodeResult struct {
 
 // Geocode reads an address with the configured threshold (setting
 // geocode.threshold, default 0.7). limit defaults to 5 (at most 20).
-func (s *Service) Geocode(ctx context.Context, q string, limit int) (GeocodeResult, error) {
+func (s *Core) Geocode(ctx context.Context, q string, limit int) (GeocodeResult, error) {
 	return s.GeocodeThreshold(ctx, q, limit, 0)
 }
 
 // GeocodeThreshold is Geocode with an explicit threshold in (0,1] (0 = configured).
-func (s *Service) GeocodeThreshold(ctx context.Context, q string, limit int, threshold float64) (GeocodeResult, error) {
+func (s *Core) GeocodeThreshold(ctx context.Context, q string, limit int, threshold float64) (GeocodeResult, error) {
 	if err := ctx.Err(); err != nil {
 		return GeocodeResult{}, err
 	}
@@ -232,7 +233,7 @@ func (s *Service) GeocodeThreshold(ctx context.Context, q string, limit int, thr
 	if cat.geo.observed == 0 {
 		// Nothing learned yet (a fresh start, or the demo loaded after
 		// the catalogue): learn as soon as there are closed cases.
-		if has, err := s.st.HasClosedCases(ctx); err != nil {
+		if has, err := s.St.HasClosedCases(ctx); err != nil {
 			return GeocodeResult{}, err
 		} else if has {
 			if err := s.relearn(ctx, true); err != nil {
@@ -267,7 +268,7 @@ type GazetteerStats struct {
 }
 
 // GazetteerStats returns the current gazetteer's figures.
-func (s *Service) GazetteerStats() GazetteerStats {
+func (s *Core) GazetteerStats() GazetteerStats {
 	g := s.cat.Load().geo
 	return GazetteerStats{Entries: g.gaz.Len(), Stored: g.stored, Learned: g.learned, Observations: g.observed, Threshold: g.threshold}
 }
@@ -275,8 +276,8 @@ func (s *Service) GazetteerStats() GazetteerStats {
 // RebuildGazetteer re-reads places, stored entries and the resolved
 // requests and rebuilds the indexes and the gazetteer (admin). Learning
 // otherwise happens once, when the service starts.
-func (s *Service) RebuildGazetteer(ctx context.Context, a org.Actor) (GazetteerStats, error) {
-	if err := requireAdmin(a); err != nil {
+func (s *Core) RebuildGazetteer(ctx context.Context, a org.Actor) (GazetteerStats, error) {
+	if err := RequireAdmin(a); err != nil {
 		return GazetteerStats{}, err
 	}
 	if err := s.relearn(ctx, false); err != nil {
@@ -287,13 +288,13 @@ func (s *Service) RebuildGazetteer(ctx context.Context, a org.Actor) (GazetteerS
 
 // relearn reloads the catalogue, learning from resolved requests anew —
 // unless onlyUnlearned and another caller has just done so.
-func (s *Service) relearn(ctx context.Context, onlyUnlearned bool) error {
+func (s *Core) relearn(ctx context.Context, onlyUnlearned bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if onlyUnlearned && s.cat.Load().geo.observed > 0 {
 		return nil
 	}
-	c, err := loadCatalog(ctx, s.st, nil)
+	c, err := loadCatalog(ctx, s.St, nil)
 	if err != nil {
 		return err
 	}
@@ -302,11 +303,11 @@ func (s *Service) relearn(ctx context.Context, onlyUnlearned bool) error {
 }
 
 // GazetteerEntries lists the stored (admin and imported) entries.
-func (s *Service) GazetteerEntries(ctx context.Context, a org.Actor) ([]gazetteer.Entry, error) {
+func (s *Core) GazetteerEntries(ctx context.Context, a org.Actor) ([]gazetteer.Entry, error) {
 	if org.ScopeOf(a).None {
 		return nil, errs.E(errs.Forbidden)
 	}
-	es, err := s.st.GazetteerEntries(ctx)
+	es, err := s.St.GazetteerEntries(ctx)
 	if es == nil {
 		es = []gazetteer.Entry{}
 	}
@@ -315,8 +316,8 @@ func (s *Service) GazetteerEntries(ctx context.Context, a org.Actor) ([]gazettee
 
 // AddGazetteerEntry stores an entry (admin): a road (with an optional
 // house-number range), compound, building, landmark or alias of a place.
-func (s *Service) AddGazetteerEntry(ctx context.Context, a org.Actor, e gazetteer.Entry) (gazetteer.Entry, error) {
-	if err := requireAdmin(a); err != nil {
+func (s *Core) AddGazetteerEntry(ctx context.Context, a org.Actor, e gazetteer.Entry) (gazetteer.Entry, error) {
+	if err := RequireAdmin(a); err != nil {
 		return e, err
 	}
 	e.Name = strings.TrimSpace(e.Name)
@@ -349,11 +350,11 @@ func (s *Service) AddGazetteerEntry(ctx context.Context, a org.Actor, e gazettee
 		return e, errs.F(errs.UnknownPlace, "place_id")
 	}
 	e.ID, e.Source, e.Support = 0, "admin", 0
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertGazetteerEntry(ctx, &e, a.User.ID, s.Now()); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, a, "add_gazetteer", fmt.Sprintf("gazetteer:%d", e.ID), map[string]any{"kind": e.Kind, "name": e.Name, "place_id": e.PlaceID})
+		return s.Audit(ctx, tx, a, "add_gazetteer", fmt.Sprintf("gazetteer:%d", e.ID), map[string]any{"kind": e.Kind, "name": e.Name, "place_id": e.PlaceID})
 	})
 	if err != nil {
 		return e, err
@@ -362,15 +363,15 @@ func (s *Service) AddGazetteerEntry(ctx context.Context, a org.Actor, e gazettee
 }
 
 // DeleteGazetteerEntry removes a stored entry (admin).
-func (s *Service) DeleteGazetteerEntry(ctx context.Context, a org.Actor, id int64) error {
-	if err := requireAdmin(a); err != nil {
+func (s *Core) DeleteGazetteerEntry(ctx context.Context, a org.Actor, id int64) error {
+	if err := RequireAdmin(a); err != nil {
 		return err
 	}
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.DeleteGazetteerEntry(ctx, id); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, a, "delete_gazetteer", fmt.Sprintf("gazetteer:%d", id), nil)
+		return s.Audit(ctx, tx, a, "delete_gazetteer", fmt.Sprintf("gazetteer:%d", id), nil)
 	})
 	if err != nil {
 		return err
@@ -424,9 +425,9 @@ func (e *ImportError) Unwrap() error {
 // and, unless dryRun, writes every place in one transaction: all of it or
 // — when any problem is found — nothing (an *ImportError with the list).
 // toleranceM2 bounds accepted overlaps and gaps (0 = 1 m²).
-func (s *Service) ImportBoundaries(ctx context.Context, a org.Actor, data []byte, dryRun bool, toleranceM2 float64) (ImportReport, error) {
+func (s *Core) ImportBoundaries(ctx context.Context, a org.Actor, data []byte, dryRun bool, toleranceM2 float64) (ImportReport, error) {
 	rep := ImportReport{DryRun: dryRun, Problems: []geo.Problem{}}
-	if err := requireAdmin(a); err != nil {
+	if err := RequireAdmin(a); err != nil {
 		return rep, err
 	}
 	if !(toleranceM2 >= 0 && toleranceM2 <= 1e6) {
@@ -434,7 +435,7 @@ func (s *Service) ImportBoundaries(ctx context.Context, a org.Actor, data []byte
 	}
 	fs, probs := geo.ParseImport(data)
 	rep.Features = len(fs)
-	stored, err := s.st.Places(ctx, true)
+	stored, err := s.St.Places(ctx, true)
 	if err != nil {
 		return rep, err
 	}
@@ -475,17 +476,130 @@ func (s *Service) ImportBoundaries(ctx context.Context, a org.Actor, data []byte
 	if dryRun {
 		return rep, nil
 	}
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		n, err := tx.ImportPlaces(ctx, ps, s.Now())
 		if err != nil {
 			return err
 		}
 		rep.Created, rep.Updated = n.Created, n.Updated
-		return s.audit(tx, ctx, a, "import_boundaries", "places", map[string]int{"features": len(ps), "created": n.Created, "updated": n.Updated})
+		return s.Audit(ctx, tx, a, "import_boundaries", "places", map[string]int{"features": len(ps), "created": n.Created, "updated": n.Updated})
 	})
 	if err != nil {
 		rep.OK = false
 		return rep, err
 	}
 	return rep, s.Reload(ctx)
+}
+
+// Places returns the places of one level with their boundaries, sorted by id.
+func (s *Core) Places(ctx context.Context, level string) ([]org.Place, error) {
+	ps, err := s.St.Places(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	out := ps[:0]
+	for _, p := range ps {
+		if p.Level == level {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b org.Place) int { return int(a.ID - b.ID) })
+	return out, nil
+}
+
+// Children returns the children of a place, sorted by id.
+func (s *Core) Children(id int64) []org.Place {
+	c := s.cat.Load()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []org.Place
+	for _, ch := range c.children[id] {
+		out = append(out, c.places[ch])
+	}
+	slices.SortFunc(out, func(a, b org.Place) int { return int(a.ID - b.ID) })
+	return out
+}
+
+// HandlingUnitFor suggests the unit that handles requests about a place by
+// default: the street office of its street, else the district's centre
+// (兜底). Zero when nothing fits. The duty list refines this.
+func (s *Core) HandlingUnitFor(loc lifecycle.Location) (org.Unit, bool) {
+	c := s.cat.Load()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var best org.Unit
+	for _, u := range c.units {
+		switch {
+		case loc.StreetID != 0 && u.Kind == org.KindStreet && u.PlaceID == loc.StreetID:
+			if best.Kind != org.KindStreet || u.ID < best.ID {
+				best = u
+			}
+		case loc.DistrictID != 0 && u.Kind == org.KindDistrictCentre && u.PlaceID == loc.DistrictID && best.Kind != org.KindStreet:
+			if best.ID == 0 || u.ID < best.ID {
+				best = u
+			}
+		}
+	}
+	return best, best.ID != 0
+}
+
+// LocationOf returns the district/street/community/grid chain of a place.
+func (s *Core) LocationOf(placeID int64) (lifecycle.Location, bool) {
+	ch, ok := s.cat.Load().chain(placeID)
+	if !ok {
+		return lifecycle.Location{}, false
+	}
+	return lifecycle.Location{DistrictID: ch[0], StreetID: ch[1], CommunityID: ch[2], GridID: ch[3]}, true
+}
+
+// PlacePoint resolves a point to its district, street, community and grid.
+// placed is false when the city has no boundaries to resolve against; a
+// point outside every district is an error.
+func (s *Core) PlacePoint(lat, lon float64) (ch [4]int64, placed bool, err error) {
+	cat := s.cat.Load()
+	if !cat.hasBoundaries() {
+		return ch, false, nil
+	}
+	id := cat.locate(lon, lat)
+	if id == 0 {
+		return ch, false, errs.F(errs.OutsideCity, "lat")
+	}
+	ch, _ = cat.chain(id)
+	return ch, true, nil
+}
+
+// Categories lists the taxonomy.
+func (s *Core) Categories() []org.Category {
+	cat := s.cat.Load()
+	out := make([]org.Category, 0, len(cat.categories))
+	for _, c := range cat.categories {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b org.Category) int { return strings.Compare(a.Code, b.Code) })
+	return out
+}
+
+// GridPlace returns a grid place and the street office unit above it.
+func (s *Core) GridPlace(gridID int64) (org.Place, org.Unit, error) {
+	p, ok := s.Place(gridID)
+	if !ok || p.Level != org.LevelGrid {
+		return p, org.Unit{}, errs.F(errs.UnknownPlace, "grid_id")
+	}
+	ch, _ := s.Chain(gridID)
+	for _, u := range s.UnitsList() {
+		if u.Kind == org.KindStreet && u.PlaceID == ch[1] {
+			return p, u, nil
+		}
+	}
+	return p, org.Unit{}, errs.D(errs.UnknownUnit, "no street office for grid %d", gridID)
+}
+
+// AllPlaces returns every place of the city, with boundaries when asked.
+func (s *Core) AllPlaces(ctx context.Context, withBoundaries bool) ([]org.Place, error) {
+	return s.St.Places(ctx, withBoundaries)
+}
+
+// PlaceDetail returns one place with its boundary.
+func (s *Core) PlaceDetail(ctx context.Context, id int64) (org.Place, error) {
+	return s.St.Place(ctx, id)
 }

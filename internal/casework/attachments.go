@@ -1,4 +1,4 @@
-package cases
+package casework
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -23,8 +24,8 @@ var AllowedMedia = []string{"image/jpeg", "image/png", "image/gif", "image/webp"
 // Upload stores an attachment not yet linked to a case. The type is
 // detected from the bytes, not trusted from the client.
 func (s *Service) Upload(ctx context.Context, a org.Actor, name string, data []byte) (store.Attachment, error) {
-	if int64(len(data)) > s.cfg.MaxAttachment {
-		return store.Attachment{}, &errs.Error{Code: errs.TooLarge, Field: "file", Detail: fmt.Sprintf("max %d bytes", s.cfg.MaxAttachment)}
+	if int64(len(data)) > s.Cfg.MaxAttachment {
+		return store.Attachment{}, &errs.Error{Code: errs.TooLarge, Field: "file", Detail: fmt.Sprintf("max %d bytes", s.Cfg.MaxAttachment)}
 	}
 	if len(data) == 0 {
 		return store.Attachment{}, errs.F(errs.FieldRequired, "file")
@@ -40,19 +41,19 @@ func (s *Service) Upload(ctx context.Context, a org.Actor, name string, data []b
 	if name == "" || name == "." || name == "/" {
 		name = "attachment"
 	}
-	if tooLong(name, 200) {
+	if core.TooLong(name, 200) {
 		name = string([]rune(name)[:200])
 	}
 	sum := sha256.Sum256(data)
 	att := store.Attachment{Name: name, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Storage: "db", CreatedBy: a.User.ID, CreatedAt: s.Now()}
-	if s.cfg.AttachmentDir != "" {
+	if s.Cfg.AttachmentDir != "" {
 		rel := filepath.Join(att.SHA256[:2], att.SHA256)
-		if err := writeFileSync(filepath.Join(s.cfg.AttachmentDir, rel), data); err != nil {
+		if err := writeFileSync(filepath.Join(s.Cfg.AttachmentDir, rel), data); err != nil {
 			return att, errs.Wrap(err)
 		}
 		att.Storage = "disk:" + rel
 	}
-	err := s.st.Write(ctx, func(tx *store.Tx) error { return tx.InsertAttachment(ctx, &att, data) })
+	err := s.St.Write(ctx, func(tx *store.Tx) error { return tx.InsertAttachment(ctx, &att, data) })
 	return att, err
 }
 
@@ -96,7 +97,7 @@ func writeFileSync(path string, data []byte) error {
 // Attachment returns an attachment's metadata and bytes if the actor may
 // see it: the uploader, or anyone who can see its case.
 func (s *Service) Attachment(ctx context.Context, a org.Actor, id int64) (store.Attachment, []byte, error) {
-	att, data, err := s.st.GetAttachment(ctx, id)
+	att, data, err := s.St.GetAttachment(ctx, id)
 	if err != nil {
 		return att, nil, err
 	}
@@ -108,7 +109,7 @@ func (s *Service) Attachment(ctx context.Context, a org.Actor, id int64) (store.
 		return att, nil, err
 	}
 	if rel, ok := strings.CutPrefix(att.Storage, "disk:"); ok {
-		data, err = os.ReadFile(filepath.Join(s.cfg.AttachmentDir, rel))
+		data, err = os.ReadFile(filepath.Join(s.Cfg.AttachmentDir, rel))
 		if err != nil {
 			return att, nil, errs.Wrap(err)
 		}
@@ -118,12 +119,12 @@ func (s *Service) Attachment(ctx context.Context, a org.Actor, id int64) (store.
 
 // CitizenAttachment returns an attachment of a citizen's own case.
 func (s *Service) CitizenAttachment(ctx context.Context, c *lifecycle.Case, id int64) (store.Attachment, []byte, error) {
-	att, data, err := s.st.GetAttachment(ctx, id)
+	att, data, err := s.St.GetAttachment(ctx, id)
 	if err != nil || att.CaseID != c.ID {
 		return att, nil, errs.E(errs.NotFound)
 	}
 	if rel, ok := strings.CutPrefix(att.Storage, "disk:"); ok {
-		data, err = os.ReadFile(filepath.Join(s.cfg.AttachmentDir, rel))
+		data, err = os.ReadFile(filepath.Join(s.Cfg.AttachmentDir, rel))
 		if err != nil {
 			return att, nil, errs.Wrap(err)
 		}

@@ -1,4 +1,4 @@
-package cases
+package dispatch
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -26,8 +27,8 @@ const (
 )
 
 func (s *Service) tieBreakDays() int {
-	if s.cfg.TieBreakDays > 0 {
-		return s.cfg.TieBreakDays
+	if s.Cfg.TieBreakDays > 0 {
+		return s.Cfg.TieBreakDays
 	}
 	return DefaultTieBreakDays
 }
@@ -38,7 +39,7 @@ const dutyMaxAge = time.Minute
 
 // reloadDuty caches the duty list in force (none is fine).
 func (s *Service) reloadDuty(ctx context.Context) error {
-	l, err := s.st.PublishedDutyList(ctx)
+	l, err := s.St.PublishedDutyList(ctx)
 	if errs.Is(err, errs.NotFound) {
 		l, err = nil, nil
 	}
@@ -70,18 +71,18 @@ type routingState struct {
 }
 
 type unitDirectory struct {
-	cat *catalog // the catalogue it was built from
+	gen uint64 // the catalogue generation it was built from
 	dir *routing.Directory
 }
 
 // directory returns the unit directory of the current catalogue, rebuilt
 // when the catalogue was reloaded.
 func (s *Service) directory() *routing.Directory {
-	cat := s.cat.Load()
-	if d := s.rt.dir.Load(); d != nil && d.cat == cat {
+	gen := s.Generation()
+	if d := s.rt.dir.Load(); d != nil && d.gen == gen {
 		return d.dir
 	}
-	d := &unitDirectory{cat: cat, dir: routing.NewDirectory(s.UnitsList())}
+	d := &unitDirectory{gen: gen, dir: routing.NewDirectory(s.UnitsList())}
 	s.rt.dir.Store(d)
 	return d.dir
 }
@@ -111,7 +112,7 @@ func (s *Service) RouteSuggestion(ctx context.Context, categoryCode string, plac
 	}
 	in := routing.Input{Category: categoryCode, Text: text}
 	if placeID != 0 {
-		ch, ok := s.cat.Load().chain(placeID)
+		ch, ok := s.Chain(placeID)
 		if !ok {
 			return routing.Decision{}, errs.F(errs.UnknownPlace, "place_id")
 		}
@@ -143,7 +144,7 @@ func (s *Service) breakTie(ctx context.Context, d *routing.Decision, in routing.
 		units = append(units, c.LeadUnitID)
 	}
 	days := s.tieBreakDays()
-	counts, err := s.st.FinalLeadCounts(ctx, in.Category, in.StreetID, s.Now().Add(-time.Duration(days)*24*time.Hour), units)
+	counts, err := s.St.FinalLeadCounts(ctx, in.Category, in.StreetID, s.Now().Add(-time.Duration(days)*24*time.Hour), units)
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,9 @@ func (s *Service) breakTie(ctx context.Context, d *routing.Decision, in routing.
 }
 
 // suggest fills a new case's dispatch suggestion (nil when no list is in force).
-func (s *Service) suggest(ctx context.Context, c *lifecycle.Case) error {
+// SuggestUnit records on a new case the duty list's suggestion for it (lead
+// unit, co-handlers and the numbered reason), when a duty list is in force.
+func (s *Service) SuggestUnit(ctx context.Context, c *lifecycle.Case) error {
 	if l, err := s.dutyList(ctx); err != nil || l == nil {
 		return err
 	}
@@ -196,16 +199,16 @@ func (s *Service) checkRules(in DutyListInput) error {
 	if strings.TrimSpace(in.Name) == "" {
 		return errs.F(errs.FieldRequired, "name")
 	}
-	if tooLong(in.Name, 100) {
+	if core.TooLong(in.Name, 100) {
 		return &errs.Error{Code: errs.FieldTooLong, Field: "name", Detail: "max 100 characters"}
 	}
 	if len(in.Rules) > maxRules {
 		return &errs.Error{Code: errs.InvalidRules, Field: "rules", Detail: fmt.Sprintf("at most %d rules", maxRules)}
 	}
-	cat := s.cat.Load()
+	cats, places := s.CategoryMap(), s.PlaceMap()
 	probs := routing.Validate(in.Rules, s.UnitsList(),
-		func(c string) bool { _, ok := cat.categories[c]; return ok },
-		func(p int64) bool { _, ok := cat.places[p]; return ok })
+		func(c string) bool { _, ok := cats[c]; return ok },
+		func(p int64) bool { _, ok := places[p]; return ok })
 	if len(probs) > 0 {
 		var parts []string
 		for i, p := range probs {
@@ -230,7 +233,7 @@ func (s *Service) DutyLists(ctx context.Context, a org.Actor) ([]store.DutyList,
 	if !mayReadDuty(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
-	return s.st.DutyLists(ctx)
+	return s.St.DutyLists(ctx)
 }
 
 // DutyList returns one version.
@@ -238,7 +241,7 @@ func (s *Service) DutyList(ctx context.Context, a org.Actor, version int64) (*st
 	if !mayReadDuty(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
-	return s.st.DutyListVersion(ctx, version)
+	return s.St.DutyListVersion(ctx, version)
 }
 
 // CreateDutyList stores a new draft (audited).
@@ -251,7 +254,7 @@ func (s *Service) CreateDutyList(ctx context.Context, a org.Actor, in DutyListIn
 	}
 	now := s.Now()
 	l := &store.DutyList{List: routing.List{Name: strings.TrimSpace(in.Name), Rules: in.Rules}, CreatedBy: a.User.ID, CreatedAt: now, UpdatedAt: now}
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertDutyList(ctx, l); err != nil {
 			return err
 		}
@@ -273,7 +276,7 @@ func (s *Service) UpdateDutyList(ctx context.Context, a org.Actor, version int64
 		return nil, err
 	}
 	var out *store.DutyList
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		l, err := tx.DutyListVersion(ctx, version)
 		if err != nil {
 			return err
@@ -295,7 +298,7 @@ func (s *Service) PublishDutyList(ctx context.Context, a org.Actor, version int6
 		return nil, errs.E(errs.Forbidden)
 	}
 	var out *store.DutyList
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		l, err := tx.DutyListVersion(ctx, version)
 		if err != nil {
 			return err
@@ -330,7 +333,7 @@ func (s *Service) DryRun(ctx context.Context, a org.Actor, version int64, from, 
 	if !to.After(from) {
 		return routing.DryRun{}, &errs.Error{Code: errs.Invalid, Field: "to", Detail: "to must be after from"}
 	}
-	draft, err := s.st.DutyListVersion(ctx, version)
+	draft, err := s.St.DutyListVersion(ctx, version)
 	if err != nil {
 		return routing.DryRun{}, err
 	}
@@ -342,7 +345,7 @@ func (s *Service) DryRun(ctx context.Context, a org.Actor, version int64, from, 
 	if pub != nil {
 		old = pub.List
 	}
-	cs, err := s.st.CasesCreated(ctx, from, to, maxDryRunCases+1)
+	cs, err := s.St.CasesCreated(ctx, from, to, maxDryRunCases+1)
 	if err != nil {
 		return routing.DryRun{}, err
 	}
@@ -370,7 +373,7 @@ func (s *Service) siblings(code string) []string {
 	if parent == "" {
 		return out
 	}
-	for c, cat := range s.cat.Load().categories {
+	for c, cat := range s.CategoryMap() {
 		if c != code && cat.Parent == parent && cat.Leaf {
 			out = append(out, c)
 		}

@@ -1,4 +1,4 @@
-package cases
+package dispatch
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/knowledge"
 	"whistle/internal/lifecycle"
@@ -26,7 +27,7 @@ type kbIndex struct {
 
 // reloadKnowledge rebuilds the in-memory index from the store.
 func (s *Service) reloadKnowledge(ctx context.Context) error {
-	arts, err := s.st.Articles(ctx)
+	arts, err := s.St.Articles(ctx)
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func (s *Service) CreateArticle(ctx context.Context, a org.Actor, in ArticleInpu
 	if err := s.article(in, art); err != nil {
 		return nil, err
 	}
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertArticle(ctx, art); err != nil {
 			return err
 		}
@@ -133,7 +134,7 @@ func (s *Service) UpdateArticle(ctx context.Context, a org.Actor, id int64, in A
 		return nil, errs.F(errs.FieldRequired, "version")
 	}
 	var out *knowledge.Article
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		art, err := tx.Article(ctx, id)
 		if err != nil {
 			return err
@@ -163,7 +164,7 @@ func (s *Service) DeleteArticle(ctx context.Context, a org.Actor, id int64) erro
 	if !mayEditKnowledge(a) {
 		return errs.E(errs.Forbidden)
 	}
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		art, err := tx.Article(ctx, id)
 		if err != nil {
 			return err
@@ -184,7 +185,7 @@ func (s *Service) Article(ctx context.Context, a org.Actor, id int64) (*knowledg
 	if !mayReadKnowledge(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
-	return s.st.Article(ctx, id)
+	return s.St.Article(ctx, id)
 }
 
 // KnowledgeQuery selects articles for SearchKnowledge.
@@ -202,7 +203,7 @@ func (s *Service) SearchKnowledge(ctx context.Context, a org.Actor, q KnowledgeQ
 	if !mayReadKnowledge(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
-	if tooLong(q.Text, s.cfg.MaxDescription+s.cfg.MaxTitle+1) {
+	if core.TooLong(q.Text, s.Cfg.MaxDescription+s.Cfg.MaxTitle+1) {
 		return nil, errs.F(errs.FieldTooLong, "q")
 	}
 	if q.Limit <= 0 || q.Limit > 100 {
@@ -216,7 +217,7 @@ func (s *Service) SearchKnowledge(ctx context.Context, a org.Actor, q KnowledgeQ
 		at = time.Time{}
 	}
 	if strings.TrimSpace(q.Text) == "" {
-		arts, err := s.st.Articles(ctx)
+		arts, err := s.St.Articles(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -252,26 +253,26 @@ func (s *Service) SuggestArticles(ctx context.Context, a org.Actor, text, catego
 	return s.SearchKnowledge(ctx, a, KnowledgeQuery{Text: text, Category: category, Limit: limit})
 }
 
-// answerArticle checks the article an answer cites: it must exist and be
-// valid now. The reference is normalised to "KB-<id>".
-func (s *Service) answerArticle(ctx context.Context, in *ActInput) (*knowledge.Article, error) {
-	if in.Action != lifecycle.ActAnswer || strings.TrimSpace(in.Article) == "" {
-		return nil, nil
+// AnswerArticle checks the article a direct answer cites: it must exist and
+// be valid now. It returns the article and its reference normalised to
+// "KB-<id>"; nil for other actions or when no article is cited.
+func (s *Service) AnswerArticle(ctx context.Context, action lifecycle.Action, ref string) (*knowledge.Article, string, error) {
+	if action != lifecycle.ActAnswer || strings.TrimSpace(ref) == "" {
+		return nil, ref, nil
 	}
-	id, ok := knowledge.ParseRef(in.Article)
+	id, ok := knowledge.ParseRef(ref)
 	if !ok {
-		return nil, errs.F(errs.UnknownArticle, "article")
+		return nil, ref, errs.F(errs.UnknownArticle, "article")
 	}
-	art, err := s.st.Article(ctx, id)
+	art, err := s.St.Article(ctx, id)
 	if errs.Is(err, errs.NotFound) {
-		return nil, errs.F(errs.UnknownArticle, "article")
+		return nil, ref, errs.F(errs.UnknownArticle, "article")
 	}
 	if err != nil {
-		return nil, err
+		return nil, ref, err
 	}
 	if !art.ValidAt(s.Now()) {
-		return nil, &errs.Error{Code: errs.ArticleNotValid, Field: "article", Detail: knowledge.Ref(id)}
+		return nil, ref, &errs.Error{Code: errs.ArticleNotValid, Field: "article", Detail: knowledge.Ref(id)}
 	}
-	in.Article = knowledge.Ref(id)
-	return art, nil
+	return art, knowledge.Ref(id), nil
 }

@@ -1,4 +1,8 @@
-package cases
+// Package whistles is 街乡吹哨、部门报到 as the streets and departments work
+// it: a street raises a whistle, the summoned departments acknowledge,
+// arrive, act and report before their report-by deadlines, the street
+// closes and rates them. The rules live in package summons.
+package whistles
 
 import (
 	"context"
@@ -7,17 +11,26 @@ import (
 	"strconv"
 
 	"whistle/internal/assessment"
+	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
 	"whistle/internal/summons"
 )
 
+// Service is the whistles service over the shared core.
+type Service struct {
+	*core.Core
+}
+
+// New builds the whistles service.
+func New(c *core.Core) *Service { return &Service{Core: c} }
+
 const summonsConfigKey = "summons:config"
 
 // SummonsConfig returns the report-by limits in force.
 func (s *Service) SummonsConfig(ctx context.Context) (summons.Config, error) {
-	v, err := s.st.Setting(ctx, summonsConfigKey)
+	v, err := s.St.Setting(ctx, summonsConfigKey)
 	if err != nil || v == "" {
 		return summons.DefaultConfig(), err
 	}
@@ -30,18 +43,18 @@ func (s *Service) SummonsConfig(ctx context.Context) (summons.Config, error) {
 
 // SetSummonsConfig replaces the report-by limits (city centre or admin).
 func (s *Service) SetSummonsConfig(ctx context.Context, a org.Actor, c summons.Config) error {
-	if !cityDecider(a) {
+	if !org.CityDecider(a) {
 		return errs.E(errs.Forbidden)
 	}
 	if err := c.Validate(); err != nil {
 		return &errs.Error{Code: errs.Invalid, Field: "report_within", Detail: err.Error()}
 	}
 	b, _ := json.Marshal(c)
-	return s.st.Write(ctx, func(tx *store.Tx) error {
+	return s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.PutSetting(ctx, summonsConfigKey, string(b), s.Now()); err != nil {
 			return err
 		}
-		return s.audit(tx, ctx, a, "summons_config", "summons", c)
+		return s.Audit(ctx, tx, a, "summons_config", "summons", c)
 	})
 }
 
@@ -75,19 +88,19 @@ func (s *Service) RaiseWhistle(ctx context.Context, a org.Actor, in summons.Rais
 		name string
 		v    string
 		max  int
-	}{{"need", in.Need, s.cfg.MaxNote}, {"address", in.Address, 200}} {
-		if tooLong(f.v, f.max) {
+	}{{"need", in.Need, s.Cfg.MaxNote}, {"address", in.Address, 200}} {
+		if core.TooLong(f.v, f.max) {
 			return nil, errs.F(errs.FieldTooLong, f.name)
 		}
 	}
 	var findingCase int64
 	if in.Source == summons.SourceFinding && in.FindingID != 0 {
 		// A finding of one of the street's grids; its case comes along.
-		f, err := s.st.Finding(ctx, in.FindingID)
+		f, err := s.St.Finding(ctx, in.FindingID)
 		if err != nil {
 			return nil, &errs.Error{Code: errs.NotFound, Field: "finding_id"}
 		}
-		if _, street, err := s.gridPlace(f.GridID); err != nil || street.ID != a.Unit.ID {
+		if _, street, err := s.GridPlace(f.GridID); err != nil || street.ID != a.Unit.ID {
 			return nil, &errs.Error{Code: errs.NotFound, Field: "finding_id"}
 		}
 		findingCase = f.CaseID
@@ -103,11 +116,11 @@ func (s *Service) RaiseWhistle(ctx context.Context, a org.Actor, in summons.Rais
 		if id == findingCase {
 			continue
 		}
-		if _, err := s.Get(ctx, a, id); err != nil {
+		if _, err := s.St.Case(ctx, id, org.ScopeOf(a)); err != nil {
 			return nil, &errs.Error{Code: errs.NotFound, Field: "case_ids", Detail: strconv.FormatInt(id, 10)}
 		}
 	}
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertWhistle(ctx, &w); err != nil {
 			return err
 		}
@@ -130,7 +143,7 @@ func (s *Service) nameReports(w *summons.Whistle) {
 
 // mayView: centre staff, the street that raised it, a summoned unit.
 func mayView(a org.Actor, w *summons.Whistle) bool {
-	if centreStaff(a) {
+	if org.CentreStaff(a) {
 		return true
 	}
 	if !a.User.Has(org.RoleHandler, org.RoleLeader) {
@@ -142,14 +155,14 @@ func mayView(a org.Actor, w *summons.Whistle) bool {
 
 // Whistle returns a visible whistle and its log.
 func (s *Service) Whistle(ctx context.Context, a org.Actor, id int64) (*summons.Whistle, []store.WhistleLogEntry, error) {
-	w, err := s.st.Whistle(ctx, id)
+	w, err := s.St.Whistle(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !mayView(a, w) {
 		return nil, nil, errs.E(errs.NotFound)
 	}
-	log, err := s.st.WhistleLog(ctx, id)
+	log, err := s.St.WhistleLog(ctx, id)
 	s.nameReports(w)
 	return w, log, err
 }
@@ -173,13 +186,13 @@ func (s *Service) Whistles(ctx context.Context, a org.Actor, as, state string) (
 		}
 		f.UnitID = a.Unit.ID
 	case "":
-		if !centreStaff(a) {
+		if !org.CentreStaff(a) {
 			return nil, errs.E(errs.Forbidden)
 		}
 	default:
 		return nil, errs.F(errs.Invalid, "as")
 	}
-	return s.st.Whistles(ctx, f)
+	return s.St.Whistles(ctx, f)
 }
 
 // WhistleAct applies a summoned department's action (ack, arrive, act,
@@ -188,11 +201,11 @@ func (s *Service) WhistleAct(ctx context.Context, a org.Actor, id int64, action 
 	if !a.User.Has(org.RoleHandler, org.RoleLeader) {
 		return nil, errs.E(errs.Forbidden)
 	}
-	if tooLong(in.Note, s.cfg.MaxNote) || tooLong(in.Place, 200) {
+	if core.TooLong(in.Note, s.Cfg.MaxNote) || core.TooLong(in.Place, 200) {
 		return nil, errs.F(errs.FieldTooLong, "note")
 	}
 	var out *summons.Whistle
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		w, err := tx.Whistle(ctx, id)
 		if err != nil {
 			return err
@@ -229,7 +242,7 @@ func (s *Service) WhistleAct(ctx context.Context, a org.Actor, id int64, action 
 			return err
 		}
 		if action == summons.ActClose {
-			if err := s.audit(tx, ctx, a, "whistle_close", "whistle:"+strconv.FormatInt(w.ID, 10), in.Ratings); err != nil {
+			if err := s.Audit(ctx, tx, a, "whistle_close", "whistle:"+strconv.FormatInt(w.ID, 10), in.Ratings); err != nil {
 				return err
 			}
 		}
@@ -247,7 +260,7 @@ func (s *Service) WhistleAct(ctx context.Context, a org.Actor, id int64, action 
 // passed, each exactly once (the claim and the flag are one transaction;
 // nothing lives in memory, so a restart resumes).
 func (s *Service) FireSummons(ctx context.Context, node string, limit int) (int, error) {
-	due, err := s.st.DueWhistleTimers(ctx, s.Now(), limit)
+	due, err := s.St.DueWhistleTimers(ctx, s.Now(), limit)
 	if err != nil {
 		return 0, err
 	}
@@ -257,7 +270,7 @@ func (s *Service) FireSummons(ctx context.Context, node string, limit int) (int,
 			break
 		}
 		var did bool
-		err := s.st.Write(ctx, func(tx *store.Tx) error {
+		err := s.St.Write(ctx, func(tx *store.Tx) error {
 			did = false
 			w, err := tx.Whistle(ctx, t.WhistleID)
 			if err != nil {
@@ -297,31 +310,9 @@ type SummonsStats struct {
 
 // SummonsStats counts the whistles raised in p (centre staff).
 func (s *Service) SummonsStats(ctx context.Context, a org.Actor, p assessment.Period) (SummonsStats, error) {
-	if !centreStaff(a) {
+	if !org.CentreStaff(a) {
 		return SummonsStats{}, errs.E(errs.Forbidden)
 	}
-	st, dp, err := s.st.SummonsStats(ctx, p.From, p.To)
+	st, dp, err := s.St.SummonsStats(ctx, p.From, p.To)
 	return SummonsStats{Period: p, Streets: st, Departments: dp}, err
-}
-
-// addSummonsRatings adds the street ratings given in p to the counts.
-func (s *Service) addSummonsRatings(ctx context.Context, p assessment.Period, counts map[int64]*assessment.Counts) error {
-	rs, err := s.st.SummonsRatings(ctx, p.From, p.To)
-	if err != nil {
-		return err
-	}
-	ids := make([]int64, 0, len(rs))
-	for id := range rs {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		c := counts[id]
-		if c == nil {
-			c = &assessment.Counts{UnitID: id}
-			counts[id] = c
-		}
-		c.SummonsRatings, c.SummonsPoints = int64(rs[id][0]), rs[id][1]
-	}
-	return nil
 }

@@ -1,0 +1,174 @@
+// Package accounts is who may come in: logins and the sessions they open,
+// API tokens, password changes, and resolving a bearer token to the acting
+// user (briefly cached).
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"whistle/internal/auth"
+	"whistle/internal/core"
+	"whistle/internal/errs"
+	"whistle/internal/org"
+	"whistle/internal/store"
+)
+
+// Service keeps logins, sessions and tokens over the shared core.
+type Service struct {
+	*core.Core
+	tokens     sync.Map     // token hash → cachedActor
+	tokenCount atomic.Int64 // insertions, to prune the cache now and then
+}
+
+// New builds the accounts service.
+func New(c *core.Core) *Service { return &Service{Core: c} }
+
+// ChangePassword sets a new password for the actor after checking the old
+// one, and ends all of the user's sessions (API tokens stay).
+func (s *Service) ChangePassword(ctx context.Context, a org.Actor, old, new string, h auth.Hasher) error {
+	_, hash, err := s.St.UserByName(ctx, a.User.Username)
+	if err != nil {
+		return err
+	}
+	if !auth.Verify(hash, old) {
+		return errs.F(errs.BadCredentials, "old_password")
+	}
+	nh, err := h.Hash(new)
+	if err != nil {
+		return &errs.Error{Code: errs.Invalid, Field: "new_password", Detail: err.Error()}
+	}
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetPassword(ctx, a.User.ID, nh); err != nil {
+			return err
+		}
+		// Every session of the user ends: a stolen one must not outlive the change.
+		if err := tx.DeleteUserSessions(ctx, a.User.ID); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "change_password", fmt.Sprintf("user:%d", a.User.ID), nil)
+	})
+	if err == nil {
+		s.tokens.Range(func(k, v any) bool {
+			if v.(cachedActor).actor.User.ID == a.User.ID {
+				s.tokens.Delete(k)
+			}
+			return true
+		})
+	}
+	return err
+}
+
+// Session lengths.
+const (
+	SessionTTL  = 12 * time.Hour
+	APITokenTTL = 365 * 24 * time.Hour
+)
+
+// Login checks a password and opens a session; it returns the bearer token.
+func (s *Service) Login(ctx context.Context, lim *auth.Limiter, username, password, client string) (string, org.User, error) {
+	key := strings.ToLower(username) + "|" + client
+	now := s.Now()
+	if !lim.Allowed(key, now) {
+		return "", org.User{}, errs.E(errs.RateLimited)
+	}
+	u, hash, err := s.St.UserByName(ctx, username)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return "", org.User{}, err
+	}
+	if err != nil || u.Disabled || !auth.Verify(hash, password) {
+		lim.Fail(key, now)
+		return "", org.User{}, errs.E(errs.BadCredentials)
+	}
+	lim.Succeed(key)
+	tok, th := auth.NewToken()
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
+		return tx.InsertToken(ctx, th, u.ID, "session", "", now, now.Add(SessionTTL))
+	})
+	return tok, u, err
+}
+
+// CreateAPIToken issues a long-lived token for a system user (admin).
+func (s *Service) CreateAPIToken(ctx context.Context, a org.Actor, userID int64, name string) (string, error) {
+	if err := core.RequireAdmin(a); err != nil {
+		return "", err
+	}
+	if _, err := s.St.User(ctx, userID); err != nil {
+		return "", errs.F(errs.NotFound, "user_id")
+	}
+	tok, th := auth.NewToken()
+	now := s.Now()
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertToken(ctx, th, userID, "api", name, now, now.Add(APITokenTTL)); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "create_token", fmt.Sprintf("user:%d", userID), map[string]string{"name": name})
+	})
+	return tok, err
+}
+
+// tokenCacheTTL bounds how long a verified token is trusted without asking
+// the database again: a session revoked on another node stops working
+// within this time (on this node, at once).
+const tokenCacheTTL = 20 * time.Second
+
+type cachedActor struct {
+	actor org.Actor
+	until time.Time
+}
+
+// Authenticate resolves a bearer token to its actor. Verified tokens are
+// cached briefly: looking them up was a sizeable share of every request.
+func (s *Service) Authenticate(ctx context.Context, token string) (org.Actor, error) {
+	if token == "" {
+		return org.Actor{}, errs.E(errs.Unauthenticated)
+	}
+	h := auth.HashToken(token)
+	now := time.Now()
+	if v, ok := s.tokens.Load(h); ok {
+		if c := v.(cachedActor); now.Before(c.until) {
+			return c.actor, nil
+		}
+		s.tokens.Delete(h)
+	}
+	u, _, err := s.St.TokenUser(ctx, h, s.Now())
+	if err != nil || u.Disabled {
+		return org.Actor{}, errs.E(errs.Unauthenticated)
+	}
+	a, err := s.Actor(u)
+	if err != nil {
+		return a, err
+	}
+	if s.tokenCount.Add(1)%4096 == 0 { // keep the cache bounded
+		s.tokens.Range(func(k, v any) bool {
+			if now.After(v.(cachedActor).until) {
+				s.tokens.Delete(k)
+			}
+			return true
+		})
+	}
+	s.tokens.Store(h, cachedActor{actor: a, until: now.Add(tokenCacheTTL)})
+	return a, nil
+}
+
+// Logout ends a session.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	h := auth.HashToken(token)
+	s.tokens.Delete(h)
+	return s.St.Write(ctx, func(tx *store.Tx) error { return tx.DeleteToken(ctx, h) })
+}
+
+// PruneExpired deletes expired sessions and tokens.
+func (s *Service) PruneExpired(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = tx.DeleteExpiredTokens(ctx, time.Now())
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,292 @@
+// Package admin is what administrators keep: the place tree and its
+// boundaries, units, users and roles, the category taxonomy, the time-limit
+// policy and the holiday calendar, each change written to the audit log.
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"whistle/internal/auth"
+	"whistle/internal/calendar"
+	"whistle/internal/core"
+	"whistle/internal/errs"
+	"whistle/internal/geo"
+	"whistle/internal/org"
+	"whistle/internal/store"
+	"whistle/internal/timelimit"
+)
+
+// Service is administration over the shared core.
+type Service struct{ *core.Core }
+
+// New builds the administration service.
+func New(c *core.Core) *Service { return &Service{Core: c} }
+
+// CreatePlace adds a place (admin), validating level order and boundary.
+func (s *Service) CreatePlace(ctx context.Context, a org.Actor, p org.Place) (org.Place, error) {
+	if err := core.RequireAdmin(a); err != nil {
+		return p, err
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return p, errs.F(errs.FieldRequired, "name")
+	}
+	if strings.TrimSpace(p.Code) == "" {
+		return p, errs.F(errs.FieldRequired, "code")
+	}
+	li := slices.Index(org.Levels, p.Level)
+	if li < 0 {
+		return p, errs.F(errs.Invalid, "level")
+	}
+	if p.ParentID != 0 {
+		parent, ok := s.Place(p.ParentID)
+		if !ok {
+			return p, errs.F(errs.UnknownPlace, "parent_id")
+		}
+		if slices.Index(org.Levels, parent.Level) != li-1 {
+			return p, &errs.Error{Code: errs.Invalid, Field: "level", Detail: "a " + p.Level + " must sit under a " + org.Levels[max(li-1, 0)]}
+		}
+	} else if p.Level != org.LevelCity {
+		return p, errs.F(errs.FieldRequired, "parent_id")
+	}
+	if p.Boundary != "" {
+		if _, err := geo.Parse(p.Boundary); err != nil {
+			return p, &errs.Error{Code: errs.Invalid, Field: "boundary", Detail: err.Error()}
+		}
+	}
+	p.ID = 0
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertPlace(ctx, &p); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "create_place", fmt.Sprintf("place:%d", p.ID), map[string]string{"code": p.Code, "name": p.Name})
+	})
+	if err != nil {
+		return p, err
+	}
+	return p, s.Reload(ctx)
+}
+
+// SetPlaceBoundary replaces a place's GeoJSON boundary (admin).
+func (s *Service) SetPlaceBoundary(ctx context.Context, a org.Actor, id int64, boundary string) error {
+	if err := core.RequireAdmin(a); err != nil {
+		return err
+	}
+	if _, ok := s.Place(id); !ok {
+		return errs.E(errs.NotFound)
+	}
+	if _, err := geo.Parse(boundary); err != nil {
+		return &errs.Error{Code: errs.Invalid, Field: "boundary", Detail: err.Error()}
+	}
+	// The same checks as an import: closed rings, no self-intersection.
+	if probs := geo.CheckGeometry(boundary); len(probs) > 0 {
+		p := probs[0]
+		return &errs.Error{Code: errs.Invalid, Field: "boundary", Detail: fmt.Sprintf("%s: %s (%d problems)", p.Code, p.Message, len(probs))}
+	}
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdatePlaceBoundary(ctx, id, boundary); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "set_boundary", fmt.Sprintf("place:%d", id), nil)
+	})
+	if err != nil {
+		return err
+	}
+	return s.Reload(ctx)
+}
+
+var unitKinds = []string{org.KindCityCentre, org.KindDistrictCentre, org.KindStreet, org.KindDepartment, org.KindEnterprise}
+
+// CreateUnit adds a unit (admin).
+func (s *Service) CreateUnit(ctx context.Context, a org.Actor, u org.Unit) (org.Unit, error) {
+	if err := core.RequireAdmin(a); err != nil {
+		return u, err
+	}
+	switch {
+	case strings.TrimSpace(u.Name) == "":
+		return u, errs.F(errs.FieldRequired, "name")
+	case strings.TrimSpace(u.Code) == "":
+		return u, errs.F(errs.FieldRequired, "code")
+	case !slices.Contains(unitKinds, u.Kind):
+		return u, errs.F(errs.Invalid, "kind")
+	}
+	if _, ok := s.Place(u.PlaceID); !ok {
+		return u, errs.F(errs.UnknownPlace, "place_id")
+	}
+	if _, ok := s.Unit(u.SupervisorID); u.SupervisorID != 0 && !ok {
+		return u, errs.F(errs.UnknownUnit, "supervisor_id")
+	}
+	u.ID = 0
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertUnit(ctx, &u); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "create_unit", fmt.Sprintf("unit:%d", u.ID), map[string]string{"code": u.Code, "name": u.Name})
+	})
+	if err != nil {
+		return u, err
+	}
+	return u, s.Reload(ctx)
+}
+
+// CreateUser adds a user with a password (admin).
+func (s *Service) CreateUser(ctx context.Context, a org.Actor, u org.User, password string, h auth.Hasher) (org.User, error) {
+	if err := core.RequireAdmin(a); err != nil {
+		return u, err
+	}
+	if strings.TrimSpace(u.Username) == "" || core.TooLong(u.Username, 64) {
+		return u, errs.F(errs.FieldRequired, "username")
+	}
+	if strings.TrimSpace(u.DisplayName) == "" {
+		return u, errs.F(errs.FieldRequired, "display_name")
+	}
+	if _, ok := s.Unit(u.UnitID); !ok {
+		return u, errs.F(errs.UnknownUnit, "unit_id")
+	}
+	if len(u.Roles) == 0 {
+		return u, errs.F(errs.FieldRequired, "roles")
+	}
+	for _, r := range u.Roles {
+		if !org.ValidRole(r) {
+			return u, &errs.Error{Code: errs.Invalid, Field: "roles", Detail: r}
+		}
+	}
+	hash, err := h.Hash(password)
+	if err != nil {
+		return u, &errs.Error{Code: errs.Invalid, Field: "password", Detail: err.Error()}
+	}
+	u.ID = 0
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertUser(ctx, &u, hash, s.Now()); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "create_user", fmt.Sprintf("user:%d", u.ID), map[string]any{"username": u.Username, "roles": u.Roles})
+	})
+	return u, err
+}
+
+// PutCategory adds or changes a category (admin). Parents must exist.
+func (s *Service) PutCategory(ctx context.Context, a org.Actor, c org.Category) (org.Category, error) {
+	if err := core.RequireAdmin(a); err != nil {
+		return c, err
+	}
+	if c.Code == "" || strings.ContainsAny(c.Code, " /") || strings.HasPrefix(c.Code, ".") || strings.HasSuffix(c.Code, ".") {
+		return c, errs.F(errs.Invalid, "code")
+	}
+	if strings.TrimSpace(c.NameZH) == "" {
+		return c, errs.F(errs.FieldRequired, "name_zh")
+	}
+	if c.Urgency != "" && !timelimit.ValidUrgency(c.Urgency) {
+		return c, errs.F(errs.InvalidUrgency, "urgency")
+	}
+	c.Parent = org.ParentCode(c.Code)
+	if c.Parent != "" {
+		if _, ok := s.Category(c.Parent); !ok {
+			return c, errs.F(errs.UnknownCategory, "code")
+		}
+	}
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		if c.Parent != "" { // a parent is no longer a leaf
+			p, _ := s.Category(c.Parent)
+			if p.Leaf {
+				p.Leaf = false
+				if err := tx.UpsertCategory(ctx, p); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.UpsertCategory(ctx, c); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "put_category", "category:"+c.Code, c)
+	})
+	if err != nil {
+		return c, err
+	}
+	return c, s.Reload(ctx)
+}
+
+// SetPolicy replaces the time-limit policy (admin). It applies to deadlines
+// computed from now on; running deadlines keep their values.
+func (s *Service) SetPolicy(ctx context.Context, a org.Actor, p timelimit.Policy) error {
+	if err := core.RequireAdmin(a); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return &errs.Error{Code: errs.Invalid, Field: "policy", Detail: err.Error()}
+	}
+	p.Version = s.Policy().Version + 1
+	b, _ := json.Marshal(p)
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.PutSetting(ctx, "policy", string(b), s.Now()); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "set_policy", "policy", map[string]int{"version": p.Version})
+	})
+	if err != nil {
+		return err
+	}
+	s.UsePolicy(p)
+	return nil
+}
+
+// LoadCalendarYear stores and loads a year of holidays and make-up days (admin).
+func (s *Service) LoadCalendarYear(ctx context.Context, a org.Actor, y calendar.Year) error {
+	if err := core.RequireAdmin(a); err != nil {
+		return err
+	}
+	probe := calendar.New(s.Cfg.Loc)
+	if err := probe.LoadYear(y); err != nil {
+		return &errs.Error{Code: errs.Invalid, Field: "calendar", Detail: err.Error()}
+	}
+	b, _ := json.Marshal(y)
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.PutSetting(ctx, fmt.Sprintf("calendar:%d", y.Year), string(b), s.Now()); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "load_calendar", fmt.Sprintf("calendar:%d", y.Year), map[string]int{"off": len(y.Off), "work": len(y.Work)})
+	})
+	if err != nil {
+		return err
+	}
+	return s.Calendar().LoadYear(y)
+}
+
+// AuditLog returns a page of the audit log, newest first, before an entry
+// id (0 = from the newest); administrators only.
+func (s *Service) AuditLog(ctx context.Context, a org.Actor, before int64, limit int) ([]store.AuditEntry, error) {
+	if err := core.RequireAdmin(a); err != nil {
+		return nil, err
+	}
+	return s.St.AuditLog(ctx, before, limit)
+}
+
+// Users lists the users of a unit: administrators any unit (0 = all),
+// everyone else their own unit only.
+func (s *Service) Users(ctx context.Context, a org.Actor, unitID int64) ([]org.User, error) {
+	if !a.User.Has(org.RoleAdmin) {
+		unitID = a.Unit.ID
+	}
+	return s.St.Users(ctx, unitID)
+}
+
+// DisplayNames returns the display names of users by id ("#id" for an
+// unknown one), for pages that show who did what.
+func (s *Service) DisplayNames(ctx context.Context, ids ...int64) map[int64]string {
+	out := make(map[int64]string, len(ids))
+	for _, id := range ids {
+		if _, ok := out[id]; ok {
+			continue
+		}
+		if u, err := s.St.User(ctx, id); err == nil {
+			out[id] = u.DisplayName
+		} else {
+			out[id] = "#" + strconv.FormatInt(id, 10)
+		}
+	}
+	return out
+}

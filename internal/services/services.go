@@ -1,0 +1,59 @@
+// Package services builds the application layer once and hands it to the
+// front ends (API and pages), the scheduler and the loaders: every user
+// action is one method of one of these services, which owns its workflow,
+// its scope and its view of personal data.
+package services
+
+import (
+	"context"
+
+	"whistle/internal/accounts"
+	"whistle/internal/admin"
+	"whistle/internal/casework"
+	"whistle/internal/core"
+	"whistle/internal/dispatch"
+	"whistle/internal/patrols"
+	"whistle/internal/ranking"
+	"whistle/internal/store"
+	"whistle/internal/whistles"
+)
+
+// Config is the core's configuration.
+type Config = core.Config
+
+// Services is the application layer. The core's read-only helpers (clock,
+// catalogue, calendar, policy) are promoted for convenience; everything a
+// user does goes through one of the named services.
+type Services struct {
+	*core.Core
+	Cases    *casework.Service // the closed loop: intake, actions, views
+	Dispatch *dispatch.Service // duty list, classifier, duplicates, repeats, knowledge
+	Ranking  *ranking.Service  // 三率 assessment, exemptions, publishing
+	Whistles *whistles.Service // 街乡吹哨、部门报到
+	Patrols  *patrols.Service  // grid assignments, patrols, findings, coverage
+	Admin    *admin.Service    // places, units, users, categories, policy, calendar
+	Accounts *accounts.Service // logins, sessions, tokens
+}
+
+// New builds every service over one store.
+func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
+	c, err := core.New(ctx, st, cfg)
+	if err != nil {
+		return nil, err
+	}
+	d, err := dispatch.New(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	cw := casework.New(c, d)
+	return &Services{
+		Core:     c,
+		Cases:    cw,
+		Dispatch: d,
+		Ranking:  ranking.New(c),
+		Whistles: whistles.New(c),
+		Patrols:  patrols.New(c, cw),
+		Admin:    admin.New(c),
+		Accounts: accounts.New(c),
+	}, nil
+}
