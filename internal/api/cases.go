@@ -16,30 +16,6 @@ import (
 	"whistle/internal/store"
 )
 
-// maskCase returns a copy of c fit for the actor: personal data masked (or
-// removed for roles that never see it), hashes never shown.
-func maskCase(c *lifecycle.Case, a org.Actor) *lifecycle.Case {
-	m := *c
-	m.Citizen.PhoneHash = ""
-	switch {
-	case org.ScopeOf(a).NoPII:
-		m.Citizen.Name, m.Citizen.Phone = "", ""
-	case c.Citizen.Confidential && !a.Unit.IsCentre():
-		m.Citizen.Name, m.Citizen.Phone = "保密", "***********"
-	default:
-		m.Citizen.Name, m.Citizen.Phone = org.MaskName(c.Citizen.Name), org.MaskPhone(c.Citizen.Phone)
-	}
-	return &m
-}
-
-func maskAll(cs []*lifecycle.Case, a org.Actor) []*lifecycle.Case {
-	out := make([]*lifecycle.Case, len(cs))
-	for i, c := range cs {
-		out[i] = maskCase(c, a)
-	}
-	return out
-}
-
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	var in casework.NewCase
 	if err := decode(w, r, &in); err != nil {
@@ -60,7 +36,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a org.Actor)
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+strconv.FormatInt(c.ID, 10))
-	writeJSON(w, status, maskCase(c, a))
+	writeJSON(w, status, c)
 }
 
 func filterFrom(r *http.Request) (store.CaseFilter, error) {
@@ -142,7 +118,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		s.fail(w, r, err)
 		return
 	}
-	page.Cases = nonNil(maskAll(page.Cases, a))
+	page.Cases = nonNil(page.Cases)
 	writeJSON(w, 200, page)
 }
 
@@ -173,7 +149,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.fail(w, r, err)
 		return
 	}
-	page.Cases = nonNil(maskAll(page.Cases, a))
+	page.Cases = nonNil(page.Cases)
 	writeJSON(w, 200, page)
 }
 
@@ -182,7 +158,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	if err == nil {
 		var c *lifecycle.Case
 		if c, err = s.svc.Cases.Get(r.Context(), a, id); err == nil {
-			writeJSON(w, 200, maskCase(c, a))
+			writeJSON(w, 200, c)
 			return
 		}
 	}
@@ -195,7 +171,7 @@ func (s *Server) getCaseByNumber(w http.ResponseWriter, r *http.Request, a org.A
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, 200, maskCase(c, a))
+	writeJSON(w, 200, c)
 }
 
 // nonNil makes an empty list encode as [] rather than null.
@@ -272,7 +248,7 @@ func (s *Server) act(action lifecycle.Action) func(http.ResponseWriter, *http.Re
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, 200, map[string]any{"case": maskCase(c, a), "event": ev})
+		writeJSON(w, 200, map[string]any{"case": c, "event": ev})
 	}
 }
 

@@ -275,7 +275,7 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 		if err != nil {
 			return nil, false, err
 		}
-		return out, replayed, nil
+		return lifecycle.ViewFor(a, out), replayed, nil
 	}
 	return nil, false, errs.E(errs.Conflict)
 }
@@ -332,7 +332,8 @@ func (s *Service) command(in ActInput) (lifecycle.Command, error) {
 // Act applies an action to a case the actor can see. Cases outside the
 // actor's scope are not found.
 func (s *Service) Act(ctx context.Context, a org.Actor, id int64, in ActInput) (*lifecycle.Case, *lifecycle.Event, error) {
-	return s.act(ctx, a, org.ScopeOf(a), id, in)
+	c, ev, err := s.act(ctx, a, org.ScopeOf(a), id, in)
+	return lifecycle.ViewFor(a, c), ev, err
 }
 
 func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int64, in ActInput) (*lifecycle.Case, *lifecycle.Event, error) {
@@ -402,13 +403,29 @@ func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int6
 }
 
 // Get returns a case the actor can see.
+// The case is the actor's view of it (lifecycle.ViewFor): personal data
+// hidden, withheld or masked.
 func (s *Service) Get(ctx context.Context, a org.Actor, id int64) (*lifecycle.Case, error) {
+	c, err := s.load(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	return lifecycle.ViewFor(a, c), nil
+}
+
+// load returns a case the actor can see, as stored (for the service's own
+// checks; never handed to a front end).
+func (s *Service) load(ctx context.Context, a org.Actor, id int64) (*lifecycle.Case, error) {
 	return s.St.Case(ctx, id, org.ScopeOf(a))
 }
 
 // GetByNumber returns a case by number if the actor can see it.
 func (s *Service) GetByNumber(ctx context.Context, a org.Actor, number string) (*lifecycle.Case, error) {
-	return s.St.CaseByNumber(ctx, number, org.ScopeOf(a))
+	c, err := s.St.CaseByNumber(ctx, number, org.ScopeOf(a))
+	if err != nil {
+		return nil, err
+	}
+	return lifecycle.ViewFor(a, c), nil
 }
 
 // Timeline returns a visible case's events.
@@ -433,18 +450,20 @@ func (s *Service) Links(ctx context.Context, a org.Actor, id int64) ([]store.Lin
 
 // List lists cases in the actor's scope.
 func (s *Service) List(ctx context.Context, a org.Actor, f store.CaseFilter) (store.ListPage, error) {
-	return s.St.Cases(ctx, org.ScopeOf(a), f)
+	p, err := s.St.Cases(ctx, org.ScopeOf(a), f)
+	p.Cases = lifecycle.ViewsFor(a, p.Cases)
+	return p, err
 }
 
 // Reveal returns a case's citizen in clear for a role that needs it, and
 // records the view in the audit log. Confidential citizens are revealed to
 // centre roles only.
 func (s *Service) Reveal(ctx context.Context, a org.Actor, id int64, purpose string) (lifecycle.Citizen, error) {
-	c, err := s.Get(ctx, a, id)
+	c, err := s.load(ctx, a, id)
 	if err != nil {
 		return lifecycle.Citizen{}, err
 	}
-	if !org.MayRevealPII(a) || (c.Citizen.Confidential && !a.Unit.IsCentre()) {
+	if !lifecycle.MayReveal(a, c) {
 		return lifecycle.Citizen{}, errs.E(errs.Forbidden)
 	}
 	detail, _ := json.Marshal(map[string]string{"purpose": purpose, "number": c.Number})
@@ -552,4 +571,37 @@ func (s *Service) FireDue(ctx context.Context, node string, limit int) (int, err
 		}
 	}
 	return fired, nil
+}
+
+// View is one case as an actor may see it, with everything a case page
+// shows: the case (scoped, personal data by lifecycle.ViewFor), its events,
+// its related and duplicate cases, and what the actor may do with the
+// citizen's personal data.
+type View struct {
+	Case       *lifecycle.Case      `json:"case"`
+	Events     []lifecycle.Event    `json:"events"`
+	Links      []store.Link         `json:"links"`
+	Visibility lifecycle.Visibility `json:"-"`
+	MayReveal  bool                 `json:"may_reveal"`
+}
+
+// CaseView returns the actor's view of a case (out of scope: not found).
+func (s *Service) CaseView(ctx context.Context, a org.Actor, id int64) (View, error) {
+	c, err := s.load(ctx, a, id)
+	if err != nil {
+		return View{}, err
+	}
+	evs, err := s.St.Events(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	for i := range evs {
+		evs[i].At = evs[i].At.In(s.Cfg.Loc)
+	}
+	links, err := s.St.Links(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	return View{Case: lifecycle.ViewFor(a, c), Events: evs, Links: links,
+		Visibility: lifecycle.CitizenVisibility(a, c), MayReveal: lifecycle.MayReveal(a, c)}, nil
 }

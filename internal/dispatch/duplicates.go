@@ -241,5 +241,8 @@ func (s *Service) Repeats(ctx context.Context, a org.Actor, flag string, from, t
 	if cs == nil {
 		cs = []store.FlaggedCase{}
 	}
+	for i := range cs {
+		cs[i].Case = lifecycle.ViewFor(a, cs[i].Case)
+	}
 	return RepeatPage{Counts: counts, Cases: cs, Next: next}, nil
 }

@@ -16,18 +16,22 @@ import (
 )
 
 type caseData struct {
-	C        *lifecycle.Case
-	Now      time.Time
-	Lang     string
-	Events   []lifecycle.Event
-	Links    []store.Link
-	Offered  []lifecycle.Action
-	Units    []org.Unit
-	Citizen  *lifecycle.Citizen // revealed personal data (audited)
-	MayPII   bool
-	Results  []string
-	Means    []string
-	OpenForm string // the action whose form failed validation
+	C       *lifecycle.Case
+	Now     time.Time
+	Lang    string
+	Events  []lifecycle.Event
+	Links   []store.Link
+	Offered []lifecycle.Action
+	Units   []org.Unit
+	Citizen *lifecycle.Citizen // revealed personal data (audited)
+	MayPII  bool               // the actor may reveal the citizen (audited)
+	// How much of the citizen the actor sees, by the one rule
+	// (lifecycle.CitizenVisibility): nothing (analysts), withheld
+	// (confidential, outside the centre) or masked.
+	PIIHidden, PIIWithheld bool
+	Results                []string
+	Means                  []string
+	OpenForm               string // the action whose form failed validation
 }
 
 // offered lists the actions the actor may try on the case now, from the
@@ -78,19 +82,15 @@ func (s *Server) loadCase(w http.ResponseWriter, r *http.Request, a org.Actor, p
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	c, err := s.svc.Cases.Get(ctx, a, id)
+	v, err := s.svc.Cases.CaseView(ctx, a, id)
 	if err != nil {
 		s.errorPage(w, r, errs.Status(errs.CodeOf(err)), errs.Message(errs.CodeOf(err), p.Lang))
 		return nil, false
 	}
-	evs, err := s.svc.Cases.Timeline(ctx, a, id)
-	if err != nil {
-		s.errorPage(w, r, 500, errs.Message(errs.Internal, p.Lang))
-		return nil, false
-	}
-	links, _ := s.svc.Cases.Links(ctx, a, id)
-	return &caseData{C: c, Now: p.Now, Lang: p.Lang, Events: evs, Links: links, Offered: offered(c, a), Units: s.handlingUnits(),
-		MayPII: org.MayRevealPII(a), Results: lifecycle.Results, Means: []string{"phone", "visit", "sms"}}, true
+	c := v.Case
+	return &caseData{C: c, Now: p.Now, Lang: p.Lang, Events: v.Events, Links: v.Links, Offered: offered(c, a), Units: s.handlingUnits(),
+		MayPII: v.MayReveal, PIIHidden: v.Visibility == lifecycle.CitizenHidden, PIIWithheld: v.Visibility == lifecycle.CitizenWithheld,
+		Results: lifecycle.Results, Means: []string{"phone", "visit", "sms"}}, true
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request, a org.Actor) {

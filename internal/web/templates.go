@@ -28,8 +28,6 @@ func (s *Server) funcs() template.FuncMap {
 		"unixms":    func(t time.Time) int64 { return t.UnixMilli() },
 		"dueOf":     dueOf,
 		"dueClass":  dueClass,
-		"mask":      org.MaskPhone,
-		"maskName":  org.MaskName,
 		"unitName": func(id int64) string {
 			if u, ok := s.svc.Unit(id); ok {
 				return u.Name
