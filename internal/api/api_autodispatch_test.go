@@ -74,4 +74,9 @@ func TestAutoDispatchOnlineSubmissions(t *testing.T) {
 	if err != nil || len(evs) != 3 || evs[1].Action != lifecycle.ActAccept || evs[2].Action != lifecycle.ActDispatch || evs[2].ActorRole != org.RoleSystem {
 		t.Fatalf("timeline: %+v, %v", evs, err)
 	}
+	// One commit: the submission, its acceptance and its dispatch carry the
+	// time of the one write that stored them.
+	if !evs[0].At.Equal(evs[1].At) || !evs[0].At.Equal(evs[2].At) {
+		t.Fatalf("submission, acceptance and dispatch written at %v, %v, %v: not one commit", evs[0].At, evs[1].At, evs[2].At)
+	}
 }

@@ -5,10 +5,8 @@ import (
 	"time"
 
 	"whistle/internal/casework"
-	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
-	"whistle/internal/org"
 )
 
 // publicCreate takes a citizen's submission from the web portal.
@@ -23,31 +21,11 @@ func (s *Server) publicCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	in.Channel = "web"
-	in.Attachments, in.RelatedTo = nil, nil // citizens upload through their own case later
-	if in.Anonymous && in.CitizenPhone == "" {
-		s.fail(w, r, errs.F(errs.FieldRequired, "citizen_phone")) // needed to follow the request
-		return
-	}
-	in.Anonymous = false
-	if in.Category == "" {
-		// Citizens need not know the taxonomy: the classifier's first
-		// guess, which the centre confirms at acceptance.
-		in.Category = s.svc.Dispatch.GuessCategory(r.Context(), in.Title+" "+in.Description)
-	}
-	c, replayed, err := s.svc.Cases.Create(r.Context(), core.Citizen(), in, r.Header.Get("Idempotency-Key"))
+	in.Attachments = nil // citizens upload through their own case later
+	c, replayed, err := s.svc.Cases.SubmitPublic(r.Context(), in, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	if !replayed {
-		if ad, err := s.svc.Cases.TryAutoDispatch(r.Context(), c.ID); err != nil {
-			s.log.Warn("automatic dispatch", "case", c.ID, "err", err) // the request is stored; agents dispatch it
-		} else if ad.Done {
-			if fresh, err := s.svc.Cases.Get(r.Context(), org.System(), c.ID); err == nil {
-				c = fresh
-			}
-		}
 	}
 	status := http.StatusCreated
 	if replayed {

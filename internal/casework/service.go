@@ -22,6 +22,7 @@ import (
 	"whistle/internal/core"
 	"whistle/internal/dispatch"
 	"whistle/internal/errs"
+	"whistle/internal/knowledge"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/store"
@@ -154,10 +155,27 @@ func (s *Service) Build(in NewCase) (lifecycle.Case, error) {
 
 var errRaced = errors.New("idempotency key raced")
 
+// stepError is a follow-up step of a new case that the rules refused; the
+// whole write was rolled back.
+type stepError struct{ err error }
+
+func (e *stepError) Error() string { return e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
 // Create validates and stores a new request. With an idempotency key, a
 // retry returns the case the first call created (replayed = true) and a
 // reuse of the key for another body fails with idempotency_mismatch.
 func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey string) (c *lifecycle.Case, replayed bool, err error) {
+	return s.create(ctx, a, in, idemKey, nil)
+}
+
+// followUp decides, before the write and off the single writer, the
+// actions that are taken on a new case in the same transaction that
+// creates it (acceptance and dispatch of a confident online submission, an
+// agent's dispatch with the call), and who takes them.
+type followUp func(ctx context.Context, c *lifecycle.Case) (org.Actor, []ActInput, error)
+
+func (s *Service) create(ctx context.Context, a org.Actor, in NewCase, idemKey string, follow followUp) (c *lifecycle.Case, replayed bool, err error) {
 	if !a.User.Has(org.RoleAgent, org.RoleDispatcher, org.RoleGridWorker, "citizen") && !a.IsSystem() {
 		return nil, false, errs.E(errs.Forbidden)
 	}
@@ -188,6 +206,22 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	// caller in the same instant may not count each other.
 	if err := s.dispatch.MarkRepeats(ctx, s.St.Queries, &nc, s.Now()); err != nil {
 		return nil, false, err
+	}
+	var followBy org.Actor
+	var followSteps []step
+	if follow != nil {
+		by, ins, err := follow(ctx, &nc)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, fi := range ins {
+			st, err := s.prepare(ctx, fi)
+			if err != nil {
+				return nil, false, err
+			}
+			followSteps = append(followSteps, st)
+		}
+		followBy = by
 	}
 	body, _ := json.Marshal(in)
 	sum := sha256.Sum256(body)
@@ -240,6 +274,11 @@ func (s *Service) Create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 			ev.CaseID = c.ID
 			if err := tx.AppendEncodedEvent(ctx, &ev, evDoc); err != nil {
 				return err
+			}
+			for _, st := range followSteps {
+				if _, err := s.applyTx(ctx, tx, &c, st, followBy, org.ScopeOf(followBy), env); err != nil {
+					return &stepError{err}
+				}
 			}
 			if err := tx.InsertTimers(ctx, c.ID, lifecycle.Timers(&c)); err != nil {
 				return err
@@ -337,15 +376,7 @@ func (s *Service) Act(ctx context.Context, a org.Actor, id int64, in ActInput) (
 }
 
 func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int64, in ActInput) (*lifecycle.Case, *lifecycle.Event, error) {
-	if _, ok := lifecycle.Lookup(in.Action); !ok || in.Action == lifecycle.ActDueSoon || in.Action == lifecycle.ActOverdue {
-		return nil, nil, errs.D(errs.Invalid, "unknown action %q", in.Action)
-	}
-	art, ref, err := s.dispatch.AnswerArticle(ctx, in.Action, in.Article)
-	if err != nil {
-		return nil, nil, err
-	}
-	in.Article = ref
-	cmd, err := s.command(in)
+	st, err := s.prepare(ctx, in)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -356,42 +387,12 @@ func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int6
 		if err != nil {
 			return err
 		}
-		if cmd.Action == lifecycle.ActMerge && cmd.ParentID != 0 && cmd.ParentID != c.ID {
-			p, err := tx.Case(ctx, cmd.ParentID, scope)
-			if err != nil {
-				return &errs.Error{Code: errs.NotFound, Field: "parent_id"}
-			}
-			if !p.State.Open() || p.MergedInto != 0 {
-				return errs.E(errs.MergeClosed)
-			}
-		}
-		prev := *c
-		env := s.Env()
-		ev, err := lifecycle.Apply(c, cmd, a, env)
+		ev, err := s.applyTx(ctx, tx, c, st, a, scope, s.Env())
 		if err != nil {
-			return err
-		}
-		if art != nil {
-			ev.Data["article_version"], ev.Data["article_title"] = art.Version, art.Title
-		}
-		if err := tx.UpdateCase(ctx, c, &prev); err != nil {
-			return err
-		}
-		if len(cmd.Attachments) > 0 {
-			if err := tx.AttachToCase(ctx, c.ID, a.User.ID, cmd.Attachments); err != nil {
-				return err
-			}
-		}
-		if err := tx.AppendEvent(ctx, &ev); err != nil {
 			return err
 		}
 		if err := tx.SetTimers(ctx, c.ID, lifecycle.Timers(c)); err != nil {
 			return err
-		}
-		if cmd.Action == lifecycle.ActMerge {
-			if err := tx.LinkCases(ctx, c.ID, cmd.ParentID, "duplicate"); err != nil {
-				return err
-			}
 		}
 		outC, outE = c, &ev
 		return nil
@@ -400,6 +401,71 @@ func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int6
 		return nil, nil, err
 	}
 	return outC, outE, nil
+}
+
+// step is an action checked and resolved before the write: its command
+// and, for a direct answer, the knowledge article it cites.
+type step struct {
+	cmd lifecycle.Command
+	art *knowledge.Article
+}
+
+// prepare checks an action's input outside the write.
+func (s *Service) prepare(ctx context.Context, in ActInput) (step, error) {
+	if _, ok := lifecycle.Lookup(in.Action); !ok || in.Action == lifecycle.ActDueSoon || in.Action == lifecycle.ActOverdue {
+		return step{}, errs.D(errs.Invalid, "unknown action %q", in.Action)
+	}
+	art, ref, err := s.dispatch.AnswerArticle(ctx, in.Action, in.Article)
+	if err != nil {
+		return step{}, err
+	}
+	in.Article = ref
+	cmd, err := s.command(in)
+	if err != nil {
+		return step{}, err
+	}
+	return step{cmd: cmd, art: art}, nil
+}
+
+// applyTx applies one step to c inside a write: the rules, then the case,
+// its attachments, its event and a merge's link are saved. The caller sets
+// the timers once its steps are done.
+func (s *Service) applyTx(ctx context.Context, tx *store.Tx, c *lifecycle.Case, st step, a org.Actor, scope org.Scope, env lifecycle.Env) (lifecycle.Event, error) {
+	cmd := st.cmd
+	if cmd.Action == lifecycle.ActMerge && cmd.ParentID != 0 && cmd.ParentID != c.ID {
+		p, err := tx.Case(ctx, cmd.ParentID, scope)
+		if err != nil {
+			return lifecycle.Event{}, &errs.Error{Code: errs.NotFound, Field: "parent_id"}
+		}
+		if !p.State.Open() || p.MergedInto != 0 {
+			return lifecycle.Event{}, errs.E(errs.MergeClosed)
+		}
+	}
+	prev := *c
+	ev, err := lifecycle.Apply(c, cmd, a, env)
+	if err != nil {
+		return ev, err
+	}
+	if st.art != nil {
+		ev.Data["article_version"], ev.Data["article_title"] = st.art.Version, st.art.Title
+	}
+	if err := tx.UpdateCase(ctx, c, &prev); err != nil {
+		return ev, err
+	}
+	if len(cmd.Attachments) > 0 {
+		if err := tx.AttachToCase(ctx, c.ID, a.User.ID, cmd.Attachments); err != nil {
+			return ev, err
+		}
+	}
+	if err := tx.AppendEvent(ctx, &ev); err != nil {
+		return ev, err
+	}
+	if cmd.Action == lifecycle.ActMerge {
+		if err := tx.LinkCases(ctx, c.ID, cmd.ParentID, "duplicate"); err != nil {
+			return ev, err
+		}
+	}
+	return ev, nil
 }
 
 // Get returns a case the actor can see.

@@ -356,53 +356,38 @@ func (s *Server) agentSubmit(w http.ResponseWriter, r *http.Request, a org.Actor
 	if pid, err := strconv.ParseInt(get("place_id"), 10, 64); err == nil && lat == nil {
 		in.PlaceID = pid
 	}
-	s.svc.Cases.PlaceByAddress(r.Context(), &in) // the address alone: a confident gazetteer match places it
-	c, _, err := s.svc.Cases.Create(r.Context(), a, in, "web-agent:"+d.Idem)
+	var out casework.CallOutcome
+	parent, _ := strconv.ParseInt(get("merge_parent"), 10, 64)
+	switch {
+	case parent > 0:
+		// A duplicate: it follows its parent, and its citizen gets the
+		// parent's answer.
+		out.MergeInto, out.MergeNote = parent, get("answer")
+	case do == "dispatch":
+		out.Dispatch, out.UnitID = true, unitID
+		for _, v := range r.PostForm["co_unit_ids"] {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 && id != unitID {
+				out.CoUnitIDs = append(out.CoUnitIDs, id)
+			}
+		}
+	case do == "answer":
+		out.Answer, out.AnswerNote, out.Article = true, get("answer"), get("article")
+	}
+	c, _, err := s.svc.Cases.TakeCall(r.Context(), a, in, out, "web-agent:"+d.Idem)
 	if err != nil {
 		fail(s.explain(p, err))
 		return
 	}
 	msg := s.cat.T(p.Lang, "agent.created", c.Number)
-	if parent, err := strconv.ParseInt(get("merge_parent"), 10, 64); err == nil && parent > 0 {
-		// A duplicate: it follows its parent, and its citizen gets the
-		// parent's answer.
-		if _, _, err := s.svc.Cases.Act(r.Context(), a, c.ID, casework.ActInput{Action: lifecycle.ActMerge, ParentID: parent, Note: get("answer")}); err != nil {
-			http.Redirect(w, r, withFlash("/cases/"+strconv.FormatInt(c.ID, 10), msg+" — "+errs.Message(errs.CodeOf(err), p.Lang)), http.StatusSeeOther)
-			return
-		}
+	switch {
+	case c.MergedInto != 0:
 		http.Redirect(w, r, withFlash("/agent", s.cat.T(p.Lang, "agent.merged", c.Number)), http.StatusSeeOther)
 		return
-	}
-	switch do {
-	case "dispatch":
-		if c.State == lifecycle.Received {
-			var co []int64
-			for _, v := range r.PostForm["co_unit_ids"] {
-				if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 && id != unitID {
-					co = append(co, id)
-				}
-			}
-			dc, _, err := s.svc.Cases.Act(r.Context(), a, c.ID, casework.ActInput{Action: lifecycle.ActDispatch, UnitID: unitID, CoUnitIDs: co})
-			if err != nil {
-				// The request is saved; only the dispatch failed. Say so
-				// and open the case, where it can be dispatched again.
-				http.Redirect(w, r, withFlash("/cases/"+strconv.FormatInt(c.ID, 10), msg+" — "+errs.Message(errs.CodeOf(err), p.Lang)), http.StatusSeeOther)
-				return
-			}
-			c = dc
-			u, _ := s.svc.Unit(unitID)
-			msg = s.cat.T(p.Lang, "agent.dispatched", c.Number, u.Name)
-		}
-	case "answer":
-		if c.State == lifecycle.Received || c.State == lifecycle.Submitted {
-			ac, _, err := s.svc.Cases.Act(r.Context(), a, c.ID, casework.ActInput{Action: lifecycle.ActAnswer, Note: get("answer"), Article: get("article")})
-			if err != nil {
-				http.Redirect(w, r, withFlash("/cases/"+strconv.FormatInt(c.ID, 10), msg+" — "+errs.Message(errs.CodeOf(err), p.Lang)), http.StatusSeeOther)
-				return
-			}
-			c = ac
-			msg = s.cat.T(p.Lang, "agent.answered", c.Number)
-		}
+	case c.State == lifecycle.Dispatched:
+		u, _ := s.svc.Unit(unitID)
+		msg = s.cat.T(p.Lang, "agent.dispatched", c.Number, u.Name)
+	case out.Answer:
+		msg = s.cat.T(p.Lang, "agent.answered", c.Number)
 	}
 	http.Redirect(w, r, withFlash("/agent", msg), http.StatusSeeOther)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"html"
 	"net/http"
 	"slices"
@@ -77,22 +78,10 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	in := casework.NewCase{Channel: "web", Type: typ, Category: get("category"), Description: get("description"), Title: get("title"),
 		Address: get("address"), Lat: lat, Lon: lon, CitizenName: get("citizen_name"), CitizenPhone: get("citizen_phone")}
-	if in.Category == "" && in.Description != "" {
-		// Citizens need not know the taxonomy: the classifier's first guess,
-		// which the centre confirms at acceptance.
-		in.Category = s.svc.Dispatch.GuessCategory(r.Context(), in.Title+" "+in.Description)
-	}
-	s.svc.Cases.PlaceByAddress(r.Context(), &in)
-	if in.Lat == nil && in.Address == "" {
-		p.Fields["address"] = s.cat.T(p.Lang, "portal.where_needed")
-		p.Err = s.cat.T(p.Lang, "form.check_fields")
-		fail(422)
-		return
-	}
-	// Validate everything else before storing photos, so a bad form
-	// leaves nothing behind.
-	if err := s.svc.Cases.Validate(in); err != nil {
-		fail(s.explain(p, err))
+	// Check everything before storing photos, so a bad form leaves nothing
+	// behind.
+	if err := s.svc.Cases.CheckPublic(r.Context(), in); err != nil {
+		fail(s.portalFail(p, err))
 		return
 	}
 	ids, err := s.uploads(r, core.Citizen(), "photo")
@@ -101,21 +90,34 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.Attachments = ids
-	c, replayed, err := s.svc.Cases.Create(r.Context(), core.Citizen(), in, "web-portal:"+d.Idem)
+	c, replayed, err := s.svc.Cases.SubmitPublic(r.Context(), in, "web-portal:"+d.Idem)
 	if err != nil {
-		fail(s.explain(p, err))
+		fail(s.portalFail(p, err))
 		return
 	}
 	if !replayed {
 		s.submits.Fail(ip, time.Now()) // counts submissions
-		if _, err := s.svc.Cases.TryAutoDispatch(r.Context(), c.ID); err != nil {
-			s.log.Warn("automatic dispatch", "case", c.ID, "err", err) // stored; agents dispatch it
-		}
 	}
 	p.Form = nil
 	d.Done = c
 	p.Data = d
 	s.render(w, 201, "portal", p)
+}
+
+// portalFail explains a refused submission on the form; a missing place
+// or phone is said in the portal's own words.
+func (s *Server) portalFail(p *page, err error) int {
+	status := s.explain(p, err)
+	var e *errs.Error
+	if errors.As(err, &e) && e.Code == errs.FieldRequired {
+		switch e.Field {
+		case "address":
+			p.Fields["address"] = s.cat.T(p.Lang, "portal.where_needed")
+		case "citizen_phone":
+			p.Fields["citizen_phone"] = s.cat.T(p.Lang, "portal.phone_needed")
+		}
+	}
+	return status
 }
 
 type trackData struct {
