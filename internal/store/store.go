@@ -87,6 +87,9 @@ type Store struct {
 	// no request enters the queue, so none is left unanswered.
 	sendMu sync.RWMutex
 	closed bool
+	// testQueued, set only by tests before they write, is called once a
+	// write is in the SQLite writer's queue.
+	testQueued func()
 }
 
 type querier interface {
@@ -302,6 +305,9 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 		return ctx.Err()
 	}
 	s.sendMu.RUnlock()
+	if s.testQueued != nil {
+		s.testQueued()
+	}
 	// Once queued, wait for the outcome even if ctx ends: the write may commit.
 	return <-r.done
 }
