@@ -15,6 +15,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -326,6 +327,13 @@ func (s *Store) writePG(ctx context.Context, fn func(*Tx) error) error {
 
 func (s *Store) pgTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	tx, err := s.writeDB.BeginTx(ctx, nil)
+	for i := 0; i < 3 && errors.Is(err, driver.ErrBadConn) && ctx.Err() == nil; i++ {
+		// database/sql tries only two pooled connections before a new
+		// one, which may be a returned pooled one again when the pool is
+		// full; connections broken by callers that gave up mid-transaction
+		// can outnumber that. Nothing has run yet: try again.
+		tx, err = s.writeDB.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return errs.Wrap(err)
 	}
