@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -28,19 +29,25 @@ func TestBatchSurvivesCancelledLongWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Hold the writer so that B, A and C queue up and share the next batch.
+	// Hold the writer so that B, A and C queue up, in that order, and share
+	// the next batch: each is known to be queued (testQueued) before the
+	// next is sent and before the writer is released.
+	queued := make(chan struct{}, 1)
+	s.testQueued = func() { queued <- struct{}{} }
 	hold := make(chan struct{})
+	holding := make(chan struct{})
 	held := make(chan error, 1)
 	go func() {
-		held <- s.Write(ctx, func(tx *Tx) error { <-hold; return nil })
+		held <- s.Write(ctx, func(tx *Tx) error { close(holding); <-hold; return nil })
 	}()
-	time.Sleep(50 * time.Millisecond)
+	<-queued
+	<-holding // the writer runs the holding write: the next ones wait in the queue
 
 	res := map[string]chan error{"B": make(chan error, 1), "A": make(chan error, 1), "C": make(chan error, 1)}
 	go func() {
 		res["B"] <- s.Write(ctx, func(tx *Tx) error { return tx.PutSetting(ctx, "batch.B", "1", time.Now()) })
 	}()
-	time.Sleep(20 * time.Millisecond)
+	<-queued
 	actx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	started := make(chan struct{})
@@ -50,7 +57,7 @@ func TestBatchSurvivesCancelledLongWrite(t *testing.T) {
 				return err
 			}
 			close(started)
-			for range 200 { // until the caller gives up; the cancel lands mid-statement
+			for { // long statements until the caller gives up; the cancel lands while they run
 				if err := actx.Err(); err != nil {
 					return err
 				}
@@ -58,20 +65,21 @@ func TestBatchSurvivesCancelledLongWrite(t *testing.T) {
 					return err
 				}
 			}
-			return nil
 		})
 	}()
-	time.Sleep(20 * time.Millisecond)
+	<-queued
 	go func() {
 		res["C"] <- s.Write(ctx, func(tx *Tx) error { return tx.PutSetting(ctx, "batch.C", "1", time.Now()) })
 	}()
-	time.Sleep(20 * time.Millisecond)
+	<-queued
+	if n := len(s.writes); n != 3 {
+		t.Fatalf("%d writes queued behind the holding one, want 3", n)
+	}
 	close(hold)
 	if err := <-held; err != nil {
 		t.Fatal(err)
 	}
 	<-started
-	time.Sleep(30 * time.Millisecond)
 	cancel()
 	errB, errA, errC := <-res["B"], <-res["A"], <-res["C"]
 	if errB != nil || errC != nil {
@@ -84,7 +92,8 @@ func TestBatchSurvivesCancelledLongWrite(t *testing.T) {
 	if got["batch.B"] != "1" || got["batch.C"] != "1" {
 		t.Fatalf("B and C must be stored: %v", got)
 	}
-	if (errA == nil) != (got["batch.A"] == "1") {
-		t.Fatalf("A reported %v but its row present = %v", errA, got["batch.A"] == "1")
+	// A returns only once its context is cancelled: it fails alone.
+	if !errors.Is(errA, context.Canceled) || got["batch.A"] != "" {
+		t.Fatalf("A = %v with its row %q, want context.Canceled and no row", errA, got["batch.A"])
 	}
 }

@@ -15,6 +15,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -87,6 +88,9 @@ type Store struct {
 	// no request enters the queue, so none is left unanswered.
 	sendMu sync.RWMutex
 	closed bool
+	// testQueued, set only by tests before they write, is called once a
+	// write is in the SQLite writer's queue.
+	testQueued func()
 }
 
 type querier interface {
@@ -302,6 +306,9 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 		return ctx.Err()
 	}
 	s.sendMu.RUnlock()
+	if s.testQueued != nil {
+		s.testQueued()
+	}
 	// Once queued, wait for the outcome even if ctx ends: the write may commit.
 	return <-r.done
 }
@@ -320,6 +327,13 @@ func (s *Store) writePG(ctx context.Context, fn func(*Tx) error) error {
 
 func (s *Store) pgTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	tx, err := s.writeDB.BeginTx(ctx, nil)
+	for i := 0; i < 3 && errors.Is(err, driver.ErrBadConn) && ctx.Err() == nil; i++ {
+		// database/sql tries only two pooled connections before a new
+		// one, which may be a returned pooled one again when the pool is
+		// full; connections broken by callers that gave up mid-transaction
+		// can outnumber that. Nothing has run yet: try again.
+		tx, err = s.writeDB.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return errs.Wrap(err)
 	}

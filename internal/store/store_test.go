@@ -1,10 +1,12 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -187,8 +189,19 @@ func TestMigrations(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * time.Millisecond) // a re-applied migration would get a new applied_at
-		s2 := openStore(t, dsn)
+		// Reopening applies nothing: the runner logs every migration it
+		// applies (no clock involved: a re-applied one could get the same
+		// applied_at within a millisecond).
+		var logged bytes.Buffer
+		s2, err := store.Open(ctx, dsn, store.Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		backends.Store(s2, backend{dialect: s2.Dialect(), dsn: dsn})
+		t.Cleanup(func() { s2.Close(); backends.Delete(s2) })
+		if strings.Contains(logged.String(), "migration applied") {
+			t.Fatalf("reopen applied migrations again:\n%s", logged.String())
+		}
 		if got := migrationRows(t, s2); !reflect.DeepEqual(got, first) {
 			t.Fatalf("after reopen schema_migrations = %+v, want unchanged %+v", got, first)
 		}
@@ -556,6 +569,9 @@ func TestWriteIsolation(t *testing.T) {
 // disconnects or the server shuts down) must not take other writes of the
 // same group commit down with it: every write that reported success is
 // stored, and every stored row belongs to a write that reported success.
+// Every third write is cancelled at a point of its own, chosen by its
+// number rather than by a timer: before it is sent, before one of its five
+// statements, or after the last one, just before it returns.
 func TestWriteCancelledCallers(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *store.Store) {
 		const n = 300
@@ -564,17 +580,29 @@ func TestWriteCancelledCallers(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				wctx := ctx
+				at := -2 // never cancelled
+				var cancel context.CancelFunc = func() {}
 				if i%3 == 0 {
-					c, cancel := context.WithCancel(ctx)
+					var c context.Context
+					c, cancel = context.WithCancel(ctx)
 					defer cancel()
 					wctx = c
-					go func() { time.Sleep(time.Duration(i%5) * 100 * time.Microsecond); cancel() }()
+					at = (i/3)%7 - 1 // -1: before Write, 0–4: before statement at, 5: after the last
+				}
+				if at == -1 {
+					cancel()
 				}
 				results[i] = s.Write(wctx, func(tx *store.Tx) error {
 					for j := range 5 { // several statements, so a cancel can land mid-write
+						if j == at {
+							cancel()
+						}
 						if err := tx.PutSetting(wctx, fmt.Sprintf("cx.%03d.%d", i, j), strconv.Itoa(i), base); err != nil {
 							return err
 						}
+					}
+					if at == 5 {
+						cancel()
 					}
 					return nil
 				})
@@ -599,6 +627,8 @@ func TestWriteCancelledCallers(t *testing.T) {
 				t.Errorf("write %d failed (%v) but %d rows are stored", i, werr, rows)
 			case werr != nil && i%3 != 0:
 				t.Errorf("write %d was never cancelled but failed: %v", i, werr)
+			case werr == nil && i%3 == 0 && (i/3)%7 == 0:
+				t.Errorf("write %d was cancelled before it was sent but succeeded", i)
 			}
 		}
 	})
