@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"whistle/internal/app"
@@ -102,12 +103,81 @@ func newE2E(t *testing.T) *e2e {
 	if err := chromedp.Do(e.ctx, chromedp.Navigate(e.base+"/login")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	// Every page from now on records which form values each htmx update
+	// was asked with, so that tests wait for an update instead of a delay.
+	if _, err := chromedp.Call(e.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: swapRecorder}); err != nil {
+		t.Fatalf("install the swap recorder: %v", err)
+	}
 	return e
+}
+
+// The browser steps' deadlines are generous: CI machines are loaded (a load
+// average of 11 on 2 cores has been seen) and nothing here waits a fixed
+// time, so a long deadline costs nothing when the page is quick.
+const (
+	stepTimeout = 90 * time.Second
+	readTimeout = 60 * time.Second
+)
+
+// swapRecorder runs in every page before its own scripts. For each element
+// an htmx update replaced (by the target's id), it keeps the values of the
+// agent screen's form fields the request was sent with; __whistleSettled(ids) is true when
+// no request is in flight and each named target shows the answer to a
+// request sent with the fields' current values.
+const swapRecorder = `(() => {
+  const fields = ['citizen_phone', 'address', 'description', 'category', 'lat', 'lon'];
+  window.__whistleSwaps = {};
+  document.addEventListener('htmx:afterSwap', ev => {
+    const d = ev.detail || {}, rc = d.requestConfig;
+    const id = (d.target && d.target.id) || (ev.target && ev.target.id);
+    if (!rc || !rc.formData || !id) return;
+    // A request with the whole form (its hidden idem field) answers every
+    // field, an empty one included; another answers only what it sent.
+    const whole = rc.formData.has('idem'), sent = {};
+    for (const f of fields) if (whole || rc.formData.has(f)) sent[f] = rc.formData.get(f) || '';
+    window.__whistleSwaps[id] = sent;
+  });
+  window.__whistleSettled = ids => {
+    if (document.querySelector('.htmx-request')) return false;
+    for (const id of ids) {
+      const sent = window.__whistleSwaps[id];
+      if (!sent || !document.getElementById(id)) return false;
+      for (const f in sent) {
+        const el = document.querySelector('[name="' + f + '"]');
+        if (el && el.value !== sent[f]) return false;
+      }
+    }
+    return true;
+  };
+})()`
+
+// settle waits until the htmx updates of the elements with these ids have
+// landed: no request is in flight and each shows the answer to the form as
+// it is now (debounced updates sent while typing are superseded).
+func (e *e2e) settle(ids ...string) {
+	e.t.Helper()
+	js, _ := json.Marshal(ids)
+	ctx, cancel := context.WithTimeout(e.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("window.__whistleSettled && window.__whistleSettled("+string(js)+")",
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(0))); err != nil {
+		state, _ := chromedp.Run(e.ctx, chromedp.Evaluate[string]("JSON.stringify(window.__whistleSwaps || null)"))
+		e.t.Fatalf("the page's updates of %v did not land: %v; last answers were to %s", ids, err, state)
+	}
+}
+
+// viewport resizes the page and waits until the page has taken the new
+// width and painted at it.
+func (e *e2e) viewport(w, h int64, opts ...chromedp.EmulateViewportOption) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.EmulateViewport(w, h, opts...),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf("window.innerWidth === %d && window.innerHeight === %d", w, h),
+			chromedp.WithPollingTimeout(0)),
+		chromedp.Evaluate[chromedp.Void]("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))", chromedp.EvalAwaitPromise))
 }
 
 func (e *e2e) do(steps ...chromedp.Action[chromedp.Void]) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(e.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		loc, _ := chromedp.Run(e.ctx, chromedp.Location())
@@ -118,7 +188,7 @@ func (e *e2e) do(steps ...chromedp.Action[chromedp.Void]) {
 
 func (e *e2e) text(sel string) string {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(e.ctx, readTimeout)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
@@ -153,7 +223,7 @@ func (e *e2e) shot(name string) {
 		if v.mobile {
 			opts = append(opts, chromedp.EmulateMobile)
 		}
-		e.do(chromedp.EmulateViewport(v.w, v.h, opts...), chromedp.Sleep(150*time.Millisecond))
+		e.do(e.viewport(v.w, v.h, opts...))
 		// The page must not need sideways scrolling at this width.
 		if v.mobile {
 			over, err := chromedp.Run(e.ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 2"))
@@ -169,7 +239,7 @@ func (e *e2e) shot(name string) {
 			e.t.Fatal(err)
 		}
 	}
-	e.do(chromedp.EmulateViewport(1280, 800))
+	e.do(e.viewport(1280, 800))
 }
 
 func (e *e2e) login(role string) {
@@ -318,7 +388,7 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	e.login(org.RoleAgent)
 	e.shot("agent")
 	e.do(chromedp.SendKeys(chromedp.ID("citizen_phone"), phone), chromedp.WaitVisible(linkTo(number)))
-	e.settle()
+	e.settle("history")
 	e.openCase(number)
 	e.wantText("#case-state", "待受理")
 	// Personal data is masked until revealed (and the reveal is audited).
