@@ -426,6 +426,7 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	}
 	e.do(chromedp.Navigate(e.base + "/supervisor"))
 	e.do(chromedp.WaitVisible(chromedp.ID("stat-open")))
+	e.checkSupervisor(e.logins[org.RoleDispatcher])
 	e.shot("supervisor")
 	e.logout()
 
@@ -488,17 +489,18 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	}
 	e.shot("track")
 	e.do(chromedp.Navigate(e.base+"/portal/figures"), chromedp.WaitVisible(chromedp.ID("fig-received")))
+	e.checkFigures()
 	e.shot("figures")
 	final, err := e.app.Svc.GetByNumber(t.Context(), org.System(), number)
 	if err != nil || final.State != "closed" || final.Satisfaction != "satisfied" || final.ReopenCount != 1 {
 		t.Fatalf("final case: %+v, %v", final, err)
 	}
 
-	// 9. Administration page, and the audit log shows the reveal.
+	// 9. Administration pages list what exists, a unit created here
+	// included, and the audit log shows the reveal.
 	e.do(chromedp.EmulateViewport(1280, 800))
 	e.login(org.RoleAdmin)
-	e.do(chromedp.Navigate(e.base+"/admin/audit"), chromedp.WaitVisible(chromedp.ID("audit")))
-	e.wantText("#audit", "reveal")
+	e.checkAdmin(e.logins[org.RoleAgent], e.logins[org.RoleAdmin], c.ID)
 	e.do(chromedp.Navigate(e.base+"/admin"), chromedp.WaitVisible(chromedp.CSS("main details")))
 	e.shot("admin")
 	t.Logf("screenshots in %s", e.shots)
