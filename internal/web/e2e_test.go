@@ -186,6 +186,18 @@ func (e *e2e) do(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// navigating runs steps that load another page (a form submitted, a
+// link followed) and waits until that page has loaded.
+func (e *e2e) navigating(steps ...chromedp.Action[chromedp.Void]) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, steps...); err != nil {
+		loc, _ := chromedp.Run(e.ctx, chromedp.Location())
+		e.t.Fatalf("browser navigation failed at %s: %v", loc, err)
+	}
+}
+
 func (e *e2e) text(sel string) string {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(e.ctx, readTimeout)
@@ -443,7 +455,10 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	// 6. The agent's callback: not resolved, unsatisfied, back it goes.
 	e.login(org.RoleAgent)
 	e.do(chromedp.Navigate(e.base+"/callbacks"), chromedp.WaitVisible(chromedp.ID("cb-number")))
-	e.do(chromedp.SendKeys(chromedp.ID("cb-number"), number), chromedp.Submit(chromedp.ID("cb-number")), chromedp.WaitVisible(linkTo(number)))
+	// The list before the search may show the request too: wait for the
+	// search's page to load, not for a link the old page has.
+	e.navigating(chromedp.SendKeys(chromedp.ID("cb-number"), number), chromedp.Submit(chromedp.ID("cb-number")))
+	e.do(chromedp.WaitVisible(linkTo(number)))
 	e.shot("callbacks")
 	form := fmt.Sprintf("#cb-%d", c.ID)
 	e.do(chromedp.Click(chromedp.CSS(form+" input[name=resolved][value=no]")),
