@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"whistle/internal/shareddata"
 )
 
 func ptr(f float64) *float64 { return &f }
@@ -122,10 +123,9 @@ func TestScore(t *testing.T) {
 // the same subject are real repeated requests. Their details must be more
 // similar to each other than to unrelated messages.
 func TestRealRepeats(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "..", "shared", "data", "zhengwu", "messages.tsv")
-	f, err := os.Open(path)
+	f, err := os.Open(shareddata.Data(t, "zhengwu", "messages.tsv"))
 	if err != nil {
-		t.Skipf("no data: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	bySubject := map[string][]string{}
@@ -179,9 +179,9 @@ func TestRealRepeats(t *testing.T) {
 // real texts (messages.tsv), all within the radius and in the same category:
 // the worst case of one duplicate check.
 func BenchmarkScore5000(b *testing.B) {
-	f, err := os.Open(filepath.Join("..", "..", "..", "..", "shared", "data", "zhengwu", "messages.tsv"))
+	f, err := os.Open(shareddata.Data(b, "zhengwu", "messages.tsv"))
 	if err != nil {
-		b.Skipf("no data: %v", err)
+		b.Fatal(err)
 	}
 	defer f.Close()
 	var texts []string

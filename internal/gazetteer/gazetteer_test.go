@@ -3,13 +3,13 @@ package gazetteer_test
 import (
 	"bufio"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"whistle/internal/demo"
 	"whistle/internal/gazetteer"
+	"whistle/internal/shareddata"
 )
 
 func demoCity(t testing.TB, requests int) ([]gazetteer.Place, []gazetteer.Observation) {
@@ -268,34 +268,13 @@ func BenchmarkLearn(b *testing.B) {
 	b.ReportMetric(float64(len(obs)), "requests")
 }
 
-// sharedData finds a file of the shared real-data directory (../shared/data
-// from the project root, wherever the checkout lives).
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "data", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skipf("shared data %s not found", rel)
-		}
-		dir = parent
-	}
-}
-
 // TestRealMessagesNotConfident reads 4,326 real citizen messages of another
 // (anonymised) city — their subjects full of districts, roads, compounds
 // and villages — against the demo city's gazetteer: the matcher must stay
 // in bounds on real text and must almost never claim a confident match for
 // a place the city does not have.
 func TestRealMessagesNotConfident(t *testing.T) {
-	f, err := os.Open(sharedData(t, "zhengwu/messages.tsv"))
+	f, err := os.Open(shareddata.Data(t, "zhengwu", "messages.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}

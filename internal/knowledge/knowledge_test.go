@@ -3,11 +3,12 @@ package knowledge
 import (
 	"bufio"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"whistle/internal/shareddata"
 )
 
 func TestTerms(t *testing.T) {
@@ -125,10 +126,10 @@ func TestValidate(t *testing.T) {
 
 // replies loads replies.tsv: message subject, message detail, government reply.
 func replies(t testing.TB) [][3]string {
-	path := filepath.Join("..", "..", "..", "..", "shared", "data", "zhengwu", "replies.tsv")
-	f, err := os.Open(path)
+	t.Helper()
+	f, err := os.Open(shareddata.Data(t, "zhengwu", "replies.tsv"))
 	if err != nil {
-		t.Skipf("no data: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	var out [][3]string

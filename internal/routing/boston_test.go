@@ -5,12 +5,12 @@ import (
 	"encoding/csv"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"whistle/internal/org"
+	"whistle/internal/shareddata"
 )
 
 // bostonCase is one Boston 311 request of 2015: the reason (parent
@@ -27,10 +27,10 @@ func (b bostonCase) category() string {
 }
 
 func loadBoston(t testing.TB) []bostonCase {
-	path := filepath.Join("..", "..", "..", "..", "shared", "data", "boston_2015_requests.csv.gz")
-	f, err := os.Open(path)
+	t.Helper()
+	f, err := os.Open(shareddata.Data(t, "boston_2015_requests.csv.gz"))
 	if err != nil {
-		t.Skipf("no data: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)

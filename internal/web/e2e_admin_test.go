@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -72,6 +74,14 @@ func TestDutyListInTheBrowser(t *testing.T) {
 	e.do(chromedp.Navigate(e.base+"/admin/classifier"), chromedp.WaitVisible(chromedp.ID("retrain")),
 		chromedp.Click(chromedp.ID("retrain")), chromedp.WaitVisible(chromedp.ID("top1")))
 	e.wantText(".flash", "已训练")
+	// The page shows the version just trained, by this administrator.
+	m, found, err := e.app.Svc.Store().LatestClassifierModel(ctx, false)
+	if err != nil || !found || m.CreatedBy != e.logins[org.RoleAdmin].ID {
+		t.Fatalf("latest classifier model: %+v (found %v, %v), want one trained by the administrator", m, found, err)
+	}
+	if v := strings.Fields(e.text("#model-version")); len(v) == 0 || v[0] != fmt.Sprint(m.Version) {
+		t.Errorf("classifier page shows version %q, the newest is %d", v, m.Version)
+	}
 	e.shot("admin-classifier")
 	streets, err := e.app.Svc.Places(ctx, org.LevelStreet)
 	if err != nil || len(streets) == 0 {

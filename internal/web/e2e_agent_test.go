@@ -1,11 +1,9 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -56,10 +54,10 @@ func TestAgentScreenSuggests(t *testing.T) {
 			chromedp.SendKeys(chromedp.ID("citizen_phone"), phone),
 			chromedp.SendKeys(chromedp.ID("address"), model.Location.Address),
 			chromedp.SendKeys(chromedp.ID("description"), model.Description))
-		// The panel updates as the agent types (debounced): let the last
-		// update land before reading it.
-		e.settle()
+		// The panel updates as the agent types (debounced): wait for the
+		// answer to the whole address and description before reading it.
 		e.do(chromedp.WaitVisible(chromedp.CSS("#classes [data-pick-category]")), chromedp.WaitVisible(chromedp.ID("address-match")))
+		e.settle("suggest")
 	}
 	e.login(org.RoleAgent)
 	call("13700001111")
@@ -67,7 +65,7 @@ func TestAgentScreenSuggests(t *testing.T) {
 	e.wantText("#classes", cat.NameZH)
 	// Taking the first suggestion fills the category and asks the duty list.
 	e.do(chromedp.Click(chromedp.CSS("#classes [data-pick-category]")))
-	e.settle()
+	e.settle("suggest")
 	e.do(chromedp.WaitVisible(chromedp.ID("route-reason")))
 	if v, err := chromedp.Run(e.ctx, chromedp.Value(chromedp.ID("category"))); err != nil || v != model.Category {
 		t.Fatalf("category after taking the suggestion: %q (%v), want %s", v, err, model.Category)
@@ -89,7 +87,7 @@ func TestAgentScreenSuggests(t *testing.T) {
 	// as a duplicate, and merging sends this one along with it.
 	call("13700002222")
 	e.do(chromedp.Click(chromedp.CSS("#classes [data-pick-category]")))
-	e.settle()
+	e.settle("suggest")
 	e.do(chromedp.WaitVisible(chromedp.ID("duplicates")))
 	e.wantText("#duplicates", first.Cases[0].Number)
 	e.do(chromedp.Click(chromedp.CSS("#duplicates input[name=merge_parent]:not([value=''])")),
@@ -108,16 +106,4 @@ func TestAgentScreenSuggests(t *testing.T) {
 func unitName(e *e2e, id int64) string {
 	u, _ := e.app.Svc.Unit(id)
 	return u.Name
-}
-
-// settle waits until the agent screen's debounced updates (≤ 800 ms after
-// the last keystroke) have been sent and answered.
-func (e *e2e) settle() {
-	e.t.Helper()
-	e.do(chromedp.Sleep(1200 * time.Millisecond))
-	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("document.querySelectorAll('.htmx-request').length === 0")); err != nil {
-		e.t.Fatalf("the page's requests did not finish: %v", err)
-	}
 }

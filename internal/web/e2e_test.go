@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"whistle/internal/app"
@@ -102,12 +103,81 @@ func newE2E(t *testing.T) *e2e {
 	if err := chromedp.Do(e.ctx, chromedp.Navigate(e.base+"/login")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	// Every page from now on records which form values each htmx update
+	// was asked with, so that tests wait for an update instead of a delay.
+	if _, err := chromedp.Call(e.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: swapRecorder}); err != nil {
+		t.Fatalf("install the swap recorder: %v", err)
+	}
 	return e
+}
+
+// The browser steps' deadlines are generous: CI machines are loaded (a load
+// average of 11 on 2 cores has been seen) and nothing here waits a fixed
+// time, so a long deadline costs nothing when the page is quick.
+const (
+	stepTimeout = 90 * time.Second
+	readTimeout = 60 * time.Second
+)
+
+// swapRecorder runs in every page before its own scripts. For each element
+// an htmx update replaced (by the target's id), it keeps the values of the
+// agent screen's form fields the request was sent with; __whistleSettled(ids) is true when
+// no request is in flight and each named target shows the answer to a
+// request sent with the fields' current values.
+const swapRecorder = `(() => {
+  const fields = ['citizen_phone', 'address', 'description', 'category', 'lat', 'lon'];
+  window.__whistleSwaps = {};
+  document.addEventListener('htmx:afterSwap', ev => {
+    const d = ev.detail || {}, rc = d.requestConfig;
+    const id = (d.target && d.target.id) || (ev.target && ev.target.id);
+    if (!rc || !rc.formData || !id) return;
+    // A request with the whole form (its hidden idem field) answers every
+    // field, an empty one included; another answers only what it sent.
+    const whole = rc.formData.has('idem'), sent = {};
+    for (const f of fields) if (whole || rc.formData.has(f)) sent[f] = rc.formData.get(f) || '';
+    window.__whistleSwaps[id] = sent;
+  });
+  window.__whistleSettled = ids => {
+    if (document.querySelector('.htmx-request')) return false;
+    for (const id of ids) {
+      const sent = window.__whistleSwaps[id];
+      if (!sent || !document.getElementById(id)) return false;
+      for (const f in sent) {
+        const el = document.querySelector('[name="' + f + '"]');
+        if (el && el.value !== sent[f]) return false;
+      }
+    }
+    return true;
+  };
+})()`
+
+// settle waits until the htmx updates of the elements with these ids have
+// landed: no request is in flight and each shows the answer to the form as
+// it is now (debounced updates sent while typing are superseded).
+func (e *e2e) settle(ids ...string) {
+	e.t.Helper()
+	js, _ := json.Marshal(ids)
+	ctx, cancel := context.WithTimeout(e.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("window.__whistleSettled && window.__whistleSettled("+string(js)+")",
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(0))); err != nil {
+		state, _ := chromedp.Run(e.ctx, chromedp.Evaluate[string]("JSON.stringify(window.__whistleSwaps || null)"))
+		e.t.Fatalf("the page's updates of %v did not land: %v; last answers were to %s", ids, err, state)
+	}
+}
+
+// viewport resizes the page and waits until the page has taken the new
+// width and painted at it.
+func (e *e2e) viewport(w, h int64, opts ...chromedp.EmulateViewportOption) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.EmulateViewport(w, h, opts...),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf("window.innerWidth === %d && window.innerHeight === %d", w, h),
+			chromedp.WithPollingTimeout(0)),
+		chromedp.Evaluate[chromedp.Void]("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))", chromedp.EvalAwaitPromise))
 }
 
 func (e *e2e) do(steps ...chromedp.Action[chromedp.Void]) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(e.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		loc, _ := chromedp.Run(e.ctx, chromedp.Location())
@@ -116,9 +186,21 @@ func (e *e2e) do(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// navigating runs steps that load another page (a form submitted, a
+// link followed) and waits until that page has loaded.
+func (e *e2e) navigating(steps ...chromedp.Action[chromedp.Void]) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, steps...); err != nil {
+		loc, _ := chromedp.Run(e.ctx, chromedp.Location())
+		e.t.Fatalf("browser navigation failed at %s: %v", loc, err)
+	}
+}
+
 func (e *e2e) text(sel string) string {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(e.ctx, readTimeout)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
@@ -153,7 +235,7 @@ func (e *e2e) shot(name string) {
 		if v.mobile {
 			opts = append(opts, chromedp.EmulateMobile)
 		}
-		e.do(chromedp.EmulateViewport(v.w, v.h, opts...), chromedp.Sleep(150*time.Millisecond))
+		e.do(e.viewport(v.w, v.h, opts...))
 		// The page must not need sideways scrolling at this width.
 		if v.mobile {
 			over, err := chromedp.Run(e.ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 2"))
@@ -169,7 +251,7 @@ func (e *e2e) shot(name string) {
 			e.t.Fatal(err)
 		}
 	}
-	e.do(chromedp.EmulateViewport(1280, 800))
+	e.do(e.viewport(1280, 800))
 }
 
 func (e *e2e) login(role string) {
@@ -318,7 +400,7 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	e.login(org.RoleAgent)
 	e.shot("agent")
 	e.do(chromedp.SendKeys(chromedp.ID("citizen_phone"), phone), chromedp.WaitVisible(linkTo(number)))
-	e.settle()
+	e.settle("history")
 	e.openCase(number)
 	e.wantText("#case-state", "待受理")
 	// Personal data is masked until revealed (and the reveal is audited).
@@ -356,6 +438,7 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	}
 	e.do(chromedp.Navigate(e.base + "/supervisor"))
 	e.do(chromedp.WaitVisible(chromedp.ID("stat-open")))
+	e.checkSupervisor(e.logins[org.RoleDispatcher])
 	e.shot("supervisor")
 	e.logout()
 
@@ -372,7 +455,10 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	// 6. The agent's callback: not resolved, unsatisfied, back it goes.
 	e.login(org.RoleAgent)
 	e.do(chromedp.Navigate(e.base+"/callbacks"), chromedp.WaitVisible(chromedp.ID("cb-number")))
-	e.do(chromedp.SendKeys(chromedp.ID("cb-number"), number), chromedp.Submit(chromedp.ID("cb-number")), chromedp.WaitVisible(linkTo(number)))
+	// The list before the search may show the request too: wait for the
+	// search's page to load, not for a link the old page has.
+	e.navigating(chromedp.SendKeys(chromedp.ID("cb-number"), number), chromedp.Submit(chromedp.ID("cb-number")))
+	e.do(chromedp.WaitVisible(linkTo(number)))
 	e.shot("callbacks")
 	form := fmt.Sprintf("#cb-%d", c.ID)
 	e.do(chromedp.Click(chromedp.CSS(form+" input[name=resolved][value=no]")),
@@ -418,17 +504,18 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 	}
 	e.shot("track")
 	e.do(chromedp.Navigate(e.base+"/portal/figures"), chromedp.WaitVisible(chromedp.ID("fig-received")))
+	e.checkFigures()
 	e.shot("figures")
 	final, err := e.app.Svc.Cases.GetByNumber(t.Context(), org.System(), number)
 	if err != nil || final.State != "closed" || final.Satisfaction != "satisfied" || final.ReopenCount != 1 {
 		t.Fatalf("final case: %+v, %v", final, err)
 	}
 
-	// 9. Administration page, and the audit log shows the reveal.
+	// 9. Administration pages list what exists, a unit created here
+	// included, and the audit log shows the reveal.
 	e.do(chromedp.EmulateViewport(1280, 800))
 	e.login(org.RoleAdmin)
-	e.do(chromedp.Navigate(e.base+"/admin/audit"), chromedp.WaitVisible(chromedp.ID("audit")))
-	e.wantText("#audit", "reveal")
+	e.checkAdmin(e.logins[org.RoleAgent], e.logins[org.RoleAdmin], c.ID)
 	e.do(chromedp.Navigate(e.base+"/admin"), chromedp.WaitVisible(chromedp.CSS("main details")))
 	e.shot("admin")
 	t.Logf("screenshots in %s", e.shots)
