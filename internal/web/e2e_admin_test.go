@@ -75,7 +75,7 @@ func TestDutyListInTheBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("retrain")), chromedp.WaitVisible(chromedp.ID("top1")))
 	e.wantText(".flash", "已训练")
 	// The page shows the version just trained, by this administrator.
-	m, found, err := e.app.Svc.Store().LatestClassifierModel(ctx, false)
+	m, found, err := e.app.Svc.St.LatestClassifierModel(ctx, false)
 	if err != nil || !found || m.CreatedBy != e.logins[org.RoleAdmin].ID {
 		t.Fatalf("latest classifier model: %+v (found %v, %v), want one trained by the administrator", m, found, err)
 	}

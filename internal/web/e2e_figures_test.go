@@ -27,7 +27,7 @@ func (e *e2e) allCases(a org.Actor) []*lifecycle.Case {
 	var out []*lifecycle.Case
 	f := store.CaseFilter{Limit: 500}
 	for {
-		pg, err := e.app.Svc.List(e.t.Context(), a, f)
+		pg, err := e.app.Svc.Cases.List(e.t.Context(), a, f)
 		if err != nil {
 			e.t.Fatalf("list cases: %v", err)
 		}
@@ -248,7 +248,7 @@ func (e *e2e) checkAdmin(agent, admin org.User, caseID int64) {
 	}
 
 	// A unit's users.
-	users, err := e.app.Svc.Store().Users(ctx, agent.UnitID)
+	users, err := e.app.Svc.St.Users(ctx, agent.UnitID)
 	if err != nil || len(users) == 0 {
 		e.t.Fatalf("users of unit %d: %v, %v", agent.UnitID, users, err)
 	}
