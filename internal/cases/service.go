@@ -65,6 +65,8 @@ type Service struct {
 	rt         routingState // duty list in force, unit directory, knowledge index (issue #4)
 
 	clf classifierState // the text classifier in use (classify.go)
+
+	verify func(encoded, password string) bool // password check; nil = auth.Verify (tests count calls)
 }
 
 // New builds the service, loading the organisation catalogue, the stored
