@@ -21,8 +21,9 @@ import (
 // Service keeps logins, sessions and tokens over the shared core.
 type Service struct {
 	*core.Core
-	tokens     sync.Map     // token hash → cachedActor
-	tokenCount atomic.Int64 // insertions, to prune the cache now and then
+	tokens     sync.Map                            // token hash → cachedActor
+	tokenCount atomic.Int64                        // insertions, to prune the cache now and then
+	verify     func(encoded, password string) bool // password check; nil = auth.Verify (tests count calls)
 }
 
 // New builds the accounts service.
@@ -80,7 +81,17 @@ func (s *Service) Login(ctx context.Context, lim *auth.Limiter, username, passwo
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		return "", org.User{}, err
 	}
-	if err != nil || u.Disabled || !auth.Verify(hash, password) {
+	known := err == nil && !u.Disabled
+	if !known {
+		// Hash anyway, at the same cost: the time taken must not tell
+		// which usernames exist.
+		hash = dummyHash()
+	}
+	verify := s.verify
+	if verify == nil {
+		verify = auth.Verify
+	}
+	if ok := verify(hash, password); !known || !ok {
 		lim.Fail(key, now)
 		return "", org.User{}, errs.E(errs.BadCredentials)
 	}
@@ -91,6 +102,13 @@ func (s *Service) Login(ctx context.Context, lim *auth.Limiter, username, passwo
 	})
 	return tok, u, err
 }
+
+// dummyHash is verified against for unknown and disabled users, made once
+// with the production hasher's parameters.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := auth.DefaultHasher().Hash("no such user, no such password")
+	return h
+})
 
 // CreateAPIToken issues a long-lived token for a system user (admin).
 func (s *Service) CreateAPIToken(ctx context.Context, a org.Actor, userID int64, name string) (string, error) {
@@ -136,8 +154,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (org.Actor, er
 		s.tokens.Delete(h)
 	}
 	u, _, err := s.St.TokenUser(ctx, h, s.Now())
-	if err != nil || u.Disabled {
+	if errs.Is(err, errs.NotFound) || (err == nil && u.Disabled) {
 		return org.Actor{}, errs.E(errs.Unauthenticated)
+	}
+	if err != nil { // the database is away: not the user's fault, keep the session
+		return org.Actor{}, &errs.Error{Code: errs.Unavailable, Err: err}
 	}
 	a, err := s.Actor(u)
 	if err != nil {

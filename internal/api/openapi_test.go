@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"whistle/internal/errs"
+	"whistle/internal/httpx"
 	"whistle/internal/lifecycle"
 )
 
@@ -170,8 +171,8 @@ func TestOpenAPIDocument(t *testing.T) {
 	if b := obj(t, schemes["bearerAuth"], "bearerAuth"); b["type"] != "http" || b["scheme"] != "bearer" {
 		t.Errorf("bearerAuth = %v, want http bearer", b)
 	}
-	if c := obj(t, schemes["cookieSession"], "cookieSession"); c["type"] != "apiKey" || c["in"] != "cookie" || c["name"] != sessionCookie {
-		t.Errorf("cookieSession = %v, want apiKey in cookie %s", c, sessionCookie)
+	if c := obj(t, schemes["cookieSession"], "cookieSession"); c["type"] != "apiKey" || c["in"] != "cookie" || c["name"] != httpx.SessionCookie {
+		t.Errorf("cookieSession = %v, want apiKey in cookie %s", c, httpx.SessionCookie)
 	}
 }
 

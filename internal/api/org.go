@@ -46,8 +46,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil, Expires: time.Now().Add(accounts.SessionTTL)})
+	s.cookies.SetSession(w, tok)
 	writeJSON(w, 200, map[string]any{"token": tok, "user": u, "expires_in": int(accounts.SessionTTL.Seconds())})
 }
 
@@ -56,7 +55,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1})
+	s.cookies.ClearSession(w)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -7,30 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"whistle/internal/errs"
+	"whistle/internal/httpx"
 )
 
-// lang picks zh or en from ?lang= or Accept-Language (zh-CN by default).
-func lang(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l != "" {
-		if strings.HasPrefix(l, "en") {
-			return "en"
-		}
-		return "zh"
-	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
-		switch {
-		case strings.HasPrefix(tag, "zh"):
-			return "zh"
-		case strings.HasPrefix(tag, "en"):
-			return "en"
-		}
-	}
-	return "zh"
-}
+// lang picks zh or en: ?lang=, the pages' language cookie, Accept-Language
+// with its q-values, else zh-CN (httpx.Lang, as on the pages).
+func lang(r *http.Request) string { return httpx.Lang(r) }
 
 // ErrorBody is the JSON shape of every error response.
 type ErrorBody struct {
@@ -41,6 +25,12 @@ type ErrorBody struct {
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if httpx.ClientGone(r, err) {
+		// No server error: nobody is waiting for the answer.
+		s.log.Debug("client gone", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.WriteHeader(httpx.StatusClientClosed)
+		return
+	}
 	code := errs.CodeOf(err)
 	body := ErrorBody{Code: code, Message: errs.Message(code, lang(r))}
 	var e *errs.Error

@@ -18,6 +18,7 @@ import (
 
 	"whistle/internal/auth"
 	"whistle/internal/errs"
+	"whistle/internal/httpx"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/services"
@@ -30,6 +31,7 @@ type Server struct {
 	limiter *auth.Limiter // failed logins per user and address
 	submits *auth.Limiter // public submissions per address
 	lookups *auth.Limiter // failed public look-ups per address
+	cookies httpx.Sessions
 	hasher  auth.Hasher
 	reg     *prometheus.Registry
 	latency *prometheus.HistogramVec
@@ -41,6 +43,10 @@ type Server struct {
 type Options struct {
 	Logger *slog.Logger
 	Hasher auth.Hasher
+	// Limits are the rate limits, shared with the pages (built here when nil).
+	Limits *httpx.Limits
+	// Sessions decides the session cookie, as on the pages.
+	Sessions httpx.Sessions
 }
 
 // New builds the API server over the service.
@@ -51,10 +57,13 @@ func New(svc *services.Services, opts Options) *Server {
 	if opts.Hasher.Time == 0 {
 		opts.Hasher = auth.DefaultHasher()
 	}
-	s := &Server{svc: svc, log: opts.Logger, limiter: auth.NewLimiter(5, 15*time.Minute),
-		submits: auth.NewLimiter(60, time.Hour), lookups: auth.NewLimiter(20, 15*time.Minute), hasher: opts.Hasher, reg: prometheus.NewRegistry()}
+	if opts.Limits == nil {
+		opts.Limits = httpx.NewLimits()
+	}
+	s := &Server{svc: svc, log: opts.Logger, limiter: opts.Limits.Logins, submits: opts.Limits.Submits, lookups: opts.Limits.Lookups,
+		cookies: opts.Sessions, hasher: opts.Hasher, reg: prometheus.NewRegistry()}
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "whistle_http_request_duration_seconds", Help: "HTTP request latency by route and status class.",
+		Name: "whistle_http_request_duration_seconds", Help: "HTTP request latency by route and status class (499: the client gave up).",
 		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
 	}, []string{"route", "method", "status"})
 	s.reg.MustRegister(s.latency, collectors.NewGoCollector(), newCaseCollector(svc))
@@ -230,25 +239,18 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 				s.log.Error("panic in handler", "path", r.URL.Path, "panic", p)
 				s.fail(sw, r, errs.D(errs.Internal, "panic"))
 			}
-			s.latency.WithLabelValues(route, r.Method, strconv.Itoa(sw.status/100)+"xx").Observe(time.Since(start).Seconds())
+			status := strconv.Itoa(sw.status/100) + "xx"
+			if sw.status == httpx.StatusClientClosed {
+				status = strconv.Itoa(sw.status) // not a client error: the client left
+			}
+			s.latency.WithLabelValues(route, r.Method, status).Observe(time.Since(start).Seconds())
 		}()
 		h.ServeHTTP(sw, r)
 	})
 }
 
-const sessionCookie = "whistle_session"
-
-func bearer(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t)
-		}
-	}
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		return c.Value
-	}
-	return ""
-}
+// bearer is the request's token: the Authorization header or the session cookie.
+func bearer(r *http.Request) string { return httpx.Token(r) }
 
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, org.Actor)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

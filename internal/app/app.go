@@ -20,6 +20,7 @@ import (
 	"whistle/internal/auth"
 	"whistle/internal/config"
 	"whistle/internal/core"
+	"whistle/internal/httpx"
 	"whistle/internal/scheduler"
 	"whistle/internal/services"
 	"whistle/internal/store"
@@ -69,12 +70,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if cfg.FastHash {
 		h = auth.FastHasher()
 	}
-	pages, err := web.New(svc, web.Options{Logger: log, Hasher: h, SecureCookies: cfg.SecureCookies})
+	// One session cookie and one set of rate limits for both front ends.
+	sessions, limits := httpx.Sessions{Secure: cfg.SecureCookies}, httpx.NewLimits()
+	pages, err := web.New(svc, web.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &App{Cfg: cfg, Store: st, Svc: svc, API: api.New(svc, api.Options{Logger: log, Hasher: h}), Web: pages, Log: log}, nil
+	apiSrv := api.New(svc, api.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits})
+	return &App{Cfg: cfg, Store: st, Svc: svc, API: apiSrv, Web: pages, Log: log}, nil
 }
 
 // Handler joins the JSON API (/api/, /healthz, /readyz, /metrics) and the

@@ -3,9 +3,9 @@ package web
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"whistle/internal/errs"
+	"whistle/internal/httpx"
 )
 
 type loginData struct {
@@ -64,8 +64,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, status, "login", p)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure,
-		SameSite: http.SameSiteLaxMode, Expires: time.Now().Add(12 * time.Hour)})
+	s.cookies.SetSession(w, token)
 	if next == "" {
 		next = homeFor(a)
 	}
@@ -73,16 +72,16 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		_ = s.svc.Accounts.Logout(r.Context(), c.Value)
+	if token := s.cookies.Token(r); token != "" {
+		_ = s.svc.Accounts.Logout(r.Context(), token)
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	s.cookies.ClearSession(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
-	l := normLang(r.PathValue("lang"))
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	l := httpx.NormLang(r.PathValue("lang"))
+	http.SetCookie(w, &http.Cookie{Name: httpx.LangCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
 	back := safeNext(r.URL.Query().Get("back"))
 	if back == "" {
 		back = "/"

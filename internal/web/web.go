@@ -22,6 +22,7 @@ import (
 
 	"whistle/internal/auth"
 	"whistle/internal/errs"
+	"whistle/internal/httpx"
 	"whistle/internal/org"
 	"whistle/internal/services"
 )
@@ -38,7 +39,7 @@ type Server struct {
 	logins  *auth.Limiter // failed logins per user and address
 	submits *auth.Limiter // portal submissions per address
 	lookups *auth.Limiter // failed portal look-ups per address
-	secure  bool          // cookies only over HTTPS
+	cookies httpx.Sessions
 	hasher  auth.Hasher
 	demo    atomic.Pointer[[]DemoLogin]
 }
@@ -54,8 +55,10 @@ func (s *Server) SetDemoLogins(ls []DemoLogin) { s.demo.Store(&ls) }
 // Options configure the pages.
 type Options struct {
 	Logger *slog.Logger
-	// SecureCookies marks session cookies Secure (serve behind HTTPS).
-	SecureCookies bool
+	// Sessions decides the session cookie, as in the API.
+	Sessions httpx.Sessions
+	// Limits are the rate limits, shared with the API (built here when nil).
+	Limits *httpx.Limits
 	// Hasher hashes passwords of users created on the admin pages.
 	Hasher auth.Hasher
 }
@@ -72,8 +75,11 @@ func New(svc *services.Services, opts Options) (*Server, error) {
 	if opts.Hasher.Time == 0 {
 		opts.Hasher = auth.DefaultHasher()
 	}
-	s := &Server{svc: svc, log: opts.Logger, cat: cat, secure: opts.SecureCookies, hasher: opts.Hasher,
-		logins: auth.NewLimiter(5, 15*time.Minute), submits: auth.NewLimiter(60, time.Hour), lookups: auth.NewLimiter(20, 15*time.Minute)}
+	if opts.Limits == nil {
+		opts.Limits = httpx.NewLimits()
+	}
+	s := &Server{svc: svc, log: opts.Logger, cat: cat, cookies: opts.Sessions, hasher: opts.Hasher,
+		logins: opts.Limits.Logins, submits: opts.Limits.Submits, lookups: opts.Limits.Lookups}
 	if err := s.parse(); err != nil {
 		return nil, err
 	}
@@ -207,21 +213,21 @@ func (s *Server) recover(h http.Handler) http.Handler {
 	})
 }
 
-const sessionCookie = "whistle_session"
-const langCookie = "whistle_lang"
-
 // session authenticates the session cookie; without one, pages redirect to
-// the login page (htmx requests get a redirect header).
+// the login page (htmx requests get a redirect header). When the session
+// cannot be checked (the database is away), the page says so and the
+// cookie stays: a short outage does not log everyone out.
 func (s *Server) session(h func(http.ResponseWriter, *http.Request, org.Actor)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var token string
-		if c, err := r.Cookie(sessionCookie); err == nil {
-			token = c.Value
-		}
+		token := s.cookies.Token(r)
 		a, err := s.svc.Accounts.Authenticate(r.Context(), token)
+		if err != nil && !errs.Is(err, errs.Unauthenticated) {
+			s.failPage(w, r, err)
+			return
+		}
 		if err != nil {
 			if token != "" {
-				http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+				s.cookies.ClearSession(w)
 			}
 			next := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
 			if r.Header.Get("HX-Request") != "" {
@@ -236,23 +242,9 @@ func (s *Server) session(h func(http.ResponseWriter, *http.Request, org.Actor)) 
 	})
 }
 
-// langOf picks the page language: ?lang=, then the cookie, then zh-CN.
-func langOf(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l != "" {
-		return normLang(l)
-	}
-	if c, err := r.Cookie(langCookie); err == nil {
-		return normLang(c.Value)
-	}
-	return "zh"
-}
-
-func normLang(l string) string {
-	if strings.HasPrefix(strings.ToLower(l), "en") {
-		return "en"
-	}
-	return "zh"
-}
+// langOf picks the page language: ?lang=, then the language cookie, then
+// Accept-Language, else zh-CN (httpx.Lang, as in the API).
+func langOf(r *http.Request) string { return httpx.Lang(r) }
 
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -264,6 +256,7 @@ func clientIP(r *http.Request) string {
 
 // page is what every template gets.
 type page struct {
+	ctx    context.Context // the request's, to tell a client that gave up from a failure
 	Lang   string
 	Actor  *org.Actor
 	Title  string
@@ -290,7 +283,7 @@ func (p *page) F(name string) string { return p.Form.Get(name) }
 func (p *page) FieldErr(name string) string { return p.Fields[name] }
 
 func (s *Server) newPage(r *http.Request, a *org.Actor, titleKey string) *page {
-	p := &page{Lang: langOf(r), Actor: a, Path: r.URL.Path, URI: r.URL.Path, Now: s.svc.Now(), Fields: map[string]string{}, Form: url.Values{}}
+	p := &page{ctx: r.Context(), Lang: langOf(r), Actor: a, Path: r.URL.Path, URI: r.URL.Path, Now: s.svc.Now(), Fields: map[string]string{}, Form: url.Values{}}
 	if r.Method == http.MethodGet {
 		q := r.URL.Query()
 		q.Del("lang")
@@ -385,6 +378,10 @@ func homeFor(a org.Actor) string {
 // render executes a page template into a buffer first, so a failing
 // template never sends half a page.
 func (s *Server) render(w http.ResponseWriter, status int, name string, p *page) {
+	if status == httpx.StatusClientClosed { // nobody is reading
+		w.WriteHeader(status)
+		return
+	}
 	t, ok := s.pages[name]
 	if !ok {
 		s.log.Error("no such template", "name", name)
@@ -431,14 +428,29 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 	s.render(w, status, "error", p)
 }
 
-// fail shows err in the user's language: field errors go next to the field,
-// the rest on top of the form.
+// failPage answers with an error page for err, in its status.
+func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error) {
+	p := s.newPage(r, nil, "error.title")
+	status := s.explain(p, err)
+	s.render(w, status, "error", p)
+}
+
+// explain shows err in the user's language: field errors go next to the
+// field, the rest on top of the form. It returns the status; a request the
+// client gave up on is no error (httpx.StatusClientClosed, logged at debug).
 func (s *Server) explain(p *page, err error) int {
+	if p.ctx != nil && errors.Is(err, context.Canceled) && p.ctx.Err() != nil {
+		s.log.Debug("client gone", "path", p.Path, "err", err)
+		return httpx.StatusClientClosed
+	}
 	var e *errs.Error
 	if !errors.As(err, &e) {
 		s.log.Error("page error", "err", err)
 		p.Err = errs.Message(errs.Internal, p.Lang)
 		return 500
+	}
+	if errs.Status(e.Code) >= 500 {
+		s.log.Error("page error", "path", p.Path, "err", err)
 	}
 	msg := errs.Message(e.Code, p.Lang)
 	if e.Detail != "" && e.Code != errs.Internal {
@@ -471,8 +483,8 @@ func withFlash(target, msg string) string {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if a, err := s.svc.Accounts.Authenticate(r.Context(), c.Value); err == nil {
+	if token := s.cookies.Token(r); token != "" {
+		if a, err := s.svc.Accounts.Authenticate(r.Context(), token); err == nil {
 			http.Redirect(w, r, homeFor(a), http.StatusSeeOther)
 			return
 		}
