@@ -586,6 +586,8 @@ func (s *Service) Lookup(ctx context.Context, number, phone string) (*lifecycle.
 // FireDue fires the timers that are due: each in its own transaction that
 // locks the case, claims the timer (so that with several nodes each fires
 // exactly once), applies the system action and re-arms the case's timers.
+// A timer that fails is logged, left due and reported in the error; the
+// timers behind it fire all the same.
 func (s *Service) FireDue(ctx context.Context, node string, limit int) (int, error) {
 	if limit <= 0 {
 		limit = 500
@@ -595,6 +597,7 @@ func (s *Service) FireDue(ctx context.Context, node string, limit int) (int, err
 		return 0, err
 	}
 	fired := 0
+	var failed error
 	for _, t := range due {
 		if ctx.Err() != nil {
 			break
@@ -630,13 +633,20 @@ func (s *Service) FireDue(ctx context.Context, node string, limit int) (int, err
 			return tx.SetTimers(ctx, c.ID, lifecycle.Timers(c))
 		})
 		if err != nil {
-			return fired, err
+			if ctx.Err() != nil {
+				return fired, errors.Join(failed, err)
+			}
+			// One timer that fails must not stop every timer behind it:
+			// it stays due (and is tried again next time), the others fire.
+			s.Log.Error("timer failed", "timer", t.ID, "case", t.CaseID, "err", err)
+			failed = errors.Join(failed, fmt.Errorf("timer %d of case %d: %w", t.ID, t.CaseID, err))
+			continue
 		}
 		if did {
 			fired++
 		}
 	}
-	return fired, nil
+	return fired, failed
 }
 
 // View is one case as an actor may see it, with everything a case page

@@ -6,6 +6,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -65,17 +66,19 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 	if batch <= 0 {
 		batch = 500
 	}
-	// Whistle report-by deadlines (吹哨报到), one batch per tick.
-	total, err := s.Svc.Whistles.FireSummons(ctx, s.Node, batch)
-	if err != nil {
-		return total, err
-	}
+	// Whistle report-by deadlines (吹哨报到), one batch per tick. Timers
+	// that fail are reported; the others fire all the same, and the cases'
+	// timers still get their turn.
+	total, failed := s.Svc.Whistles.FireSummons(ctx, s.Node, batch)
 	for ctx.Err() == nil {
 		n, err := s.Svc.Cases.FireDue(ctx, s.Node, batch)
 		total += n
+		failed = errors.Join(failed, err)
 		if err != nil || n < batch {
-			return total, err
+			// A batch with failures is not full of fired timers: the
+			// failed ones stay due and would come first again.
+			return total, failed
 		}
 	}
-	return total, ctx.Err()
+	return total, errors.Join(failed, ctx.Err())
 }

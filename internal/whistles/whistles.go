@@ -7,6 +7,8 @@ package whistles
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -265,6 +267,7 @@ func (s *Service) FireSummons(ctx context.Context, node string, limit int) (int,
 		return 0, err
 	}
 	fired := 0
+	var failed error
 	for _, t := range due {
 		if ctx.Err() != nil {
 			break
@@ -292,13 +295,19 @@ func (s *Service) FireSummons(ctx context.Context, node string, limit int) (int,
 			return tx.AppendWhistleLog(ctx, &store.WhistleLogEntry{WhistleID: w.ID, UnitID: t.UnitID, Action: summons.ActMissed, At: now, Note: node})
 		})
 		if err != nil {
-			return fired, err
+			if ctx.Err() != nil {
+				return fired, errors.Join(failed, err)
+			}
+			// One failing timer must not hold up those behind it.
+			s.Log.Error("whistle timer failed", "timer", t.ID, "whistle", t.WhistleID, "err", err)
+			failed = errors.Join(failed, fmt.Errorf("timer %d of whistle %d: %w", t.ID, t.WhistleID, err))
+			continue
 		}
 		if did {
 			fired++
 		}
 	}
-	return fired, nil
+	return fired, failed
 }
 
 // SummonsStats are whistles per street and report times per department.
