@@ -4,50 +4,50 @@ import (
 	"strings"
 
 	"whistle/internal/knowledge"
-	"whistle/internal/routing"
+	"whistle/internal/dutylist"
 )
 
 // target turns a leaf's route key ("street", "dist:<key>", "city:<key>",
 // "ent:<key>") into a duty-list target.
-func target(route string) routing.Target {
+func target(route string) dutylist.Target {
 	kind, key, _ := strings.Cut(route, ":")
 	switch kind {
 	case "street":
-		return routing.Target{Role: routing.RoleStreet}
+		return dutylist.Target{Role: dutylist.RoleStreet}
 	case "dist":
-		return routing.Target{Role: routing.RoleDistrictDept, Key: key}
+		return dutylist.Target{Role: dutylist.RoleDistrictDept, Key: key}
 	case "city":
-		return routing.Target{Unit: "city-" + key}
+		return dutylist.Target{Unit: "city-" + key}
 	case "ent":
-		return routing.Target{Unit: "ent-" + key}
+		return dutylist.Target{Unit: "ent-" + key}
 	}
-	return routing.Target{Role: routing.RoleDistrictCentre}
+	return dutylist.Target{Role: dutylist.RoleDistrictCentre}
 }
 
 // DutyRules is the demo city's dispatch catalogue: a catch-all to the
 // district branch centre (rule 1), one rule per leaf category to the unit
 // that owns it (rules 101…, in taxonomy order), and a few rules that show
 // keywords, co-handlers and an ambiguity the history tie-breaker settles.
-func DutyRules() []routing.Rule {
-	rules := []routing.Rule{{ID: 1, Lead: routing.Target{Role: routing.RoleDistrictCentre}, Label: "兜底：区分中心"}}
+func DutyRules() []dutylist.Rule {
+	rules := []dutylist.Rule{{ID: 1, Lead: dutylist.Target{Role: dutylist.RoleDistrictCentre}, Label: "兜底：区分中心"}}
 	for i, l := range leaves {
-		r := routing.Rule{ID: 101 + i, Category: l.code, Lead: target(l.route), Label: l.zh}
+		r := dutylist.Rule{ID: 101 + i, Category: l.code, Lead: target(l.route), Label: l.zh}
 		if l.code == "urban.stall" {
-			r.Co = []routing.Target{{Role: routing.RoleDistrictDept, Key: "cgzf"}}
+			r.Co = []dutylist.Target{{Role: dutylist.RoleDistrictDept, Key: "cgzf"}}
 		}
 		rules = append(rules, r)
 	}
 	n := 101 + len(leaves)
 	rules = append(rules,
 		// 早市/夜市占道 also concerns market regulation.
-		routing.Rule{ID: n, Category: "urban.stall", Keywords: []string{"早市", "夜市"}, Lead: routing.Target{Role: routing.RoleStreet},
-			Co: []routing.Target{{Role: routing.RoleDistrictDept, Key: "cgzf"}, {Role: routing.RoleDistrictDept, Key: "scjg"}}, Label: "早夜市占道"},
+		dutylist.Rule{ID: n, Category: "urban.stall", Keywords: []string{"早市", "夜市"}, Lead: dutylist.Target{Role: dutylist.RoleStreet},
+			Co: []dutylist.Target{{Role: dutylist.RoleDistrictDept, Key: "cgzf"}, {Role: dutylist.RoleDistrictDept, Key: "scjg"}}, Label: "早夜市占道"},
 		// Dog nuisances: the police and the street office both claim them —
 		// equally specific, same priority: ambiguous, settled from history.
-		routing.Rule{ID: n + 1, Category: "police.dog", Lead: routing.Target{Role: routing.RoleStreet}, Label: "不文明养犬（街道）"},
+		dutylist.Rule{ID: n + 1, Category: "police.dog", Lead: dutylist.Target{Role: dutylist.RoleStreet}, Label: "不文明养犬（街道）"},
 		// Any noise category mentioning a construction site goes to urban management.
-		routing.Rule{ID: n + 2, Category: "noise", Prefix: true, Keywords: []string{"工地", "施工"}, Lead: routing.Target{Role: routing.RoleDistrictDept, Key: "cgzf"},
-			Co: []routing.Target{{Role: routing.RoleStreet}}, Label: "施工噪声"},
+		dutylist.Rule{ID: n + 2, Category: "noise", Prefix: true, Keywords: []string{"工地", "施工"}, Lead: dutylist.Target{Role: dutylist.RoleDistrictDept, Key: "cgzf"},
+			Co: []dutylist.Target{{Role: dutylist.RoleStreet}}, Label: "施工噪声"},
 	)
 	return rules
 }

@@ -13,7 +13,7 @@ import (
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/routing"
+	"whistle/internal/dutylist"
 	"whistle/internal/store"
 )
 
@@ -72,17 +72,17 @@ type routingState struct {
 
 type unitDirectory struct {
 	gen uint64 // the catalogue generation it was built from
-	dir *routing.Directory
+	dir *dutylist.Directory
 }
 
 // directory returns the unit directory of the current catalogue, rebuilt
 // when the catalogue was reloaded.
-func (s *Service) directory() *routing.Directory {
+func (s *Service) directory() *dutylist.Directory {
 	gen := s.Generation()
 	if d := s.rt.dir.Load(); d != nil && d.gen == gen {
 		return d.dir
 	}
-	d := &unitDirectory{gen: gen, dir: routing.NewDirectory(s.UnitsList())}
+	d := &unitDirectory{gen: gen, dir: dutylist.NewDirectory(s.UnitsList())}
 	s.rt.dir.Store(d)
 	return d.dir
 }
@@ -106,30 +106,30 @@ func mayEditDuty(a org.Actor) bool {
 // last TieBreakDays days (from the store, by index); with no history, or a
 // tie in history too, the lowest rule number stays and the decision remains
 // ambiguous for a person (or a later model) to settle.
-func (s *Service) RouteSuggestion(ctx context.Context, categoryCode string, placeID int64, text string) (routing.Decision, error) {
+func (s *Service) RouteSuggestion(ctx context.Context, categoryCode string, placeID int64, text string) (dutylist.Decision, error) {
 	if _, ok := s.Category(categoryCode); !ok {
-		return routing.Decision{}, errs.F(errs.UnknownCategory, "category")
+		return dutylist.Decision{}, errs.F(errs.UnknownCategory, "category")
 	}
-	in := routing.Input{Category: categoryCode, Text: text}
+	in := dutylist.Input{Category: categoryCode, Text: text}
 	if placeID != 0 {
 		ch, ok := s.Chain(placeID)
 		if !ok {
-			return routing.Decision{}, errs.F(errs.UnknownPlace, "place_id")
+			return dutylist.Decision{}, errs.F(errs.UnknownPlace, "place_id")
 		}
 		in.DistrictID, in.StreetID, in.CommunityID, in.GridID = ch[0], ch[1], ch[2], ch[3]
 	}
 	return s.route(ctx, in)
 }
 
-func (s *Service) route(ctx context.Context, in routing.Input) (routing.Decision, error) {
+func (s *Service) route(ctx context.Context, in dutylist.Input) (dutylist.Decision, error) {
 	l, err := s.dutyList(ctx)
 	if err != nil {
-		return routing.Decision{}, err
+		return dutylist.Decision{}, err
 	}
 	if l == nil {
-		return routing.Decision{Reason: "尚未发布职责清单，请人工派单"}, nil
+		return dutylist.Decision{Reason: "尚未发布职责清单，请人工派单"}, nil
 	}
-	d := routing.Decide(l.List, s.directory(), in)
+	d := dutylist.Decide(l.List, s.directory(), in)
 	if d.Ambiguous && in.StreetID != 0 {
 		if err := s.breakTie(ctx, &d, in); err != nil {
 			return d, err
@@ -138,7 +138,7 @@ func (s *Service) route(ctx context.Context, in routing.Input) (routing.Decision
 	return d, nil
 }
 
-func (s *Service) breakTie(ctx context.Context, d *routing.Decision, in routing.Input) error {
+func (s *Service) breakTie(ctx context.Context, d *dutylist.Decision, in dutylist.Input) error {
 	var units []int64
 	for _, c := range d.Competing {
 		units = append(units, c.LeadUnitID)
@@ -180,7 +180,7 @@ func (s *Service) SuggestUnit(ctx context.Context, c *lifecycle.Case) error {
 		return err
 	}
 	l := c.Location
-	d, err := s.route(ctx, routing.Input{Category: c.Category, DistrictID: l.DistrictID, StreetID: l.StreetID, CommunityID: l.CommunityID, GridID: l.GridID, Text: c.Title + "\n" + c.Description})
+	d, err := s.route(ctx, dutylist.Input{Category: c.Category, DistrictID: l.DistrictID, StreetID: l.StreetID, CommunityID: l.CommunityID, GridID: l.GridID, Text: c.Title + "\n" + c.Description})
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func (s *Service) SuggestUnit(ctx context.Context, c *lifecycle.Case) error {
 // DutyListInput is a draft's content.
 type DutyListInput struct {
 	Name  string         `json:"name"`
-	Rules []routing.Rule `json:"rules"`
+	Rules []dutylist.Rule `json:"rules"`
 }
 
 func (s *Service) checkRules(in DutyListInput) error {
@@ -206,7 +206,7 @@ func (s *Service) checkRules(in DutyListInput) error {
 		return &errs.Error{Code: errs.InvalidRules, Field: "rules", Detail: fmt.Sprintf("at most %d rules", maxRules)}
 	}
 	cats, places := s.CategoryMap(), s.PlaceMap()
-	probs := routing.Validate(in.Rules, s.UnitsList(),
+	probs := dutylist.Validate(in.Rules, s.UnitsList(),
 		func(c string) bool { _, ok := cats[c]; return ok },
 		func(p int64) bool { _, ok := places[p]; return ok })
 	if len(probs) > 0 {
@@ -253,7 +253,7 @@ func (s *Service) CreateDutyList(ctx context.Context, a org.Actor, in DutyListIn
 		return nil, err
 	}
 	now := s.Now()
-	l := &store.DutyList{List: routing.List{Name: strings.TrimSpace(in.Name), Rules: in.Rules}, CreatedBy: a.User.ID, CreatedAt: now, UpdatedAt: now}
+	l := &store.DutyList{List: dutylist.List{Name: strings.TrimSpace(in.Name), Rules: in.Rules}, CreatedBy: a.User.ID, CreatedAt: now, UpdatedAt: now}
 	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertDutyList(ctx, l); err != nil {
 			return err
@@ -311,7 +311,7 @@ func (s *Service) PublishDutyList(ctx context.Context, a org.Actor, version int6
 		if err := tx.PublishDutyList(ctx, version, a.User.ID, now); err != nil {
 			return err
 		}
-		l.Status, l.PublishedBy, l.PublishedAt, l.UpdatedAt = routing.Published, a.User.ID, now, now
+		l.Status, l.PublishedBy, l.PublishedAt, l.UpdatedAt = dutylist.Published, a.User.ID, now, now
 		out = l
 		return s.auditDuty(ctx, tx, a, "duty_list_publish", l)
 	})
@@ -326,43 +326,43 @@ func (s *Service) PublishDutyList(ctx context.Context, a org.Actor, version int6
 // new lead unit with sample case numbers, and how often each list agrees
 // with the unit the request was finally dispatched to. Rules only: the
 // history tie-breaker is not applied, so ambiguous requests are counted.
-func (s *Service) DryRun(ctx context.Context, a org.Actor, version int64, from, to time.Time) (routing.DryRun, error) {
+func (s *Service) DryRun(ctx context.Context, a org.Actor, version int64, from, to time.Time) (dutylist.DryRun, error) {
 	if !mayReadDuty(a) {
-		return routing.DryRun{}, errs.E(errs.Forbidden)
+		return dutylist.DryRun{}, errs.E(errs.Forbidden)
 	}
 	if !to.After(from) {
-		return routing.DryRun{}, &errs.Error{Code: errs.Invalid, Field: "to", Detail: "to must be after from"}
+		return dutylist.DryRun{}, &errs.Error{Code: errs.Invalid, Field: "to", Detail: "to must be after from"}
 	}
 	draft, err := s.St.DutyListVersion(ctx, version)
 	if err != nil {
-		return routing.DryRun{}, err
+		return dutylist.DryRun{}, err
 	}
-	var old routing.List
+	var old dutylist.List
 	pub, err := s.dutyList(ctx)
 	if err != nil {
-		return routing.DryRun{}, err
+		return dutylist.DryRun{}, err
 	}
 	if pub != nil {
 		old = pub.List
 	}
 	cs, err := s.St.CasesCreated(ctx, from, to, maxDryRunCases+1)
 	if err != nil {
-		return routing.DryRun{}, err
+		return dutylist.DryRun{}, err
 	}
 	if len(cs) > maxDryRunCases {
-		return routing.DryRun{}, &errs.Error{Code: errs.Invalid, Field: "from", Detail: fmt.Sprintf("more than %d requests in the range; shorten it", maxDryRunCases)}
+		return dutylist.DryRun{}, &errs.Error{Code: errs.Invalid, Field: "from", Detail: fmt.Sprintf("more than %d requests in the range; shorten it", maxDryRunCases)}
 	}
 	dir := s.directory()
-	rs := make([]routing.Routed, 0, len(cs))
+	rs := make([]dutylist.Routed, 0, len(cs))
 	for _, c := range cs {
 		if ctx.Err() != nil {
-			return routing.DryRun{}, ctx.Err()
+			return dutylist.DryRun{}, ctx.Err()
 		}
 		l := c.Location
-		in := routing.Input{Category: c.Category, DistrictID: l.DistrictID, StreetID: l.StreetID, CommunityID: l.CommunityID, GridID: l.GridID, Text: c.Title + "\n" + c.Description}
-		rs = append(rs, routing.Routed{CaseID: c.ID, Number: c.Number, Actual: c.LeadUnitID, Old: routing.Decide(old, dir, in), New: routing.Decide(draft.List, dir, in)})
+		in := dutylist.Input{Category: c.Category, DistrictID: l.DistrictID, StreetID: l.StreetID, CommunityID: l.CommunityID, GridID: l.GridID, Text: c.Title + "\n" + c.Description}
+		rs = append(rs, dutylist.Routed{CaseID: c.ID, Number: c.Number, Actual: c.LeadUnitID, Old: dutylist.Decide(old, dir, in), New: dutylist.Decide(draft.List, dir, in)})
 	}
-	return routing.Diff(draft.Version, old.Version, rs, dir, 5), nil
+	return dutylist.Diff(draft.Version, old.Version, rs, dir, 5), nil
 }
 
 // siblings returns the leaf categories sharing code's parent (code itself

@@ -12,7 +12,7 @@ import (
 	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/org"
-	"whistle/internal/routing"
+	"whistle/internal/dutylist"
 	"whistle/internal/store"
 )
 
@@ -110,7 +110,7 @@ type dutyData struct {
 	Filter    string
 	CanEdit   bool
 	RulesJSON string
-	DryRun    *routing.DryRun
+	DryRun    *dutylist.DryRun
 	From, To  string
 }
 
@@ -123,7 +123,7 @@ type ruleRow struct {
 	Prefix                    bool
 }
 
-func (s *Server) target(lang string, t routing.Target) string {
+func (s *Server) target(lang string, t dutylist.Target) string {
 	switch {
 	case t.Unit != "":
 		for _, u := range s.svc.UnitsList() {
@@ -132,13 +132,13 @@ func (s *Server) target(lang string, t routing.Target) string {
 			}
 		}
 		return t.Unit
-	case t.Role == routing.RoleDistrictDept:
+	case t.Role == dutylist.RoleDistrictDept:
 		return s.cat.T(lang, "admin2.duty.role."+t.Role, t.Key)
 	}
 	return s.cat.T(lang, "admin2.duty.role."+t.Role)
 }
 
-func (s *Server) ruleRows(lang string, rules []routing.Rule, filter string) []ruleRow {
+func (s *Server) ruleRows(lang string, rules []dutylist.Rule, filter string) []ruleRow {
 	filter = strings.ToLower(strings.TrimSpace(filter))
 	sep := "、"
 	if lang == "en" {
@@ -180,7 +180,7 @@ func (s *Server) ruleRows(lang string, rules []routing.Rule, filter string) []ru
 }
 
 // rulesJSON writes rules one per line: readable and diffable in a textarea.
-func rulesJSON(rules []routing.Rule) string {
+func rulesJSON(rules []dutylist.Rule) string {
 	var b strings.Builder
 	b.WriteString("[\n")
 	for i, r := range rules {
@@ -208,7 +208,7 @@ func (s *Server) dutyData(ctx context.Context, p *page, a org.Actor, version int
 	var ids []int64
 	for _, l := range ls {
 		ids = append(ids, l.CreatedBy, l.PublishedBy)
-		if l.Status == routing.Published && d.InForce == 0 {
+		if l.Status == dutylist.Published && d.InForce == 0 {
 			d.InForce = l.Version
 		}
 	}
@@ -273,7 +273,7 @@ func (s *Server) dutyPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
 			}
 		}
 		if err == nil {
-			var dr routing.DryRun
+			var dr dutylist.DryRun
 			dr, err = s.svc.Dispatch.DryRun(ctx, a, d.Sel.Version, from, to.AddDate(0, 0, 1)) // the "to" day included
 			d.DryRun = &dr
 		}

@@ -13,7 +13,7 @@ import (
 	"whistle/internal/errs"
 	"whistle/internal/knowledge"
 	"whistle/internal/org"
-	"whistle/internal/routing"
+	"whistle/internal/dutylist"
 )
 
 // post submits a form without following the redirect, so the test sees
@@ -112,11 +112,11 @@ func TestDutyListPages(t *testing.T) {
 	}
 
 	// The draft sends street-office requests to the district centres.
-	rules := append([]routing.Rule(nil), inForce.Rules...)
+	rules := append([]dutylist.Rule(nil), inForce.Rules...)
 	moved := 0
 	for i := range rules {
-		if rules[i].Lead.Role == routing.RoleStreet {
-			rules[i].Lead = routing.Target{Role: routing.RoleDistrictCentre}
+		if rules[i].Lead.Role == dutylist.RoleStreet {
+			rules[i].Lead = dutylist.Target{Role: dutylist.RoleDistrictCentre}
 			moved++
 		}
 	}

@@ -18,7 +18,7 @@ import (
 	"whistle/internal/knowledge"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/routing"
+	"whistle/internal/dutylist"
 	"whistle/internal/store"
 	"whistle/internal/timelimit"
 )
@@ -52,7 +52,7 @@ type suggestion struct {
 	HasLimits bool
 	Geo       *core.GeocodeResult   // the address read against the gazetteer
 	Classes   []classify.Suggestion // the classifier's top three categories
-	Route     *routing.Decision     // the duty list's answer for category × place × text
+	Route     *dutylist.Decision     // the duty list's answer for category × place × text
 	CoUnits   []org.Unit            // co-handlers the duty list names
 	Dups      []dedup.Match         // likely duplicates among open requests nearby
 	Articles  []knowledge.Hit       // knowledge articles for an answer

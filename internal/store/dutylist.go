@@ -10,12 +10,12 @@ import (
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/routing"
+	"whistle/internal/dutylist"
 )
 
 // DutyList is a stored version of the dispatch catalogue.
 type DutyList struct {
-	routing.List
+	dutylist.List
 	CreatedBy   int64     `json:"created_by,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
@@ -48,7 +48,7 @@ func (q Queries) InsertDutyList(ctx context.Context, l *DutyList) error {
 	if err != nil {
 		return err
 	}
-	l.Status = routing.Draft
+	l.Status = dutylist.Draft
 	return q.row(ctx, "INSERT INTO duty_lists(name, status, rules, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?) RETURNING version",
 		l.Name, l.Status, string(rules), l.CreatedBy, ms(l.CreatedAt), ms(l.UpdatedAt)).Scan(&l.Version)
 }
@@ -61,7 +61,7 @@ func (q Queries) UpdateDutyList(ctx context.Context, l *DutyList) error {
 		return err
 	}
 	res, err := q.exec(ctx, "UPDATE duty_lists SET name = ?, rules = ?, updated_at = ? WHERE version = ? AND status = ?",
-		l.Name, string(rules), ms(l.UpdatedAt), l.Version, routing.Draft)
+		l.Name, string(rules), ms(l.UpdatedAt), l.Version, dutylist.Draft)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (q Queries) UpdateDutyList(ctx context.Context, l *DutyList) error {
 // PublishDutyList makes a draft the version in force.
 func (q Queries) PublishDutyList(ctx context.Context, version, by int64, at time.Time) error {
 	res, err := q.exec(ctx, "UPDATE duty_lists SET status = ?, published_by = ?, published_at = ?, updated_at = ? WHERE version = ? AND status = ?",
-		routing.Published, by, ms(at), ms(at), version, routing.Draft)
+		dutylist.Published, by, ms(at), ms(at), version, dutylist.Draft)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (q Queries) DutyListVersion(ctx context.Context, version int64) (*DutyList,
 // PublishedDutyList returns the version in force: the last published one
 // (errs.NotFound when none was ever published).
 func (q Queries) PublishedDutyList(ctx context.Context) (*DutyList, error) {
-	l, err := scanDuty(q.row(ctx, dutySelect+" WHERE status = ? ORDER BY published_at DESC, version DESC LIMIT 1", routing.Published))
+	l, err := scanDuty(q.row(ctx, dutySelect+" WHERE status = ? ORDER BY published_at DESC, version DESC LIMIT 1", dutylist.Published))
 	return l, notFound(err)
 }
 

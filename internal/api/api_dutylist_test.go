@@ -17,7 +17,7 @@ import (
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
-	"whistle/internal/routing"
+	"whistle/internal/dutylist"
 	"whistle/internal/services"
 	"whistle/internal/store"
 )
@@ -84,9 +84,9 @@ func (e *apiEnv) districtDept(district int64, key string) org.Unit {
 	return org.Unit{}
 }
 
-func (e *apiEnv) suggestion(category string, p apiPoint, text string) routing.Decision {
+func (e *apiEnv) suggestion(category string, p apiPoint, text string) dutylist.Decision {
 	e.t.Helper()
-	var d routing.Decision
+	var d dutylist.Decision
 	apiWant(e.t, e.apiDo(e.agent, "POST", "/api/v1/route-suggestion", map[string]any{"category": category, "lat": p.Lat, "lon": p.Lon, "text": text}), 200, &d)
 	return d
 }
@@ -120,7 +120,7 @@ func routingTestSuggestion(e *apiEnv) {
 		t.Fatalf("exact category must beat a prefix keyword rule: %+v vs %+v", n1, n2)
 	}
 	// by place id instead of coordinates
-	var byPlace routing.Decision
+	var byPlace dutylist.Decision
 	apiWant(t, e.apiDo(e.agent, "POST", "/api/v1/route-suggestion", map[string]any{"category": "urban.stall", "place_id": e.gridA.Loc.StreetID}), 200, &byPlace)
 	if byPlace.LeadUnitID != e.streetA.ID {
 		t.Fatalf("by place: %+v", byPlace)
@@ -442,27 +442,27 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 	// the draft moves 占道经营 from the street office to the district's urban management
 	for i := range rules {
 		if rules[i].Category == "urban.stall" && len(rules[i].Keywords) == 0 {
-			rules[i].Lead = routing.Target{Role: routing.RoleDistrictDept, Key: "cgzf"}
-			rules[i].Co = []routing.Target{{Role: routing.RoleStreet}}
+			rules[i].Lead = dutylist.Target{Role: dutylist.RoleDistrictDept, Key: "cgzf"}
+			rules[i].Co = []dutylist.Target{{Role: dutylist.RoleStreet}}
 		}
 	}
 	body := map[string]any{"name": "2026 修订", "rules": rules}
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/duty-lists", body), 403, errs.Forbidden)
-	bad := map[string]any{"name": "坏的", "rules": []routing.Rule{{ID: 1, Category: "nope", Lead: routing.Target{Unit: "no-such-unit"}}}}
+	bad := map[string]any{"name": "坏的", "rules": []dutylist.Rule{{ID: 1, Category: "nope", Lead: dutylist.Target{Unit: "no-such-unit"}}}}
 	b := apiRefused(t, e.apiDo(e.dispatcher, "POST", "/api/v1/duty-lists", bad), 422, errs.InvalidRules)
 	if !strings.Contains(b.Detail, "no-such-unit") || !strings.Contains(b.Detail, "nope") {
 		t.Fatalf("problems not reported: %+v", b)
 	}
 	var draft store.DutyList
 	apiWant(t, e.apiDo(e.dispatcher, "POST", "/api/v1/duty-lists", body), 201, &draft)
-	if draft.Status != routing.Draft || draft.Version < 2 {
+	if draft.Status != dutylist.Draft || draft.Version < 2 {
 		t.Fatalf("draft %+v", draft.List.Version)
 	}
 	body["name"] = "2026 修订（二稿）"
 	apiWant(t, e.apiDo(e.dispatcher, "PUT", fmt.Sprintf("/api/v1/duty-lists/%d", draft.Version), body), 200, &draft)
 
 	var dr struct {
-		Result routing.DryRun `json:"result"`
+		Result dutylist.DryRun `json:"result"`
 	}
 	from := e.app.Svc.Now().AddDate(-1, 0, -1).Format("2006-01-02")
 	to := url.QueryEscape(e.app.Svc.Now().Add(time.Hour).Format(time.RFC3339))
@@ -512,7 +512,7 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 	apiRefused(t, e.apiDo(e.agent, "POST", fmt.Sprintf("/api/v1/duty-lists/%d/publish", draft.Version), nil), 403, errs.Forbidden)
 	var pub store.DutyList
 	apiWant(t, e.apiDo(e.admin, "POST", fmt.Sprintf("/api/v1/duty-lists/%d/publish", draft.Version), nil), 200, &pub)
-	if pub.Status != routing.Published {
+	if pub.Status != dutylist.Published {
 		t.Fatalf("published %+v", pub.Status)
 	}
 	apiRefused(t, e.apiDo(e.dispatcher, "PUT", fmt.Sprintf("/api/v1/duty-lists/%d", draft.Version), body), 409, errs.Conflict)

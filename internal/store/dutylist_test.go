@@ -9,7 +9,7 @@ import (
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/routing"
+	"whistle/internal/dutylist"
 	"whistle/internal/store"
 )
 
@@ -18,19 +18,19 @@ func TestDutyLists(t *testing.T) {
 		if _, err := s.PublishedDutyList(ctx); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("published list on an empty store: %v", err)
 		}
-		rules := []routing.Rule{
-			{ID: 112, Category: "urban.stall", Lead: routing.Target{Role: routing.RoleStreet}, Co: []routing.Target{{Role: routing.RoleDistrictDept, Key: "cgzf"}}, Label: "占道经营"},
-			{ID: 200, Category: "traffic", Prefix: true, PlaceID: 3, Keywords: []string{"单车"}, Lead: routing.Target{Unit: "city-jtw"}, Priority: 2},
+		rules := []dutylist.Rule{
+			{ID: 112, Category: "urban.stall", Lead: dutylist.Target{Role: dutylist.RoleStreet}, Co: []dutylist.Target{{Role: dutylist.RoleDistrictDept, Key: "cgzf"}}, Label: "占道经营"},
+			{ID: 200, Category: "traffic", Prefix: true, PlaceID: 3, Keywords: []string{"单车"}, Lead: dutylist.Target{Unit: "city-jtw"}, Priority: 2},
 		}
-		v1 := store.DutyList{List: routing.List{Name: "2026 版", Rules: rules}, CreatedBy: 1, CreatedAt: base, UpdatedAt: base}
-		v2 := store.DutyList{List: routing.List{Name: "草稿", Rules: rules[:1]}, CreatedBy: 1, CreatedAt: base, UpdatedAt: base}
+		v1 := store.DutyList{List: dutylist.List{Name: "2026 版", Rules: rules}, CreatedBy: 1, CreatedAt: base, UpdatedAt: base}
+		v2 := store.DutyList{List: dutylist.List{Name: "草稿", Rules: rules[:1]}, CreatedBy: 1, CreatedAt: base, UpdatedAt: base}
 		write(t, s, func(tx *store.Tx) error {
 			if err := tx.InsertDutyList(ctx, &v1); err != nil {
 				return err
 			}
 			return tx.InsertDutyList(ctx, &v2)
 		})
-		if v1.Version == 0 || v2.Version <= v1.Version || v1.Status != routing.Draft {
+		if v1.Version == 0 || v2.Version <= v1.Version || v1.Status != dutylist.Draft {
 			t.Fatalf("versions %d, %d status %q", v1.Version, v2.Version, v1.Status)
 		}
 		got, err := s.DutyListVersion(ctx, v1.Version)
@@ -43,7 +43,7 @@ func TestDutyLists(t *testing.T) {
 		// publish v1: it is in force and can no longer change
 		write(t, s, func(tx *store.Tx) error { return tx.PublishDutyList(ctx, v1.Version, 9, base.Add(time.Hour)) })
 		pub, err := s.PublishedDutyList(ctx)
-		if err != nil || pub.Version != v1.Version || pub.Status != routing.Published || pub.PublishedBy != 9 {
+		if err != nil || pub.Version != v1.Version || pub.Status != dutylist.Published || pub.PublishedBy != 9 {
 			t.Fatalf("published: %+v %v", pub, err)
 		}
 		v1.Name = "changed"

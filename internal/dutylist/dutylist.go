@@ -1,10 +1,10 @@
-// Package routing is the duty list (职责清单) and dispatch catalogue (派单目录):
+// Package dutylist is the duty list (职责清单) and dispatch catalogue (派单目录):
 // versioned rule sets that map a request's category × place × words in its
 // text to a lead unit and co-handling units, with the numbered rule given as
-// the reason. It is pure: no SQL, no HTTP. The cases service loads a list
+// the reason. It is pure: no SQL, no HTTP. The dispatch service loads a list
 // from the store, builds a Directory from the organisation catalogue and
 // calls Decide.
-package routing
+package dutylist
 
 import (
 	"cmp"
