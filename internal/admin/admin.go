@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"whistle/internal/audit"
 	"whistle/internal/auth"
 	"whistle/internal/calendar"
 	"whistle/internal/core"
@@ -258,7 +259,7 @@ func (s *Service) LoadCalendarYear(ctx context.Context, a org.Actor, y calendar.
 
 // AuditLog returns a page of the audit log, newest first, before an entry
 // id (0 = from the newest); administrators only.
-func (s *Service) AuditLog(ctx context.Context, a org.Actor, before int64, limit int) ([]store.AuditEntry, error) {
+func (s *Service) AuditLog(ctx context.Context, a org.Actor, before int64, limit int) ([]audit.Entry, error) {
 	if err := core.RequireAdmin(a); err != nil {
 		return nil, err
 	}

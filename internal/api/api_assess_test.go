@@ -17,7 +17,6 @@ import (
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
 	"whistle/internal/ranking"
-	"whistle/internal/store"
 )
 
 func TestAssessAPI(t *testing.T) {
@@ -96,13 +95,13 @@ func apiTestAssess(e *apiEnv) {
 	// leaves the street's orders and shows among its exempted cases.
 	apiRefused(t, e.apiDo(e.handlerB, "POST", "/api/v1/assess/exemptions", map[string]any{"case_id": c.ID, "reason": "duplicate", "evidence": "重复"}), 404, errs.NotFound)
 	apiRefused(t, e.apiDo(e.handlerA, "POST", "/api/v1/assess/exemptions", map[string]any{"case_id": c.ID, "reason": "boredom", "evidence": "x"}), 400, errs.Invalid)
-	var x store.Exemption
+	var x assessment.Exemption
 	apiWant(t, e.apiDo(e.handlerA, "POST", "/api/v1/assess/exemptions", map[string]any{"case_id": c.ID, "reason": "malicious", "evidence": "同一号码一天来电四十次"}), 201, &x)
 	if x.State != assessment.ExemptPending || x.UnitID != e.streetA.ID {
 		t.Fatalf("exemption %+v", x)
 	}
 	var xs struct {
-		Exemptions []store.Exemption `json:"exemptions"`
+		Exemptions []assessment.Exemption `json:"exemptions"`
 	}
 	apiWant(t, e.apiDo(e.dispatcher, "GET", "/api/v1/assess/exemptions?state=pending", nil), 200, &xs)
 	if len(xs.Exemptions) != 1 || xs.Exemptions[0].ID != x.ID {
@@ -128,7 +127,7 @@ func apiTestAssess(e *apiEnv) {
 		t.Errorf("exempted case %d not among streetA's exempted cases %v", c.ID, got)
 	}
 	var ex struct {
-		Exemptions []store.Exemption `json:"exemptions"`
+		Exemptions []assessment.Exemption `json:"exemptions"`
 	}
 	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/cases?month="+month+"&unit_id="+strconv.FormatInt(e.streetA.ID, 10)+"&measure=exempted", nil), 200, &ex)
 	if len(ex.Exemptions) != 1 || ex.Exemptions[0].Reason != "malicious" || ex.Exemptions[0].CaseID != c.ID {
@@ -178,7 +177,7 @@ func apiTestAssess(e *apiEnv) {
 		}
 	}
 	var months struct {
-		Months []store.PublishedMonth `json:"months"`
+		Months []assessment.PublishedMonth `json:"months"`
 	}
 	apiWant(t, e.apiDo(e.handlerA, "GET", "/api/v1/assess/months", nil), 200, &months)
 	if len(months.Months) != 1 || months.Months[0].Period != prev || months.Months[0].RulesVersion != 1 {
@@ -193,7 +192,7 @@ func apiTestAssess(e *apiEnv) {
 	apiRefused(t, e.apiDo("", "GET", "/api/v1/public/rankings/"+month, nil), 404, errs.NotFound)
 
 	// Extra items: a topic for streetA this month.
-	var it store.AssessItem
+	var it assessment.Item
 	apiWant(t, e.apiDo(e.dispatcher, "POST", "/api/v1/assess/items", map[string]any{"unit_id": e.streetA.ID, "month": month, "kind": "topic", "note": "每月一题"}), 201, &it)
 	apiRefused(t, e.apiDo(e.dispatcher, "POST", "/api/v1/assess/items", map[string]any{"unit_id": e.streetA.ID, "month": prev, "kind": "topic", "note": "late"}), 409, errs.Exists)
 	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month="+month+"&kind=street", nil), 200, &cur)

@@ -4,10 +4,10 @@ import (
 	"net/http"
 	"testing"
 
+	"whistle/internal/classify"
 	"whistle/internal/demo"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 // A citizen's online submission goes straight to its unit when the centre
@@ -15,7 +15,7 @@ import (
 // of and the duty list names one lead unit; otherwise it waits for an agent.
 func TestAutoDispatchOnlineSubmissions(t *testing.T) {
 	e := apiOpen(t, "")
-	var m store.ClassifierModel
+	var m classify.StoredModel
 	apiWant(t, e.apiDo(e.admin, "POST", "/api/v1/classifier/train", nil), http.StatusCreated, &m)
 
 	// A new text the model places first in its own category (with a

@@ -14,7 +14,6 @@ import (
 	"whistle/internal/demo"
 	"whistle/internal/errs"
 	"whistle/internal/seed"
-	"whistle/internal/store"
 )
 
 type apiClassified struct {
@@ -23,9 +22,9 @@ type apiClassified struct {
 }
 
 type apiClassifierState struct {
-	Model        *store.ClassifierModel  `json:"model"`
-	Versions     []store.ClassifierModel `json:"versions"`
-	AutoDispatch []store.AutoDispatch    `json:"auto_dispatch"`
+	Model        *classify.StoredModel   `json:"model"`
+	Versions     []classify.StoredModel  `json:"versions"`
+	AutoDispatch []classify.AutoDispatch `json:"auto_dispatch"`
 }
 
 // TestAPIClassifier trains the classifier from the demo city's closed cases
@@ -45,7 +44,7 @@ func TestAPIClassifier(t *testing.T) {
 
 	// Training is for admins.
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/classifier/train", nil), http.StatusForbidden, errs.Forbidden)
-	var m1 store.ClassifierModel
+	var m1 classify.StoredModel
 	apiWant(t, e.apiDo(e.admin, "POST", "/api/v1/classifier/train", nil), http.StatusCreated, &m1)
 	var rep classify.Report
 	if err := json.Unmarshal(m1.Eval, &rep); err != nil {
@@ -113,7 +112,7 @@ func TestAPIClassifier(t *testing.T) {
 	apiRefused(t, e.apiDo("", "POST", "/api/v1/classify", text), http.StatusUnauthorized, errs.Unauthenticated)
 
 	// Retraining bumps the version; the service answers with it.
-	var m2 store.ClassifierModel
+	var m2 classify.StoredModel
 	apiWant(t, e.apiDo(e.admin, "POST", "/api/v1/classifier/train", nil), http.StatusCreated, &m2)
 	if m2.Version != 2 || m2.Examples != m1.Examples {
 		t.Fatalf("second model = %+v", m2)
@@ -151,7 +150,7 @@ func TestAPIClassifier(t *testing.T) {
 		t.Fatalf("refused requests stored settings: %+v", s)
 	}
 	var saved struct {
-		Settings []store.AutoDispatch `json:"settings"`
+		Settings []classify.AutoDispatch `json:"settings"`
 	}
 	apiWant(t, put(e.admin, set), 200, &saved)
 	if len(saved.Settings) != 1 || saved.Settings[0].Category != code || !saved.Settings[0].Enabled || saved.Settings[0].Threshold != 0.5 {

@@ -10,16 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/audit"
 	"whistle/internal/casework"
 	"whistle/internal/demo"
 	"whistle/internal/dispatch"
+	"whistle/internal/dutylist"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
-	"whistle/internal/dutylist"
 	"whistle/internal/services"
-	"whistle/internal/store"
 )
 
 // Routing, duplicates, repeats and the knowledge base over real HTTP on a
@@ -373,14 +373,14 @@ func routingTestRepeats(e *apiEnv) {
 	apiWant(t, e.apiDo(e.agent, "GET", "/api/v1/repeats?flag=repeat_caller&limit=200", nil), 200, &page)
 	found := false
 	for _, fc := range page.Cases {
-		if fc.Case.ID == second.ID && fc.Count == 1 && fc.Flag == store.FlagRepeatCaller {
+		if fc.Case.ID == second.ID && fc.Count == 1 && fc.Flag == lifecycle.FlagRepeatCaller {
 			found = true
 		}
 		if fc.Case.Citizen.Phone == phone {
 			t.Fatalf("phone shown in clear: %+v", fc.Case.Citizen)
 		}
 	}
-	if !found || page.Counts[store.FlagRepeatCaller] < 1 || page.Counts[store.FlagRepeatPlace] < 1 {
+	if !found || page.Counts[lifecycle.FlagRepeatCaller] < 1 || page.Counts[lifecycle.FlagRepeatPlace] < 1 {
 		t.Fatalf("repeats page: counts %v, second found %v", page.Counts, found)
 	}
 	// scoped: street B's handler sees the second (led by nobody yet)? no: not in its scope
@@ -453,7 +453,7 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 	if !strings.Contains(b.Detail, "no-such-unit") || !strings.Contains(b.Detail, "nope") {
 		t.Fatalf("problems not reported: %+v", b)
 	}
-	var draft store.DutyList
+	var draft dutylist.Stored
 	apiWant(t, e.apiDo(e.dispatcher, "POST", "/api/v1/duty-lists", body), 201, &draft)
 	if draft.Status != dutylist.Draft || draft.Version < 2 {
 		t.Fatalf("draft %+v", draft.List.Version)
@@ -510,7 +510,7 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 
 	// publish (audited); the published version is frozen and used for new requests
 	apiRefused(t, e.apiDo(e.agent, "POST", fmt.Sprintf("/api/v1/duty-lists/%d/publish", draft.Version), nil), 403, errs.Forbidden)
-	var pub store.DutyList
+	var pub dutylist.Stored
 	apiWant(t, e.apiDo(e.admin, "POST", fmt.Sprintf("/api/v1/duty-lists/%d/publish", draft.Version), nil), 200, &pub)
 	if pub.Status != dutylist.Published {
 		t.Fatalf("published %+v", pub.Status)
@@ -532,7 +532,7 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 	}
 
 	var list struct {
-		DutyLists []store.DutyList `json:"duty_lists"`
+		DutyLists []dutylist.Stored `json:"duty_lists"`
 	}
 	apiWant(t, e.apiDo(e.agent, "GET", "/api/v1/duty-lists", nil), 200, &list)
 	if len(list.DutyLists) < 2 || list.DutyLists[0].Version != draft.Version {
@@ -540,7 +540,7 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 	}
 	apiRefused(t, e.apiDo(e.handlerA, "GET", "/api/v1/duty-lists", nil), 403, errs.Forbidden)
 	var audit struct {
-		Entries []store.AuditEntry `json:"entries"`
+		Entries []audit.Entry `json:"entries"`
 	}
 	apiWant(t, e.apiDo(e.admin, "GET", "/api/v1/audit", nil), 200, &audit)
 	seen := map[string]bool{}

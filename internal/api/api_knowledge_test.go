@@ -7,11 +7,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"whistle/internal/audit"
 	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/knowledge"
 	"whistle/internal/services"
-	"whistle/internal/store"
 )
 
 type kbHits struct {
@@ -131,7 +131,7 @@ func knowledgeTestCRUDSearch(e *apiEnv) {
 		t.Fatalf("deleted article still found: %v", h.ids())
 	}
 	var audit struct {
-		Entries []store.AuditEntry `json:"entries"`
+		Entries []audit.Entry `json:"entries"`
 	}
 	apiWant(t, e.apiDo(e.admin, "GET", "/api/v1/audit", nil), 200, &audit)
 	seen := map[string]bool{}

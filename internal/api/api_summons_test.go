@@ -8,7 +8,6 @@ import (
 
 	"whistle/internal/errs"
 	"whistle/internal/pgtest"
-	"whistle/internal/store"
 	"whistle/internal/summons"
 )
 
@@ -53,8 +52,8 @@ func apiTestSummons(e *apiEnv) {
 	}
 	apiWant(t, e.apiDo(e.deptHandler, "POST", path+"/leave", map[string]any{}), 200, nil)
 	var got struct {
-		Whistle summons.Whistle         `json:"whistle"`
-		Log     []store.WhistleLogEntry `json:"log"`
+		Whistle summons.Whistle    `json:"whistle"`
+		Log     []summons.LogEntry `json:"log"`
 	}
 	apiWant(t, e.apiDo(e.analyst, "GET", path, nil), 200, &got)
 	var actions []string
@@ -66,8 +65,8 @@ func apiTestSummons(e *apiEnv) {
 	}
 	month := time.Now().In(e.app.Svc.Location()).Format("2006-01")
 	var st struct {
-		Streets     []store.StreetSummonsStats `json:"streets"`
-		Departments []store.DeptSummonsStats   `json:"departments"`
+		Streets     []summons.StreetStats `json:"streets"`
+		Departments []summons.DeptStats   `json:"departments"`
 	}
 	apiWant(t, e.apiDo(e.analyst, "GET", "/api/v1/summons/stats?month="+month, nil), 200, &st)
 	if len(st.Streets) != 1 || st.Streets[0].UnitID != e.streetA.ID || st.Streets[0].Closed != 1 || len(st.Departments) != 1 || st.Departments[0].OnTime != 1 {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"whistle/internal/app"
+	"whistle/internal/audit"
 	"whistle/internal/auth"
 	"whistle/internal/config"
 	"whistle/internal/demo"
@@ -1130,7 +1131,7 @@ func apiTestPersonalData(e *apiEnv) {
 		t.Fatalf("%d reveal audit entries, want %d", n, agentAudit0+1)
 	}
 	var audit struct {
-		Entries []store.AuditEntry `json:"entries"`
+		Entries []audit.Entry `json:"entries"`
 	}
 	apiWant(t, e.apiDo(e.admin, "GET", "/api/v1/audit", nil), 200, &audit)
 	top := audit.Entries[0]
@@ -1162,7 +1163,7 @@ func apiTestPersonalData(e *apiEnv) {
 func apiAuditCount(e *apiEnv, action string, caseID int64) int {
 	e.t.Helper()
 	var audit struct {
-		Entries []store.AuditEntry `json:"entries"`
+		Entries []audit.Entry `json:"entries"`
 	}
 	apiWant(e.t, e.apiDo(e.admin, "GET", "/api/v1/audit", nil), 200, &audit)
 	n := 0
@@ -1189,7 +1190,7 @@ func apiTestAttachments(e *apiEnv) {
 		t.Fatal(err)
 	}
 	pngBytes := buf.Bytes()
-	var att store.Attachment
+	var att lifecycle.Attachment
 	apiWant(t, e.apiDo(e.agent, "POST", "/api/v1/attachments?name="+url.QueryEscape("现场照片.png"), pngBytes, "Content-Type", "image/png"), 201, &att)
 	if att.ID == 0 || att.ContentType != "image/png" || att.Size != int64(len(pngBytes)) || att.Name != "现场照片.png" || len(att.SHA256) != 64 {
 		t.Fatalf("uploaded %+v", att)

@@ -9,7 +9,6 @@ import (
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/ranking"
-	"whistle/internal/store"
 )
 
 // assessPeriod reads ?month=YYYY-MM, or ?from=&to= (YYYY-MM-DD, inclusive).
@@ -183,7 +182,7 @@ func (s *Server) addAssessItem(w http.ResponseWriter, r *http.Request, a org.Act
 		s.fail(w, r, err)
 		return
 	}
-	it, err := s.svc.Ranking.AddAssessItem(r.Context(), a, store.AssessItem{UnitID: in.UnitID, Period: in.Month, Kind: in.Kind, Note: in.Note})
+	it, err := s.svc.Ranking.AddAssessItem(r.Context(), a, assessment.Item{UnitID: in.UnitID, Period: in.Month, Kind: in.Kind, Note: in.Note})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -193,7 +192,7 @@ func (s *Server) addAssessItem(w http.ResponseWriter, r *http.Request, a org.Act
 
 func (s *Server) listExemptions(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	q := r.URL.Query()
-	f := store.ExemptionFilter{State: q.Get("state")}
+	f := assessment.ExemptionFilter{State: q.Get("state")}
 	for name, dst := range map[string]*int64{"unit_id": &f.UnitID, "case_id": &f.CaseID} {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)

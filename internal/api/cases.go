@@ -13,7 +13,6 @@ import (
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a org.Actor) {
@@ -39,9 +38,9 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, a org.Actor)
 	writeJSON(w, status, c)
 }
 
-func filterFrom(r *http.Request) (store.CaseFilter, error) {
+func filterFrom(r *http.Request) (lifecycle.CaseFilter, error) {
 	q := r.URL.Query()
-	f := store.CaseFilter{Category: q.Get("category"), Type: q.Get("type"), Channel: q.Get("channel"), Cursor: q.Get("cursor"), Sort: q.Get("sort")}
+	f := lifecycle.CaseFilter{Category: q.Get("category"), Type: q.Get("type"), Channel: q.Get("channel"), Cursor: q.Get("cursor"), Sort: q.Get("sort")}
 	if f.Sort != "" && f.Sort != "created" && f.Sort != "due" {
 		return f, errs.F(errs.Invalid, "sort")
 	}

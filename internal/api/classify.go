@@ -7,7 +7,6 @@ import (
 	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 // classify answers the categories a request's text is most probably about.
@@ -34,7 +33,7 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request, a org.Actor) {
 // classifierInfo is the current model, the stored versions and the
 // auto-dispatch settings.
 func (s *Server) classifierInfo(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	var model *store.ClassifierModel
+	var model *classify.StoredModel
 	if m, err := s.svc.Dispatch.Classifier(r.Context()); err == nil {
 		model = &m
 	} else if !errs.Is(err, errs.NoModel) {
@@ -47,7 +46,7 @@ func (s *Server) classifierInfo(w http.ResponseWriter, r *http.Request, a org.Ac
 		return
 	}
 	if versions == nil {
-		versions = []store.ClassifierModel{}
+		versions = []classify.StoredModel{}
 	}
 	settings, err := s.svc.Dispatch.AutoDispatchSettings(r.Context())
 	if err != nil {

@@ -78,7 +78,7 @@ func inboxMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for time.Now().Before(deadline) {
 		u := ci.units[pick.IntN(len(ci.units))].ID
 		t0 := time.Now()
-		page, err := e.app.Store.Cases(ctx, org.Scope{UnitID: u}, store.CaseFilter{LeadUnitID: u, Sort: "due", Limit: 20})
+		page, err := e.app.Store.Cases(ctx, org.Scope{UnitID: u}, lifecycle.CaseFilter{LeadUnitID: u, Sort: "due", Limit: 20})
 		if err != nil {
 			return err
 		}

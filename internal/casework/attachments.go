@@ -23,19 +23,19 @@ var AllowedMedia = []string{"image/jpeg", "image/png", "image/gif", "image/webp"
 
 // Upload stores an attachment not yet linked to a case. The type is
 // detected from the bytes, not trusted from the client.
-func (s *Service) Upload(ctx context.Context, a org.Actor, name string, data []byte) (store.Attachment, error) {
+func (s *Service) Upload(ctx context.Context, a org.Actor, name string, data []byte) (lifecycle.Attachment, error) {
 	if int64(len(data)) > s.Cfg.MaxAttachment {
-		return store.Attachment{}, &errs.Error{Code: errs.TooLarge, Field: "file", Detail: fmt.Sprintf("max %d bytes", s.Cfg.MaxAttachment)}
+		return lifecycle.Attachment{}, &errs.Error{Code: errs.TooLarge, Field: "file", Detail: fmt.Sprintf("max %d bytes", s.Cfg.MaxAttachment)}
 	}
 	if len(data) == 0 {
-		return store.Attachment{}, errs.F(errs.FieldRequired, "file")
+		return lifecycle.Attachment{}, errs.F(errs.FieldRequired, "file")
 	}
 	ct := http.DetectContentType(data)
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
 	if !slices.Contains(AllowedMedia, ct) {
-		return store.Attachment{}, &errs.Error{Code: errs.UnsupportedMedia, Field: "file", Detail: ct}
+		return lifecycle.Attachment{}, &errs.Error{Code: errs.UnsupportedMedia, Field: "file", Detail: ct}
 	}
 	name = filepath.Base(strings.TrimSpace(name))
 	if name == "" || name == "." || name == "/" {
@@ -45,7 +45,7 @@ func (s *Service) Upload(ctx context.Context, a org.Actor, name string, data []b
 		name = string([]rune(name)[:200])
 	}
 	sum := sha256.Sum256(data)
-	att := store.Attachment{Name: name, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Storage: "db", CreatedBy: a.User.ID, CreatedAt: s.Now()}
+	att := lifecycle.Attachment{Name: name, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Storage: "db", CreatedBy: a.User.ID, CreatedAt: s.Now()}
 	if s.Cfg.AttachmentDir != "" {
 		rel := filepath.Join(att.SHA256[:2], att.SHA256)
 		if err := writeFileSync(filepath.Join(s.Cfg.AttachmentDir, rel), data); err != nil {
@@ -96,7 +96,7 @@ func writeFileSync(path string, data []byte) error {
 
 // Attachment returns an attachment's metadata and bytes if the actor may
 // see it: the uploader, or anyone who can see its case.
-func (s *Service) Attachment(ctx context.Context, a org.Actor, id int64) (store.Attachment, []byte, error) {
+func (s *Service) Attachment(ctx context.Context, a org.Actor, id int64) (lifecycle.Attachment, []byte, error) {
 	att, data, err := s.St.GetAttachment(ctx, id)
 	if err != nil {
 		return att, nil, err
@@ -118,7 +118,7 @@ func (s *Service) Attachment(ctx context.Context, a org.Actor, id int64) (store.
 }
 
 // CitizenAttachment returns an attachment of a citizen's own case.
-func (s *Service) CitizenAttachment(ctx context.Context, c *lifecycle.Case, id int64) (store.Attachment, []byte, error) {
+func (s *Service) CitizenAttachment(ctx context.Context, c *lifecycle.Case, id int64) (lifecycle.Attachment, []byte, error) {
 	att, data, err := s.St.GetAttachment(ctx, id)
 	if err != nil || att.CaseID != c.ID {
 		return att, nil, errs.E(errs.NotFound)

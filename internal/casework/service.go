@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"whistle/internal/audit"
 	"whistle/internal/core"
 	"whistle/internal/dispatch"
 	"whistle/internal/errs"
@@ -507,7 +508,7 @@ func (s *Service) Timeline(ctx context.Context, a org.Actor, id int64) ([]lifecy
 }
 
 // Links returns a visible case's related and duplicate cases.
-func (s *Service) Links(ctx context.Context, a org.Actor, id int64) ([]store.Link, error) {
+func (s *Service) Links(ctx context.Context, a org.Actor, id int64) ([]lifecycle.Link, error) {
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
@@ -515,7 +516,7 @@ func (s *Service) Links(ctx context.Context, a org.Actor, id int64) ([]store.Lin
 }
 
 // List lists cases in the actor's scope.
-func (s *Service) List(ctx context.Context, a org.Actor, f store.CaseFilter) (store.ListPage, error) {
+func (s *Service) List(ctx context.Context, a org.Actor, f lifecycle.CaseFilter) (lifecycle.ListPage, error) {
 	p, err := s.St.Cases(ctx, org.ScopeOf(a), f)
 	p.Cases = lifecycle.ViewsFor(a, p.Cases)
 	return p, err
@@ -534,7 +535,7 @@ func (s *Service) Reveal(ctx context.Context, a org.Actor, id int64, purpose str
 	}
 	detail, _ := json.Marshal(map[string]string{"purpose": purpose, "number": c.Number})
 	err = s.St.Write(ctx, func(tx *store.Tx) error {
-		return tx.Audit(ctx, store.AuditEntry{At: s.Now(), UserID: a.User.ID, Action: "reveal_citizen", Target: fmt.Sprintf("case:%d", id), Detail: string(detail)})
+		return tx.Audit(ctx, audit.Entry{At: s.Now(), UserID: a.User.ID, Action: "reveal_citizen", Target: fmt.Sprintf("case:%d", id), Detail: string(detail)})
 	})
 	if err != nil {
 		return lifecycle.Citizen{}, err
@@ -656,7 +657,7 @@ func (s *Service) FireDue(ctx context.Context, node string, limit int) (int, err
 type View struct {
 	Case       *lifecycle.Case      `json:"case"`
 	Events     []lifecycle.Event    `json:"events"`
-	Links      []store.Link         `json:"links"`
+	Links      []lifecycle.Link     `json:"links"`
 	Visibility lifecycle.Visibility `json:"-"`
 	MayReveal  bool                 `json:"may_reveal"`
 }

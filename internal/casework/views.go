@@ -10,7 +10,6 @@ import (
 
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 // CitizenStep is one line of the timeline a citizen sees: no internal
@@ -87,10 +86,10 @@ func (s *Service) citizenText(e lifecycle.Event, en bool) string {
 // Dashboard is what a supervisor sees first: open and overdue orders by
 // unit, and today's intake, within the actor's scope.
 type Dashboard struct {
-	Units       []store.UnitLoad `json:"units"`
-	TodayIntake int              `json:"today_intake"`
-	Open        int              `json:"open"`
-	Overdue     int              `json:"overdue"`
+	Units       []lifecycle.UnitLoad `json:"units"`
+	TodayIntake int                  `json:"today_intake"`
+	Open        int                  `json:"open"`
+	Overdue     int                  `json:"overdue"`
 }
 
 // Dashboard computes the supervisor's dashboard.

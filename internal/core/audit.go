@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"whistle/internal/audit"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
@@ -22,5 +23,5 @@ func RequireAdmin(a org.Actor) error {
 // encoded as JSON.
 func (s *Core) Audit(ctx context.Context, tx *store.Tx, a org.Actor, action, target string, detail any) error {
 	b, _ := json.Marshal(detail)
-	return tx.Audit(ctx, store.AuditEntry{At: s.Now(), UserID: a.User.ID, Action: action, Target: target, Detail: string(b)})
+	return tx.Audit(ctx, audit.Entry{At: s.Now(), UserID: a.User.ID, Action: action, Target: target, Detail: string(b)})
 }

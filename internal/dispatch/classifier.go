@@ -46,11 +46,11 @@ type classifierState struct {
 
 type loadedModel struct {
 	model *classify.Model
-	info  store.ClassifierModel
+	info  classify.StoredModel
 }
 
 // ClassifierInfo is the current model's stored record (without its data).
-type ClassifierInfo = store.ClassifierModel
+type ClassifierInfo = classify.StoredModel
 
 // LoadClassifier loads the newest stored model version, if newer than the
 // one in use (other nodes may have trained one). It is called at start and
@@ -170,10 +170,10 @@ func (s *Service) AutoDispatchable(ctx context.Context, text string) (code strin
 }
 
 // AutoDispatchSettings lists the centre's per-category settings.
-func (s *Service) AutoDispatchSettings(ctx context.Context) ([]store.AutoDispatch, error) {
+func (s *Service) AutoDispatchSettings(ctx context.Context) ([]classify.AutoDispatch, error) {
 	out, err := s.St.AutoDispatchSettings(ctx)
 	if out == nil {
-		out = []store.AutoDispatch{}
+		out = []classify.AutoDispatch{}
 	}
 	return out, errs.Wrap(err)
 }
@@ -189,7 +189,7 @@ type AutoDispatchSetting struct {
 // each category must be an active leaf, the threshold a probability in
 // [0.5, 1] (below one half the first suggestion may not even be the most
 // likely category). All are stored, or none.
-func (s *Service) SetAutoDispatch(ctx context.Context, a org.Actor, in []AutoDispatchSetting) ([]store.AutoDispatch, error) {
+func (s *Service) SetAutoDispatch(ctx context.Context, a org.Actor, in []AutoDispatchSetting) ([]classify.AutoDispatch, error) {
 	if err := core.RequireAdmin(a); err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (s *Service) SetAutoDispatch(ctx context.Context, a org.Actor, in []AutoDis
 	}
 	seen := map[string]bool{}
 	now := s.Now()
-	rows := make([]store.AutoDispatch, 0, len(in))
+	rows := make([]classify.AutoDispatch, 0, len(in))
 	for i, x := range in {
 		field := fmt.Sprintf("settings[%d]", i)
 		c, ok := s.Category(x.Category)
@@ -212,7 +212,7 @@ func (s *Service) SetAutoDispatch(ctx context.Context, a org.Actor, in []AutoDis
 		if math.IsNaN(x.Threshold) || x.Threshold < 0.5 || x.Threshold > 1 {
 			return nil, &errs.Error{Code: errs.Invalid, Field: field + ".threshold", Detail: "0.5–1"}
 		}
-		rows = append(rows, store.AutoDispatch{Category: x.Category, Enabled: x.Enabled, Threshold: x.Threshold, UpdatedBy: a.User.ID, UpdatedAt: now})
+		rows = append(rows, classify.AutoDispatch{Category: x.Category, Enabled: x.Enabled, Threshold: x.Threshold, UpdatedBy: a.User.ID, UpdatedAt: now})
 	}
 	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		for _, r := range rows {
@@ -301,7 +301,7 @@ func (s *Service) trainClassifier(ctx context.Context, a org.Actor) (ClassifierI
 	if err != nil {
 		return ClassifierInfo{}, errs.Wrap(err)
 	}
-	rec := store.ClassifierModel{Algorithm: m.Opt.Algorithm, TrainedAt: s.Now(), TrainMS: took.Milliseconds(), Examples: len(ex),
+	rec := classify.StoredModel{Algorithm: m.Opt.Algorithm, TrainedAt: s.Now(), TrainMS: took.Milliseconds(), Examples: len(ex),
 		Labels: len(m.Labels), Eval: eval, CreatedBy: a.User.ID, Data: data}
 	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		r := rec
@@ -441,10 +441,10 @@ func (s *Service) GuessCategory(ctx context.Context, text string) string {
 
 // ClassifierVersions lists the stored classifier versions with their
 // evaluations, newest first.
-func (s *Service) ClassifierVersions(ctx context.Context, limit int) ([]store.ClassifierModel, error) {
+func (s *Service) ClassifierVersions(ctx context.Context, limit int) ([]classify.StoredModel, error) {
 	vs, err := s.St.ClassifierModels(ctx, limit)
 	if vs == nil {
-		vs = []store.ClassifierModel{}
+		vs = []classify.StoredModel{}
 	}
 	return vs, err
 }

@@ -206,27 +206,27 @@ func SaveRepeatFlags(ctx context.Context, tx *store.Tx, c *lifecycle.Case) error
 		return nil
 	}
 	if c.Repeat.Caller > 0 {
-		if err := tx.InsertCaseFlag(ctx, c.ID, store.FlagRepeatCaller, c.Repeat.Caller, c.CreatedAt); err != nil {
+		if err := tx.InsertCaseFlag(ctx, c.ID, lifecycle.FlagRepeatCaller, c.Repeat.Caller, c.CreatedAt); err != nil {
 			return err
 		}
 	}
 	if c.Repeat.Place > 0 {
-		return tx.InsertCaseFlag(ctx, c.ID, store.FlagRepeatPlace, c.Repeat.Place, c.CreatedAt)
+		return tx.InsertCaseFlag(ctx, c.ID, lifecycle.FlagRepeatPlace, c.Repeat.Place, c.CreatedAt)
 	}
 	return nil
 }
 
 // RepeatPage is a page of flagged cases with the counts per flag.
 type RepeatPage struct {
-	Counts map[string]int64    `json:"counts"`
-	Cases  []store.FlaggedCase `json:"cases"`
-	Next   string              `json:"next,omitempty"`
+	Counts map[string]int64        `json:"counts"`
+	Cases  []lifecycle.FlaggedCase `json:"cases"`
+	Next   string                  `json:"next,omitempty"`
 }
 
 // Repeats lists the repeat-flagged cases in the actor's scope (flag "" =
 // both) created in [from, to), with the counts per flag.
 func (s *Service) Repeats(ctx context.Context, a org.Actor, flag string, from, to time.Time, cursor string, limit int) (RepeatPage, error) {
-	if flag != "" && flag != store.FlagRepeatCaller && flag != store.FlagRepeatPlace {
+	if flag != "" && flag != lifecycle.FlagRepeatCaller && flag != lifecycle.FlagRepeatPlace {
 		return RepeatPage{}, errs.F(errs.Invalid, "flag")
 	}
 	sc := org.ScopeOf(a)
@@ -239,7 +239,7 @@ func (s *Service) Repeats(ctx context.Context, a org.Actor, flag string, from, t
 		return RepeatPage{}, err
 	}
 	if cs == nil {
-		cs = []store.FlaggedCase{}
+		cs = []lifecycle.FlaggedCase{}
 	}
 	for i := range cs {
 		cs[i].Case = lifecycle.ViewFor(a, cs[i].Case)

@@ -9,11 +9,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"whistle/internal/audit"
 	"whistle/internal/core"
+	"whistle/internal/dutylist"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/dutylist"
 	"whistle/internal/store"
 )
 
@@ -53,7 +54,7 @@ func (s *Service) reloadDuty(ctx context.Context) error {
 
 // dutyList returns the duty list in force (nil = none), re-read from the
 // store when the cached one is older than dutyMaxAge.
-func (s *Service) dutyList(ctx context.Context) (*store.DutyList, error) {
+func (s *Service) dutyList(ctx context.Context) (*dutylist.Stored, error) {
 	if s.Now().Sub(time.Unix(0, s.rt.dutyAt.Load())) > dutyMaxAge {
 		if err := s.reloadDuty(ctx); err != nil {
 			return nil, err
@@ -64,10 +65,10 @@ func (s *Service) dutyList(ctx context.Context) (*store.DutyList, error) {
 
 // routingState is the service's cached routing and knowledge state.
 type routingState struct {
-	duty   atomic.Pointer[store.DutyList] // the duty list in force (nil = none)
-	dutyAt atomic.Int64                   // when it was read (Unix ns)
-	kb     atomic.Pointer[kbIndex]        // knowledge index
-	dir    atomic.Pointer[unitDirectory]  // units for resolving targets
+	duty   atomic.Pointer[dutylist.Stored] // the duty list in force (nil = none)
+	dutyAt atomic.Int64                    // when it was read (Unix ns)
+	kb     atomic.Pointer[kbIndex]         // knowledge index
+	dir    atomic.Pointer[unitDirectory]   // units for resolving targets
 }
 
 type unitDirectory struct {
@@ -191,7 +192,7 @@ func (s *Service) SuggestUnit(ctx context.Context, c *lifecycle.Case) error {
 
 // DutyListInput is a draft's content.
 type DutyListInput struct {
-	Name  string         `json:"name"`
+	Name  string          `json:"name"`
 	Rules []dutylist.Rule `json:"rules"`
 }
 
@@ -223,13 +224,13 @@ func (s *Service) checkRules(in DutyListInput) error {
 	return nil
 }
 
-func (s *Service) auditDuty(ctx context.Context, tx *store.Tx, a org.Actor, action string, l *store.DutyList) error {
+func (s *Service) auditDuty(ctx context.Context, tx *store.Tx, a org.Actor, action string, l *dutylist.Stored) error {
 	detail, _ := json.Marshal(map[string]any{"name": l.Name, "rules": len(l.Rules)})
-	return tx.Audit(ctx, store.AuditEntry{At: s.Now(), UserID: a.User.ID, Action: action, Target: fmt.Sprintf("duty_list:%d", l.Version), Detail: string(detail)})
+	return tx.Audit(ctx, audit.Entry{At: s.Now(), UserID: a.User.ID, Action: action, Target: fmt.Sprintf("duty_list:%d", l.Version), Detail: string(detail)})
 }
 
 // DutyLists returns every version, newest first.
-func (s *Service) DutyLists(ctx context.Context, a org.Actor) ([]store.DutyList, error) {
+func (s *Service) DutyLists(ctx context.Context, a org.Actor) ([]dutylist.Stored, error) {
 	if !mayReadDuty(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
@@ -237,7 +238,7 @@ func (s *Service) DutyLists(ctx context.Context, a org.Actor) ([]store.DutyList,
 }
 
 // DutyList returns one version.
-func (s *Service) DutyList(ctx context.Context, a org.Actor, version int64) (*store.DutyList, error) {
+func (s *Service) DutyList(ctx context.Context, a org.Actor, version int64) (*dutylist.Stored, error) {
 	if !mayReadDuty(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
@@ -245,7 +246,7 @@ func (s *Service) DutyList(ctx context.Context, a org.Actor, version int64) (*st
 }
 
 // CreateDutyList stores a new draft (audited).
-func (s *Service) CreateDutyList(ctx context.Context, a org.Actor, in DutyListInput) (*store.DutyList, error) {
+func (s *Service) CreateDutyList(ctx context.Context, a org.Actor, in DutyListInput) (*dutylist.Stored, error) {
 	if !mayEditDuty(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
@@ -253,7 +254,7 @@ func (s *Service) CreateDutyList(ctx context.Context, a org.Actor, in DutyListIn
 		return nil, err
 	}
 	now := s.Now()
-	l := &store.DutyList{List: dutylist.List{Name: strings.TrimSpace(in.Name), Rules: in.Rules}, CreatedBy: a.User.ID, CreatedAt: now, UpdatedAt: now}
+	l := &dutylist.Stored{List: dutylist.List{Name: strings.TrimSpace(in.Name), Rules: in.Rules}, CreatedBy: a.User.ID, CreatedAt: now, UpdatedAt: now}
 	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertDutyList(ctx, l); err != nil {
 			return err
@@ -268,14 +269,14 @@ func (s *Service) CreateDutyList(ctx context.Context, a org.Actor, in DutyListIn
 
 // UpdateDutyList replaces a draft's content (audited); published versions
 // never change.
-func (s *Service) UpdateDutyList(ctx context.Context, a org.Actor, version int64, in DutyListInput) (*store.DutyList, error) {
+func (s *Service) UpdateDutyList(ctx context.Context, a org.Actor, version int64, in DutyListInput) (*dutylist.Stored, error) {
 	if !mayEditDuty(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
 	if err := s.checkRules(in); err != nil {
 		return nil, err
 	}
-	var out *store.DutyList
+	var out *dutylist.Stored
 	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		l, err := tx.DutyListVersion(ctx, version)
 		if err != nil {
@@ -293,11 +294,11 @@ func (s *Service) UpdateDutyList(ctx context.Context, a org.Actor, version int64
 
 // PublishDutyList puts a draft in force (audited): new requests are
 // suggested a dispatch under it from now on.
-func (s *Service) PublishDutyList(ctx context.Context, a org.Actor, version int64) (*store.DutyList, error) {
+func (s *Service) PublishDutyList(ctx context.Context, a org.Actor, version int64) (*dutylist.Stored, error) {
 	if !mayEditDuty(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
-	var out *store.DutyList
+	var out *dutylist.Stored
 	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		l, err := tx.DutyListVersion(ctx, version)
 		if err != nil {

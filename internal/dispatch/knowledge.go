@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"whistle/internal/audit"
 	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/knowledge"
@@ -99,7 +100,7 @@ func (s *Service) article(in ArticleInput, a *knowledge.Article) error {
 
 func (s *Service) auditArticle(ctx context.Context, tx *store.Tx, a org.Actor, action string, art *knowledge.Article) error {
 	detail, _ := json.Marshal(map[string]any{"title": art.Title, "version": art.Version})
-	return tx.Audit(ctx, store.AuditEntry{At: s.Now(), UserID: a.User.ID, Action: action, Target: fmt.Sprintf("article:%d", art.ID), Detail: string(detail)})
+	return tx.Audit(ctx, audit.Entry{At: s.Now(), UserID: a.User.ID, Action: action, Target: fmt.Sprintf("article:%d", art.ID), Detail: string(detail)})
 }
 
 // CreateArticle adds an article (audited).

@@ -30,22 +30,22 @@ func New(c *core.Core, cases *casework.Service) *Service { return &Service{Core:
 
 // AssignGrid puts a person on a grid with a duty: admin, or a leader of the
 // grid's street office.
-func (s *Service) AssignGrid(ctx context.Context, a org.Actor, gridID, userID int64, duty string) (store.GridAssignment, error) {
+func (s *Service) AssignGrid(ctx context.Context, a org.Actor, gridID, userID int64, duty string) (grid.Assignment, error) {
 	_, street, err := s.GridPlace(gridID)
 	if err != nil {
-		return store.GridAssignment{}, err
+		return grid.Assignment{}, err
 	}
 	if !a.User.Has(org.RoleAdmin) && !(a.User.Has(org.RoleLeader) && a.Unit.ID == street.ID) {
-		return store.GridAssignment{}, errs.E(errs.Forbidden)
+		return grid.Assignment{}, errs.E(errs.Forbidden)
 	}
 	if !slices.Contains(grid.Duties, duty) {
-		return store.GridAssignment{}, errs.F(errs.Invalid, "duty")
+		return grid.Assignment{}, errs.F(errs.Invalid, "duty")
 	}
 	u, err := s.St.User(ctx, userID)
 	if err != nil || u.Disabled {
-		return store.GridAssignment{}, errs.F(errs.NotFound, "user_id")
+		return grid.Assignment{}, errs.F(errs.NotFound, "user_id")
 	}
-	g := store.GridAssignment{GridID: gridID, UserID: userID, Duty: duty, AssignedBy: a.User.ID, AssignedAt: s.Now()}
+	g := grid.Assignment{GridID: gridID, UserID: userID, Duty: duty, AssignedBy: a.User.ID, AssignedAt: s.Now()}
 	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.AssignGrid(ctx, g); err != nil {
 			return err
@@ -56,7 +56,7 @@ func (s *Service) AssignGrid(ctx context.Context, a org.Actor, gridID, userID in
 }
 
 // GridAssignments lists who looks after a grid.
-func (s *Service) GridAssignments(ctx context.Context, a org.Actor, gridID int64) ([]store.GridAssignment, error) {
+func (s *Service) GridAssignments(ctx context.Context, a org.Actor, gridID int64) ([]grid.Assignment, error) {
 	if _, _, err := s.GridPlace(gridID); err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (s *Service) mayPatrol(ctx context.Context, a org.Actor, gridID int64) (boo
 	if err != nil {
 		return false, err
 	}
-	return slices.ContainsFunc(as, func(g store.GridAssignment) bool { return g.GridID == gridID }), nil
+	return slices.ContainsFunc(as, func(g grid.Assignment) bool { return g.GridID == gridID }), nil
 }
 
 // StartPatrol starts a patrol of a grid; one at a time per person.
@@ -276,13 +276,13 @@ func (s *Service) ReportFinding(ctx context.Context, a org.Actor, patrolID int64
 
 // StreetCoverage is one street's patrol coverage.
 type StreetCoverage struct {
-	StreetPlaceID int64                 `json:"street_place_id"`
-	Street        string                `json:"street"`
-	Grids         int                   `json:"grids"`
-	Patrolled     int                   `json:"patrolled"` // grids with a patrol started in the period
-	Patrols       int64                 `json:"patrols"`
-	Findings      int64                 `json:"findings"`
-	GridActivity  []*store.GridActivity `json:"grid_activity"`
+	StreetPlaceID int64            `json:"street_place_id"`
+	Street        string           `json:"street"`
+	Grids         int              `json:"grids"`
+	Patrolled     int              `json:"patrolled"` // grids with a patrol started in the period
+	Patrols       int64            `json:"patrols"`
+	Findings      int64            `json:"findings"`
+	GridActivity  []*grid.Activity `json:"grid_activity"`
 }
 
 // Coverage reports patrols, findings and closure times per street and grid
@@ -322,7 +322,7 @@ func (s *Service) Coverage(ctx context.Context, a org.Actor, from, to time.Time)
 		}
 		sc := byStreet[ch[1]]
 		if sc == nil {
-			sc = &StreetCoverage{StreetPlaceID: ch[1], Street: all[ch[1]].Name, GridActivity: []*store.GridActivity{}}
+			sc = &StreetCoverage{StreetPlaceID: ch[1], Street: all[ch[1]].Name, GridActivity: []*grid.Activity{}}
 			byStreet[ch[1]] = sc
 			order = append(order, ch[1])
 		}

@@ -39,9 +39,9 @@ type Ranking struct {
 	Rules  assessment.Rules  `json:"rules"`
 	// Published is set for a published month; Frozen means the results are
 	// the stored ones (not recomputed).
-	Published *store.PublishedMonth `json:"published,omitempty"`
-	Frozen    bool                  `json:"frozen"`
-	Units     []assessment.Score    `json:"units"`
+	Published *assessment.PublishedMonth `json:"published,omitempty"`
+	Frozen    bool                       `json:"frozen"`
+	Units     []assessment.Score         `json:"units"`
 }
 
 // AssessOptions select what Assess returns.
@@ -194,7 +194,7 @@ func (s *Service) PublishMonth(ctx context.Context, a org.Actor, month string) (
 	if err != nil {
 		return Ranking{}, err
 	}
-	pm := store.PublishedMonth{Period: month, RulesVersion: rules.Version, Results: string(b), PublishedBy: a.User.ID, PublishedAt: s.Now()}
+	pm := assessment.PublishedMonth{Period: month, RulesVersion: rules.Version, Results: string(b), PublishedBy: a.User.ID, PublishedAt: s.Now()}
 	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.PublishAssessMonth(ctx, pm); err != nil {
 			return err
@@ -208,10 +208,10 @@ func (s *Service) PublishMonth(ctx context.Context, a org.Actor, month string) (
 }
 
 // PublishedMonths lists the published months.
-func (s *Service) PublishedMonths(ctx context.Context, a org.Actor) ([]store.PublishedMonth, error) {
+func (s *Service) PublishedMonths(ctx context.Context, a org.Actor) ([]assessment.PublishedMonth, error) {
 	out, err := s.St.AssessMonths(ctx)
 	if out == nil {
-		out = []store.PublishedMonth{}
+		out = []assessment.PublishedMonth{}
 	}
 	return out, err
 }
@@ -246,7 +246,7 @@ func (s *Service) SetAssessRules(ctx context.Context, a org.Actor, r assessment.
 const ItemTopic = "topic"
 
 // AddAssessItem credits an extra item to a unit for a month (city centre).
-func (s *Service) AddAssessItem(ctx context.Context, a org.Actor, it store.AssessItem) (store.AssessItem, error) {
+func (s *Service) AddAssessItem(ctx context.Context, a org.Actor, it assessment.Item) (assessment.Item, error) {
 	if !org.CityDecider(a) {
 		return it, errs.E(errs.Forbidden)
 	}
@@ -282,7 +282,7 @@ func (s *Service) AddAssessItem(ctx context.Context, a org.Actor, it store.Asses
 }
 
 // AssessItems lists a month's extra items.
-func (s *Service) AssessItems(ctx context.Context, a org.Actor, month string) ([]store.AssessItem, error) {
+func (s *Service) AssessItems(ctx context.Context, a org.Actor, month string) ([]assessment.Item, error) {
 	if !org.CentreStaff(a) && !a.User.Has(org.RoleHandler, org.RoleLeader) {
 		return nil, errs.E(errs.Forbidden)
 	}
@@ -327,14 +327,14 @@ func (s *Service) AssessCases(ctx context.Context, a org.Actor, p assessment.Per
 
 // ExemptedCases lists the approved exemptions behind a unit's exempted
 // count in p, with their reasons.
-func (s *Service) ExemptedCases(ctx context.Context, a org.Actor, p assessment.Period, unitID int64) ([]store.Exemption, error) {
+func (s *Service) ExemptedCases(ctx context.Context, a org.Actor, p assessment.Period, unitID int64) ([]assessment.Exemption, error) {
 	ids, err := s.AssessCases(ctx, a, p, unitID, assessment.MeasureExempted)
 	if err != nil {
 		return nil, err
 	}
-	out := []store.Exemption{}
+	out := []assessment.Exemption{}
 	for _, id := range ids {
-		xs, err := s.St.Exemptions(ctx, store.ExemptionFilter{CaseID: id, UnitID: unitID, State: assessment.ExemptApproved, Limit: 1})
+		xs, err := s.St.Exemptions(ctx, assessment.ExemptionFilter{CaseID: id, UnitID: unitID, State: assessment.ExemptApproved, Limit: 1})
 		if err != nil {
 			return nil, err
 		}
@@ -355,24 +355,24 @@ type ExemptionInput struct {
 
 // RequestExemption files a request for the actor's unit, which must have
 // led the case.
-func (s *Service) RequestExemption(ctx context.Context, a org.Actor, in ExemptionInput) (store.Exemption, error) {
+func (s *Service) RequestExemption(ctx context.Context, a org.Actor, in ExemptionInput) (assessment.Exemption, error) {
 	if !a.User.Has(org.RoleHandler, org.RoleLeader) {
-		return store.Exemption{}, errs.E(errs.Forbidden)
+		return assessment.Exemption{}, errs.E(errs.Forbidden)
 	}
 	if !slices.Contains(assessment.Reasons, in.Reason) {
-		return store.Exemption{}, errs.F(errs.Invalid, "reason")
+		return assessment.Exemption{}, errs.F(errs.Invalid, "reason")
 	}
 	ev := strings.TrimSpace(in.Evidence)
 	if ev == "" {
-		return store.Exemption{}, errs.F(errs.FieldRequired, "evidence")
+		return assessment.Exemption{}, errs.F(errs.FieldRequired, "evidence")
 	}
 	if core.TooLong(ev, s.Cfg.MaxNote) {
-		return store.Exemption{}, errs.F(errs.FieldTooLong, "evidence")
+		return assessment.Exemption{}, errs.F(errs.FieldTooLong, "evidence")
 	}
 	if len(in.Attachments) > 20 {
-		return store.Exemption{}, errs.F(errs.TooLarge, "attachments")
+		return assessment.Exemption{}, errs.F(errs.TooLarge, "attachments")
 	}
-	x := store.Exemption{CaseID: in.CaseID, UnitID: a.Unit.ID, Reason: in.Reason, Evidence: ev, Attachments: in.Attachments,
+	x := assessment.Exemption{CaseID: in.CaseID, UnitID: a.Unit.ID, Reason: in.Reason, Evidence: ev, Attachments: in.Attachments,
 		RequestedBy: a.User.ID, RequestedAt: s.Now()}
 	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		led, err := tx.HasAssessOrder(ctx, in.CaseID, a.Unit.ID)
@@ -397,18 +397,18 @@ func (s *Service) RequestExemption(ctx context.Context, a org.Actor, in Exemptio
 }
 
 // DecideExemption approves or rejects a pending request (city centre).
-func (s *Service) DecideExemption(ctx context.Context, a org.Actor, id int64, approve bool, note string) (store.Exemption, error) {
+func (s *Service) DecideExemption(ctx context.Context, a org.Actor, id int64, approve bool, note string) (assessment.Exemption, error) {
 	if !org.CityDecider(a) {
-		return store.Exemption{}, errs.E(errs.Forbidden)
+		return assessment.Exemption{}, errs.E(errs.Forbidden)
 	}
 	note = strings.TrimSpace(note)
 	if core.TooLong(note, s.Cfg.MaxNote) {
-		return store.Exemption{}, errs.F(errs.FieldTooLong, "note")
+		return assessment.Exemption{}, errs.F(errs.FieldTooLong, "note")
 	}
 	if !approve && note == "" {
-		return store.Exemption{}, errs.F(errs.FieldRequired, "note")
+		return assessment.Exemption{}, errs.F(errs.FieldRequired, "note")
 	}
-	var x store.Exemption
+	var x assessment.Exemption
 	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		if x, err = tx.GetExemption(ctx, id); err != nil {
@@ -431,7 +431,7 @@ func (s *Service) DecideExemption(ctx context.Context, a org.Actor, id int64, ap
 }
 
 // Exemptions lists requests: the centre sees all, a unit its own.
-func (s *Service) Exemptions(ctx context.Context, a org.Actor, f store.ExemptionFilter) ([]store.Exemption, error) {
+func (s *Service) Exemptions(ctx context.Context, a org.Actor, f assessment.ExemptionFilter) ([]assessment.Exemption, error) {
 	switch {
 	case org.CentreStaff(a):
 	case a.User.Has(org.RoleHandler, org.RoleLeader):

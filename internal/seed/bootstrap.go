@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 
+	"whistle/internal/audit"
 	"whistle/internal/auth"
 	"whistle/internal/demo"
 	"whistle/internal/org"
@@ -54,7 +55,7 @@ func Bootstrap(ctx context.Context, svc *services.Services, h auth.Hasher, cityN
 				return err
 			}
 		}
-		return tx.Audit(ctx, store.AuditEntry{At: svc.Now(), UserID: admin.ID, Action: "bootstrap", Target: "city", Detail: cityName})
+		return tx.Audit(ctx, audit.Entry{At: svc.Now(), UserID: admin.ID, Action: "bootstrap", Target: "city", Detail: cityName})
 	})
 	if err != nil {
 		return false, "", err

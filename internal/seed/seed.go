@@ -12,9 +12,9 @@ import (
 
 	"whistle/internal/auth"
 	"whistle/internal/demo"
+	"whistle/internal/dutylist"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/dutylist"
 	"whistle/internal/services"
 	"whistle/internal/store"
 )
@@ -180,7 +180,7 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 func dutyAndKnowledge(ctx context.Context, svc *services.Services) error {
 	now := svc.Now()
 	err := svc.St.Write(ctx, func(tx *store.Tx) error {
-		l := store.DutyList{List: dutylist.List{Name: "演示职责清单", Rules: demo.DutyRules()}, CreatedAt: now, UpdatedAt: now}
+		l := dutylist.Stored{List: dutylist.List{Name: "演示职责清单", Rules: demo.DutyRules()}, CreatedAt: now, UpdatedAt: now}
 		if err := tx.InsertDutyList(ctx, &l); err != nil {
 			return err
 		}

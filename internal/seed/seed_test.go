@@ -9,6 +9,7 @@ import (
 	"whistle/internal/auth"
 	"whistle/internal/core"
 	"whistle/internal/demo"
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/services"
 	"whistle/internal/store"
@@ -71,7 +72,7 @@ func TestDemoOnceThenReuse(t *testing.T) {
 	if err != nil || !res.Loaded || res.Cases != 200 || res.Events < 200 || len(res.Logins) == 0 {
 		t.Fatalf("first Demo: %+v %v", res, err)
 	}
-	page, err := svc.St.Cases(ctx, org.Scope{All: true}, store.CaseFilter{Limit: 200})
+	page, err := svc.St.Cases(ctx, org.Scope{All: true}, lifecycle.CaseFilter{Limit: 200})
 	if err != nil || len(page.Cases) != 200 {
 		t.Fatalf("cases stored: %d %v", len(page.Cases), err)
 	}

@@ -358,7 +358,7 @@ func TestAssessMonth(t *testing.T) {
 		if _, err := w.svc.Ranking.DecideExemption(ctx, w.dispatcher, x3.ID, true, ""); errs.CodeOf(err) != errs.InvalidTransition {
 			t.Errorf("deciding twice: %v, want invalid_transition", err)
 		}
-		if _, err := w.svc.Ranking.AddAssessItem(ctx, w.dispatcher, store.AssessItem{UnitID: S.ID, Period: "2026-03", Kind: ranking.ItemTopic, Note: "每月一题：老旧小区停车"}); err != nil {
+		if _, err := w.svc.Ranking.AddAssessItem(ctx, w.dispatcher, assessment.Item{UnitID: S.ID, Period: "2026-03", Kind: ranking.ItemTopic, Note: "每月一题：老旧小区停车"}); err != nil {
 			t.Fatal(err)
 		}
 

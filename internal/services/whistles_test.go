@@ -10,7 +10,6 @@ import (
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/ranking"
-	"whistle/internal/store"
 	"whistle/internal/summons"
 )
 
@@ -216,7 +215,7 @@ func must(t *testing.T, err error) {
 	}
 }
 
-func missedLogs(l []store.WhistleLogEntry) int {
+func missedLogs(l []summons.LogEntry) int {
 	n := 0
 	for _, e := range l {
 		if e.Action == summons.ActMissed {

@@ -357,17 +357,8 @@ func (q Queries) InsertAssessRules(ctx context.Context, r *assessment.Rules, by 
 
 // ---- published months ----
 
-// PublishedMonth is a month frozen with its rule-set version and results.
-type PublishedMonth struct {
-	Period       string    `json:"period"`
-	RulesVersion int       `json:"rules_version"`
-	Results      string    `json:"-"`
-	PublishedBy  int64     `json:"published_by"`
-	PublishedAt  time.Time `json:"published_at"`
-}
-
 // PublishAssessMonth freezes a month; publishing twice is a conflict.
-func (q Queries) PublishAssessMonth(ctx context.Context, m PublishedMonth) error {
+func (q Queries) PublishAssessMonth(ctx context.Context, m assessment.PublishedMonth) error {
 	_, err := q.exec(ctx, "INSERT INTO assess_months(period, rules_version, results, published_by, published_at) VALUES (?,?,?,?,?)",
 		m.Period, m.RulesVersion, m.Results, m.PublishedBy, ms(m.PublishedAt))
 	if isUnique(err) {
@@ -377,8 +368,8 @@ func (q Queries) PublishAssessMonth(ctx context.Context, m PublishedMonth) error
 }
 
 // AssessMonth returns a published month (found = false if not published).
-func (q Queries) AssessMonth(ctx context.Context, period string) (PublishedMonth, bool, error) {
-	m := PublishedMonth{Period: period}
+func (q Queries) AssessMonth(ctx context.Context, period string) (assessment.PublishedMonth, bool, error) {
+	m := assessment.PublishedMonth{Period: period}
 	var at int64
 	err := q.row(ctx, "SELECT rules_version, results, published_by, published_at FROM assess_months WHERE period = ?", period).Scan(&m.RulesVersion, &m.Results, &m.PublishedBy, &at)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -389,10 +380,10 @@ func (q Queries) AssessMonth(ctx context.Context, period string) (PublishedMonth
 }
 
 // AssessMonths lists the published months, newest first.
-func (q Queries) AssessMonths(ctx context.Context) ([]PublishedMonth, error) {
-	var out []PublishedMonth
+func (q Queries) AssessMonths(ctx context.Context) ([]assessment.PublishedMonth, error) {
+	var out []assessment.PublishedMonth
 	err := q.scanRows(ctx, "SELECT period, rules_version, published_by, published_at FROM assess_months ORDER BY period DESC", nil, func(r *sql.Rows) error {
-		var m PublishedMonth
+		var m assessment.PublishedMonth
 		var at int64
 		if err := r.Scan(&m.Period, &m.RulesVersion, &m.PublishedBy, &at); err != nil {
 			return err
@@ -406,26 +397,10 @@ func (q Queries) AssessMonths(ctx context.Context) ([]PublishedMonth, error) {
 
 // ---- exemptions ----
 
-// Exemption is a request to leave a case out of a unit's score (免考核).
-type Exemption struct {
-	ID           int64     `json:"id"`
-	CaseID       int64     `json:"case_id"`
-	UnitID       int64     `json:"unit_id"`
-	Reason       string    `json:"reason"`
-	Evidence     string    `json:"evidence"`
-	Attachments  []int64   `json:"attachments,omitempty"`
-	State        string    `json:"state"`
-	RequestedBy  int64     `json:"requested_by"`
-	RequestedAt  time.Time `json:"requested_at"`
-	DecidedBy    int64     `json:"decided_by,omitempty"`
-	DecidedAt    time.Time `json:"decided_at,omitzero"`
-	DecisionNote string    `json:"decision_note,omitempty"`
-}
-
 const exemptionCols = "id, case_id, unit_id, reason, evidence, attachments, state, requested_by, requested_at, decided_by, decided_at, decision_note"
 
-func scanExemption(sc interface{ Scan(...any) error }) (Exemption, error) {
-	var x Exemption
+func scanExemption(sc interface{ Scan(...any) error }) (assessment.Exemption, error) {
+	var x assessment.Exemption
 	var att string
 	var ra, da int64
 	err := sc.Scan(&x.ID, &x.CaseID, &x.UnitID, &x.Reason, &x.Evidence, &att, &x.State, &x.RequestedBy, &ra, &x.DecidedBy, &da, &x.DecisionNote)
@@ -443,7 +418,7 @@ func scanExemption(sc interface{ Scan(...any) error }) (Exemption, error) {
 
 // InsertExemption stores a pending request. A case may have one pending or
 // approved request per unit.
-func (q Queries) InsertExemption(ctx context.Context, x *Exemption) error {
+func (q Queries) InsertExemption(ctx context.Context, x *assessment.Exemption) error {
 	var n int64
 	if err := q.row(ctx, "SELECT COUNT(*) FROM assess_exemptions WHERE case_id = ? AND unit_id = ? AND state IN ('pending','approved')", x.CaseID, x.UnitID).Scan(&n); err != nil {
 		return err
@@ -457,27 +432,19 @@ func (q Queries) InsertExemption(ctx context.Context, x *Exemption) error {
 }
 
 // GetExemption returns one exemption (locked in a PostgreSQL write).
-func (q Queries) GetExemption(ctx context.Context, id int64) (Exemption, error) {
+func (q Queries) GetExemption(ctx context.Context, id int64) (assessment.Exemption, error) {
 	x, err := scanExemption(q.row(ctx, "SELECT "+exemptionCols+" FROM assess_exemptions WHERE id = ?"+q.forUpdate(), id))
 	return x, notFound(err)
 }
 
 // DecideExemption records the centre's decision on a pending request.
-func (q Queries) DecideExemption(ctx context.Context, x Exemption) error {
+func (q Queries) DecideExemption(ctx context.Context, x assessment.Exemption) error {
 	return affected1(q.exec(ctx, "UPDATE assess_exemptions SET state = ?, decided_by = ?, decided_at = ?, decision_note = ? WHERE id = ? AND state = 'pending'",
 		x.State, x.DecidedBy, ms(x.DecidedAt), x.DecisionNote, x.ID))
 }
 
-// ExemptionFilter selects exemptions; zero fields match anything.
-type ExemptionFilter struct {
-	State  string
-	UnitID int64
-	CaseID int64
-	Limit  int
-}
-
 // Exemptions lists exemptions, newest first.
-func (q Queries) Exemptions(ctx context.Context, f ExemptionFilter) ([]Exemption, error) {
+func (q Queries) Exemptions(ctx context.Context, f assessment.ExemptionFilter) ([]assessment.Exemption, error) {
 	var where []string
 	var args []any
 	if f.State != "" {
@@ -498,7 +465,7 @@ func (q Queries) Exemptions(ctx context.Context, f ExemptionFilter) ([]Exemption
 	}
 	query += " ORDER BY id DESC LIMIT ?"
 	args = append(args, f.Limit)
-	out := []Exemption{}
+	out := []assessment.Exemption{}
 	err := q.scanRows(ctx, query, args, func(r *sql.Rows) error {
 		x, err := scanExemption(r)
 		if err == nil {
@@ -511,28 +478,17 @@ func (q Queries) Exemptions(ctx context.Context, f ExemptionFilter) ([]Exemption
 
 // ---- extra items ----
 
-// AssessItem is an extra item credited to a unit for a month (a 主动治理 topic).
-type AssessItem struct {
-	ID        int64     `json:"id"`
-	UnitID    int64     `json:"unit_id"`
-	Period    string    `json:"period"`
-	Kind      string    `json:"kind"`
-	Note      string    `json:"note"`
-	CreatedBy int64     `json:"created_by"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
 // InsertAssessItem stores an item.
-func (q Queries) InsertAssessItem(ctx context.Context, it *AssessItem) error {
+func (q Queries) InsertAssessItem(ctx context.Context, it *assessment.Item) error {
 	return q.row(ctx, "INSERT INTO assess_items(unit_id, period, kind, note, created_by, created_at) VALUES (?,?,?,?,?,?) RETURNING id",
 		it.UnitID, it.Period, it.Kind, it.Note, it.CreatedBy, ms(it.CreatedAt)).Scan(&it.ID)
 }
 
 // AssessItems lists a month's items.
-func (q Queries) AssessItems(ctx context.Context, period string) ([]AssessItem, error) {
-	out := []AssessItem{}
+func (q Queries) AssessItems(ctx context.Context, period string) ([]assessment.Item, error) {
+	out := []assessment.Item{}
 	err := q.scanRows(ctx, "SELECT id, unit_id, period, kind, note, created_by, created_at FROM assess_items WHERE period = ? ORDER BY id", []any{period}, func(r *sql.Rows) error {
-		var it AssessItem
+		var it assessment.Item
 		var at int64
 		if err := r.Scan(&it.ID, &it.UnitID, &it.Period, &it.Kind, &it.Note, &it.CreatedBy, &at); err != nil {
 			return err

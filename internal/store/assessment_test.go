@@ -133,7 +133,7 @@ func TestAssessFacts(t *testing.T) {
 		}
 
 		// Exemption of b for u2: pending changes nothing, approved removes it.
-		x := store.Exemption{CaseID: b.ID, UnitID: u2, Reason: assessment.ReasonDuplicate, Evidence: "dup", Attachments: []int64{3, 4}, RequestedBy: 1, RequestedAt: min(600)}
+		x := assessment.Exemption{CaseID: b.ID, UnitID: u2, Reason: assessment.ReasonDuplicate, Evidence: "dup", Attachments: []int64{3, 4}, RequestedBy: 1, RequestedAt: min(600)}
 		write(t, s, func(tx *store.Tx) error { return tx.InsertExemption(ctx, &x) })
 		err = s.Write(ctx, func(tx *store.Tx) error {
 			y := x
@@ -198,7 +198,7 @@ func TestAssessRulesAndMonths(t *testing.T) {
 		if got, _ := s.AssessRules(ctx, 1); got != assessment.DefaultRules() {
 			t.Errorf("version 1 %+v", got)
 		}
-		m := store.PublishedMonth{Period: "2024-04", RulesVersion: 1, Results: "[]", PublishedBy: 7, PublishedAt: base}
+		m := assessment.PublishedMonth{Period: "2024-04", RulesVersion: 1, Results: "[]", PublishedBy: 7, PublishedAt: base}
 		write(t, s, func(tx *store.Tx) error { return tx.PublishAssessMonth(ctx, m) })
 		wantCode(t, s.Write(ctx, func(tx *store.Tx) error { return tx.PublishAssessMonth(ctx, m) }), errs.Exists)
 		got, found, err := s.AssessMonth(ctx, "2024-04")
@@ -208,7 +208,7 @@ func TestAssessRulesAndMonths(t *testing.T) {
 		if _, found, err := s.AssessMonth(ctx, "2024-05"); found || err != nil {
 			t.Errorf("unpublished month found=%v err=%v", found, err)
 		}
-		it := store.AssessItem{UnitID: 3, Period: "2024-05", Kind: "topic", Note: "n", CreatedBy: 7, CreatedAt: base}
+		it := assessment.Item{UnitID: 3, Period: "2024-05", Kind: "topic", Note: "n", CreatedBy: 7, CreatedAt: base}
 		write(t, s, func(tx *store.Tx) error { return tx.InsertAssessItem(ctx, &it) })
 		items, err := s.AssessItems(ctx, "2024-05")
 		if err != nil || len(items) != 1 || items[0].ID != it.ID || items[0].UnitID != 3 {

@@ -244,39 +244,8 @@ func scopeSQL(sc org.Scope) (string, []any) {
 	return " AND (" + strings.Join(parts, " OR ") + ")", args
 }
 
-// CaseFilter selects cases in a list. Zero fields do not filter.
-type CaseFilter struct {
-	States        []lifecycle.State
-	Open          *bool
-	LeadUnitID    int64
-	CoUnitID      int64 // cases the unit co-handles (协办)
-	DistrictID    int64
-	StreetID      int64
-	Category      string // exact code or prefix ("urban" matches "urban.stall")
-	Type          string
-	Channel       string
-	Overdue       *bool
-	Supervised    *bool
-	ReturnPending *bool
-	ExtPending    *bool
-	PhoneHash     string
-	CreatedFrom   time.Time
-	CreatedTo     time.Time
-	// Sort is "created" (newest first, the default) or "due" (nearest deadline first).
-	Sort string
-	// Cursor continues a previous page (opaque, from ListPage.Next).
-	Cursor string
-	Limit  int
-}
-
-// ListPage is one page of cases.
-type ListPage struct {
-	Cases []*lifecycle.Case `json:"cases"`
-	Next  string            `json:"next,omitempty"`
-}
-
 // Cases lists cases in scope matching f, with keyset pagination.
-func (q Queries) Cases(ctx context.Context, sc org.Scope, f CaseFilter) (ListPage, error) {
+func (q Queries) Cases(ctx context.Context, sc org.Scope, f lifecycle.CaseFilter) (lifecycle.ListPage, error) {
 	where := []string{"1 = 1"}
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -344,7 +313,7 @@ func (q Queries) Cases(ctx context.Context, sc org.Scope, f CaseFilter) (ListPag
 	if f.Cursor != "" {
 		var k, id int64
 		if _, err := fmt.Sscanf(f.Cursor, "%d.%d", &k, &id); err != nil {
-			return ListPage{}, errs.F(errs.Invalid, "cursor")
+			return lifecycle.ListPage{}, errs.F(errs.Invalid, "cursor")
 		}
 		if f.Sort == "due" {
 			add("("+key+" > ? OR ("+key+" = ? AND c.id > ?))", k, k, id)
@@ -356,19 +325,19 @@ func (q Queries) Cases(ctx context.Context, sc org.Scope, f CaseFilter) (ListPag
 	query := caseSelect + " WHERE " + strings.Join(where, " AND ") + sw + " ORDER BY " + order + " LIMIT ?"
 	rows, err := q.query(ctx, query, append(append(args, sargs...), limit+1)...)
 	if err != nil {
-		return ListPage{}, err
+		return lifecycle.ListPage{}, err
 	}
 	defer rows.Close()
-	var page ListPage
+	var page lifecycle.ListPage
 	for rows.Next() {
 		c, err := scanCase(rows)
 		if err != nil {
-			return ListPage{}, err
+			return lifecycle.ListPage{}, err
 		}
 		page.Cases = append(page.Cases, c)
 	}
 	if err := rows.Err(); err != nil {
-		return ListPage{}, err
+		return lifecycle.ListPage{}, err
 	}
 	if len(page.Cases) > limit {
 		page.Cases = page.Cases[:limit]
@@ -482,22 +451,16 @@ func (q Queries) LinkCases(ctx context.Context, a, b int64, kind string) error {
 	return err
 }
 
-// Link is a relation from one case to another.
-type Link struct {
-	OtherID int64  `json:"case_id"`
-	Kind    string `json:"kind"`
-}
-
 // Links lists a case's relations in both directions.
-func (q Queries) Links(ctx context.Context, id int64) ([]Link, error) {
+func (q Queries) Links(ctx context.Context, id int64) ([]lifecycle.Link, error) {
 	rows, err := q.query(ctx, "SELECT other_id, kind FROM case_links WHERE case_id = ? UNION SELECT case_id, kind FROM case_links WHERE other_id = ?", id, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Link
+	var out []lifecycle.Link
 	for rows.Next() {
-		var l Link
+		var l lifecycle.Link
 		if err := rows.Scan(&l.OtherID, &l.Kind); err != nil {
 			return nil, err
 		}
@@ -745,21 +708,8 @@ func (q Queries) PutIdempotent(ctx context.Context, principal, key, reqHash stri
 
 // ---- attachments ----
 
-// Attachment is a stored file (a photo, a PDF).
-type Attachment struct {
-	ID          int64     `json:"id"`
-	CaseID      int64     `json:"case_id,omitempty"`
-	Name        string    `json:"name"`
-	ContentType string    `json:"content_type"`
-	Size        int64     `json:"size"`
-	SHA256      string    `json:"sha256"`
-	Storage     string    `json:"-"` // "db" or "disk:<path>"
-	CreatedBy   int64     `json:"created_by,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-}
-
 // InsertAttachment stores an attachment's metadata and, for storage "db", its bytes.
-func (q Queries) InsertAttachment(ctx context.Context, a *Attachment, data []byte) error {
+func (q Queries) InsertAttachment(ctx context.Context, a *lifecycle.Attachment, data []byte) error {
 	var blob any
 	if a.Storage == "db" {
 		blob = data
@@ -783,8 +733,8 @@ func (q Queries) AttachToCase(ctx context.Context, caseID, userID int64, ids []i
 }
 
 // GetAttachment returns an attachment and, when stored in the database, its bytes.
-func (q Queries) GetAttachment(ctx context.Context, id int64) (Attachment, []byte, error) {
-	var a Attachment
+func (q Queries) GetAttachment(ctx context.Context, id int64) (lifecycle.Attachment, []byte, error) {
+	var a lifecycle.Attachment
 	var caseID sql.NullInt64
 	var created int64
 	var data []byte

@@ -256,7 +256,7 @@ func TestScope(t *testing.T) {
 				}
 			}
 			for _, sort := range []string{"created", "due"} {
-				page, err := s.Cases(ctx, sc, store.CaseFilter{Sort: sort})
+				page, err := s.Cases(ctx, sc, lifecycle.CaseFilter{Sort: sort})
 				if err != nil {
 					t.Fatalf("%s: Cases: %v", name, err)
 				}
@@ -346,7 +346,7 @@ func listCase(i int) *lifecycle.Case {
 }
 
 // listAll pages through Cases and checks each page's size, order and cursor.
-func listAll(t *testing.T, s *store.Store, sc org.Scope, f store.CaseFilter) []*lifecycle.Case {
+func listAll(t *testing.T, s *store.Store, sc org.Scope, f lifecycle.CaseFilter) []*lifecycle.Case {
 	t.Helper()
 	var out []*lifecycle.Case
 	seen := map[int64]bool{}
@@ -417,35 +417,35 @@ func TestCasesFiltersAndPagination(t *testing.T) {
 
 		type test struct {
 			name string
-			f    store.CaseFilter
+			f    lifecycle.CaseFilter
 			keep func(c *lifecycle.Case) bool
 		}
 		tests := []test{
-			{"everything", store.CaseFilter{}, func(*lifecycle.Case) bool { return true }},
-			{"states", store.CaseFilter{States: []lifecycle.State{lifecycle.Dispatched, lifecycle.Closed}}, func(c *lifecycle.Case) bool {
+			{"everything", lifecycle.CaseFilter{}, func(*lifecycle.Case) bool { return true }},
+			{"states", lifecycle.CaseFilter{States: []lifecycle.State{lifecycle.Dispatched, lifecycle.Closed}}, func(c *lifecycle.Case) bool {
 				return c.State == lifecycle.Dispatched || c.State == lifecycle.Closed
 			}},
-			{"open", store.CaseFilter{Open: ptr(true)}, func(c *lifecycle.Case) bool { return c.State.Open() }},
-			{"closed", store.CaseFilter{Open: ptr(false)}, func(c *lifecycle.Case) bool { return !c.State.Open() }},
-			{"lead unit", store.CaseFilter{LeadUnitID: 3}, func(c *lifecycle.Case) bool { return c.LeadUnitID == 3 }},
-			{"district", store.CaseFilter{DistrictID: 2}, func(c *lifecycle.Case) bool { return c.Location.DistrictID == 2 }},
-			{"street", store.CaseFilter{StreetID: 11}, func(c *lifecycle.Case) bool { return c.Location.StreetID == 11 }},
-			{"category prefix", store.CaseFilter{Category: "urban"}, func(c *lifecycle.Case) bool {
+			{"open", lifecycle.CaseFilter{Open: ptr(true)}, func(c *lifecycle.Case) bool { return c.State.Open() }},
+			{"closed", lifecycle.CaseFilter{Open: ptr(false)}, func(c *lifecycle.Case) bool { return !c.State.Open() }},
+			{"lead unit", lifecycle.CaseFilter{LeadUnitID: 3}, func(c *lifecycle.Case) bool { return c.LeadUnitID == 3 }},
+			{"district", lifecycle.CaseFilter{DistrictID: 2}, func(c *lifecycle.Case) bool { return c.Location.DistrictID == 2 }},
+			{"street", lifecycle.CaseFilter{StreetID: 11}, func(c *lifecycle.Case) bool { return c.Location.StreetID == 11 }},
+			{"category prefix", lifecycle.CaseFilter{Category: "urban"}, func(c *lifecycle.Case) bool {
 				return c.Category == "urban" || strings.HasPrefix(c.Category, "urban.")
 			}},
-			{"category leaf", store.CaseFilter{Category: "urban.noise"}, func(c *lifecycle.Case) bool { return c.Category == "urban.noise" }},
-			{"type", store.CaseFilter{Type: "report"}, func(c *lifecycle.Case) bool { return c.Type == "report" }},
-			{"channel", store.CaseFilter{Channel: "web"}, func(c *lifecycle.Case) bool { return c.Channel == "web" }},
-			{"overdue", store.CaseFilter{Overdue: ptr(true)}, func(c *lifecycle.Case) bool { return c.Overdue }},
-			{"not overdue", store.CaseFilter{Overdue: ptr(false)}, func(c *lifecycle.Case) bool { return !c.Overdue }},
-			{"supervised", store.CaseFilter{Supervised: ptr(true)}, func(c *lifecycle.Case) bool { return c.Supervised }},
-			{"return pending", store.CaseFilter{ReturnPending: ptr(true)}, func(c *lifecycle.Case) bool { return c.ReturnPending }},
-			{"extension pending", store.CaseFilter{ExtPending: ptr(true)}, func(c *lifecycle.Case) bool { return c.ExtensionPending }},
-			{"phone hash", store.CaseFilter{PhoneHash: "h3"}, func(c *lifecycle.Case) bool { return c.Citizen.PhoneHash == "h3" }},
-			{"created window", store.CaseFilter{CreatedFrom: base.Add(10 * time.Minute), CreatedTo: base.Add(20 * time.Minute)}, func(c *lifecycle.Case) bool {
+			{"category leaf", lifecycle.CaseFilter{Category: "urban.noise"}, func(c *lifecycle.Case) bool { return c.Category == "urban.noise" }},
+			{"type", lifecycle.CaseFilter{Type: "report"}, func(c *lifecycle.Case) bool { return c.Type == "report" }},
+			{"channel", lifecycle.CaseFilter{Channel: "web"}, func(c *lifecycle.Case) bool { return c.Channel == "web" }},
+			{"overdue", lifecycle.CaseFilter{Overdue: ptr(true)}, func(c *lifecycle.Case) bool { return c.Overdue }},
+			{"not overdue", lifecycle.CaseFilter{Overdue: ptr(false)}, func(c *lifecycle.Case) bool { return !c.Overdue }},
+			{"supervised", lifecycle.CaseFilter{Supervised: ptr(true)}, func(c *lifecycle.Case) bool { return c.Supervised }},
+			{"return pending", lifecycle.CaseFilter{ReturnPending: ptr(true)}, func(c *lifecycle.Case) bool { return c.ReturnPending }},
+			{"extension pending", lifecycle.CaseFilter{ExtPending: ptr(true)}, func(c *lifecycle.Case) bool { return c.ExtensionPending }},
+			{"phone hash", lifecycle.CaseFilter{PhoneHash: "h3"}, func(c *lifecycle.Case) bool { return c.Citizen.PhoneHash == "h3" }},
+			{"created window", lifecycle.CaseFilter{CreatedFrom: base.Add(10 * time.Minute), CreatedTo: base.Add(20 * time.Minute)}, func(c *lifecycle.Case) bool {
 				return !c.CreatedAt.Before(base.Add(10*time.Minute)) && c.CreatedAt.Before(base.Add(20*time.Minute))
 			}},
-			{"combined", store.CaseFilter{Open: ptr(true), DistrictID: 1, Category: "urban"}, func(c *lifecycle.Case) bool {
+			{"combined", lifecycle.CaseFilter{Open: ptr(true), DistrictID: 1, Category: "urban"}, func(c *lifecycle.Case) bool {
 				return c.State.Open() && c.Location.DistrictID == 1 && strings.HasPrefix(c.Category+".", "urban.")
 			}},
 		}
@@ -474,7 +474,7 @@ func TestCasesFiltersAndPagination(t *testing.T) {
 		}
 
 		// The 'everything' lists really cover every case once, in order.
-		byCreated := listAll(t, s, org.Scope{All: true}, store.CaseFilter{Sort: "created", Limit: 25})
+		byCreated := listAll(t, s, org.Scope{All: true}, lifecycle.CaseFilter{Sort: "created", Limit: 25})
 		if len(byCreated) != n {
 			t.Fatalf("by created: %d cases, want %d", len(byCreated), n)
 		}
@@ -484,7 +484,7 @@ func TestCasesFiltersAndPagination(t *testing.T) {
 				t.Fatalf("by created out of order at %d", i)
 			}
 		}
-		byDue := listAll(t, s, org.Scope{All: true}, store.CaseFilter{Sort: "due", Limit: 25})
+		byDue := listAll(t, s, org.Scope{All: true}, lifecycle.CaseFilter{Sort: "due", Limit: 25})
 		open := 0
 		for _, c := range all {
 			if c.State.Open() {
@@ -496,7 +496,7 @@ func TestCasesFiltersAndPagination(t *testing.T) {
 		}
 
 		// Scope and filter together.
-		got := listAll(t, s, org.Scope{UnitID: 2}, store.CaseFilter{Sort: "due", Limit: 4, DistrictID: 3})
+		got := listAll(t, s, org.Scope{UnitID: 2}, lifecycle.CaseFilter{Sort: "due", Limit: 4, DistrictID: 3})
 		var want []*lifecycle.Case
 		for _, c := range all {
 			if c.LeadUnitID == 2 && c.Location.DistrictID == 3 && c.State.Open() {
@@ -510,7 +510,7 @@ func TestCasesFiltersAndPagination(t *testing.T) {
 
 		// Default and capped limits.
 		for _, limit := range []int{0, -1, 500} {
-			page, err := s.Cases(ctx, org.Scope{All: true}, store.CaseFilter{Limit: limit})
+			page, err := s.Cases(ctx, org.Scope{All: true}, lifecycle.CaseFilter{Limit: limit})
 			if err != nil || len(page.Cases) != 50 || page.Next == "" {
 				t.Errorf("Limit %d: %d cases, next %q, %v", limit, len(page.Cases), page.Next, err)
 			}
@@ -519,7 +519,7 @@ func TestCasesFiltersAndPagination(t *testing.T) {
 		// Bad cursors are invalid input.
 		for _, cur := range []string{"garbage", "12", ".", "x.1"} {
 			for _, sortBy := range []string{"created", "due"} {
-				_, err := s.Cases(ctx, org.Scope{All: true}, store.CaseFilter{Sort: sortBy, Cursor: cur, Limit: 10})
+				_, err := s.Cases(ctx, org.Scope{All: true}, lifecycle.CaseFilter{Sort: sortBy, Cursor: cur, Limit: 10})
 				wantCode(t, err, errs.Invalid)
 				if errs.CodeOf(err) != "invalid" {
 					t.Fatalf("code %q", errs.CodeOf(err))
@@ -624,8 +624,8 @@ func TestEvents(t *testing.T) {
 		write(t, s, func(tx *store.Tx) error { return tx.LinkCases(ctx, c.ID, other.ID, "duplicate") })
 		l1, err1 := s.Links(ctx, c.ID)
 		l2, err2 := s.Links(ctx, other.ID)
-		if err1 != nil || err2 != nil || !reflect.DeepEqual(l1, []store.Link{{OtherID: other.ID, Kind: "duplicate"}}) ||
-			!reflect.DeepEqual(l2, []store.Link{{OtherID: c.ID, Kind: "duplicate"}}) {
+		if err1 != nil || err2 != nil || !reflect.DeepEqual(l1, []lifecycle.Link{{OtherID: other.ID, Kind: "duplicate"}}) ||
+			!reflect.DeepEqual(l2, []lifecycle.Link{{OtherID: c.ID, Kind: "duplicate"}}) {
 			t.Fatalf("Links = %+v %v / %+v %v", l1, err1, l2, err2)
 		}
 	})

@@ -5,31 +5,16 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"time"
 
+	"whistle/internal/classify"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 )
 
-// ClassifierModel is one stored version of the text classifier. Data is
-// the encoded model (empty when listed without it); Eval its evaluation as
-// JSON.
-type ClassifierModel struct {
-	Version   int64           `json:"version"`
-	Algorithm string          `json:"algorithm"`
-	TrainedAt time.Time       `json:"trained_at"`
-	TrainMS   int64           `json:"train_ms"`
-	Examples  int             `json:"examples"`
-	Labels    int             `json:"labels"`
-	Eval      json.RawMessage `json:"evaluation"`
-	CreatedBy int64           `json:"created_by"` // 0 = the scheduled retraining
-	Data      []byte          `json:"-"`
-}
-
 // InsertClassifierModel stores m as the next version (one more than the
 // newest) and sets m.Version. Two concurrent inserts of the same version
 // fail with errs.Conflict.
-func (q Queries) InsertClassifierModel(ctx context.Context, m *ClassifierModel) error {
+func (q Queries) InsertClassifierModel(ctx context.Context, m *classify.StoredModel) error {
 	var v int64
 	if err := q.row(ctx, "SELECT COALESCE(MAX(version), 0) + 1 FROM classifier_models").Scan(&v); err != nil {
 		return err
@@ -52,8 +37,8 @@ func (q Queries) InsertClassifierModel(ctx context.Context, m *ClassifierModel) 
 
 const classifierCols = "version, algorithm, trained_at, train_ms, examples, labels, eval, created_by"
 
-func scanClassifier(sc interface{ Scan(...any) error }, withData bool) (ClassifierModel, error) {
-	var m ClassifierModel
+func scanClassifier(sc interface{ Scan(...any) error }, withData bool) (classify.StoredModel, error) {
+	var m classify.StoredModel
 	var at int64
 	var eval string
 	dst := []any{&m.Version, &m.Algorithm, &at, &m.TrainMS, &m.Examples, &m.Labels, &eval, &m.CreatedBy}
@@ -69,26 +54,26 @@ func scanClassifier(sc interface{ Scan(...any) error }, withData bool) (Classifi
 
 // LatestClassifierModel returns the newest model version, with its data
 // when withData; found is false when none is stored.
-func (q Queries) LatestClassifierModel(ctx context.Context, withData bool) (m ClassifierModel, found bool, err error) {
+func (q Queries) LatestClassifierModel(ctx context.Context, withData bool) (m classify.StoredModel, found bool, err error) {
 	cols := classifierCols
 	if withData {
 		cols += ", model"
 	}
 	m, err = scanClassifier(q.row(ctx, "SELECT "+cols+" FROM classifier_models ORDER BY version DESC LIMIT 1"), withData)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ClassifierModel{}, false, nil
+		return classify.StoredModel{}, false, nil
 	}
 	return m, err == nil, err
 }
 
 // ClassifierModels lists stored versions, newest first, without their data.
-func (q Queries) ClassifierModels(ctx context.Context, limit int) ([]ClassifierModel, error) {
+func (q Queries) ClassifierModels(ctx context.Context, limit int) ([]classify.StoredModel, error) {
 	rows, err := q.query(ctx, "SELECT "+classifierCols+" FROM classifier_models ORDER BY version DESC LIMIT ?", limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ClassifierModel
+	var out []classify.StoredModel
 	for rows.Next() {
 		m, err := scanClassifier(rows, false)
 		if err != nil {
@@ -149,19 +134,8 @@ func (q Queries) ClosedCaseTexts(ctx context.Context, afterID int64, limit int) 
 	return out, rows.Err()
 }
 
-// AutoDispatch is the centre's setting for one category: whether requests
-// the classifier assigns to it with at least Threshold probability may be
-// dispatched automatically.
-type AutoDispatch struct {
-	Category  string    `json:"category"`
-	Enabled   bool      `json:"enabled"`
-	Threshold float64   `json:"threshold"`
-	UpdatedBy int64     `json:"updated_by"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
 // PutAutoDispatch inserts or replaces a category's setting.
-func (q Queries) PutAutoDispatch(ctx context.Context, a AutoDispatch) error {
+func (q Queries) PutAutoDispatch(ctx context.Context, a classify.AutoDispatch) error {
 	_, err := q.exec(ctx, `INSERT INTO auto_dispatch(category, enabled, threshold, updated_by, updated_at) VALUES (?,?,?,?,?)
 		ON CONFLICT(category) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
 		updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
@@ -170,15 +144,15 @@ func (q Queries) PutAutoDispatch(ctx context.Context, a AutoDispatch) error {
 }
 
 // AutoDispatchSettings lists every category's setting, by category.
-func (q Queries) AutoDispatchSettings(ctx context.Context) ([]AutoDispatch, error) {
+func (q Queries) AutoDispatchSettings(ctx context.Context) ([]classify.AutoDispatch, error) {
 	rows, err := q.query(ctx, "SELECT category, enabled, threshold, updated_by, updated_at FROM auto_dispatch ORDER BY category")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []AutoDispatch
+	var out []classify.AutoDispatch
 	for rows.Next() {
-		var a AutoDispatch
+		var a classify.AutoDispatch
 		var en int
 		var at int64
 		if err := rows.Scan(&a.Category, &en, &a.Threshold, &a.UpdatedBy, &at); err != nil {

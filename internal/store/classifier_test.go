@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/classify"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/store"
@@ -18,7 +19,7 @@ func TestClassifierModels(t *testing.T) {
 		}
 		blob := func(n int) []byte { return bytes.Repeat([]byte{byte(n), 0, 0xff}, 1000+n) }
 		for i := 1; i <= 3; i++ {
-			m := &store.ClassifierModel{Algorithm: "svm", TrainedAt: base.Add(time.Duration(i) * time.Hour), TrainMS: int64(100 * i),
+			m := &classify.StoredModel{Algorithm: "svm", TrainedAt: base.Add(time.Duration(i) * time.Hour), TrainMS: int64(100 * i),
 				Examples: 1000 * i, Labels: 7, Eval: json.RawMessage(`{"top1":0.9}`), CreatedBy: int64(i), Data: blob(i)}
 			write(t, s, func(tx *store.Tx) error { return tx.InsertClassifierModel(ctx, m) })
 			if m.Version != int64(i) {
@@ -55,7 +56,7 @@ func TestClassifierModels(t *testing.T) {
 			t.Fatalf("after prune = %+v", list)
 		}
 		// The next version continues after the newest, never reusing one.
-		m := &store.ClassifierModel{Algorithm: "lr", TrainedAt: base, Data: []byte{1}}
+		m := &classify.StoredModel{Algorithm: "lr", TrainedAt: base, Data: []byte{1}}
 		write(t, s, func(tx *store.Tx) error { return tx.InsertClassifierModel(ctx, m) })
 		if m.Version != 4 {
 			t.Fatalf("version after prune = %d, want 4", m.Version)
@@ -65,7 +66,7 @@ func TestClassifierModels(t *testing.T) {
 		}
 		// A failing write leaves no version behind.
 		err = s.Write(ctx, func(tx *store.Tx) error {
-			if err := tx.InsertClassifierModel(ctx, &store.ClassifierModel{Algorithm: "svm", TrainedAt: base, Data: []byte{2}}); err != nil {
+			if err := tx.InsertClassifierModel(ctx, &classify.StoredModel{Algorithm: "svm", TrainedAt: base, Data: []byte{2}}); err != nil {
 				return err
 			}
 			return errs.E(errs.Invalid)
@@ -83,13 +84,13 @@ func TestAutoDispatchSettings(t *testing.T) {
 			t.Fatalf("empty: %+v, %v", got, err)
 		}
 		write(t, s, func(tx *store.Tx) error {
-			if err := tx.PutAutoDispatch(ctx, store.AutoDispatch{Category: "urban.stall", Enabled: true, Threshold: 0.9, UpdatedBy: 1, UpdatedAt: base}); err != nil {
+			if err := tx.PutAutoDispatch(ctx, classify.AutoDispatch{Category: "urban.stall", Enabled: true, Threshold: 0.9, UpdatedBy: 1, UpdatedAt: base}); err != nil {
 				return err
 			}
-			return tx.PutAutoDispatch(ctx, store.AutoDispatch{Category: "env.noise", Enabled: false, Threshold: 0.75, UpdatedBy: 1, UpdatedAt: base})
+			return tx.PutAutoDispatch(ctx, classify.AutoDispatch{Category: "env.noise", Enabled: false, Threshold: 0.75, UpdatedBy: 1, UpdatedAt: base})
 		})
 		write(t, s, func(tx *store.Tx) error {
-			return tx.PutAutoDispatch(ctx, store.AutoDispatch{Category: "env.noise", Enabled: true, Threshold: 0.8, UpdatedBy: 2, UpdatedAt: base.Add(time.Hour)})
+			return tx.PutAutoDispatch(ctx, classify.AutoDispatch{Category: "env.noise", Enabled: true, Threshold: 0.8, UpdatedBy: 2, UpdatedAt: base.Add(time.Hour)})
 		})
 		got, err := s.AutoDispatchSettings(ctx)
 		if err != nil || len(got) != 2 {

@@ -7,26 +7,16 @@ import (
 	"strings"
 	"time"
 
+	"whistle/internal/dutylist"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/dutylist"
 )
-
-// DutyList is a stored version of the dispatch catalogue.
-type DutyList struct {
-	dutylist.List
-	CreatedBy   int64     `json:"created_by,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	PublishedBy int64     `json:"published_by,omitempty"`
-	PublishedAt time.Time `json:"published_at,omitzero"`
-}
 
 const dutySelect = "SELECT version, name, status, rules, created_by, created_at, updated_at, published_by, published_at FROM duty_lists"
 
-func scanDuty(sc interface{ Scan(...any) error }) (*DutyList, error) {
-	var l DutyList
+func scanDuty(sc interface{ Scan(...any) error }) (*dutylist.Stored, error) {
+	var l dutylist.Stored
 	var rules string
 	var c, u, p int64
 	if err := sc.Scan(&l.Version, &l.Name, &l.Status, &rules, &l.CreatedBy, &c, &u, &l.PublishedBy, &p); err != nil {
@@ -43,7 +33,7 @@ func scanDuty(sc interface{ Scan(...any) error }) (*DutyList, error) {
 }
 
 // InsertDutyList stores a new draft and sets its version.
-func (q Queries) InsertDutyList(ctx context.Context, l *DutyList) error {
+func (q Queries) InsertDutyList(ctx context.Context, l *dutylist.Stored) error {
 	rules, err := json.Marshal(l.Rules)
 	if err != nil {
 		return err
@@ -55,7 +45,7 @@ func (q Queries) InsertDutyList(ctx context.Context, l *DutyList) error {
 
 // UpdateDutyList replaces a draft's name and rules; a published version
 // cannot change (errs.Conflict).
-func (q Queries) UpdateDutyList(ctx context.Context, l *DutyList) error {
+func (q Queries) UpdateDutyList(ctx context.Context, l *dutylist.Stored) error {
 	rules, err := json.Marshal(l.Rules)
 	if err != nil {
 		return err
@@ -85,26 +75,26 @@ func (q Queries) PublishDutyList(ctx context.Context, version, by int64, at time
 }
 
 // DutyListVersion returns a stored version.
-func (q Queries) DutyListVersion(ctx context.Context, version int64) (*DutyList, error) {
+func (q Queries) DutyListVersion(ctx context.Context, version int64) (*dutylist.Stored, error) {
 	l, err := scanDuty(q.row(ctx, dutySelect+" WHERE version = ?", version))
 	return l, notFound(err)
 }
 
 // PublishedDutyList returns the version in force: the last published one
 // (errs.NotFound when none was ever published).
-func (q Queries) PublishedDutyList(ctx context.Context) (*DutyList, error) {
+func (q Queries) PublishedDutyList(ctx context.Context) (*dutylist.Stored, error) {
 	l, err := scanDuty(q.row(ctx, dutySelect+" WHERE status = ? ORDER BY published_at DESC, version DESC LIMIT 1", dutylist.Published))
 	return l, notFound(err)
 }
 
 // DutyLists returns every version, newest first.
-func (q Queries) DutyLists(ctx context.Context) ([]DutyList, error) {
+func (q Queries) DutyLists(ctx context.Context) ([]dutylist.Stored, error) {
 	rows, err := q.query(ctx, dutySelect+" ORDER BY version DESC")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []DutyList{}
+	out := []dutylist.Stored{}
 	for rows.Next() {
 		l, err := scanDuty(rows)
 		if err != nil {
@@ -208,14 +198,8 @@ func openCasesSQL(categories int, district bool) string {
 	return caseSelect + " WHERE " + where + " LIMIT ?"
 }
 
-// Repeat flags (重复诉求).
-const (
-	FlagRepeatCaller = "repeat_caller"
-	FlagRepeatPlace  = "repeat_place"
-)
-
 // Flags lists the repeat flags.
-var Flags = []string{FlagRepeatCaller, FlagRepeatPlace}
+var Flags = []string{lifecycle.FlagRepeatCaller, lifecycle.FlagRepeatPlace}
 
 // MaxRepeatCount caps repeat counts, so that counting stays cheap however
 // busy a caller or a place is.
@@ -290,16 +274,9 @@ func flagWhere(sc org.Scope, flag string, from, to time.Time) (string, []any) {
 	return strings.Join(where, " AND ") + sw, append(args, sargs...)
 }
 
-// FlaggedCase is a case with its repeat flag.
-type FlaggedCase struct {
-	Flag  string          `json:"flag"`
-	Count int             `json:"count"`
-	Case  *lifecycle.Case `json:"case"`
-}
-
 // FlaggedCases lists cases in scope carrying flag (or any flag), newest
 // first, created in [from, to), continuing after cursor.
-func (q Queries) FlaggedCases(ctx context.Context, sc org.Scope, flag string, from, to time.Time, cursor string, limit int) ([]FlaggedCase, string, error) {
+func (q Queries) FlaggedCases(ctx context.Context, sc org.Scope, flag string, from, to time.Time, cursor string, limit int) ([]lifecycle.FlaggedCase, string, error) {
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
@@ -318,10 +295,10 @@ func (q Queries) FlaggedCases(ctx context.Context, sc org.Scope, flag string, fr
 		return nil, "", err
 	}
 	defer rows.Close()
-	var out []FlaggedCase
+	var out []lifecycle.FlaggedCase
 	var keys []int64
 	for rows.Next() {
-		var fc FlaggedCase
+		var fc lifecycle.FlaggedCase
 		var at int64
 		var c lifecycle.Case
 		var id int64

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/dutylist"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/dutylist"
 	"whistle/internal/store"
 )
 
@@ -22,8 +22,8 @@ func TestDutyLists(t *testing.T) {
 			{ID: 112, Category: "urban.stall", Lead: dutylist.Target{Role: dutylist.RoleStreet}, Co: []dutylist.Target{{Role: dutylist.RoleDistrictDept, Key: "cgzf"}}, Label: "占道经营"},
 			{ID: 200, Category: "traffic", Prefix: true, PlaceID: 3, Keywords: []string{"单车"}, Lead: dutylist.Target{Unit: "city-jtw"}, Priority: 2},
 		}
-		v1 := store.DutyList{List: dutylist.List{Name: "2026 版", Rules: rules}, CreatedBy: 1, CreatedAt: base, UpdatedAt: base}
-		v2 := store.DutyList{List: dutylist.List{Name: "草稿", Rules: rules[:1]}, CreatedBy: 1, CreatedAt: base, UpdatedAt: base}
+		v1 := dutylist.Stored{List: dutylist.List{Name: "2026 版", Rules: rules}, CreatedBy: 1, CreatedAt: base, UpdatedAt: base}
+		v2 := dutylist.Stored{List: dutylist.List{Name: "草稿", Rules: rules[:1]}, CreatedBy: 1, CreatedAt: base, UpdatedAt: base}
 		write(t, s, func(tx *store.Tx) error {
 			if err := tx.InsertDutyList(ctx, &v1); err != nil {
 				return err
@@ -177,7 +177,7 @@ func TestRepeatFlags(t *testing.T) {
 				flag string
 				n    int
 				at   time.Time
-			}{{a.ID, store.FlagRepeatCaller, 2, a.CreatedAt}, {a.ID, store.FlagRepeatPlace, 2, a.CreatedAt}, {b.ID, store.FlagRepeatPlace, 3, b.CreatedAt}} {
+			}{{a.ID, lifecycle.FlagRepeatCaller, 2, a.CreatedAt}, {a.ID, lifecycle.FlagRepeatPlace, 2, a.CreatedAt}, {b.ID, lifecycle.FlagRepeatPlace, 3, b.CreatedAt}} {
 				if err := tx.InsertCaseFlag(ctx, f.id, f.flag, f.n, f.at); err != nil {
 					return err
 				}
@@ -185,21 +185,21 @@ func TestRepeatFlags(t *testing.T) {
 			return nil
 		})
 		counts, err := s.FlagCounts(ctx, org.Scope{All: true}, base, base.Add(day))
-		if err != nil || counts[store.FlagRepeatCaller] != 1 || counts[store.FlagRepeatPlace] != 2 {
+		if err != nil || counts[lifecycle.FlagRepeatCaller] != 1 || counts[lifecycle.FlagRepeatPlace] != 2 {
 			t.Fatalf("counts %v %v", counts, err)
 		}
 		counts, _ = s.FlagCounts(ctx, org.Scope{DistrictID: 7}, time.Time{}, time.Time{})
-		if counts[store.FlagRepeatCaller] != 0 || counts[store.FlagRepeatPlace] != 1 {
+		if counts[lifecycle.FlagRepeatCaller] != 0 || counts[lifecycle.FlagRepeatPlace] != 1 {
 			t.Fatalf("scoped counts %v", counts)
 		}
-		if counts, _ = s.FlagCounts(ctx, org.Scope{All: true}, base.Add(day), time.Time{}); counts[store.FlagRepeatPlace] != 0 {
+		if counts, _ = s.FlagCounts(ctx, org.Scope{All: true}, base.Add(day), time.Time{}); counts[lifecycle.FlagRepeatPlace] != 0 {
 			t.Fatalf("counts after: %v", counts)
 		}
-		page, next, err := s.FlaggedCases(ctx, org.Scope{All: true}, store.FlagRepeatPlace, time.Time{}, time.Time{}, "", 1)
+		page, next, err := s.FlaggedCases(ctx, org.Scope{All: true}, lifecycle.FlagRepeatPlace, time.Time{}, time.Time{}, "", 1)
 		if err != nil || len(page) != 1 || page[0].Case.ID != b.ID || page[0].Count != 3 || next == "" {
 			t.Fatalf("page 1: %+v %q %v", page, next, err)
 		}
-		page, next, _ = s.FlaggedCases(ctx, org.Scope{All: true}, store.FlagRepeatPlace, time.Time{}, time.Time{}, next, 1)
+		page, next, _ = s.FlaggedCases(ctx, org.Scope{All: true}, lifecycle.FlagRepeatPlace, time.Time{}, time.Time{}, next, 1)
 		if len(page) != 1 || page[0].Case.ID != a.ID || next != "" {
 			t.Fatalf("page 2: %+v %q", page, next)
 		}
@@ -225,7 +225,7 @@ func TestRepeatFlags(t *testing.T) {
 			t.Fatalf("bad cursor: %v", err)
 		}
 		// a flag is recorded once per case
-		if err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertCaseFlag(ctx, a.ID, store.FlagRepeatPlace, 9, base) }); err == nil {
+		if err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertCaseFlag(ctx, a.ID, lifecycle.FlagRepeatPlace, 9, base) }); err == nil {
 			t.Fatal("second flag of the same kind accepted")
 		}
 	})

@@ -9,17 +9,8 @@ import (
 	"whistle/internal/grid"
 )
 
-// GridAssignment is a person looking after a grid with a duty.
-type GridAssignment struct {
-	GridID     int64     `json:"grid_id"`
-	UserID     int64     `json:"user_id"`
-	Duty       string    `json:"duty"`
-	AssignedBy int64     `json:"assigned_by"`
-	AssignedAt time.Time `json:"assigned_at"`
-}
-
 // AssignGrid stores an assignment; the same one twice is errs.Exists.
-func (q Queries) AssignGrid(ctx context.Context, g GridAssignment) error {
+func (q Queries) AssignGrid(ctx context.Context, g grid.Assignment) error {
 	_, err := q.exec(ctx, "INSERT INTO grid_assignments(grid_id, user_id, duty, assigned_by, assigned_at) VALUES (?,?,?,?,?)",
 		g.GridID, g.UserID, g.Duty, g.AssignedBy, ms(g.AssignedAt))
 	if isUnique(err) {
@@ -29,14 +20,14 @@ func (q Queries) AssignGrid(ctx context.Context, g GridAssignment) error {
 }
 
 // GridAssignments lists the assignments of a grid (gridID) or of a user (userID).
-func (q Queries) GridAssignments(ctx context.Context, gridID, userID int64) ([]GridAssignment, error) {
+func (q Queries) GridAssignments(ctx context.Context, gridID, userID int64) ([]grid.Assignment, error) {
 	query, arg := "SELECT grid_id, user_id, duty, assigned_by, assigned_at FROM grid_assignments WHERE grid_id = ? ORDER BY user_id, duty", gridID
 	if gridID == 0 {
 		query, arg = "SELECT grid_id, user_id, duty, assigned_by, assigned_at FROM grid_assignments WHERE user_id = ? ORDER BY grid_id, duty", userID
 	}
-	out := []GridAssignment{}
+	out := []grid.Assignment{}
 	err := q.scanRows(ctx, query, []any{arg}, func(r *sql.Rows) error {
-		var g GridAssignment
+		var g grid.Assignment
 		var at int64
 		if err := r.Scan(&g.GridID, &g.UserID, &g.Duty, &g.AssignedBy, &at); err != nil {
 			return err
@@ -167,22 +158,13 @@ func (q Queries) Findings(ctx context.Context, patrolID int64) ([]grid.Finding, 
 	return out, err
 }
 
-// GridActivity is one grid's patrols and findings in a period.
-type GridActivity struct {
-	GridID        int64    `json:"grid_id"`
-	Patrols       int64    `json:"patrols"`
-	Findings      int64    `json:"findings"`
-	Closed        int64    `json:"closed"`                    // findings whose case is closed
-	AvgCloseHours *float64 `json:"avg_close_hours,omitempty"` // from finding to closure
-}
-
 // GridActivity counts patrols started and findings made in [from, to) per grid.
-func (q Queries) GridActivity(ctx context.Context, from, to time.Time) (map[int64]*GridActivity, error) {
-	out := map[int64]*GridActivity{}
-	get := func(id int64) *GridActivity {
+func (q Queries) GridActivity(ctx context.Context, from, to time.Time) (map[int64]*grid.Activity, error) {
+	out := map[int64]*grid.Activity{}
+	get := func(id int64) *grid.Activity {
 		a := out[id]
 		if a == nil {
-			a = &GridActivity{GridID: id}
+			a = &grid.Activity{GridID: id}
 			out[id] = a
 		}
 		return a

@@ -11,7 +11,7 @@ import (
 
 func TestGridStore(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *store.Store) {
-		g := store.GridAssignment{GridID: 40, UserID: 5, Duty: grid.DutyLaneSteward, AssignedBy: 1, AssignedAt: base}
+		g := grid.Assignment{GridID: 40, UserID: 5, Duty: grid.DutyLaneSteward, AssignedBy: 1, AssignedAt: base}
 		write(t, s, func(tx *store.Tx) error { return tx.AssignGrid(ctx, g) })
 		wantCode(t, s.Write(ctx, func(tx *store.Tx) error { return tx.AssignGrid(ctx, g) }), errs.Exists)
 		for _, q := range [][2]int64{{40, 0}, {0, 5}} {

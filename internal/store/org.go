@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"whistle/internal/audit"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 )
@@ -289,24 +290,14 @@ func (q Queries) PutSetting(ctx context.Context, key, value string, now time.Tim
 	return err
 }
 
-// AuditEntry is one line of the audit log.
-type AuditEntry struct {
-	ID     int64     `json:"id"`
-	At     time.Time `json:"at"`
-	UserID int64     `json:"user_id"`
-	Action string    `json:"action"`
-	Target string    `json:"target"`
-	Detail string    `json:"detail,omitempty"`
-}
-
 // Audit appends to the audit log.
-func (q Queries) Audit(ctx context.Context, e AuditEntry) error {
+func (q Queries) Audit(ctx context.Context, e audit.Entry) error {
 	_, err := q.exec(ctx, "INSERT INTO audit(at, user_id, action, target, detail) VALUES (?,?,?,?,?)", ms(e.At), e.UserID, e.Action, e.Target, e.Detail)
 	return err
 }
 
 // AuditLog lists audit entries, newest first, before id beforeID (0 = newest).
-func (q Queries) AuditLog(ctx context.Context, beforeID int64, limit int) ([]AuditEntry, error) {
+func (q Queries) AuditLog(ctx context.Context, beforeID int64, limit int) ([]audit.Entry, error) {
 	if beforeID == 0 {
 		beforeID = 1 << 62
 	}
@@ -315,9 +306,9 @@ func (q Queries) AuditLog(ctx context.Context, beforeID int64, limit int) ([]Aud
 		return nil, err
 	}
 	defer rows.Close()
-	var out []AuditEntry
+	var out []audit.Entry
 	for rows.Next() {
-		var e AuditEntry
+		var e audit.Entry
 		var at int64
 		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Action, &e.Target, &e.Detail); err != nil {
 			return nil, err

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"whistle/internal/lifecycle"
 	"whistle/internal/pgtest"
 	"whistle/internal/store"
 )
@@ -543,7 +544,7 @@ func TestMigrationsUpgradeOldShapes(t *testing.T) {
 			}
 			// The key now holds on both dialects, whatever the time.
 			err = up.Write(ctx, func(tx *store.Tx) error {
-				return tx.InsertCaseFlag(ctx, 2, store.FlagRepeatPlace, 5, base)
+				return tx.InsertCaseFlag(ctx, 2, lifecycle.FlagRepeatPlace, 5, base)
 			})
 			if err == nil {
 				t.Error("a second repeat_place flag for case 2 (another time) was accepted")

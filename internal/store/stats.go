@@ -4,21 +4,15 @@ import (
 	"context"
 	"time"
 
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 )
-
-// UnitLoad is one unit's open and overdue orders (as lead unit).
-type UnitLoad struct {
-	UnitID  int64 `json:"unit_id"`
-	Open    int   `json:"open"`
-	Overdue int   `json:"overdue"`
-}
 
 // UnitLoads counts open and overdue cases per lead unit within scope (cases
 // still at the centre count under unit 0), and cases created in [from, to).
 // Open cases are read through the partial inbox index, so the cost follows
 // the number of open cases, not the size of the history.
-func (q Queries) UnitLoads(ctx context.Context, sc org.Scope, from, to time.Time) ([]UnitLoad, int, error) {
+func (q Queries) UnitLoads(ctx context.Context, sc org.Scope, from, to time.Time) ([]lifecycle.UnitLoad, int, error) {
 	where, args := scopeSQL(sc)
 	rows, err := q.query(ctx, "SELECT c.lead_unit_id, COUNT(*), SUM(c.overdue) FROM cases c WHERE c.is_open = 1"+where+
 		" GROUP BY c.lead_unit_id ORDER BY COUNT(*) DESC, c.lead_unit_id", args...)
@@ -26,9 +20,9 @@ func (q Queries) UnitLoads(ctx context.Context, sc org.Scope, from, to time.Time
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []UnitLoad
+	var out []lifecycle.UnitLoad
 	for rows.Next() {
-		var l UnitLoad
+		var l lifecycle.UnitLoad
 		if err := rows.Scan(&l.UnitID, &l.Open, &l.Overdue); err != nil {
 			return nil, 0, err
 		}

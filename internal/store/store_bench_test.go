@@ -57,7 +57,7 @@ func BenchmarkInbox(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		u := int64(1 + pick.IntN(benchUnits))
-		page, err := s.Cases(ctx, org.Scope{UnitID: u}, store.CaseFilter{LeadUnitID: u, Sort: "due", Limit: 20})
+		page, err := s.Cases(ctx, org.Scope{UnitID: u}, lifecycle.CaseFilter{LeadUnitID: u, Sort: "due", Limit: 20})
 		if err != nil {
 			b.Fatal(err)
 		}

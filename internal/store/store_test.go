@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/audit"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
@@ -430,7 +431,7 @@ func TestAuditLog(t *testing.T) {
 		const n = 23
 		write(t, s, func(tx *store.Tx) error {
 			for i := range n {
-				e := store.AuditEntry{At: base.Add(time.Duration(i) * time.Second), UserID: int64(i % 3), Action: "case.view", Target: fmt.Sprintf("case/%d", i)}
+				e := audit.Entry{At: base.Add(time.Duration(i) * time.Second), UserID: int64(i % 3), Action: "case.view", Target: fmt.Sprintf("case/%d", i)}
 				if i%2 == 0 {
 					e.Detail = "reveal phone"
 				}
@@ -440,7 +441,7 @@ func TestAuditLog(t *testing.T) {
 			}
 			return nil
 		})
-		var all []store.AuditEntry
+		var all []audit.Entry
 		before := int64(0)
 		for {
 			page, err := s.AuditLog(ctx, before, 10)

@@ -99,28 +99,17 @@ func (q Queries) UpdateWhistle(ctx context.Context, w *summons.Whistle, prevVers
 	return nil
 }
 
-// WhistleLogEntry is one act on a whistle.
-type WhistleLogEntry struct {
-	ID          int64     `json:"id"`
-	WhistleID   int64     `json:"whistle_id"`
-	UnitID      int64     `json:"unit_id,omitempty"`
-	Action      string    `json:"action"`
-	ActorUserID int64     `json:"actor_user_id,omitempty"`
-	At          time.Time `json:"at"`
-	Note        string    `json:"note,omitempty"`
-}
-
 // AppendWhistleLog appends to a whistle's log.
-func (q Queries) AppendWhistleLog(ctx context.Context, e *WhistleLogEntry) error {
+func (q Queries) AppendWhistleLog(ctx context.Context, e *summons.LogEntry) error {
 	return q.row(ctx, "INSERT INTO whistle_log(whistle_id, unit_id, action, actor_user_id, at, note) VALUES (?,?,?,?,?,?) RETURNING id",
 		e.WhistleID, e.UnitID, e.Action, e.ActorUserID, ms(e.At), e.Note).Scan(&e.ID)
 }
 
 // WhistleLog returns a whistle's log in order.
-func (q Queries) WhistleLog(ctx context.Context, id int64) ([]WhistleLogEntry, error) {
-	out := []WhistleLogEntry{}
+func (q Queries) WhistleLog(ctx context.Context, id int64) ([]summons.LogEntry, error) {
+	out := []summons.LogEntry{}
 	err := q.scanRows(ctx, "SELECT id, whistle_id, unit_id, action, actor_user_id, at, note FROM whistle_log WHERE whistle_id = ? ORDER BY id", []any{id}, func(r *sql.Rows) error {
-		var e WhistleLogEntry
+		var e summons.LogEntry
 		var at int64
 		if err := r.Scan(&e.ID, &e.WhistleID, &e.UnitID, &e.Action, &e.ActorUserID, &at, &e.Note); err != nil {
 			return err
@@ -225,37 +214,13 @@ func (q Queries) SummonsRatings(ctx context.Context, from, to time.Time) (map[in
 	return out, err
 }
 
-// StreetSummonsStats are one street's whistles in a period.
-type StreetSummonsStats struct {
-	UnitID   int64 `json:"unit_id"`
-	Whistles int64 `json:"whistles"`
-	Closed   int64 `json:"closed"`
-	Urgent   int64 `json:"urgent"`
-	Joint    int64 `json:"joint_enforcement"`
-	Ordinary int64 `json:"ordinary"`
-}
-
-// DeptSummonsStats are one department's reports in a period.
-type DeptSummonsStats struct {
-	UnitID       int64    `json:"unit_id"`
-	Summoned     int64    `json:"summoned"`
-	Arrived      int64    `json:"arrived"`
-	OnTime       int64    `json:"on_time"`
-	Late         int64    `json:"late"`
-	Missed       int64    `json:"missed"`
-	Reported     int64    `json:"reported"`
-	AvgArriveMin *float64 `json:"avg_arrive_minutes"` // from the whistle to arrival
-	Rated        int64    `json:"rated"`
-	AvgRating    *float64 `json:"avg_rating"`
-}
-
 // SummonsStats counts whistles per street and reports per department for
 // whistles raised in [from, to).
-func (q Queries) SummonsStats(ctx context.Context, from, to time.Time) ([]StreetSummonsStats, []DeptSummonsStats, error) {
-	streets := []StreetSummonsStats{}
+func (q Queries) SummonsStats(ctx context.Context, from, to time.Time) ([]summons.StreetStats, []summons.DeptStats, error) {
+	streets := []summons.StreetStats{}
 	err := q.scanRows(ctx, "SELECT street_unit_id, COUNT(*), SUM(CASE WHEN state = 'closed' THEN 1 ELSE 0 END), SUM(CASE WHEN kind = 'urgent' THEN 1 ELSE 0 END), SUM(CASE WHEN kind = 'joint_enforcement' THEN 1 ELSE 0 END), SUM(CASE WHEN kind = 'ordinary' THEN 1 ELSE 0 END) FROM whistles WHERE raised_at >= ? AND raised_at < ? GROUP BY street_unit_id ORDER BY street_unit_id",
 		[]any{ms(from), ms(to)}, func(r *sql.Rows) error {
-			var s StreetSummonsStats
+			var s summons.StreetStats
 			if err := r.Scan(&s.UnitID, &s.Whistles, &s.Closed, &s.Urgent, &s.Joint, &s.Ordinary); err != nil {
 				return err
 			}
@@ -265,12 +230,12 @@ func (q Queries) SummonsStats(ctx context.Context, from, to time.Time) ([]Street
 	if err != nil {
 		return nil, nil, err
 	}
-	depts := []DeptSummonsStats{}
+	depts := []summons.DeptStats{}
 	err = q.scanRows(ctx, "SELECT r.unit_id, COUNT(*), SUM(CASE WHEN r.arrived_at > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN r.arrived_at > 0 AND r.late = 0 THEN 1 ELSE 0 END), SUM(r.late), SUM(r.missed), "+
 		"SUM(CASE WHEN r.reported_at > 0 THEN 1 ELSE 0 END), AVG(CASE WHEN r.arrived_at > 0 THEN (r.arrived_at - w.raised_at) / 60000.0 END), SUM(r.rated), AVG(CASE WHEN r.rated = 1 THEN r.rating END) "+
 		"FROM whistle_reports r JOIN whistles w ON w.id = r.whistle_id WHERE w.raised_at >= ? AND w.raised_at < ? GROUP BY r.unit_id ORDER BY r.unit_id",
 		[]any{ms(from), ms(to)}, func(r *sql.Rows) error {
-			var d DeptSummonsStats
+			var d summons.DeptStats
 			var avgMin, avgRating sql.NullFloat64
 			if err := r.Scan(&d.UnitID, &d.Summoned, &d.Arrived, &d.OnTime, &d.Late, &d.Missed, &d.Reported, &avgMin, &d.Rated, &avgRating); err != nil {
 				return err

@@ -67,7 +67,7 @@ func TestWhistleStore(t *testing.T) {
 			if err := tx.UpdateWhistle(ctx, got, prev); err != nil {
 				return err
 			}
-			return tx.AppendWhistleLog(ctx, &store.WhistleLogEntry{WhistleID: w.ID, Action: summons.ActClose, ActorUserID: 3, At: base.Add(2 * time.Hour), Note: "done"})
+			return tx.AppendWhistleLog(ctx, &summons.LogEntry{WhistleID: w.ID, Action: summons.ActClose, ActorUserID: 3, At: base.Add(2 * time.Hour), Note: "done"})
 		})
 		again, _ := s.Whistle(ctx, w.ID)
 		if again.State != summons.Closed || again.Summary != "done" || !again.Reports[1].Missed || again.Reports[1].Rating != 40 || again.Reports[0].ArrivedPlace != "东门" {

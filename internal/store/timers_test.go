@@ -335,12 +335,12 @@ func TestAttachments(t *testing.T) {
 		for i := range data {
 			data[i] = byte(i)
 		}
-		mk := func(by int64, storage string) *store.Attachment {
-			return &store.Attachment{Name: "照片.jpg", ContentType: "image/jpeg", Size: int64(len(data)), SHA256: "deadbeef", Storage: storage, CreatedBy: by, CreatedAt: base}
+		mk := func(by int64, storage string) *lifecycle.Attachment {
+			return &lifecycle.Attachment{Name: "照片.jpg", ContentType: "image/jpeg", Size: int64(len(data)), SHA256: "deadbeef", Storage: storage, CreatedBy: by, CreatedAt: base}
 		}
 		a1, a2, a3, disk := mk(7, "db"), mk(7, "db"), mk(8, "db"), mk(7, "disk:ab/cd")
 		write(t, s, func(tx *store.Tx) error {
-			for _, a := range []*store.Attachment{a1, a2, a3, disk} {
+			for _, a := range []*lifecycle.Attachment{a1, a2, a3, disk} {
 				if err := tx.InsertAttachment(ctx, a, data); err != nil {
 					return err
 				}

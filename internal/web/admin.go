@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 
+	"whistle/internal/audit"
 	"whistle/internal/calendar"
 	"whistle/internal/errs"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 type placeNode struct {
@@ -27,7 +27,7 @@ type adminData struct {
 	Kinds      []string
 	Roles      []string
 	Tab        string
-	Audit      []store.AuditEntry
+	Audit      []audit.Entry
 	Years      []calendar.Year
 }
 

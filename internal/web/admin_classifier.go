@@ -14,14 +14,13 @@ import (
 	"whistle/internal/dispatch"
 	"whistle/internal/errs"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 // ---- classifier (智能分类) ----
 
 type clfData struct {
 	Tabs     []adminLink
-	Model    *store.ClassifierModel
+	Model    *classify.StoredModel
 	Report   *classify.Report
 	PerClass []classRow
 	Versions []clfVersion
@@ -35,7 +34,7 @@ type classRow struct {
 }
 
 type clfVersion struct {
-	store.ClassifierModel
+	classify.StoredModel
 	Report classify.Report
 }
 
@@ -80,7 +79,7 @@ func (s *Server) clfRender(w http.ResponseWriter, r *http.Request, a org.Actor, 
 	}
 	var ids []int64
 	for _, v := range vs {
-		cv := clfVersion{ClassifierModel: v}
+		cv := clfVersion{StoredModel: v}
 		_ = json.Unmarshal(v.Eval, &cv.Report)
 		d.Versions = append(d.Versions, cv)
 		ids = append(ids, v.CreatedBy)
@@ -90,7 +89,7 @@ func (s *Server) clfRender(w http.ResponseWriter, r *http.Request, a org.Actor, 
 	if err != nil {
 		fail(err)
 	}
-	stored := map[string]store.AutoDispatch{}
+	stored := map[string]classify.AutoDispatch{}
 	for _, x := range settings {
 		stored[x.Category] = x
 	}

@@ -10,10 +10,9 @@ import (
 	"time"
 
 	"whistle/internal/dispatch"
+	"whistle/internal/dutylist"
 	"whistle/internal/errs"
 	"whistle/internal/org"
-	"whistle/internal/dutylist"
-	"whistle/internal/store"
 )
 
 // The administration pages of smart dispatch (#4): the duty list, the
@@ -102,10 +101,10 @@ type getter interface{ Get(string) string }
 
 type dutyData struct {
 	Tabs      []adminLink
-	Lists     []store.DutyList
+	Lists     []dutylist.Stored
 	Names     map[int64]string
 	InForce   int64
-	Sel       *store.DutyList
+	Sel       *dutylist.Stored
 	Rules     []ruleRow
 	Filter    string
 	CanEdit   bool

@@ -14,12 +14,11 @@ import (
 	"whistle/internal/core"
 	"whistle/internal/dedup"
 	"whistle/internal/dispatch"
+	"whistle/internal/dutylist"
 	"whistle/internal/errs"
 	"whistle/internal/knowledge"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/dutylist"
-	"whistle/internal/store"
 	"whistle/internal/timelimit"
 )
 
@@ -52,7 +51,7 @@ type suggestion struct {
 	HasLimits bool
 	Geo       *core.GeocodeResult   // the address read against the gazetteer
 	Classes   []classify.Suggestion // the classifier's top three categories
-	Route     *dutylist.Decision     // the duty list's answer for category × place × text
+	Route     *dutylist.Decision    // the duty list's answer for category × place × text
 	CoUnits   []org.Unit            // co-handlers the duty list names
 	Dups      []dedup.Match         // likely duplicates among open requests nearby
 	Articles  []knowledge.Hit       // knowledge articles for an answer
@@ -287,7 +286,7 @@ func (s *Server) agentHistory(w http.ResponseWriter, r *http.Request, a org.Acto
 	d := &agentData{}
 	phone := strings.TrimSpace(r.URL.Query().Get("citizen_phone"))
 	if norm, err := core.NormalizePhone(phone); err == nil {
-		page, err := s.svc.Cases.List(r.Context(), a, store.CaseFilter{PhoneHash: s.svc.PhoneHash(norm), Limit: 10})
+		page, err := s.svc.Cases.List(r.Context(), a, lifecycle.CaseFilter{PhoneHash: s.svc.PhoneHash(norm), Limit: 10})
 		if err == nil {
 			d.History = page.Cases
 		}

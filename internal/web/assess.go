@@ -16,7 +16,6 @@ import (
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/ranking"
-	"whistle/internal/store"
 )
 
 // rankRow is one unit's line of the ranking, its figures formatted once.
@@ -158,7 +157,7 @@ type drillData struct {
 	Unit                       org.Unit
 	Total                      int
 	Rows                       []row
-	Exemptions                 map[int64]store.Exemption
+	Exemptions                 map[int64]assessment.Exemption
 	Back                       string
 }
 
@@ -198,7 +197,7 @@ func (s *Server) assessCasesPage(w http.ResponseWriter, r *http.Request, a org.A
 			s.render(w, s.explain(p, err), "assesscases", p)
 			return
 		}
-		d.Exemptions = map[int64]store.Exemption{}
+		d.Exemptions = map[int64]assessment.Exemption{}
 		for _, x := range xs {
 			d.Exemptions[x.CaseID] = x
 		}
@@ -281,7 +280,7 @@ func (s *Server) assessPublish(w http.ResponseWriter, r *http.Request, a org.Act
 }
 
 type exemptionRow struct {
-	X      store.Exemption
+	X      assessment.Exemption
 	Number string
 	Unit   string
 }
@@ -310,7 +309,7 @@ func (s *Server) renderExemptions(w http.ResponseWriter, r *http.Request, a org.
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	xs, err := s.svc.Ranking.Exemptions(ctx, a, store.ExemptionFilter{State: d.State, Limit: 200})
+	xs, err := s.svc.Ranking.Exemptions(ctx, a, assessment.ExemptionFilter{State: d.State, Limit: 200})
 	if err != nil {
 		p.Data = d
 		s.render(w, s.explain(p, err), "exemptions", p)

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"whistle/internal/assessment"
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/ranking"
 	"whistle/internal/services"
-	"whistle/internal/store"
 )
 
 // clientAs logs a demo user in by name.
@@ -162,7 +162,7 @@ func TestExemptionAndWhistleFormsNameTheField(t *testing.T) {
 		t.Fatalf("unknown case: status %d", res.StatusCode)
 	}
 	open := false
-	pg, err := svc.Cases.List(t.Context(), org.System(), store.CaseFilter{LeadUnitID: handler.Unit.ID, Open: &open, Limit: 1})
+	pg, err := svc.Cases.List(t.Context(), org.System(), lifecycle.CaseFilter{LeadUnitID: handler.Unit.ID, Open: &open, Limit: 1})
 	if err != nil || len(pg.Cases) == 0 {
 		t.Fatal("no closed case of the demo street")
 	}
@@ -170,7 +170,7 @@ func TestExemptionAndWhistleFormsNameTheField(t *testing.T) {
 	if page := body(t, res); res.StatusCode != 200 || !strings.Contains(page, "待审核") {
 		t.Fatalf("request: status %d", res.StatusCode)
 	}
-	xs, err := svc.Ranking.Exemptions(t.Context(), handler, store.ExemptionFilter{State: assessment.ExemptPending})
+	xs, err := svc.Ranking.Exemptions(t.Context(), handler, assessment.ExemptionFilter{State: assessment.ExemptPending})
 	if err != nil || len(xs) != 1 {
 		t.Fatalf("pending: %v %v", xs, err)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 type caseListData struct {
@@ -32,7 +31,7 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		p.Form.Set("number", n)
 		p.Fields["number"] = s.cat.T(p.Lang, "track.not_found")
 	}
-	f := store.CaseFilter{Limit: 50, Cursor: q.Get("cursor"), Sort: "created"}
+	f := lifecycle.CaseFilter{Limit: 50, Cursor: q.Get("cursor"), Sort: "created"}
 	d := caseListData{}
 	if id, err := strconv.ParseInt(q.Get("unit"), 10, 64); err == nil && id > 0 {
 		f.LeadUnitID = id

@@ -12,7 +12,6 @@ import (
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 type caseData struct {
@@ -20,7 +19,7 @@ type caseData struct {
 	Now     time.Time
 	Lang    string
 	Events  []lifecycle.Event
-	Links   []store.Link
+	Links   []lifecycle.Link
 	Offered []lifecycle.Action
 	Units   []org.Unit
 	Citizen *lifecycle.Citizen // revealed personal data (audited)

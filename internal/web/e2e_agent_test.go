@@ -9,7 +9,6 @@ import (
 
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 // The agent screen brings the smart-dispatch suggestions (#4) to one call:
@@ -24,7 +23,7 @@ func TestAgentScreenSuggests(t *testing.T) {
 	// A closed demo request gives an address the gazetteer knows and a
 	// text of a known category.
 	closed := lifecycle.Closed
-	pg, err := e.app.Svc.Cases.List(ctx, org.System(), store.CaseFilter{States: []lifecycle.State{closed}, Limit: 200})
+	pg, err := e.app.Svc.Cases.List(ctx, org.System(), lifecycle.CaseFilter{States: []lifecycle.State{closed}, Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +77,7 @@ func TestAgentScreenSuggests(t *testing.T) {
 	e.shot("agent-suggestions")
 	e.do(chromedp.Click(chromedp.CSS("#suggest button[value=dispatch]")), chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	e.wantText("p.flash", "已派至")
-	first, err := e.app.Svc.Cases.List(ctx, org.System(), store.CaseFilter{PhoneHash: e.app.Svc.PhoneHash("13700001111"), Limit: 1})
+	first, err := e.app.Svc.Cases.List(ctx, org.System(), lifecycle.CaseFilter{PhoneHash: e.app.Svc.PhoneHash("13700001111"), Limit: 1})
 	if err != nil || len(first.Cases) != 1 || first.Cases[0].State != lifecycle.Dispatched || !strings.Contains(unit, unitName(e, first.Cases[0].LeadUnitID)) {
 		t.Fatalf("first call's case: %+v (%v); panel said %q", first.Cases, err, unit)
 	}
@@ -93,7 +92,7 @@ func TestAgentScreenSuggests(t *testing.T) {
 	e.do(chromedp.Click(chromedp.CSS("#duplicates input[name=merge_parent]:not([value=''])")),
 		chromedp.Click(chromedp.CSS("#suggest button[value=receive]")), chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	e.wantText("p.flash", "并入")
-	second, err := e.app.Svc.Cases.List(ctx, org.System(), store.CaseFilter{PhoneHash: e.app.Svc.PhoneHash("13700002222"), Limit: 1})
+	second, err := e.app.Svc.Cases.List(ctx, org.System(), lifecycle.CaseFilter{PhoneHash: e.app.Svc.PhoneHash("13700002222"), Limit: 1})
 	if err != nil || len(second.Cases) != 1 || second.Cases[0].MergedInto != first.Cases[0].ID || second.Cases[0].State != lifecycle.Closed {
 		t.Fatalf("second call's case: %+v (%v)", second.Cases, err)
 	}

@@ -11,10 +11,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"whistle/internal/assessment"
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/ranking"
 	"whistle/internal/services"
-	"whistle/internal/store"
 )
 
 // loginAs logs in a demo user by name (every demo user has the demo password).
@@ -178,7 +178,7 @@ func TestRankingInTheBrowser(t *testing.T) {
 	// A street asks to leave one of its cases out; the centre approves.
 	handler := e.logins[org.RoleHandler]
 	open := false
-	pg, err := svc.Cases.List(t.Context(), org.System(), store.CaseFilter{LeadUnitID: handler.UnitID, Open: &open, Limit: 1})
+	pg, err := svc.Cases.List(t.Context(), org.System(), lifecycle.CaseFilter{LeadUnitID: handler.UnitID, Open: &open, Limit: 1})
 	if err != nil || len(pg.Cases) == 0 {
 		t.Fatalf("no closed case led by the demo street: %v", err)
 	}
@@ -206,7 +206,7 @@ func TestRankingInTheBrowser(t *testing.T) {
 	e.do(chromedp.Navigate(e.base+"/assess/exemptions?state=pending"), chromedp.WaitVisible(chromedp.CSS("form.decide")))
 	e.submitted(chromedp.SendKeys(chromedp.CSS("form.decide input[name=note]"), "经核实属重复工单"), chromedp.Click(chromedp.CSS("form.decide button[value=approve]")))
 	e.wantText("#exemptions", "已批准")
-	xs, err := svc.Ranking.Exemptions(t.Context(), e.adminActor(), store.ExemptionFilter{Limit: 5})
+	xs, err := svc.Ranking.Exemptions(t.Context(), e.adminActor(), assessment.ExemptionFilter{Limit: 5})
 	if err != nil || len(xs) != 1 || xs[0].State != assessment.ExemptApproved || xs[0].UnitID != handler.UnitID {
 		t.Fatalf("stored exemptions: %+v, %v", xs, err)
 	}

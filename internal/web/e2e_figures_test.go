@@ -13,7 +13,6 @@ import (
 
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 // The checks below compare what the supervisor, public figures and
@@ -25,7 +24,7 @@ import (
 func (e *e2e) allCases(a org.Actor) []*lifecycle.Case {
 	e.t.Helper()
 	var out []*lifecycle.Case
-	f := store.CaseFilter{Limit: 500}
+	f := lifecycle.CaseFilter{Limit: 500}
 	for {
 		pg, err := e.app.Svc.Cases.List(e.t.Context(), a, f)
 		if err != nil {

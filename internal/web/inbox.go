@@ -9,7 +9,6 @@ import (
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 type row struct {
@@ -61,7 +60,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		tab = "lead"
 	}
 	open := true
-	f := store.CaseFilter{Sort: "due", Limit: 50, Cursor: r.URL.Query().Get("cursor"), Open: &open}
+	f := lifecycle.CaseFilter{Sort: "due", Limit: 50, Cursor: r.URL.Query().Get("cursor"), Open: &open}
 	switch tab {
 	case "lead":
 		f.LeadUnitID = a.Unit.ID
@@ -97,7 +96,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, a org.Actor)
 		tab = "returns"
 	}
 	yes, open := true, true
-	f := store.CaseFilter{Sort: "due", Limit: 50, Cursor: r.URL.Query().Get("cursor"), Open: &open}
+	f := lifecycle.CaseFilter{Sort: "due", Limit: 50, Cursor: r.URL.Query().Get("cursor"), Open: &open}
 	switch tab {
 	case "returns":
 		f.ReturnPending = &yes
@@ -142,7 +141,7 @@ func (s *Server) callbacksPage(w http.ResponseWriter, r *http.Request, a org.Act
 		s.render(w, 200, "callbacks", p)
 		return
 	}
-	pg, err := s.svc.Cases.List(ctx, a, store.CaseFilter{States: []lifecycle.State{lifecycle.Replied}, Sort: "due", Limit: 30, Cursor: r.URL.Query().Get("cursor")})
+	pg, err := s.svc.Cases.List(ctx, a, lifecycle.CaseFilter{States: []lifecycle.State{lifecycle.Replied}, Sort: "due", Limit: 30, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		s.render(w, s.explain(p, err), "callbacks", p)
 		return

@@ -15,9 +15,9 @@ import (
 	"whistle/internal/auth"
 	"whistle/internal/config"
 	"whistle/internal/demo"
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/seed"
-	"whistle/internal/store"
 )
 
 type site struct {
@@ -170,7 +170,7 @@ func TestPhonesMaskedForRolesWithoutNeed(t *testing.T) {
 	if page := body(t, res); res.Request.URL.Path != "/agent" || !strings.Contains(page, "已受理") {
 		t.Fatalf("create by form: ended on %s", res.Request.URL.Path)
 	}
-	pg, err := s.app.Svc.Cases.List(t.Context(), org.System(), store.CaseFilter{PhoneHash: s.app.Svc.PhoneHash("13800001234"), Limit: 1})
+	pg, err := s.app.Svc.Cases.List(t.Context(), org.System(), lifecycle.CaseFilter{PhoneHash: s.app.Svc.PhoneHash("13800001234"), Limit: 1})
 	if err != nil || len(pg.Cases) != 1 {
 		t.Fatalf("created case not found: %v", err)
 	}

@@ -9,7 +9,6 @@ import (
 
 	"whistle/internal/errs"
 	"whistle/internal/org"
-	"whistle/internal/store"
 	"whistle/internal/summons"
 )
 
@@ -160,7 +159,7 @@ func (s *Server) whistleRaise(w http.ResponseWriter, r *http.Request, a org.Acto
 }
 
 type logLine struct {
-	E    store.WhistleLogEntry
+	E    summons.LogEntry
 	Unit string
 }
 
@@ -285,13 +284,13 @@ func (s *Server) whistleAct(w http.ResponseWriter, r *http.Request, a org.Actor)
 
 type summonsStatsRow struct {
 	Unit string
-	store.DeptSummonsStats
+	summons.DeptStats
 	AvgArrive, AvgRating string
 }
 
 type streetStatsRow struct {
 	Unit string
-	store.StreetSummonsStats
+	summons.StreetStats
 }
 
 type summonsStatsData struct {
@@ -333,10 +332,10 @@ func (s *Server) whistleStatsPage(w http.ResponseWriter, r *http.Request, a org.
 		return u.Name
 	}
 	for _, x := range st.Streets {
-		d.Streets = append(d.Streets, streetStatsRow{Unit: name(x.UnitID), StreetSummonsStats: x})
+		d.Streets = append(d.Streets, streetStatsRow{Unit: name(x.UnitID), StreetStats: x})
 	}
 	for _, x := range st.Departments {
-		d.Depts = append(d.Depts, summonsStatsRow{Unit: name(x.UnitID), DeptSummonsStats: x, AvgArrive: fmtPoints(x.AvgArriveMin), AvgRating: fmtPoints(x.AvgRating)})
+		d.Depts = append(d.Depts, summonsStatsRow{Unit: name(x.UnitID), DeptStats: x, AvgArrive: fmtPoints(x.AvgArriveMin), AvgRating: fmtPoints(x.AvgRating)})
 	}
 	p.Data = d
 	s.render(w, 200, "whistlestats", p)

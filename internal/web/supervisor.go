@@ -7,8 +7,8 @@ import (
 
 	"whistle/internal/casework"
 	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 type unitLine struct {
@@ -88,7 +88,7 @@ func (s *Server) supervisorData(w http.ResponseWriter, r *http.Request, a org.Ac
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
 	open := true
-	pg, err := s.svc.Cases.List(ctx, a, store.CaseFilter{Open: &open, Sort: "due", Limit: 500})
+	pg, err := s.svc.Cases.List(ctx, a, lifecycle.CaseFilter{Open: &open, Sort: "due", Limit: 500})
 	if err != nil {
 		http.Error(w, errs.Message(errs.CodeOf(err), langOf(r)), errs.Status(errs.CodeOf(err)))
 		return

@@ -126,7 +126,7 @@ func (s *Service) RaiseWhistle(ctx context.Context, a org.Actor, in summons.Rais
 		if err := tx.InsertWhistle(ctx, &w); err != nil {
 			return err
 		}
-		return tx.AppendWhistleLog(ctx, &store.WhistleLogEntry{WhistleID: w.ID, UnitID: a.Unit.ID, Action: "raise", ActorUserID: a.User.ID, At: w.RaisedAt, Note: w.Need})
+		return tx.AppendWhistleLog(ctx, &summons.LogEntry{WhistleID: w.ID, UnitID: a.Unit.ID, Action: "raise", ActorUserID: a.User.ID, At: w.RaisedAt, Note: w.Need})
 	})
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func mayView(a org.Actor, w *summons.Whistle) bool {
 }
 
 // Whistle returns a visible whistle and its log.
-func (s *Service) Whistle(ctx context.Context, a org.Actor, id int64) (*summons.Whistle, []store.WhistleLogEntry, error) {
+func (s *Service) Whistle(ctx context.Context, a org.Actor, id int64) (*summons.Whistle, []summons.LogEntry, error) {
 	w, err := s.St.Whistle(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -240,7 +240,7 @@ func (s *Service) WhistleAct(ctx context.Context, a org.Actor, id int64, action 
 		if action == summons.ActArrive {
 			note = in.Place
 		}
-		if err := tx.AppendWhistleLog(ctx, &store.WhistleLogEntry{WhistleID: w.ID, UnitID: unit, Action: action, ActorUserID: a.User.ID, At: now, Note: note}); err != nil {
+		if err := tx.AppendWhistleLog(ctx, &summons.LogEntry{WhistleID: w.ID, UnitID: unit, Action: action, ActorUserID: a.User.ID, At: now, Note: note}); err != nil {
 			return err
 		}
 		if action == summons.ActClose {
@@ -292,7 +292,7 @@ func (s *Service) FireSummons(ctx context.Context, node string, limit int) (int,
 			if err := tx.UpdateWhistle(ctx, w, prev); err != nil {
 				return err
 			}
-			return tx.AppendWhistleLog(ctx, &store.WhistleLogEntry{WhistleID: w.ID, UnitID: t.UnitID, Action: summons.ActMissed, At: now, Note: node})
+			return tx.AppendWhistleLog(ctx, &summons.LogEntry{WhistleID: w.ID, UnitID: t.UnitID, Action: summons.ActMissed, At: now, Note: node})
 		})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -312,9 +312,9 @@ func (s *Service) FireSummons(ctx context.Context, node string, limit int) (int,
 
 // SummonsStats are whistles per street and report times per department.
 type SummonsStats struct {
-	Period      assessment.Period          `json:"period"`
-	Streets     []store.StreetSummonsStats `json:"streets"`
-	Departments []store.DeptSummonsStats   `json:"departments"`
+	Period      assessment.Period     `json:"period"`
+	Streets     []summons.StreetStats `json:"streets"`
+	Departments []summons.DeptStats   `json:"departments"`
 }
 
 // SummonsStats counts the whistles raised in p (centre staff).
