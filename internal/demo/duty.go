@@ -3,8 +3,8 @@ package demo
 import (
 	"strings"
 
-	"whistle/internal/knowledge"
 	"whistle/internal/dutylist"
+	"whistle/internal/knowledge"
 )
 
 // target turns a leaf's route key ("street", "dist:<key>", "city:<key>",

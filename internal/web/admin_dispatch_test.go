@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/dutylist"
 	"whistle/internal/errs"
 	"whistle/internal/knowledge"
 	"whistle/internal/org"
-	"whistle/internal/dutylist"
 )
 
 // post submits a form without following the redirect, so the test sees
