@@ -39,6 +39,9 @@ func (s *Service) CreatePlace(ctx context.Context, a org.Actor, p org.Place) (or
 	if strings.TrimSpace(p.Code) == "" {
 		return p, errs.F(errs.FieldRequired, "code")
 	}
+	if err := names(field{"name", p.Name, maxName}, field{"code", p.Code, maxCode}); err != nil {
+		return p, err
+	}
 	li := slices.Index(org.Levels, p.Level)
 	if li < 0 {
 		return p, errs.F(errs.Invalid, "level")
@@ -100,6 +103,28 @@ func (s *Service) SetPlaceBoundary(ctx context.Context, a org.Actor, id int64, b
 	return s.Reload(ctx)
 }
 
+// Names of places, units, users and categories are short; a longer one is
+// a mistake (and would slow every catalogue reload: the gazetteer reads
+// every place name).
+const (
+	maxName = 100
+	maxCode = 64
+)
+
+type field struct {
+	name, value string
+	max         int
+}
+
+func names(fs ...field) error {
+	for _, f := range fs {
+		if core.TooLong(f.value, f.max) {
+			return &errs.Error{Code: errs.FieldTooLong, Field: f.name, Detail: fmt.Sprintf("max %d characters", f.max)}
+		}
+	}
+	return nil
+}
+
 var unitKinds = []string{org.KindCityCentre, org.KindDistrictCentre, org.KindStreet, org.KindDepartment, org.KindEnterprise}
 
 // CreateUnit adds a unit (admin).
@@ -114,6 +139,9 @@ func (s *Service) CreateUnit(ctx context.Context, a org.Actor, u org.Unit) (org.
 		return u, errs.F(errs.FieldRequired, "code")
 	case !slices.Contains(unitKinds, u.Kind):
 		return u, errs.F(errs.Invalid, "kind")
+	}
+	if err := names(field{"name", u.Name, maxName}, field{"code", u.Code, maxCode}); err != nil {
+		return u, err
 	}
 	if _, ok := s.Place(u.PlaceID); !ok {
 		return u, errs.F(errs.UnknownPlace, "place_id")
@@ -144,6 +172,9 @@ func (s *Service) CreateUser(ctx context.Context, a org.Actor, u org.User, passw
 	}
 	if strings.TrimSpace(u.DisplayName) == "" {
 		return u, errs.F(errs.FieldRequired, "display_name")
+	}
+	if err := names(field{"display_name", u.DisplayName, maxName}); err != nil {
+		return u, err
 	}
 	if _, ok := s.Unit(u.UnitID); !ok {
 		return u, errs.F(errs.UnknownUnit, "unit_id")
@@ -180,6 +211,9 @@ func (s *Service) PutCategory(ctx context.Context, a org.Actor, c org.Category) 
 	}
 	if strings.TrimSpace(c.NameZH) == "" {
 		return c, errs.F(errs.FieldRequired, "name_zh")
+	}
+	if err := names(field{"code", c.Code, maxCode}, field{"name_zh", c.NameZH, maxName}, field{"name_en", c.NameEN, maxName}); err != nil {
+		return c, err
 	}
 	if c.Urgency != "" && !timelimit.ValidUrgency(c.Urgency) {
 		return c, errs.F(errs.InvalidUrgency, "urgency")
