@@ -107,21 +107,29 @@ func DefaultRules() Rules {
 const (
 	// UnrankedTooFew: fewer orders or callbacks than the rule set's
 	// minimum, or none where a weighted rate needs them.
-	UnrankedTooFew = "too_few_cases"
+	UnrankedTooFew = "too_few"
 )
 
 // Rankable reports whether counts c are enough to rank a unit under r:
 // at least MinOrders orders and MinCallbacks callbacks, and at least one
 // of each where a rate with a positive weight needs it.
 func (r Rules) Rankable(c Counts) bool {
-	minO, minC := int64(r.MinOrders), int64(r.MinCallbacks)
+	minO, minC := r.Minimums()
+	return c.Orders >= int64(minO) && c.Callbacks >= int64(minC)
+}
+
+// Minimums are the orders and callbacks a unit needs to be ranked under r:
+// MinOrders and MinCallbacks, but at least one of each where a rate with
+// a positive weight needs it.
+func (r Rules) Minimums() (orders, callbacks int) {
+	orders, callbacks = max(r.MinOrders, 0), max(r.MinCallbacks, 0)
 	if r.ResponseWeight > 0 {
-		minO = max(minO, 1)
+		orders = max(orders, 1)
 	}
 	if r.ResolutionWeight > 0 || r.SatisfactionWeight > 0 {
-		minC = max(minC, 1)
+		callbacks = max(callbacks, 1)
 	}
-	return c.Orders >= minO && c.Callbacks >= minC
+	return orders, callbacks
 }
 
 // Validate checks r (the version is not checked: the store assigns it).
