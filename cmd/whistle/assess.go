@@ -21,7 +21,9 @@ const assessUsage = `usage: whistle assess --month YYYY-MM [--kind street|depart
        whistle assess --rebuild-facts [store flags]
 
 Prints the month's 三率 ranking: for each unit its kind, the counts behind each
-rate, the three rates, the composite and the rule-set version. A published
+rate, the three rates, the composite and the rule-set version. Units with
+fewer orders or callbacks than the rule set's minimum come last, unranked
+("too few cases to rank"), without a composite. A published
 month prints its frozen results; --recompute recomputes it under its stored
 rule set. --rebuild-facts replays every case's events into the assessment
 facts (for a store that held cases before they were kept). Store flags are
@@ -118,10 +120,10 @@ func assessCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s  rules v%d  frozen=%v  (%s)\n", month, rk.Rules.Version, rk.Frozen, took.Round(time.Millisecond))
-	fmt.Fprintln(tw, "kind\trank\tunit\torders\tresp\tresponse\tcallbacks\tresolved\tresolution\tsatisfaction\texempt\tcomposite\tchange")
-	for _, u := range ranking.ExportRows(rk) {
-		// ExportHeader: period kind rank unit_id unit orders responded response callbacks resolved resolution satisfied fairly satisfaction overdue exempted topics bonus deduction summons composite change rules_version
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u[1], u[2], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[13], u[15], u[20], u[21])
+	fmt.Fprintln(tw, "kind\trank\tunit\torders\tresp\tresponse\tcallbacks\tresolved\tresolution\tsatisfaction\texempt\tcomposite\tchange\tnote")
+	for _, u := range ranking.ExportRows(rk, "en") {
+		// ranking.ExportColumns(): period kind rank unit_id unit orders responded response callbacks resolved resolution satisfied fairly satisfaction overdue exempted topics bonus deduction summons composite change rules_version status
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u[1], u[2], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[13], u[15], u[20], u[21], u[23])
 	}
 	return tw.Flush()
 }

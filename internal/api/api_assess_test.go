@@ -64,6 +64,18 @@ func apiTestAssess(e *apiEnv) {
 	if len(withOrders) == 0 {
 		t.Fatal("no unit has orders this month")
 	}
+	// A unit below the minimum (10 orders and 5 callbacks under version 1)
+	// is not ranked and has no composite, but keeps its rates.
+	for _, u := range rk.Units {
+		if u.Orders < 10 || u.Callbacks < 5 {
+			if u.Rank != 0 || u.Composite != nil || u.Unranked != assessment.UnrankedTooFew {
+				t.Errorf("unit %d with %d orders and %d callbacks: rank %d, composite %v, unranked %q", u.UnitID, u.Orders, u.Callbacks, u.Rank, u.Composite, u.Unranked)
+			}
+			if u.Orders > 0 && u.Response == nil {
+				t.Errorf("unit %d lost its response rate", u.UnitID)
+			}
+		}
+	}
 	drill := func(user, period string, unit int64, measure string) []int64 {
 		t.Helper()
 		var out struct {
@@ -190,6 +202,15 @@ func apiTestAssess(e *apiEnv) {
 		t.Fatalf("public ranking: %v", r)
 	}
 	apiRefused(t, e.apiDo("", "GET", "/api/v1/public/rankings/"+month, nil), 404, errs.NotFound)
+	var public struct {
+		Units []ranking.PublicScore `json:"units"`
+	}
+	apiWant(t, e.apiDo("", "GET", "/api/v1/public/rankings/"+prev, nil), 200, &public)
+	for _, u := range public.Units {
+		if (u.Rank == 0) != (u.Unranked != "") || (u.Rank == 0 && u.Composite != nil) {
+			t.Errorf("public %s: rank %d, unranked %q, composite %v", u.Unit, u.Rank, u.Unranked, u.Composite)
+		}
+	}
 
 	// Extra items: a topic for streetA this month.
 	var it assessment.Item
@@ -202,30 +223,49 @@ func apiTestAssess(e *apiEnv) {
 		}
 	}
 
-	// Exports.
-	r = e.apiDo(e.analyst, "GET", "/api/v1/assess/export?month="+prev+"&format=csv", nil)
-	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
-		t.Fatalf("csv export: %v", r.Status)
+	// Exports: a header in words in the caller's language (Chinese by
+	// default, English for Accept-Language en), units by name, a BOM for
+	// spreadsheets.
+	var names []string
+	for _, u := range frozen.Units {
+		names = append(names, u.UnitName)
 	}
-	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\uFEFF")))).ReadAll()
-	if err != nil || len(recs) != len(frozen.Units)+1 || !slices.Equal(recs[0], ranking.ExportHeader) {
-		t.Fatalf("csv: %d rows (want %d), %v", len(recs), len(frozen.Units)+1, err)
-	}
-	r = e.apiDo(e.analyst, "GET", "/api/v1/assess/export?month="+prev+"&format=xlsx", nil)
-	if r.Status != 200 {
-		t.Fatalf("xlsx export: %v", r.Status)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(r.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := f.GetRows("ranking")
-	if err != nil || len(rows) != len(recs) {
-		t.Fatalf("xlsx: %d rows, want %d: %v", len(rows), len(recs), err)
-	}
-	for i := 1; i < len(rows); i++ {
-		if rows[i][3] != recs[i][3] || rows[i][4] != recs[i][4] {
-			t.Fatalf("xlsx row %d = %v, csv %v", i, rows[i], recs[i])
+	for _, tc := range []struct {
+		hdr          []string
+		lang, header string
+	}{{nil, "zh", "单位名称"}, {[]string{"Accept-Language", "en-GB,en;q=0.9"}, "en", "Unit"}} {
+		r = e.apiDo(e.analyst, "GET", "/api/v1/assess/export?month="+prev+"&format=csv", nil, tc.hdr...)
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("csv export (%s): %v", tc.lang, r.Status)
+		}
+		if !bytes.HasPrefix(r.Body, []byte("\uFEFF")) {
+			t.Errorf("csv export (%s) has no byte-order mark", tc.lang)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\uFEFF")))).ReadAll()
+		if err != nil || len(recs) != len(frozen.Units)+1 || !slices.Equal(recs[0], ranking.ExportHeader(tc.lang)) || recs[0][4] != tc.header {
+			t.Fatalf("csv (%s): %d rows (want %d), header %v, %v", tc.lang, len(recs), len(frozen.Units)+1, recs[0], err)
+		}
+		for _, rec := range recs[1:] {
+			if !slices.Contains(names, rec[4]) {
+				t.Errorf("csv (%s) row without a unit name: %v", tc.lang, rec)
+			}
+		}
+		r = e.apiDo(e.analyst, "GET", "/api/v1/assess/export?month="+prev+"&format=xlsx", nil, tc.hdr...)
+		if r.Status != 200 {
+			t.Fatalf("xlsx export (%s): %v", tc.lang, r.Status)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(r.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows(f.GetSheetName(0))
+		if err != nil || len(rows) != len(recs) || !slices.Equal(rows[0], recs[0]) {
+			t.Fatalf("xlsx (%s): %d rows, want %d; header %v: %v", tc.lang, len(rows), len(recs), rows, err)
+		}
+		for i := 1; i < len(rows); i++ {
+			if rows[i][3] != recs[i][3] || rows[i][4] != recs[i][4] {
+				t.Fatalf("xlsx row %d = %v, csv %v", i, rows[i], recs[i])
+			}
 		}
 	}
 	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/export?month="+prev+"&format=pdf", nil), 400, errs.Invalid)

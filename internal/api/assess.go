@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -64,20 +65,24 @@ func (s *Server) exportRanking(w http.ResponseWriter, r *http.Request, a org.Act
 	if !ok {
 		return
 	}
+	// The header row is in the caller's language (?lang=, the language
+	// cookie, Accept-Language): Chinese unless English is asked for.
+	l := lang(r)
 	var buf bytes.Buffer
 	ct := "text/csv; charset=utf-8"
-	err := ranking.WriteRankingCSV(&buf, rk)
+	var err error
 	if format == "xlsx" {
-		buf.Reset()
 		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		err = ranking.WriteRankingXLSX(&buf, rk)
+		err = ranking.WriteRankingXLSX(&buf, rk, l)
+	} else {
+		err = ranking.WriteRankingCSV(&buf, rk, l)
 	}
 	if err != nil {
 		s.fail(w, r, errs.Wrap(err))
 		return
 	}
 	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Disposition", `attachment; filename="assessment-`+rk.Period.Label+`.`+format+`"`)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": ranking.ExportFilename(l, rk) + "." + format}))
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(200)
 	w.Write(buf.Bytes())

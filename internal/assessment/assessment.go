@@ -27,13 +27,37 @@
 //     resolution + SatisfactionWeight × satisfaction) ÷ total weight × 100,
 //     plus TopicPoints per credited 主动治理 topic (capped at MaxBonus), minus
 //     OverdueDeduction per received order that went past its reply deadline
-//     (capped at MaxDeduction). A rate without a denominator (no orders, or
-//     no callbacks) is left out and the remaining weights are rescaled; a
-//     unit with neither is not ranked.
-//   - For departments, the street ratings of whistle summons (吹哨报到)
-//     weigh in with SummonsWeight when the rule set says so: composite =
-//     (1 − w) × composite + w × summons score; the summons score is shown
-//     separately.
+//     (capped at MaxDeduction). Only units with enough cases get one (below).
+//
+// # Too few cases to rank (样本不足，不参与排名)
+//
+// A rate over two or three cases says little, and a rate over none says
+// nothing: following the practice of publishing only units with enough
+// cases, a unit is ranked only when it has at least MinOrders received
+// orders and at least MinCallbacks callbacks in the period (rule set
+// fields, versioned like the rest; the defaults are 10 and 5). Whatever
+// the minimums say, a rate that carries weight must have a denominator:
+// a unit without orders (response weight > 0) or without callbacks
+// (resolution or satisfaction weight > 0) is never ranked.
+//
+// The decision, for units below the minimum: their rates are computed and
+// shown (a rate without a denominator is nil, shown as "—", never as full
+// marks), but no composite is computed at all — not a composite over the
+// rates that exist with rescaled weights, which would hand a unit with one
+// order answered in time and no callback 100 points. Such a unit has no
+// Base, Composite, bonus, deduction or rank, and Unranked says why; it is
+// listed apart from the ranked units everywhere (pages, API, exports,
+// public ranking). Consequently every ranked unit has every weighted rate,
+// and its composite always uses all the weights: no rescaling is needed.
+//
+// Rule sets stored before the minimums existed have none (0): under them
+// the denominator rule above still applies.
+//
+// # Summons, exemptions, versions
+//
+// For departments, the street ratings of whistle summons (吹哨报到) weigh
+// in with SummonsWeight when the rule set says so: composite = (1 − w) ×
+// composite + w × summons score; the summons score is shown separately.
 //
 // Cases approved for exemption (免考核) for a unit are left out of all of
 // that unit's counts, and counted separately with their reasons.
@@ -65,13 +89,47 @@ type Rules struct {
 	OverdueDeduction   float64 `json:"overdue_deduction"` // points off per overdue order
 	MaxDeduction       float64 `json:"max_deduction"`     // cap on deductions (0 = no cap)
 	SummonsWeight      float64 `json:"summons_weight"`    // share of the department score from whistle ratings (0..1)
+	MinOrders          int     `json:"min_orders"`        // fewer received orders: too few cases to rank
+	MinCallbacks       int     `json:"min_callbacks"`     // fewer callbacks: too few cases to rank
 	Note               string  `json:"note,omitempty"`
 }
 
-// DefaultRules are the rules of version 1.
+// DefaultRules are the rules of version 1: the rule set in force while
+// none is stored. A unit needs 10 received orders and 5 callbacks in the
+// period to be ranked.
 func DefaultRules() Rules {
 	return Rules{Version: 1, ResponseWeight: 30, ResolutionWeight: 35, SatisfactionWeight: 35, FairlyScore: 0.8,
-		ContactMinutes: 24 * 60, TopicPoints: 1, MaxBonus: 5, OverdueDeduction: 0.5, MaxDeduction: 10, SummonsWeight: 1.0 / 3}
+		ContactMinutes: 24 * 60, TopicPoints: 1, MaxBonus: 5, OverdueDeduction: 0.5, MaxDeduction: 10, SummonsWeight: 1.0 / 3,
+		MinOrders: 10, MinCallbacks: 5}
+}
+
+// Reasons a unit is not ranked (Score.Unranked).
+const (
+	// UnrankedTooFew: fewer orders or callbacks than the rule set's
+	// minimum, or none where a weighted rate needs them.
+	UnrankedTooFew = "too_few"
+)
+
+// Rankable reports whether counts c are enough to rank a unit under r:
+// at least MinOrders orders and MinCallbacks callbacks, and at least one
+// of each where a rate with a positive weight needs it.
+func (r Rules) Rankable(c Counts) bool {
+	minO, minC := r.Minimums()
+	return c.Orders >= int64(minO) && c.Callbacks >= int64(minC)
+}
+
+// Minimums are the orders and callbacks a unit needs to be ranked under r:
+// MinOrders and MinCallbacks, but at least one of each where a rate with
+// a positive weight needs it.
+func (r Rules) Minimums() (orders, callbacks int) {
+	orders, callbacks = max(r.MinOrders, 0), max(r.MinCallbacks, 0)
+	if r.ResponseWeight > 0 {
+		orders = max(orders, 1)
+	}
+	if r.ResolutionWeight > 0 || r.SatisfactionWeight > 0 {
+		callbacks = max(callbacks, 1)
+	}
+	return orders, callbacks
 }
 
 // Validate checks r (the version is not checked: the store assigns it).
@@ -94,6 +152,12 @@ func (r Rules) Validate() error {
 	}
 	if r.SummonsWeight < 0 || r.SummonsWeight > 1 || math.IsNaN(r.SummonsWeight) {
 		es = append(es, errors.New("summons_weight must be between 0 and 1"))
+	}
+	if r.MinOrders < 0 || r.MinOrders > 100000 {
+		es = append(es, errors.New("min_orders must be between 0 and 100000"))
+	}
+	if r.MinCallbacks < 0 || r.MinCallbacks > 100000 {
+		es = append(es, errors.New("min_callbacks must be between 0 and 100000"))
 	}
 	if r.ContactMinutes <= 0 || r.ContactMinutes > 60*24*30 {
 		es = append(es, errors.New("contact_minutes must be between 1 and 43200"))
@@ -147,8 +211,9 @@ type Score struct {
 	Base         *float64 `json:"base"`         // weighted rates, 0..100
 	Bonus        float64  `json:"bonus"`
 	Deduction    float64  `json:"deduction"`
-	Summons      *float64 `json:"summons"`   // mean whistle rating 0..100; nil without ratings
-	Composite    *float64 `json:"composite"` // rounded to 2 decimals; nil = not ranked
+	Summons      *float64 `json:"summons"`            // mean whistle rating 0..100; nil without ratings
+	Composite    *float64 `json:"composite"`          // rounded to 2 decimals; nil = not ranked
+	Unranked     string   `json:"unranked,omitempty"` // why not ranked (UnrankedTooFew); "" for a ranked unit
 	Rank         int      `json:"rank,omitempty"`
 	PrevRank     int      `json:"prev_rank,omitempty"`
 	PrevComp     *float64 `json:"prev_composite,omitempty"`
@@ -172,29 +237,32 @@ func ratio(num, den float64) *float64 {
 
 // Compute scores one unit under r. Rates are computed from the exact
 // counts; the composite uses the unrounded rates and is rounded to 2
-// decimals once.
+// decimals once. A unit with too few cases (see Rules.Rankable) gets its
+// rates but no composite, and Unranked says why.
 func Compute(c Counts, r Rules, kind string) Score {
 	s := Score{Counts: c, Kind: kind, RulesVersion: r.Version}
 	s.Response = ratio(float64(c.Responded), float64(c.Orders))
 	s.Resolution = ratio(float64(c.Resolved), float64(c.Callbacks))
 	s.Satisfaction = ratio(float64(c.Satisfied)+r.FairlyScore*float64(c.Fairly), float64(c.Callbacks))
-	var sum, w float64
-	if c.Orders > 0 {
-		sum += r.ResponseWeight * float64(c.Responded) / float64(c.Orders)
-		w += r.ResponseWeight
-	}
-	if c.Callbacks > 0 {
-		sum += r.ResolutionWeight * float64(c.Resolved) / float64(c.Callbacks)
-		sum += r.SatisfactionWeight * (float64(c.Satisfied) + r.FairlyScore*float64(c.Fairly)) / float64(c.Callbacks)
-		w += r.ResolutionWeight + r.SatisfactionWeight
-	}
 	if c.SummonsRatings > 0 {
 		v := Round(c.SummonsPoints/float64(c.SummonsRatings), 2)
 		s.Summons = &v
 	}
-	if w == 0 {
+	if !r.Rankable(c) {
+		s.Unranked = UnrankedTooFew
 		return s
 	}
+	// Rankable: every rate with a positive weight has its denominator; a
+	// rate without one has weight 0 and adds nothing.
+	var sum, w float64
+	if c.Orders > 0 {
+		sum += r.ResponseWeight * float64(c.Responded) / float64(c.Orders)
+	}
+	if c.Callbacks > 0 {
+		sum += r.ResolutionWeight * float64(c.Resolved) / float64(c.Callbacks)
+		sum += r.SatisfactionWeight * (float64(c.Satisfied) + r.FairlyScore*float64(c.Fairly)) / float64(c.Callbacks)
+	}
+	w = r.ResponseWeight + r.ResolutionWeight + r.SatisfactionWeight
 	base := sum / w * 100
 	b := Round(base, 2)
 	s.Base = &b
@@ -213,7 +281,7 @@ func Compute(c Counts, r Rules, kind string) Score {
 }
 
 // Rank orders scores per kind: ranked units by composite (highest first,
-// equal composites by unit id), unranked units last. Rank numbers are
+// equal composites by unit id), unranked units (no composite) last, apart. Rank numbers are
 // 1-based within each kind; equal composites share a rank.
 func Rank(ss []Score) {
 	slices.SortStableFunc(ss, func(a, b Score) int {

@@ -456,10 +456,13 @@ type PublicScore struct {
 	Resolution   *float64 `json:"resolution"`
 	Satisfaction *float64 `json:"satisfaction"`
 	Composite    *float64 `json:"composite"`
+	Unranked     string   `json:"unranked,omitempty"` // why not ranked (rank 0, composite null)
 }
 
 // PublicRanking returns a published month's ranking without internal
-// detail (no counts, no case ids, no unranked units).
+// detail (no counts, no case ids): the ranked units, then those with too
+// few cases to rank (rank 0, no composite, Unranked set), as the ranking
+// page lists them.
 func (s *Service) PublicRanking(ctx context.Context, month string) ([]PublicScore, error) {
 	p, err := s.AssessMonthPeriod(month)
 	if err != nil {
@@ -472,66 +475,169 @@ func (s *Service) PublicRanking(ctx context.Context, month string) ([]PublicScor
 	if r.Published == nil {
 		return nil, errs.E(errs.NotFound)
 	}
-	out := []PublicScore{}
+	out, apart := []PublicScore{}, []PublicScore{}
 	for _, u := range r.Units {
-		if u.Composite == nil {
+		x := PublicScore{Rank: u.Rank, Unit: u.UnitName, Kind: u.Kind, Response: u.Response, Resolution: u.Resolution,
+			Satisfaction: u.Satisfaction, Composite: u.Composite}
+		if u.Rank > 0 {
+			out = append(out, x)
 			continue
 		}
-		out = append(out, PublicScore{Rank: u.Rank, Unit: u.UnitName, Kind: u.Kind, Response: u.Response, Resolution: u.Resolution,
-			Satisfaction: u.Satisfaction, Composite: u.Composite})
+		x.Unranked, x.Composite = assessment.UnrankedTooFew, nil // frozen results from before reasons were kept have none
+		apart = append(apart, x)
 	}
-	return out, nil
+	return append(out, apart...), nil
 }
 
-// ExportHeader is the column header of ranking exports.
-var ExportHeader = []string{"period", "kind", "rank", "unit_id", "unit", "orders", "responded", "response", "callbacks", "resolved",
-	"resolution", "satisfied", "fairly_satisfied", "satisfaction", "overdue", "exempted", "topics", "bonus", "deduction", "summons",
-	"composite", "change", "rules_version"}
+// exportColumns are the columns of ranking exports: a code (stable, for
+// programs: ExportColumns) and the header offices read, in Chinese and
+// English. Offices exchange these files, so the header is in words.
+var exportColumns = []struct{ code, zh, en string }{
+	{"period", "考核期", "Period"},
+	{"kind", "单位类别", "Unit type"},
+	{"rank", "排名", "Rank"},
+	{"unit_id", "单位编号", "Unit ID"},
+	{"unit", "单位名称", "Unit"},
+	{"orders", "受理派单", "Orders received"},
+	{"responded", "及时响应", "Responded in time"},
+	{"response", "响应率", "Response rate"},
+	{"callbacks", "回访", "Callbacks"},
+	{"resolved", "已解决", "Resolved"},
+	{"resolution", "解决率", "Resolution rate"},
+	{"satisfied", "满意", "Satisfied"},
+	{"fairly_satisfied", "基本满意", "Fairly satisfied"},
+	{"satisfaction", "满意率", "Satisfaction rate"},
+	{"overdue", "超期", "Overdue"},
+	{"exempted", "免考核", "Exempted"},
+	{"topics", "主动治理", "Governance topics"},
+	{"bonus", "加分", "Bonus"},
+	{"deduction", "减分", "Deduction"},
+	{"summons", "吹哨报到评价", "Whistle rating"},
+	{"composite", "综合得分", "Composite score"},
+	{"change", "环比", "Change"},
+	{"rules_version", "考核规则版本", "Rule set version"},
+	{"status", "备注", "Note"},
+}
 
-// ExportRows turns a ranking into rows under ExportHeader.
-func ExportRows(r Ranking) [][]string {
+// exportWords are the words exports write in their cells.
+var exportWords = map[string][2]string{ // zh, en
+	"street":                  {"街道乡镇", "Street or township"},
+	"department":              {"市区部门", "Department"},
+	"enterprise":              {"公共服务企业", "Public service enterprise"},
+	assessment.UnrankedTooFew: {"样本不足，不参与排名", "too few cases to rank"},
+	"not_ranked":              {"不参与排名", "not ranked"},
+	"sheet":                   {"考核排名", "Ranking"},
+	"file":                    {"考核排名", "ranking"},
+}
+
+func exportWord(lang, key string) string {
+	w, ok := exportWords[key]
+	if !ok {
+		return key
+	}
+	if lang == "en" {
+		return w[1]
+	}
+	return w[0]
+}
+
+// ExportColumns are the codes of the export columns, in order.
+func ExportColumns() []string {
+	out := make([]string, len(exportColumns))
+	for i, c := range exportColumns {
+		out[i] = c.code
+	}
+	return out
+}
+
+// ExportHeader is the header row of ranking exports in lang ("zh" or
+// "en"; anything else is Chinese).
+func ExportHeader(lang string) []string {
+	out := make([]string, len(exportColumns))
+	for i, c := range exportColumns {
+		out[i] = c.zh
+		if lang == "en" {
+			out[i] = c.en
+		}
+	}
+	return out
+}
+
+// ExportFilename is the download name of a ranking export without its
+// extension ("考核排名-2026-03" / "ranking-2026-03").
+func ExportFilename(lang string, r Ranking) string {
+	return exportWord(lang, "file") + "-" + strings.ReplaceAll(r.Period.Label, "..", "_")
+}
+
+// NoValue stands for a rate or score that does not exist (no
+// denominator, or a unit not ranked): never 0, never full marks.
+const NoValue = "—"
+
+// ExportRows turns a ranking into rows under ExportHeader: ranked units
+// first, then — listed apart, without rank or composite — the units with
+// too few cases, each kind in the order of the ranking.
+func ExportRows(r Ranking, lang string) [][]string {
 	f := func(p *float64, dec int) string {
 		if p == nil {
-			return ""
+			return NoValue
 		}
 		return strconv.FormatFloat(*p, 'f', dec, 64)
 	}
 	i := func(n int64) string { return strconv.FormatInt(n, 10) }
-	var rows [][]string
+	var ranked, apart [][]string
 	for _, u := range r.Units {
-		rank := ""
+		rank, status, bonus, ded := NoValue, "", f(&u.Bonus, 2), f(&u.Deduction, 2)
 		if u.Rank > 0 {
 			rank = strconv.Itoa(u.Rank)
+		} else {
+			// Results frozen before reasons were kept have none: their
+			// unranked units had no cases at all.
+			status = exportWord(lang, assessment.UnrankedTooFew)
+			if u.Composite == nil {
+				bonus, ded = NoValue, NoValue
+			}
 		}
-		rows = append(rows, []string{r.Period.Label, u.Kind, rank, i(u.UnitID), u.UnitName, i(u.Orders), i(u.Responded), f(u.Response, 4),
+		change := ""
+		if u.Change != nil {
+			change = f(u.Change, 2)
+		}
+		row := []string{r.Period.Label, exportWord(lang, u.Kind), rank, i(u.UnitID), u.UnitName, i(u.Orders), i(u.Responded), f(u.Response, 4),
 			i(u.Callbacks), i(u.Resolved), f(u.Resolution, 4), i(u.Satisfied), i(u.Fairly), f(u.Satisfaction, 4), i(u.Overdue),
-			i(u.Exempted), i(u.Topics), f(&u.Bonus, 2), f(&u.Deduction, 2), f(u.Summons, 2), f(u.Composite, 2), f(u.Change, 2),
-			strconv.Itoa(u.RulesVersion)})
+			i(u.Exempted), i(u.Topics), bonus, ded, f(u.Summons, 2), f(u.Composite, 2), change,
+			strconv.Itoa(u.RulesVersion), status}
+		if u.Rank > 0 {
+			ranked = append(ranked, row)
+		} else {
+			apart = append(apart, row)
+		}
 	}
-	return rows
+	return append(ranked, apart...)
 }
 
-// WriteRankingCSV writes a ranking as CSV (UTF-8 with a BOM, for spreadsheets).
-func WriteRankingCSV(w io.Writer, r Ranking) error {
+// WriteRankingCSV writes a ranking as CSV in lang: UTF-8 with a byte-order
+// mark and CRLF line ends, as spreadsheets (Excel) expect.
+func WriteRankingCSV(w io.Writer, r Ranking, lang string) error {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(ExportHeader); err != nil {
+	cw.UseCRLF = true
+	if err := cw.Write(ExportHeader(lang)); err != nil {
 		return err
 	}
-	if err := cw.WriteAll(ExportRows(r)); err != nil {
+	if err := cw.WriteAll(ExportRows(r, lang)); err != nil {
 		return err
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-// WriteRankingXLSX writes a ranking as an XLSX workbook, numbers as numbers.
-func WriteRankingXLSX(w io.Writer, r Ranking) error {
+// WriteRankingXLSX writes a ranking as an XLSX workbook in lang, numbers
+// as numbers (the period, unit ids and "—" stay text).
+func WriteRankingXLSX(w io.Writer, r Ranking, lang string) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	sheet := "ranking"
+	sheet := exportWord(lang, "sheet")
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
@@ -542,8 +648,8 @@ func WriteRankingXLSX(w io.Writer, r Ranking) error {
 				return err
 			}
 			var x any = v
-			if row > 1 && v != "" {
-				if n, err := strconv.ParseFloat(v, 64); err == nil && col != 0 {
+			if row > 1 && v != "" && col != 0 {
+				if n, err := strconv.ParseFloat(v, 64); err == nil {
 					x = n
 				}
 			}
@@ -553,10 +659,10 @@ func WriteRankingXLSX(w io.Writer, r Ranking) error {
 		}
 		return nil
 	}
-	if err := put(1, ExportHeader); err != nil {
+	if err := put(1, ExportHeader(lang)); err != nil {
 		return err
 	}
-	for i, row := range ExportRows(r) {
+	for i, row := range ExportRows(r, lang) {
 		if err := put(i+2, row); err != nil {
 			return err
 		}

@@ -324,9 +324,29 @@ func TestAssessMonth(t *testing.T) {
 		}
 		// Before the exemption: S has 6 orders (c7 was returned), 3 in time
 		// (c1, c4, c6); 5 callbacks, 4 resolved; satisfaction (1+.8+0+.8+1)/5.
+		// Under the default rule set (version 1: at least 10 orders and 5
+		// callbacks) S and D have too few cases: rates, but no composite
+		// (-1) and no rank.
+		wantS0 := assessment.Counts{Orders: 6, Responded: 3, Overdue: 1, Callbacks: 5, Resolved: 4, Satisfied: 2, Fairly: 2}
+		checkScore(t, "S (v1)", unitScore(t, r, S.ID), wantS0, 0.5, 0.8, 0.72, -1)
+		for _, id := range []int64{S.ID, D.ID} {
+			if u := unitScore(t, r, id); u.Rank != 0 || u.Unranked != assessment.UnrankedTooFew {
+				t.Errorf("unit %d under the default minimum: rank %d, unranked %q", id, u.Rank, u.Unranked)
+			}
+		}
+		// This scenario checks the arithmetic on a handful of cases, so the
+		// centre lowers the minimum to one order and one callback
+		// (version 2; the later rule change becomes version 3).
+		low := assessment.DefaultRules()
+		low.MinOrders, low.MinCallbacks = 1, 1
+		if low, err = w.svc.Ranking.SetAssessRules(ctx, w.dispatcher, low); err != nil || low.Version != 2 {
+			t.Fatalf("SetAssessRules: version %d, %v", low.Version, err)
+		}
+		if r, err = w.svc.Ranking.Assess(ctx, w.dispatcher, march, ranking.AssessOptions{}); err != nil {
+			t.Fatal(err)
+		}
 		// 30×.5 + 35×.8 + 35×.72 − 0.5 (c5 overdue) = 67.7.
-		checkScore(t, "S", unitScore(t, r, S.ID), assessment.Counts{Orders: 6, Responded: 3, Overdue: 1, Callbacks: 5, Resolved: 4, Satisfied: 2, Fairly: 2},
-			0.5, 0.8, 0.72, 67.7)
+		checkScore(t, "S", unitScore(t, r, S.ID), wantS0, 0.5, 0.8, 0.72, 67.7)
 		_ = c2
 		_ = c3
 
@@ -416,24 +436,24 @@ func TestAssessMonth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pub.Rules.Version != 1 {
-			t.Fatalf("published under version %d, want 1", pub.Rules.Version)
+		if pub.Rules.Version != 2 {
+			t.Fatalf("published under version %d, want 2", pub.Rules.Version)
 		}
 		if _, err := w.svc.Ranking.PublishMonth(ctx, w.dispatcher, "2026-03"); errs.CodeOf(err) != errs.Exists {
 			t.Errorf("publishing twice: %v, want exists", err)
 		}
-		v2 := assessment.DefaultRules()
+		v2 := low
 		v2.ResponseWeight, v2.ResolutionWeight, v2.SatisfactionWeight, v2.FairlyScore = 40, 30, 30, 0.5
 		v2, err = w.svc.Ranking.SetAssessRules(ctx, w.dispatcher, v2)
-		if err != nil || v2.Version != 2 {
+		if err != nil || v2.Version != 3 {
 			t.Fatalf("SetAssessRules: version %d, %v", v2.Version, err)
 		}
 		frozen, err := w.svc.Ranking.Assess(ctx, w.dispatcher, march, ranking.AssessOptions{})
-		if err != nil || !frozen.Frozen || frozen.Rules.Version != 1 {
+		if err != nil || !frozen.Frozen || frozen.Rules.Version != 2 {
 			t.Fatalf("published March: frozen=%v version=%d err=%v", frozen.Frozen, frozen.Rules.Version, err)
 		}
 		re, err := w.svc.Ranking.Assess(ctx, w.dispatcher, march, ranking.AssessOptions{Recompute: true})
-		if err != nil || re.Frozen || re.Rules.Version != 1 {
+		if err != nil || re.Frozen || re.Rules.Version != 2 {
 			t.Fatalf("recomputed March: frozen=%v version=%d err=%v", re.Frozen, re.Rules.Version, err)
 		}
 		if !slices.EqualFunc(re.Units, frozen.Units, func(a, b assessment.Score) bool {
@@ -473,7 +493,7 @@ func TestAssessMonth(t *testing.T) {
 
 		// Exports carry the same numbers.
 		var buf bytes.Buffer
-		if err := ranking.WriteRankingCSV(&buf, frozen); err != nil {
+		if err := ranking.WriteRankingCSV(&buf, frozen, "zh"); err != nil {
 			t.Fatal(err)
 		}
 		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
@@ -484,7 +504,7 @@ func TestAssessMonth(t *testing.T) {
 		for _, rec := range recs[1:] {
 			if rec[3] == itoa(int(S.ID)) {
 				found = true
-				if rec[5] != "5" || rec[7] != "0.4000" || rec[20] != "61.50" {
+				if rec[4] != S.Name || rec[5] != "5" || rec[7] != "0.4000" || rec[20] != "61.50" {
 					t.Errorf("csv row of S = %v", rec)
 				}
 			}
@@ -493,15 +513,18 @@ func TestAssessMonth(t *testing.T) {
 			t.Error("S missing from the CSV")
 		}
 		buf.Reset()
-		if err := ranking.WriteRankingXLSX(&buf, frozen); err != nil {
+		if err := ranking.WriteRankingXLSX(&buf, frozen, "en"); err != nil {
 			t.Fatal(err)
 		}
 		x, err := excelize.OpenReader(&buf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := x.GetRows("ranking")
-		if err != nil || len(rows) != len(frozen.Units)+1 || rows[0][0] != "period" {
+		if recs[0][0] != "考核期" || recs[0][20] != "综合得分" {
+			t.Errorf("csv header %v", recs[0])
+		}
+		rows, err := x.GetRows(x.GetSheetName(0))
+		if err != nil || len(rows) != len(frozen.Units)+1 || rows[0][0] != "Period" || rows[0][20] != "Composite score" {
 			t.Fatalf("xlsx: %d rows, %v", len(rows), err)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/assessment"
 	"whistle/internal/calendar"
 	"whistle/internal/casework"
 	"whistle/internal/errs"
@@ -194,6 +195,13 @@ func TestWhistle(t *testing.T) {
 
 		// The month: d0's base 100 (one order, all in time, resolved,
 		// satisfied) and its whistle rating 80 weigh 2/3 and 1/3: 93.33.
+		// One order is below the default minimum for a rank (10 orders,
+		// 5 callbacks), so the rules in force here ask for one of each.
+		low := assessment.DefaultRules()
+		low.MinOrders, low.MinCallbacks = 1, 1
+		if _, err := w.svc.Ranking.SetAssessRules(ctx, w.dispatcher, low); err != nil {
+			t.Fatal(err)
+		}
 		rk, err := w.svc.Ranking.Assess(ctx, w.dispatcher, march, ranking.AssessOptions{Kind: org.KindDepartment})
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,7 +24,9 @@ type rankRow struct {
 	assessment.Score
 	Resp, Reso, Sat, Summons, Comp, Change string
 	Up, Down                               bool
-	Drill                                  bool // the viewer may list the cases behind the numbers
+	Drill                                  bool   // the viewer may list the cases behind the numbers
+	Lang, Q                                string // the page's language; the drill-down link up to measure=
+	Department                             bool   // a department: the summons column is shown
 }
 
 type rankingData struct {
@@ -31,11 +34,13 @@ type rankingData struct {
 	Kind              string
 	Kinds             []string
 	R                 ranking.Ranking
-	Rows              []rankRow
+	Rows              []rankRow // ranked units, by rank
+	Apart             []rankRow // units with too few cases to rank, listed apart
+	MinOrders         int       // what a unit needs to be ranked
+	MinCallbacks      int
 	Chart             string
 	Ongoing           bool // the month has not ended
 	MayPublish        bool
-	Query             string // month=…&kind=… for links
 }
 
 // fmtRate writes a 0..1 rate as a percentage with two decimals ("—" without a denominator).
@@ -97,7 +102,6 @@ func (s *Server) assessPage(w http.ResponseWriter, r *http.Request, a org.Actor)
 		d.Kind = assessment.RankedKinds[0]
 	}
 	p.Form.Set("month", d.Month)
-	d.Query = url.Values{"month": {d.Month}, "kind": {d.Kind}}.Encode()
 	p.Data = d
 	per, err := s.svc.Ranking.AssessMonthPeriod(d.Month)
 	if err != nil {
@@ -119,11 +123,14 @@ func (s *Server) assessPage(w http.ResponseWriter, r *http.Request, a org.Actor)
 		return
 	}
 	d.R = rk
+	d.MinOrders, d.MinCallbacks = rk.Rules.Minimums()
 	var names []string
 	var vals []float64
 	for _, u := range rk.Units {
 		row := rankRow{Score: u, Resp: fmtRate(u.Response), Reso: fmtRate(u.Resolution), Sat: fmtRate(u.Satisfaction),
-			Summons: fmtPoints(u.Summons), Comp: fmtPoints(u.Composite), Change: "—", Drill: mayDrill(a, u.UnitID)}
+			Summons: fmtPoints(u.Summons), Comp: fmtPoints(u.Composite), Change: "—", Drill: mayDrill(a, u.UnitID),
+			Lang: p.Lang, Department: d.Kind == org.KindDepartment,
+			Q: "/assess/cases?" + url.Values{"month": {d.Month}, "kind": {d.Kind}, "unit": {strconv.FormatInt(u.UnitID, 10)}}.Encode() + "&measure="}
 		if u.Change != nil {
 			row.Change = strconv.FormatFloat(*u.Change, 'f', 2, 64)
 			if *u.Change > 0 {
@@ -131,8 +138,12 @@ func (s *Server) assessPage(w http.ResponseWriter, r *http.Request, a org.Actor)
 			}
 			row.Down = *u.Change < 0
 		}
-		d.Rows = append(d.Rows, row)
-		if u.Composite != nil && len(names) < 30 {
+		if u.Rank > 0 {
+			d.Rows = append(d.Rows, row)
+		} else {
+			d.Apart = append(d.Apart, row)
+		}
+		if u.Rank > 0 && u.Composite != nil && len(names) < 30 {
 			names = append(names, u.UnitName)
 			vals = append(vals, *u.Composite)
 		}
@@ -241,9 +252,9 @@ func (s *Server) assessExport(w http.ResponseWriter, r *http.Request, a org.Acto
 	ct, ext := "text/csv; charset=utf-8", "csv"
 	if q.Get("format") == "xlsx" {
 		ct, ext = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
-		err = ranking.WriteRankingXLSX(&buf, rk)
+		err = ranking.WriteRankingXLSX(&buf, rk, lang)
 	} else {
-		err = ranking.WriteRankingCSV(&buf, rk)
+		err = ranking.WriteRankingCSV(&buf, rk, lang)
 	}
 	if err != nil {
 		s.log.Error("ranking export", "err", err)
@@ -251,7 +262,7 @@ func (s *Server) assessExport(w http.ResponseWriter, r *http.Request, a org.Acto
 		return
 	}
 	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="ranking-%s.%s"`, per.Label, ext))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": ranking.ExportFilename(lang, rk) + "." + ext}))
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = buf.WriteTo(w)
 }
@@ -392,6 +403,7 @@ func (s *Server) exemptionDecide(w http.ResponseWriter, r *http.Request, a org.A
 type publicRow struct {
 	Rank                        int
 	Unit, Resp, Reso, Sat, Comp string
+	Unranked                    bool // too few cases to rank: listed apart
 }
 
 type publicRankingData struct {
@@ -439,7 +451,7 @@ func (s *Server) publicRankingPage(w http.ResponseWriter, r *http.Request) {
 		d.Published, d.Label = true, d.Labels[d.Month]
 		for _, x := range ps {
 			d.ByKind[x.Kind] = append(d.ByKind[x.Kind], publicRow{Rank: x.Rank, Unit: x.Unit, Resp: fmtRate(x.Response),
-				Reso: fmtRate(x.Resolution), Sat: fmtRate(x.Satisfaction), Comp: fmtPoints(x.Composite)})
+				Reso: fmtRate(x.Resolution), Sat: fmtRate(x.Satisfaction), Comp: fmtPoints(x.Composite), Unranked: x.Rank == 0})
 		}
 	}
 	p.Data = d

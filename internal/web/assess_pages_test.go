@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -74,12 +76,59 @@ func TestRankingExportsAndAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != len(rk.Units)+1 || strings.Join(rows[0], ",") != strings.Join(ranking.ExportHeader, ",") {
+	if len(rows) != len(rk.Units)+1 || strings.Join(rows[0], ",") != strings.Join(ranking.ExportHeader("zh"), ",") || rows[0][4] != "单位名称" {
 		t.Fatalf("csv: %d rows for %d units; header %v", len(rows), len(rk.Units), rows[0])
 	}
-	for i, u := range rk.Units {
-		if rows[i+1][4] != u.UnitName || rows[i+1][5] != fmt.Sprint(u.Orders) {
-			t.Errorf("csv row %d: %v, want %s with %d orders", i+1, rows[i+1], u.UnitName, u.Orders)
+	want := map[string]assessment.Score{}
+	for _, u := range rk.Units {
+		want[u.UnitName] = u
+	}
+	seenUnranked := false
+	for i, row := range rows[1:] {
+		u, ok := want[row[4]]
+		if !ok || row[5] != fmt.Sprint(u.Orders) {
+			t.Errorf("csv row %d: %v, want a unit's name and its orders", i+1, row)
+			continue
+		}
+		// Units with too few cases come after the ranked ones, with no
+		// rank or composite and the reason in words.
+		if u.Rank == 0 {
+			seenUnranked = true
+			if row[2] != "—" || row[20] != "—" || row[23] != "样本不足，不参与排名" {
+				t.Errorf("csv row of unranked %s: %v", u.UnitName, row)
+			}
+		} else if seenUnranked || row[2] != fmt.Sprint(u.Rank) {
+			t.Errorf("csv row %d of ranked %s after the unranked, or rank %s ≠ %d", i+1, u.UnitName, row[2], u.Rank)
+		}
+	}
+
+	// The page's own export buttons download both files (their query was
+	// escaped twice once: 400).
+	res, err = analyst.Get(s.base + "/assess?" + url.Values{"month": {month}, "kind": {"department"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := body(t, res)
+	for _, u := range rk.Units {
+		if u.Rank == 0 && !strings.Contains(page, `<tbody id="unranked">`) {
+			t.Errorf("%s has too few cases, but the page lists no units apart", u.UnitName)
+		}
+	}
+	for _, id := range []string{"export-csv", "export-xlsx"} {
+		m := regexp.MustCompile(`id="` + id + `" href="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no %s link on the ranking page", id)
+		}
+		res, err := analyst.Get(s.base + html.UnescapeString(m[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := body(t, res)
+		if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("%s %s: status %d", id, m[1], res.StatusCode)
+		}
+		if id == "export-csv" && (!strings.HasPrefix(b, "\uFEFF考核期,") || !strings.Contains(b, rk.Units[0].UnitName)) {
+			t.Errorf("csv from the page starts %q", b[:min(len(b), 80)])
 		}
 	}
 	res, _ = analyst.Get(s.base + "/assess/export?" + url.Values{"month": {month}, "kind": {"street"}, "format": {"xlsx"}}.Encode())
@@ -136,9 +185,18 @@ func TestRankingExportsAndAccess(t *testing.T) {
 		t.Fatalf("an analyst may not publish (flash missing)")
 	}
 	res, _ = http.Get(s.base + "/portal/ranking?lang=en")
-	page := body(t, res)
+	page = body(t, res)
 	if res.StatusCode != 200 || !strings.Contains(page, `class="public-ranking"`) || !strings.Contains(page, "Rank") {
 		t.Fatalf("public ranking after publishing: %d", res.StatusCode)
+	}
+	pub, err := svc.Ranking.PublicRanking(t.Context(), month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range pub {
+		if x.Rank == 0 && !strings.Contains(page, "Too few cases to rank") {
+			t.Errorf("%s has too few cases, but the public page does not say so", x.Unit)
+		}
 	}
 	for _, internal := range []string{"/assess/cases", "/cases/"} {
 		if strings.Contains(page, internal) {

@@ -1,14 +1,21 @@
 package web_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/csv"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"whistle/internal/assessment"
 	"whistle/internal/lifecycle"
@@ -131,6 +138,14 @@ func TestRankingInTheBrowser(t *testing.T) {
 		if u.Rank > 0 && row["rank"] != fmt.Sprint(u.Rank) {
 			t.Errorf("%s rank: page %q, service %d", u.UnitName, row["rank"], u.Rank)
 		}
+		// Too few cases: listed apart, no rank, no composite.
+		apart := value[bool](e, fmt.Sprintf("!!document.querySelector('#unranked #unit-%d')", u.UnitID))
+		if u.Rank == 0 && (!apart || row["rank"] != "样本不足" || row["composite"] != "—") {
+			t.Errorf("%s has too few cases: apart %v, rank %q, composite %q", u.UnitName, apart, row["rank"], row["composite"])
+		}
+		if u.Rank > 0 && apart {
+			t.Errorf("%s is ranked %d but listed apart", u.UnitName, u.Rank)
+		}
 		if u.Orders > busiest.Orders {
 			busiest = u
 		}
@@ -140,6 +155,49 @@ func TestRankingInTheBrowser(t *testing.T) {
 		t.Error("no composite chart drawn")
 	}
 	e.shot("ranking")
+
+	// Both export buttons download the ranking: status 200, a header in
+	// words, the units by name.
+	for _, id := range []string{"export-csv", "export-xlsx"} {
+		status, err := chromedp.Run(e.ctx, chromedp.Evaluate[int]("fetch(document.getElementById('"+id+"').href).then(r => r.status)", chromedp.EvalAwaitPromise))
+		if err != nil || status != 200 {
+			t.Fatalf("%s: status %d, %v", id, status, err)
+		}
+		data := e.download("#" + id)
+		var header, names []string
+		if id == "export-csv" {
+			if !bytes.HasPrefix(data, []byte("\uFEFF")) {
+				t.Error("the CSV has no byte-order mark: Excel would misread it")
+			}
+			recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\uFEFF")))).ReadAll()
+			if err != nil || len(recs) == 0 {
+				t.Fatalf("downloaded csv: %v", err)
+			}
+			header = recs[0]
+			for _, r := range recs[1:] {
+				names = append(names, r[4])
+			}
+		} else {
+			x, err := excelize.OpenReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("downloaded xlsx: %v", err)
+			}
+			rows, err := x.GetRows(x.GetSheetName(0))
+			if err != nil || len(rows) == 0 {
+				t.Fatalf("downloaded xlsx rows: %v", err)
+			}
+			header = rows[0]
+			for _, r := range rows[1:] {
+				names = append(names, r[4])
+			}
+		}
+		if !slices.Equal(header, ranking.ExportHeader("zh")) || header[4] != "单位名称" {
+			t.Errorf("%s header %v", id, header)
+		}
+		if len(names) != len(rk.Units) || !slices.Contains(names, rk.Units[0].UnitName) {
+			t.Errorf("%s lists %v, the service %d units (first %s)", id, names, len(rk.Units), rk.Units[0].UnitName)
+		}
+	}
 
 	// The unit's orders list exactly the cases behind the number.
 	ids, err := svc.Ranking.AssessCases(t.Context(), e.adminActor(), per, busiest.UnitID, assessment.MeasureOrders)
@@ -233,6 +291,38 @@ func TestRankingInTheBrowser(t *testing.T) {
 		}
 	}
 	e.shot("portal-ranking")
+}
+
+// download clicks the link sel with downloads allowed into a fresh folder,
+// waits for the download to complete and returns the file.
+func (e *e2e) download(sel string) []byte {
+	e.t.Helper()
+	dir := e.t.TempDir()
+	ctx, cancel := context.WithTimeout(e.ctx, stepTimeout)
+	defer cancel()
+	progress := chromedp.Events(ctx, browser.DownloadProgress)
+	e.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: new(true)})
+		return err
+	}), chromedp.Click(chromedp.CSS(sel)))
+	for ev, err := range progress {
+		if err != nil {
+			e.t.Fatalf("downloading %s: %v", sel, err)
+		}
+		switch ev.State {
+		case browser.DownloadProgressStateCanceled:
+			e.t.Fatalf("the download of %s was canceled", sel)
+		case browser.DownloadProgressStateCompleted:
+			b, err := os.ReadFile(filepath.Join(dir, ev.GUID))
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return b
+		}
+	}
+	e.t.Fatalf("the download of %s did not complete", sel)
+	return nil
 }
 
 // adminActor is the demo administrator as the service sees them.
