@@ -229,7 +229,6 @@ func TestExemptionAndWhistleFormsNameTheField(t *testing.T) {
 		}
 	}
 
-
 	// An unknown request number is named, the rest kept.
 	res, _ := h.PostForm(s.base+"/assess/exemptions", url.Values{"case_number": {"2099010100001"}, "reason": {"duplicate"}, "evidence": {"重复来电证明"}})
 	page := body(t, res)
