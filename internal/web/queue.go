@@ -78,6 +78,11 @@ func (s *Server) queueDispatch(w http.ResponseWriter, r *http.Request, a org.Act
 		s.render(w, s.explain(p, err), "queue", p)
 		return
 	}
+	if err != nil {
+		// An outage stopped the run part way: what was decided is shown,
+		// the rest stays in the queue.
+		s.log.Error("bulk dispatch stopped", "err", err)
+	}
 	out := make([]queueResult, 0, len(res))
 	for _, x := range res {
 		q := queueResult{ID: x.ID, Number: x.Number, Done: x.Done, UnitID: x.UnitID}

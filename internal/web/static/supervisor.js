@@ -5,7 +5,7 @@
   function initMap(el) {
     if (el.dataset.bound || typeof L === "undefined") return;
     el.dataset.bound = "1";
-    var map = L.map(el, { zoomControl: true, attributionControl: false });
+    var map = L.map(el, { zoomControl: true, attributionControl: false, maxZoom: 18 });
     var district = Number(el.dataset.district || 0);
     var base = fetch("/geo/boundaries.json?level=district", { credentials: "same-origin" }).then(function (r) { return r.json(); });
     var points = fetch(el.dataset.orderMap, { credentials: "same-origin" }).then(function (r) {
@@ -43,7 +43,8 @@
         note.textContent = fmt.replace("{shown}", shown).replace("{located}", d.located).replace("{open}", d.open).replace("{unlocated}", d.open - d.located);
       }
       el.dataset.ready = "1";
-    }).catch(function () {
+    }).catch(function (err) {
+      el.dataset.error = String(err && err.message || err);
       var note = document.getElementById(el.dataset.countId);
       if (note) note.textContent = note.dataset.failed;
       el.dataset.ready = "failed";
