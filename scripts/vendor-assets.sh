@@ -7,6 +7,7 @@ set -euo pipefail
 HTMX=2.0.11
 ECHARTS=6.1.0
 LEAFLET=1.9.4
+MARKERCLUSTER=1.5.3
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/internal/web/static/vendor"
@@ -22,8 +23,9 @@ fetch() { # name version
 fetch htmx.org "$HTMX"
 fetch echarts "$ECHARTS"
 fetch leaflet "$LEAFLET"
+fetch leaflet.markercluster "$MARKERCLUSTER"
 
-rm -rf "$dest" && mkdir -p "$dest/htmx" "$dest/echarts" "$dest/leaflet/images"
+rm -rf "$dest" && mkdir -p "$dest/htmx" "$dest/echarts" "$dest/leaflet/images" "$dest/markercluster"
 cp pkg-htmx.org/package/dist/htmx.min.js "$dest/htmx/"
 cp pkg-htmx.org/package/LICENSE "$dest/htmx/LICENSE"
 cp pkg-echarts/package/dist/echarts.min.js "$dest/echarts/"
@@ -31,6 +33,9 @@ cp pkg-echarts/package/LICENSE "$dest/echarts/LICENSE"
 cp pkg-leaflet/package/dist/leaflet.js pkg-leaflet/package/dist/leaflet.css "$dest/leaflet/"
 cp pkg-leaflet/package/dist/images/*.png "$dest/leaflet/images/"
 cp pkg-leaflet/package/LICENSE "$dest/leaflet/LICENSE"
+cp pkg-leaflet.markercluster/package/dist/leaflet.markercluster.js pkg-leaflet.markercluster/package/dist/MarkerCluster.css \
+  pkg-leaflet.markercluster/package/dist/MarkerCluster.Default.css "$dest/markercluster/"
+cp pkg-leaflet.markercluster/package/MIT-LICENCE.txt "$dest/markercluster/LICENSE"
 
 {
   echo "# Vendored front-end libraries"
@@ -39,7 +44,7 @@ cp pkg-leaflet/package/LICENSE "$dest/leaflet/LICENSE"
   echo
   echo "| package | version | licence | files |"
   echo "|---|---|---|---|"
-  for p in htmx.org:htmx echarts:echarts leaflet:leaflet; do
+  for p in htmx.org:htmx echarts:echarts leaflet:leaflet leaflet.markercluster:markercluster; do
     name=${p%%:*}; dir=${p##*:}
     ver=$(node -p "require('./pkg-$name/package/package.json').version")
     lic=$(node -p "require('./pkg-$name/package/package.json').license")

@@ -142,6 +142,8 @@ func (s *Server) Handler() http.Handler {
 	priv("POST", "/api/v1/cases", s.createCase)
 	priv("GET", "/api/v1/cases", s.listCases)
 	priv("GET", "/api/v1/inbox", s.inbox)
+	priv("GET", "/api/v1/queue", s.queue)
+	priv("POST", "/api/v1/queue/dispatch", s.queueDispatch)
 	priv("GET", "/api/v1/cases/{id}", s.getCase)
 	priv("GET", "/api/v1/case-numbers/{number}", s.getCaseByNumber)
 	priv("GET", "/api/v1/cases/{id}/events", s.caseEvents)

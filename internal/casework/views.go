@@ -108,6 +108,75 @@ func (s *Service) Dashboard(ctx context.Context, a org.Actor) (Dashboard, error)
 	return d, nil
 }
 
+// MaxMapPoints is how many open orders the supervisor's map draws at most;
+// OrderMap says when it drew fewer than it has.
+const MaxMapPoints = 20000
+
+// MapPoint is one open order on the map.
+type MapPoint struct {
+	ID      int64   `json:"id"`
+	Number  string  `json:"number"`
+	Lat     float64 `json:"lat"`
+	Lon     float64 `json:"lon"`
+	Overdue bool    `json:"overdue"`
+}
+
+// OrderMap is every open order in the actor's scope that has coordinates.
+type OrderMap struct {
+	Points []MapPoint `json:"points"`
+	// Open counts the open orders in scope, Located those with
+	// coordinates; Points holds Located of them unless over MaxMapPoints
+	// (then Capped, and the nearest deadlines first).
+	Open    int  `json:"open"`
+	Located int  `json:"located"`
+	Capped  bool `json:"capped"`
+	// DistrictID is the district the map shows (a district supervisor's);
+	// 0 = the whole city.
+	DistrictID int64 `json:"district_id,omitempty"`
+}
+
+// mayOversee: the roles that watch the open orders of their scope.
+func mayOversee(a org.Actor) bool {
+	return a.User.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin, org.RoleLeader)
+}
+
+// OpenOrderMap returns the open orders in the actor's scope with their
+// coordinates, for the supervisor's map, nearest deadline first.
+func (s *Service) OpenOrderMap(ctx context.Context, a org.Actor) (OrderMap, error) {
+	if !mayOversee(a) {
+		return OrderMap{}, errs.E(errs.Forbidden)
+	}
+	sc := org.ScopeOf(a)
+	m := OrderMap{Points: []MapPoint{}}
+	if !sc.All {
+		m.DistrictID = sc.DistrictID
+	}
+	open := true
+	f := lifecycle.CaseFilter{Open: &open, Sort: "due", Limit: 200}
+	for {
+		pg, err := s.St.Cases(ctx, sc, f)
+		if err != nil {
+			return OrderMap{}, err
+		}
+		for _, c := range pg.Cases {
+			m.Open++
+			if c.Location.Lat == nil || c.Location.Lon == nil {
+				continue
+			}
+			m.Located++
+			if len(m.Points) >= MaxMapPoints {
+				m.Capped = true
+				continue
+			}
+			m.Points = append(m.Points, MapPoint{ID: c.ID, Number: c.Number, Lat: *c.Location.Lat, Lon: *c.Location.Lon, Overdue: c.Overdue})
+		}
+		if pg.Next == "" {
+			return m, nil
+		}
+		f.Cursor = pg.Next
+	}
+}
+
 // PublicFigures are the city's figures for one month that anyone may see.
 type PublicFigures struct {
 	Month    string         `json:"month"`

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"whistle/internal/casework"
 	"whistle/internal/errs"
-	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 )
 
@@ -21,6 +21,13 @@ type supervisorData struct {
 	D     casework.Dashboard
 	Lines []unitLine
 	Chart string
+	// Drill holds, bar by bar, where a click on the chart leads ("" = nowhere):
+	// the unit's open orders for the first series, its overdue ones for the second.
+	Drill string
+	// CentreHref is where the centre's own backlog (not yet dispatched) is worked.
+	CentreHref string
+	// District is the place the map zooms to (0 = the city).
+	District int64
 }
 
 func (s *Server) mayOversee(a org.Actor) bool {
@@ -54,13 +61,31 @@ func (s *Server) supervisorPage(w http.ResponseWriter, r *http.Request, a org.Ac
 	if len(top) > 15 {
 		top = top[:15]
 	}
+	switch {
+	case a.User.Has(org.RoleAgent, org.RoleDispatcher) && a.Unit.IsCentre():
+		sd.CentreHref = "/queue"
+	case a.User.Has(org.RoleDispatcher, org.RoleSupervisor):
+		sd.CentreHref = "/review?tab=received"
+	}
+	if sc := org.ScopeOf(a); !sc.All {
+		sd.District = sc.DistrictID
+	}
 	var names []string
 	var open, late []int
+	var drillOpen, drillLate []string
 	for _, l := range slices.Backward(top) {
 		names = append(names, l.Unit.Name)
 		open = append(open, l.Open-l.Overdue)
 		late = append(late, l.Overdue)
+		if l.Unit.ID == 0 {
+			drillOpen, drillLate = append(drillOpen, sd.CentreHref), append(drillLate, sd.CentreHref)
+			continue
+		}
+		base := "/cases?unit=" + strconv.FormatInt(l.Unit.ID, 10)
+		drillOpen, drillLate = append(drillOpen, base+"&show=open"), append(drillLate, base+"&show=overdue")
 	}
+	drill, _ := json.Marshal([][]string{drillOpen, drillLate})
+	sd.Drill = string(drill)
 	chart := map[string]any{
 		"tooltip": map[string]any{"trigger": "axis"},
 		"legend":  map[string]any{"data": []string{s.cat.T(p.Lang, "supervisor.open_ok"), s.cat.T(p.Lang, "supervisor.overdue")}},
@@ -78,34 +103,17 @@ func (s *Server) supervisorPage(w http.ResponseWriter, r *http.Request, a org.Ac
 	s.render(w, 200, "supervisor", p)
 }
 
-// supervisorData returns the open cases with coordinates for the map
-// (nearest deadline first, at most 500).
+// supervisorData returns every open order in scope with coordinates for
+// the map, with how many there are (casework.OpenOrderMap).
 func (s *Server) supervisorData(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	if !s.mayOversee(a) {
-		http.Error(w, errs.Message(errs.Forbidden, langOf(r)), 403)
-		return
-	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	open := true
-	pg, err := s.svc.Cases.List(ctx, a, lifecycle.CaseFilter{Open: &open, Sort: "due", Limit: 500})
+	m, err := s.svc.Cases.OpenOrderMap(ctx, a)
 	if err != nil {
 		http.Error(w, errs.Message(errs.CodeOf(err), langOf(r)), errs.Status(errs.CodeOf(err)))
 		return
 	}
-	type point struct {
-		ID      int64   `json:"id"`
-		Number  string  `json:"number"`
-		Lat     float64 `json:"lat"`
-		Lon     float64 `json:"lon"`
-		Overdue bool    `json:"overdue"`
-	}
-	pts := []point{}
-	for _, c := range pg.Cases {
-		if c.Location.Lat != nil && c.Location.Lon != nil {
-			pts = append(pts, point{ID: c.ID, Number: c.Number, Lat: *c.Location.Lat, Lon: *c.Location.Lon, Overdue: c.Overdue})
-		}
-	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"points": pts})
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(m)
 }

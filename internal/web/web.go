@@ -119,6 +119,8 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /agent/suggest", s.agentSuggest)
 	priv("GET /callbacks", s.callbacksPage)
 	priv("POST /callbacks/{id}", s.callbackSubmit)
+	priv("GET /queue", s.queuePage)
+	priv("POST /queue/dispatch", s.queueDispatch)
 
 	// Units, the centre and supervisors.
 	priv("GET /inbox", s.inboxPage)
@@ -317,6 +319,7 @@ func navFor(a org.Actor, path string) []navItem {
 	u := a.User
 	if u.Has(org.RoleAgent, org.RoleDispatcher) {
 		add("/agent", "nav.agent")
+		add("/queue", "queue.nav")
 		add("/callbacks", "nav.callbacks")
 	}
 	if u.Has(org.RoleDispatcher) {
