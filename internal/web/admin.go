@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"whistle/internal/audit"
 	"whistle/internal/calendar"
@@ -27,7 +29,6 @@ type adminData struct {
 	Kinds      []string
 	Roles      []string
 	Tab        string
-	Audit      []audit.Entry
 	Years      []calendar.Year
 }
 
@@ -193,6 +194,155 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		s.render(w, s.explain(p, err), "audit", p)
 		return
 	}
-	p.Data = &adminData{Audit: es}
+	d := &auditData{Rows: make([]auditRow, 0, len(es))}
+	for _, e := range es {
+		d.Rows = append(d.Rows, s.auditRow(r, p.Lang, e))
+	}
+	if len(es) == 100 {
+		d.Older = es[len(es)-1].ID
+	}
+	p.Data = d
 	s.render(w, 200, "audit", p)
+}
+
+type auditData struct {
+	Rows  []auditRow
+	Older int64 // the id to page on from, 0 at the end
+}
+
+// auditRow is one audit entry as people read it: who by name, the action
+// in words, the record it touched by name, and what changed as labelled
+// pairs.
+type auditRow struct {
+	At         time.Time
+	User       string
+	Action     string // in words
+	Code       string // the action code
+	Target     string // in words
+	TargetCode string
+	CaseID     int64 // link to the request
+	Detail     []auditField
+}
+
+type auditField struct{ Label, Value string }
+
+func (s *Server) auditLabel(lang, prefix, key string) string {
+	if s.cat.Has(prefix + key) {
+		return s.cat.T(lang, prefix+key)
+	}
+	return key
+}
+
+func (s *Server) auditRow(r *http.Request, lang string, e audit.Entry) auditRow {
+	row := auditRow{At: e.At, User: e.UserName, Code: e.Action, TargetCode: e.Target}
+	if row.User == "" {
+		row.User = s.svc.Admin.DisplayNames(r.Context(), e.UserID)[e.UserID]
+	}
+	row.Action = s.auditLabel(lang, "audit2.action.", e.Action)
+	row.Target = e.Target
+	if kind, id, ok := strings.Cut(e.Target, ":"); ok {
+		name := id
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err == nil {
+			name = s.auditName(r, kind, n, id)
+			if kind == "case" {
+				row.CaseID = n
+			}
+		}
+		row.Target = s.auditLabel(lang, "audit2.target.", kind) + " " + name
+	} else if e.Target != "" {
+		row.Target = s.auditLabel(lang, "audit2.target.", e.Target)
+	}
+	row.Detail = s.auditDetail(r, lang, e.Detail)
+	return row
+}
+
+// auditName names the record kind:id (a user, unit or place by its name;
+// other records by number).
+func (s *Server) auditName(r *http.Request, kind string, id int64, raw string) string {
+	switch kind {
+	case "user", "user_id", "assigned_by":
+		return s.svc.Admin.DisplayNames(r.Context(), id)[id]
+	case "unit", "unit_id":
+		if u, ok := s.svc.Unit(id); ok {
+			return u.Name
+		}
+	case "place", "place_id", "grid", "grid_id":
+		if p, ok := s.svc.Place(id); ok {
+			return p.Name
+		}
+	}
+	return "#" + raw
+}
+
+// auditDetail renders an entry's detail: a JSON object as labelled pairs
+// (ids of users, units and places by name), anything else as it is.
+func (s *Server) auditDetail(r *http.Request, lang, detail string) []auditField {
+	detail = strings.TrimSpace(detail)
+	if detail == "" || detail == "null" {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal([]byte(detail), &v); err != nil {
+		return []auditField{{Value: detail}}
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return []auditField{{Value: s.auditValue(lang, v)}}
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]auditField, 0, len(keys))
+	for _, k := range keys {
+		val := s.auditValue(lang, obj[k])
+		if f, ok := obj[k].(float64); ok && f == float64(int64(f)) && f > 0 {
+			switch k {
+			case "user_id", "assigned_by", "unit_id", "place_id", "grid_id":
+				val = s.auditName(r, k, int64(f), val)
+			}
+		}
+		out = append(out, auditField{Label: s.auditLabel(lang, "audit2.field.", k), Value: val})
+	}
+	return out
+}
+
+func (s *Server) auditValue(lang string, v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "—"
+	case string:
+		return x
+	case bool:
+		if x {
+			return s.cat.T(lang, "audit2.yes")
+		}
+		return s.cat.T(lang, "audit2.no")
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			switch e.(type) {
+			case map[string]any, []any:
+				b, _ := json.Marshal(e)
+				parts = append(parts, string(b))
+			default:
+				parts = append(parts, s.auditValue(lang, e))
+			}
+		}
+		return clip(strings.Join(parts, ", "), 300)
+	}
+	b, _ := json.Marshal(v)
+	return clip(string(b), 300)
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
 }
