@@ -1,8 +1,8 @@
 package web_test
 
 import (
-	"net/url"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -60,4 +60,3 @@ func TestAuditPageReadable(t *testing.T) {
 		t.Errorf("the English audit log has no readable action and detail")
 	}
 }
-

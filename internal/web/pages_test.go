@@ -209,4 +209,3 @@ func TestPhonesMaskedForRolesWithoutNeed(t *testing.T) {
 		t.Fatalf("analyst reveal: status %d", res.StatusCode)
 	}
 }
-
