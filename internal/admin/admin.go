@@ -297,7 +297,19 @@ func (s *Service) AuditLog(ctx context.Context, a org.Actor, before int64, limit
 	if err := core.RequireAdmin(a); err != nil {
 		return nil, err
 	}
-	return s.St.AuditLog(ctx, before, limit)
+	es, err := s.St.AuditLog(ctx, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(es))
+	for _, e := range es {
+		ids = append(ids, e.UserID)
+	}
+	names := s.DisplayNames(ctx, ids...)
+	for i := range es {
+		es[i].UserName = names[es[i].UserID]
+	}
+	return es, nil
 }
 
 // Users lists the users of a unit: administrators any unit (0 = all),

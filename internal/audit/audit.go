@@ -10,7 +10,9 @@ type Entry struct {
 	ID     int64     `json:"id"`
 	At     time.Time `json:"at"`
 	UserID int64     `json:"user_id"`
-	Action string    `json:"action"`
-	Target string    `json:"target"`
-	Detail string    `json:"detail,omitempty"`
+	// UserName is the user's display name, filled in when the log is read.
+	UserName string `json:"user_name,omitempty"`
+	Action   string `json:"action"`
+	Target   string `json:"target"`
+	Detail   string `json:"detail,omitempty"`
 }

@@ -150,6 +150,14 @@ func (s *Service) Build(in NewCase) (lifecycle.Case, error) {
 		if c.Location.DistrictID == 0 {
 			c.Location.DistrictID, c.Location.StreetID, c.Location.CommunityID, c.Location.GridID = ch[0], ch[1], ch[2], ch[3]
 		}
+		if c.Location.Lat == nil {
+			// Placed by name only: an approximate point, so that maps
+			// and the duplicate check see the request.
+			if l, ok := s.ApproxLocation(in.PlaceID, in.Address); ok {
+				l.Address = c.Location.Address
+				c.Location = l
+			}
+		}
 	}
 	return c, nil
 }

@@ -227,18 +227,15 @@ func (s *Service) Validate(in NewCase) error {
 }
 
 // PlaceByAddress places a request that has an address but no coordinates or
-// place: a confident gazetteer match gives its coordinates when known, else
-// its place. Below the threshold the request is left as it is.
+// place: a confident gazetteer match gives its place, and Build an
+// approximate point for it (the entry's, else the place's). Below the
+// threshold the request is left as it is.
 func (s *Service) PlaceByAddress(ctx context.Context, in *NewCase) {
 	if in.Lat != nil || in.PlaceID != 0 || in.Address == "" {
 		return
 	}
 	res, err := s.Geocode(ctx, in.Address, 1)
 	if err != nil || res.Match == nil {
-		return
-	}
-	if res.Match.Lat != nil && res.Match.Lon != nil {
-		in.Lat, in.Lon = res.Match.Lat, res.Match.Lon
 		return
 	}
 	in.PlaceID = res.Match.PlaceID

@@ -34,8 +34,9 @@ type geoCatalog struct {
 	threshold      float64
 	learned        int // entries learned from resolved requests
 	learnedEntries []gazetteer.Entry
-	observed       int // resolved requests read
-	stored         int // stored (admin, import) entries
+	observed       int                  // resolved requests read
+	stored         int                  // stored (admin, import) entries
+	points         map[int64][2]float64 // a representative point (lat, lon) inside each place with a boundary
 }
 
 // buildGeo builds the spatial indexes and the gazetteer. Learning from
@@ -43,7 +44,7 @@ type geoCatalog struct {
 // cases): it runs at start and on RebuildGazetteer; other reloads (after
 // administrative changes) reuse prev's learned entries.
 func buildGeo(ctx context.Context, st *store.Store, c *catalog, prev *catalog) (*geoCatalog, error) {
-	g := &geoCatalog{threshold: gazetteer.DefaultThreshold}
+	g := &geoCatalog{threshold: gazetteer.DefaultThreshold, points: map[int64][2]float64{}}
 	var items [4][]geo.Item
 	gp := make([]gazetteer.Place, 0, len(c.places))
 	for _, p := range c.places {
@@ -55,6 +56,7 @@ func buildGeo(ctx context.Context, st *store.Store, c *catalog, prev *catalog) (
 			lon, lat := sh.InteriorPoint()
 			lat, lon = math.Round(lat*1e6)/1e6, math.Round(lon*1e6)/1e6
 			place.Lat, place.Lon = &lat, &lon
+			g.points[p.ID] = [2]float64{lat, lon}
 		}
 		gp = append(gp, place)
 	}
@@ -550,6 +552,64 @@ func (s *Core) LocationOf(placeID int64) (lifecycle.Location, bool) {
 		return lifecycle.Location{}, false
 	}
 	return lifecycle.Location{DistrictID: ch[0], StreetID: ch[1], CommunityID: ch[2], GridID: ch[3]}, true
+}
+
+// ApproxLocation places a request known by a place (and its address
+// text) but without coordinates at a representative point, so that maps
+// and the duplicate check see it: the point of the gazetteer entry the
+// address names within that place (a compound, landmark or road section),
+// else a point inside the place's boundary, else inside the smallest place
+// above it that has one. The point is marked approximate; the places are
+// those of placeID, deepened by the point's grid and community only where
+// they lie within it. ok is false for an unknown place or a city without
+// boundaries.
+func (s *Core) ApproxLocation(placeID int64, address string) (lifecycle.Location, bool) {
+	cat := s.cat.Load()
+	ch, ok := cat.chain(placeID)
+	if !ok || cat.geo == nil {
+		return lifecycle.Location{}, false
+	}
+	loc := lifecycle.Location{DistrictID: ch[0], StreetID: ch[1], CommunityID: ch[2], GridID: ch[3], Approximate: true}
+	var pt [2]float64
+	found := false
+	if a := strings.TrimSpace(address); a != "" && utf8.RuneCountInString(a) <= 200 {
+		for _, c := range cat.geo.gaz.Geocode(a, 5, cat.geo.threshold).Candidates {
+			if c.Entry.Lat != nil && c.Entry.Lon != nil && within(c.Chain, ch) {
+				pt, found = [2]float64{*c.Entry.Lat, *c.Entry.Lon}, true
+				break
+			}
+		}
+	}
+	for id, guard := placeID, 0; !found && id != 0 && guard < 8; guard++ {
+		pt, found = cat.geo.points[id]
+		p, ok := cat.places[id]
+		if !ok {
+			break
+		}
+		id = p.ParentID
+	}
+	if !found {
+		return lifecycle.Location{}, false
+	}
+	lat, lon := pt[0], pt[1]
+	loc.Lat, loc.Lon = &lat, &lon
+	if id := cat.locate(lon, lat); id != 0 {
+		if pc, ok := cat.chain(id); ok && within(pc, ch) {
+			loc.DistrictID, loc.StreetID, loc.CommunityID, loc.GridID = pc[0], pc[1], pc[2], pc[3]
+		}
+	}
+	return loc, true
+}
+
+// within reports whether chain a lies within chain b: the same place at
+// every level b names.
+func within(a, b [4]int64) bool {
+	for i := range b {
+		if b[i] != 0 && a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // PlacePoint resolves a point to its district, street, community and grid.

@@ -241,9 +241,19 @@ var trailers = []string{"十字路口", "交叉口", "交叉路口", "路口", "
 
 // query is a parsed address.
 type query struct {
-	cores   [][]rune // the name part: with full-name prefixes peeled, and with short ones too
+	cores   []qcore // the name part: with full-name prefixes peeled, and with short ones too
 	num     int
-	context []int64 // places named by the administrative prefix
+	context []int64 // places named by the administrative prefix (the longest reading)
+	bare    bool    // the longest reading is the administrative prefix alone
+}
+
+// qcore is one reading of the name part with the administrative prefix
+// peeled off in front of it: an entry is checked against the context of
+// its own reading only, so 翠湖嘉园 read whole is not penalised by the
+// street 翠湖 that the short-name reading peeled off.
+type qcore struct {
+	name    []rune
+	context []int64
 }
 
 func (ix *Index) parse(norm string) query {
@@ -260,10 +270,10 @@ func (ix *Index) parse(norm string) query {
 			q.num = num
 		}
 		if !allowShort || len(ctx) > len(q.context) {
-			q.context = ctx
+			q.context, q.bare = ctx, core == ""
 		}
-		if !slices.ContainsFunc(q.cores, func(c []rune) bool { return string(c) == core }) {
-			q.cores = append(q.cores, []rune(core))
+		if !slices.ContainsFunc(q.cores, func(c qcore) bool { return string(c.name) == core && slices.Equal(c.context, ctx) }) {
+			q.cores = append(q.cores, qcore{name: []rune(core), context: ctx})
 		}
 	}
 	return q
@@ -383,11 +393,11 @@ func (ix *Index) Geocode(text string, limit int, threshold float64) Result {
 	q := ix.parse(norm)
 	scores := map[int32]float64{}
 	for _, core := range q.cores {
-		if len(core) == 0 {
+		if len(core.name) == 0 {
 			continue
 		}
-		for _, k := range ix.shortlist(core) {
-			if s := ix.score(&ix.entries[k], core, q); s > scores[k] {
+		for _, k := range ix.shortlist(core.name) {
+			if s := ix.score(&ix.entries[k], core.name, q.num, core.context); s > scores[k] {
 				scores[k] = s
 			}
 		}
@@ -398,7 +408,7 @@ func (ix *Index) Geocode(text string, limit int, threshold float64) Result {
 	if len(q.context) > 0 {
 		deepest := q.context[len(q.context)-1]
 		s := 0.6
-		if allEmpty(q.cores) {
+		if q.bare {
 			s = 1
 		}
 		for k := range ix.entries {
@@ -470,15 +480,6 @@ func (ix *Index) Geocode(text string, limit int, threshold float64) Result {
 	return res
 }
 
-func allEmpty(cores [][]rune) bool {
-	for _, c := range cores {
-		if len(c) > 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // related reports whether one chain lies within the other (same place at
 // every level both name).
 func related(a, b [4]int64) bool {
@@ -541,8 +542,9 @@ func (ix *Index) shortlist(core []rune) []int32 {
 	return out
 }
 
-// score is the confidence that core (with q's number and context) names e.
-func (ix *Index) score(e *indexed, core []rune, q query) float64 {
+// score is the confidence that core (with the house number num, after the
+// administrative prefix context) names e.
+func (ix *Index) score(e *indexed, core []rune, num int, context []int64) float64 {
 	best := 0.0
 	for _, n := range e.names {
 		d := within(n, core)
@@ -562,17 +564,17 @@ func (ix *Index) score(e *indexed, core []rune, q query) float64 {
 		return 0
 	}
 	switch {
-	case e.num > 0 && q.num == e.num:
+	case e.num > 0 && num == e.num:
 		best = min(1, best+0.02) // the very building
 	case e.num > 0:
 		best *= 0.5 // another building
-	case e.NumFrom > 0 && q.num > 0 && (q.num < e.NumFrom || q.num > e.NumTo):
+	case e.NumFrom > 0 && num > 0 && (num < e.NumFrom || num > e.NumTo):
 		best *= 0.85 // outside the road section's numbers
-	case e.NumFrom > 0 && q.num > 0:
+	case e.NumFrom > 0 && num > 0:
 		best = min(1, best+0.01)
 	}
 	// Agreement with the administrative prefix.
-	for _, c := range q.context {
+	for _, c := range context {
 		p := ix.places[c]
 		d := levelDepth[p.Level]
 		if d < 1 || d > 4 {

@@ -55,11 +55,25 @@ const (
 	Ended      = "ended"
 )
 
-// Point is one recorded position of a patrol.
+// Point is one recorded position of a patrol: the phone's fix, or — when
+// the phone gives none — a pin the walker set by hand on the map (Manual).
+// Only fixes make the patrolled track.
 type Point struct {
-	At  time.Time `json:"at"`
-	Lat float64   `json:"lat"`
-	Lon float64   `json:"lon"`
+	At     time.Time `json:"at"`
+	Lat    float64   `json:"lat"`
+	Lon    float64   `json:"lon"`
+	Manual bool      `json:"manual,omitempty"`
+}
+
+// Track returns the GPS positions of pts, in order: the patrolled track.
+func Track(pts []Point) []Point {
+	out := make([]Point, 0, len(pts))
+	for _, p := range pts {
+		if !p.Manual {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Validate checks a point.
@@ -81,11 +95,16 @@ type Patrol struct {
 	State     string    `json:"state"`
 	StartedAt time.Time `json:"started_at"`
 	EndedAt   time.Time `json:"ended_at,omitzero"`
-	Points    int       `json:"points"`
-	Meters    float64   `json:"meters"` // along the recorded track
+	Points    int       `json:"points"`                  // every position recorded, pins included
+	Manual    int       `json:"manual_points,omitempty"` // positions pinned by hand
+	Meters    float64   `json:"meters"`                  // along the GPS track
 	Findings  int       `json:"findings"`
 	Note      string    `json:"note,omitempty"`
 }
+
+// Tracked reports whether the patrol has a GPS track: only then was the
+// grid walked, as far as coverage goes.
+func (p Patrol) Tracked() bool { return p.Points > p.Manual }
 
 // FindingInput is what a patrol reports.
 type FindingInput struct {

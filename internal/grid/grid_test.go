@@ -40,9 +40,9 @@ func TestMetersAndWeek(t *testing.T) {
 		want float64
 	}{
 		{nil, 0},
-		{[]Point{{at, 0, 0}}, 0},
-		{[]Point{{at, 0, 0}, {at, 0, 1}}, 111194.9}, // one degree of longitude on the equator
-		{[]Point{{at, 39.9, 116.4}, {at, 39.9009, 116.4}, {at, 39.9, 116.4}}, 200.2},
+		{[]Point{{At: at, Lat: 0, Lon: 0}}, 0},
+		{[]Point{{At: at, Lat: 0, Lon: 0}, {At: at, Lat: 0, Lon: 1}}, 111194.9}, // one degree of longitude on the equator
+		{[]Point{{At: at, Lat: 39.9, Lon: 116.4}, {At: at, Lat: 39.9009, Lon: 116.4}, {At: at, Lat: 39.9, Lon: 116.4}}, 200.2},
 	} {
 		if got := Meters(tc.pts); got != tc.want {
 			t.Errorf("Meters(%v) = %v, want %v", tc.pts, got, tc.want)
@@ -58,5 +58,17 @@ func TestMetersAndWeek(t *testing.T) {
 	}
 	if (Point{At: at, Lat: 91}).Validate() == nil || (Point{Lat: 1}).Validate() == nil || (Point{At: at, Lat: 1, Lon: 2}).Validate() != nil {
 		t.Error("Point.Validate")
+	}
+}
+
+func TestTrack(t *testing.T) {
+	at := time.Unix(0, 0)
+	pts := []Point{{At: at, Lat: 1}, {At: at, Lat: 2, Manual: true}, {At: at, Lat: 3}}
+	tr := Track(pts)
+	if len(tr) != 2 || tr[0].Lat != 1 || tr[1].Lat != 3 {
+		t.Errorf("Track = %+v, want the two GPS positions", tr)
+	}
+	if (Patrol{Points: 2, Manual: 2}).Tracked() || !(Patrol{Points: 3, Manual: 2}).Tracked() || (Patrol{}).Tracked() {
+		t.Error("Tracked")
 	}
 }

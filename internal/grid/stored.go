@@ -16,7 +16,8 @@ type Assignment struct {
 // Activity is one grid's patrols and findings in a period.
 type Activity struct {
 	GridID        int64    `json:"grid_id"`
-	Patrols       int64    `json:"patrols"`
+	Patrols       int64    `json:"patrols"`          // patrols with a GPS track
+	Pinned        int64    `json:"pinned,omitempty"` // patrols with positions pinned by hand only
 	Findings      int64    `json:"findings"`
 	Closed        int64    `json:"closed"`                    // findings whose case is closed
 	AvgCloseHours *float64 `json:"avg_close_hours,omitempty"` // from finding to closure

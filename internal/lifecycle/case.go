@@ -97,6 +97,9 @@ type Location struct {
 	StreetID    int64    `json:"street_id,omitempty"`
 	CommunityID int64    `json:"community_id,omitempty"`
 	GridID      int64    `json:"grid_id,omitempty"`
+	// Approximate: Lat/Lon is a representative point of the place (or of
+	// the compound or landmark the address names), not where the caller is.
+	Approximate bool `json:"approximate,omitempty"`
 }
 
 // Case is one citizen request (工单) and its current state.

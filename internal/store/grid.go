@@ -39,12 +39,12 @@ func (q Queries) GridAssignments(ctx context.Context, gridID, userID int64) ([]g
 	return out, err
 }
 
-const patrolCols = "id, grid_id, user_id, state, started_at, ended_at, points, meters, findings, note"
+const patrolCols = "id, grid_id, user_id, state, started_at, ended_at, points, manual_points, meters, findings, note"
 
 func scanPatrol(sc interface{ Scan(...any) error }) (grid.Patrol, error) {
 	var p grid.Patrol
 	var st, en int64
-	err := sc.Scan(&p.ID, &p.GridID, &p.UserID, &p.State, &st, &en, &p.Points, &p.Meters, &p.Findings, &p.Note)
+	err := sc.Scan(&p.ID, &p.GridID, &p.UserID, &p.State, &st, &en, &p.Points, &p.Manual, &p.Meters, &p.Findings, &p.Note)
 	p.StartedAt, p.EndedAt = fromMS(st), fromMS(en)
 	return p, err
 }
@@ -89,38 +89,46 @@ func (q Queries) Patrols(ctx context.Context, userID int64, from, to time.Time, 
 	return out, err
 }
 
-// AddPatrolPoints appends positions to a patrol and extends its length.
+// AddPatrolPoints appends positions to a patrol and extends its length
+// along its GPS positions (pins set by hand are kept, but are no track).
 func (q Queries) AddPatrolPoints(ctx context.Context, p *grid.Patrol, pts []grid.Point) error {
 	var lastLat, lastLon float64
 	if err := q.row(ctx, "SELECT last_lat, last_lon FROM patrols WHERE id = ?", p.ID).Scan(&lastLat, &lastLon); err != nil {
 		return err
 	}
-	track := pts
-	if p.Points > 0 {
-		track = append([]grid.Point{{Lat: lastLat, Lon: lastLon}}, pts...)
+	track := grid.Track(pts)
+	if p.Tracked() && len(track) > 0 {
+		track = append([]grid.Point{{Lat: lastLat, Lon: lastLon}}, track...)
 	}
 	for i, pt := range pts {
-		if _, err := q.exec(ctx, "INSERT INTO patrol_points(patrol_id, seq, at, lat, lon) VALUES (?,?,?,?,?)", p.ID, p.Points+i+1, ms(pt.At), pt.Lat, pt.Lon); err != nil {
+		manual := 0
+		if pt.Manual {
+			manual = 1
+			p.Manual++
+		}
+		if _, err := q.exec(ctx, "INSERT INTO patrol_points(patrol_id, seq, at, lat, lon, manual) VALUES (?,?,?,?,?,?)", p.ID, p.Points+i+1, ms(pt.At), pt.Lat, pt.Lon, manual); err != nil {
 			return err
 		}
 	}
 	p.Points += len(pts)
 	p.Meters += grid.Meters(track)
-	last := pts[len(pts)-1]
-	_, err := q.exec(ctx, "UPDATE patrols SET points = ?, meters = ?, last_lat = ?, last_lon = ? WHERE id = ?", p.Points, p.Meters, last.Lat, last.Lon, p.ID)
+	if len(track) > 0 {
+		lastLat, lastLon = track[len(track)-1].Lat, track[len(track)-1].Lon
+	}
+	_, err := q.exec(ctx, "UPDATE patrols SET points = ?, manual_points = ?, meters = ?, last_lat = ?, last_lon = ? WHERE id = ?", p.Points, p.Manual, p.Meters, lastLat, lastLon, p.ID)
 	return err
 }
 
-// PatrolPoints returns a patrol's track in order.
+// PatrolPoints returns a patrol's positions in order.
 func (q Queries) PatrolPoints(ctx context.Context, id int64) ([]grid.Point, error) {
 	out := []grid.Point{}
-	err := q.scanRows(ctx, "SELECT at, lat, lon FROM patrol_points WHERE patrol_id = ? ORDER BY seq", []any{id}, func(r *sql.Rows) error {
+	err := q.scanRows(ctx, "SELECT at, lat, lon, manual FROM patrol_points WHERE patrol_id = ? ORDER BY seq", []any{id}, func(r *sql.Rows) error {
 		var pt grid.Point
-		var at int64
-		if err := r.Scan(&at, &pt.Lat, &pt.Lon); err != nil {
+		var at, manual int64
+		if err := r.Scan(&at, &pt.Lat, &pt.Lon, &manual); err != nil {
 			return err
 		}
-		pt.At = fromMS(at)
+		pt.At, pt.Manual = fromMS(at), manual != 0
 		out = append(out, pt)
 		return nil
 	})
@@ -169,12 +177,16 @@ func (q Queries) GridActivity(ctx context.Context, from, to time.Time) (map[int6
 		}
 		return a
 	}
-	err := q.scanRows(ctx, "SELECT grid_id, COUNT(*) FROM patrols WHERE started_at >= ? AND started_at < ? GROUP BY grid_id", []any{ms(from), ms(to)}, func(r *sql.Rows) error {
-		var g, n int64
-		if err := r.Scan(&g, &n); err != nil {
+	// A patrol counts when it has a GPS track; one with pins set by hand
+	// only is counted apart, and one without any position not at all.
+	err := q.scanRows(ctx, "SELECT grid_id, SUM(CASE WHEN points > manual_points THEN 1 ELSE 0 END), SUM(CASE WHEN points > 0 AND points = manual_points THEN 1 ELSE 0 END) "+
+		"FROM patrols WHERE started_at >= ? AND started_at < ? AND points > 0 GROUP BY grid_id", []any{ms(from), ms(to)}, func(r *sql.Rows) error {
+		var g, n, pinned int64
+		if err := r.Scan(&g, &n, &pinned); err != nil {
 			return err
 		}
-		get(g).Patrols = n
+		a := get(g)
+		a.Patrols, a.Pinned = n, pinned
 		return nil
 	})
 	if err != nil {

@@ -280,12 +280,12 @@ func (e *e2e) checkAdmin(agent, admin org.User, caseID int64) {
 		e.t.Errorf("categories: page lists %d, the service has %d\npage    %q\nservice %q", len(got), len(want), got, want)
 	}
 
-	// The audit log shows this test's actions, by whom and on what.
+	// The audit log shows this test's actions, by whom (by name) and on what, in words.
 	e.do(chromedp.Navigate(e.base+"/admin/audit"), chromedp.WaitVisible(chromedp.ID("audit")))
 	rows := e.tableRows("#audit")
 	for _, w := range [][3]string{
-		{fmt.Sprint(agent.ID), "reveal_citizen", fmt.Sprintf("case:%d", caseID)},
-		{fmt.Sprint(admin.ID), "create_unit", fmt.Sprintf("unit:%d", created.ID)},
+		{agent.DisplayName, "查看市民信息", fmt.Sprintf("工单 #%d", caseID)},
+		{admin.DisplayName, "新增单位", "单位 " + created.Name},
 	} {
 		found := false
 		for _, r := range rows {

@@ -68,8 +68,9 @@ func TestPatrolOnAPhone(t *testing.T) {
 	e.wantText("#patrol-grid", grid.Name)
 	e.wantText("#patrol-points", "0")
 
-	// Record where the worker stands (the test plays the phone's position).
+	// Record where the worker stands (the test plays the phone's GPS fix).
 	e.eval(fmt.Sprintf(`(() => { const a = document.getElementById('pos-lat'), b = document.getElementById('pos-lon');
+		document.getElementById('pos-source').value = 'gps';
 		a.value = '%f'; b.value = '%f'; a.dispatchEvent(new Event('change')); })()`, lat, lon))
 	if v := value[string](e, "document.getElementById('find-lat').value"); v == "" {
 		t.Fatal("the finding form does not take the position")
@@ -83,6 +84,7 @@ func TestPatrolOnAPhone(t *testing.T) {
 
 	// Report a finding with a photo; the street office is to handle it.
 	e.eval(fmt.Sprintf(`(() => { const a = document.getElementById('pos-lat'), b = document.getElementById('pos-lon');
+		document.getElementById('pos-source').value = 'gps';
 		a.value = '%f'; b.value = '%f'; a.dispatchEvent(new Event('change')); })()`, lat, lon))
 	e.openForm("#finding-form")
 	// The checklist item proposes the category of the same name.

@@ -209,31 +209,3 @@ func TestPhonesMaskedForRolesWithoutNeed(t *testing.T) {
 		t.Fatalf("analyst reveal: status %d", res.StatusCode)
 	}
 }
-
-func TestAdminCalendarAndPolicyForms(t *testing.T) {
-	s := newSite(t)
-	admin := s.client(org.RoleAdmin)
-	res, _ := admin.PostForm(s.base+"/admin/calendar", url.Values{"year_json": {`{"year":2027,"source":"test","off":["2027-13-01"],"work":[]}`}})
-	if page := body(t, res); res.StatusCode/100 != 4 || !strings.Contains(page, "2027-13-01") || !strings.Contains(page, `id="year_json"`) {
-		t.Fatalf("bad calendar: status %d", res.StatusCode)
-	}
-	if s.app.Svc.Calendar().Covers(2027) {
-		t.Fatal("a rejected notice changed the calendar")
-	}
-	res, _ = admin.PostForm(s.base+"/admin/calendar", url.Values{"year_json": {`{"year":2027,"source":"test notice","off":["2027-01-01"],"work":["2027-01-09"]}`}})
-	if page := body(t, res); res.StatusCode != 200 || !strings.Contains(page, "已保存") {
-		t.Fatalf("calendar: status %d", res.StatusCode)
-	}
-	if !s.app.Svc.Calendar().Covers(2027) {
-		t.Fatal("the notice was not loaded")
-	}
-	res, _ = admin.PostForm(s.base+"/admin/policy", url.Values{"policy": {`{"rules": 5}`}})
-	if body(t, res); res.StatusCode < 400 {
-		t.Fatalf("bad policy accepted: status %d", res.StatusCode)
-	}
-	agent := s.client(org.RoleAgent)
-	res, _ = agent.Get(s.base + "/admin")
-	if body(t, res); res.StatusCode != 403 {
-		t.Fatalf("agent on /admin: %d", res.StatusCode)
-	}
-}

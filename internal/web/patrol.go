@@ -13,8 +13,9 @@ import (
 )
 
 type patrolPoint struct {
-	Lat float64 `json:"lat"`
-	Lon float64 `json:"lon"`
+	Lat    float64 `json:"lat"`
+	Lon    float64 `json:"lon"`
+	Manual bool    `json:"manual,omitempty"`
 }
 
 type findingMark struct {
@@ -93,7 +94,7 @@ func (s *Server) renderPatrol(w http.ResponseWriter, r *http.Request, a org.Acto
 		d.Active = &pa
 		track := []patrolPoint{}
 		for _, pt := range pts {
-			track = append(track, patrolPoint{Lat: pt.Lat, Lon: pt.Lon})
+			track = append(track, patrolPoint{Lat: pt.Lat, Lon: pt.Lon, Manual: pt.Manual})
 		}
 		if len(track) > 0 {
 			last := track[len(track)-1]
@@ -152,8 +153,10 @@ func placeNameOf(s *Server, id int64) string {
 	return pl.Name
 }
 
-// patrolPositions records one position (the phone's fix or the pin on the
-// map). A script posting fixes in the background gets 204, a form a page.
+// patrolPositions records one position: the phone's fix (source=gps, sent
+// by the page's script) or a pin the worker set on the map by hand (any
+// other source), which is kept as manual and is no patrol track. A script
+// posting fixes in the background gets 204, a form a page.
 func (s *Server) patrolPositions(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	p := s.newPage(r, &a, "patrol.title")
 	if err := r.ParseForm(); err != nil {
@@ -167,6 +170,7 @@ func (s *Server) patrolPositions(w http.ResponseWriter, r *http.Request, a org.A
 		return
 	}
 	p.Form = r.PostForm
+	manual := r.PostFormValue("source") != "gps"
 	lat, err1 := strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("lat")), 64)
 	lon, err2 := strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("lon")), 64)
 	var err error
@@ -175,7 +179,7 @@ func (s *Server) patrolPositions(w http.ResponseWriter, r *http.Request, a org.A
 	} else {
 		ctx, cancel := ctxTimeout(r)
 		defer cancel()
-		_, err = s.svc.Patrols.AddPositions(ctx, a, id, []grid.Point{{At: s.svc.Now(), Lat: lat, Lon: lon}})
+		_, err = s.svc.Patrols.AddPositions(ctx, a, id, []grid.Point{{At: s.svc.Now(), Lat: lat, Lon: lon, Manual: manual}})
 	}
 	if background {
 		if err != nil {
@@ -193,7 +197,11 @@ func (s *Server) patrolPositions(w http.ResponseWriter, r *http.Request, a org.A
 		s.renderPatrol(w, r, a, p, status)
 		return
 	}
-	http.Redirect(w, r, withFlash("/patrol", s.cat.T(p.Lang, "patrol.position_saved")), http.StatusSeeOther)
+	msg := s.cat.T(p.Lang, "patrol.position_saved")
+	if manual {
+		msg = s.cat.T(p.Lang, "patrol2.pin_saved")
+	}
+	http.Redirect(w, r, withFlash("/patrol", msg), http.StatusSeeOther)
 }
 
 // patrolFinding reports a finding of the actor's patrol: it becomes a case

@@ -15,6 +15,7 @@ import (
 	"whistle/internal/assessment"
 	"whistle/internal/core"
 	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/store"
 	"whistle/internal/summons"
@@ -118,7 +119,8 @@ func (s *Service) RaiseWhistle(ctx context.Context, a org.Actor, in summons.Rais
 		if id == findingCase {
 			continue
 		}
-		if _, err := s.St.Case(ctx, id, org.ScopeOf(a)); err != nil {
+		c, err := s.St.Case(ctx, id, org.Scope{All: true})
+		if err != nil || !inStreetArea(a.Unit, c) {
 			return nil, &errs.Error{Code: errs.NotFound, Field: "case_ids", Detail: strconv.FormatInt(id, 10)}
 		}
 	}
@@ -133,6 +135,16 @@ func (s *Service) RaiseWhistle(ctx context.Context, a org.Actor, in summons.Rais
 	}
 	s.nameReports(&w)
 	return &w, nil
+}
+
+// inStreetArea reports whether a street may link a case to its whistle: the
+// case is about a place in the street's area (whoever leads it), or the
+// street leads, co-handles or supervises it.
+func inStreetArea(street org.Unit, c *lifecycle.Case) bool {
+	if street.PlaceID != 0 && c.Location.StreetID == street.PlaceID {
+		return true
+	}
+	return c.LeadUnitID == street.ID || c.IsCoUnit(street.ID) || (c.SupervisingUnitID != 0 && c.SupervisingUnitID == street.ID)
 }
 
 func (s *Service) nameReports(w *summons.Whistle) {

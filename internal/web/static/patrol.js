@@ -23,51 +23,69 @@
     return pts;
   }
 
+  // The walker's map. A position is the phone's fix (source "gps") or, when
+  // the phone gives none, a pin the worker sets by clicking the map (source
+  // "manual"): the page says which, and never records a position nobody
+  // gave (no map centre standing in for the walker).
   function initWalk(el) {
-    var lat = document.getElementById("pos-lat"), lon = document.getElementById("pos-lon");
+    var lat = document.getElementById("pos-lat"), lon = document.getElementById("pos-lon"), src = document.getElementById("pos-source");
     var flat = document.getElementById("find-lat"), flon = document.getElementById("find-lon");
     var text = document.getElementById("pos-text"), form = document.getElementById("position-form");
-    var lang = document.body.dataset.lang, map = null, pin = null, lastSent = 0;
+    var status = document.getElementById("gps-status");
+    var map = null, pin = null, lastSent = 0;
+    function gps(state) {
+      if (!status) return;
+      status.dataset.state = state;
+      status.textContent = status.dataset[state] || "";
+    }
     function show() {
       if (!lat.value) return;
-      text.textContent = (lang === "en" ? "Position: " : "位置：") + Number(lat.value).toFixed(5) + ", " + Number(lon.value).toFixed(5);
+      var manual = src.value !== "gps";
+      text.textContent = (manual ? form.dataset.manual : form.dataset.gps) + ": " + Number(lat.value).toFixed(5) + ", " + Number(lon.value).toFixed(5);
       if (map) {
         var ll = [+lat.value, +lon.value];
-        if (pin) pin.setLatLng(ll); else pin = L.circleMarker(ll, { radius: 9, color: "#1a5fd0", fillOpacity: 0.9 }).addTo(map);
+        if (pin) map.removeLayer(pin);
+        pin = manual ? L.circleMarker(ll, { radius: 9, color: "#d97706", dashArray: "3 3", fillOpacity: 0.2 }).addTo(map)
+          : L.circleMarker(ll, { radius: 9, color: "#1a5fd0", fillOpacity: 0.9 }).addTo(map);
       }
     }
-    function set(la, lo) {
+    function set(la, lo, source) {
       lat.value = flat.value = la.toFixed(6);
       lon.value = flon.value = lo.toFixed(6);
+      src.value = source;
       show();
     }
     if (typeof L !== "undefined") {
       map = base(el, "grid");
-      var track = json(el, "track").map(function (p) { return [p.lat, p.lon]; });
+      var all = json(el, "track"), track = [], pins = [];
+      all.forEach(function (p) { (p.manual ? pins : track).push([p.lat, p.lon]); });
       if (track.length > 1) L.polyline(track, { color: "#1a5fd0", weight: 3 }).addTo(map);
-      var pts = track.concat(marks(map, json(el, "marks")));
+      pins.forEach(function (ll) { L.circleMarker(ll, { radius: 6, color: "#d97706", dashArray: "3 3", fillOpacity: 0.1, className: "manual-pin" }).addTo(map); });
+      var pts = track.concat(pins, marks(map, json(el, "marks")));
       if (el.dataset.center) { var c = el.dataset.center.split(","); map.setView([+c[0], +c[1]], 16); map._fitted = true; }
       else if (pts.length) { map.fitBounds(pts, { maxZoom: 16 }); map._fitted = true; }
-      map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng); });
+      map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, "manual"); });
     }
     // Keep the finding's coordinates with the position (the test and the
     // phone both set the position fields).
     [lat, lon].forEach(function (i) { i.addEventListener("change", function () { flat.value = lat.value; flon.value = lon.value; show(); }); });
     if (lat.value) show();
     form.addEventListener("submit", function (e) {
-      if (!lat.value && map) { var c = map.getCenter(); set(c.lat, c.lng); }
-      if (!lat.value) e.preventDefault();
+      if (!lat.value) {
+        e.preventDefault();
+        text.textContent = form.dataset.need;
+      }
     });
-    if (navigator.geolocation) {
-      navigator.geolocation.watchPosition(function (p) {
-        set(p.coords.latitude, p.coords.longitude);
-        var now = Date.now();
-        if (now - lastSent < 60000) return;
-        lastSent = now;
-        var body = new URLSearchParams({ lat: lat.value, lon: lon.value });
-        fetch(form.action, { method: "POST", credentials: "same-origin", headers: { "X-Whistle-Fetch": "1" }, body: body });
-      }, function () {}, { enableHighAccuracy: true, maximumAge: 30000 });
-    }
+    if (!navigator.geolocation) { gps("off"); return; }
+    navigator.geolocation.watchPosition(function (p) {
+      gps("on");
+      set(p.coords.latitude, p.coords.longitude, "gps");
+      var now = Date.now();
+      if (now - lastSent < 60000) return;
+      lastSent = now;
+      var body = new URLSearchParams({ lat: lat.value, lon: lon.value, source: "gps" });
+      fetch(form.action, { method: "POST", credentials: "same-origin", headers: { "X-Whistle-Fetch": "1" }, body: body });
+    }, function () { gps("off"); }, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
   }
 
   function initCoverage(el) {
