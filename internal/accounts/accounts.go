@@ -93,7 +93,7 @@ func (s *Service) Login(ctx context.Context, lim *auth.Limiter, username, passwo
 	}
 	if ok := verify(hash, password); !known || !ok {
 		lim.Fail(key, now)
-		s.auditLoginFailure(ctx, u, username, client, now)
+		s.auditLoginFailure(ctx, u, username, client)
 		return "", org.User{}, errs.E(errs.BadCredentials)
 	}
 	lim.Succeed(key)
@@ -113,7 +113,7 @@ func (s *Service) Login(ctx context.Context, lim *auth.Limiter, username, passwo
 // client. Attempts the limiter turns away are not recorded: they check no
 // password, and recording them would let a flood of them fill the log.
 // The login is refused whether or not the entry could be written.
-func (s *Service) auditLoginFailure(ctx context.Context, u org.User, username, client string, now time.Time) {
+func (s *Service) auditLoginFailure(ctx context.Context, u org.User, username, client string) {
 	if r := []rune(username); len(r) > 64 {
 		username = string(r[:64])
 	}
