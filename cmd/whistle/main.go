@@ -4,6 +4,7 @@
 //	whistle demo    seed a demo city into --data (once) and serve it
 //	whistle bench   benchmarks (see whistle bench -h)
 //	whistle assess  a month's 三率 ranking (see whistle assess -h)
+//	whistle audit   verify the audit log's hash chain (whistle audit verify)
 package main
 
 import (
@@ -42,6 +43,7 @@ commands:
   bench   run a benchmark (whistle bench intake -h)
   assess  print a month's 三率 ranking (whistle assess -h)
   eval    evaluate the text classifier (whistle eval classify -h)
+  audit   verify the audit log's hash chain (whistle audit verify -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return assessCmd(ctx, args[1:], stdout, stderr)
 	case "eval":
 		return evalMain(ctx, args[1:], stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

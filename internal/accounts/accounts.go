@@ -93,14 +93,37 @@ func (s *Service) Login(ctx context.Context, lim *auth.Limiter, username, passwo
 	}
 	if ok := verify(hash, password); !known || !ok {
 		lim.Fail(key, now)
+		s.auditLoginFailure(ctx, u, username, client)
 		return "", org.User{}, errs.E(errs.BadCredentials)
 	}
 	lim.Succeed(key)
 	tok, th := auth.NewToken()
 	err = s.St.Write(ctx, func(tx *store.Tx) error {
-		return tx.InsertToken(ctx, th, u.ID, "session", "", now, now.Add(SessionTTL))
+		if err := tx.InsertToken(ctx, th, u.ID, "session", "", now, now.Add(SessionTTL)); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, org.Actor{User: u}, "login", fmt.Sprintf("user:%d", u.ID), map[string]string{"client": client})
 	})
 	return tok, u, err
+}
+
+// auditLoginFailure records a refused password (never the password): the
+// user if the name exists (disabled users too), the name as typed (cut to
+// 64 characters: it may be a password typed in the wrong field) and the
+// client. Attempts the limiter turns away are not recorded: they check no
+// password, and recording them would let a flood of them fill the log.
+// The login is refused whether or not the entry could be written.
+func (s *Service) auditLoginFailure(ctx context.Context, u org.User, username, client string) {
+	if r := []rune(username); len(r) > 64 {
+		username = string(r[:64])
+	}
+	target := "login"
+	if u.ID != 0 {
+		target = fmt.Sprintf("user:%d", u.ID)
+	}
+	_ = s.St.Write(ctx, func(tx *store.Tx) error {
+		return s.Audit(ctx, tx, org.Actor{User: org.User{ID: u.ID}}, "login_failed", target, map[string]string{"username": username, "client": client})
+	})
 }
 
 // dummyHash is verified against for unknown and disabled users, made once
@@ -180,7 +203,19 @@ func (s *Service) Authenticate(ctx context.Context, token string) (org.Actor, er
 func (s *Service) Logout(ctx context.Context, token string) error {
 	h := auth.HashToken(token)
 	s.tokens.Delete(h)
-	return s.St.Write(ctx, func(tx *store.Tx) error { return tx.DeleteToken(ctx, h) })
+	return s.St.Write(ctx, func(tx *store.Tx) error {
+		u, _, err := tx.TokenUser(ctx, h, s.Now())
+		if errs.Is(err, errs.NotFound) { // expired or already ended: nothing happens, nothing to record
+			return tx.DeleteToken(ctx, h)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteToken(ctx, h); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, org.Actor{User: u}, "logout", fmt.Sprintf("user:%d", u.ID), nil)
+	})
 }
 
 // PruneExpired deletes expired sessions and tokens.

@@ -15,4 +15,7 @@ type Entry struct {
 	Action   string `json:"action"`
 	Target   string `json:"target"`
 	Detail   string `json:"detail,omitempty"`
+	// PrevHash and Hash chain the entries (see Hash); the store sets them.
+	PrevHash string `json:"prev_hash,omitempty"`
+	Hash     string `json:"hash,omitempty"`
 }

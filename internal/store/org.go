@@ -290,12 +290,6 @@ func (q Queries) PutSetting(ctx context.Context, key, value string, now time.Tim
 	return err
 }
 
-// Audit appends to the audit log.
-func (q Queries) Audit(ctx context.Context, e audit.Entry) error {
-	_, err := q.exec(ctx, "INSERT INTO audit(at, user_id, action, target, detail) VALUES (?,?,?,?,?)", ms(e.At), e.UserID, e.Action, e.Target, e.Detail)
-	return err
-}
-
 // AuditLog lists audit entries, newest first, before id beforeID (0 = newest).
 func (q Queries) AuditLog(ctx context.Context, beforeID int64, limit int) ([]audit.Entry, error) {
 	if beforeID == 0 {

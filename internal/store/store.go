@@ -221,6 +221,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		go s.writer()
 		go s.checkpointer()
 	}
+	if err := s.linkAuditOnOpen(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
