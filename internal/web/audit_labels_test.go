@@ -20,7 +20,7 @@ func TestAuditActionsHaveLabels(t *testing.T) {
 	root := filepath.Join("..")
 	codes := map[string]bool{}
 	pats := []*regexp.Regexp{
-		regexp.MustCompile(`Audit\(ctx, tx, a, "([a-z_]+)"`),
+		regexp.MustCompile(`Audit\(ctx, tx, [^,]+, "([a-z_]+)"`),
 		regexp.MustCompile(`audit\.Entry\{[^}]*Action: "([a-z_]+)"`),
 		regexp.MustCompile(`audit(?:Duty|Article)\(ctx, tx, a, "([a-z_]+)"`),
 	}
