@@ -660,6 +660,9 @@ type View struct {
 	Links      []lifecycle.Link     `json:"links"`
 	Visibility lifecycle.Visibility `json:"-"`
 	MayReveal  bool                 `json:"may_reveal"`
+	// Actions are what the actor may do with the case now, by
+	// lifecycle.Allowed (the rule Act applies).
+	Actions []lifecycle.Action `json:"actions"`
 }
 
 // CaseView returns the actor's view of a case (out of scope: not found).
@@ -680,5 +683,6 @@ func (s *Service) CaseView(ctx context.Context, a org.Actor, id int64) (View, er
 		return View{}, err
 	}
 	return View{Case: lifecycle.ViewFor(a, c), Events: evs, Links: links,
-		Visibility: lifecycle.CitizenVisibility(a, c), MayReveal: lifecycle.MayReveal(a, c)}, nil
+		Visibility: lifecycle.CitizenVisibility(a, c), MayReveal: lifecycle.MayReveal(a, c),
+		Actions: lifecycle.Allowed(c, a, s.Env())}, nil
 }

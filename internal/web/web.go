@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"whistle/internal/auth"
 	"whistle/internal/errs"
@@ -453,8 +454,8 @@ func (s *Server) explain(p *page, err error) int {
 		s.log.Error("page error", "path", p.Path, "err", err)
 	}
 	msg := errs.Message(e.Code, p.Lang)
-	if e.Detail != "" && e.Code != errs.Internal {
-		msg += "（" + e.Detail + "）"
+	if d := pageDetail(e.Detail, p.Lang); d != "" && e.Code != errs.Internal {
+		msg += "（" + d + "）"
 	}
 	if e.Field != "" {
 		p.Fields[e.Field] = msg
@@ -463,6 +464,23 @@ func (s *Server) explain(p *page, err error) int {
 		p.Err = msg
 	}
 	return errs.Status(e.Code)
+}
+
+// pageDetail is an error's detail as a page in lang may show it. Details
+// are written in English (for logs and the JSON API); a page in another
+// language shows only those without Latin words (a range, numbers, text
+// in Chinese) — the code's message in the reader's language says what went
+// wrong.
+func pageDetail(detail, lang string) string {
+	if strings.HasPrefix(lang, "en") {
+		return detail
+	}
+	for _, r := range detail {
+		if unicode.Is(unicode.Latin, r) {
+			return ""
+		}
+	}
+	return detail
 }
 
 // backTo returns a safe local redirect target from a form's "back" field.
