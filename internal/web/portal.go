@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"html"
 	"net/http"
 	"slices"
@@ -63,25 +62,25 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 	if !slices.Contains(portalTypes, typ) {
 		p.Fields["type"] = errs.Message(errs.InvalidType, p.Lang)
 	}
-	if get("citizen_phone") == "" {
-		p.Fields["citizen_phone"] = s.cat.T(p.Lang, "portal.phone_needed")
-	}
 	lat, ok1 := parseCoord(get("lat"))
 	lon, ok2 := parseCoord(get("lon"))
 	if !ok1 || !ok2 || (lat == nil) != (lon == nil) {
-		p.Fields["lat"] = errs.Message(errs.Invalid, p.Lang)
-	}
-	if len(p.Fields) > 0 {
-		p.Err = s.cat.T(p.Lang, "form.check_fields")
-		fail(422)
-		return
+		p.Fields["lat"] = errs.Message(errs.InvalidLocation, p.Lang)
+		lat, lon = nil, nil
 	}
 	in := casework.NewCase{Channel: "web", Type: typ, Category: get("category"), Description: get("description"), Title: get("title"),
 		Address: get("address"), Lat: lat, Lon: lon, CitizenName: get("citizen_name"), CitizenPhone: get("citizen_phone")}
 	// Check everything before storing photos, so a bad form leaves nothing
-	// behind.
-	if err := s.svc.Cases.CheckPublic(r.Context(), in); err != nil {
-		fail(s.portalFail(p, err))
+	// behind; every wrong field is marked at once.
+	if err := s.svc.Cases.CheckPublic(r.Context(), in); err != nil || len(p.Fields) > 0 {
+		status := 422
+		if err != nil {
+			status = s.portalFail(p, err)
+		}
+		if p.Err == "" {
+			p.Err = s.cat.T(p.Lang, "form.check_fields")
+		}
+		fail(status)
 		return
 	}
 	ids, err := s.uploads(r, core.Citizen(), "photo")
@@ -104,20 +103,37 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 	s.render(w, 201, "portal", p)
 }
 
-// portalFail explains a refused submission on the form; a missing place
-// or phone is said in the portal's own words.
+// portalFail explains a refused submission on the form, every wrong field
+// at once; a missing place or phone is said in the portal's own words.
 func (s *Server) portalFail(p *page, err error) int {
-	status := s.explain(p, err)
-	var e *errs.Error
-	if errors.As(err, &e) && e.Code == errs.FieldRequired {
-		switch e.Field {
-		case "address":
-			p.Fields["address"] = s.cat.T(p.Lang, "portal.where_needed")
-		case "citizen_phone":
-			p.Fields["citizen_phone"] = s.cat.T(p.Lang, "portal.phone_needed")
-		}
+	fields := errs.FieldsOf(err)
+	if len(fields) == 0 {
+		return s.explain(p, err)
 	}
-	return status
+	for _, e := range fields {
+		field := e.Field
+		if field == "place_id" || field == "lon" {
+			field = "lat" // the map's point
+		}
+		if _, done := p.Fields[field]; done {
+			continue
+		}
+		msg := errs.Message(e.Code, p.Lang)
+		if d := pageDetail(e.Detail, p.Lang); d != "" {
+			msg += "（" + d + "）"
+		}
+		switch {
+		case e.Code == errs.FieldRequired && field == "address":
+			msg = s.cat.T(p.Lang, "portal.where_needed")
+		case e.Code == errs.FieldRequired && field == "citizen_phone":
+			msg = s.cat.T(p.Lang, "portal.phone_needed")
+		case e.Code == errs.FieldRequired && field == "category":
+			msg = s.cat.T(p.Lang, "ux.portal.category_needed") // described, but not to be classified
+		}
+		p.Fields[field] = msg
+	}
+	p.Err = s.cat.T(p.Lang, "form.check_fields")
+	return errs.Status(fields[0].Code)
 }
 
 type trackData struct {
