@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -258,6 +259,19 @@ func (s *Server) boundaries(w http.ResponseWriter, r *http.Request) {
 	if !slices.Contains([]string{org.LevelDistrict, org.LevelStreet, org.LevelCommunity, org.LevelGrid}, level) {
 		level = org.LevelStreet
 	}
+	key := level + "/" + strconv.FormatUint(s.svc.Generation(), 10)
+	doc, err := s.geo.get(key, func() ([]byte, error) { return s.boundaryDoc(r, level) })
+	if err != nil {
+		http.Error(w, errs.Message(errs.CodeOf(err), langOf(r)), 500)
+		return
+	}
+	// Hundreds of kilobytes of polygons: gzipped for phones that accept it,
+	// revalidated by ETag.
+	doc.serve(w, r, "application/geo+json", "public, max-age=300")
+}
+
+// boundaryDoc is the GeoJSON of the places of a level that have boundaries.
+func (s *Server) boundaryDoc(r *http.Request, level string) ([]byte, error) {
 	type feature struct {
 		Type       string          `json:"type"`
 		Properties map[string]any  `json:"properties"`
@@ -269,8 +283,7 @@ func (s *Server) boundaries(w http.ResponseWriter, r *http.Request) {
 	}{Type: "FeatureCollection", Features: []feature{}}
 	places, err := s.svc.Places(r.Context(), level)
 	if err != nil {
-		http.Error(w, errs.Message(errs.CodeOf(err), langOf(r)), 500)
-		return
+		return nil, err
 	}
 	for _, pl := range places {
 		if pl.Boundary == "" {
@@ -279,9 +292,8 @@ func (s *Server) boundaries(w http.ResponseWriter, r *http.Request) {
 		fc.Features = append(fc.Features, feature{Type: "Feature", Properties: map[string]any{"id": pl.ID, "name": pl.Name, "code": pl.Code},
 			Geometry: json.RawMessage(pl.Boundary)})
 	}
-	w.Header().Set("Content-Type", "application/geo+json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	_ = json.NewEncoder(w).Encode(fc)
+	b, err := json.Marshal(fc)
+	return append(b, '\n'), err
 }
 
 type figuresData struct {

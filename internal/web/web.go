@@ -43,6 +43,7 @@ type Server struct {
 	cookies httpx.Sessions
 	hasher  auth.Hasher
 	demo    atomic.Pointer[[]DemoLogin]
+	geo     geoCache // boundary documents, plain and gzipped
 }
 
 // DemoLogin is a demo user shown on the login page of a demo city.
@@ -112,6 +113,7 @@ func (s *Server) Handler() http.Handler {
 	pub("GET /portal/figures", s.figuresPage)
 	pub("GET /portal/locate", s.portalLocate)
 	pub("GET /geo/boundaries.json", s.boundaries)
+	pub("GET /favicon.ico", s.favicon)
 
 	// Hotline agents.
 	priv("GET /agent", s.agentPage)
