@@ -68,6 +68,15 @@ func TestEnglishPagesSpeakEnglish(t *testing.T) {
 		}
 		data = append(data, r.Keywords...)
 	}
+	for _, level := range []string{org.LevelDistrict, org.LevelStreet, org.LevelCommunity, org.LevelGrid} {
+		places, err := svc.Places(ctx, level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range places {
+			data = append(data, p.Name)
+		}
+	}
 	users := map[string]string{}
 	for _, role := range []string{org.RoleAgent, org.RoleAdmin} {
 		u, _, err := svc.St.UserByName(ctx, s.logins[role])
@@ -97,6 +106,7 @@ func TestEnglishPagesSpeakEnglish(t *testing.T) {
 		t.Errorf("route reason %q is not worded in English", reason)
 	}
 	check("the route reason", reason)
+	check("the suggestion panel", fragment(t, page, `id="suggest"`, `<label for="unit_id"`))
 
 	// The case page's duty rule.
 	au, _, _ := svc.St.UserByName(ctx, s.logins[org.RoleAgent])
