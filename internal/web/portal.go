@@ -120,7 +120,7 @@ func (s *Server) portalFail(p *page, err error) int {
 			continue
 		}
 		msg := errs.Message(e.Code, p.Lang)
-		if d := pageDetail(e.Detail, p.Lang); d != "" {
+		if d := pageDetail(e.Detail, p.Lang, ""); d != "" {
 			msg += "（" + d + "）"
 		}
 		switch {

@@ -456,7 +456,7 @@ func (s *Server) explain(p *page, err error) int {
 		s.log.Error("page error", "path", p.Path, "err", err)
 	}
 	msg := errs.Message(e.Code, p.Lang)
-	if d := pageDetail(e.Detail, p.Lang); d != "" && e.Code != errs.Internal {
+	if d := pageDetail(e.Detail, p.Lang, e.Field); d != "" && e.Code != errs.Internal {
 		msg += "（" + d + "）"
 	}
 	if e.Field != "" {
@@ -472,9 +472,10 @@ func (s *Server) explain(p *page, err error) int {
 // are written in English (for logs and the JSON API); a page in another
 // language shows only those without Latin words (a range, numbers, text
 // in Chinese) — the code's message in the reader's language says what went
-// wrong.
-func pageDetail(detail, lang string) string {
-	if strings.HasPrefix(lang, "en") {
+// wrong — except on fields that hold code an administrator wrote (JSON,
+// GeoJSON), where the parser's or validator's words point at the line.
+func pageDetail(detail, lang, field string) string {
+	if strings.HasPrefix(lang, "en") || codeFields[field] {
 		return detail
 	}
 	for _, r := range detail {
@@ -484,6 +485,9 @@ func pageDetail(detail, lang string) string {
 	}
 	return detail
 }
+
+// codeFields are the form fields that hold code (JSON, GeoJSON).
+var codeFields = map[string]bool{"rules": true, "policy": true, "year_json": true, "geojson": true}
 
 // backTo returns a safe local redirect target from a form's "back" field.
 func backTo(r *http.Request, fallback string) string {
