@@ -824,7 +824,8 @@ func apiTestActionRefusals(e *apiEnv) {
 	apiRefused(t, e.apiDo(e.handlerA, "POST", path("request-extension"), map[string]any{"reason": "需要更多时间", "reply_by": signed.ReplyBy}), 422, errs.DeadlineNotLater)
 	apiRefused(t, e.apiDo(e.handlerA, "POST", path("request-extension"), map[string]any{"reason": "需要更多时间"}), 422, errs.FieldRequired)
 	apiRefused(t, e.apiDo(e.handlerA, "POST", path("reply"), map[string]any{"result": "resolved", "note": "已处理"}), 409, errs.InvalidTransition) // not contacted yet
-	apiRefused(t, e.apiDo(e.handlerA, "POST", path("reply"), map[string]any{"result": "maybe", "note": "已处理"}), 400, errs.Invalid)
+	// Not open before contact, whatever the arguments (lifecycle.Precondition comes first).
+	apiRefused(t, e.apiDo(e.handlerA, "POST", path("reply"), map[string]any{"result": "maybe", "note": "已处理"}), 409, errs.InvalidTransition)
 	apiRefused(t, e.apiDo(e.handlerA, "POST", path("note"), map[string]any{"note": strings.Repeat("长", 2001)}), 422, errs.FieldTooLong)
 	apiRefused(t, e.apiDo(e.agent, "POST", path("callback"), map[string]any{"resolved": true, "satisfaction": "satisfied"}), 409, errs.InvalidTransition)
 	e.apiUnchanged(id, snap, "refusals on a signed case")

@@ -336,13 +336,13 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	}
 	errSchema := deref(t, doc, map[string]any{"$ref": "#/components/schemas/Error"})
 	props := obj(t, errSchema["properties"], "Error.properties")
-	for _, f := range []string{"code", "message", "field", "detail"} {
+	for _, f := range []string{"code", "message", "field", "detail", "fields"} {
 		if _, ok := props[f]; !ok {
 			t.Errorf("Error schema lacks %q", f)
 		}
 	}
-	if len(props) != 4 {
-		t.Errorf("Error schema has %d properties, want code, message, field, detail", len(props))
+	if len(props) != 5 {
+		t.Errorf("Error schema has %d properties, want code, message, field, detail, fields", len(props))
 	}
 	if c := obj(t, props["code"], "Error.code"); c["$ref"] != "#/components/schemas/ErrorCode" {
 		t.Errorf("Error.code = %v, want the ErrorCode enum", c)

@@ -22,6 +22,17 @@ type ErrorBody struct {
 	Message string    `json:"message"`
 	Field   string    `json:"field,omitempty"`
 	Detail  string    `json:"detail,omitempty"`
+	// Fields lists every field's problem when an input was checked as a
+	// whole and several fields are wrong (the first is also above).
+	Fields []FieldError `json:"fields,omitempty"`
+}
+
+// FieldError is one field's problem in ErrorBody.Fields.
+type FieldError struct {
+	Code    errs.Code `json:"code"`
+	Message string    `json:"message"`
+	Field   string    `json:"field"`
+	Detail  string    `json:"detail,omitempty"`
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -36,6 +47,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var e *errs.Error
 	if errors.As(err, &e) && code != errs.Internal {
 		body.Field, body.Detail = e.Field, e.Detail
+		for _, f := range e.Fields {
+			body.Fields = append(body.Fields, FieldError{Code: f.Code, Message: errs.Message(f.Code, lang(r)), Field: f.Field, Detail: f.Detail})
+		}
 	}
 	status := errs.Status(code)
 	if status >= 500 {

@@ -66,38 +66,47 @@ type NewCase struct {
 }
 
 // Build validates in and makes the case it describes, without storing it
-// (grid findings store it with their own first steps).
+// (grid findings store it with their own first steps). Every field is
+// checked; the error names the first problem and carries all of them
+// (errs.All), in the order the fields are checked.
 func (s *Service) Build(in NewCase) (lifecycle.Case, error) {
-	var c lifecycle.Case
+	c, problems, err := s.build(in)
+	if err != nil {
+		return c, err
+	}
+	return c, errs.All(problems...)
+}
+
+// build makes the case in describes and lists its problems, one per field;
+// err is an error that is not about a field (an outage).
+func (s *Service) build(in NewCase) (c lifecycle.Case, problems []*errs.Error, err error) {
+	bad := func(e *errs.Error) { problems = append(problems, e) }
 	if !slices.Contains(lifecycle.Channels, in.Channel) {
-		return c, errs.F(errs.InvalidChannel, "channel")
+		bad(errs.F(errs.InvalidChannel, "channel"))
 	}
 	if !timelimit.ValidType(in.Type) {
-		return c, errs.F(errs.InvalidType, "type")
-	}
-	if in.Category == "" {
-		return c, errs.F(errs.FieldRequired, "category")
-	}
-	cat, ok := s.Category(in.Category)
-	if !ok || !cat.Leaf || !cat.Active {
-		return c, errs.F(errs.UnknownCategory, "category")
+		bad(errs.F(errs.InvalidType, "type"))
 	}
 	urg := in.Urgency
-	if urg == "" {
+	if in.Category == "" {
+		bad(errs.F(errs.FieldRequired, "category"))
+	} else if cat, ok := s.Category(in.Category); !ok || !cat.Leaf || !cat.Active {
+		bad(errs.F(errs.UnknownCategory, "category"))
+	} else if urg == "" {
 		urg = cat.Urgency
 	}
 	if urg == "" {
 		urg = timelimit.UrgencyGeneral
 	}
 	if !timelimit.ValidUrgency(urg) {
-		return c, errs.F(errs.InvalidUrgency, "urgency")
+		bad(errs.F(errs.InvalidUrgency, "urgency"))
 	}
 	desc := strings.TrimSpace(in.Description)
 	if desc == "" {
-		return c, errs.F(errs.FieldRequired, "description")
+		bad(errs.F(errs.FieldRequired, "description"))
 	}
 	if core.TooLong(desc, s.Cfg.MaxDescription) {
-		return c, &errs.Error{Code: errs.FieldTooLong, Field: "description", Detail: fmt.Sprintf("max %d characters", s.Cfg.MaxDescription)}
+		bad(&errs.Error{Code: errs.FieldTooLong, Field: "description", Detail: fmt.Sprintf("max %d characters", s.Cfg.MaxDescription)})
 	}
 	title := strings.TrimSpace(in.Title)
 	if title == "" {
@@ -105,49 +114,51 @@ func (s *Service) Build(in NewCase) (lifecycle.Case, error) {
 		title = string(r[:min(len(r), 30)])
 	}
 	if core.TooLong(title, s.Cfg.MaxTitle) {
-		return c, &errs.Error{Code: errs.FieldTooLong, Field: "title", Detail: fmt.Sprintf("max %d characters", s.Cfg.MaxTitle)}
+		bad(&errs.Error{Code: errs.FieldTooLong, Field: "title", Detail: fmt.Sprintf("max %d characters", s.Cfg.MaxTitle)})
 	}
 	if core.TooLong(in.Address, 200) {
-		return c, &errs.Error{Code: errs.FieldTooLong, Field: "address", Detail: "max 200 characters"}
+		bad(&errs.Error{Code: errs.FieldTooLong, Field: "address", Detail: "max 200 characters"})
 	}
 	if core.TooLong(in.CitizenName, 50) {
-		return c, &errs.Error{Code: errs.FieldTooLong, Field: "citizen_name", Detail: "max 50 characters"}
+		bad(&errs.Error{Code: errs.FieldTooLong, Field: "citizen_name", Detail: "max 50 characters"})
 	}
 	c = lifecycle.Case{Channel: in.Channel, Type: in.Type, Category: in.Category, Urgency: urg, Title: title, Description: desc}
 	c.Citizen = lifecycle.Citizen{Name: strings.TrimSpace(in.CitizenName), Confidential: in.Confidential, Anonymous: in.Anonymous}
 	if strings.TrimSpace(in.CitizenPhone) != "" {
-		p, err := NormalizePhone(in.CitizenPhone)
-		if err != nil {
-			return c, errs.F(errs.InvalidPhone, "citizen_phone")
+		if p, err := NormalizePhone(in.CitizenPhone); err != nil {
+			bad(errs.F(errs.InvalidPhone, "citizen_phone"))
+		} else {
+			c.Citizen.Phone, c.Citizen.PhoneHash = p, s.PhoneHash(p)
 		}
-		c.Citizen.Phone, c.Citizen.PhoneHash = p, s.PhoneHash(p)
 	} else if !in.Anonymous {
-		return c, errs.F(errs.FieldRequired, "citizen_phone")
+		bad(errs.F(errs.FieldRequired, "citizen_phone"))
 	}
 	c.Location.Address = strings.TrimSpace(in.Address)
 	if (in.Lat == nil) != (in.Lon == nil) {
-		return c, errs.F(errs.InvalidLocation, "lat")
-	}
-	if in.Lat != nil {
+		bad(errs.F(errs.InvalidLocation, "lat"))
+	} else if in.Lat != nil {
 		lat, lon := *in.Lat, *in.Lon
 		if lat < -90 || lat > 90 || lon < -180 || lon > 180 || lat != lat || lon != lon {
-			return c, errs.F(errs.InvalidLocation, "lat")
-		}
-		c.Location.Lat, c.Location.Lon = &lat, &lon
-		ch, placed, err := s.PlacePoint(lat, lon)
-		if err != nil {
-			return c, err
-		}
-		if placed {
-			c.Location.DistrictID, c.Location.StreetID, c.Location.CommunityID, c.Location.GridID = ch[0], ch[1], ch[2], ch[3]
+			bad(errs.F(errs.InvalidLocation, "lat"))
+		} else {
+			c.Location.Lat, c.Location.Lon = &lat, &lon
+			ch, placed, err := s.PlacePoint(lat, lon)
+			var e *errs.Error
+			switch {
+			case errors.As(err, &e) && e.Field != "":
+				bad(e)
+			case err != nil:
+				return c, problems, err
+			case placed:
+				c.Location.DistrictID, c.Location.StreetID, c.Location.CommunityID, c.Location.GridID = ch[0], ch[1], ch[2], ch[3]
+			}
 		}
 	}
 	if in.PlaceID != 0 {
 		ch, ok := s.Chain(in.PlaceID)
 		if !ok {
-			return c, errs.F(errs.UnknownPlace, "place_id")
-		}
-		if c.Location.DistrictID == 0 {
+			bad(errs.F(errs.UnknownPlace, "place_id"))
+		} else if c.Location.DistrictID == 0 {
 			c.Location.DistrictID, c.Location.StreetID, c.Location.CommunityID, c.Location.GridID = ch[0], ch[1], ch[2], ch[3]
 		}
 		if c.Location.Lat == nil {
@@ -159,7 +170,7 @@ func (s *Service) Build(in NewCase) (lifecycle.Case, error) {
 			}
 		}
 	}
-	return c, nil
+	return c, problems, nil
 }
 
 var errRaced = errors.New("idempotency key raced")
@@ -668,6 +679,9 @@ type View struct {
 	Links      []lifecycle.Link     `json:"links"`
 	Visibility lifecycle.Visibility `json:"-"`
 	MayReveal  bool                 `json:"may_reveal"`
+	// Actions are what the actor may do with the case now, by
+	// lifecycle.Allowed (the rule Act applies).
+	Actions []lifecycle.Action `json:"actions"`
 }
 
 // CaseView returns the actor's view of a case (out of scope: not found).
@@ -688,5 +702,6 @@ func (s *Service) CaseView(ctx context.Context, a org.Actor, id int64) (View, er
 		return View{}, err
 	}
 	return View{Case: lifecycle.ViewFor(a, c), Events: evs, Links: links,
-		Visibility: lifecycle.CitizenVisibility(a, c), MayReveal: lifecycle.MayReveal(a, c)}, nil
+		Visibility: lifecycle.CitizenVisibility(a, c), MayReveal: lifecycle.MayReveal(a, c),
+		Actions: lifecycle.Allowed(c, a, s.Env())}, nil
 }

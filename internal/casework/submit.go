@@ -103,32 +103,48 @@ func (s *Service) TakeCall(ctx context.Context, a org.Actor, in NewCase, out Cal
 
 // CheckPublic checks a citizen's submission as SubmitPublic would, without
 // storing anything (so that photos are only kept for a request that will
-// be taken).
+// be taken). Every field is checked: the error names the first problem and
+// carries all of them, one per field (errs.FieldsOf), so a form can mark
+// each wrong field at once.
 func (s *Service) CheckPublic(ctx context.Context, in NewCase) error {
 	return s.preparePublic(ctx, &in)
 }
 
 // preparePublic normalises and checks a citizen's submission as
-// SubmitPublic takes it.
+// SubmitPublic takes it, reporting every problem at once: a missing phone
+// first, then a missing place, then the case's own checks (Build).
 func (s *Service) preparePublic(ctx context.Context, in *NewCase) error {
 	if !slices.Contains(PublicChannels, in.Channel) {
 		in.Channel = "web" // citizens submit online, whatever they say
 	}
 	in.RelatedTo = nil
 	in.Anonymous = false // the phone is needed to follow the request
-	if strings.TrimSpace(in.CitizenPhone) == "" {
-		return errs.F(errs.FieldRequired, "citizen_phone")
-	}
 	in.Category = strings.TrimSpace(in.Category)
-	if in.Category == "" && strings.TrimSpace(in.Description) != "" {
+	described := strings.TrimSpace(in.Description) != ""
+	if in.Category == "" && described {
 		// Citizens need not know the taxonomy: the classifier's first
 		// guess, which the centre confirms at acceptance.
 		in.Category = s.dispatch.GuessCategory(ctx, in.Title+" "+in.Description)
 	}
 	s.PlaceByAddress(ctx, in)
-	if in.Lat == nil && in.PlaceID == 0 && strings.TrimSpace(in.Address) == "" {
-		return errs.F(errs.FieldRequired, "address")
+	_, problems, err := s.build(*in)
+	if err != nil {
+		return err
 	}
-	_, err := s.Build(*in)
-	return err
+	var first, rest []*errs.Error
+	for _, p := range problems {
+		switch {
+		case p.Field == "citizen_phone" && p.Code == errs.FieldRequired:
+			first = append(first, p)
+		case p.Field == "category" && p.Code == errs.FieldRequired && !described:
+			// The category is optional for citizens: it is guessed from
+			// the description, whose own absence is the problem.
+		default:
+			rest = append(rest, p)
+		}
+	}
+	if in.Lat == nil && in.PlaceID == 0 && strings.TrimSpace(in.Address) == "" {
+		first = append(first, errs.F(errs.FieldRequired, "address"))
+	}
+	return errs.All(append(first, rest...)...)
 }

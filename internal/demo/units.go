@@ -143,13 +143,26 @@ func buildOrg(ds *Dataset, c *city, rng *rand.Rand) *orgModel {
 	return m
 }
 
-// Logins lists one example user for every role, for printing at start-up.
+// Logins lists one example user for every role, for printing at start-up
+// and for the login page of a demo city. Handlers work in street offices
+// and in departments alike, so a department's handler comes too, just
+// before the street's (callers that keep one user per role keep the
+// street's).
 func Logins(ds *Dataset) []User {
 	var out []User
 	seen := map[string]bool{}
 	for _, r := range org.AllRoles {
+		if r == org.RoleHandler {
+			for _, u := range ds.Users {
+				if len(u.Roles) > 0 && u.Roles[0] == r && ds.Units[u.UnitID-1].Kind == org.KindDepartment {
+					seen["department:"+u.Username] = true
+					out = append(out, u)
+					break
+				}
+			}
+		}
 		for _, u := range ds.Users {
-			if len(u.Roles) > 0 && u.Roles[0] == r && !seen[r] {
+			if len(u.Roles) > 0 && u.Roles[0] == r && !seen[r] && !seen["department:"+u.Username] {
 				seen[r] = true
 				out = append(out, u)
 				break

@@ -128,7 +128,7 @@ func (s *Service) route(ctx context.Context, in dutylist.Input) (dutylist.Decisi
 		return dutylist.Decision{}, err
 	}
 	if l == nil {
-		return dutylist.Decision{Reason: "尚未发布职责清单，请人工派单"}, nil
+		return dutylist.Decision{Reason: "尚未发布职责清单，请人工派单", Why: dutylist.Why{Code: dutylist.WhyNoList}}, nil
 	}
 	d := dutylist.Decide(l.List, s.directory(), in)
 	if d.Ambiguous && in.StreetID != 0 {
@@ -162,14 +162,18 @@ func (s *Service) breakTie(ctx context.Context, d *dutylist.Decision, in dutylis
 		return nil
 	}
 	var parts []string
+	why := &dutylist.Why{Code: dutylist.WhyTieBreak, Days: days}
 	for _, u := range units {
 		name := fmt.Sprint(u)
 		if x, ok := s.Unit(u); ok {
 			name = x.Name
 		}
 		parts = append(parts, fmt.Sprintf("%s %d 件", name, counts[u]))
+		why.Counts = append(why.Counts, dutylist.UnitCount{UnitID: u, Count: counts[u]})
 	}
-	d.Choose(best, fmt.Sprintf("按历史办结量：近 %d 天本街道同类诉求 %s", days, strings.Join(parts, "，")))
+	if d.Choose(best, fmt.Sprintf("按历史办结量：近 %d 天本街道同类诉求 %s", days, strings.Join(parts, "，"))) {
+		d.TieWhy = why
+	}
 	return nil
 }
 
@@ -186,7 +190,7 @@ func (s *Service) SuggestUnit(ctx context.Context, c *lifecycle.Case) error {
 		return err
 	}
 	c.Suggestion = &lifecycle.Suggestion{Version: d.Version, RuleID: d.RuleID, LeadUnitID: d.LeadUnitID, CoUnitIDs: d.CoUnitIDs,
-		Reason: d.Reason, Ambiguous: d.Ambiguous, TieBreak: d.TieBreak}
+		Reason: d.Reason, Ambiguous: d.Ambiguous, TieBreak: d.TieBreak, Why: &d.Why, TieWhy: d.TieWhy}
 	return nil
 }
 

@@ -242,6 +242,36 @@ func match(r Rule, in Input) (Specificity, string, bool) {
 	return sp, kw, true
 }
 
+// Codes of Why: what a reason says, for pages to put into the reader's
+// language (Reason keeps the Chinese words on record).
+const (
+	WhyRule     = "rule"      // a rule matched: Rule, Label or Category (+Prefix), Keyword, Lead, Co
+	WhyNoMatch  = "no_match"  // no rule matched: dispatch by hand
+	WhyNoList   = "no_list"   // no duty list is published: dispatch by hand
+	WhyTieBreak = "tie_break" // an ambiguity broken by history: Days, Counts
+)
+
+// Why is a routing reason as a code with its arguments. Label and Keyword
+// are the rule's own text (data); units are ids, categories codes.
+type Why struct {
+	Code     string      `json:"code"`
+	Rule     int         `json:"rule,omitempty"`
+	Label    string      `json:"label,omitempty"`
+	Category string      `json:"category,omitempty"` // "" (and no label): any category
+	Prefix   bool        `json:"prefix,omitempty"`
+	Keyword  string      `json:"keyword,omitempty"`
+	Lead     int64       `json:"lead_unit_id,omitempty"`
+	Co       []int64     `json:"co_unit_ids,omitempty"`
+	Days     int         `json:"days,omitempty"`
+	Counts   []UnitCount `json:"counts,omitempty"`
+}
+
+// UnitCount is a unit's number of cases (a tie broken by history).
+type UnitCount struct {
+	UnitID int64 `json:"unit_id"`
+	Count  int   `json:"count"`
+}
+
 // Candidate is a matching rule with its resolved units.
 type Candidate struct {
 	RuleID      int         `json:"rule_id"`
@@ -252,6 +282,7 @@ type Candidate struct {
 	Specificity Specificity `json:"specificity"`
 	Keyword     string      `json:"keyword,omitempty"`
 	Reason      string      `json:"reason"`
+	Why         Why         `json:"why"`
 }
 
 // Decision is routing's answer for one request.
@@ -265,7 +296,9 @@ type Decision struct {
 	Ambiguous  bool        `json:"ambiguous"`
 	Competing  []Candidate `json:"competing,omitempty"` // the equally specific, equally prior rules naming other lead units
 	TieBreak   string      `json:"tie_break,omitempty"` // how an ambiguity was broken, if it was
-	Skipped    []int       `json:"skipped,omitempty"`   // matching rules whose lead unit does not exist for this place
+	Why        Why         `json:"why"`                 // Reason as a code with arguments
+	TieWhy     *Why        `json:"tie_break_why,omitempty"`
+	Skipped    []int       `json:"skipped,omitempty"` // matching rules whose lead unit does not exist for this place
 }
 
 // Decide routes in under the list. The most specific matching rule wins;
@@ -295,10 +328,12 @@ func Decide(l List, dir *Directory, in Input) Decision {
 			}
 		}
 		c.Reason = reason(r, lead.Name, coNames, kw)
+		c.Why = Why{Code: WhyRule, Rule: r.ID, Label: r.Label, Category: r.Category, Prefix: r.Prefix, Keyword: kw, Lead: lead.ID, Co: c.CoUnitIDs}
 		cands = append(cands, c)
 	}
 	if len(cands) == 0 {
 		d.Reason = "无匹配规则，请人工派单"
+		d.Why = Why{Code: WhyNoMatch}
 		return d
 	}
 	slices.SortStableFunc(cands, func(a, b Candidate) int {
@@ -311,7 +346,7 @@ func Decide(l List, dir *Directory, in Input) Decision {
 		return cmp.Compare(a.RuleID, b.RuleID)
 	})
 	w := cands[0]
-	d.Matched, d.RuleID, d.LeadUnitID, d.CoUnitIDs, d.Reason = true, w.RuleID, w.LeadUnitID, w.CoUnitIDs, w.Reason
+	d.Matched, d.RuleID, d.LeadUnitID, d.CoUnitIDs, d.Reason, d.Why = true, w.RuleID, w.LeadUnitID, w.CoUnitIDs, w.Reason, w.Why
 	for _, c := range cands[1:] {
 		if c.Specificity.Compare(w.Specificity) != 0 || c.Priority != w.Priority {
 			break
@@ -332,7 +367,7 @@ func Decide(l List, dir *Directory, in Input) Decision {
 func (d *Decision) Choose(unitID int64, how string) bool {
 	for _, c := range d.Competing {
 		if c.LeadUnitID == unitID {
-			d.RuleID, d.LeadUnitID, d.CoUnitIDs, d.Reason, d.TieBreak = c.RuleID, c.LeadUnitID, c.CoUnitIDs, c.Reason, how
+			d.RuleID, d.LeadUnitID, d.CoUnitIDs, d.Reason, d.Why, d.TieBreak = c.RuleID, c.LeadUnitID, c.CoUnitIDs, c.Reason, c.Why, how
 			return true
 		}
 	}

@@ -68,6 +68,10 @@ type Error struct {
 	Field  string
 	Detail string // extra, language-neutral detail (e.g. the allowed states)
 	Err    error  // wrapped cause, never shown to users
+	// Fields is every problem of a form checked as a whole, one per field,
+	// when there are several (see All); the first is also Code, Field and
+	// Detail above, so readers of one field keep working.
+	Fields []*Error
 }
 
 func (e *Error) Error() string {
@@ -96,6 +100,37 @@ func F(code Code, field string) *Error { return &Error{Code: code, Field: field}
 // D makes an error with a code and a detail.
 func D(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// All makes one error of the problems of a form checked as a whole: nil
+// for none, the problem itself for one, else the first with every problem
+// in Fields.
+func All(problems ...*Error) error {
+	switch len(problems) {
+	case 0:
+		return nil
+	case 1:
+		return problems[0]
+	}
+	first := *problems[0]
+	first.Fields = problems
+	return &first
+}
+
+// FieldsOf lists the problems err carries, one per field: its Fields, or
+// err itself when it names one field, or none.
+func FieldsOf(err error) []*Error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	if len(e.Fields) > 0 {
+		return e.Fields
+	}
+	if e.Field != "" {
+		return []*Error{e}
+	}
+	return nil
 }
 
 // Wrap marks err as internal unless it already is an *Error.

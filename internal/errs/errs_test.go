@@ -38,3 +38,24 @@ func TestWrapAndCodeOf(t *testing.T) {
 		t.Errorf("Error() = %q", e.Error())
 	}
 }
+
+func TestAll(t *testing.T) {
+	if All() != nil {
+		t.Error("no problems must be no error")
+	}
+	one := F(FieldRequired, "description")
+	if All(one) != one || len(FieldsOf(one)) != 1 {
+		t.Error("one problem is itself")
+	}
+	err := All(one, F(InvalidPhone, "citizen_phone"))
+	var e *Error
+	if !errors.As(err, &e) || e.Code != FieldRequired || e.Field != "description" || len(e.Fields) != 2 {
+		t.Fatalf("All = %+v", err)
+	}
+	if fs := FieldsOf(fmt.Errorf("wrapped: %w", err)); len(fs) != 2 || fs[1].Field != "citizen_phone" || fs[1].Code != InvalidPhone {
+		t.Errorf("FieldsOf = %v", fs)
+	}
+	if FieldsOf(E(Forbidden)) != nil || FieldsOf(errors.New("x")) != nil {
+		t.Error("errors without a field have no field problems")
+	}
+}

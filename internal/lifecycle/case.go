@@ -8,6 +8,8 @@ package lifecycle
 import (
 	"slices"
 	"time"
+
+	"whistle/internal/dutylist"
 )
 
 // State is where a case is in its life.
@@ -176,6 +178,10 @@ type Suggestion struct {
 	Reason     string  `json:"reason"`
 	Ambiguous  bool    `json:"ambiguous,omitempty"`
 	TieBreak   string  `json:"tie_break,omitempty"`
+	// Reason and TieBreak as codes with arguments, for pages in other
+	// languages (absent on cases suggested before they were recorded).
+	Why    *dutylist.Why `json:"why,omitempty"`
+	TieWhy *dutylist.Why `json:"tie_break_why,omitempty"`
 }
 
 // Repeat counts the earlier requests within the repeat window (30 days by

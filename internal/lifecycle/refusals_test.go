@@ -144,9 +144,10 @@ func TestRefusalPrecedence(t *testing.T) {
 	refuse(t, c, deptUser, Command{Action: ActRequestReturn, Reason: "r"}, now, errs.NotLeadUnit)
 	// Pending before reason.
 	refuse(t, c, handler, Command{Action: ActRequestReturn}, now, errs.ReturnPending)
-	// Reason before window.
+	// Window before reason: the window is a precondition of the action
+	// (Allowed hides it), the reason only an argument of the form.
 	c, _ = caseIn(t, Signed)
-	refuse(t, c, handler, Command{Action: ActRequestReturn}, at(2026, 11, 25, 0, 0), errs.FieldRequired)
+	refuse(t, c, handler, Command{Action: ActRequestReturn}, at(2026, 11, 25, 0, 0), errs.ReturnWindowClosed)
 	// Return pending before the reply's own checks.
 	c, _ = caseIn(t, Contacted)
 	c.ReturnPending = true

@@ -123,16 +123,10 @@ type Command struct {
 // Apply checks cmd against the rules, changes c, and returns the event to
 // append. On error c is unchanged.
 func Apply(c *Case, cmd Command, a org.Actor, env Env) (Event, error) {
-	t, ok := Lookup(cmd.Action)
-	if !ok {
-		return Event{}, errs.D(errs.Invalid, "unknown action %q", cmd.Action)
+	if err := Precondition(c, cmd.Action, a, env); err != nil {
+		return Event{}, err
 	}
-	if !a.IsSystem() && !a.User.Has(t.Roles...) {
-		return Event{}, errs.E(errs.Forbidden)
-	}
-	if !slices.Contains(t.From, c.State) {
-		return Event{}, errs.D(errs.InvalidTransition, "%s not allowed in state %s", cmd.Action, c.State)
-	}
+	t, _ := Lookup(cmd.Action)
 	n := *c
 	n.CoUnitIDs = slices.Clone(c.CoUnitIDs)
 	ev := Event{
@@ -213,18 +207,12 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 		}
 		dispatch(c, *cmd.Unit, cmd.CoUnits, env, ev)
 	case ActSign:
-		if err := requireLead(c, a); err != nil {
-			return err
-		}
 		c.SignedAt = now
 		if !c.SignBy.IsZero() && now.After(c.SignBy) {
 			c.SignedLate = true
 			ev.Data["late"] = true
 		}
 	case ActContact:
-		if err := requireLead(c, a); err != nil {
-			return err
-		}
 		if c.State == Signed {
 			c.State = Contacted
 		}
@@ -235,39 +223,21 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 			ev.Data["means"] = cmd.Means
 		}
 	case ActProgress:
-		if err := requireLead(c, a); err != nil {
-			return err
-		}
 		if blank(cmd.Note) {
 			return errs.F(errs.FieldRequired, "note")
 		}
 	case ActAssist:
-		if !c.IsCoUnit(a.Unit.ID) {
-			return errs.E(errs.NotCoUnit)
-		}
 		if blank(cmd.Note) {
 			return errs.F(errs.FieldRequired, "note")
 		}
 	case ActRequestReturn:
-		if err := requireLead(c, a); err != nil {
-			return err
-		}
-		if c.ReturnPending {
-			return errs.E(errs.ReturnPending)
-		}
 		if blank(cmd.Reason) {
 			return errs.F(errs.FieldRequired, "reason")
-		}
-		if !c.ReturnBy.IsZero() && now.After(c.ReturnBy) {
-			return errs.E(errs.ReturnWindowClosed)
 		}
 		c.ReturnPending = true
 		c.ReturnReason = cmd.Reason
 		ev.Data["reason"] = cmd.Reason
 	case ActApproveReturn:
-		if !c.ReturnPending {
-			return errs.E(errs.NoReturnPending)
-		}
 		from := c.LeadUnitID
 		c.ReturnPending = false
 		c.Returns++
@@ -294,18 +264,9 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 		c.State = Dispatched
 		dispatch(c, *cmd.Unit, cmd.CoUnits, env, ev)
 	case ActRejectReturn:
-		if !c.ReturnPending {
-			return errs.E(errs.NoReturnPending)
-		}
 		c.ReturnPending = false
 		ev.Data["reason"] = c.ReturnReason
 	case ActRequestExtension:
-		if err := requireLead(c, a); err != nil {
-			return err
-		}
-		if c.ExtensionPending {
-			return errs.E(errs.ExtensionPending)
-		}
 		if blank(cmd.Reason) {
 			return errs.F(errs.FieldRequired, "reason")
 		}
@@ -324,9 +285,6 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 		ev.Data["reply_by"] = cmd.ReplyBy
 		ev.Data["reason"] = cmd.Reason
 	case ActApproveExtension:
-		if !c.ExtensionPending {
-			return errs.E(errs.NoExtensionPending)
-		}
 		ev.Data["old_reply_by"] = c.ReplyBy
 		ev.Data["reply_by"] = c.ExtensionTo
 		c.ReplyBy = c.ExtensionTo
@@ -335,18 +293,9 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 		c.Overdue = now.After(c.ReplyBy)
 		c.DueSoon = false
 	case ActRejectExtension:
-		if !c.ExtensionPending {
-			return errs.E(errs.NoExtensionPending)
-		}
 		ev.Data["reply_by"] = c.ExtensionTo
 		c.ExtensionPending, c.ExtensionTo, c.ExtensionReason = false, time.Time{}, ""
 	case ActReply:
-		if err := requireLead(c, a); err != nil {
-			return err
-		}
-		if c.ReturnPending {
-			return errs.E(errs.ReturnPending)
-		}
 		if !slices.Contains(Results, cmd.Result) {
 			return errs.F(errs.Invalid, "result")
 		}
@@ -355,9 +304,6 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 		}
 		if cmd.Result == ResultUnresolvable && blank(cmd.Reason) {
 			return errs.F(errs.FieldRequired, "reason")
-		}
-		if c.ContactedAt.IsZero() && !(c.Citizen.Anonymous || c.Citizen.Phone == "") {
-			return errs.D(errs.InvalidTransition, "contact the citizen before replying")
 		}
 		c.Result, c.ReplyText, c.RepliedAt = cmd.Result, cmd.Note, now
 		c.ExtensionPending, c.ExtensionTo, c.ExtensionReason = false, time.Time{}, ""

@@ -145,15 +145,11 @@ func (s *Server) ruleRows(lang string, rules []dutylist.Rule, filter string) []r
 	}
 	out := make([]ruleRow, 0, len(rules))
 	for _, r := range rules {
-		row := ruleRow{ID: r.ID, Keywords: strings.Join(r.Keywords, sep), Lead: s.target(lang, r.Lead), Priority: r.Priority, Label: r.Label, Prefix: r.Prefix}
+		row := ruleRow{ID: r.ID, Keywords: strings.Join(r.Keywords, sep), Lead: s.target(lang, r.Lead), Priority: r.Priority, Label: s.labelName(lang, r.Label, r.Category), Prefix: r.Prefix}
 		if r.Category != "" {
 			row.Category = r.Category
-			if c, ok := s.svc.Category(r.Category); ok {
-				name := c.NameZH
-				if lang == "en" && c.NameEN != "" {
-					name = c.NameEN
-				}
-				row.Category = name + " (" + r.Category + ")"
+			if _, ok := s.svc.Category(r.Category); ok {
+				row.Category = s.categoryName(lang, r.Category) + " (" + r.Category + ")"
 			}
 		}
 		if r.PlaceID != 0 {

@@ -3,7 +3,6 @@ package web
 import (
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,42 +32,15 @@ type caseData struct {
 	OpenForm               string // the action whose form failed validation
 }
 
-// offered lists the actions the actor may try on the case now, from the
-// lifecycle table (Apply still has the last word).
-func offered(c *lifecycle.Case, a org.Actor) []lifecycle.Action {
+// offered is what the case page offers: the actions the lifecycle allows
+// the actor now (casework's View.Actions, by lifecycle.Allowed), less the
+// callback, which agents record from their own queue (/callbacks).
+func offered(allowed []lifecycle.Action) []lifecycle.Action {
 	var out []lifecycle.Action
-	for _, t := range lifecycle.Transitions {
-		if !slices.Contains(t.From, c.State) || !a.User.Has(t.Roles...) {
-			continue
+	for _, act := range allowed {
+		if act != lifecycle.ActCallback {
+			out = append(out, act)
 		}
-		switch t.Action {
-		case lifecycle.ActDueSoon, lifecycle.ActOverdue, lifecycle.ActCallback:
-			continue // the system's; callbacks have their own queue
-		case lifecycle.ActSign, lifecycle.ActContact, lifecycle.ActProgress, lifecycle.ActRequestReturn,
-			lifecycle.ActRequestExtension, lifecycle.ActReply:
-			if c.LeadUnitID != a.Unit.ID {
-				continue
-			}
-			if t.Action == lifecycle.ActRequestReturn && c.ReturnPending {
-				continue
-			}
-			if t.Action == lifecycle.ActRequestExtension && c.ExtensionPending {
-				continue
-			}
-		case lifecycle.ActAssist:
-			if !c.IsCoUnit(a.Unit.ID) {
-				continue
-			}
-		case lifecycle.ActApproveReturn, lifecycle.ActRejectReturn:
-			if !c.ReturnPending {
-				continue
-			}
-		case lifecycle.ActApproveExtension, lifecycle.ActRejectExtension:
-			if !c.ExtensionPending {
-				continue
-			}
-		}
-		out = append(out, t.Action)
 	}
 	return out
 }
@@ -87,7 +59,7 @@ func (s *Server) loadCase(w http.ResponseWriter, r *http.Request, a org.Actor, p
 		return nil, false
 	}
 	c := v.Case
-	return &caseData{C: c, Now: p.Now, Lang: p.Lang, Events: v.Events, Links: v.Links, Offered: offered(c, a), Units: s.handlingUnits(),
+	return &caseData{C: c, Now: p.Now, Lang: p.Lang, Events: v.Events, Links: v.Links, Offered: offered(v.Actions), Units: s.handlingUnits(),
 		MayPII: v.MayReveal, PIIHidden: v.Visibility == lifecycle.CitizenHidden, PIIWithheld: v.Visibility == lifecycle.CitizenWithheld,
 		Results: lifecycle.Results, Means: []string{"phone", "visit", "sms"}}, true
 }

@@ -111,9 +111,9 @@ func TestWhistleInTheBrowser(t *testing.T) {
 	e.shot("whistle-close")
 	e.submitted(chromedp.SendKeys(chromedp.ID("close-note"), "管线修复，积水已排除"), chromedp.Click(chromedp.CSS("#wform-close button[type=submit]")))
 	e.wantText("#whistle-state", "已结束")
-	e.wantText(fmt.Sprintf("#report-%d td[data-f=rating]", depts[0].ID), "100 分")
+	e.wantText(fmt.Sprintf("#report-%d td[data-f=rating]", depts[0].ID), "★★★★★ 非常满意")
 	e.wantText(fmt.Sprintf("#report-%d td[data-f=rating]", depts[0].ID), "到场迅速")
-	e.wantText(fmt.Sprintf("#report-%d td[data-f=rating]", depts[1].ID), "80 分")
+	e.wantText(fmt.Sprintf("#report-%d td[data-f=rating]", depts[1].ID), "★★★★ 满意")
 	tl := e.text("#whistle-timeline")
 	for _, want := range []string{"吹哨", "响应", "到场报到", "反馈处置结果", "结束并评价"} {
 		if !strings.Contains(tl, want) {

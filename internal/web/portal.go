@@ -2,10 +2,10 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"html"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,25 +63,25 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 	if !slices.Contains(portalTypes, typ) {
 		p.Fields["type"] = errs.Message(errs.InvalidType, p.Lang)
 	}
-	if get("citizen_phone") == "" {
-		p.Fields["citizen_phone"] = s.cat.T(p.Lang, "portal.phone_needed")
-	}
 	lat, ok1 := parseCoord(get("lat"))
 	lon, ok2 := parseCoord(get("lon"))
 	if !ok1 || !ok2 || (lat == nil) != (lon == nil) {
-		p.Fields["lat"] = errs.Message(errs.Invalid, p.Lang)
-	}
-	if len(p.Fields) > 0 {
-		p.Err = s.cat.T(p.Lang, "form.check_fields")
-		fail(422)
-		return
+		p.Fields["lat"] = errs.Message(errs.InvalidLocation, p.Lang)
+		lat, lon = nil, nil
 	}
 	in := casework.NewCase{Channel: "web", Type: typ, Category: get("category"), Description: get("description"), Title: get("title"),
 		Address: get("address"), Lat: lat, Lon: lon, CitizenName: get("citizen_name"), CitizenPhone: get("citizen_phone")}
 	// Check everything before storing photos, so a bad form leaves nothing
-	// behind.
-	if err := s.svc.Cases.CheckPublic(r.Context(), in); err != nil {
-		fail(s.portalFail(p, err))
+	// behind; every wrong field is marked at once.
+	if err := s.svc.Cases.CheckPublic(r.Context(), in); err != nil || len(p.Fields) > 0 {
+		status := 422
+		if err != nil {
+			status = s.portalFail(p, err)
+		}
+		if p.Err == "" {
+			p.Err = s.cat.T(p.Lang, "form.check_fields")
+		}
+		fail(status)
 		return
 	}
 	ids, err := s.uploads(r, core.Citizen(), "photo")
@@ -104,20 +104,37 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 	s.render(w, 201, "portal", p)
 }
 
-// portalFail explains a refused submission on the form; a missing place
-// or phone is said in the portal's own words.
+// portalFail explains a refused submission on the form, every wrong field
+// at once; a missing place or phone is said in the portal's own words.
 func (s *Server) portalFail(p *page, err error) int {
-	status := s.explain(p, err)
-	var e *errs.Error
-	if errors.As(err, &e) && e.Code == errs.FieldRequired {
-		switch e.Field {
-		case "address":
-			p.Fields["address"] = s.cat.T(p.Lang, "portal.where_needed")
-		case "citizen_phone":
-			p.Fields["citizen_phone"] = s.cat.T(p.Lang, "portal.phone_needed")
-		}
+	fields := errs.FieldsOf(err)
+	if len(fields) == 0 {
+		return s.explain(p, err)
 	}
-	return status
+	for _, e := range fields {
+		field := e.Field
+		if field == "place_id" || field == "lon" {
+			field = "lat" // the map's point
+		}
+		if _, done := p.Fields[field]; done {
+			continue
+		}
+		msg := errs.Message(e.Code, p.Lang)
+		if d := pageDetail(e.Detail, p.Lang, ""); d != "" {
+			msg += "（" + d + "）"
+		}
+		switch {
+		case e.Code == errs.FieldRequired && field == "address":
+			msg = s.cat.T(p.Lang, "portal.where_needed")
+		case e.Code == errs.FieldRequired && field == "citizen_phone":
+			msg = s.cat.T(p.Lang, "portal.phone_needed")
+		case e.Code == errs.FieldRequired && field == "category":
+			msg = s.cat.T(p.Lang, "ux.portal.category_needed") // described, but not to be classified
+		}
+		p.Fields[field] = msg
+	}
+	p.Err = s.cat.T(p.Lang, "form.check_fields")
+	return errs.Status(fields[0].Code)
 }
 
 type trackData struct {
@@ -242,6 +259,19 @@ func (s *Server) boundaries(w http.ResponseWriter, r *http.Request) {
 	if !slices.Contains([]string{org.LevelDistrict, org.LevelStreet, org.LevelCommunity, org.LevelGrid}, level) {
 		level = org.LevelStreet
 	}
+	key := level + "/" + strconv.FormatUint(s.svc.Generation(), 10)
+	doc, err := s.geo.get(key, func() ([]byte, error) { return s.boundaryDoc(r, level) })
+	if err != nil {
+		http.Error(w, errs.Message(errs.CodeOf(err), langOf(r)), 500)
+		return
+	}
+	// Hundreds of kilobytes of polygons: gzipped for phones that accept it,
+	// revalidated by ETag.
+	doc.serve(w, r, "application/geo+json", "public, max-age=300")
+}
+
+// boundaryDoc is the GeoJSON of the places of a level that have boundaries.
+func (s *Server) boundaryDoc(r *http.Request, level string) ([]byte, error) {
 	type feature struct {
 		Type       string          `json:"type"`
 		Properties map[string]any  `json:"properties"`
@@ -253,8 +283,7 @@ func (s *Server) boundaries(w http.ResponseWriter, r *http.Request) {
 	}{Type: "FeatureCollection", Features: []feature{}}
 	places, err := s.svc.Places(r.Context(), level)
 	if err != nil {
-		http.Error(w, errs.Message(errs.CodeOf(err), langOf(r)), 500)
-		return
+		return nil, err
 	}
 	for _, pl := range places {
 		if pl.Boundary == "" {
@@ -263,9 +292,8 @@ func (s *Server) boundaries(w http.ResponseWriter, r *http.Request) {
 		fc.Features = append(fc.Features, feature{Type: "Feature", Properties: map[string]any{"id": pl.ID, "name": pl.Name, "code": pl.Code},
 			Geometry: json.RawMessage(pl.Boundary)})
 	}
-	w.Header().Set("Content-Type", "application/geo+json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	_ = json.NewEncoder(w).Encode(fc)
+	b, err := json.Marshal(fc)
+	return append(b, '\n'), err
 }
 
 type figuresData struct {

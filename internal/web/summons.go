@@ -173,6 +173,17 @@ type whistleData struct {
 	Now     time.Time
 	Lang    string
 	Stars   []int
+	cat     *Catalogue
+}
+
+// RatingLabel is a department's rating (0–100 points) as the street gave
+// it: the star label (★ 很不满意 … ★★★★★ 非常满意) when it is a whole number
+// of stars, else the points.
+func (d *whistleData) RatingLabel(points float64) string {
+	if stars := points / 20; stars >= 1 && stars <= 5 && stars == float64(int(stars)) {
+		return d.cat.T(d.Lang, "whistle.stars."+strconv.Itoa(int(stars)))
+	}
+	return d.cat.T(d.Lang, "whistle.points", points)
 }
 
 type whistleCase struct {
@@ -193,7 +204,7 @@ func (s *Server) loadWhistle(w http.ResponseWriter, r *http.Request, a org.Actor
 		s.errorPage(w, r, errs.Status(errs.CodeOf(err)), errs.Message(errs.CodeOf(err), p.Lang))
 		return nil, false
 	}
-	d := &whistleData{W: wh, IsOwner: a.Unit.ID == wh.StreetUnitID && whistleRole(a) == "street", Now: p.Now, Lang: p.Lang, Stars: []int{5, 4, 3, 2, 1}}
+	d := &whistleData{W: wh, IsOwner: a.Unit.ID == wh.StreetUnitID && whistleRole(a) == "street", Now: p.Now, Lang: p.Lang, Stars: []int{5, 4, 3, 2, 1}, cat: s.cat}
 	if u, ok := s.svc.Unit(wh.StreetUnitID); ok {
 		d.Street = u.Name
 	}

@@ -50,6 +50,7 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return c.NameZH
 		},
+		"why": s.whyText,
 		"has": func(a *org.Actor, roles ...string) bool { return a != nil && a.User.Has(roles...) },
 		"json": func(v any) (template.JS, error) {
 			b, err := json.Marshal(v)

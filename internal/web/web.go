@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"whistle/internal/auth"
 	"whistle/internal/errs"
@@ -42,6 +43,7 @@ type Server struct {
 	cookies httpx.Sessions
 	hasher  auth.Hasher
 	demo    atomic.Pointer[[]DemoLogin]
+	geo     geoCache // boundary documents, plain and gzipped
 }
 
 // DemoLogin is a demo user shown on the login page of a demo city.
@@ -111,6 +113,7 @@ func (s *Server) Handler() http.Handler {
 	pub("GET /portal/figures", s.figuresPage)
 	pub("GET /portal/locate", s.portalLocate)
 	pub("GET /geo/boundaries.json", s.boundaries)
+	pub("GET /favicon.ico", s.favicon)
 
 	// Hotline agents.
 	priv("GET /agent", s.agentPage)
@@ -456,8 +459,8 @@ func (s *Server) explain(p *page, err error) int {
 		s.log.Error("page error", "path", p.Path, "err", err)
 	}
 	msg := errs.Message(e.Code, p.Lang)
-	if e.Detail != "" && e.Code != errs.Internal {
-		msg += "（" + e.Detail + "）"
+	if d := pageDetail(e.Detail, p.Lang, e.Field); d != "" && e.Code != errs.Internal {
+		msg += "（" + d + "）"
 	}
 	if e.Field != "" {
 		p.Fields[e.Field] = msg
@@ -467,6 +470,27 @@ func (s *Server) explain(p *page, err error) int {
 	}
 	return errs.Status(e.Code)
 }
+
+// pageDetail is an error's detail as a page in lang may show it. Details
+// are written in English (for logs and the JSON API); a page in another
+// language shows only those without Latin words (a range, numbers, text
+// in Chinese) — the code's message in the reader's language says what went
+// wrong — except on fields that hold code an administrator wrote (JSON,
+// GeoJSON), where the parser's or validator's words point at the line.
+func pageDetail(detail, lang, field string) string {
+	if strings.HasPrefix(lang, "en") || codeFields[field] {
+		return detail
+	}
+	for _, r := range detail {
+		if unicode.Is(unicode.Latin, r) {
+			return ""
+		}
+	}
+	return detail
+}
+
+// codeFields are the form fields that hold code (JSON, GeoJSON).
+var codeFields = map[string]bool{"rules": true, "policy": true, "year_json": true, "geojson": true}
 
 // backTo returns a safe local redirect target from a form's "back" field.
 func backTo(r *http.Request, fallback string) string {

@@ -27,10 +27,17 @@
       input.dataset.bound = "1";
       input.addEventListener("input", function () {
         var q = input.value.trim().toLowerCase(), first = null;
+        var has = function (s) { return (s || "").toLowerCase().indexOf(q) >= 0; };
         sel.querySelectorAll("option").forEach(function (o) {
-          var hit = !q || o.textContent.toLowerCase().indexOf(q) >= 0 || o.value.toLowerCase().indexOf(q) >= 0;
+          var g = o.parentElement && o.parentElement.tagName === "OPTGROUP" ? o.parentElement : null;
+          // A group's name finds all of its categories.
+          var hit = !q || has(o.textContent) || has(o.value) || (g !== null && has(g.label));
           o.hidden = !hit;
           if (hit && !first && o.value) first = o;
+        });
+        // No heading over nothing: a group shows only with a match in it.
+        sel.querySelectorAll("optgroup").forEach(function (g) {
+          g.hidden = !g.querySelector("option:not([hidden])");
         });
         if (first && (sel.selectedOptions.length === 0 || sel.selectedOptions[0].hidden)) { first.selected = true; sel.dispatchEvent(new Event("change", { bubbles: true })); }
       });
