@@ -36,9 +36,9 @@ type Server struct {
 	log     *slog.Logger
 	cat     *Catalogue
 	pages   map[string]*template.Template
-	logins  *auth.Limiter // failed logins per user and address
-	submits *auth.Limiter // portal submissions per address
-	lookups *auth.Limiter // failed portal look-ups per address
+	logins  *auth.LoginLimiter // login tries (shared with the API)
+	submits *auth.Limiter      // portal submissions per address
+	lookups *auth.Limiter      // failed portal look-ups per address
 	cookies httpx.Sessions
 	hasher  auth.Hasher
 	demo    atomic.Pointer[[]DemoLogin]
@@ -182,7 +182,43 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, s.cat.T(langOf(r), "error.csrf"))
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(cop.Handler(s.cleanInput(mux)))
+}
+
+// cleanInput refuses, with 400 invalid, a request whose path, query or
+// URL-encoded form holds a NUL or another control character
+// (auth.HasControl): no page means anything by them, and PostgreSQL
+// cannot store a NUL. Multipart forms are read by their handlers.
+func (s *Server) cleanInput(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bad := auth.HasControl(r.URL.Path) || badValues(r.URL.Query())
+		if !bad && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			if err := r.ParseForm(); err != nil {
+				s.errorPage(w, r, http.StatusBadRequest, s.cat.T(langOf(r), "error.bad_form"))
+				return
+			}
+			bad = badValues(r.PostForm)
+		}
+		if bad {
+			s.errorPage(w, r, errs.Status(errs.Invalid), errs.Message(errs.Invalid, langOf(r)))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func badValues(vs url.Values) bool {
+	for k, v := range vs {
+		if auth.HasControl(k) {
+			return true
+		}
+		for _, x := range v {
+			if auth.HasControl(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func cacheForever(h http.Handler) http.Handler {
@@ -465,10 +501,10 @@ func (s *Server) explain(p *page, err error) int {
 	return errs.Status(e.Code)
 }
 
-// backTo returns a safe local redirect target from a form's "back" field.
+// backTo returns a safe local redirect target from a form's "back" field
+// (safeNext), else fallback.
 func backTo(r *http.Request, fallback string) string {
-	b := r.FormValue("back")
-	if strings.HasPrefix(b, "/") && !strings.HasPrefix(b, "//") && !strings.Contains(b, "\\") {
+	if b := safeNext(r.FormValue("back")); b != "" {
 		return b
 	}
 	return fallback
