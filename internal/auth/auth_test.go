@@ -141,7 +141,7 @@ func TestLoginLimiterNetwork(t *testing.T) {
 	now := time.Unix(1000, 0)
 	for i := range 40 {
 		addr := fmt.Sprintf("192.0.2.%d", i%2+1) // two addresses, one /24
-		l.Addr = NewLimiter(1000, time.Minute)  // only the network limit applies here
+		l.Addr = NewLimiter(1000, time.Minute)   // only the network limit applies here
 		if _, ok := l.Reserve(fmt.Sprintf("user%d", i), addr, now); !ok {
 			t.Fatalf("try %d refused", i+1)
 		}
