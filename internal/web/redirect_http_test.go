@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"io"
+	"mime/multipart"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -50,6 +52,15 @@ func TestRedirectsStayOnSite(t *testing.T) {
 			return c.PostForm(srv.URL+"/login", url.Values{"username": {"ad\x00min"}, "password": {adminPassword}})
 		}},
 		{"query", func() (*http.Response, error) { return c.Get(srv.URL + "/portal?x=%00") }},
+		{"multipart", func() (*http.Response, error) {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			_ = mw.WriteField("name", "张\x00三")
+			_ = mw.WriteField("phone", "13700000000")
+			_ = mw.WriteField("content", "路灯不亮")
+			mw.Close()
+			return c.Post(srv.URL+"/portal", mw.FormDataContentType(), &body)
+		}},
 	} {
 		res, err := tc.do()
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -205,6 +206,27 @@ func (s *Server) cleanInput(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// errControl refuses a multipart form with a control character in a
+// value or a file name (cleanInput checks the other forms).
+var errControl = errors.New("control character in the form")
+
+func cleanMultipart(f *multipart.Form) error {
+	if f == nil {
+		return nil
+	}
+	if badValues(f.Value) {
+		return errControl
+	}
+	for _, fhs := range f.File {
+		for _, fh := range fhs {
+			if auth.HasControl(fh.Filename) {
+				return errControl
+			}
+		}
+	}
+	return nil
 }
 
 func badValues(vs url.Values) bool {
