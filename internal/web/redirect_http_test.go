@@ -3,8 +3,8 @@ package web_test
 import (
 	"bytes"
 	"io"
-	"mime/multipart"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
