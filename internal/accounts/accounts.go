@@ -5,8 +5,8 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,44 +24,98 @@ type Service struct {
 	tokens     sync.Map                            // token hash → cachedActor
 	tokenCount atomic.Int64                        // insertions, to prune the cache now and then
 	verify     func(encoded, password string) bool // password check; nil = auth.Verify (tests count calls)
+	pool       *auth.Pool                          // where passwords are hashed and checked; nil = auth.Passwords()
+}
+
+func (s *Service) passwords() *auth.Pool {
+	if s.pool != nil {
+		return s.pool
+	}
+	return auth.Passwords()
+}
+
+// checkPassword verifies password against encoded on the password pool:
+// errs.Busy when the pool is full.
+func (s *Service) checkPassword(ctx context.Context, encoded, password string) (bool, error) {
+	verify := s.verify
+	if verify == nil {
+		verify = auth.Verify
+	}
+	var ok bool
+	if err := s.passwords().Do(ctx, func() { ok = verify(encoded, password) }); err != nil {
+		return false, poolErr(err)
+	}
+	return ok, nil
+}
+
+// poolErr maps the password pool's refusal to errs.Busy.
+func poolErr(err error) error {
+	if errors.Is(err, auth.ErrBusy) {
+		return &errs.Error{Code: errs.Busy, Err: err}
+	}
+	return err
+}
+
+// HashPassword hashes a new password on the node's password pool:
+// errs.Busy when the pool is full, errs.Invalid (field) for a weak one.
+func HashPassword(ctx context.Context, h auth.Hasher, field, password string) (string, error) {
+	if err := checkText(field, password); err != nil {
+		return "", err
+	}
+	hash, err := h.HashIn(ctx, auth.Passwords(), password)
+	if errors.Is(err, auth.ErrWeakPassword) {
+		return "", &errs.Error{Code: errs.Invalid, Field: field, Detail: err.Error()}
+	}
+	return hash, poolErr(err)
 }
 
 // New builds the accounts service.
 func New(c *core.Core) *Service { return &Service{Core: c} }
 
 // ChangePassword sets a new password for the actor after checking the old
-// one, and ends all of the user's sessions (API tokens stay).
+// one, and ends all of the user's sessions and API tokens: a stolen one must
+// not outlive the change.
 func (s *Service) ChangePassword(ctx context.Context, a org.Actor, old, new string, h auth.Hasher) error {
 	_, hash, err := s.St.UserByName(ctx, a.User.Username)
 	if err != nil {
 		return err
 	}
-	if !auth.Verify(hash, old) {
+	ok, err := s.checkPassword(ctx, hash, old)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return errs.F(errs.BadCredentials, "old_password")
 	}
-	nh, err := h.Hash(new)
+	nh, err := HashPassword(ctx, h, "new_password", new)
 	if err != nil {
-		return &errs.Error{Code: errs.Invalid, Field: "new_password", Detail: err.Error()}
+		return err
 	}
 	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.SetPassword(ctx, a.User.ID, nh); err != nil {
 			return err
 		}
-		// Every session of the user ends: a stolen one must not outlive the change.
-		if err := tx.DeleteUserSessions(ctx, a.User.ID); err != nil {
+		if err := tx.DeleteUserTokens(ctx, a.User.ID); err != nil {
 			return err
 		}
 		return s.Audit(ctx, tx, a, "change_password", fmt.Sprintf("user:%d", a.User.ID), nil)
 	})
 	if err == nil {
-		s.tokens.Range(func(k, v any) bool {
-			if v.(cachedActor).actor.User.ID == a.User.ID {
-				s.tokens.Delete(k)
-			}
-			return true
-		})
+		s.ForgetUser(a.User.ID)
 	}
 	return err
+}
+
+// ForgetUser drops every cached token of a user on this node, so that a
+// revoked token, a disabled user or changed roles take effect at once here
+// (and within tokenCacheTTL on other nodes).
+func (s *Service) ForgetUser(userID int64) {
+	s.tokens.Range(func(k, v any) bool {
+		if v.(cachedActor).actor.User.ID == userID {
+			s.tokens.Delete(k)
+		}
+		return true
+	})
 }
 
 // Session lengths.
@@ -71,14 +125,24 @@ const (
 )
 
 // Login checks a password and opens a session; it returns the bearer token.
-func (s *Service) Login(ctx context.Context, lim *auth.Limiter, username, password, client string) (string, org.User, error) {
-	key := strings.ToLower(username) + "|" + client
+// The try is counted against lim before the password is checked and taken
+// back only if the login succeeds (or no password was checked at all); the
+// check runs on the node's password pool, errs.Busy when that is full.
+func (s *Service) Login(ctx context.Context, lim *auth.LoginLimiter, username, password, client string) (string, org.User, error) {
+	if err := checkText("username", username); err != nil {
+		return "", org.User{}, err
+	}
+	if err := checkText("password", password); err != nil {
+		return "", org.User{}, err
+	}
 	now := s.Now()
-	if !lim.Allowed(key, now) {
+	refund, ok := lim.Reserve(username, client, now)
+	if !ok {
 		return "", org.User{}, errs.E(errs.RateLimited)
 	}
 	u, hash, err := s.St.UserByName(ctx, username)
 	if err != nil && !errs.Is(err, errs.NotFound) {
+		refund()
 		return "", org.User{}, err
 	}
 	known := err == nil && !u.Disabled
@@ -87,16 +151,16 @@ func (s *Service) Login(ctx context.Context, lim *auth.Limiter, username, passwo
 		// which usernames exist.
 		hash = dummyHash()
 	}
-	verify := s.verify
-	if verify == nil {
-		verify = auth.Verify
+	ok, err = s.checkPassword(ctx, hash, password)
+	if err != nil { // busy or gone: no guess was made
+		refund()
+		return "", org.User{}, err
 	}
-	if ok := verify(hash, password); !known || !ok {
-		lim.Fail(key, now)
+	if !known || !ok {
 		s.auditLoginFailure(ctx, u, username, client)
 		return "", org.User{}, errs.E(errs.BadCredentials)
 	}
-	lim.Succeed(key)
+	refund()
 	tok, th := auth.NewToken()
 	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertToken(ctx, th, u.ID, "session", "", now, now.Add(SessionTTL)); err != nil {
@@ -150,6 +214,54 @@ func (s *Service) CreateAPIToken(ctx context.Context, a org.Actor, userID int64,
 		return s.Audit(ctx, tx, a, "create_token", fmt.Sprintf("user:%d", userID), map[string]string{"name": name})
 	})
 	return tok, err
+}
+
+// TokenInfo describes a session or API token without its secret.
+type TokenInfo = store.TokenInfo
+
+// mayManageTokens: an administrator manages anyone's tokens, a user their own.
+func mayManageTokens(a org.Actor, userID int64) error {
+	if a.User.ID == userID {
+		return nil
+	}
+	return core.RequireAdmin(a)
+}
+
+// ListTokens lists a user's unexpired sessions and API tokens (admin, or
+// the user themself), never their secrets.
+func (s *Service) ListTokens(ctx context.Context, a org.Actor, userID int64) ([]TokenInfo, error) {
+	if err := mayManageTokens(a, userID); err != nil {
+		return nil, err
+	}
+	if _, err := s.St.User(ctx, userID); err != nil {
+		return nil, err
+	}
+	return s.St.UserTokens(ctx, userID, s.Now())
+}
+
+// RevokeToken ends one session or API token of a user (admin, or the user
+// themself), named by its id from ListTokens; at once on this node, within
+// the token cache's lifetime on others.
+func (s *Service) RevokeToken(ctx context.Context, a org.Actor, userID int64, id string) error {
+	if err := mayManageTokens(a, userID); err != nil {
+		return err
+	}
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteUserToken(ctx, userID, id); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "revoke_token", fmt.Sprintf("user:%d", userID), map[string]string{"token": id})
+	})
+	if err != nil {
+		return err
+	}
+	s.tokens.Range(func(k, v any) bool {
+		if h := k.(string); len(h) >= len(id) && h[:len(id)] == id {
+			s.tokens.Delete(k)
+		}
+		return true
+	})
+	return nil
 }
 
 // tokenCacheTTL bounds how long a verified token is trusted without asking
@@ -227,4 +339,12 @@ func (s *Service) PruneExpired(ctx context.Context) (int64, error) {
 		return err
 	})
 	return n, err
+}
+
+// checkText refuses text with control characters (auth.HasControl).
+func checkText(field, s string) error {
+	if auth.HasControl(s) {
+		return &errs.Error{Code: errs.Invalid, Field: field, Detail: "control character"}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"whistle/internal/auth"
 	"whistle/internal/core"
@@ -49,7 +50,7 @@ func TestLoginLogoutAudited(t *testing.T) {
 	if err := s.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	lim := auth.NewLimiter(100, 1)
+	lim := auth.NewLoginLimiter(100, time.Minute)
 	if _, _, err := s.Login(ctx, lim, "agent", "wrong-password", "10.0.0.1"); err == nil {
 		t.Fatal("wrong password accepted")
 	}

@@ -64,7 +64,7 @@ func TestLoginHashesForUnknownUsers(t *testing.T) {
 		hashes = append(hashes, encoded)
 		return auth.Verify(encoded, password)
 	}
-	lim := auth.NewLimiter(100, 1)
+	lim := auth.NewLoginLimiter(100, 1)
 	for _, tc := range []struct {
 		user, password string
 		want           errs.Code

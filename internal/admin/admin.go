@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"whistle/internal/accounts"
 	"whistle/internal/audit"
 	"whistle/internal/auth"
 	"whistle/internal/calendar"
@@ -23,7 +24,13 @@ import (
 )
 
 // Service is administration over the shared core.
-type Service struct{ *core.Core }
+type Service struct {
+	*core.Core
+	// Forget drops a user's cached sessions on this node (the accounts
+	// service's token cache), so that disabling a user or changing their
+	// roles takes effect at once here; nil = nothing cached.
+	Forget func(userID int64)
+}
 
 // New builds the administration service.
 func New(c *core.Core) *Service { return &Service{Core: c} }
@@ -187,9 +194,9 @@ func (s *Service) CreateUser(ctx context.Context, a org.Actor, u org.User, passw
 			return u, &errs.Error{Code: errs.Invalid, Field: "roles", Detail: r}
 		}
 	}
-	hash, err := h.Hash(password)
+	hash, err := accounts.HashPassword(ctx, h, "password", password)
 	if err != nil {
-		return u, &errs.Error{Code: errs.Invalid, Field: "password", Detail: err.Error()}
+		return u, err
 	}
 	u.ID = 0
 	err = s.St.Write(ctx, func(tx *store.Tx) error {
@@ -319,6 +326,108 @@ func (s *Service) Users(ctx context.Context, a org.Actor, unitID int64) ([]org.U
 		unitID = a.Unit.ID
 	}
 	return s.St.Users(ctx, unitID)
+}
+
+// DisableUser disables a user (admin): they can no longer log in, and all
+// their sessions and API tokens end — at once on this node, within the
+// token cache's lifetime on others. Nobody disables themself, nor the last
+// enabled administrator.
+func (s *Service) DisableUser(ctx context.Context, a org.Actor, userID int64) (org.User, error) {
+	return s.changeUser(ctx, a, userID, "disable_user", nil, func(u *org.User) error {
+		if u.ID == a.User.ID {
+			return &errs.Error{Code: errs.Forbidden, Field: "user_id", Detail: "you cannot disable yourself"}
+		}
+		u.Disabled = true
+		return nil
+	})
+}
+
+// EnableUser enables a disabled user again (admin). Their old sessions and
+// tokens stay revoked.
+func (s *Service) EnableUser(ctx context.Context, a org.Actor, userID int64) (org.User, error) {
+	return s.changeUser(ctx, a, userID, "enable_user", nil, func(u *org.User) error {
+		u.Disabled = false
+		return nil
+	})
+}
+
+// SetRoles replaces a user's roles (admin). The last enabled administrator
+// keeps the admin role.
+func (s *Service) SetRoles(ctx context.Context, a org.Actor, userID int64, roles []string) (org.User, error) {
+	if len(roles) == 0 {
+		return org.User{}, errs.F(errs.FieldRequired, "roles")
+	}
+	var clean []string
+	for _, r := range roles {
+		if !org.ValidRole(r) {
+			return org.User{}, &errs.Error{Code: errs.Invalid, Field: "roles", Detail: r}
+		}
+		if !slices.Contains(clean, r) {
+			clean = append(clean, r)
+		}
+	}
+	return s.changeUser(ctx, a, userID, "set_roles", map[string]any{"roles": clean}, func(u *org.User) error {
+		u.Roles = clean
+		return nil
+	})
+}
+
+// changeUser applies change to a user in one audited write, refusing any
+// change that leaves no enabled administrator.
+func (s *Service) changeUser(ctx context.Context, a org.Actor, userID int64, action string, detail any, change func(*org.User) error) (org.User, error) {
+	if err := core.RequireAdmin(a); err != nil {
+		return org.User{}, err
+	}
+	var u org.User
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if u, err = tx.User(ctx, userID); err != nil {
+			return err
+		}
+		before := u
+		u.Roles = slices.Clone(u.Roles)
+		if err := change(&u); err != nil {
+			return err
+		}
+		if before.Has(org.RoleAdmin) && !before.Disabled && (u.Disabled || !u.Has(org.RoleAdmin)) {
+			all, err := tx.Users(ctx, 0)
+			if err != nil {
+				return err
+			}
+			admins := 0
+			for _, o := range all {
+				if o.ID != u.ID && o.Has(org.RoleAdmin) && !o.Disabled {
+					admins++
+				}
+			}
+			if admins == 0 {
+				return &errs.Error{Code: errs.Conflict, Field: "user_id", Detail: "the last administrator stays"}
+			}
+		}
+		if u.Disabled != before.Disabled {
+			if err := tx.SetUserDisabled(ctx, u.ID, u.Disabled); err != nil {
+				return err
+			}
+			if u.Disabled {
+				if err := tx.DeleteUserTokens(ctx, u.ID); err != nil {
+					return err
+				}
+			}
+		}
+		if !slices.Equal(u.Roles, before.Roles) {
+			if err := tx.SetUserRoles(ctx, u.ID, u.Roles); err != nil {
+				return err
+			}
+		}
+		return s.Audit(ctx, tx, a, action, fmt.Sprintf("user:%d", u.ID), detail)
+	})
+	if err != nil {
+		return org.User{}, err
+	}
+	if s.Forget != nil {
+		s.Forget(u.ID)
+	}
+	return u, nil
 }
 
 // DisplayNames returns the display names of users by id ("#id" for an

@@ -72,7 +72,7 @@ func bareApp(t *testing.T, log *slog.Logger) *app.App {
 // uncachedToken opens a session no request has used: authenticating it asks the store.
 func uncachedToken(t *testing.T, a *app.App) string {
 	t.Helper()
-	tok, _, err := a.Svc.Accounts.Login(t.Context(), auth.NewLimiter(5, time.Minute), "admin", bareAdminPassword, "test")
+	tok, _, err := a.Svc.Accounts.Login(t.Context(), auth.NewLoginLimiter(5, time.Minute), "admin", bareAdminPassword, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -232,6 +233,76 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a org.Actor)
 		return
 	}
 	writeJSON(w, 201, u)
+}
+
+func (s *Server) disableUser(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	s.changeUser(w, r, a, s.svc.Admin.DisableUser)
+}
+
+func (s *Server) enableUser(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	s.changeUser(w, r, a, s.svc.Admin.EnableUser)
+}
+
+func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, a org.Actor, change func(context.Context, org.Actor, int64) (org.User, error)) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := change(r.Context(), a, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, 200, u)
+}
+
+func (s *Server) setRoles(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Roles []string `json:"roles"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.svc.Admin.SetRoles(r.Context(), a, id, in.Roles)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, 200, u)
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ts, err := s.svc.Accounts.ListTokens(r.Context(), a, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, 200, map[string]any{"tokens": ts})
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.svc.Accounts.RevokeToken(r.Context(), a, id, r.PathValue("token")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) listCategories(w http.ResponseWriter, r *http.Request, a org.Actor) {

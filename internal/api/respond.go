@@ -6,8 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 
+	"whistle/internal/auth"
 	"whistle/internal/errs"
 	"whistle/internal/httpx"
 )
@@ -52,6 +55,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	status := errs.Status(code)
+	if code == errs.Busy {
+		w.Header().Set("Retry-After", "1")
+	}
 	if status >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	} else {
@@ -95,7 +101,98 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if dec.More() {
 		return &errs.Error{Code: errs.InvalidJSON, Detail: "trailing data after the JSON value"}
 	}
+	if field, bad := controlIn(reflect.ValueOf(v), ""); bad {
+		return &errs.Error{Code: errs.Invalid, Field: field, Detail: "control character"}
+	}
 	return nil
+}
+
+var rawMessage = reflect.TypeFor[json.RawMessage]()
+
+// controlIn finds a string holding a NUL or another control character
+// (auth.HasControl) anywhere in v, and names its JSON field.
+func controlIn(v reflect.Value, field string) (string, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		return field, auth.HasControl(v.String())
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return "", false
+		}
+		return controlIn(v.Elem(), field)
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name := field
+			if !f.Anonymous {
+				name = f.Name
+				if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == "-" {
+					continue
+				} else if tag != "" {
+					name = tag
+				}
+			}
+			if fld, bad := controlIn(v.Field(i), name); bad {
+				return fld, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type() == rawMessage {
+			var x any
+			if v.Len() == 0 || json.Unmarshal(v.Bytes(), &x) != nil {
+				return "", false
+			}
+			return controlIn(reflect.ValueOf(&x), field)
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return "", false
+		}
+		for i := range v.Len() {
+			if fld, bad := controlIn(v.Index(i), field); bad {
+				return fld, true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if fld, bad := controlIn(it.Key(), field); bad {
+				return fld, true
+			}
+			if fld, bad := controlIn(it.Value(), field); bad {
+				return fld, true
+			}
+		}
+	}
+	return "", false
+}
+
+// cleanInput refuses, with 400 invalid, a request whose path or query
+// holds a NUL or another control character (auth.HasControl): no look-up
+// means anything by them, and PostgreSQL cannot store a NUL.
+func (s *Server) cleanInput(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if auth.HasControl(r.URL.Path) {
+			s.fail(w, r, &errs.Error{Code: errs.Invalid, Detail: "control character in the path"})
+			return
+		}
+		for k, vs := range r.URL.Query() {
+			bad := auth.HasControl(k)
+			for _, v := range vs {
+				bad = bad || auth.HasControl(v)
+			}
+			if bad {
+				if auth.HasControl(k) {
+					k = ""
+				}
+				s.fail(w, r, &errs.Error{Code: errs.Invalid, Field: k, Detail: "control character"})
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func pathID(r *http.Request, name string) (int64, error) {

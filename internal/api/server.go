@@ -28,9 +28,9 @@ import (
 type Server struct {
 	svc     *services.Services
 	log     *slog.Logger
-	limiter *auth.Limiter // failed logins per user and address
-	submits *auth.Limiter // public submissions per address
-	lookups *auth.Limiter // failed public look-ups per address
+	limiter *auth.LoginLimiter // login tries (shared with the pages)
+	submits *auth.Limiter      // public submissions per address
+	lookups *auth.Limiter      // failed public look-ups per address
 	cookies httpx.Sessions
 	hasher  auth.Hasher
 	reg     *prometheus.Registry
@@ -123,6 +123,11 @@ func (s *Server) Handler() http.Handler {
 	priv("POST", "/api/v1/units", s.createUnit)
 	priv("GET", "/api/v1/users", s.listUsers)
 	priv("POST", "/api/v1/users", s.createUser)
+	priv("POST", "/api/v1/users/{id}/disable", s.disableUser)
+	priv("POST", "/api/v1/users/{id}/enable", s.enableUser)
+	priv("PUT", "/api/v1/users/{id}/roles", s.setRoles)
+	priv("GET", "/api/v1/users/{id}/tokens", s.listTokens)
+	priv("DELETE", "/api/v1/users/{id}/tokens/{token}", s.revokeToken)
 	priv("GET", "/api/v1/categories", s.listCategories)
 	priv("PUT", "/api/v1/categories/{code}", s.putCategory)
 	priv("GET", "/api/v1/policy", s.getPolicy)
@@ -209,7 +214,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.D(errs.Forbidden, "cross-origin request"))
 	}))
-	return cop.Handler(mux)
+	return cop.Handler(s.cleanInput(mux))
 }
 
 // CaseActions are the lifecycle actions exposed as POST /cases/{id}/<path>.

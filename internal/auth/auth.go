@@ -38,8 +38,8 @@ var ErrWeakPassword = errors.New("password must be 8 to 128 characters")
 
 // Hash returns a PHC-format argon2id string.
 func (h Hasher) Hash(password string) (string, error) {
-	if n := utf8.RuneCountInString(password); n < 8 || n > 128 {
-		return "", ErrWeakPassword
+	if err := checkLength(password); err != nil {
+		return "", err
 	}
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
@@ -49,6 +49,13 @@ func (h Hasher) Hash(password string) (string, error) {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.MemoryKiB, h.Time, h.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+func checkLength(password string) error {
+	if n := utf8.RuneCountInString(password); n < 8 || n > 128 {
+		return ErrWeakPassword
+	}
+	return nil
 }
 
 // Verify reports whether password matches the encoded hash, in constant time.
@@ -104,8 +111,10 @@ func (p PhoneHasher) Hash(phone string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Limiter limits failed login attempts per key (username and client
-// address). It needs no goroutine: stale entries are pruned on use.
+// Limiter counts attempts per key within a sliding window. It needs no
+// goroutine: stale entries are pruned on use. Reserve is atomic: the
+// attempt is counted in the same step that checks the allowance, so that
+// many concurrent tries cannot all pass the check before any is counted.
 type Limiter struct {
 	mu     sync.Mutex
 	max    int
@@ -113,23 +122,66 @@ type Limiter struct {
 	fails  map[string][]time.Time
 }
 
-// NewLimiter allows max failures per key within window.
+// NewLimiter allows max attempts per key within window.
 func NewLimiter(max int, window time.Duration) *Limiter {
 	return &Limiter{max: max, window: window, fails: map[string][]time.Time{}}
 }
 
-// Allowed reports whether key may try now.
+// Reserve counts one attempt for key and reports whether it is within the
+// allowance; a refused attempt is not counted.
+func (l *Limiter) Reserve(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.prune(key, now)) >= l.max {
+		return false
+	}
+	l.add(key, now)
+	return true
+}
+
+// Refund takes back one attempt reserved at now (the newest one if none was
+// made at that time), e.g. for a login that succeeded.
+func (l *Limiter) Refund(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fs := l.fails[key]
+	if len(fs) == 0 {
+		return
+	}
+	i := len(fs) - 1
+	for j := len(fs) - 1; j >= 0; j-- {
+		if fs[j].Equal(now) {
+			i = j
+			break
+		}
+	}
+	fs = append(fs[:i:i], fs[i+1:]...)
+	if len(fs) == 0 {
+		delete(l.fails, key)
+	} else {
+		l.fails[key] = fs
+	}
+}
+
+// Allowed reports whether key may try now. Check-then-act: prefer Reserve
+// where concurrent attempts must not overshoot the allowance.
 func (l *Limiter) Allowed(key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.prune(key, now)) < l.max
 }
 
-// Fail records a failed attempt.
+// Fail records an attempt.
 func (l *Limiter) Fail(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.fails[key] = append(l.prune(key, now), now)
+	l.prune(key, now)
+	l.add(key, now)
+}
+
+// add appends an attempt; l.mu is held.
+func (l *Limiter) add(key string, now time.Time) {
+	l.fails[key] = append(l.fails[key], now)
 	if len(l.fails) > 100000 { // bound memory under a spray attack
 		for k := range l.fails {
 			if len(l.prune(k, now)) == 0 {
@@ -139,7 +191,7 @@ func (l *Limiter) Fail(key string, now time.Time) {
 	}
 }
 
-// Succeed clears the key's failures.
+// Succeed clears the key's attempts.
 func (l *Limiter) Succeed(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

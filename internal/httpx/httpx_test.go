@@ -117,12 +117,11 @@ func TestNewLimits(t *testing.T) {
 	l := NewLimits()
 	now := time.Now()
 	for i := 0; i < 5; i++ {
-		if !l.Logins.Allowed("k", now) {
+		if _, ok := l.Logins.Reserve("u", "192.0.2.1", now); !ok {
 			t.Fatalf("login %d refused", i+1)
 		}
-		l.Logins.Fail("k", now)
 	}
-	if l.Logins.Allowed("k", now) {
+	if _, ok := l.Logins.Reserve("u", "192.0.2.1", now); ok {
 		t.Fatal("6th login after 5 failures allowed")
 	}
 	if l.Submits == nil || l.Lookups == nil {

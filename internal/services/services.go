@@ -46,6 +46,8 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		return nil, err
 	}
 	cw := casework.New(c, d)
+	acc, adm := accounts.New(c), admin.New(c)
+	adm.Forget = acc.ForgetUser // disabling a user ends their cached sessions at once
 	return &Services{
 		Core:     c,
 		Cases:    cw,
@@ -53,7 +55,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Ranking:  ranking.New(c),
 		Whistles: whistles.New(c),
 		Patrols:  patrols.New(c, cw),
-		Admin:    admin.New(c),
-		Accounts: accounts.New(c),
+		Admin:    adm,
+		Accounts: acc,
 	}, nil
 }

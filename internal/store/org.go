@@ -214,6 +214,66 @@ func (q Queries) DeleteUserSessions(ctx context.Context, userID int64) error {
 	return err
 }
 
+// DeleteUserTokens revokes every session and API token of a user.
+func (q Queries) DeleteUserTokens(ctx context.Context, userID int64) error {
+	_, err := q.exec(ctx, "DELETE FROM tokens WHERE user_id = ?", userID)
+	return err
+}
+
+// TokenIDLen is the length of a token's public id: a prefix of its stored
+// hash, which names it without being usable as a credential.
+const TokenIDLen = 16
+
+// TokenInfo describes a token without its secret.
+type TokenInfo struct {
+	ID        string    `json:"id"`
+	UserID    int64     `json:"user_id"`
+	Kind      string    `json:"kind"` // session or api
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// UserTokens lists a user's unexpired sessions and API tokens, newest first.
+func (q Queries) UserTokens(ctx context.Context, userID int64, now time.Time) ([]TokenInfo, error) {
+	rows, err := q.query(ctx, "SELECT hash, kind, name, created_at, expires_at FROM tokens WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, hash", userID, ms(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []TokenInfo{}
+	for rows.Next() {
+		var t TokenInfo
+		var created, expires int64
+		if err := rows.Scan(&t.ID, &t.Kind, &t.Name, &created, &expires); err != nil {
+			return nil, err
+		}
+		t.ID = t.ID[:min(len(t.ID), TokenIDLen)]
+		t.UserID, t.CreatedAt, t.ExpiresAt = userID, time.UnixMilli(created), time.UnixMilli(expires)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// DeleteUserToken revokes the user's token whose id (hash prefix) is id;
+// errs.NotFound when there is none.
+func (q Queries) DeleteUserToken(ctx context.Context, userID int64, id string) error {
+	if len(id) != TokenIDLen {
+		return errs.E(errs.NotFound)
+	}
+	return affected1(q.exec(ctx, "DELETE FROM tokens WHERE user_id = ? AND substr(hash, 1, 16) = ?", userID, id))
+}
+
+// SetUserDisabled disables or enables a user.
+func (q Queries) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
+	return affected1(q.exec(ctx, "UPDATE users SET disabled = ? WHERE id = ?", b2i(disabled), userID))
+}
+
+// SetUserRoles replaces a user's roles.
+func (q Queries) SetUserRoles(ctx context.Context, userID int64, roles []string) error {
+	return affected1(q.exec(ctx, "UPDATE users SET roles = ? WHERE id = ?", strings.Join(roles, ","), userID))
+}
+
 // DeleteExpiredTokens removes expired sessions and tokens.
 func (q Queries) DeleteExpiredTokens(ctx context.Context, now time.Time) (int64, error) {
 	res, err := q.exec(ctx, "DELETE FROM tokens WHERE expires_at <= ?", ms(now))

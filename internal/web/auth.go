@@ -2,7 +2,9 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
 
 	"whistle/internal/errs"
 	"whistle/internal/httpx"
@@ -13,11 +15,49 @@ type loginData struct {
 	Demo []DemoLogin
 }
 
+// safeNext returns n if it is a path on this site, else "". Browsers drop
+// tabs and newlines from URLs and read a backslash as a slash, so "/\t/evil"
+// and "/\\evil" lead to another host as "//evil" does: only a path that
+// starts with a single slash and holds no control character, space or
+// backslash passes, and its percent-decoded form must not start with two
+// slashes nor hold a backslash or control character either; url.Parse must
+// then read it without scheme or host.
 func safeNext(n string) string {
-	if strings.HasPrefix(n, "/") && !strings.HasPrefix(n, "//") && !strings.Contains(n, "\\") {
-		return n
+	if n == "" || len(n) > 2048 || !strings.HasPrefix(n, "/") {
+		return ""
 	}
-	return ""
+	for _, c := range n {
+		if c <= ' ' || c == 0x7f || c == '\\' || unicode.IsControl(c) || unicode.IsSpace(c) {
+			return ""
+		}
+	}
+	d := unescaped(n)
+	if strings.HasPrefix(d, "//") || strings.ContainsRune(d, '\\') {
+		return ""
+	}
+	for _, c := range d {
+		if unicode.IsControl(c) {
+			return ""
+		}
+	}
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return ""
+	}
+	return n
+}
+
+// unescaped decodes percent-encodings a few rounds, until nothing changes
+// or what is left is no valid encoding (which browsers leave as it is).
+func unescaped(s string) string {
+	for range 3 {
+		d, err := url.PathUnescape(s)
+		if err != nil || d == s {
+			break
+		}
+		s = d
+	}
+	return s
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -54,6 +94,9 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	token, _, err := s.svc.Accounts.Login(r.Context(), s.logins, username, password, clientIP(r))
 	if err != nil {
+		if errs.Is(err, errs.Busy) {
+			w.Header().Set("Retry-After", "1")
+		}
 		status := s.explain(p, err)
 		s.render(w, status, "login", p)
 		return

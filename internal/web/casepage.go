@@ -126,7 +126,10 @@ func (s *Server) uploads(r *http.Request, a org.Actor, field string) ([]int64, e
 
 func parseForm(r *http.Request) error {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-		return r.ParseMultipartForm(maxUploadMemory)
+		if err := r.ParseMultipartForm(maxUploadMemory); err != nil {
+			return err
+		}
+		return cleanMultipart(r.MultipartForm) // URL-encoded forms: cleanInput
 	}
 	return r.ParseForm()
 }

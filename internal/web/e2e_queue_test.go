@@ -152,7 +152,7 @@ func TestSupervisorMapInTheBrowser(t *testing.T) {
 	ctx := t.Context()
 	svc := e.app.Svc
 	const username = "sup-119901"
-	tok, _, err := svc.Accounts.Login(ctx, auth.NewLimiter(10, time.Minute), username, "whistle-demo", "test")
+	tok, _, err := svc.Accounts.Login(ctx, auth.NewLoginLimiter(10, time.Minute), username, "whistle-demo", "test")
 	if err != nil {
 		t.Fatalf("login %s: %v", username, err)
 	}

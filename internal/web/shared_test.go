@@ -78,7 +78,7 @@ func bareNode(t *testing.T, log *slog.Logger, change ...func(*config.Config)) (*
 // service has not cached it: authenticating it asks the store.
 func freshToken(t *testing.T, a *app.App) string {
 	t.Helper()
-	tok, _, err := a.Svc.Accounts.Login(t.Context(), auth.NewLimiter(5, time.Minute), "admin", adminPassword, "test")
+	tok, _, err := a.Svc.Accounts.Login(t.Context(), auth.NewLoginLimiter(5, time.Minute), "admin", adminPassword, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,9 +38,9 @@ type Server struct {
 	log     *slog.Logger
 	cat     *Catalogue
 	pages   map[string]*template.Template
-	logins  *auth.Limiter // failed logins per user and address
-	submits *auth.Limiter // portal submissions per address
-	lookups *auth.Limiter // failed portal look-ups per address
+	logins  *auth.LoginLimiter // login tries (shared with the API)
+	submits *auth.Limiter      // portal submissions per address
+	lookups *auth.Limiter      // failed portal look-ups per address
 	cookies httpx.Sessions
 	hasher  auth.Hasher
 	demo    atomic.Pointer[[]DemoLogin]
@@ -187,7 +188,64 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, s.cat.T(langOf(r), "error.csrf"))
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(cop.Handler(s.cleanInput(mux)))
+}
+
+// cleanInput refuses, with 400 invalid, a request whose path, query or
+// URL-encoded form holds a NUL or another control character
+// (auth.HasControl): no page means anything by them, and PostgreSQL
+// cannot store a NUL. Multipart forms are read by their handlers.
+func (s *Server) cleanInput(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bad := auth.HasControl(r.URL.Path) || badValues(r.URL.Query())
+		if !bad && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			if err := r.ParseForm(); err != nil {
+				s.errorPage(w, r, http.StatusBadRequest, s.cat.T(langOf(r), "error.bad_form"))
+				return
+			}
+			bad = badValues(r.PostForm)
+		}
+		if bad {
+			s.errorPage(w, r, errs.Status(errs.Invalid), errs.Message(errs.Invalid, langOf(r)))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// errControl refuses a multipart form with a control character in a
+// value or a file name (cleanInput checks the other forms).
+var errControl = errors.New("control character in the form")
+
+func cleanMultipart(f *multipart.Form) error {
+	if f == nil {
+		return nil
+	}
+	if badValues(f.Value) {
+		return errControl
+	}
+	for _, fhs := range f.File {
+		for _, fh := range fhs {
+			if auth.HasControl(fh.Filename) {
+				return errControl
+			}
+		}
+	}
+	return nil
+}
+
+func badValues(vs url.Values) bool {
+	for k, v := range vs {
+		if auth.HasControl(k) {
+			return true
+		}
+		for _, x := range v {
+			if auth.HasControl(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func cacheForever(h http.Handler) http.Handler {
@@ -492,10 +550,10 @@ func pageDetail(detail, lang, field string) string {
 // codeFields are the form fields that hold code (JSON, GeoJSON).
 var codeFields = map[string]bool{"rules": true, "policy": true, "year_json": true, "geojson": true}
 
-// backTo returns a safe local redirect target from a form's "back" field.
+// backTo returns a safe local redirect target from a form's "back" field
+// (safeNext), else fallback.
 func backTo(r *http.Request, fallback string) string {
-	b := r.FormValue("back")
-	if strings.HasPrefix(b, "/") && !strings.HasPrefix(b, "//") && !strings.Contains(b, "\\") {
+	if b := safeNext(r.FormValue("back")); b != "" {
 		return b
 	}
 	return fallback
