@@ -97,7 +97,11 @@ func (g *gen) makePatrols(seeds []*seed, rng *rand.Rand) []Patrol {
 		if !end.Before(g.end) {
 			end = g.end.Add(-time.Minute)
 		}
-		key := fmt.Sprintf("%d|%s", sd.grid.worker, c.CreatedAt.In(g.loc).Format("0102"))
+		half := 0
+		if c.CreatedAt.In(g.loc).Hour() >= 13 {
+			half = 1
+		}
+		key := fmt.Sprintf("%d|%s|%d", sd.grid.worker, c.CreatedAt.In(g.loc).Format("0102"), half)
 		if busy[key] || !end.After(c.CreatedAt) {
 			continue
 		}
@@ -117,20 +121,23 @@ func (g *gen) makePatrols(seeds []*seed, rng *rand.Rand) []Patrol {
 			}
 			for _, w := range st.workers {
 				mine := slices.DeleteFunc(slices.Clone(gs), func(x *grid) bool { return x.worker != w })
-				if len(mine) == 0 || rng.Float64() > 0.8 {
+				if len(mine) == 0 {
 					continue
 				}
-				key := fmt.Sprintf("%d|%s", w, d.start.Format("0102"))
-				if busy[key] {
-					continue
+				// A morning and an afternoon round, each of another grid.
+				for half, h0 := range []int{8*60 + 30, 14 * 60} {
+					key := fmt.Sprintf("%d|%s|%d", w, d.start.Format("0102"), half)
+					if busy[key] || rng.Float64() > 0.85 {
+						continue
+					}
+					start := d.start.Add(time.Duration(h0+rng.IntN(120)) * time.Minute)
+					end := start.Add(time.Duration(40+rng.IntN(80)) * time.Minute)
+					if start.Before(from) || !end.Before(g.end) {
+						continue
+					}
+					busy[key] = true
+					out = append(out, walk(mine[(2*di+half+rng.IntN(2))%len(mine)], w, start, end))
 				}
-				start := d.start.Add(time.Duration(8*60+30+rng.IntN(150)) * time.Minute)
-				end := start.Add(time.Duration(40+rng.IntN(90)) * time.Minute)
-				if start.Before(from) || !end.Before(g.end) {
-					continue
-				}
-				busy[key] = true
-				out = append(out, walk(mine[(di+rng.IntN(2))%len(mine)], w, start, end))
 			}
 		}
 	}

@@ -37,7 +37,7 @@ func buildQuality(n int, rng *rand.Rand) []quality {
 	return out
 }
 
-// level is a unit's quality at t (0.05 … 0.98).
+// level is a unit's quality at t (0.05 … 0.94): no unit is perfect.
 func (g *gen) level(unit int, t time.Time) float64 {
 	if unit < 0 || unit >= len(g.quality) {
 		return 0.7
@@ -46,5 +46,5 @@ func (g *gen) level(unit int, t time.Time) float64 {
 	months := t.Sub(g.startT).Hours() / (24 * 30.4)
 	mi := min(max(int(months), 0), len(q.wobble)-1)
 	v := q.base + q.trend*(months-6) + q.wobble[mi]
-	return min(max(v, 0.05), 0.98)
+	return min(max(v, 0.05), 0.94)
 }
