@@ -16,8 +16,8 @@ import (
 	"whistle/internal/summons"
 )
 
-// extras loads what happened around the requests: grid assignments and
-// patrols with their findings, whistles played through the summons rules,
+// extras loads what happened around the requests: patrols with their
+// findings, whistles played through the summons rules,
 // exemption requests and decisions, and the last full months' published
 // rankings.
 func extras(ctx context.Context, svc *services.Services, ds *demo.Dataset, cs []lifecycle.Case, end time.Time, log *slog.Logger) error {
@@ -25,9 +25,8 @@ func extras(ctx context.Context, svc *services.Services, ds *demo.Dataset, cs []
 	for i := range ds.Users {
 		users[ds.Users[i].Username] = &ds.Users[i].User
 	}
-	admin := users["admin"]
 	err := svc.St.Write(ctx, func(tx *store.Tx) error {
-		if err := patrols(ctx, tx, ds, users, admin, end); err != nil {
+		if err := patrols(ctx, tx, ds, users); err != nil {
 			return fmt.Errorf("patrols: %w", err)
 		}
 		if err := whistles(ctx, tx, ds, users); err != nil {
@@ -79,15 +78,9 @@ func extras(ctx context.Context, svc *services.Services, ds *demo.Dataset, cs []
 	return nil
 }
 
-func patrols(ctx context.Context, tx *store.Tx, ds *demo.Dataset, users map[string]*org.User, admin *org.User, end time.Time) error {
-	since := end.AddDate(-1, 0, 0)
-	for _, u := range ds.Users {
-		for _, g := range u.GridIDs {
-			if err := tx.AssignGrid(ctx, grid.Assignment{GridID: g, UserID: u.ID, Duty: grid.DutyGridWorker, AssignedBy: admin.ID, AssignedAt: since}); err != nil {
-				return err
-			}
-		}
-	}
+func patrols(ctx context.Context, tx *store.Tx, ds *demo.Dataset, users map[string]*org.User) error {
+	// Grid workers patrol the grids of their user record (org.User.GridIDs);
+	// assignments (街巷长, 小巷管家) are left to the people who make them.
 	for _, dp := range ds.Patrols {
 		u := users[dp.User]
 		p := grid.Patrol{GridID: dp.GridID, UserID: u.ID, State: grid.Patrolling, StartedAt: dp.Start, Note: dp.Note}
