@@ -20,7 +20,7 @@ func TestShape(t *testing.T) {
 	if testing.Short() {
 		t.Skip("default-size run skipped in -short mode")
 	}
-	ds := Generate(Options{Seed: 1, End: testEnd})
+	ds := Generate(Options{Seed: 1, End: testEnd, Activity: true})
 	cases, _, err := Play(ds, DefaultEnv(nil))
 	if err != nil {
 		t.Fatal(err)

@@ -165,8 +165,10 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 	if err := dutyAndKnowledge(ctx, svc); err != nil {
 		return res, err
 	}
-	if err := extras(ctx, svc, ds, cs, opts.End, log); err != nil {
-		return res, err
+	if opts.Activity {
+		if err := extras(ctx, svc, ds, cs, opts.End, log); err != nil {
+			return res, err
+		}
 	}
 	// Only a load that got this far is a complete demo.
 	err = st.Write(ctx, func(tx *store.Tx) error {

@@ -109,7 +109,7 @@ func TestDemoShape(t *testing.T) {
 	ctx := context.Background()
 	svc := open(t)
 	end := time.Date(2026, time.March, 20, 10, 0, 0, 0, svc.Location())
-	if _, err := Demo(ctx, svc, demo.Options{Seed: 3, Requests: 30000, End: end}, auth.FastHasher(), nil); err != nil {
+	if _, err := Demo(ctx, svc, demo.Options{Seed: 3, Requests: 30000, End: end, Activity: true}, auth.FastHasher(), nil); err != nil {
 		t.Fatal(err)
 	}
 	u, _, err := svc.St.UserByName(ctx, "admin")
