@@ -91,7 +91,7 @@ func serve(ctx context.Context, withDemo bool, cfg config.Config, stdout, stderr
 	defer a.Close()
 	var logins []demo.User
 	if withDemo {
-		opts := demo.Options{Seed: cfg.Seed, Requests: cfg.DemoRequests}
+		opts := demo.Options{Seed: cfg.Seed, Requests: cfg.DemoRequests, Activity: true}
 		if cfg.DemoEnd != "" {
 			opts.End, _ = time.Parse(time.RFC3339, cfg.DemoEnd) // validated by config
 		}

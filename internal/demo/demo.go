@@ -41,6 +41,11 @@ type Options struct {
 	End time.Time
 	// Loc is the city's time zone (China Standard Time if nil).
 	Loc *time.Location
+	// Activity adds what happens around the requests: patrols and
+	// whistles here, and in the loader exemptions and published months.
+	// The demo command sets it; tests that count their own whistles or
+	// publish a month themselves leave it off.
+	Activity bool
 }
 
 // User is a demo user with its clear-text password, for the loader.
@@ -84,6 +89,10 @@ type Dataset struct {
 	Categories []org.Category `json:"categories"`
 	// Requests are sorted by CreatedAt; request i becomes case i+1.
 	Requests []Request `json:"requests"`
+	// Patrols of the last six weeks and whistles of the last three months,
+	// in time order (only with Options.Activity).
+	Patrols  []Patrol  `json:"patrols"`
+	Whistles []Whistle `json:"whistles"`
 }
 
 // DefaultEnv is the lifecycle environment the demo's steps are generated
@@ -124,6 +133,7 @@ func Generate(opts Options) *Dataset {
 		weather: subRand(opts.Seed, 3), reqRng: subRand(opts.Seed, 4), pathRng: subRand(opts.Seed, 5)}
 	g.city = buildCity(ds, subRand(opts.Seed, 1))
 	g.om = buildOrg(ds, g.city, subRand(opts.Seed, 2))
+	g.quality = buildQuality(len(ds.Units), subRand(opts.Seed, 6))
 	ds.Categories = buildCategories()
 	g.actors = buildActors(ds)
 	g.distOf = map[int64]*district{}
@@ -132,12 +142,12 @@ func Generate(opts Options) *Dataset {
 	}
 	cum := 0.0
 	for _, gr := range g.city.grids {
-		w := 0.6
+		w := 0.9
 		switch {
 		case gr.comm.str.dist.urban:
-			w = 3
+			w = 2.2
 		case !gr.comm.str.town:
-			w = 1.5
+			w = 1.4
 		}
 		cum += w
 		g.gridCum = append(g.gridCum, cum)
@@ -179,32 +189,43 @@ func Generate(opts Options) *Dataset {
 		}
 		ds.Requests[i].Steps = s.steps
 	}
+	if opts.Activity {
+		ds.Patrols = g.makePatrols(seeds, subRand(opts.Seed, 7))
+		ds.Whistles = g.makeWhistles(seeds, subRand(opts.Seed, 8))
+	}
 	return ds
 }
 
-// stallTargets chooses, for the most recent ~2% of requests, an open state
-// to leave them in, spreading them over every open state.
+// stallTargets chooses which recent requests to leave in an open state
+// the ordinary path would have moved past by the demo's end: the centre
+// has not yet taken in or dispatched some of what arrived in the last three
+// hours (never older work: the centre dispatches within its limits), and a
+// few of the last day and a half's orders wait in each of the units' open
+// states. The rest of the backlog comes from the ordinary pace of work.
 func (g *gen) stallTargets(seeds []*seed) []lifecycle.State {
 	out := make([]lifecycle.State, len(seeds))
-	k := max(len(lifecycle.OpenStates), len(seeds)/50)
-	count := map[lifecycle.State]int{}
-	for i := max(0, len(seeds)-k); i < len(seeds); i++ {
+	unitStates := []lifecycle.State{lifecycle.Dispatched, lifecycle.Signed, lifecycle.Contacted, lifecycle.Handling, lifecycle.Replied}
+	k := 0
+	var haveSubmitted, haveReceived bool
+	for i := len(seeds) - 1; i >= 0; i-- {
 		sd := seeds[i]
-		if sd.dupOf >= 0 {
+		age := g.end.Sub(sd.c.CreatedAt)
+		if age > 36*time.Hour && haveSubmitted && haveReceived && k >= len(unitStates) {
+			break
+		}
+		if sd.dupOf >= 0 || sd.c.Channel == "grid" {
 			continue
 		}
 		online := slices.Contains(lifecycle.OnlineChannels, sd.c.Channel)
-		var best lifecycle.State
-		for _, st := range lifecycle.OpenStates {
-			if st == lifecycle.Submitted && !online {
-				continue
-			}
-			if best == "" || count[st] < count[best] {
-				best = st
-			}
+		switch {
+		case online && !haveSubmitted, online && age < 3*time.Hour && i%2 == 0:
+			out[i], haveSubmitted = lifecycle.Submitted, true
+		case !online && !haveReceived, !online && age < 3*time.Hour && i%3 == 0:
+			out[i], haveReceived = lifecycle.Received, true
+		case age >= 3*time.Hour && (i%7 == 0 || k < len(unitStates)):
+			out[i] = unitStates[k%len(unitStates)]
+			k++
 		}
-		count[best]++
-		out[i] = best
 	}
 	return out
 }

@@ -262,7 +262,7 @@ func hashJSON(t *testing.T, v any) [32]byte {
 }
 
 func TestDeterminism(t *testing.T) {
-	opts := Options{Seed: 42, Requests: 3000, End: testEnd}
+	opts := Options{Seed: 42, Requests: 3000, End: testEnd, Activity: true}
 	a, b := Generate(opts), Generate(opts)
 	if hashJSON(t, a) != hashJSON(t, b) {
 		t.Fatal("two runs with the same options differ")
@@ -278,7 +278,7 @@ func TestDeterminism(t *testing.T) {
 	if hashJSON(t, ca) != hashJSON(t, cb) || hashJSON(t, ea) != hashJSON(t, eb) {
 		t.Fatal("Play output differs between identical datasets")
 	}
-	c := Generate(Options{Seed: 43, Requests: 3000, End: testEnd})
+	c := Generate(Options{Seed: 43, Requests: 3000, End: testEnd, Activity: true})
 	if hashJSON(t, a) == hashJSON(t, c) {
 		t.Fatal("different seeds give the same dataset")
 	}

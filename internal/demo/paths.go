@@ -12,18 +12,20 @@ import (
 
 // gen holds the state of one Generate call.
 type gen struct {
-	ds      *Dataset
-	city    *city
-	om      *orgModel
-	env     lifecycle.Env
-	loc     *time.Location
-	end     time.Time
-	startT  time.Time
-	days    []*day
-	gridCum []float64
-	leafW   []float64
-	actors  []org.Actor
-	distOf  map[int64]*district // district centre unit ID → district
+	ds       *Dataset
+	city     *city
+	om       *orgModel
+	env      lifecycle.Env
+	loc      *time.Location
+	end      time.Time
+	startT   time.Time
+	days     []*day
+	gridCum  []float64
+	leafW    []float64
+	actors   []org.Actor
+	distOf   map[int64]*district // district centre unit ID → district
+	quality  []quality           // by unit index
+	siblings map[string][]*leaf  // branch code → its leaves
 
 	weather, reqRng, pathRng *rand.Rand
 }
@@ -279,7 +281,7 @@ func (g *gen) play(idx int, sd *seed, parent int, stop lifecycle.State) *sim {
 		return s
 	}
 	if !stalled {
-		direct := (sd.c.Type == "consultation" && s.rng.Float64() < 0.72) || (sd.c.Type == "praise" && s.rng.Float64() < 0.6)
+		direct := (sd.c.Type == "consultation" && s.rng.Float64() < 0.62) || (sd.c.Type == "praise" && s.rng.Float64() < 0.6)
 		if direct {
 			note := pick(s.rng, answerNotes)
 			if sd.c.Type == "praise" {
@@ -293,6 +295,12 @@ func (g *gen) play(idx int, sd *seed, parent int, stop lifecycle.State) *sim {
 
 	// Dispatch, perhaps first to the wrong unit.
 	right := g.route(l.route, sd.grid)
+	// 属地: most problems at a place go to the street or township that
+	// holds it, with the department as a co-handling unit now and then.
+	var dept = -1
+	if street := sd.grid.comm.str.office; right != street && l.where != "any" && s.rng.Float64() < 0.8 {
+		dept, right = right, street
+	}
 	lead := right
 	scenario := ""
 	if !stalled {
@@ -302,7 +310,7 @@ func (g *gen) play(idx int, sd *seed, parent int, stop lifecycle.State) *sim {
 			lead = g.route(l.alt, sd.grid)
 		case x < 0.05:
 			scenario = "return-rejected"
-		case x < 0.10 && (sd.c.Urgency == "general" || sd.c.Urgency == "complex"):
+		case x < 0.12 && (sd.c.Urgency == "general" || sd.c.Urgency == "complex"):
 			scenario = "extension"
 		}
 		if lead == right && scenario == "return-approved" {
@@ -310,7 +318,9 @@ func (g *gen) play(idx int, sd *seed, parent int, stop lifecycle.State) *sim {
 		}
 	}
 	var co []org.Unit
-	if s.rng.Float64() < 0.08 {
+	if dept >= 0 && dept != lead && s.rng.Float64() < 0.25 {
+		co = append(co, g.ds.Units[dept])
+	} else if s.rng.Float64() < 0.08 {
 		alt := g.route(l.alt, sd.grid)
 		if l.alt == "" || alt == lead {
 			alt = sd.grid.comm.str.office
@@ -338,7 +348,7 @@ func (g *gen) play(idx int, sd *seed, parent int, stop lifecycle.State) *sim {
 
 	// 退单.
 	if scenario == "return-approved" || scenario == "return-rejected" {
-		if s.rng.IntN(2) == 0 && !s.sign(lead, stalled) {
+		if s.rng.IntN(2) == 0 && !s.sign(lead, stalled, g.level(lead, s.now)) {
 			return s
 		}
 		window := s.c.ReturnBy.Sub(s.now)
@@ -374,12 +384,17 @@ func (g *gen) play(idx int, sd *seed, parent int, stop lifecycle.State) *sim {
 	}
 
 	for round := 0; ; round++ {
-		if s.c.State == lifecycle.Dispatched && !s.sign(lead, stalled) {
+		q := g.level(lead, s.now)
+		if s.c.State == lifecycle.Dispatched && !s.sign(lead, stalled, q) {
 			return s
 		}
 		hasPhone := !s.c.Citizen.Anonymous && s.c.Citizen.Phone != ""
 		if hasPhone || stalled || s.rng.IntN(3) == 0 {
 			at := s.now.Add(s.mins(10, 300))
+			if !stalled && s.rng.Float64() < 0.01+0.35*(1-q)*(1-q) {
+				// Contacted only the next day or later: not responded in time.
+				at = s.now.Add(s.mins(25*60, 60*60))
+			}
 			if sd.c.Urgency == "emergency" {
 				at = s.now.Add(s.mins(3, 15))
 			}
@@ -444,10 +459,16 @@ func (g *gen) play(idx int, sd *seed, parent int, stop lifecycle.State) *sim {
 		case span <= 0:
 			at = s.now.Add(s.mins(20, 240))
 		default:
-			at = s.now.Add(time.Duration((0.15 + 0.8*s.rng.Float64()) * float64(span)))
+			// Streets carry most of the work and reply later in the time
+			// limit; the weaker a unit, the closer to the deadline.
+			lo := 0.1 + 0.3*(1-q)
+			if g.ds.Units[lead].Kind == org.KindStreet {
+				lo += 0.3
+			}
+			at = s.now.Add(time.Duration((lo + (0.97-lo)*s.rng.Float64()) * float64(span)))
 			at = s.office(at)
 		}
-		late := !stalled && s.rng.Float64() < 0.04
+		late := !stalled && s.rng.Float64() < 0.005+0.2*(1-q)*(1-q)
 		if late {
 			at = s.c.ReplyBy.Add(s.mins(30, 48*60))
 		} else {
@@ -474,7 +495,7 @@ func (g *gen) play(idx int, sd *seed, parent int, stop lifecycle.State) *sim {
 			s.do(at, s.dispatcher(), lifecycle.Command{Action: lifecycle.ActClose, Reason: "三次回访均未接通，予以结案。"}, -1)
 			return s
 		}
-		sat, resolved := g.satisfaction(s.rng, result, round, sd.c.Type)
+		sat, resolved := g.satisfaction(s.rng, result, round, sd.c.Type, g.level(lead, at))
 		reopen := sat == lifecycle.Unsatisfied && s.c.ReopenCount < g.env.ReopenLimit && s.rng.Float64() < 0.45
 		cmd := lifecycle.Command{Action: lifecycle.ActCallback, Satisfaction: sat, Resolved: &resolved, Reopen: reopen}
 		if reopen {
@@ -486,13 +507,13 @@ func (g *gen) play(idx int, sd *seed, parent int, stop lifecycle.State) *sim {
 	}
 }
 
-// sign records 签收, occasionally late.
-func (s *sim) sign(lead int, stalled bool) bool {
+// sign records 签收, occasionally late (more often for weaker units).
+func (s *sim) sign(lead int, stalled bool, q float64) bool {
 	at := s.now.Add(s.mins(5, 100))
 	if s.c.Urgency == "emergency" {
 		at = s.now.Add(s.mins(2, 20))
 	}
-	if !s.c.SignBy.IsZero() && !stalled && s.rng.Float64() < 0.03 {
+	if !s.c.SignBy.IsZero() && !stalled && s.rng.Float64() < 0.005+0.08*(1-q) {
 		at = s.c.SignBy.Add(s.mins(10, 240))
 	} else {
 		at = s.before(at, s.c.SignBy, time.Minute)
@@ -500,50 +521,86 @@ func (s *sim) sign(lead int, stalled bool) bool {
 	return s.do(at, s.handler(lead), lifecycle.Command{Action: lifecycle.ActSign}, -1)
 }
 
-// replyText chooses the reply's result and writes it.
+// Reply parts: a reply is composed from an opening, how the unit met the
+// citizen, what it checked where, what it did and a closing, so that the
+// replies of one category read like the work of different people.
+var (
+	replyOpen = []string{"接单后", "收到工单后", "高度重视，接单后", "签收工单后", "接到派单后", "对该诉求高度重视，"}
+	replyMeet = []string{"及时与诉求人取得联系", "第一时间电话联系诉求人", "联系诉求人了解具体情况", "与诉求人电话沟通", "安排专人与诉求人对接"}
+	replySite = []string{"并到现场核实", "并派工作人员到{地点}现场查看", "会同社区工作人员到{地点}实地核查", "组织人员赴{地点}进行勘查",
+		"到{地点}走访周边居民了解情况", "协调相关方到{地点}现场办公"}
+	replyAfter = []string{"", "，后续将加强日常巡查，防止问题反弹", "，已纳入台账跟踪管理", "，已在社区公示栏张贴告示",
+		"，并对相关责任人进行了批评教育", "，已安排网格员定期回头看"}
+	replyClose = []string{"诉求人对处理结果表示认可。", "诉求人表示满意。", "已将处理结果告知诉求人。", "诉求人表示认可，同意结案。",
+		"诉求人对办理结果无异议。", "已向诉求人反馈办理结果。"}
+	replyExplainClose = []string{"已向诉求人做好解释说明，诉求人表示理解。", "已向诉求人耐心解释，诉求人表示知晓。",
+		"已向诉求人说明相关规定及后续安排。", "已将有关情况详细告知诉求人。"}
+	consultReply = []string{"就所咨询的问题进行了详细解答", "告知了相关政策规定和办理流程", "说明了办理条件、所需材料和办理地点",
+		"解答了诉求人关心的问题并提供了咨询电话", "讲解了线上办理入口和操作步骤"}
+	consultClose = []string{"诉求人表示问题已解决。", "并协助其完成办理，诉求人表示满意。", "诉求人表示清楚。", "诉求人表示知晓。"}
+	fixGeneric   = []string{"经协调处理，问题已解决", "已督促责任单位完成整改", "已组织人员处置完毕", "相关问题已整改到位", "经现场协调，问题已妥善处理"}
+)
+
+// replyText chooses the reply's result and writes it. The weaker the
+// unit, the fewer problems it solves.
 func (g *gen) replyText(s *sim, sd *seed, lead, round int) (result, note, reason string) {
 	unit := g.ds.Units[lead].Name
-	met := "及时与诉求人取得联系"
-	if !s.c.ContactedAt.IsZero() {
-		met = "于" + s.c.ContactedAt.In(g.loc).Format("1月2日") + "与诉求人取得联系"
+	rng := s.rng
+	place := sd.slots.compound
+	if sd.leaf.where == "road" || sd.leaf.where == "shop" || rng.IntN(3) == 0 {
+		place = sd.slots.road
 	}
+	meet := pick(rng, replyMeet)
+	if !s.c.ContactedAt.IsZero() && rng.IntN(3) == 0 {
+		meet = "于" + s.c.ContactedAt.In(g.loc).Format("1月2日") + "与诉求人取得联系"
+	}
+	fill := func(t string) string { return strings.ReplaceAll(t, "{地点}", place) }
 	switch sd.c.Type {
 	case "praise":
-		return lifecycle.ResultExplained, unit + "已收悉群众表扬，将继续做好服务工作。", ""
+		return lifecycle.ResultExplained, unit + pick(rng, []string{"已收悉群众表扬，将继续做好服务工作。", "感谢市民的肯定，将再接再厉，持续提升服务水平。",
+			"已将表扬转达相关工作人员，并在单位内部通报。"}), ""
 	case "suggestion":
-		if s.rng.IntN(3) == 0 {
-			return lifecycle.ResultResolved, "感谢市民的建议，" + unit + "已采纳并落实相关措施，已向诉求人反馈。", ""
+		if rng.IntN(3) == 0 {
+			return lifecycle.ResultResolved, "感谢市民的建议，" + unit + pick(rng, []string{"已采纳并落实相关措施", "已结合" + place + "实际情况落实整改", "已将建议纳入近期工作安排并组织实施"}) + "，" + pick(rng, replyClose), ""
 		}
-		return lifecycle.ResultExplained, "感谢市民的建议，" + unit + "已转相关科室研究，在今后工作中予以参考采纳。", ""
+		return lifecycle.ResultExplained, "感谢市民的建议，" + unit + pick(rng, []string{"已转相关科室研究，在今后工作中予以参考采纳", "将在制定年度计划时统筹考虑", "已记录在案，将适时组织论证"}) + "，" + pick(rng, replyExplainClose), ""
 	case "consultation":
-		if s.rng.IntN(10) < 7 {
-			return lifecycle.ResultResolved, unit + "已与诉求人联系，就所咨询的问题进行了详细解答并协助办理，诉求人表示问题已解决。", ""
+		body := unit + pick(rng, replyOpen) + meet + "，" + pick(rng, consultReply) + "，"
+		if rng.IntN(10) < 7 {
+			return lifecycle.ResultResolved, body + pick(rng, consultClose[:2]), ""
 		}
-		return lifecycle.ResultExplained, unit + "已与诉求人联系，就所咨询的问题进行了详细解答，诉求人表示清楚。", ""
+		return lifecycle.ResultExplained, body + pick(rng, consultClose[2:]), ""
 	}
-	x := s.rng.Float64()
+	q := g.level(lead, s.now)
+	x := rng.Float64()
 	if round > 0 {
 		x *= 0.8
 	}
+	resolved := 0.5 + 0.42*q
 	switch {
-	case x < 0.80:
+	case x < resolved:
 		fix := sd.leaf.fix
-		if fix == "" {
-			fix = "经协调处理，问题已解决"
+		if fix == "" || rng.IntN(3) == 0 {
+			fix = pick(rng, fixGeneric)
 		}
-		return lifecycle.ResultResolved, unit + "接单后，工作人员" + met + "并到现场核实，" + fix + "。诉求人对处理结果表示认可。", ""
-	case x < 0.94:
-		return lifecycle.ResultExplained, unit + "接单后与诉求人联系并现场核实，" + pick(s.rng, explainTexts) + "，已向诉求人做好解释说明，诉求人表示理解。", ""
+		return lifecycle.ResultResolved, unit + pick(rng, replyOpen) + meet + fill(pick(rng, replySite)) + "，" + fix + pick(rng, replyAfter) + "。" + pick(rng, replyClose), ""
+	case x < resolved+0.6*(1-resolved):
+		return lifecycle.ResultExplained, unit + pick(rng, replyOpen) + meet + fill(pick(rng, replySite)) + "，" + pick(rng, explainTexts) + "，" + pick(rng, replyExplainClose), ""
 	}
-	r := pick(s.rng, unresolvable)
-	return lifecycle.ResultUnresolvable, unit + "接单后进行了核实，因" + r + "，暂时无法解决，已向诉求人说明情况。", r
+	r := pick(rng, unresolvable)
+	return lifecycle.ResultUnresolvable, unit + pick(rng, replyOpen) + fill(pick(rng, replySite)) + "，因" + r + "，暂时无法解决，" + pick(rng, replyExplainClose), r
 }
 
 // satisfaction draws the callback answer from the reply's result.
-func (g *gen) satisfaction(rng *rand.Rand, result string, round int, typ string) (string, bool) {
+func (g *gen) satisfaction(rng *rand.Rand, result string, round int, typ string, q float64) (string, bool) {
 	x := rng.Float64()
 	if round > 0 {
 		x *= 0.7
+	}
+	// Citizens of a weaker unit are less often satisfied.
+	x = min(x+0.3*(0.75-q), 0.999)
+	if x < 0 {
+		x = 0
 	}
 	var sat string
 	switch {

@@ -685,11 +685,11 @@ func (g *gen) compose(rng *rand.Rand, s *seed) {
 	var open string
 	switch {
 	case ch == "grid":
-		open = "网格员巡查发现："
+		open = pick(rng, []string{"网格员巡查发现：", "网格员日常巡查时发现：", "网格员上报："})
 	case ch == "phone":
-		open = pick(rng, []string{"市民来电", "来电人", "市民来电"}) + verb + "："
+		open = pick(rng, []string{"市民来电" + verb + "：", "来电人" + verb + "：", "有居民来电" + verb + "：", "市民致电12345" + verb + "：", "来电人称：", "来电人表示："})
 	default:
-		open = "市民通过" + channelNames[ch] + verb + "："
+		open = pick(rng, []string{"市民通过" + channelNames[ch] + verb + "：", "网友通过" + channelNames[ch] + "留言" + verb + "：", "市民在" + channelNames[ch] + "留言："})
 	}
 	var title, desc string
 	switch typ {
@@ -727,16 +727,51 @@ func (g *gen) compose(rng *rand.Rand, s *seed) {
 		if typ == "report" {
 			title = "举报" + title
 		}
-		impact := pick(rng, []string{"", "此前曾" + sl.times + "向物业和社区反映，一直没有得到解决。",
-			"给周边居民的生活带来很大困扰。", "大家意见很大。", "存在一定安全隐患。"})
+		impact := pick(rng, []string{"", "", "此前曾" + sl.times + "向物业和社区反映，一直没有得到解决。",
+			"给周边居民的生活带来很大困扰。", "大家意见很大。", "存在一定安全隐患。", "这种情况已经持续{持续}了。",
+			"{时间}又出现了同样的情况。", "附近就是{学校}，每天孩子们上下学都要经过。", "小区里老人多，出行很不方便。",
+			"{时间}打过一次电话，至今没有人来处理。", "周边好几栋楼的住户都有同样的问题。"})
 		demand := map[string][]string{
-			"complaint": {"希望相关部门尽快核实处理。", "要求有关部门尽快解决并给予答复。", "请相关部门加强监管，彻底解决。"},
-			"help":      {"请求相关部门尽快协调解决。", "希望尽快派人到现场查看处理。", "家中有老人孩子，请尽快帮助解决。"},
-			"report":    {"希望相关部门依法查处。", "请有关部门核实后依法处理。"},
+			"complaint": {"希望相关部门尽快核实处理。", "要求有关部门尽快解决并给予答复。", "请相关部门加强监管，彻底解决。",
+				"希望尽快派人来看看。", "请尽快处理，并把处理结果告知本人。", "希望能从根本上解决，不要再反复。"},
+			"help": {"请求相关部门尽快协调解决。", "希望尽快派人到现场查看处理。", "家中有老人孩子，请尽快帮助解决。",
+				"自己实在没有办法了，请帮帮忙。", "请求帮助联系相关单位处理。"},
+			"report": {"希望相关部门依法查处。", "请有关部门核实后依法处理。", "请尽快派人查处，来电人愿意配合调查。", "希望严肃处理，保护群众权益。"},
 		}[typ]
-		desc = open + sl.fill(d) + "。" + impact + pick(rng, demand)
+		desc = open + sl.fill(d) + "。" + sl.fill(impact)
+		// Callers often bring up a second, neighbouring problem.
+		if sib := g.sibling(rng, l); sib != nil && len(sib.probs) > 0 && rng.Float64() < 0.12 {
+			_, d2, _ := strings.Cut(pick(rng, sib.probs), "|")
+			desc += "另外，" + sl.fill(d2) + "。"
+		}
+		desc += pick(rng, demand)
 	}
 	s.c.Title, s.c.Description = title, desc
+	// The agent files some requests under a neighbouring category: the
+	// labels a classifier learns from are not perfect.
+	if sib := g.sibling(rng, l); sib != nil && rng.Float64() < 0.06 {
+		s.c.Category = sib.code
+	}
+}
+
+// sibling is a random other leaf of l's branch (nil if it has none).
+func (g *gen) sibling(rng *rand.Rand, l *leaf) *leaf {
+	if g.siblings == nil {
+		g.siblings = map[string][]*leaf{}
+		for i := range leaves {
+			b := leaves[i].code[:strings.LastIndexByte(leaves[i].code, '.')]
+			g.siblings[b] = append(g.siblings[b], &leaves[i])
+		}
+	}
+	sibs := g.siblings[l.code[:strings.LastIndexByte(l.code, '.')]]
+	if len(sibs) < 2 {
+		return nil
+	}
+	for {
+		if o := pick(rng, sibs); o != l {
+			return o
+		}
+	}
 }
 
 // topic is the category's name without a trailing 问题, for "…问题" phrases.

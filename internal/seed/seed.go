@@ -159,6 +159,18 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 			res.Events += len(evs[i])
 		}
 	}
+	if err := st.Write(ctx, func(tx *store.Tx) error { return tx.ResetSequences(ctx) }); err != nil {
+		return res, err
+	}
+	if err := dutyAndKnowledge(ctx, svc); err != nil {
+		return res, err
+	}
+	if opts.Activity {
+		if err := extras(ctx, svc, ds, cs, opts.End, log); err != nil {
+			return res, err
+		}
+	}
+	// Only a load that got this far is a complete demo.
 	err = st.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.ResetSequences(ctx); err != nil {
 			return err
@@ -166,9 +178,6 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 		return tx.PutSetting(ctx, "demo:complete", fmt.Sprintf("%d cases", len(cs)), svc.Now())
 	})
 	if err != nil {
-		return res, err
-	}
-	if err := dutyAndKnowledge(ctx, svc); err != nil {
 		return res, err
 	}
 	res.Loaded, res.Duration = true, time.Since(start)

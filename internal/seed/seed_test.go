@@ -2,17 +2,24 @@ package seed
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"whistle/internal/assessment"
 	"whistle/internal/auth"
+	"whistle/internal/classify"
 	"whistle/internal/core"
 	"whistle/internal/demo"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
+	"whistle/internal/ranking"
 	"whistle/internal/services"
 	"whistle/internal/store"
+	"whistle/internal/summons"
 )
 
 func open(t *testing.T) *services.Services {
@@ -89,3 +96,118 @@ func TestDemoOnceThenReuse(t *testing.T) {
 		seen[c.Number] = true
 	}
 }
+
+// TestDemoShape loads a demo year and checks what the pages will show:
+// streets score differently in the last full month (few or none perfect),
+// the month before is published, whistles, patrols and exemptions (approved
+// and rejected) exist, and the classifier's figure is measured on held-out
+// texts that are not trivially separable.
+func TestDemoShape(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a demo year is loaded; skipped in -short mode")
+	}
+	ctx := context.Background()
+	svc := open(t)
+	end := time.Date(2026, time.March, 20, 10, 0, 0, 0, svc.Location())
+	if _, err := Demo(ctx, svc, demo.Options{Seed: 3, Requests: 30000, End: end, Activity: true}, auth.FastHasher(), nil); err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := svc.St.UserByName(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := svc.Actor(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	months, err := svc.Ranking.PublishedMonths(ctx, admin)
+	if err != nil || len(months) < 1 {
+		t.Fatalf("published months: %v %v", months, err)
+	}
+	p, err := svc.Ranking.AssessMonthPeriod("2026-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.Ranking.Assess(ctx, admin, p, ranking.AssessOptions{Kind: org.KindStreet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var comps []float64
+	perfect, moved := 0, 0
+	for _, s := range r.Units {
+		if s.Composite == nil {
+			continue
+		}
+		comps = append(comps, *s.Composite)
+		if one(s.Response) && one(s.Resolution) && one(s.Satisfaction) {
+			perfect++
+		}
+		if s.PrevRank != 0 && s.PrevRank != s.Rank {
+			moved++
+		}
+	}
+	slices.Sort(comps)
+	t.Logf("February street composites (sorted): %v; %d at 100/100/100; %d changed rank since January", comps, perfect, moved)
+	if len(comps) < 40 || comps[len(comps)-1]-comps[0] < 10 || perfect > 2 || moved < len(comps)/2 {
+		t.Errorf("%d ranked streets from %.2f to %.2f, %d perfect, %d moved", len(comps), comps[0], comps[len(comps)-1], perfect, moved)
+	}
+
+	ws, err := svc.Whistles.Whistles(ctx, admin, "", "")
+	if err != nil || len(ws) < 50 {
+		t.Fatalf("%d whistles: %v", len(ws), err)
+	}
+	reported, closed := 0, 0
+	for _, lw := range ws {
+		w, _, err := svc.Whistles.Whistle(ctx, admin, lw.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rp := range w.Reports {
+			if !rp.ReportedAt.IsZero() {
+				reported++
+			}
+		}
+		if w.State == summons.Closed {
+			closed++
+		}
+	}
+	cov, err := svc.Patrols.Coverage(ctx, admin, end.AddDate(0, 0, -7), end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patrolled, grids := 0, 0
+	for _, c := range cov {
+		patrolled += c.Patrolled
+		grids += c.Grids
+	}
+	approved, err := svc.Ranking.Exemptions(ctx, admin, assessment.ExemptionFilter{State: assessment.ExemptApproved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected, err := svc.Ranking.Exemptions(ctx, admin, assessment.ExemptionFilter{State: assessment.ExemptRejected})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d whistles (%d closed) with %d department reports; patrols covered %d of %d grids in the last week; exemptions %d approved, %d rejected",
+		len(ws), closed, reported, patrolled, grids, len(approved), len(rejected))
+	if closed < len(ws)/2 || reported < len(ws) || patrolled < grids/2 || len(approved) == 0 || len(rejected) == 0 {
+		t.Error("whistles, patrols or exemptions missing")
+	}
+
+	// The server trains the classifier in the background at start; here
+	// it is trained at once.
+	info, err := svc.Dispatch.TrainClassifier(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep classify.Report
+	if err := json.Unmarshal(info.Eval, &rep); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("classifier: %d examples, top-1 %.3f, top-3 %.3f on %d held-out texts", info.Examples, rep.Top1, rep.Top3, rep.Test)
+	if rep.Test == 0 || rep.Top1 >= 0.99 || rep.Top1 < 0.5 {
+		t.Errorf("classifier top-1 %.3f on %d texts", rep.Top1, rep.Test)
+	}
+}
+
+func one(p *float64) bool { return p == nil || *p == 1 }
