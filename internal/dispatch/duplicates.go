@@ -41,6 +41,7 @@ type DraftRequest struct {
 	Lat         *float64 `json:"lat,omitempty"`
 	Lon         *float64 `json:"lon,omitempty"`
 	PlaceID     int64    `json:"place_id,omitempty"`
+	Address     string   `json:"address,omitempty"` // with a place and no point: finds its approximate point, as intake does
 }
 
 // Duplicates lists the likely duplicates of a case the actor can see:
@@ -96,6 +97,14 @@ func (s *Service) CheckDuplicates(ctx context.Context, a org.Actor, in DraftRequ
 		}
 		if district == 0 {
 			district, req.CommunityID = ch[0], ch[2]
+		}
+		if req.Lat == nil {
+			// Placed by name only: the same approximate point intake gives
+			// the case (core.ApproxLocation), so that a call about a compound
+			// meets the cases already placed there.
+			if loc, ok := s.ApproxLocation(in.PlaceID, in.Address); ok {
+				req.Lat, req.Lon = loc.Lat, loc.Lon
+			}
 		}
 	}
 	if req.Lat == nil && req.CommunityID == 0 {

@@ -225,7 +225,7 @@ func (s *Server) suggest(r *http.Request, a org.Actor, form map[string][]string)
 			}
 		}
 		if place != 0 || lat != nil {
-			draft := dispatch.DraftRequest{Category: category, Title: get("title"), Description: get("description"), Lat: lat, Lon: lon, PlaceID: place}
+			draft := dispatch.DraftRequest{Category: category, Title: get("title"), Description: get("description"), Lat: lat, Lon: lon, PlaceID: place, Address: get("address")}
 			if lat != nil {
 				draft.PlaceID = 0
 			}

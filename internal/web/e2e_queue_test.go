@@ -177,11 +177,31 @@ func TestSupervisorMapInTheBrowser(t *testing.T) {
 	if len(places) == 0 {
 		t.Fatal("no closed request with coordinates in the district")
 	}
+	// An agent dispatches some of them to their street offices, so that
+	// units of the district have open orders (bars) of their own, whatever
+	// the day's demo left open.
+	atok, _, err := svc.Accounts.Login(ctx, auth.NewLoginLimiter(10, time.Minute), "agent01", "whistle-demo", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent, err := svc.Accounts.Authenticate(ctx, atok)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range 60 {
 		c := places[i%len(places)]
-		if _, _, err := svc.Cases.SubmitPublic(ctx, casework.NewCase{Channel: "web", Type: c.Type, Category: c.Category, Description: c.Description,
-			Lat: c.Location.Lat, Lon: c.Location.Lon, CitizenPhone: fmt.Sprintf("1390001%04d", i)}, ""); err != nil {
+		nc, _, err := svc.Cases.SubmitPublic(ctx, casework.NewCase{Channel: "web", Type: c.Type, Category: c.Category, Description: c.Description,
+			Lat: c.Location.Lat, Lon: c.Location.Lon, CitizenPhone: fmt.Sprintf("1390001%04d", i)}, "")
+		if err != nil {
 			t.Fatalf("submit: %v", err)
+		}
+		if u, ok := svc.HandlingUnitFor(nc.Location); i < 12 && ok && nc.State == lifecycle.Submitted {
+			if _, _, err := svc.Cases.Act(ctx, agent, nc.ID, casework.ActInput{Action: lifecycle.ActAccept}); err != nil {
+				t.Fatalf("accept: %v", err)
+			}
+			if _, _, err := svc.Cases.Act(ctx, agent, nc.ID, casework.ActInput{Action: lifecycle.ActDispatch, UnitID: u.ID}); err != nil {
+				t.Fatalf("dispatch to %s: %v", u.Name, err)
+			}
 		}
 	}
 	m, err := svc.Cases.OpenOrderMap(ctx, sup)
