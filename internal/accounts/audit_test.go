@@ -2,52 +2,21 @@ package accounts
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"whistle/internal/auth"
-	"whistle/internal/core"
-	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 // TestLoginLogoutAudited: logins that succeed and fail (never with the
 // password) and logouts are in the audit chain.
 func TestLoginLogoutAudited(t *testing.T) {
 	ctx := t.Context()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"), store.Options{SQLiteSync: "normal"})
+	s := loginService(t)
+	st := s.St
+	agent, _, err := st.UserByName(ctx, "agent")
 	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	c, err := core.New(ctx, st, core.Config{PhoneKey: []byte("audit-test-key")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(c)
-	hash, err := auth.FastHasher().Hash("right-password")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var agent org.User
-	err = st.Write(ctx, func(tx *store.Tx) error {
-		city := org.Place{Level: org.LevelCity, Code: "city", Name: "本市"}
-		if err := tx.InsertPlace(ctx, &city); err != nil {
-			return err
-		}
-		centre := org.Unit{Code: "centre", Name: "中心", Kind: org.KindCityCentre, PlaceID: city.ID}
-		if err := tx.InsertUnit(ctx, &centre); err != nil {
-			return err
-		}
-		agent = org.User{Username: "agent", DisplayName: "话务员", UnitID: centre.ID, Roles: []string{org.RoleAgent}}
-		return tx.InsertUser(ctx, &agent, hash, s.Now())
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
 	lim := auth.NewLoginLimiter(100, time.Minute)

@@ -15,8 +15,9 @@ import (
 	"whistle/internal/store"
 )
 
-// loginService is an accounts service over a fresh store with one agent
-// (password "right-password").
+// loginService is an accounts service over a fresh store with a city, its
+// centre, an agent "agent" (password "right-password") and a disabled
+// agent "gone".
 func loginService(t *testing.T) *Service {
 	t.Helper()
 	ctx := t.Context()
@@ -43,8 +44,15 @@ func loginService(t *testing.T) *Service {
 		if err := tx.InsertUnit(ctx, &centre); err != nil {
 			return err
 		}
-		u := org.User{Username: "agent", DisplayName: "话务员", UnitID: centre.ID, Roles: []string{org.RoleAgent}}
-		return tx.InsertUser(ctx, &u, hash, s.Now())
+		for _, u := range []org.User{
+			{Username: "agent", DisplayName: "话务员", UnitID: centre.ID, Roles: []string{org.RoleAgent}},
+			{Username: "gone", DisplayName: "离职", UnitID: centre.ID, Roles: []string{org.RoleAgent}, Disabled: true},
+		} {
+			if err := tx.InsertUser(ctx, &u, hash, s.Now()); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,15 +1,11 @@
 package accounts
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"whistle/internal/auth"
-	"whistle/internal/core"
 	"whistle/internal/errs"
-	"whistle/internal/org"
-	"whistle/internal/store"
 )
 
 // TestLoginHashesForUnknownUsers: a login costs one password hash whether
@@ -17,45 +13,7 @@ import (
 // do not tell which usernames exist.
 func TestLoginHashesForUnknownUsers(t *testing.T) {
 	ctx := t.Context()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"), store.Options{SQLiteSync: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	c, err := core.New(ctx, st, core.Config{PhoneKey: []byte("login-test-key")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(c)
-	hash, err := auth.FastHasher().Hash("right-password")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = st.Write(ctx, func(tx *store.Tx) error {
-		city := org.Place{Level: org.LevelCity, Code: "city", Name: "本市"}
-		if err := tx.InsertPlace(ctx, &city); err != nil {
-			return err
-		}
-		centre := org.Unit{Code: "centre", Name: "中心", Kind: org.KindCityCentre, PlaceID: city.ID}
-		if err := tx.InsertUnit(ctx, &centre); err != nil {
-			return err
-		}
-		for _, u := range []org.User{
-			{Username: "agent", DisplayName: "话务员", UnitID: centre.ID, Roles: []string{org.RoleAgent}},
-			{Username: "gone", DisplayName: "离职", UnitID: centre.ID, Roles: []string{org.RoleAgent}, Disabled: true},
-		} {
-			if err := tx.InsertUser(ctx, &u, hash, s.Now()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := loginService(t)
 
 	var calls int
 	var hashes []string

@@ -616,13 +616,9 @@ func (s *Service) FireDue(ctx context.Context, node string, limit int) (int, err
 	if err != nil {
 		return 0, err
 	}
-	fired := 0
-	var failed error
-	for _, t := range due {
-		if ctx.Err() != nil {
-			break
-		}
-		var did bool
+	return s.FireEach(ctx, len(due), func(i int) string { return fmt.Sprintf("timer %d of case %d", due[i].ID, due[i].CaseID) }, func(i int) (bool, error) {
+		t := due[i]
+		did := false
 		err := s.St.Write(ctx, func(tx *store.Tx) error {
 			did = false
 			c, err := tx.Case(ctx, t.CaseID, org.Scope{All: true})
@@ -652,21 +648,8 @@ func (s *Service) FireDue(ctx context.Context, node string, limit int) (int, err
 			}
 			return tx.SetTimers(ctx, c.ID, lifecycle.Timers(c))
 		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return fired, errors.Join(failed, err)
-			}
-			// One timer that fails must not stop every timer behind it:
-			// it stays due (and is tried again next time), the others fire.
-			s.Log.Error("timer failed", "timer", t.ID, "case", t.CaseID, "err", err)
-			failed = errors.Join(failed, fmt.Errorf("timer %d of case %d: %w", t.ID, t.CaseID, err))
-			continue
-		}
-		if did {
-			fired++
-		}
-	}
-	return fired, failed
+		return did, err
+	})
 }
 
 // View is one case as an actor may see it, with everything a case page

@@ -7,7 +7,6 @@ package whistles
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -278,13 +277,9 @@ func (s *Service) FireSummons(ctx context.Context, node string, limit int) (int,
 	if err != nil {
 		return 0, err
 	}
-	fired := 0
-	var failed error
-	for _, t := range due {
-		if ctx.Err() != nil {
-			break
-		}
-		var did bool
+	return s.FireEach(ctx, len(due), func(i int) string { return fmt.Sprintf("timer %d of whistle %d", due[i].ID, due[i].WhistleID) }, func(i int) (bool, error) {
+		t := due[i]
+		did := false
 		err := s.St.Write(ctx, func(tx *store.Tx) error {
 			did = false
 			w, err := tx.Whistle(ctx, t.WhistleID)
@@ -306,20 +301,8 @@ func (s *Service) FireSummons(ctx context.Context, node string, limit int) (int,
 			}
 			return tx.AppendWhistleLog(ctx, &summons.LogEntry{WhistleID: w.ID, UnitID: t.UnitID, Action: summons.ActMissed, At: now, Note: node})
 		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return fired, errors.Join(failed, err)
-			}
-			// One failing timer must not hold up those behind it.
-			s.Log.Error("whistle timer failed", "timer", t.ID, "whistle", t.WhistleID, "err", err)
-			failed = errors.Join(failed, fmt.Errorf("timer %d of whistle %d: %w", t.ID, t.WhistleID, err))
-			continue
-		}
-		if did {
-			fired++
-		}
-	}
-	return fired, failed
+		return did, err
+	})
 }
 
 // SummonsStats are whistles per street and report times per department.
