@@ -73,7 +73,8 @@ func New(svc *services.Services, opts Options) *Server {
 // Route is one entry of the routing table (also checked against the OpenAPI document).
 type Route struct {
 	Method, Path string
-	Auth         bool // requires a session or token
+	Auth         bool         // requires a session or token
+	Access       httpx.Access // who may call it (checked before the handler reads anything)
 	handler      func(w http.ResponseWriter, r *http.Request, a org.Actor)
 }
 
@@ -85,13 +86,40 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes = nil
 	pub := func(method, path string, h http.HandlerFunc) {
-		s.routes = append(s.routes, Route{Method: method, Path: path})
+		s.routes = append(s.routes, Route{Method: method, Path: path, Access: httpx.Public})
 		mux.Handle(method+" "+path, s.observe(path, h))
 	}
-	priv := func(method, path string, h func(http.ResponseWriter, *http.Request, org.Actor)) {
-		s.routes = append(s.routes, Route{Method: method, Path: path, Auth: true, handler: h})
-		mux.Handle(method+" "+path, s.observe(path, s.authed(h)))
+	// priv routes name who may call them (httpx.Access): the gate runs
+	// before the handler reads a body or a query, so a refused role gets
+	// 403 whatever it sent. The services keep their own, finer checks.
+	priv := func(method, path string, acc httpx.Access, h func(http.ResponseWriter, *http.Request, org.Actor)) {
+		s.routes = append(s.routes, Route{Method: method, Path: path, Auth: true, Access: acc, handler: h})
+		mux.Handle(method+" "+path, s.observe(path, s.authed(acc, h)))
 	}
+	// The role sets of the gates (internal/app/testdata/authz.tsv is the
+	// matrix they must agree with; docs/SECURITY.md explains it).
+	var (
+		// centre staff by role (org.CentreStaff narrows to centre units)
+		centreStaff = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin)
+		// who decides for the city (org.CityDecider narrows to the city centre)
+		deciders = httpx.Roles(org.RoleDispatcher, org.RoleAdmin)
+		// who files cases (a citizen files on the public routes)
+		intake = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleGridWorker)
+		// the centre's desk: the queue of online submissions
+		centreDesk = httpx.Roles(org.RoleAgent, org.RoleDispatcher)
+		// who may ask for a citizen's unmasked contact (org.MayRevealPII)
+		revealers = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleHandler, org.RoleLeader)
+		// duplicates and routing suggestions
+		dupCheckers = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin)
+		// who writes knowledge articles (centre units, or admin)
+		kbEditors = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin)
+		// assessment figures, whistles, coverage: centre staff and units' people
+		assessReaders = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin, org.RoleHandler, org.RoleLeader)
+		// a unit's own people (exemption requests, whistles)
+		unitStaff = httpx.Roles(org.RoleHandler, org.RoleLeader)
+		// who puts people on a grid (admin, or the street's leader)
+		assigners = httpx.Roles(org.RoleAdmin, org.RoleLeader)
+	)
 
 	pub("GET", "/healthz", s.healthz)
 	pub("GET", "/readyz", s.readyz)
@@ -101,112 +129,112 @@ func (s *Server) Handler() http.Handler {
 	pub("POST", "/api/v1/public/lookup", s.publicLookup)
 	pub("POST", "/api/v1/public/rate", s.publicRate)
 
-	priv("POST", "/api/v1/auth/logout", s.logout)
-	priv("GET", "/api/v1/me", s.me)
-	priv("POST", "/api/v1/me/password", s.changePassword)
-	priv("POST", "/api/v1/tokens", s.createToken)
-	priv("GET", "/api/v1/audit", s.auditLog)
+	priv("POST", "/api/v1/auth/logout", httpx.SignedIn, s.logout)
+	priv("GET", "/api/v1/me", httpx.SignedIn, s.me)
+	priv("POST", "/api/v1/me/password", httpx.SignedIn, s.changePassword)
+	priv("POST", "/api/v1/tokens", httpx.Admin, s.createToken)
+	priv("GET", "/api/v1/audit", httpx.Admin, s.auditLog)
 
-	priv("GET", "/api/v1/places", s.listPlaces)
-	priv("POST", "/api/v1/places", s.createPlace)
-	priv("GET", "/api/v1/places/{id}", s.getPlace)
-	priv("PUT", "/api/v1/places/{id}/boundary", s.putBoundary)
-	priv("GET", "/api/v1/locate", s.locate)
-	priv("GET", "/api/v1/jurisdiction", s.jurisdiction)
-	priv("POST", "/api/v1/boundaries/import", s.importBoundaries)
-	priv("GET", "/api/v1/geocode", s.geocode)
-	priv("GET", "/api/v1/gazetteer", s.listGazetteer)
-	priv("POST", "/api/v1/gazetteer", s.addGazetteer)
-	priv("DELETE", "/api/v1/gazetteer/{id}", s.deleteGazetteer)
-	priv("POST", "/api/v1/gazetteer/rebuild", s.rebuildGazetteer)
-	priv("GET", "/api/v1/units", s.listUnits)
-	priv("POST", "/api/v1/units", s.createUnit)
-	priv("GET", "/api/v1/users", s.listUsers)
-	priv("POST", "/api/v1/users", s.createUser)
-	priv("POST", "/api/v1/users/{id}/disable", s.disableUser)
-	priv("POST", "/api/v1/users/{id}/enable", s.enableUser)
-	priv("PUT", "/api/v1/users/{id}/roles", s.setRoles)
-	priv("GET", "/api/v1/users/{id}/tokens", s.listTokens)
-	priv("DELETE", "/api/v1/users/{id}/tokens/{token}", s.revokeToken)
-	priv("GET", "/api/v1/categories", s.listCategories)
-	priv("PUT", "/api/v1/categories/{code}", s.putCategory)
-	priv("GET", "/api/v1/policy", s.getPolicy)
-	priv("PUT", "/api/v1/policy", s.putPolicy)
-	priv("GET", "/api/v1/calendar/{year}", s.getCalendar)
-	priv("PUT", "/api/v1/calendar/{year}", s.putCalendar)
-	priv("GET", "/api/v1/deadline", s.deadline)
+	priv("GET", "/api/v1/places", httpx.SignedIn, s.listPlaces)
+	priv("POST", "/api/v1/places", httpx.Admin, s.createPlace)
+	priv("GET", "/api/v1/places/{id}", httpx.SignedIn, s.getPlace)
+	priv("PUT", "/api/v1/places/{id}/boundary", httpx.Admin, s.putBoundary)
+	priv("GET", "/api/v1/locate", httpx.SignedIn, s.locate)
+	priv("GET", "/api/v1/jurisdiction", httpx.SignedIn, s.jurisdiction)
+	priv("POST", "/api/v1/boundaries/import", httpx.Admin, s.importBoundaries)
+	priv("GET", "/api/v1/geocode", httpx.SignedIn, s.geocode)
+	priv("GET", "/api/v1/gazetteer", httpx.SignedIn, s.listGazetteer)
+	priv("POST", "/api/v1/gazetteer", httpx.Admin, s.addGazetteer)
+	priv("DELETE", "/api/v1/gazetteer/{id}", httpx.Admin, s.deleteGazetteer)
+	priv("POST", "/api/v1/gazetteer/rebuild", httpx.Admin, s.rebuildGazetteer)
+	priv("GET", "/api/v1/units", httpx.SignedIn, s.listUnits)
+	priv("POST", "/api/v1/units", httpx.Admin, s.createUnit)
+	priv("GET", "/api/v1/users", httpx.SignedIn, s.listUsers)
+	priv("POST", "/api/v1/users", httpx.Admin, s.createUser)
+	priv("POST", "/api/v1/users/{id}/disable", httpx.Admin, s.disableUser)
+	priv("POST", "/api/v1/users/{id}/enable", httpx.Admin, s.enableUser)
+	priv("PUT", "/api/v1/users/{id}/roles", httpx.Admin, s.setRoles)
+	priv("GET", "/api/v1/users/{id}/tokens", httpx.SignedIn, s.listTokens)
+	priv("DELETE", "/api/v1/users/{id}/tokens/{token}", httpx.SignedIn, s.revokeToken)
+	priv("GET", "/api/v1/categories", httpx.SignedIn, s.listCategories)
+	priv("PUT", "/api/v1/categories/{code}", httpx.Admin, s.putCategory)
+	priv("GET", "/api/v1/policy", httpx.SignedIn, s.getPolicy)
+	priv("PUT", "/api/v1/policy", httpx.Admin, s.putPolicy)
+	priv("GET", "/api/v1/calendar/{year}", httpx.SignedIn, s.getCalendar)
+	priv("PUT", "/api/v1/calendar/{year}", httpx.Admin, s.putCalendar)
+	priv("GET", "/api/v1/deadline", httpx.SignedIn, s.deadline)
 
-	priv("POST", "/api/v1/classify", s.classify)
-	priv("GET", "/api/v1/classifier", s.classifierInfo)
-	priv("POST", "/api/v1/classifier/train", s.trainClassifier)
-	priv("PUT", "/api/v1/classifier/auto-dispatch", s.putAutoDispatch)
+	priv("POST", "/api/v1/classify", httpx.SignedIn, s.classify)
+	priv("GET", "/api/v1/classifier", httpx.SignedIn, s.classifierInfo)
+	priv("POST", "/api/v1/classifier/train", httpx.Admin, s.trainClassifier)
+	priv("PUT", "/api/v1/classifier/auto-dispatch", httpx.Admin, s.putAutoDispatch)
 
-	priv("POST", "/api/v1/attachments", s.upload)
-	priv("GET", "/api/v1/attachments/{id}", s.download)
+	priv("POST", "/api/v1/attachments", httpx.SignedIn, s.upload)
+	priv("GET", "/api/v1/attachments/{id}", httpx.SignedIn, s.download)
 
-	priv("POST", "/api/v1/cases", s.createCase)
-	priv("GET", "/api/v1/cases", s.listCases)
-	priv("GET", "/api/v1/inbox", s.inbox)
-	priv("GET", "/api/v1/queue", s.queue)
-	priv("POST", "/api/v1/queue/dispatch", s.queueDispatch)
-	priv("GET", "/api/v1/cases/{id}", s.getCase)
-	priv("GET", "/api/v1/case-numbers/{number}", s.getCaseByNumber)
-	priv("GET", "/api/v1/cases/{id}/events", s.caseEvents)
-	priv("GET", "/api/v1/cases/{id}/links", s.caseLinks)
-	priv("POST", "/api/v1/cases/{id}/reveal", s.reveal)
-	priv("GET", "/api/v1/cases/{id}/duplicates", s.caseDuplicates)
-	priv("POST", "/api/v1/duplicates/check", s.checkDuplicates)
-	priv("GET", "/api/v1/repeats", s.listRepeats)
-	priv("POST", "/api/v1/route-suggestion", s.routeSuggestion)
-	priv("GET", "/api/v1/duty-lists", s.listDutyLists)
-	priv("POST", "/api/v1/duty-lists", s.createDutyList)
-	priv("GET", "/api/v1/duty-lists/{version}", s.getDutyList)
-	priv("PUT", "/api/v1/duty-lists/{version}", s.putDutyList)
-	priv("POST", "/api/v1/duty-lists/{version}/publish", s.publishDutyList)
-	priv("POST", "/api/v1/duty-lists/{version}/dry-run", s.dryRun)
-	priv("GET", "/api/v1/knowledge", s.searchKnowledge)
-	priv("POST", "/api/v1/knowledge", s.createArticle)
-	priv("POST", "/api/v1/knowledge/suggest", s.suggestKnowledge)
-	priv("GET", "/api/v1/knowledge/{id}", s.getArticle)
-	priv("PUT", "/api/v1/knowledge/{id}", s.putArticle)
-	priv("DELETE", "/api/v1/knowledge/{id}", s.deleteArticle)
+	priv("POST", "/api/v1/cases", intake, s.createCase)
+	priv("GET", "/api/v1/cases", httpx.SignedIn, s.listCases)
+	priv("GET", "/api/v1/inbox", httpx.SignedIn, s.inbox)
+	priv("GET", "/api/v1/queue", centreDesk, s.queue)
+	priv("POST", "/api/v1/queue/dispatch", centreDesk, s.queueDispatch)
+	priv("GET", "/api/v1/cases/{id}", httpx.SignedIn, s.getCase)
+	priv("GET", "/api/v1/case-numbers/{number}", httpx.SignedIn, s.getCaseByNumber)
+	priv("GET", "/api/v1/cases/{id}/events", httpx.SignedIn, s.caseEvents)
+	priv("GET", "/api/v1/cases/{id}/links", httpx.SignedIn, s.caseLinks)
+	priv("POST", "/api/v1/cases/{id}/reveal", revealers, s.reveal)
+	priv("GET", "/api/v1/cases/{id}/duplicates", dupCheckers, s.caseDuplicates)
+	priv("POST", "/api/v1/duplicates/check", dupCheckers, s.checkDuplicates)
+	priv("GET", "/api/v1/repeats", httpx.SignedIn, s.listRepeats)
+	priv("POST", "/api/v1/route-suggestion", dupCheckers, s.routeSuggestion)
+	priv("GET", "/api/v1/duty-lists", centreStaff, s.listDutyLists)
+	priv("POST", "/api/v1/duty-lists", deciders, s.createDutyList)
+	priv("GET", "/api/v1/duty-lists/{version}", centreStaff, s.getDutyList)
+	priv("PUT", "/api/v1/duty-lists/{version}", deciders, s.putDutyList)
+	priv("POST", "/api/v1/duty-lists/{version}/publish", deciders, s.publishDutyList)
+	priv("POST", "/api/v1/duty-lists/{version}/dry-run", centreStaff, s.dryRun)
+	priv("GET", "/api/v1/knowledge", httpx.SignedIn, s.searchKnowledge)
+	priv("POST", "/api/v1/knowledge", kbEditors, s.createArticle)
+	priv("POST", "/api/v1/knowledge/suggest", httpx.SignedIn, s.suggestKnowledge)
+	priv("GET", "/api/v1/knowledge/{id}", httpx.SignedIn, s.getArticle)
+	priv("PUT", "/api/v1/knowledge/{id}", kbEditors, s.putArticle)
+	priv("DELETE", "/api/v1/knowledge/{id}", kbEditors, s.deleteArticle)
 	for _, a := range CaseActions {
-		priv("POST", "/api/v1/cases/{id}/"+ActionPath(a), s.act(a))
+		priv("POST", "/api/v1/cases/{id}/"+ActionPath(a), actionAccess(a), s.act(a))
 	}
 
 	pub("GET", "/api/v1/public/rankings/{month}", s.publicRanking)
-	priv("GET", "/api/v1/assess/ranking", s.getRanking)
-	priv("GET", "/api/v1/assess/export", s.exportRanking)
-	priv("GET", "/api/v1/assess/cases", s.assessCases)
-	priv("GET", "/api/v1/assess/months", s.listAssessMonths)
-	priv("POST", "/api/v1/assess/months/{month}/publish", s.publishMonth)
-	priv("GET", "/api/v1/assess/rules", s.getAssessRules)
-	priv("PUT", "/api/v1/assess/rules", s.putAssessRules)
-	priv("GET", "/api/v1/assess/items", s.listAssessItems)
-	priv("POST", "/api/v1/assess/items", s.addAssessItem)
-	priv("GET", "/api/v1/assess/exemptions", s.listExemptions)
-	priv("POST", "/api/v1/assess/exemptions", s.requestExemption)
-	priv("POST", "/api/v1/assess/exemptions/{id}/decide", s.decideExemption)
-	priv("POST", "/api/v1/whistles", s.raiseWhistle)
-	priv("GET", "/api/v1/whistles", s.listWhistles)
-	priv("GET", "/api/v1/whistles/{id}", s.getWhistle)
+	priv("GET", "/api/v1/assess/ranking", assessReaders, s.getRanking)
+	priv("GET", "/api/v1/assess/export", assessReaders, s.exportRanking)
+	priv("GET", "/api/v1/assess/cases", assessReaders, s.assessCases)
+	priv("GET", "/api/v1/assess/months", httpx.SignedIn, s.listAssessMonths)
+	priv("POST", "/api/v1/assess/months/{month}/publish", deciders, s.publishMonth)
+	priv("GET", "/api/v1/assess/rules", assessReaders, s.getAssessRules)
+	priv("PUT", "/api/v1/assess/rules", deciders, s.putAssessRules)
+	priv("GET", "/api/v1/assess/items", assessReaders, s.listAssessItems)
+	priv("POST", "/api/v1/assess/items", deciders, s.addAssessItem)
+	priv("GET", "/api/v1/assess/exemptions", assessReaders, s.listExemptions)
+	priv("POST", "/api/v1/assess/exemptions", unitStaff, s.requestExemption)
+	priv("POST", "/api/v1/assess/exemptions/{id}/decide", deciders, s.decideExemption)
+	priv("POST", "/api/v1/whistles", unitStaff, s.raiseWhistle)
+	priv("GET", "/api/v1/whistles", httpx.SignedIn, s.listWhistles)
+	priv("GET", "/api/v1/whistles/{id}", assessReaders, s.getWhistle)
 	for _, a := range WhistleActions {
-		priv("POST", "/api/v1/whistles/{id}/"+a, s.whistleAct(a))
+		priv("POST", "/api/v1/whistles/{id}/"+a, unitStaff, s.whistleAct(a))
 	}
-	priv("GET", "/api/v1/summons/stats", s.summonsStats)
-	priv("GET", "/api/v1/summons/config", s.getSummonsConfig)
-	priv("PUT", "/api/v1/summons/config", s.putSummonsConfig)
-	priv("GET", "/api/v1/grids/{id}/assignments", s.listGridAssignments)
-	priv("POST", "/api/v1/grids/{id}/assignments", s.assignGrid)
-	priv("POST", "/api/v1/patrols", s.startPatrol)
-	priv("GET", "/api/v1/patrols/{id}", s.getPatrol)
-	priv("POST", "/api/v1/patrols/{id}/positions", s.patrolPositions)
-	priv("POST", "/api/v1/patrols/{id}/findings", s.patrolFinding)
-	priv("POST", "/api/v1/patrols/{id}/end", s.endPatrol)
-	priv("GET", "/api/v1/grid/coverage", s.gridCoverage)
+	priv("GET", "/api/v1/summons/stats", centreStaff, s.summonsStats)
+	priv("GET", "/api/v1/summons/config", httpx.SignedIn, s.getSummonsConfig)
+	priv("PUT", "/api/v1/summons/config", deciders, s.putSummonsConfig)
+	priv("GET", "/api/v1/grids/{id}/assignments", httpx.SignedIn, s.listGridAssignments)
+	priv("POST", "/api/v1/grids/{id}/assignments", assigners, s.assignGrid)
+	priv("POST", "/api/v1/patrols", httpx.SignedIn, s.startPatrol)
+	priv("GET", "/api/v1/patrols/{id}", httpx.SignedIn, s.getPatrol)
+	priv("POST", "/api/v1/patrols/{id}/positions", httpx.SignedIn, s.patrolPositions)
+	priv("POST", "/api/v1/patrols/{id}/findings", httpx.SignedIn, s.patrolFinding)
+	priv("POST", "/api/v1/patrols/{id}/end", httpx.SignedIn, s.endPatrol)
+	priv("GET", "/api/v1/grid/coverage", assessReaders, s.gridCoverage)
 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics"})
+	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics", Access: httpx.Public})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errs.E(errs.NotFound)) })
 
 	cop := http.NewCrossOriginProtection()
@@ -224,6 +252,22 @@ var CaseActions = []lifecycle.Action{
 	lifecycle.ActRejectReturn, lifecycle.ActRequestExtension, lifecycle.ActApproveExtension,
 	lifecycle.ActRejectExtension, lifecycle.ActReply, lifecycle.ActCallback, lifecycle.ActClose,
 	lifecycle.ActSupervise, lifecycle.ActMerge, lifecycle.ActNote,
+}
+
+// actionAccess is a case action's gate: the roles of its row in the
+// lifecycle's table (lifecycle.Apply checks them again, with the state).
+func actionAccess(a lifecycle.Action) httpx.Access {
+	t, ok := lifecycle.Lookup(a)
+	if !ok {
+		panic("api: no lifecycle row for " + string(a))
+	}
+	var roles []string
+	for _, r := range t.Roles {
+		if r != org.RoleCitizen && r != org.RoleSystem { // never a signed-in user's role here
+			roles = append(roles, r)
+		}
+	}
+	return httpx.Roles(roles...)
 }
 
 // ActionPath is the URL segment of an action (request_return → request-return).
@@ -259,11 +303,18 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 // bearer is the request's token: the Authorization header or the session cookie.
 func bearer(r *http.Request) string { return httpx.Token(r) }
 
-func (s *Server) authed(h func(http.ResponseWriter, *http.Request, org.Actor)) http.Handler {
+// authed authenticates the request and checks the route's gate before
+// the handler reads anything: 401 without a valid session or token, 403
+// for a role the route does not admit.
+func (s *Server) authed(acc httpx.Access, h func(http.ResponseWriter, *http.Request, org.Actor)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, err := s.svc.Accounts.Authenticate(r.Context(), bearer(r))
 		if err != nil {
 			s.fail(w, r, err)
+			return
+		}
+		if !acc.Allows(a.User) {
+			s.fail(w, r, errs.E(errs.Forbidden))
 			return
 		}
 		h(w, r, a)

@@ -1,0 +1,59 @@
+package httpx
+
+import (
+	"slices"
+	"strings"
+
+	"whistle/internal/org"
+)
+
+// Access is a route's first gate, declared beside the route in the API's
+// and the pages' route blocks and checked before the handler reads a body
+// or a query: who may call the route at all. A refused role gets 403 (the
+// API) or a 403 page, whatever it sent; nobody signed in gets 401 or the
+// login page. The services keep their own checks (scope, unit kind, the
+// lifecycle's table): the gate is the first check, not the only one.
+// internal/app/testdata/authz.tsv lists every route × role, and a test
+// holds the routes to it.
+type Access struct {
+	public bool     // anyone, signed in or not
+	roles  []string // nil: anyone signed in; else one of these roles
+}
+
+// Public: anyone, signed in or not.
+var Public = Access{public: true}
+
+// SignedIn: anyone signed in, whatever the role (the services scope what
+// each sees).
+var SignedIn = Access{}
+
+// Roles: signed-in users holding at least one of roles.
+func Roles(roles ...string) Access {
+	if len(roles) == 0 {
+		panic("httpx.Roles: no role")
+	}
+	return Access{roles: slices.Clone(roles)}
+}
+
+// Admin: administrators only.
+var Admin = Roles(org.RoleAdmin)
+
+// IsPublic tells whether the route needs no sign-in.
+func (a Access) IsPublic() bool { return a.public }
+
+// Allows tells whether a signed-in user passes the gate.
+func (a Access) Allows(u org.User) bool {
+	return a.public || a.roles == nil || u.Has(a.roles...)
+}
+
+// String is the rule as the matrix file writes it: public, signed-in, or
+// the roles joined by "|".
+func (a Access) String() string {
+	switch {
+	case a.public:
+		return "public"
+	case a.roles == nil:
+		return "signed-in"
+	}
+	return strings.Join(a.roles, "|")
+}
