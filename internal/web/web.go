@@ -45,6 +45,7 @@ type Server struct {
 	hasher  auth.Hasher
 	demo    atomic.Pointer[[]DemoLogin]
 	geo     geoCache // boundary documents, plain and gzipped
+	routes  []Route
 }
 
 // DemoLogin is a demo user shown on the login page of a demo city.
@@ -89,15 +90,58 @@ func New(svc *services.Services, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// Route is one page route: its pattern (method and path, as registered)
+// and who may open it.
+type Route struct {
+	Pattern string
+	Access  httpx.Access
+}
+
+// Routes lists every page route (after Handler).
+func (s *Server) Routes() []Route { return s.routes }
+
 // Handler returns every page route.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	pub := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.recover(h)) }
-	priv := func(pattern string, h func(http.ResponseWriter, *http.Request, org.Actor)) {
-		mux.Handle(pattern, s.recover(s.session(h)))
+	s.routes = nil
+	pub := func(pattern string, h http.HandlerFunc) {
+		s.routes = append(s.routes, Route{Pattern: pattern, Access: httpx.Public})
+		mux.Handle(pattern, s.recover(h))
 	}
+	// priv pages name who may open them (httpx.Access): the gate runs
+	// before the handler reads a form or a query, so a refused role gets
+	// a 403 page whatever it sent. The services keep their own checks.
+	priv := func(pattern string, acc httpx.Access, h func(http.ResponseWriter, *http.Request, org.Actor)) {
+		s.routes = append(s.routes, Route{Pattern: pattern, Access: acc})
+		mux.Handle(pattern, s.recover(s.session(acc, h)))
+	}
+	// The role sets of the gates (internal/app/testdata/authz.tsv is the
+	// matrix they must agree with; docs/SECURITY.md explains it).
+	var (
+		// the centre's desk: the agent screen, callbacks, the queue
+		centreDesk = httpx.Roles(org.RoleAgent, org.RoleDispatcher)
+		// the centre's review of returns and extensions
+		reviewers = httpx.Roles(org.RoleDispatcher, org.RoleSupervisor)
+		// the supervisor's board
+		overseers = httpx.Roles(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin, org.RoleLeader)
+		// centre staff by role (org.CentreStaff narrows to centre units)
+		centreStaff = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin)
+		// who decides for the city (org.CityDecider narrows to the city centre)
+		deciders = httpx.Roles(org.RoleDispatcher, org.RoleAdmin)
+		// who may ask for a citizen's unmasked contact (org.MayRevealPII)
+		revealers = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleHandler, org.RoleLeader)
+		// assessment figures, whistles, coverage: centre staff and units' people
+		assessReaders = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin, org.RoleHandler, org.RoleLeader)
+		// a unit's own people (exemption requests, whistles)
+		unitStaff = httpx.Roles(org.RoleHandler, org.RoleLeader)
+		// duty lists (mayDutyPage narrows to centre units)
+		dutyStaff = httpx.Roles(org.RoleAdmin, org.RoleDispatcher, org.RoleSupervisor)
+		// knowledge articles (mayKBPage narrows to centre units)
+		kbEditors = httpx.Roles(org.RoleAdmin, org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor)
+	)
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
+	s.routes = append(s.routes, Route{Pattern: "GET /static/", Access: httpx.Public})
 
 	pub("GET /{$}", s.home)
 	pub("GET /login", s.loginPage)
@@ -117,72 +161,72 @@ func (s *Server) Handler() http.Handler {
 	pub("GET /favicon.ico", s.favicon)
 
 	// Hotline agents.
-	priv("GET /agent", s.agentPage)
-	priv("POST /agent", s.agentSubmit)
-	priv("GET /agent/history", s.agentHistory)
-	priv("POST /agent/suggest", s.agentSuggest)
-	priv("GET /callbacks", s.callbacksPage)
-	priv("POST /callbacks/{id}", s.callbackSubmit)
-	priv("GET /queue", s.queuePage)
-	priv("POST /queue/dispatch", s.queueDispatch)
+	priv("GET /agent", centreDesk, s.agentPage)
+	priv("POST /agent", centreDesk, s.agentSubmit)
+	priv("GET /agent/history", centreDesk, s.agentHistory)
+	priv("POST /agent/suggest", centreDesk, s.agentSuggest)
+	priv("GET /callbacks", centreDesk, s.callbacksPage)
+	priv("POST /callbacks/{id}", centreDesk, s.callbackSubmit)
+	priv("GET /queue", centreDesk, s.queuePage)
+	priv("POST /queue/dispatch", centreDesk, s.queueDispatch)
 
 	// Units, the centre and supervisors.
-	priv("GET /inbox", s.inboxPage)
-	priv("GET /review", s.reviewPage)
-	priv("GET /supervisor", s.supervisorPage)
-	priv("GET /supervisor/data.json", s.supervisorData)
-	priv("GET /cases", s.casesPage)
-	priv("GET /cases/{id}", s.casePage)
-	priv("POST /cases/{id}/act", s.caseAct)
-	priv("POST /cases/{id}/reveal", s.caseReveal)
-	priv("GET /attachments/{id}", s.attachment)
+	priv("GET /inbox", httpx.SignedIn, s.inboxPage)
+	priv("GET /review", reviewers, s.reviewPage)
+	priv("GET /supervisor", overseers, s.supervisorPage)
+	priv("GET /supervisor/data.json", overseers, s.supervisorData)
+	priv("GET /cases", httpx.SignedIn, s.casesPage)
+	priv("GET /cases/{id}", httpx.SignedIn, s.casePage)
+	priv("POST /cases/{id}/act", httpx.SignedIn, s.caseAct)
+	priv("POST /cases/{id}/reveal", revealers, s.caseReveal)
+	priv("GET /attachments/{id}", httpx.SignedIn, s.attachment)
 
 	// Assessment (一份卷子), whistles (吹哨报到) and grid patrols.
-	priv("GET /assess", s.assessPage)
-	priv("GET /assess/cases", s.assessCasesPage)
-	priv("GET /assess/export", s.assessExport)
-	priv("POST /assess/publish", s.assessPublish)
-	priv("GET /assess/exemptions", s.exemptionsPage)
-	priv("POST /assess/exemptions", s.exemptionRequest)
-	priv("POST /assess/exemptions/{id}/decide", s.exemptionDecide)
+	priv("GET /assess", assessReaders, s.assessPage)
+	priv("GET /assess/cases", assessReaders, s.assessCasesPage)
+	priv("GET /assess/export", assessReaders, s.assessExport)
+	priv("POST /assess/publish", deciders, s.assessPublish)
+	priv("GET /assess/exemptions", assessReaders, s.exemptionsPage)
+	priv("POST /assess/exemptions", unitStaff, s.exemptionRequest)
+	priv("POST /assess/exemptions/{id}/decide", deciders, s.exemptionDecide)
 	pub("GET /portal/ranking", s.publicRankingPage)
-	priv("GET /whistles", s.whistlesPage)
-	priv("POST /whistles", s.whistleRaise)
-	priv("GET /whistles/stats", s.whistleStatsPage)
-	priv("GET /whistles/{id}", s.whistlePage)
-	priv("POST /whistles/{id}/act", s.whistleAct)
-	priv("GET /patrol", s.patrolPage)
-	priv("POST /patrol/start", s.patrolStart)
-	priv("POST /patrol/{id}/positions", s.patrolPositions)
-	priv("POST /patrol/{id}/findings", s.patrolFinding)
-	priv("POST /patrol/{id}/end", s.patrolEnd)
-	priv("GET /patrol/coverage", s.coveragePage)
+	priv("GET /whistles", assessReaders, s.whistlesPage)
+	priv("POST /whistles", unitStaff, s.whistleRaise)
+	priv("GET /whistles/stats", centreStaff, s.whistleStatsPage)
+	priv("GET /whistles/{id}", assessReaders, s.whistlePage)
+	priv("POST /whistles/{id}/act", unitStaff, s.whistleAct)
+	priv("GET /patrol", httpx.SignedIn, s.patrolPage)
+	priv("POST /patrol/start", httpx.SignedIn, s.patrolStart)
+	priv("POST /patrol/{id}/positions", httpx.SignedIn, s.patrolPositions)
+	priv("POST /patrol/{id}/findings", httpx.SignedIn, s.patrolFinding)
+	priv("POST /patrol/{id}/end", httpx.SignedIn, s.patrolEnd)
+	priv("GET /patrol/coverage", assessReaders, s.coveragePage)
 
 	// Administration.
-	priv("GET /admin", s.adminPage)
-	priv("POST /admin/units", s.adminCreateUnit)
-	priv("POST /admin/users", s.adminCreateUser)
-	priv("POST /admin/categories", s.adminPutCategory)
-	priv("POST /admin/boundary", s.adminBoundary)
-	priv("POST /admin/policy", s.adminPolicy)
-	priv("POST /admin/calendar", s.adminCalendar)
-	priv("GET /admin/audit", s.auditPage)
-	priv("GET /admin/duty", s.dutyPage)
-	priv("POST /admin/duty", s.dutyCreate)
-	priv("POST /admin/duty/{version}", s.dutySave)
-	priv("POST /admin/duty/{version}/publish", s.dutyPublish)
-	priv("GET /admin/kb", s.kbPage)
-	priv("POST /admin/kb", s.kbCreate)
-	priv("POST /admin/kb/{id}", s.kbUpdate)
-	priv("POST /admin/kb/{id}/delete", s.kbDelete)
-	priv("GET /admin/classifier", s.classifierPage)
-	priv("POST /admin/classifier/train", s.classifierTrain)
-	priv("POST /admin/classifier/auto", s.classifierAuto)
-	priv("GET /admin/geo", s.geoPage)
-	priv("POST /admin/geo/import", s.geoImport)
-	priv("POST /admin/geo/entries", s.geoAddEntry)
-	priv("POST /admin/geo/entries/{id}/delete", s.geoDeleteEntry)
-	priv("POST /admin/geo/rebuild", s.geoRebuild)
+	priv("GET /admin", httpx.Admin, s.adminPage)
+	priv("POST /admin/units", httpx.Admin, s.adminCreateUnit)
+	priv("POST /admin/users", httpx.Admin, s.adminCreateUser)
+	priv("POST /admin/categories", httpx.Admin, s.adminPutCategory)
+	priv("POST /admin/boundary", httpx.Admin, s.adminBoundary)
+	priv("POST /admin/policy", httpx.Admin, s.adminPolicy)
+	priv("POST /admin/calendar", httpx.Admin, s.adminCalendar)
+	priv("GET /admin/audit", httpx.Admin, s.auditPage)
+	priv("GET /admin/duty", dutyStaff, s.dutyPage)
+	priv("POST /admin/duty", dutyStaff, s.dutyCreate)
+	priv("POST /admin/duty/{version}", dutyStaff, s.dutySave)
+	priv("POST /admin/duty/{version}/publish", dutyStaff, s.dutyPublish)
+	priv("GET /admin/kb", kbEditors, s.kbPage)
+	priv("POST /admin/kb", kbEditors, s.kbCreate)
+	priv("POST /admin/kb/{id}", kbEditors, s.kbUpdate)
+	priv("POST /admin/kb/{id}/delete", kbEditors, s.kbDelete)
+	priv("GET /admin/classifier", httpx.Admin, s.classifierPage)
+	priv("POST /admin/classifier/train", httpx.Admin, s.classifierTrain)
+	priv("POST /admin/classifier/auto", httpx.Admin, s.classifierAuto)
+	priv("GET /admin/geo", httpx.Admin, s.geoPage)
+	priv("POST /admin/geo/import", httpx.Admin, s.geoImport)
+	priv("POST /admin/geo/entries", httpx.Admin, s.geoAddEntry)
+	priv("POST /admin/geo/entries/{id}/delete", httpx.Admin, s.geoDeleteEntry)
+	priv("POST /admin/geo/rebuild", httpx.Admin, s.geoRebuild)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -279,8 +323,10 @@ func (s *Server) recover(h http.Handler) http.Handler {
 // session authenticates the session cookie; without one, pages redirect to
 // the login page (htmx requests get a redirect header). When the session
 // cannot be checked (the database is away), the page says so and the
-// cookie stays: a short outage does not log everyone out.
-func (s *Server) session(h func(http.ResponseWriter, *http.Request, org.Actor)) http.Handler {
+// cookie stays: a short outage does not log everyone out. A signed-in user
+// whose roles the route's gate does not admit gets a 403 page before the
+// handler reads anything.
+func (s *Server) session(acc httpx.Access, h func(http.ResponseWriter, *http.Request, org.Actor)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := s.cookies.Token(r)
 		a, err := s.svc.Accounts.Authenticate(r.Context(), token)
@@ -299,6 +345,10 @@ func (s *Server) session(h func(http.ResponseWriter, *http.Request, org.Actor)) 
 				return
 			}
 			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		}
+		if !acc.Allows(a.User) {
+			s.errorPage(w, r, http.StatusForbidden, errs.Message(errs.Forbidden, langOf(r)))
 			return
 		}
 		h(w, r, a)
