@@ -249,7 +249,7 @@ func (s *Service) removeFiles(ctx context.Context, storages []string) (int, erro
 		if used {
 			continue
 		}
-		p := filepath.Join(dir, filepath.Clean("/" + rel))
+		p := filepath.Join(dir, filepath.Clean("/"+rel))
 		if err := os.Remove(p); err == nil {
 			n++
 		} else if !errors.Is(err, os.ErrNotExist) {
