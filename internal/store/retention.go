@@ -43,7 +43,7 @@ func (q Queries) CountToAnonymise(ctx context.Context, cutoff time.Time) (int, e
 
 // SaveAnonymisedCase writes c's anonymised document and marks it
 // anonymised at `at`: the citizen's name, phone and phone hash columns are
-// set to ” whatever c holds. prevVersion guards against a concurrent
+// set to empty strings whatever c holds. prevVersion guards against a concurrent
 // change (errs.Conflict); c.Version is the new version.
 func (q Queries) SaveAnonymisedCase(ctx context.Context, c *lifecycle.Case, prevVersion int64, at time.Time) error {
 	doc, err := caseDoc(c)
