@@ -212,6 +212,8 @@ func (w *world) rows(caseID int64) string {
 	return b.String()
 }
 
+var regexp1 = regexp.MustCompile(`1[3-9]\d{9}`)
+
 var mobile = regexp.MustCompile(`(?:^|\D)1[3-9]\d{9}(?:\D|$)`)
 
 // personal lists what must not remain of a citizen.
