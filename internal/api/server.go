@@ -175,6 +175,7 @@ func (s *Server) Handler() http.Handler {
 	}
 
 	pub("GET", "/api/v1/public/rankings/{month}", s.publicRanking)
+	pub("GET", "/api/v1/open/cases", s.openCases)
 	priv("GET", "/api/v1/assess/ranking", s.getRanking)
 	priv("GET", "/api/v1/assess/export", s.exportRanking)
 	priv("GET", "/api/v1/assess/cases", s.assessCases)

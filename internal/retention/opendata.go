@@ -198,3 +198,17 @@ func (o OpenData) WriteJSON(ctx context.Context, w io.Writer, month string) erro
 	_, err = io.WriteString(w, "\n]\n")
 	return err
 }
+
+// Ended checks that month is a valid YYYY-MM that has ended: the public
+// endpoint serves whole past months only, so that it never shows requests
+// of the last days, while they are fresh in the neighbours' minds.
+func (o OpenData) Ended(month string) error {
+	_, to, err := o.MonthRange(month)
+	if err != nil {
+		return err
+	}
+	if o.Now().Before(to) {
+		return &errs.Error{Code: errs.Invalid, Field: "month", Detail: "the month has not ended"}
+	}
+	return nil
+}
