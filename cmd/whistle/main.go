@@ -5,6 +5,8 @@
 //	whistle bench   benchmarks (see whistle bench -h)
 //	whistle assess  a month's 三率 ranking (see whistle assess -h)
 //	whistle audit   verify the audit log's hash chain (whistle audit verify)
+//	whistle retention  anonymise closed cases past the retention period
+//	whistle export  the open-data export of a month (whistle export opendata)
 package main
 
 import (
@@ -44,6 +46,8 @@ commands:
   assess  print a month's 三率 ranking (whistle assess -h)
   eval    evaluate the text classifier (whistle eval classify -h)
   audit   verify the audit log's hash chain (whistle audit verify -h)
+  retention  anonymise closed cases past the retention period (whistle retention run -h)
+  export  the open-data export of a month (whistle export opendata -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -66,6 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return evalMain(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args[1:], stdout, stderr)
+	case "retention":
+		return retentionCmd(ctx, args[1:], stdout, stderr)
+	case "export":
+		return exportCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -203,6 +203,7 @@ func (s *Server) Handler() http.Handler {
 	}
 
 	pub("GET", "/api/v1/public/rankings/{month}", s.publicRanking)
+	pub("GET", "/api/v1/open/cases", s.openCases)
 	priv("GET", "/api/v1/assess/ranking", assessReaders, s.getRanking)
 	priv("GET", "/api/v1/assess/export", assessReaders, s.exportRanking)
 	priv("GET", "/api/v1/assess/cases", assessReaders, s.assessCases)

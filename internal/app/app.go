@@ -21,6 +21,7 @@ import (
 	"whistle/internal/config"
 	"whistle/internal/core"
 	"whistle/internal/httpx"
+	"whistle/internal/retention"
 	"whistle/internal/scheduler"
 	"whistle/internal/services"
 	"whistle/internal/store"
@@ -144,6 +145,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	go func() {
 		defer wg.Done()
 		a.Svc.Dispatch.RunClassifierRetrain(ctx, a.Cfg.ClassifierRetrain)
+	}()
+	wg.Add(1)
+	go func() { // retention: closed cases anonymised daily (issue #11)
+		defer wg.Done()
+		(&scheduler.RetentionJob{Svc: retention.New(a.Svc.Core, a.Cfg.RetentionDays), Log: a.Log}).Run(ctx)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

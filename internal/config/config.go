@@ -38,6 +38,10 @@ type Config struct {
 	FastHash      bool          `json:"-"`              // tests only: cheap password hashing
 
 	ClassifierRetrain time.Duration `json:"classifier_retrain"` // retrain the text classifier this often; 0 = only on demand
+
+	// RetentionDays: closed cases are anonymised this many days after
+	// closing (daily job and 'whistle retention run'); 0 disables retention.
+	RetentionDays int `json:"retention_days"`
 }
 
 // Defaults returns the built-in configuration.
@@ -47,7 +51,7 @@ func Defaults() Config {
 		Addr: "127.0.0.1:8080", Data: "whistle-data", Timezone: "Asia/Shanghai", SQLiteSync: "full",
 		Attachments: "disk", ReturnWindow: "24h", ReopenLimit: 2, Node: fmt.Sprintf("%s-%d", host, os.Getpid()),
 		TickEvery: 5 * time.Second, LogLevel: "info", Seed: 12345, DemoRequests: 60000,
-		ClassifierRetrain: 24 * time.Hour,
+		ClassifierRetrain: 24 * time.Hour, RetentionDays: 1095,
 	}
 }
 
@@ -101,6 +105,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.IntVar(&c.DemoRequests, "requests", c.DemoRequests, "demo: number of requests in the year of history")
 	fs.StringVar(&c.DemoEnd, "demo-end", c.DemoEnd, "demo: end of the history, RFC 3339 (default now; fix it for identical data)")
 	fs.DurationVar(&c.ClassifierRetrain, "classifier-retrain", c.ClassifierRetrain, "retrain the text classifier this often (0 = only on demand)")
+	fs.IntVar(&c.RetentionDays, "retention-days", c.RetentionDays, "anonymise closed cases this many days after closing (0 = never)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -141,6 +146,9 @@ func (c Config) Validate() error {
 	}
 	if c.ClassifierRetrain < 0 {
 		problems = append(problems, "classifier-retrain must be ≥ 0")
+	}
+	if c.RetentionDays < 0 {
+		problems = append(problems, "retention-days must be ≥ 0")
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))

@@ -20,7 +20,8 @@ var (
 	domain = []string{"errs", "org", "calendar", "timelimit", "lifecycle", "geo", "gazetteer", "classify",
 		"dutylist", "dedup", "knowledge", "assessment", "summons", "grid", "auth", "audit"}
 	// application packages: one service call per user action.
-	application = []string{"core", "casework", "dispatch", "ranking", "whistles", "patrols", "admin", "accounts", "services"}
+	application = []string{"core", "casework", "dispatch", "ranking", "whistles", "patrols", "admin", "accounts", "services",
+		"retention"}
 	// front ends: parse, call, render.
 	frontEnds = []string{"api", "web", "httpx"}
 )

@@ -1,0 +1,260 @@
+// Package retention applies the retention period to personal data (issue
+// #11): closed cases older than the period are anonymised — the citizen's
+// name, phone and phone hash erased, the address reduced to its place, free
+// text redacted, attachments deleted — while everything the analytics need
+// (category, places, times, states, assessment facts) stays. It also
+// builds the open-data export, which never carries personal data.
+package retention
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"whistle/internal/core"
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+	"whistle/internal/store"
+)
+
+// DefaultDays is the default retention period after closing: three years.
+const DefaultDays = 1095
+
+// DefaultBatch is how many cases one transaction anonymises.
+const DefaultBatch = 200
+
+// Service anonymises closed cases past the retention period.
+type Service struct {
+	*core.Core
+	Days int // retention period in days after closing; 0 = retention disabled
+}
+
+// New builds the service over the core; days is the retention period.
+func New(c *core.Core, days int) *Service { return &Service{Core: c, Days: days} }
+
+// Report is the outcome of a run.
+type Report struct {
+	Disabled    bool      `json:"disabled,omitempty"` // Days is 0: nothing done
+	DryRun      bool      `json:"dry_run,omitempty"`
+	Cutoff      time.Time `json:"cutoff"`      // cases closed before this are due
+	Due         int       `json:"due"`         // due before the run
+	Anonymised  int       `json:"anonymised"`  // cases anonymised by the run
+	Events      int       `json:"events"`      // event documents rewritten
+	Attachments int       `json:"attachments"` // attachments deleted
+	Files       int       `json:"files"`       // attachment files removed from disk
+	Batches     int       `json:"batches"`     // transactions (one audit entry each)
+}
+
+// Cutoff is the moment before which a case must have closed to be due.
+func (s *Service) Cutoff(now time.Time) time.Time { return now.AddDate(0, 0, -s.Days) }
+
+// Run anonymises every case closed before now minus the retention period,
+// batch cases per transaction, each transaction with one audit entry
+// (retention_anonymise: count and cut-off, never the data). It is
+// idempotent: anonymised cases are marked and not touched again.
+func (s *Service) Run(ctx context.Context, now time.Time, batch int) (Report, error) {
+	return s.run(ctx, now, batch, false)
+}
+
+// DryRun counts what Run would anonymise, changing nothing.
+func (s *Service) DryRun(ctx context.Context, now time.Time) (Report, error) {
+	return s.run(ctx, now, 0, true)
+}
+
+func (s *Service) run(ctx context.Context, now time.Time, batch int, dry bool) (Report, error) {
+	rep := Report{DryRun: dry}
+	if s.Days <= 0 {
+		rep.Disabled = true
+		return rep, nil
+	}
+	if batch <= 0 {
+		batch = DefaultBatch
+	}
+	rep.Cutoff = s.Cutoff(now)
+	due, err := s.St.CountToAnonymise(ctx, rep.Cutoff)
+	if err != nil {
+		return rep, err
+	}
+	rep.Due = due
+	if dry || due == 0 {
+		return rep, nil
+	}
+	for ctx.Err() == nil {
+		var b Report
+		var files []string
+		err := s.St.Write(ctx, func(tx *store.Tx) error {
+			b, files = Report{}, nil // a retried transaction starts afresh
+			cases, err := tx.CasesToAnonymise(ctx, rep.Cutoff, batch)
+			if err != nil || len(cases) == 0 {
+				return err
+			}
+			ids := make([]int64, 0, len(cases))
+			for _, c := range cases {
+				f, err := s.anonymise(ctx, tx, c, now, &b)
+				if err != nil {
+					return err
+				}
+				files = append(files, f...)
+				ids = append(ids, c.ID)
+			}
+			b.Anonymised = len(cases)
+			return s.Audit(ctx, tx, org.Actor{}, "retention_anonymise", "cases", map[string]any{
+				"count": len(cases), "cutoff": rep.Cutoff.UTC().Format(time.RFC3339), "days": s.Days,
+				"first_id": ids[0], "last_id": ids[len(ids)-1],
+			})
+		})
+		if err != nil {
+			return rep, err
+		}
+		if b.Anonymised == 0 {
+			break
+		}
+		rep.Batches++
+		rep.Anonymised += b.Anonymised
+		rep.Events += b.Events
+		rep.Attachments += b.Attachments
+		n, err := s.removeFiles(ctx, files)
+		rep.Files += n
+		if err != nil {
+			return rep, err
+		}
+		if b.Anonymised < batch {
+			break
+		}
+	}
+	return rep, ctx.Err()
+}
+
+// anonymise erases the personal data of one case, its events and its
+// attachments inside tx. It returns the disk storages of the deleted
+// attachments.
+func (s *Service) anonymise(ctx context.Context, tx *store.Tx, c *lifecycle.Case, now time.Time, b *Report) ([]string, error) {
+	name := c.Citizen.Name
+	prev := c.Version
+	Anonymise(c, name)
+	s.generalise(&c.Location)
+	c.Version++
+	if err := tx.SaveAnonymisedCase(ctx, c, prev, now); err != nil {
+		return nil, err
+	}
+	evs, err := tx.Events(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range evs {
+		if AnonymiseEvent(&evs[i], name) {
+			if err := tx.RewriteEventDoc(ctx, &evs[i]); err != nil {
+				return nil, err
+			}
+			b.Events++
+		}
+	}
+	files, n, err := tx.DeleteCaseAttachments(ctx, c.ID)
+	b.Attachments += n
+	return files, err
+}
+
+// Anonymise erases a case's personal data in place: the citizen's name,
+// phone and phone hash; the exact address (generalised separately to the
+// place); and, in the free text (title, description, reply, reasons),
+// phone-like numbers, ID numbers, e-mail addresses and the citizen's name
+// (see Redact). Category, places, times, states, results, satisfaction,
+// flags and counters are kept: the analytics are computed from them.
+func Anonymise(c *lifecycle.Case, name string) {
+	c.Citizen.Name, c.Citizen.Phone, c.Citizen.PhoneHash = "", "", ""
+	c.Location.Address = ""
+	c.Title = Redact(c.Title, name)
+	c.Description = Redact(c.Description, name)
+	c.ReplyText = Redact(c.ReplyText, name)
+	c.ReturnReason = Redact(c.ReturnReason, name)
+	c.ExtensionReason = Redact(c.ExtensionReason, name)
+}
+
+// AnonymiseEvent redacts an event's note and the text in its data (reasons,
+// contact means) and drops its attachment ids (the files are deleted). The
+// actor (a member of staff or "市民"), action, states and times are kept.
+// It reports whether the event changed.
+func AnonymiseEvent(e *lifecycle.Event, name string) bool {
+	changed := false
+	if n := Redact(e.Note, name); n != e.Note {
+		e.Note, changed = n, true
+	}
+	if e.Data != nil {
+		if _, ok := redactAny(e.Data, name); ok {
+			changed = true
+		}
+	}
+	if len(e.Attachments) > 0 {
+		e.Attachments, changed = nil, true
+	}
+	return changed
+}
+
+// generalise replaces an exact location by its place: the address becomes
+// the names of the district, street and community, and the point the
+// representative point of the grid or community (else the coordinates
+// rounded to 0.01°, about 1 km).
+func (s *Service) generalise(l *lifecycle.Location) {
+	var names []string
+	for _, id := range []int64{l.DistrictID, l.StreetID, l.CommunityID} {
+		if p, ok := s.Place(id); ok && id != 0 {
+			names = append(names, p.Name)
+		}
+	}
+	l.Address = strings.Join(names, "")
+	if l.Lat == nil || l.Lon == nil {
+		return
+	}
+	for _, id := range []int64{l.GridID, l.CommunityID, l.StreetID} {
+		if id == 0 {
+			continue
+		}
+		if p, ok := s.ApproxLocation(id, ""); ok && p.Lat != nil && p.Lon != nil {
+			l.Lat, l.Lon, l.Approximate = p.Lat, p.Lon, true
+			return
+		}
+	}
+	lat, lon := round(*l.Lat, 2), round(*l.Lon, 2)
+	l.Lat, l.Lon, l.Approximate = &lat, &lon, true
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+// removeFiles deletes attachment files no remaining attachment uses.
+// Files are removed after the commit: a crash in between leaves files
+// without rows (listed in docs/SECURITY.md), never rows without files.
+func (s *Service) removeFiles(ctx context.Context, storages []string) (int, error) {
+	dir := s.Cfg.AttachmentDir
+	n := 0
+	var errsAll error
+	seen := map[string]bool{}
+	for _, st := range storages {
+		rel, ok := strings.CutPrefix(st, "disk:")
+		if !ok || seen[st] || dir == "" {
+			continue
+		}
+		seen[st] = true
+		used, err := s.St.StorageInUse(ctx, st)
+		if err != nil {
+			errsAll = errors.Join(errsAll, err)
+			continue
+		}
+		if used {
+			continue
+		}
+		p := filepath.Join(dir, filepath.Clean("/"+rel))
+		if err := os.Remove(p); err == nil {
+			n++
+		} else if !errors.Is(err, os.ErrNotExist) {
+			errsAll = errors.Join(errsAll, err)
+		}
+	}
+	return n, errsAll
+}

@@ -1,0 +1,394 @@
+package retention_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"whistle/internal/auth"
+	"whistle/internal/calendar"
+	"whistle/internal/casework"
+	"whistle/internal/core"
+	"whistle/internal/demo"
+	"whistle/internal/lifecycle"
+	"whistle/internal/org"
+	"whistle/internal/pgtest"
+	"whistle/internal/ranking"
+	"whistle/internal/retention"
+	"whistle/internal/seed"
+	"whistle/internal/services"
+	"whistle/internal/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+func eachStore(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "w.db")) })
+	t.Run("postgres", func(t *testing.T) { fn(t, pgtest.NewDatabase(t)) })
+}
+
+type world struct {
+	t          *testing.T
+	ctx        context.Context
+	svc        *services.Services
+	st         *store.Store
+	clk        *clock
+	loc        *time.Location
+	dsn        string
+	attDir     string
+	agent      org.Actor
+	dispatcher org.Actor
+	street     org.Unit
+	streetH    org.Actor
+	category   string
+	photo      map[int64]int64 // case → its attachment
+}
+
+func openWorld(t *testing.T, dsn string) *world {
+	t.Helper()
+	ctx := t.Context()
+	st, err := store.Open(ctx, dsn, store.Options{SQLiteSync: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := &clock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, calendar.ChinaStandardTime())}
+	dir := t.TempDir()
+	svc, err := services.New(ctx, st, core.Config{Now: clk.Now, PhoneKey: []byte("retention-test"), AttachmentDir: dir, ReopenLimit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Demo(ctx, svc, demo.Options{Seed: 5, Requests: 60}, auth.FastHasher(), nil); err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, ctx: ctx, svc: svc, st: st, clk: clk, loc: svc.Location(), dsn: dsn, attDir: dir, photo: map[int64]int64{}}
+	find := func(kind, role string) (org.Unit, org.Actor) {
+		for _, u := range svc.UnitsList() {
+			if u.Kind != kind {
+				continue
+			}
+			users, err := st.Users(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, us := range users {
+				if us.Has(role) {
+					a, err := svc.Actor(us)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return u, a
+				}
+			}
+		}
+		t.Fatalf("no %s in a %s unit", role, kind)
+		return org.Unit{}, org.Actor{}
+	}
+	_, w.agent = find(org.KindCityCentre, org.RoleAgent)
+	_, w.dispatcher = find(org.KindCityCentre, org.RoleDispatcher)
+	w.street, w.streetH = find(org.KindStreet, org.RoleHandler)
+	for _, c := range svc.Categories() {
+		if c.Leaf && c.Active && (c.Urgency == "" || c.Urgency == "general") {
+			w.category = c.Code
+			break
+		}
+	}
+	return w
+}
+
+func (w *world) at(day, hh, mm int) { w.clk.Set(time.Date(2026, 3, day, hh, mm, 0, 0, w.loc)) }
+
+func (w *world) act(a org.Actor, id int64, in casework.ActInput) *lifecycle.Case {
+	w.t.Helper()
+	c, _, err := w.svc.Cases.Act(w.ctx, a, id, in)
+	if err != nil {
+		w.t.Fatalf("%s on case %d: %v", in.Action, id, err)
+	}
+	return c
+}
+
+// citizen is one seeded caller whose data must disappear.
+type citizen struct{ name, phone, idcard string }
+
+var citizens = []citizen{
+	{"王小明", "13912345678", "11010119900307123X"},
+	{"李秀英", "15800001111", "110101198001011234"},
+	{"赵大海", "18611112222", "110101197512125678"},
+}
+
+// play takes a request from a citizen through the whole loop on day d;
+// closed reports whether it is closed (else it stays with the street).
+func (w *world) play(d int, who citizen, confidential, closed bool) *lifecycle.Case {
+	w.t.Helper()
+	w.at(d, 8, 30)
+	png := []byte("\x89PNG\r\n\x1a\n" + strings.Repeat("x", 64) + who.phone)
+	att, err := w.svc.Cases.Upload(w.ctx, w.agent, "photo.png", png)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	c, _, err := w.svc.Cases.Create(w.ctx, w.agent, casework.NewCase{Channel: "phone", Type: "complaint", Category: w.category,
+		Title:       who.name + "反映路灯不亮",
+		Description: fmt.Sprintf("市民%s（%s女士/先生）来电，电话%s，备用 %s-%s-%s，身份证%s，座机010-65123456，邮箱 %s@example.com。", who.name, string([]rune(who.name)[:1]), who.phone, who.phone[:3], who.phone[3:7], who.phone[7:], who.idcard, "caller"),
+		Address:     "东华门大街" + who.phone[7:] + "号" + who.name + "家门口",
+		CitizenName: who.name, CitizenPhone: who.phone, Confidential: confidential,
+		PlaceID: w.street.PlaceID, Attachments: []int64{att.ID}}, "")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.photo[c.ID] = att.ID
+	w.at(d, 9, 0)
+	w.act(w.dispatcher, c.ID, casework.ActInput{Action: lifecycle.ActDispatch, UnitID: w.street.ID})
+	w.at(d, 9, 30)
+	w.act(w.streetH, c.ID, casework.ActInput{Action: lifecycle.ActSign})
+	w.at(d, 10, 0)
+	w.act(w.streetH, c.ID, casework.ActInput{Action: lifecycle.ActContact, Means: "phone", Note: "已致电" + who.phone + "联系" + string([]rune(who.name)[:1]) + "先生"})
+	if !closed {
+		return c
+	}
+	w.at(d+1, 10, 0)
+	w.act(w.streetH, c.ID, casework.ActInput{Action: lifecycle.ActReply, Result: lifecycle.ResultResolved, Note: "已修复，告知" + who.name + "（" + who.phone + "）"})
+	w.at(d+1, 15, 0)
+	yes := true
+	return w.act(w.agent, c.ID, casework.ActInput{Action: lifecycle.ActCallback, Resolved: &yes, Satisfaction: lifecycle.Satisfied, Note: "回访" + who.name + "满意"})
+}
+
+// rows returns every row of the tables that hold a case's data, as text.
+func (w *world) rows(caseID int64) string {
+	w.t.Helper()
+	driver, mark := "sqlite", "?"
+	if store.IsPostgres(w.dsn) {
+		driver, mark = "pgx", "$1"
+	}
+	db, err := sql.Open(driver, w.dsn)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer db.Close()
+	var b strings.Builder
+	for _, q := range []string{"SELECT * FROM cases WHERE id = " + mark, "SELECT * FROM events WHERE case_id = " + mark,
+		"SELECT * FROM attachments WHERE case_id = " + mark, "SELECT * FROM timers WHERE case_id = " + mark,
+		"SELECT * FROM case_flags WHERE case_id = " + mark, "SELECT * FROM assess_orders WHERE case_id = " + mark,
+		"SELECT * FROM assess_callbacks WHERE case_id = " + mark} {
+		rs, err := db.QueryContext(w.ctx, q, caseID)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		cols, _ := rs.Columns()
+		for rs.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rs.Scan(ptrs...); err != nil {
+				w.t.Fatal(err)
+			}
+			for i, v := range vals {
+				if bs, ok := v.([]byte); ok {
+					v = string(bs)
+				}
+				fmt.Fprintf(&b, "%s=%v\t", cols[i], v)
+			}
+			b.WriteString("\n")
+		}
+		rs.Close()
+	}
+	return b.String()
+}
+
+var regexp1 = regexp.MustCompile(`1[3-9]\d{9}`)
+
+var mobile = regexp.MustCompile(`(?:^|\D)1[3-9]\d{9}(?:\D|$)`)
+
+// personal lists what must not remain of a citizen.
+func personal(who citizen) []string {
+	return []string{who.name, who.phone, who.idcard, who.phone[3:7] + "-" + who.phone[7:], string([]rune(who.name)[:1]) + "先生",
+		"65123456", "caller@example.com", "东华门大街", "家门口"}
+}
+
+type figures struct {
+	Ranking ranking.Ranking
+	Month   store.MonthCounts
+	Feb     ranking.Ranking
+	Stats   map[string]int64
+}
+
+func (w *world) figures() string {
+	w.t.Helper()
+	var f figures
+	for _, m := range []string{"2026-03", "2025-12"} {
+		p, err := w.svc.Ranking.AssessMonthPeriod(m)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		r, err := w.svc.Ranking.Assess(w.ctx, w.dispatcher, p, ranking.AssessOptions{})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if m == "2026-03" {
+			f.Ranking = r
+		} else {
+			f.Feb = r
+		}
+	}
+	var err error
+	f.Month, err = w.st.MonthFigures(w.ctx, time.Date(2025, 1, 1, 0, 0, 0, 0, w.loc), time.Date(2026, 4, 1, 0, 0, 0, 0, w.loc))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	f.Stats, err = w.st.CountByState(w.ctx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	b, _ := json.Marshal(f)
+	return string(b)
+}
+
+// TestRetentionAnonymises plays requests whose every free-text field
+// carries the caller's name, phone and ID number, closes them, and runs
+// retention past the period: the anonymised cases keep no trace of the
+// citizen in any of their rows (case, events, attachments and their files),
+// the analytics (the months' 三率 ranking, the monthly figures, counts by
+// state) are the same as before, open cases are untouched, one audit entry
+// is written per batch, and a second run does nothing.
+func TestRetentionAnonymises(t *testing.T) {
+	eachStore(t, func(t *testing.T, dsn string) {
+		w := openWorld(t, dsn)
+		var closed []*lifecycle.Case
+		for i, who := range citizens {
+			closed = append(closed, w.play(3+2*i, who, i == 2, true))
+		}
+		open := w.play(10, citizen{"孙悟空", "13700009999", "110101199912319999"}, false, false)
+		for i, c := range closed {
+			if rows := w.rows(c.ID); !strings.Contains(rows, citizens[i].name) || !strings.Contains(rows, citizens[i].phone) || !strings.Contains(rows, "东华门大街") {
+				t.Fatalf("the test's seeded data is not in the rows of case %d:\n%s", c.ID, rows)
+			}
+		}
+		before := w.figures()
+		files, _ := filepath.Glob(filepath.Join(w.attDir, "*", "*"))
+		if len(files) != 4 {
+			t.Fatalf("attachment files %v, want 4", files)
+		}
+
+		svc := retention.New(w.svc.Core, 1095)
+		// A day short of the period: nothing of ours is due.
+		lastClose := closed[len(closed)-1].ClosedAt
+		early := lastClose.AddDate(0, 0, 1095)
+		rep, err := svc.Run(w.ctx, early, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range closed[:len(closed)-1] {
+			if at, _ := w.st.AnonymisedAt(w.ctx, c.ID); at.IsZero() {
+				t.Errorf("case %d closed before the cut-off %v not anonymised (%+v)", c.ID, rep.Cutoff, rep)
+			}
+		}
+		if at, _ := w.st.AnonymisedAt(w.ctx, closed[len(closed)-1].ID); !at.IsZero() {
+			t.Errorf("case closed exactly at the cut-off anonymised: %+v", rep)
+		}
+
+		now := lastClose.AddDate(0, 0, 1096)
+		w.clk.Set(now)
+		dry, err := svc.DryRun(w.ctx, now)
+		if err != nil || dry.Due < 1 || dry.Anonymised != 0 {
+			t.Fatalf("dry run %+v, %v", dry, err)
+		}
+		auditBefore, _ := w.st.AuditLog(w.ctx, 0, 1000)
+		rep, err = svc.Run(w.ctx, now, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Anonymised != dry.Due || rep.Batches != (dry.Due+1)/2 {
+			t.Errorf("run %+v after dry run %+v: want every due case, two per batch", rep, dry)
+		}
+		auditAfter, _ := w.st.AuditLog(w.ctx, 0, 1000)
+		var entries int
+		for _, e := range auditAfter[:len(auditAfter)-len(auditBefore)] {
+			if e.Action != "retention_anonymise" || !strings.Contains(e.Detail, `"count"`) || !strings.Contains(e.Detail, `"cutoff"`) {
+				t.Errorf("audit entry %+v", e)
+			}
+			entries++
+		}
+		if entries != rep.Batches {
+			t.Errorf("%d audit entries for %d batches", entries, rep.Batches)
+		}
+		for _, e := range auditAfter {
+			for _, who := range citizens {
+				if strings.Contains(e.Detail, who.phone) || strings.Contains(e.Detail, who.name) {
+					t.Errorf("audit entry %d holds personal data: %s", e.ID, e.Detail)
+				}
+			}
+		}
+		if v, err := w.st.VerifyAudit(w.ctx, 0); err != nil || v.Break != nil {
+			t.Errorf("audit chain after retention: %+v, %v", v, err)
+		}
+
+		for i, c := range closed {
+			rows := w.rows(c.ID)
+			for _, p := range personal(citizens[i]) {
+				if strings.Contains(rows, p) {
+					t.Errorf("case %d still holds %q:\n%s", c.ID, p, rows)
+				}
+			}
+			if m := mobile.FindString(rows); m != "" {
+				t.Errorf("case %d still holds a mobile number %s", c.ID, m)
+			}
+			got, err := w.st.Case(w.ctx, c.ID, org.Scope{All: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Citizen.Name != "" || got.Citizen.Phone != "" || got.Citizen.PhoneHash != "" {
+				t.Errorf("citizen %+v", got.Citizen)
+			}
+			if got.Category != c.Category || got.State != lifecycle.Closed || got.Location.StreetID != c.Location.StreetID ||
+				!got.ClosedAt.Equal(c.ClosedAt) || got.Satisfaction != c.Satisfaction || got.Citizen.Confidential != c.Citizen.Confidential {
+				t.Errorf("analytics fields changed:\n%+v\n%+v", got, c)
+			}
+			if got.Location.Address == "" || !strings.Contains(got.Description, retention.Redacted) {
+				t.Errorf("address %q, description %q", got.Location.Address, got.Description)
+			}
+			if _, _, err := w.st.GetAttachment(w.ctx, w.photo[c.ID]); err == nil {
+				t.Errorf("case %d's attachment still there", c.ID)
+			}
+		}
+		if files, _ := filepath.Glob(filepath.Join(w.attDir, "*", "*")); len(files) != 1 {
+			t.Errorf("attachment files left %v, want only the open case's", files)
+		}
+		if rows := w.rows(open.ID); !strings.Contains(rows, "孙悟空") || !strings.Contains(rows, "13700009999") {
+			t.Error("the open case lost its personal data")
+		}
+		if at, _ := w.st.AnonymisedAt(w.ctx, open.ID); !at.IsZero() {
+			t.Error("open case marked anonymised")
+		}
+		if after := w.figures(); after != before {
+			t.Errorf("analytics changed by anonymisation:\nbefore %s\nafter  %s", before, after)
+		}
+
+		again, err := svc.Run(w.ctx, now.Add(time.Hour), 2)
+		if err != nil || again.Anonymised != 0 || again.Due != 0 {
+			t.Errorf("second run %+v, %v: want nothing to do", again, err)
+		}
+		if n, _ := w.st.AuditLog(w.ctx, 0, 1000); len(n) != len(auditAfter) {
+			t.Errorf("second run wrote %d audit entries", len(n)-len(auditAfter))
+		}
+		if off, err := retention.New(w.svc.Core, 0).Run(w.ctx, now.AddDate(10, 0, 0), 2); err != nil || !off.Disabled || off.Anonymised != 0 {
+			t.Errorf("disabled retention ran: %+v, %v", off, err)
+		}
+	})
+}
