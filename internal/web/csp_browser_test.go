@@ -294,6 +294,7 @@ func TestNoCSPViolationOnAnyPage(t *testing.T) {
 		crawl(role, []string{value[string](h.e2e, "location.pathname")})
 		h.logout()
 	}
+	t.Logf("%d pages checked", len(visited))
 	if len(visited) < 40 {
 		t.Errorf("only %d pages visited: %v", len(visited), visited)
 	}
