@@ -138,7 +138,9 @@ func TestAPIClientGone(t *testing.T) {
 		t.Errorf("no debug record of the client leaving: %q", dbg)
 	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	mreq := httptest.NewRequest("GET", "/metrics", nil)
+	mreq.Header.Set("Authorization", "Bearer "+uncachedToken(t, a)) // /metrics: administrators only
+	h.ServeHTTP(rec, mreq)
 	b, _ := io.ReadAll(rec.Body)
 	for _, line := range strings.Split(string(b), "\n") {
 		if !strings.HasPrefix(line, "whistle_http_request_duration_seconds_count") {

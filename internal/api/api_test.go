@@ -1284,7 +1284,9 @@ func apiTestHealthMetrics(e *apiEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := e.apiDo("", "GET", "/metrics", nil)
+	apiRefused(t, e.apiDo("", "GET", "/metrics", nil), 401, errs.Unauthenticated)
+	apiRefused(t, e.apiDo(e.agent, "GET", "/metrics", nil), 401, errs.Unauthenticated)
+	r := e.apiDo(e.admin, "GET", "/metrics", nil)
 	if r.Status != 200 {
 		t.Fatalf("metrics: %d", r.Status)
 	}

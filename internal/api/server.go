@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +38,7 @@ type Server struct {
 	latency *prometheus.HistogramVec
 	routes  []Route
 	ready   func(context.Context) error
+	metrics string // the scrapers' bearer token ("" = none)
 }
 
 // Options configure the API server.
@@ -47,6 +49,10 @@ type Options struct {
 	Limits *httpx.Limits
 	// Sessions decides the session cookie, as on the pages.
 	Sessions httpx.Sessions
+	// MetricsToken lets a scraper read /metrics with "Authorization: Bearer
+	// <token>" (config metrics_token, env WHISTLE_METRICS_TOKEN). Without
+	// one, /metrics answers administrators' sessions and tokens only.
+	MetricsToken string
 }
 
 // New builds the API server over the service.
@@ -61,7 +67,7 @@ func New(svc *services.Services, opts Options) *Server {
 		opts.Limits = httpx.NewLimits()
 	}
 	s := &Server{svc: svc, log: opts.Logger, limiter: opts.Limits.Logins, submits: opts.Limits.Submits, lookups: opts.Limits.Lookups,
-		cookies: opts.Sessions, hasher: opts.Hasher, reg: prometheus.NewRegistry()}
+		cookies: opts.Sessions, hasher: opts.Hasher, reg: prometheus.NewRegistry(), metrics: opts.MetricsToken}
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "whistle_http_request_duration_seconds", Help: "HTTP request latency by route and status class (499: the client gave up).",
 		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
@@ -234,7 +240,7 @@ func (s *Server) Handler() http.Handler {
 	priv("POST", "/api/v1/patrols/{id}/end", httpx.SignedIn, s.endPatrol)
 	priv("GET", "/api/v1/grid/coverage", assessReaders, s.gridCoverage)
 
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics", Access: httpx.Public})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errs.E(errs.NotFound)) })
 
@@ -319,6 +325,28 @@ func (s *Server) authed(acc httpx.Access, h func(http.ResponseWriter, *http.Requ
 			return
 		}
 		h(w, r, a)
+	})
+}
+
+// metricsGuard lets through the scrapers' bearer token (compared in
+// constant time) and administrators (session or API token); everyone else
+// gets 401, whatever address they come from (a reverse proxy on the same
+// machine would make every visitor look local).
+func (s *Server) metricsGuard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := bearer(r)
+		if s.metrics != "" && tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.metrics)) == 1 {
+			h.ServeHTTP(w, r)
+			return
+		}
+		if tok != "" {
+			if a, err := s.svc.Accounts.Authenticate(r.Context(), tok); err == nil && a.User.Has(org.RoleAdmin) {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="whistle metrics"`)
+		s.fail(w, r, errs.E(errs.Unauthenticated))
 	})
 }
 

@@ -78,22 +78,25 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, err
 	}
-	apiSrv := api.New(svc, api.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits})
+	apiSrv := api.New(svc, api.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits, MetricsToken: cfg.MetricsToken})
 	return &App{Cfg: cfg, Store: st, Svc: svc, API: apiSrv, Web: pages, Log: log}, nil
 }
 
 // Handler joins the JSON API (/api/, /healthz, /readyz, /metrics) and the
-// pages (everything else).
+// pages (everything else), both behind the security headers (CSP, referrer
+// policy, nosniff, HSTS over HTTPS) and Secure cookies over HTTPS
+// (httpx.Transport.SecurityHeaders).
 func (a *App) Handler() http.Handler {
 	apiH, webH := a.API.Handler(), a.Web.Handler()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	tr := httpx.Transport{TrustProxy: a.Cfg.TrustProxy, SecureCookies: a.Cfg.SecureCookies}
+	return tr.SecurityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
 		case strings.HasPrefix(p, "/api/"), p == "/healthz", p == "/readyz", p == "/metrics":
 			apiH.ServeHTTP(w, r)
 		default:
 			webH.ServeHTTP(w, r)
 		}
-	})
+	}))
 }
 
 // phoneKey returns the key for phone hashes: configured, or generated once

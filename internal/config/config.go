@@ -34,7 +34,9 @@ type Config struct {
 	City          string        `json:"city"`           // the city's name, for a first start
 	AdminPassword string        `json:"admin_password"` // first start: the admin's password (default random, printed once)
 	PhoneKey      string        `json:"phone_key"`      // key for phone hashes; default: generated and stored
-	SecureCookies bool          `json:"secure_cookies"` // session cookies only over HTTPS (behind TLS)
+	SecureCookies bool          `json:"secure_cookies"` // mark cookies Secure always (else: when the request came over HTTPS)
+	TrustProxy    bool          `json:"trust_proxy"`    // believe X-Forwarded-Proto from the reverse proxy in front
+	MetricsToken  string        `json:"metrics_token"`  // bearer token for /metrics; empty = admin sessions only
 	FastHash      bool          `json:"-"`              // tests only: cheap password hashing
 
 	ClassifierRetrain time.Duration `json:"classifier_retrain"` // retrain the text classifier this often; 0 = only on demand
@@ -85,6 +87,17 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 			*p = v
 		}
 	}
+	if v := getenv("WHISTLE_METRICS_TOKEN"); v != "" {
+		c.MetricsToken = v
+	}
+	for k, p := range map[string]*bool{"WHISTLE_SECURE_COOKIES": &c.SecureCookies, "WHISTLE_TRUST_PROXY": &c.TrustProxy} {
+		switch strings.ToLower(getenv(k)) {
+		case "1", "true", "yes", "on":
+			*p = true
+		case "0", "false", "no", "off":
+			*p = false
+		}
+	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.String("config", file, "JSON configuration file (env WHISTLE_CONFIG)")
@@ -99,7 +112,8 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.StringVar(&c.Node, "node", c.Node, "this node's name (scheduler)")
 	fs.DurationVar(&c.TickEvery, "tick", c.TickEvery, "scheduler interval")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
-	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark session cookies Secure (serve behind HTTPS)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure always; without it they are Secure when the request came over HTTPS (env WHISTLE_SECURE_COOKIES)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "believe X-Forwarded-Proto: only behind a reverse proxy that sets it (env WHISTLE_TRUST_PROXY)")
 	fs.StringVar(&c.City, "city", c.City, "serve: the city's name when starting on an empty store")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "demo seed")
 	fs.IntVar(&c.DemoRequests, "requests", c.DemoRequests, "demo: number of requests in the year of history")

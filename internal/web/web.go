@@ -8,7 +8,11 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -299,14 +303,10 @@ func cacheForever(h http.Handler) http.Handler {
 	})
 }
 
-func securityHeaders(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Referrer-Policy", "same-origin")
-		h.ServeHTTP(w, r)
-	})
-}
+// securityHeaders gives the pages the security headers even when they are
+// served on their own; app.Handler applies the same (with the node's proxy
+// and cookie settings) around both front ends.
+func securityHeaders(h http.Handler) http.Handler { return httpx.Transport{}.SecurityHeaders(h) }
 
 func (s *Server) recover(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -401,15 +401,13 @@ func (s *Server) newPage(r *http.Request, a *org.Actor, titleKey string) *page {
 		q := r.URL.Query()
 		q.Del("lang")
 		q.Del("flash")
+		q.Del("fs")
 		if enc := q.Encode(); enc != "" {
 			p.URI += "?" + enc
 		}
 	}
 	p.Title = s.cat.T(p.Lang, titleKey)
-	p.Flash = r.URL.Query().Get("flash")
-	if len(p.Flash) > 300 {
-		p.Flash = ""
-	}
+	p.Flash = flashOf(r)
 	if a != nil {
 		p.Nav = navFor(*a, r.URL.Path)
 	}
@@ -609,12 +607,60 @@ func backTo(r *http.Request, fallback string) string {
 	return fallback
 }
 
+// withFlash adds a message to a redirect target: ?flash=… with its
+// signature fs=… (flashSig), so that a page shows only messages this node
+// wrote for that page. Anyone else's ?flash= (a link saying "call this
+// number", on the public tracking page) is not shown. A fragment stays last.
 func withFlash(target, msg string) string {
+	target, frag, hasFrag := strings.Cut(target, "#")
+	path, _, _ := strings.Cut(target, "?")
+	if p, err := url.PathUnescape(path); err == nil {
+		path = p // as the page will see it in r.URL.Path
+	}
 	sep := "?"
 	if strings.Contains(target, "?") {
 		sep = "&"
 	}
-	return target + sep + "flash=" + url.QueryEscape(msg)
+	target += sep + "flash=" + url.QueryEscape(msg) + "&fs=" + flashSig(path, msg)
+	if hasFrag {
+		target += "#" + frag
+	}
+	return target
+}
+
+// flashKey signs flashes. It is made at start and never leaves the
+// process: behind a load balancer, a redirect that lands on another node
+// shows no message (the action itself is done and the page shows it).
+var flashKey = func() []byte {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+// flashSig is the signature of msg shown on the page at path: HMAC-SHA256,
+// cut to 128 bits, base64url.
+func flashSig(path, msg string) string {
+	m := hmac.New(sha256.New, flashKey)
+	m.Write([]byte(path))
+	m.Write([]byte{0})
+	m.Write([]byte(msg))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// flashOf returns the request's flash message when it carries this node's
+// signature for this page, else "".
+func flashOf(r *http.Request) string {
+	q := r.URL.Query()
+	msg, sig := q.Get("flash"), q.Get("fs")
+	if msg == "" || sig == "" || len(msg) > 600 {
+		return ""
+	}
+	if !hmac.Equal([]byte(sig), []byte(flashSig(r.URL.Path, msg))) {
+		return ""
+	}
+	return msg
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {

@@ -47,6 +47,11 @@
     });
   }
 
+  // Text for map tooltips and popups: Leaflet puts a string in as HTML, so
+  // names (typed by administrators, imported from GeoJSON) go in as text.
+  function textNode(s) { var e = document.createElement("span"); e.textContent = s == null ? "" : String(s); return e; }
+  function caseLink(id, number) { var a = document.createElement("a"); a.href = "/cases/" + encodeURIComponent(id); a.textContent = number; return a; }
+
   // Maps: the city's own boundaries as the base layer (no remote tiles).
   var boundaries = null;
   function loadBoundaries(level) {
@@ -59,7 +64,7 @@
     var map = L.map(el, { zoomControl: true, attributionControl: false });
     loadBoundaries(el.dataset.level).then(function (fc) {
       var layer = L.geoJSON(fc, { style: { color: "#7a8597", weight: 1, fillColor: "#dfe7ee", fillOpacity: 0.6 },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); } }).addTo(map);
+        onEachFeature: function (f, l) { l.bindTooltip(textNode(f.properties.name), { sticky: true }); } }).addTo(map);
       if (!el.dataset.center) map.fitBounds(layer.getBounds());
     });
     if (el.dataset.center) { var c = el.dataset.center.split(","); map.setView([+c[0], +c[1]], 15); }
@@ -87,7 +92,7 @@
         fetch(el.dataset.points, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {
           (d.points || []).forEach(function (p) {
             L.circleMarker([p.lat, p.lon], { radius: 5, color: p.overdue ? "#c8102e" : "#1a5fd0", fillOpacity: 0.8 })
-              .bindPopup('<a href="/cases/' + p.id + '">' + p.number + "</a>").addTo(map);
+              .bindPopup(caseLink(p.id, p.number)).addTo(map);
           });
         });
       }
@@ -117,6 +122,15 @@
       if (ans) { ans.value = t.dataset.body; ans.closest("details").open = true; ans.focus(); }
       if (art) art.value = t.dataset.useArticle;
     }
+  });
+
+  // A field with data-touch marks a hidden field as touched when it changes
+  // (the agent screen keeps a unit chosen by hand). No inline handlers: the
+  // Content-Security-Policy allows scripts from /static only.
+  document.addEventListener("change", function (e) {
+    var id = e.target && e.target.dataset ? e.target.dataset.touch : "";
+    var h = id ? document.getElementById(id) : null;
+    if (h) h.value = "1";
   });
 
   function init(root) { initCategoryFilter(root); initMaps(root); initCharts(root); tick(); }

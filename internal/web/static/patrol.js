@@ -2,12 +2,14 @@
 // stands), the phone's position when it offers one, and the coverage map.
 (function () {
   "use strict";
+  // Names go into tooltips as text, never as HTML.
+  function text(s) { var e = document.createElement("span"); e.textContent = s == null ? "" : String(s); return e; }
   function json(el, key) { try { return JSON.parse(el.dataset[key] || "[]"); } catch (e) { return []; } }
   function base(el, level) {
     var map = L.map(el, { zoomControl: true, attributionControl: false });
     fetch("/geo/boundaries.json?level=" + level, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
       var layer = L.geoJSON(fc, { style: { color: "#7a8597", weight: 1, fillColor: "#dfe7ee", fillOpacity: 0.5 },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); } }).addTo(map);
+        onEachFeature: function (f, l) { l.bindTooltip(text(f.properties.name), { sticky: true }); } }).addTo(map);
       if (!el.dataset.center && !map._fitted) { try { map.fitBounds(layer.getBounds()); } catch (e) { map.setView([39.9, 116.4], 12); } }
     });
     return map;
@@ -17,7 +19,7 @@
     list.forEach(function (m) {
       pts.push([m.lat, m.lon]);
       var a = document.createElement("a");
-      a.href = "/cases/" + m.id; a.textContent = m.number + " " + m.item + (m.outcome ? " · " + m.outcome : "");
+      a.href = "/cases/" + encodeURIComponent(m.id); a.textContent = m.number + " " + m.item + (m.outcome ? " · " + m.outcome : "");
       L.circleMarker([m.lat, m.lon], { radius: 7, color: "#c8102e", fillOpacity: 0.85 }).bindPopup(a).addTo(map);
     });
     return pts;

@@ -2,6 +2,9 @@
 // the supervisor's district, and chart bars that drill down to the cases.
 (function () {
   "use strict";
+  // Names and numbers go into tooltips and popups as text, never as HTML.
+  function text(s) { var e = document.createElement("span"); e.textContent = s == null ? "" : String(s); return e; }
+  function link(id, number) { var a = document.createElement("a"); a.href = "/cases/" + encodeURIComponent(id); a.textContent = number; return a; }
   function initMap(el) {
     if (el.dataset.bound || typeof L === "undefined") return;
     el.dataset.bound = "1";
@@ -20,7 +23,7 @@
           return { color: mine ? "#1a5fd0" : "#7a8597", weight: mine ? 2 : 1, fillColor: "#dfe7ee", fillOpacity: mine ? 0.6 : 0.25 };
         },
         onEachFeature: function (f, l) {
-          l.bindTooltip(f.properties.name, { sticky: true });
+          l.bindTooltip(text(f.properties.name), { sticky: true });
           if (district && f.properties.id === district) focus = l;
         }
       }).addTo(map);
@@ -31,7 +34,7 @@
       var group = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 }) : L.layerGroup();
       var markers = (d.points || []).map(function (p) {
         return L.circleMarker([p.lat, p.lon], { radius: 6, color: p.overdue ? "#c8102e" : "#1a5fd0", fillOpacity: 0.8 })
-          .bindPopup('<a href="/cases/' + p.id + '">' + p.number + "</a>");
+          .bindPopup(link(p.id, p.number));
       });
       if (group.addLayers) group.addLayers(markers); else markers.forEach(function (m) { group.addLayer(m); });
       group.addTo(map);
