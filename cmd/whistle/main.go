@@ -5,6 +5,7 @@
 //	whistle bench   benchmarks (see whistle bench -h)
 //	whistle assess  a month's 三率 ranking (see whistle assess -h)
 //	whistle audit   verify the audit log's hash chain (whistle audit verify)
+//	whistle attachments gc   delete attachments never linked to a case
 package main
 
 import (
@@ -44,6 +45,7 @@ commands:
   assess  print a month's 三率 ranking (whistle assess -h)
   eval    evaluate the text classifier (whistle eval classify -h)
   audit   verify the audit log's hash chain (whistle audit verify -h)
+  attachments gc   delete attachments never linked to a case (whistle attachments gc -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -66,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return evalMain(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args[1:], stdout, stderr)
+	case "attachments":
+		return attachmentsCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
