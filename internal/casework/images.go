@@ -89,9 +89,9 @@ func orient(src image.Image, o int) image.Image {
 	if o >= 5 {
 		dw, dh = h, w
 	}
-	in := image.NewNRGBA(image.Rect(0, 0, w, h))
+	in := image.NewRGBA(image.Rect(0, 0, w, h)) // draw has a fast path from YCbCr to RGBA
 	draw.Draw(in, in.Bounds(), src, b.Min, draw.Src)
-	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			var dx, dy int

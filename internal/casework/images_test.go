@@ -169,3 +169,22 @@ func TestReencodeFormats(t *testing.T) {
 		t.Fatal("orientation tag kept")
 	}
 }
+
+// BenchmarkReencode12MP: a 12-megapixel phone photo (4000×3000) with EXIF,
+// decoded and encoded again as an upload is.
+func BenchmarkReencode12MP(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 4000, 3000))
+	for y := range 3000 {
+		for x := range 4000 {
+			img.SetRGBA(x, y, color.RGBA{uint8(x / 16), uint8(y / 12), uint8((x + y) % 256), 255})
+		}
+	}
+	jpg := testphotos.WithAPP1(testphotos.JPEG(img), testphotos.EXIF(6, true, 39.9, 116.4))
+	b.SetBytes(int64(len(jpg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := reencode("image/jpeg", jpg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
