@@ -7,6 +7,8 @@
 //	whistle audit   verify the audit log's hash chain (whistle audit verify)
 //	whistle retention  anonymise closed cases past the retention period
 //	whistle export  the open-data export of a month (whistle export opendata)
+
+// whistle attachments gc   delete attachments never linked to a case
 package main
 
 import (
@@ -48,6 +50,8 @@ commands:
   audit   verify the audit log's hash chain (whistle audit verify -h)
   retention  anonymise closed cases past the retention period (whistle retention run -h)
   export  the open-data export of a month (whistle export opendata -h)
+
+  attachments gc   delete attachments never linked to a case (whistle attachments gc -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,6 +78,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return retentionCmd(ctx, args[1:], stdout, stderr)
 	case "export":
 		return exportCmd(ctx, args[1:], stdout, stderr)
+
+	case "attachments":
+		return attachmentsCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

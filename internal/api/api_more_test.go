@@ -270,11 +270,13 @@ func apiTestMultipart(e *apiEnv) {
 		Size        int64  `json:"size"`
 	}
 	apiWant(t, e.apiDo(e.agent, "POST", "/api/v1/attachments", body.Bytes(), "Content-Type", mw.FormDataContentType()), 201, &att)
-	if att.Name != "photo.gif" || att.ContentType != "image/gif" || att.Size != int64(len(gif)) {
+	// A GIF is stored as a PNG of its first frame (issue #11: uploads are
+	// re-encoded).
+	if att.Name != "photo.png" || att.ContentType != "image/png" || att.Size == 0 {
 		t.Fatalf("multipart upload: %+v", att)
 	}
 	r := e.apiDo(e.agent, "GET", fmt.Sprintf("/api/v1/attachments/%d", att.ID), nil)
-	if r.Status != 200 || !bytes.Equal(r.Body, gif) {
+	if r.Status != 200 || !bytes.HasPrefix(r.Body, []byte("\x89PNG\r\n\x1a\n")) || int64(len(r.Body)) != att.Size {
 		t.Fatalf("download: %d, %d bytes", r.Status, len(r.Body))
 	}
 	body.Reset()

@@ -16,13 +16,26 @@ func (s *Server) publicCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.E(errs.RateLimited))
 		return
 	}
-	var in casework.NewCase
-	if err := decode(w, r, &in); err != nil {
+	// Photos come inline (base64 in JSON), at most casework.MaxPublicPhotos;
+	// "attachments" (ids) are ignored: a citizen links only what they send.
+	var in struct {
+		casework.NewCase
+		Photos []struct {
+			Name string `json:"name"`
+			Data []byte `json:"data"`
+		} `json:"photos"`
+		SharePhotoLocation bool `json:"share_photo_location"`
+	}
+	limit := maxJSON + (s.svc.Config().MaxAttachment*4/3+1024)*casework.MaxPublicPhotos
+	if err := decodeMax(w, r, &in, limit); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	in.Attachments = nil // citizens upload through their own case later
-	c, replayed, err := s.svc.Cases.SubmitPublic(r.Context(), in, r.Header.Get("Idempotency-Key"))
+	photos := casework.PublicPhotos{IP: ip, ShareLocation: in.SharePhotoLocation}
+	for _, p := range in.Photos {
+		photos.Photos = append(photos.Photos, casework.Photo{Name: p.Name, Data: p.Data})
+	}
+	c, replayed, err := s.svc.Cases.SubmitPublicWith(r.Context(), in.NewCase, photos, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -81,7 +81,12 @@ const maxJSON = 1 << 20
 
 // decode reads a JSON body strictly: unknown fields and trailing data are errors.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxJSON)
+	return decodeMax(w, r, v, maxJSON)
+}
+
+// decodeMax is decode for a body of up to limit bytes.
+func decodeMax(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -55,7 +55,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, fmt.Errorf("return window: %w", err)
 	}
-	scfg := core.Config{Loc: cfg.Location(), ReturnWindow: rw, ReopenLimit: cfg.ReopenLimit, PhoneKey: key, Logger: log}
+	scfg := core.Config{Loc: cfg.Location(), ReturnWindow: rw, ReopenLimit: cfg.ReopenLimit, PhoneKey: key, Logger: log,
+		UploadQuotaUser: cfg.UploadQuotaUser, UploadQuotaIP: cfg.UploadQuotaIP, OrphanGrace: cfg.OrphanGrace}
 	if cfg.Attachments == "disk" {
 		scfg.AttachmentDir = filepath.Join(cfg.Data, "attachments")
 	}

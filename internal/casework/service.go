@@ -243,7 +243,10 @@ func (s *Service) create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 		}
 		followBy = by
 	}
-	body, _ := json.Marshal(in)
+	body, err := s.idemBody(ctx, in) // photos by content, not by id
+	if err != nil {
+		return nil, false, err
+	}
 	sum := sha256.Sum256(body)
 	reqHash := hex.EncodeToString(sum[:])
 	// The case and its first event are made and encoded here, on the

@@ -44,6 +44,13 @@ type Config struct {
 	// RetentionDays: closed cases are anonymised this many days after
 	// closing (daily job and 'whistle retention run'); 0 disables retention.
 	RetentionDays int `json:"retention_days"`
+
+	// Uploads (issue #11): bytes a staff user, and an anonymous client
+	// address, may upload in 24 hours; how long an attachment never linked
+	// to a case is kept.
+	UploadQuotaUser int64         `json:"upload_quota_user"`
+	UploadQuotaIP   int64         `json:"upload_quota_ip"`
+	OrphanGrace     time.Duration `json:"orphan_grace"`
 }
 
 // Defaults returns the built-in configuration.
@@ -54,6 +61,7 @@ func Defaults() Config {
 		Attachments: "disk", ReturnWindow: "24h", ReopenLimit: 2, Node: fmt.Sprintf("%s-%d", host, os.Getpid()),
 		TickEvery: 5 * time.Second, LogLevel: "info", Seed: 12345, DemoRequests: 60000,
 		ClassifierRetrain: 24 * time.Hour, RetentionDays: 1095,
+		UploadQuotaUser: 200 << 20, UploadQuotaIP: 60 << 20, OrphanGrace: 24 * time.Hour,
 	}
 }
 
@@ -120,6 +128,10 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.StringVar(&c.DemoEnd, "demo-end", c.DemoEnd, "demo: end of the history, RFC 3339 (default now; fix it for identical data)")
 	fs.DurationVar(&c.ClassifierRetrain, "classifier-retrain", c.ClassifierRetrain, "retrain the text classifier this often (0 = only on demand)")
 	fs.IntVar(&c.RetentionDays, "retention-days", c.RetentionDays, "anonymise closed cases this many days after closing (0 = never)")
+
+	fs.Int64Var(&c.UploadQuotaUser, "upload-quota-user", c.UploadQuotaUser, "bytes a staff user may upload in 24 hours")
+	fs.Int64Var(&c.UploadQuotaIP, "upload-quota-ip", c.UploadQuotaIP, "bytes one client address may upload anonymously (portal) in 24 hours")
+	fs.DurationVar(&c.OrphanGrace, "orphan-grace", c.OrphanGrace, "attachments never linked to a case are deleted after this")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -154,6 +166,12 @@ func (c Config) Validate() error {
 	}
 	if c.ReopenLimit < 0 {
 		problems = append(problems, "reopen-limit must be ≥ 0")
+	}
+	if c.UploadQuotaUser < 1 || c.UploadQuotaIP < 1 {
+		problems = append(problems, "upload quotas must be ≥ 1 byte")
+	}
+	if c.OrphanGrace < time.Hour {
+		problems = append(problems, "orphan-grace must be ≥ 1h (an upload is linked to its request within moments, a retry within minutes)")
 	}
 	if c.TickEvery < 100*time.Millisecond {
 		problems = append(problems, "tick must be ≥ 100ms")

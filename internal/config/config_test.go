@@ -60,3 +60,19 @@ func TestInvalid(t *testing.T) {
 		t.Error("missing config file accepted")
 	}
 }
+
+func TestUploadOptions(t *testing.T) {
+	c, err := Load("serve", nil, env(nil), io.Discard)
+	if err != nil || c.UploadQuotaUser != 200<<20 || c.UploadQuotaIP != 60<<20 || c.OrphanGrace != 24*time.Hour {
+		t.Fatalf("defaults: %v %+v", err, c)
+	}
+	c, err = Load("serve", []string{"--upload-quota-user", "1000", "--upload-quota-ip", "500", "--orphan-grace", "48h"}, env(nil), io.Discard)
+	if err != nil || c.UploadQuotaUser != 1000 || c.UploadQuotaIP != 500 || c.OrphanGrace != 48*time.Hour {
+		t.Fatalf("flags: %v %+v", err, c)
+	}
+	for _, args := range [][]string{{"--upload-quota-ip", "0"}, {"--orphan-grace", "1m"}} {
+		if _, err := Load("serve", args, env(nil), io.Discard); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}

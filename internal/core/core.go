@@ -40,9 +40,14 @@ type Config struct {
 	MaxNote        int            // runes; default 2000
 	MaxAttachment  int64          // bytes; default 10 MiB
 	AttachmentDir  string         // "" = attachments stored in the database
-	PhoneKey       []byte         // key for phone hashes
-	Logger         *slog.Logger
-	Now            func() time.Time // for tests; default time.Now
+	// Upload quotas in bytes per 24 hours (issue #11): per staff user and
+	// per client address (anonymous portal); default 200 MB and 60 MB.
+	UploadQuotaUser int64
+	UploadQuotaIP   int64
+	OrphanGrace     time.Duration // unlinked attachments are deleted after this; default 24 h
+	PhoneKey        []byte        // key for phone hashes
+	Logger          *slog.Logger
+	Now             func() time.Time // for tests; default time.Now
 	// Routing, duplicates and repeats (issue #4); zero = defaults.
 	TieBreakDays  int           // history window for routing ties; default 90
 	Duplicates    dedup.Config  // radius (100 m), text and score thresholds
@@ -89,6 +94,15 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Core, error) {
 	}
 	if cfg.MaxAttachment == 0 {
 		cfg.MaxAttachment = 10 << 20
+	}
+	if cfg.UploadQuotaUser == 0 {
+		cfg.UploadQuotaUser = 200 << 20
+	}
+	if cfg.UploadQuotaIP == 0 {
+		cfg.UploadQuotaIP = 60 << 20
+	}
+	if cfg.OrphanGrace <= 0 {
+		cfg.OrphanGrace = 24 * time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

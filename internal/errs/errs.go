@@ -44,6 +44,9 @@ const (
 	MergeClosed         Code = "merge_closed_parent"  // the parent case is closed or merged
 	UnsupportedMedia    Code = "unsupported_media"    // attachment type not allowed
 	TooLarge            Code = "too_large"            // attachment or body over the limit
+	InvalidImage        Code = "invalid_image"        // an upload that does not decode as an allowed image
+	ImageTooLarge       Code = "image_too_large"      // an image's width × height over the limit
+	UploadQuota         Code = "upload_quota"         // a day's upload quota (user or address) used up
 	IdempotencyMismatch Code = "idempotency_mismatch" // key reused with another body
 	Unauthenticated     Code = "unauthenticated"      // no or bad credentials
 	BadCredentials      Code = "bad_credentials"      // wrong username or password
@@ -196,6 +199,9 @@ var catalogue = map[Code]entry{
 	MergeClosed:         {http.StatusConflict, "目标工单已办结或已被合并", "the target case is closed or merged"},
 	UnsupportedMedia:    {http.StatusUnsupportedMediaType, "不支持的附件类型（仅限 JPEG、PNG、GIF、WebP、PDF）", "unsupported attachment type (JPEG, PNG, GIF, WebP, PDF only)"},
 	TooLarge:            {http.StatusRequestEntityTooLarge, "内容过大", "the content is too large"},
+	InvalidImage:        {http.StatusUnprocessableEntity, "图片无法识别（仅限 JPEG、PNG、GIF、WebP）", "the image cannot be read (JPEG, PNG, GIF, WebP only)"},
+	ImageTooLarge:       {http.StatusUnprocessableEntity, "图片像素过多（最多 4000 万像素）", "the image has too many pixels (40 megapixels at most)"},
+	UploadQuota:         {http.StatusTooManyRequests, "今日上传量已达上限，请明天再试", "today's upload quota is used up; try again tomorrow"},
 	IdempotencyMismatch: {http.StatusUnprocessableEntity, "幂等键已用于另一内容不同的请求", "the Idempotency-Key was used for a different request"},
 	Unauthenticated:     {http.StatusUnauthorized, "请先登录", "authentication required"},
 	BadCredentials:      {http.StatusUnauthorized, "用户名或密码错误", "wrong username or password"},

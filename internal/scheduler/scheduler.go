@@ -20,6 +20,9 @@ type Scheduler struct {
 	Interval time.Duration
 	Batch    int
 	Log      *slog.Logger
+	// OrphansEvery is how often attachments never linked to a case are
+	// collected (CollectOrphans); default hourly.
+	OrphansEvery time.Duration
 }
 
 // Run loops until ctx is done. It also refreshes the organisation catalogue
@@ -30,7 +33,11 @@ func (s *Scheduler) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(s.Interval)
 	defer t.Stop()
-	lastReload, lastPrune := time.Now(), time.Time{}
+	lastReload, lastPrune, lastOrphans := time.Now(), time.Time{}, time.Time{}
+	orphansEvery := s.OrphansEvery
+	if orphansEvery <= 0 {
+		orphansEvery = time.Hour
+	}
 	for {
 		n, err := s.Tick(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -52,12 +59,30 @@ func (s *Scheduler) Run(ctx context.Context) {
 				s.Log.Warn("pruning expired sessions", "err", err)
 			}
 		}
+		if time.Since(lastOrphans) > orphansEvery {
+			if err := s.CollectOrphans(ctx); err == nil {
+				lastOrphans = time.Now()
+			} else if ctx.Err() == nil {
+				s.Log.Warn("collecting orphan attachments", "err", err)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// CollectOrphans deletes the attachments never linked to a case whose
+// grace period has passed by the service clock (casework.CollectOrphans);
+// it stops when ctx ends.
+func (s *Scheduler) CollectOrphans(ctx context.Context) error {
+	n, size, err := s.Svc.Cases.CollectOrphans(ctx, s.Svc.Cases.Now())
+	if n > 0 && s.Log != nil {
+		s.Log.Info("orphan attachments deleted", "count", n, "bytes", size, "node", s.Node)
+	}
+	return err
 }
 
 // Tick fires everything due now, in batches, and returns how many fired.

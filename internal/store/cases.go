@@ -706,44 +706,6 @@ func (q Queries) PutIdempotent(ctx context.Context, principal, key, reqHash stri
 	return n == 1, err
 }
 
-// ---- attachments ----
-
-// InsertAttachment stores an attachment's metadata and, for storage "db", its bytes.
-func (q Queries) InsertAttachment(ctx context.Context, a *lifecycle.Attachment, data []byte) error {
-	var blob any
-	if a.Storage == "db" {
-		blob = data
-	}
-	return q.row(ctx, "INSERT INTO attachments(case_id, name, content_type, size, sha256, storage, data, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
-		nullID(a.CaseID), a.Name, a.ContentType, a.Size, a.SHA256, a.Storage, blob, a.CreatedBy, ms(a.CreatedAt)).Scan(&a.ID)
-}
-
-// AttachToCase links unattached attachments (uploaded by user) to a case.
-func (q Queries) AttachToCase(ctx context.Context, caseID, userID int64, ids []int64) error {
-	for _, id := range ids {
-		res, err := q.exec(ctx, "UPDATE attachments SET case_id = ? WHERE id = ? AND (case_id IS NULL OR case_id = ?) AND (created_by = ? OR ? = 0)", caseID, id, caseID, userID, userID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return &errs.Error{Code: errs.NotFound, Field: "attachments", Detail: fmt.Sprintf("attachment %d", id)}
-		}
-	}
-	return nil
-}
-
-// GetAttachment returns an attachment and, when stored in the database, its bytes.
-func (q Queries) GetAttachment(ctx context.Context, id int64) (lifecycle.Attachment, []byte, error) {
-	var a lifecycle.Attachment
-	var caseID sql.NullInt64
-	var created int64
-	var data []byte
-	err := q.row(ctx, "SELECT id, case_id, name, content_type, size, sha256, storage, data, created_by, created_at FROM attachments WHERE id = ?", id).
-		Scan(&a.ID, &caseID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Storage, &data, &a.CreatedBy, &created)
-	a.CaseID, a.CreatedAt = caseID.Int64, fromMS(created)
-	return a, data, notFound(err)
-}
-
 func nullID(id int64) any {
 	if id == 0 {
 		return nil

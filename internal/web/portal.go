@@ -2,7 +2,9 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,7 +12,6 @@ import (
 	"time"
 
 	"whistle/internal/casework"
-	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -71,6 +72,14 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	in := casework.NewCase{Channel: "web", Type: typ, Category: get("category"), Description: get("description"), Title: get("title"),
 		Address: get("address"), Lat: lat, Lon: lon, CitizenName: get("citizen_name"), CitizenPhone: get("citizen_phone")}
+	photos, err := s.portalPhotos(r, ip)
+	if err != nil {
+		fail(s.portalFail(p, err))
+		return
+	}
+	// The photos' GPS position, only if the citizen ticked the box, is the
+	// point when none was marked on the map.
+	s.svc.Cases.PlaceFromPhotos(&in, photos)
 	// Check everything before storing photos, so a bad form leaves nothing
 	// behind; every wrong field is marked at once.
 	if err := s.svc.Cases.CheckPublic(r.Context(), in); err != nil || len(p.Fields) > 0 {
@@ -84,13 +93,10 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 		fail(status)
 		return
 	}
-	ids, err := s.uploads(r, core.Citizen(), "photo")
-	if err != nil {
-		fail(s.explain(p, err))
-		return
-	}
-	in.Attachments = ids
-	c, replayed, err := s.svc.Cases.SubmitPublic(r.Context(), in, "web-portal:"+d.Idem)
+	// The photos are stored re-encoded (no metadata kept), counted against
+	// the address's daily quota; a retry of the same form with the same
+	// photos returns the first request.
+	c, replayed, err := s.svc.Cases.SubmitPublicWith(r.Context(), in, photos, "web-portal:"+d.Idem)
 	if err != nil {
 		fail(s.portalFail(p, err))
 		return
@@ -102,6 +108,37 @@ func (s *Server) portalSubmit(w http.ResponseWriter, r *http.Request) {
 	d.Done = c
 	p.Data = d
 	s.render(w, 201, "portal", p)
+}
+
+// portalPhotos reads the photos of a portal form (at most
+// casework.MaxPublicPhotos) and the citizen's choice to share their location.
+func (s *Server) portalPhotos(r *http.Request, ip string) (casework.PublicPhotos, error) {
+	out := casework.PublicPhotos{IP: ip, ShareLocation: r.PostFormValue("share_location") != ""}
+	if r.MultipartForm == nil {
+		return out, nil
+	}
+	for _, fh := range r.MultipartForm.File["photo"] {
+		if fh.Size == 0 {
+			continue
+		}
+		if len(out.Photos) == casework.MaxPublicPhotos {
+			return out, &errs.Error{Code: errs.Invalid, Field: "file", Detail: fmt.Sprintf("at most %d photos", casework.MaxPublicPhotos)}
+		}
+		if fh.Size > s.svc.Config().MaxAttachment {
+			return out, &errs.Error{Code: errs.TooLarge, Field: "file"}
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return out, errs.Wrap(err)
+		}
+		data, err := io.ReadAll(io.LimitReader(f, s.svc.Config().MaxAttachment+1))
+		f.Close()
+		if err != nil {
+			return out, errs.Wrap(err)
+		}
+		out.Photos = append(out.Photos, casework.Photo{Name: fh.Filename, Data: data})
+	}
+	return out, nil
 }
 
 // portalFail explains a refused submission on the form, every wrong field
