@@ -293,12 +293,14 @@ func (s *Server) agentSuggest(w http.ResponseWriter, r *http.Request, a org.Acto
 // incomplete number (while it is typed, or masked) answers 422 and a spent
 // allowance 429, each with the panel, which app.js swaps in all the same.
 func (s *Server) agentHistory(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	if !casework.MaySearchByPhone(a) {
-		s.failPage(w, r, errs.E(errs.PhoneSearchForbidden))
-		return
-	}
 	p := s.newPage(r, &a, "agent.title")
 	d := &agentData{}
+	p.Data = d
+	if !casework.MaySearchByPhone(a) { // the role first: the number is not even read
+		d.HistoryErr = errs.Message(errs.PhoneSearchForbidden, p.Lang)
+		s.historyPanel(w, errs.Status(errs.PhoneSearchForbidden), p)
+		return
+	}
 	phone := strings.TrimSpace(r.URL.Query().Get("citizen_phone"))
 	status := http.StatusOK
 	found, err := s.svc.Cases.SearchByPhone(r.Context(), a, phone, lifecycle.CaseFilter{Limit: 10})
@@ -314,8 +316,12 @@ func (s *Server) agentHistory(w http.ResponseWriter, r *http.Request, a org.Acto
 			w.Header().Set("Retry-After", strconv.Itoa(casework.PhoneSearchRetryAfter()))
 		}
 	}
-	p.Data = d
 	p.Form.Set("citizen_phone", phone)
+	s.historyPanel(w, status, p)
+}
+
+// historyPanel answers with the caller-history panel in status.
+func (s *Server) historyPanel(w http.ResponseWriter, status int, p *page) {
 	if status == httpx.StatusClientClosed {
 		w.WriteHeader(status)
 		return
