@@ -14,6 +14,7 @@ import (
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
+	"whistle/internal/pgtest"
 )
 
 // apiNewUser creates (as admin) a user of the unit with the role, with the
@@ -52,7 +53,11 @@ func (e *apiEnv) apiNewestAudit() audit.Entry {
 // audit entry per search without the number, and answers 429 with
 // Retry-After after PhoneSearchMax searches.
 func TestPhoneSearchAPI(t *testing.T) {
-	e := apiOpen(t, "")
+	t.Run("sqlite", func(t *testing.T) { apiPhoneSearchSuite(t, apiOpen(t, "")) })
+	t.Run("postgres", func(t *testing.T) { apiPhoneSearchSuite(t, apiOpen(t, pgtest.NewDatabase(t))) })
+}
+
+func apiPhoneSearchSuite(t *testing.T, e *apiEnv) {
 	dAgent := e.apiNewUser("dagent-a", e.districtA.ID, org.RoleAgent)
 	dDispatcher := e.apiNewUser("ddisp-a", e.districtA.ID, org.RoleDispatcher)
 
