@@ -291,7 +291,7 @@ func (s *Server) agentSuggest(w http.ResponseWriter, r *http.Request, a org.Acto
 // calls only, rate-limited, audited, confidential citizens of other units
 // never matched). Other roles get 403 before the number is read; an
 // incomplete number (while it is typed, or masked) answers 422 and a spent
-// allowance 429, each with the panel, which app.js swaps in all the same.
+// allowance 429, each with the panel (app.js swaps these in too).
 func (s *Server) agentHistory(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	p := s.newPage(r, &a, "agent.title")
 	d := &agentData{}
