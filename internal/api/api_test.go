@@ -940,8 +940,8 @@ func apiTestScoping(e *apiEnv) {
 			t.Fatalf("analyst list carries %s: …%s…", key, r.Body[max(0, i-100):min(len(r.Body), i+100)])
 		}
 	}
-	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/cases?phone=13800000000", nil), 403, errs.Forbidden)
-	apiRefused(t, e.apiDo(e.supA, "GET", "/api/v1/cases?phone=13800000000", nil), 403, errs.Forbidden)
+	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/cases?phone=13800000000", nil), 403, errs.PhoneSearchForbidden)
+	apiRefused(t, e.apiDo(e.supA, "GET", "/api/v1/cases?phone=13800000000", nil), 403, errs.PhoneSearchForbidden)
 	apiRefused(t, e.apiDo(e.analyst, "POST", fmt.Sprintf("/api/v1/cases/%d/note", id), map[string]any{"note": "x"}), 403, errs.Forbidden)
 }
 

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"whistle/internal/casework"
-	"whistle/internal/core"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -95,25 +94,27 @@ func isState(s string) bool {
 }
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	phone := r.URL.Query().Get("phone")
+	byPhone := phone != ""
+	if byPhone && !casework.MaySearchByPhone(a) { // the role before the input
+		s.fail(w, r, errs.E(errs.PhoneSearchForbidden))
+		return
+	}
 	f, err := filterFrom(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if p := r.URL.Query().Get("phone"); p != "" {
-		if !org.MayRevealPII(a) {
-			s.fail(w, r, errs.E(errs.Forbidden))
-			return
-		}
-		np, err := core.NormalizePhone(p)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		f.PhoneHash = s.svc.PhoneHash(np)
+	var page lifecycle.ListPage
+	if byPhone {
+		page, err = s.svc.Cases.SearchByPhone(r.Context(), a, phone, f)
+	} else {
+		page, err = s.svc.Cases.List(r.Context(), a, f)
 	}
-	page, err := s.svc.Cases.List(r.Context(), a, f)
 	if err != nil {
+		if errs.Is(err, errs.PhoneSearchLimited) {
+			w.Header().Set("Retry-After", strconv.Itoa(casework.PhoneSearchRetryAfter()))
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -66,6 +66,12 @@ const (
 	NotEnoughData       Code = "not_enough_data"      // too few closed cases to train the classifier
 )
 
+// Searching cases by a citizen's phone number (casework.SearchByPhone).
+const (
+	PhoneSearchForbidden Code = "phone_search_forbidden" // only roles that take calls may search by phone
+	PhoneSearchLimited   Code = "phone_search_limited"   // too many searches by phone; try again later
+)
+
 // Error is an application error. Field names the offending input field, if any.
 type Error struct {
 	Code   Code
@@ -219,6 +225,9 @@ var catalogue = map[Code]entry{
 	ArticleNotValid:     {http.StatusUnprocessableEntity, "知识库文章不在有效期内", "the knowledge article is not valid now"},
 	NoModel:             {http.StatusConflict, "分类模型尚未训练", "the classifier has not been trained yet"},
 	NotEnoughData:       {http.StatusConflict, "已办结工单太少，无法训练分类模型", "too few closed cases to train the classifier"},
+
+	PhoneSearchForbidden: {http.StatusForbidden, "仅接听来电的话务员和派单员可按电话号码查询", "only agents and dispatchers who take calls may search by phone number"},
+	PhoneSearchLimited:   {http.StatusTooManyRequests, "按电话号码查询过于频繁，请稍后再试", "too many searches by phone number; try again later"},
 }
 
 // Status returns the HTTP status for code.

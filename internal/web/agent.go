@@ -16,6 +16,7 @@ import (
 	"whistle/internal/dispatch"
 	"whistle/internal/dutylist"
 	"whistle/internal/errs"
+	"whistle/internal/httpx"
 	"whistle/internal/knowledge"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -34,6 +35,10 @@ type agentData struct {
 	Idem             string
 	Suggest          *suggestion
 	History          []*lifecycle.Case
+	// HistoryIncomplete: the phone typed is not yet one complete number
+	// (nothing was searched); HistoryErr: why the search was refused.
+	HistoryIncomplete bool
+	HistoryErr        string
 }
 
 // suggestion is what the agent screen shows beside the form as it is
@@ -281,18 +286,49 @@ func (s *Server) agentSuggest(w http.ResponseWriter, r *http.Request, a org.Acto
 	s.partial(w, "agent", "suggest", p)
 }
 
+// agentHistory is the agent screen's caller history: the requests of the
+// number being typed, found by casework.SearchByPhone (roles that take
+// calls only, rate-limited, audited, confidential citizens of other units
+// never matched). Other roles get 403 before the number is read; an
+// incomplete number (while it is typed, or masked) answers 422 and a spent
+// allowance 429, each with the panel (app.js swaps these in too).
 func (s *Server) agentHistory(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	p := s.newPage(r, &a, "agent.title")
 	d := &agentData{}
+	p.Data = d
+	if !casework.MaySearchByPhone(a) { // the role first: the number is not even read
+		d.HistoryErr = errs.Message(errs.PhoneSearchForbidden, p.Lang)
+		s.historyPanel(w, errs.Status(errs.PhoneSearchForbidden), p)
+		return
+	}
 	phone := strings.TrimSpace(r.URL.Query().Get("citizen_phone"))
-	if norm, err := core.NormalizePhone(phone); err == nil {
-		page, err := s.svc.Cases.List(r.Context(), a, lifecycle.CaseFilter{PhoneHash: s.svc.PhoneHash(norm), Limit: 10})
-		if err == nil {
-			d.History = page.Cases
+	status := http.StatusOK
+	found, err := s.svc.Cases.SearchByPhone(r.Context(), a, phone, lifecycle.CaseFilter{Limit: 10})
+	switch {
+	case err == nil:
+		d.History = found.Cases
+	case errs.Is(err, errs.InvalidPhone):
+		status, d.HistoryIncomplete = errs.Status(errs.InvalidPhone), true
+	default:
+		status = s.explain(p, err)
+		d.HistoryErr = p.Err
+		if errs.Is(err, errs.PhoneSearchLimited) {
+			w.Header().Set("Retry-After", strconv.Itoa(casework.PhoneSearchRetryAfter()))
 		}
 	}
-	p.Data = d
 	p.Form.Set("citizen_phone", phone)
+	s.historyPanel(w, status, p)
+}
+
+// historyPanel answers with the caller-history panel in status.
+func (s *Server) historyPanel(w http.ResponseWriter, status int, p *page) {
+	if status == httpx.StatusClientClosed {
+		w.WriteHeader(status)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
 	s.partial(w, "agent", "history", p)
 }
 

@@ -136,4 +136,15 @@
   function init(root) { initCategoryFilter(root); initMaps(root); initCharts(root); tick(); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
+  // The caller's history answers 422 while the number is incomplete, 429
+  // when the allowance is spent and 403 to a role that takes no calls, with
+  // the panel to show: swap it in, so that an earlier caller's requests
+  // never stay beside another number.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var st = e.detail.xhr.status;
+    if (e.detail.target && e.detail.target.id === "history" && (st === 403 || st === 422 || st === 429)) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
 })();
