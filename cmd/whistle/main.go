@@ -44,6 +44,7 @@ commands:
   assess  print a month's 三率 ranking (whistle assess -h)
   eval    evaluate the text classifier (whistle eval classify -h)
   audit   verify the audit log's hash chain (whistle audit verify -h)
+  keys    rotate the keys that seal personal data, show progress (whistle keys -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return evalMain(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args[1:], stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

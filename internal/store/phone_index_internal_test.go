@@ -60,7 +60,11 @@ func phoneCases(t testing.TB, s *Store, n int) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.writeDB.ExecContext(ctx, "ANALYZE"); err != nil {
+	analyze := "ANALYZE"
+	if s.dialect == Postgres {
+		analyze = "VACUUM ANALYZE cases" // and the visibility map, as autovacuum would
+	}
+	if _, err := s.writeDB.ExecContext(ctx, analyze); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -197,12 +201,22 @@ func BenchmarkPhoneLookup(b *testing.B) {
 	s := openPhoneStore(b, backend)
 	phoneCases(b, s, n)
 	ctx := context.Background()
+	warm := func() {
+		for range 20 {
+			phoneQueries(b, s, &recorder{querier: s.readDB})
+		}
+	}
+	warm()
 	b.Run("0012", func(b *testing.B) {
 		for b.Loop() {
 			phoneQueries(b, s, &recorder{querier: s.readDB})
 		}
 	})
-	for _, q := range []string{"DROP INDEX cases_phone_hash", "CREATE INDEX cases_phone ON cases(phone_hash, created_at) WHERE phone_hash <> ''", "ANALYZE"} {
+	analyze := "ANALYZE"
+	if s.dialect == Postgres {
+		analyze = "VACUUM ANALYZE cases"
+	}
+	for _, q := range []string{"DROP INDEX cases_phone_hash", "CREATE INDEX cases_phone ON cases(phone_hash, created_at) WHERE phone_hash <> ''", analyze} {
 		if _, err := s.writeDB.ExecContext(ctx, q); err != nil {
 			b.Fatal(err)
 		}
@@ -211,6 +225,7 @@ func BenchmarkPhoneLookup(b *testing.B) {
 		s.reads = newStmtCache(s.readDB) // plans made for the dropped index
 		s.Queries.q = s.reads
 	}
+	warm()
 	b.Run("0001", func(b *testing.B) {
 		for b.Loop() {
 			phoneQueries(b, s, &recorder{querier: s.readDB})
