@@ -210,7 +210,7 @@ func TestAuditMasksPhones(t *testing.T) {
 	if err := rawDB(t, s).QueryRow("SELECT target, detail FROM audit").Scan(&target, &detail); err != nil {
 		t.Fatal(err)
 	}
-	if phoneLike.MatchString(target + detail) || !strings.Contains(detail, "138****5678") {
+	if phoneLike.MatchString(target+detail) || !strings.Contains(detail, "138****5678") {
 		t.Errorf("audit stores %q %q", target, detail)
 	}
 	if rep, err := s.VerifyAudit(ctx, 100); err != nil || rep.Break != nil {
