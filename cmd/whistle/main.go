@@ -52,6 +52,8 @@ commands:
   export  the open-data export of a month (whistle export opendata -h)
 
   attachments gc   delete attachments never linked to a case (whistle attachments gc -h)
+
+  keys    rotate the keys that seal personal data, show progress (whistle keys -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -81,6 +83,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	case "attachments":
 		return attachmentsCmd(ctx, args[1:], stdout, stderr)
+
+	case "keys":
+		return keysCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -37,15 +37,23 @@ type App struct {
 	API   *api.Server
 	Web   *web.Server
 	Log   *slog.Logger
+	Keys  *config.Keys
 }
 
 // Open opens the store and builds the service and API.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
-	st, err := store.Open(ctx, cfg.DSN(), store.Options{SQLiteSync: cfg.SQLiteSync, Logger: log})
+	keys, err := cfg.LoadKeys(true)
 	if err != nil {
 		return nil, err
 	}
-	key, err := phoneKey(ctx, st, cfg.PhoneKey)
+	if keys.Created {
+		log.Warn("generated the data key file that seals personal data; keep it apart from the database and its backups in production (WHISTLE_KEY_FILE or WHISTLE_DATA_KEY)", "file", keys.Path)
+	}
+	st, err := store.Open(ctx, cfg.DSN(), store.Options{SQLiteSync: cfg.SQLiteSync, Logger: log, Keys: keys.Ring})
+	if err != nil {
+		return nil, err
+	}
+	key, err := phoneKey(ctx, st, keys, log)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -80,7 +88,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	apiSrv := api.New(svc, api.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits, MetricsToken: cfg.MetricsToken})
-	return &App{Cfg: cfg, Store: st, Svc: svc, API: apiSrv, Web: pages, Log: log}, nil
+	return &App{Cfg: cfg, Store: st, Svc: svc, API: apiSrv, Web: pages, Log: log, Keys: keys}, nil
 }
 
 // Handler joins the JSON API (/api/, /healthz, /readyz, /metrics) and the
@@ -100,25 +108,48 @@ func (a *App) Handler() http.Handler {
 	}))
 }
 
-// phoneKey returns the key for phone hashes: configured, or generated once
-// and kept in the database so that every node hashes alike.
-func phoneKey(ctx context.Context, st *store.Store, configured string) ([]byte, error) {
-	if configured != "" {
-		return []byte(configured), nil
+// phoneKey returns the key for phone hashes: configured (WHISTLE_PHONE_KEY)
+// or from the key file. A database from before the key file kept it in its
+// settings: it is moved into the key file (the hashes stay valid) and
+// cleared from the database, which must not hold the key to its own
+// phone hashes.
+func phoneKey(ctx context.Context, st *store.Store, keys *config.Keys, log *slog.Logger) ([]byte, error) {
+	legacy, err := st.Setting(ctx, "phone_key")
+	if err != nil {
+		return nil, err
 	}
-	var key string
-	err := st.Write(ctx, func(tx *store.Tx) error {
-		v, err := tx.Setting(ctx, "phone_key")
-		if err != nil || v != "" {
-			key = v
-			return err
-		}
+	key := keys.PhoneKey
+	switch {
+	case key != "":
+	case legacy != "":
+		key = legacy
+	case keys.File != nil:
 		b := make([]byte, 32)
 		rand.Read(b)
 		key = hex.EncodeToString(b)
-		return tx.PutSetting(ctx, "phone_key", key, time.Now())
-	})
-	return []byte(key), err
+	default:
+		return nil, errors.New("WHISTLE_DATA_KEY is set: set WHISTLE_PHONE_KEY too (the key of the phone hashes)")
+	}
+	if keys.File != nil && keys.File.PhoneKey == "" {
+		keys.File.PhoneKey = key
+		if err := keys.File.Save(keys.Path, false); err != nil {
+			return nil, fmt.Errorf("key file: %w", err)
+		}
+	}
+	if legacy != "" {
+		if keys.File == nil && keys.PhoneKey == "" {
+			log.Warn("the phone-hash key is still read from the database: set WHISTLE_PHONE_KEY to it and restart, it is then removed from the database")
+			return []byte(key), nil
+		}
+		if legacy != key {
+			log.Warn("the database held another phone-hash key than the one configured; the configured one is used")
+		}
+		if err := st.Write(ctx, func(tx *store.Tx) error { return tx.PutSetting(ctx, "phone_key", "", time.Now()) }); err != nil {
+			return nil, err
+		}
+		log.Info("phone-hash key moved out of the database", "file", keys.Path)
+	}
+	return []byte(key), nil
 }
 
 // Close closes the store.
@@ -154,6 +185,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	go func() { // retention: closed cases anonymised daily (issue #11)
 		defer wg.Done()
 		(&scheduler.RetentionJob{Svc: retention.New(a.Svc.Core, a.Cfg.RetentionDays), Log: a.Log}).Run(ctx)
+	}()
+	wg.Add(1)
+	go func() { // seals rows left in clear by an upgrade, re-seals after a key rotation
+		defer wg.Done()
+		(&store.Resealer{St: a.Store, Reload: a.Keys.Reload, Log: a.Log}).Run(ctx)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -33,7 +33,9 @@ type Config struct {
 	DemoEnd       string        `json:"demo_end"`       // demo history ends here (RFC 3339); empty = now
 	City          string        `json:"city"`           // the city's name, for a first start
 	AdminPassword string        `json:"admin_password"` // first start: the admin's password (default random, printed once)
-	PhoneKey      string        `json:"phone_key"`      // key for phone hashes; default: generated and stored
+	PhoneKey      string        `json:"phone_key"`      // key for phone hashes; default: from the key file
+	KeyFile       string        `json:"key_file"`       // data key file; default whistle.key in the data directory
+	DataKey       string        `json:"-"`              // data keys from the environment (WHISTLE_DATA_KEY), primary first
 	SecureCookies bool          `json:"secure_cookies"` // mark cookies Secure always (else: when the request came over HTTPS)
 	TrustProxy    bool          `json:"trust_proxy"`    // believe X-Forwarded-Proto from the reverse proxy in front
 	MetricsToken  string        `json:"metrics_token"`  // bearer token for /metrics; empty = admin sessions only
@@ -89,7 +91,8 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	env := map[string]*string{"WHISTLE_ADDR": &c.Addr, "WHISTLE_DATA": &c.Data, "WHISTLE_DB": &c.DB, "WHISTLE_TZ": &c.Timezone,
 		"WHISTLE_SQLITE_SYNC": &c.SQLiteSync, "WHISTLE_ATTACHMENTS": &c.Attachments, "WHISTLE_NODE": &c.Node,
-		"WHISTLE_LOG_LEVEL": &c.LogLevel, "WHISTLE_PHONE_KEY": &c.PhoneKey, "WHISTLE_ADMIN_PASSWORD": &c.AdminPassword, "WHISTLE_CITY": &c.City, "WHISTLE_RETURN_WINDOW": &c.ReturnWindow}
+		"WHISTLE_LOG_LEVEL": &c.LogLevel, "WHISTLE_PHONE_KEY": &c.PhoneKey, "WHISTLE_ADMIN_PASSWORD": &c.AdminPassword, "WHISTLE_CITY": &c.City, "WHISTLE_RETURN_WINDOW": &c.ReturnWindow,
+		"WHISTLE_KEY_FILE": &c.KeyFile, "WHISTLE_DATA_KEY": &c.DataKey}
 	for k, p := range env {
 		if v := getenv(k); v != "" {
 			*p = v
@@ -111,6 +114,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.String("config", file, "JSON configuration file (env WHISTLE_CONFIG)")
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address HOST:PORT (env WHISTLE_ADDR)")
 	fs.StringVar(&c.Data, "data", c.Data, "data directory (env WHISTLE_DATA)")
+	fs.StringVar(&c.KeyFile, "key-file", c.KeyFile, "file of the keys that seal personal data (env WHISTLE_KEY_FILE; default whistle.key in the data directory)")
 	fs.StringVar(&c.DB, "db", c.DB, "PostgreSQL URL postgres://…; empty = SQLite file in the data directory (env WHISTLE_DB)")
 	fs.StringVar(&c.Timezone, "tz", c.Timezone, "time zone for dates and working days (env WHISTLE_TZ)")
 	fs.StringVar(&c.SQLiteSync, "sqlite-sync", c.SQLiteSync, "SQLite durability: full (fsync per commit) or normal")

@@ -107,7 +107,7 @@ func TestDemoShape(t *testing.T) {
 		t.Skip("a demo year is loaded; skipped in -short mode")
 	}
 	ctx := context.Background()
-	svc := open(t)
+	svc := openSealed(t) // sealed as in production: noPhoneAtRest greps its file
 	end := time.Date(2026, time.March, 20, 10, 0, 0, 0, svc.Location())
 	if _, err := Demo(ctx, svc, demo.Options{Seed: 3, Requests: 30000, End: end, Activity: true}, auth.FastHasher(), nil); err != nil {
 		t.Fatal(err)
@@ -208,6 +208,7 @@ func TestDemoShape(t *testing.T) {
 	if rep.Test == 0 || rep.Top1 >= 0.99 || rep.Top1 < 0.5 {
 		t.Errorf("classifier top-1 %.3f on %d texts", rep.Top1, rep.Test)
 	}
+	noPhoneAtRest(t, svc)
 }
 
 func one(p *float64) bool { return p == nil || *p == 1 }

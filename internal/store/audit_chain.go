@@ -49,6 +49,7 @@ func (q Queries) Audit(ctx context.Context, e audit.Entry) error {
 	}
 	e.ID = h.id + 1
 	e.At = fromMS(ms(e.At))
+	e.Target, e.Detail = maskPhones(e.Target), maskPhones(e.Detail)
 	e.PrevHash = h.hash
 	e.Hash = audit.Hash(e, e.PrevHash)
 	if _, err := q.exec(ctx, "INSERT INTO audit(id, at, user_id, action, target, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)",
@@ -172,7 +173,7 @@ func (s *Store) VerifyAudit(ctx context.Context, pageSize int) (AuditReport, err
 			return rep, err
 		}
 	}
-	q := Queries{q: tx, dialect: s.dialect}
+	q := Queries{q: tx, dialect: s.dialect, ring: s.ring}
 	var denseFrom int64
 	if err := q.row(ctx, "SELECT id, hash, dense_from FROM audit_head WHERE one = 1").Scan(&rep.HeadID, &rep.Head, &denseFrom); err != nil {
 		return rep, fmt.Errorf("store: audit chain head: %w", err)

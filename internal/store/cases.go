@@ -47,56 +47,79 @@ type docCase struct {
 	EventSeq int `json:"event_seq"`
 }
 
-func caseDoc(c *lifecycle.Case) (string, error) {
+// caseDoc encodes the doc column. The citizen's name and phone live in
+// their own columns; the free texts and the exact address are sealed in
+// place (see sealing.go).
+func (q Queries) caseDoc(c *lifecycle.Case) (string, error) {
 	d := *c
 	d.Citizen.Name, d.Citizen.Phone = "", "" // personal data lives in its own columns
+	d.Title, d.Description, d.Location.Address = q.seal(d.Title), q.seal(d.Description), q.seal(d.Location.Address)
 	b, err := json.Marshal(docCase{&d, c.EventSeq})
 	return string(b), err
 }
 
-func caseArgs(c *lifecycle.Case) ([]any, error) {
-	doc, err := caseDoc(c)
+func (q Queries) caseArgs(c *lifecycle.Case) ([]any, error) {
+	doc, err := q.caseDoc(c)
 	if err != nil {
 		return nil, err
 	}
-	return caseArgsDoc(c, doc), nil
+	return q.caseArgsDoc(c, doc), nil
 }
 
-func caseArgsDoc(c *lifecycle.Case, doc string) []any {
+func (q Queries) caseArgsDoc(c *lifecycle.Case, doc string) []any {
 	l := c.Location
 	return []any{c.Number, string(c.State), b2i(c.State.Open()), c.Channel, c.Type, c.Category, c.Urgency,
 		l.DistrictID, l.StreetID, l.CommunityID, l.GridID, c.LeadUnitID, c.SupervisingUnitID, ms(DueAt(c)),
 		b2i(c.Overdue), b2i(c.Supervised), b2i(c.ReturnPending), b2i(c.ExtensionPending),
-		c.Citizen.PhoneHash, c.Citizen.Name, c.Citizen.Phone, c.CreatedBy, ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt),
-		c.Version, doc}
+		c.Citizen.PhoneHash, q.seal(c.Citizen.Name), q.seal(c.Citizen.Phone), c.CreatedBy, ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt),
+		c.Version, doc, q.sealKey()}
 }
 
 // NewCaseDoc is a new case's document encoded ahead of its write, with a
 // placeholder where the number goes: the encoding is done by the caller's
-// goroutine, not by the single writer, which only splices the number in
-// (InsertNewCase).
-type NewCaseDoc struct{ doc string }
+// goroutine, not by the single writer, which only splices the number (and
+// the sealed texts) in (InsertNewCase).
+type NewCaseDoc struct {
+	doc                         string
+	title, description, address string
+}
 
-const numberPlaceholder = "\x00number\x00"
+const (
+	numberPlaceholder      = "\x00number\x00"
+	titlePlaceholder       = "\x00title\x00"
+	descriptionPlaceholder = "\x00description\x00"
+	addressPlaceholder     = "\x00address\x00"
+)
 
 // EncodeNewCase encodes c (whose Number is not known yet) for InsertNewCase.
+// The texts to be sealed are kept aside: the key is the store's.
 func EncodeNewCase(c *lifecycle.Case) (NewCaseDoc, error) {
 	d := *c
 	d.Number = numberPlaceholder
-	doc, err := caseDoc(&d)
-	return NewCaseDoc{doc}, err
+	d.Title, d.Description, d.Location.Address = titlePlaceholder, descriptionPlaceholder, addressPlaceholder
+	doc, err := Queries{}.caseDoc(&d)
+	return NewCaseDoc{doc: doc, title: c.Title, description: c.Description, address: c.Location.Address}, err
+}
+
+func splice(doc, placeholder, value string) (string, bool) {
+	ph, _ := json.Marshal(placeholder)
+	v, _ := json.Marshal(value)
+	out := strings.Replace(doc, string(ph), string(v), 1)
+	return out, out != doc
 }
 
 // InsertNewCase stores a new case (c.Number set) with its document encoded
 // by EncodeNewCase from the same case, and sets c.ID.
 func (q Queries) InsertNewCase(ctx context.Context, c *lifecycle.Case, nd NewCaseDoc) error {
-	num, _ := json.Marshal(c.Number)
-	ph, _ := json.Marshal(numberPlaceholder)
-	doc := strings.Replace(nd.doc, string(ph), string(num), 1)
-	if doc == nd.doc {
-		return fmt.Errorf("store: new case document without its number placeholder")
+	doc := nd.doc
+	for _, p := range [][2]string{{numberPlaceholder, c.Number}, {titlePlaceholder, q.seal(nd.title)},
+		{descriptionPlaceholder, q.seal(nd.description)}, {addressPlaceholder, q.seal(nd.address)}} {
+		var ok bool
+		if doc, ok = splice(doc, p[0], p[1]); !ok && p[0] == numberPlaceholder {
+			return fmt.Errorf("store: new case document without its number placeholder")
+		}
 	}
-	args := caseArgsDoc(c, doc)
+	args := q.caseArgsDoc(c, doc)
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")
 	if err := q.row(ctx, "INSERT INTO cases("+caseInsertCols+") VALUES ("+marks+") RETURNING id", args...).Scan(&c.ID); err != nil {
 		return uniq(err, "number")
@@ -104,11 +127,11 @@ func (q Queries) InsertNewCase(ctx context.Context, c *lifecycle.Case, nd NewCas
 	return q.syncCaseUnits(ctx, c, nil)
 }
 
-const caseInsertCols = "number, state, is_open, channel, type, category, urgency, district_id, street_id, community_id, grid_id, lead_unit_id, supervising_unit_id, due_at, overdue, supervised, return_pending, extension_pending, phone_hash, citizen_name, citizen_phone, created_by, created_at, updated_at, closed_at, version, doc"
+const caseInsertCols = "number, state, is_open, channel, type, category, urgency, district_id, street_id, community_id, grid_id, lead_unit_id, supervising_unit_id, due_at, overdue, supervised, return_pending, extension_pending, phone_hash, citizen_name, citizen_phone, created_by, created_at, updated_at, closed_at, version, doc, seal_key"
 
 // InsertCase stores a new case and sets c.ID (kept when non-zero).
 func (q Queries) InsertCase(ctx context.Context, c *lifecycle.Case) error {
-	args, err := caseArgs(c)
+	args, err := q.caseArgs(c)
 	if err != nil {
 		return err
 	}
@@ -127,7 +150,7 @@ func (q Queries) InsertCase(ctx context.Context, c *lifecycle.Case) error {
 // UpdateCase saves c, whose Version the caller has already bumped from
 // prevVersion; a concurrent change makes it fail with errs.Conflict.
 func (q Queries) UpdateCase(ctx context.Context, c *lifecycle.Case, prev *lifecycle.Case) error {
-	args, err := caseArgs(c)
+	args, err := q.caseArgs(c)
 	if err != nil {
 		return err
 	}
@@ -178,18 +201,30 @@ func sameIDs(a, b []int64) bool {
 
 const caseSelect = "SELECT c.id, c.citizen_name, c.citizen_phone, c.phone_hash, c.doc FROM cases c"
 
-func scanCase(sc interface{ Scan(...any) error }) (*lifecycle.Case, error) {
+func (q Queries) scanCase(sc interface{ Scan(...any) error }) (*lifecycle.Case, error) {
 	var id int64
 	var name, phone, hash, doc string
 	if err := sc.Scan(&id, &name, &phone, &hash, &doc); err != nil {
 		return nil, err
 	}
+	return q.decodeCase(id, name, phone, hash, doc)
+}
+
+// decodeCase makes a case of its row: the doc, and the citizen's columns,
+// opening what is sealed.
+func (q Queries) decodeCase(id int64, name, phone, hash, doc string) (*lifecycle.Case, error) {
 	var c lifecycle.Case
 	d := docCase{Case: &c}
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
 		return nil, fmt.Errorf("store: case %d: %w", id, err)
 	}
 	c.ID, c.EventSeq = id, d.EventSeq
+	var err error
+	for _, f := range []*string{&name, &phone, &c.Title, &c.Description, &c.Location.Address} {
+		if *f, err = q.open(*f); err != nil {
+			return nil, fmt.Errorf("store: case %d: %w", id, err)
+		}
+	}
 	c.Citizen.Name, c.Citizen.Phone, c.Citizen.PhoneHash = name, phone, hash
 	return &c, nil
 }
@@ -198,14 +233,14 @@ func scanCase(sc interface{ Scan(...any) error }) (*lifecycle.Case, error) {
 // write transaction on PostgreSQL the row is locked.
 func (q Queries) Case(ctx context.Context, id int64, sc org.Scope) (*lifecycle.Case, error) {
 	where, args := scopeSQL(sc)
-	c, err := scanCase(q.row(ctx, caseSelect+" WHERE c.id = ?"+where+q.forUpdate(), append([]any{id}, args...)...))
+	c, err := q.scanCase(q.row(ctx, caseSelect+" WHERE c.id = ?"+where+q.forUpdate(), append([]any{id}, args...)...))
 	return c, notFound(err)
 }
 
 // CaseByNumber returns a case by its number within scope.
 func (q Queries) CaseByNumber(ctx context.Context, number string, sc org.Scope) (*lifecycle.Case, error) {
 	where, args := scopeSQL(sc)
-	c, err := scanCase(q.row(ctx, caseSelect+" WHERE c.number = ?"+where+q.forUpdate(), append([]any{number}, args...)...))
+	c, err := q.scanCase(q.row(ctx, caseSelect+" WHERE c.number = ?"+where+q.forUpdate(), append([]any{number}, args...)...))
 	return c, notFound(err)
 }
 
@@ -330,7 +365,7 @@ func (q Queries) Cases(ctx context.Context, sc org.Scope, f lifecycle.CaseFilter
 	defer rows.Close()
 	var page lifecycle.ListPage
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := q.scanCase(rows)
 		if err != nil {
 			return lifecycle.ListPage{}, err
 		}

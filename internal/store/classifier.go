@@ -128,6 +128,13 @@ func (q Queries) ClosedCaseTexts(ctx context.Context, afterID int64, limit int) 
 		if d.CloseReason == lifecycle.CloseMerged {
 			continue
 		}
+		var err error
+		if d.Title, err = q.open(d.Title); err != nil {
+			return nil, err
+		}
+		if d.Description, err = q.open(d.Description); err != nil {
+			return nil, err
+		}
 		t.Text = d.Title + "\n" + d.Description
 		out = append(out, t)
 	}

@@ -160,7 +160,7 @@ func (q Queries) caseRows(ctx context.Context, query string, args ...any) ([]*li
 	defer rows.Close()
 	var out []*lifecycle.Case
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := q.scanCase(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -300,19 +300,16 @@ func (q Queries) FlaggedCases(ctx context.Context, sc org.Scope, flag string, fr
 	for rows.Next() {
 		var fc lifecycle.FlaggedCase
 		var at int64
-		var c lifecycle.Case
 		var id int64
 		var name, phone, hash, doc string
 		if err := rows.Scan(&fc.Flag, &fc.Count, &at, &id, &name, &phone, &hash, &doc); err != nil {
 			return nil, "", err
 		}
-		d := docCase{Case: &c}
-		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		c, err := q.decodeCase(id, name, phone, hash, doc)
+		if err != nil {
 			return nil, "", err
 		}
-		c.ID, c.EventSeq = id, d.EventSeq
-		c.Citizen.Name, c.Citizen.Phone, c.Citizen.PhoneHash = name, phone, hash
-		fc.Case = &c
+		fc.Case = c
 		out = append(out, fc)
 		keys = append(keys, at)
 	}

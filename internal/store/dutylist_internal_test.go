@@ -40,7 +40,7 @@ func TestRoutingQueriesUseIndexes(t *testing.T) {
 		sql   string
 		index string
 	}{
-		{inline(qRepeatPhone, "ph:x", 1, 2, 100), "cases_phone"},
+		{inline(qRepeatPhone, "ph:x", 1, 2, 100), "cases_phone_hash"},
 		{inline(qRepeatGrid, 5, "urban.stall", 1, 2, 100), "cases_grid_cat"},
 		{inline(qRepeatCommunity, 3, 1, 2, 4, "urban.stall", 100), "cases_district"},
 		{inline(qFinalLeads+"(?,?) GROUP BY lead_unit_id", 3, "urban.stall", 1, "closed", 10, 11), "cases_street_cat"},

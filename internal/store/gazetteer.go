@@ -147,7 +147,9 @@ func (q Queries) ResolvedAddresses(ctx context.Context, limit int) ([]gazetteer.
 		if !a.Valid || a.String == "" {
 			continue
 		}
-		o.Address = a.String
+		if o.Address, err = q.open(a.String); err != nil {
+			return nil, err
+		}
 		if la.Valid && lo.Valid {
 			o.Lat, o.Lon = floatPtr(la), floatPtr(lo)
 		}

@@ -24,7 +24,7 @@ func (q Queries) CasesToAnonymise(ctx context.Context, cutoff time.Time, limit i
 	defer rows.Close()
 	var out []*lifecycle.Case
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := q.scanCase(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -46,12 +46,12 @@ func (q Queries) CountToAnonymise(ctx context.Context, cutoff time.Time) (int, e
 // set to empty strings whatever c holds. prevVersion guards against a concurrent
 // change (errs.Conflict); c.Version is the new version.
 func (q Queries) SaveAnonymisedCase(ctx context.Context, c *lifecycle.Case, prevVersion int64, at time.Time) error {
-	doc, err := caseDoc(c)
+	doc, err := q.caseDoc(c)
 	if err != nil {
 		return err
 	}
-	res, err := q.exec(ctx, "UPDATE cases SET citizen_name = '', citizen_phone = '', phone_hash = '', doc = ?, version = ?, anonymised_at = ? WHERE id = ? AND version = ? AND anonymised_at = 0",
-		doc, c.Version, ms(at), c.ID, prevVersion)
+	res, err := q.exec(ctx, "UPDATE cases SET citizen_name = '', citizen_phone = '', phone_hash = '', doc = ?, seal_key = ?, version = ?, anonymised_at = ? WHERE id = ? AND version = ? AND anonymised_at = 0",
+		doc, q.sealKey(), c.Version, ms(at), c.ID, prevVersion)
 	if err != nil {
 		return err
 	}

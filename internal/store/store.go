@@ -34,6 +34,7 @@ import (
 	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
 
 	"whistle/internal/errs"
+	"whistle/internal/sealed"
 )
 
 //go:embed migrations
@@ -66,6 +67,9 @@ type Options struct {
 	// ReadConns is the size of the SQLite read pool (default 8).
 	ReadConns int
 	Logger    *slog.Logger
+	// Keys seal the citizens' personal data at rest (sealing.go). Nil
+	// stores it in clear: for tests only; the application always sets it.
+	Keys *sealed.Ring
 }
 
 // Store is the database. It is safe for concurrent use.
@@ -91,6 +95,7 @@ type Store struct {
 	// testQueued, set only by tests before they write, is called once a
 	// write is in the SQLite writer's queue.
 	testQueued func()
+	ring       *sealed.Ring
 }
 
 type querier interface {
@@ -106,6 +111,7 @@ type Queries struct {
 	dialect Dialect
 	inTx    bool
 	num     *numbering
+	ring    *sealed.Ring
 }
 
 // Tx is a write transaction handed to Write's function.
@@ -132,7 +138,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.SQLiteSync == "" {
 		opts.SQLiteSync = "full"
 	}
-	s := &Store{opts: opts, log: opts.Logger}
+	s := &Store{opts: opts, log: opts.Logger, ring: opts.Keys}
 	var err error
 	if IsPostgres(dsn) {
 		s.dialect = Postgres
@@ -202,7 +208,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		ndb.SetMaxOpenConns(2)
 		s.num = &numbering{db: ndb}
 	}
-	s.Queries = Queries{q: s.readDB, dialect: s.dialect, num: s.num}
+	s.Queries = Queries{q: s.readDB, dialect: s.dialect, num: s.num, ring: s.ring}
 	if s.dialect == SQLite {
 		// pgx caches prepared statements per connection by itself; for
 		// SQLite the read pool keeps its own.
@@ -347,7 +353,7 @@ func (s *Store) pgTx(ctx context.Context, fn func(*Tx) error) (err error) {
 			err = fmt.Errorf("store: panic in write: %v", p)
 		}
 	}()
-	if err := fn(&Tx{Queries{q: tx, dialect: Postgres, inTx: true, num: s.num}}); err != nil {
+	if err := fn(&Tx{Queries{q: tx, dialect: Postgres, inTx: true, num: s.num, ring: s.ring}}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -460,7 +466,7 @@ func (s *Store) runOne(ctx context.Context, tx *batchTx, r *writeReq) (err error
 			err = errs.Wrap(e)
 		}
 	}()
-	return r.fn(&Tx{Queries{q: tx, dialect: SQLite, inTx: true}})
+	return r.fn(&Tx{Queries{q: tx, dialect: SQLite, inTx: true, ring: s.ring}})
 }
 
 // batchTx is the querier of a group-commit transaction. It prepares each

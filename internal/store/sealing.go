@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"whistle/internal/sealed"
+)
+
+// Personal data at rest. A case's citizen name and phone (their columns)
+// and its title, description and exact address (in the doc) are sealed
+// under the primary key of Options.Keys on every write and opened on every
+// read, so the services never see a sealed value. cases.seal_key records
+// the key a row was sealed under ("" for a row written in clear, before
+// migration 0012); the Resealer re-seals the rows whose key is not the
+// primary. The phone hash (phone_hash) stays the search key.
+
+var errNoKeys = errors.New("store: the database holds sealed personal data and no data key was given (WHISTLE_KEY_FILE or WHISTLE_DATA_KEY)")
+
+// seal encrypts s under the primary key. Without keys (tests that open a
+// store with no Options.Keys) values are stored as they are.
+func (q Queries) seal(s string) string {
+	if q.ring == nil {
+		return s
+	}
+	return q.ring.Seal(s)
+}
+
+// open decrypts s; clear values (rows from before sealing) are returned as
+// they are.
+func (q Queries) open(s string) (string, error) {
+	if !sealed.IsSealed(s) {
+		return s, nil
+	}
+	if q.ring == nil {
+		return "", errNoKeys
+	}
+	return q.ring.Open(s)
+}
+
+// sealKey is the key id written to cases.seal_key.
+func (q Queries) sealKey() string {
+	if q.ring == nil {
+		return ""
+	}
+	return q.ring.Primary()
+}
+
+// Keys returns the store's key ring (nil when it stores in clear).
+func (s *Store) Keys() *sealed.Ring { return s.ring }
+
+var phoneRun = regexp.MustCompile(`(^|\D)(1[3-9]\d)\d{4}(\d{4})($|\D)`)
+
+// maskPhones masks mobile numbers in audit text (a login attempt with a
+// phone number as the user name, say): 138****5678.
+func maskPhones(s string) string {
+	for i := 0; i < 2; i++ { // twice: adjacent matches share a separator
+		s = phoneRun.ReplaceAllString(s, "${1}${2}****${3}${4}")
+	}
+	return s
+}
+
+// SealCounts returns how many cases are sealed under each key id ("" for
+// rows still in clear).
+func (q Queries) SealCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := q.query(ctx, "SELECT seal_key, COUNT(*) FROM cases GROUP BY seal_key")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
+// Reseal re-seals under the primary key up to batch cases with id > after
+// whose seal_key is not the primary (clear rows included), in one write
+// transaction. It returns how many it re-sealed and the last id it looked
+// at (0 when there were none left after after); a row that does not open
+// (its key is missing from the ring) is logged and skipped.
+func (s *Store) Reseal(ctx context.Context, after int64, batch int) (n int, last int64, err error) {
+	if s.ring == nil {
+		return 0, 0, nil
+	}
+	primary := s.ring.Primary()
+	err = s.Write(ctx, func(tx *Tx) error {
+		n, last = 0, 0
+		rows, err := tx.query(ctx, "SELECT id, citizen_name, citizen_phone, phone_hash, doc, version FROM cases WHERE seal_key <> ? AND id > ? ORDER BY id LIMIT ?"+tx.forUpdate(),
+			primary, after, batch)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			id, version            int64
+			name, phone, hash, doc string
+		}
+		var todo []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.name, &r.phone, &r.hash, &r.doc, &r.version); err != nil {
+				rows.Close()
+				return err
+			}
+			todo = append(todo, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range todo {
+			last = r.id
+			c, err := tx.decodeCase(r.id, r.name, r.phone, r.hash, r.doc)
+			if err != nil {
+				s.log.Warn("reseal: case does not open; skipped", "case", r.id, "err", err)
+				continue
+			}
+			doc, err := tx.caseDoc(c)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, "UPDATE cases SET citizen_name = ?, citizen_phone = ?, doc = ?, seal_key = ? WHERE id = ? AND version = ?",
+				tx.seal(c.Citizen.Name), tx.seal(c.Citizen.Phone), doc, primary, r.id, r.version); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, last, err
+}
+
+// Resealer is the background job that keeps every case sealed under the
+// primary key: after an upgrade it seals the rows written in clear, after a
+// key rotation it re-seals the rows under older keys, a small batch per
+// write so that it never holds the writer long. It is fed from the
+// database (seal_key), so a restart resumes where it stopped.
+type Resealer struct {
+	St    *Store
+	Batch int           // rows per write transaction (default 200)
+	Every time.Duration // pause when nothing is left (default 1 min)
+	// Reload, when set, is called before each pass: it re-reads the key
+	// file, so that a rotation is picked up without a restart.
+	Reload func() error
+	Log    *slog.Logger
+}
+
+// Pass re-seals every row not under the primary key, batch by batch; it
+// returns how many it re-sealed.
+func (r *Resealer) Pass(ctx context.Context) (int, error) {
+	batch := r.Batch
+	if batch <= 0 {
+		batch = 200
+	}
+	total := 0
+	var after int64
+	if r.St.ring == nil {
+		return 0, nil
+	}
+	// Most passes find nothing to do: ask the read pool, through the
+	// cases_seal index, before taking the writer.
+	var one int
+	err := r.St.row(ctx, "SELECT 1 FROM cases WHERE seal_key < ? OR seal_key > ? LIMIT 1", r.St.ring.Primary(), r.St.ring.Primary()).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	for ctx.Err() == nil {
+		n, last, err := r.St.Reseal(ctx, after, batch)
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if last == 0 {
+			break
+		}
+		after = last
+	}
+	return total, ctx.Err()
+}
+
+// Run makes passes until ctx ends.
+func (r *Resealer) Run(ctx context.Context) {
+	log := r.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	every := r.Every
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if r.Reload != nil {
+			if err := r.Reload(); err != nil {
+				log.Error("reseal: key file not reloaded", "err", err)
+			}
+		}
+		n, err := r.Pass(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("reseal", "err", err, "resealed", n)
+		} else if n > 0 {
+			log.Info("personal data re-sealed under the primary key", "cases", n, "key", r.St.ring.Primary())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
