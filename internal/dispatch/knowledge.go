@@ -84,7 +84,7 @@ type ArticleInput struct {
 }
 
 func (s *Service) article(in ArticleInput, a *knowledge.Article) error {
-	a.Title, a.Body = strings.TrimSpace(in.Title), strings.TrimSpace(in.Body)
+	a.Title, a.Body = lifecycle.Trim(in.Title), lifecycle.Trim(in.Body)
 	a.ValidFrom, a.ValidTo = in.ValidFrom.Truncate(time.Millisecond), in.ValidTo.Truncate(time.Millisecond)
 	a.OwnerUnitID = in.OwnerUnitID
 	a.Categories = nil

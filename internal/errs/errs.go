@@ -36,6 +36,8 @@ const (
 	ReturnWindowClosed  Code = "return_window_closed" // too late to ask for a return
 	DeadlineInPast      Code = "deadline_in_past"     // a requested deadline is not in the future
 	DeadlineNotLater    Code = "deadline_not_later"   // an extension must move the deadline later
+	ExtensionTooLong    Code = "extension_too_long"   // an extension moves the deadline too far
+	OutsideArea         Code = "outside_area"         // a place outside the acting unit's (or grid's) area
 	ReopenLimit         Code = "reopen_limit"         // reopened too often
 	NotLeadUnit         Code = "not_lead_unit"        // only the lead unit may do this
 	NotCoUnit           Code = "not_co_unit"          // only a co-handling unit may do this
@@ -188,6 +190,8 @@ var catalogue = map[Code]entry{
 	ReturnWindowClosed:  {http.StatusConflict, "已超过退单时限，须由首接单位办理", "the return window has closed; the first receiver keeps the case"},
 	DeadlineInPast:      {http.StatusUnprocessableEntity, "期限不能早于当前时间", "the deadline must be in the future"},
 	DeadlineNotLater:    {http.StatusUnprocessableEntity, "延期后的期限必须晚于原期限", "an extension must move the deadline later"},
+	ExtensionTooLong:    {http.StatusUnprocessableEntity, "延期后的期限不得晚于原期限 90 天", "an extension may move the deadline at most 90 days"},
+	OutsideArea:         {http.StatusUnprocessableEntity, "地点不在本单位辖区（或本网格）内", "the place is outside your unit's area (or the grid)"},
 	ReopenLimit:         {http.StatusConflict, "重办次数已达上限", "the case has been reopened too often"},
 	NotLeadUnit:         {http.StatusForbidden, "只有主办单位可以执行此操作", "only the lead unit may do this"},
 	NotCoUnit:           {http.StatusForbidden, "只有协办单位可以执行此操作", "only a co-handling unit may do this"},

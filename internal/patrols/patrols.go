@@ -201,7 +201,8 @@ func (s *Service) Patrol(ctx context.Context, a org.Actor, id int64) (grid.Patro
 	return p, pts, fs, err
 }
 
-// ReportFinding files a finding of the actor's patrol. In one transaction
+// ReportFinding files a finding of the actor's patrol (of a grid the actor
+// may patrol; its point, if given, in the grid's street). In one transaction
 // it becomes a case on channel "grid" (created by the patrolling person)
 // and, by outcome: closed at once with the evidence (solved on the spot),
 // dispatched to the grid's street office, or left received for the centre
@@ -228,6 +229,12 @@ func (s *Service) ReportFinding(ctx context.Context, a org.Actor, patrolID int64
 			Address: in.Address, Lat: in.Lat, Lon: in.Lon, PlaceID: p.GridID, Anonymous: true, Attachments: in.Attachments})
 		if err != nil {
 			return err
+		}
+		// A finding is where the patrol is: a point that resolves outside
+		// the patrolled grid's street is refused (GPS drift across a grid
+		// line within the street is not).
+		if nc.Location.Lat != nil && nc.Location.StreetID != 0 && nc.Location.StreetID != street.PlaceID {
+			return errs.F(errs.OutsideArea, "lat")
 		}
 		if len(in.Attachments) > core.MaxLinks {
 			return errs.F(errs.TooLarge, "attachments")

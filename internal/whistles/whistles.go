@@ -85,6 +85,11 @@ func (s *Service) RaiseWhistle(ctx context.Context, a org.Actor, in summons.Rais
 		if _, ok := s.Place(in.PlaceID); !ok {
 			return nil, errs.F(errs.UnknownPlace, "place_id")
 		}
+		// A street whistles for its own area: the place is the street or
+		// lies in it.
+		if ch, _ := s.Chain(in.PlaceID); a.Unit.PlaceID == 0 || ch[1] != a.Unit.PlaceID {
+			return nil, errs.F(errs.OutsideArea, "place_id")
+		}
 	}
 	for _, f := range []struct {
 		name string
