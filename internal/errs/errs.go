@@ -14,6 +14,14 @@ import (
 type Code string
 
 // Error codes. Each has a status and zh/en messages in the catalogue below.
+//
+// The rule for bad input: 400 (InvalidJSON) only when the request cannot
+// be read as the request at all — a body that is not JSON, has trailing
+// data, unknown fields or a value of the wrong JSON type, or an empty
+// body (and, on pages, a form that does not parse). Every check of a
+// request that was read — a field missing, too long, out of its range, not
+// one of the allowed values, a control character, a date that is no date —
+// is 422 (Invalid or a more specific code). TestValidationIs422 holds it.
 const (
 	Invalid             Code = "invalid"              // generic validation failure
 	InvalidJSON         Code = "invalid_json"         // body is not the JSON we expect
@@ -169,7 +177,7 @@ type entry struct {
 }
 
 var catalogue = map[Code]entry{
-	Invalid:             {http.StatusBadRequest, "输入无效", "invalid input"},
+	Invalid:             {http.StatusUnprocessableEntity, "输入无效", "invalid input"},
 	InvalidJSON:         {http.StatusBadRequest, "请求体不是有效的 JSON", "the request body is not valid JSON"},
 	FieldRequired:       {http.StatusUnprocessableEntity, "缺少必填项", "a required field is missing"},
 	FieldTooLong:        {http.StatusUnprocessableEntity, "内容超过长度上限", "the text is over its length limit"},

@@ -66,6 +66,9 @@ func (s *Service) GridAssignments(ctx context.Context, a org.Actor, gridID int64
 	if err != nil {
 		return nil, err
 	}
+	for i := range as {
+		as[i].In(s.Cfg.Loc)
+	}
 	if a.Unit.ID == street.ID || org.CentreStaffIn(a, s.gridDistrict(gridID)) ||
 		(a.User.Has(org.RoleGridWorker) && slices.Contains(a.User.GridIDs, gridID)) ||
 		slices.ContainsFunc(as, func(g grid.Assignment) bool { return g.UserID == a.User.ID }) {
@@ -165,6 +168,7 @@ func (s *Service) AddPositions(ctx context.Context, a org.Actor, id int64, pts [
 		}
 		return tx.AddPatrolPoints(ctx, &p, pts)
 	})
+	p.In(s.Cfg.Loc)
 	return p, err
 }
 
@@ -179,6 +183,7 @@ func (s *Service) EndPatrol(ctx context.Context, a org.Actor, id int64) (grid.Pa
 		p.State, p.EndedAt = grid.Ended, s.Now()
 		return tx.EndPatrol(ctx, id, p.EndedAt)
 	})
+	p.In(s.Cfg.Loc)
 	return p, err
 }
 
@@ -198,6 +203,11 @@ func (s *Service) Patrol(ctx context.Context, a org.Actor, id int64) (grid.Patro
 		return p, nil, nil, err
 	}
 	fs, err := s.St.Findings(ctx, id)
+	p.In(s.Cfg.Loc)
+	grid.PointsIn(pts, s.Cfg.Loc)
+	for i := range fs {
+		fs[i].In(s.Cfg.Loc)
+	}
 	return p, pts, fs, err
 }
 
@@ -401,7 +411,11 @@ func (s *Service) MyGrids(ctx context.Context, a org.Actor) ([]org.Place, error)
 // first.
 func (s *Service) RecentPatrols(ctx context.Context, a org.Actor, days, limit int) ([]grid.Patrol, error) {
 	now := s.Now()
-	return s.St.Patrols(ctx, a.User.ID, now.AddDate(0, 0, -days), now.Add(time.Minute), limit)
+	ps, err := s.St.Patrols(ctx, a.User.ID, now.AddDate(0, 0, -days), now.Add(time.Minute), limit)
+	for i := range ps {
+		ps[i].In(s.Cfg.Loc)
+	}
+	return ps, err
 }
 
 // FindingMark is a finding of the coverage map: where its case is.

@@ -7,7 +7,6 @@ package ranking
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 
 	"whistle/internal/assessment"
 	"whistle/internal/core"
+	"whistle/internal/csvsafe"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
@@ -637,22 +637,19 @@ func ExportRows(r Ranking, lang string) [][]string {
 	return append(ranked, apart...)
 }
 
-// WriteRankingCSV writes a ranking as CSV in lang: UTF-8 with a byte-order
-// mark and CRLF line ends, as spreadsheets (Excel) expect.
+// WriteRankingCSV writes a ranking as CSV in lang through csvsafe: UTF-8
+// with a byte-order mark and CRLF line ends, as spreadsheets (Excel)
+// expect, and no cell a spreadsheet would run as a formula (a unit's name
+// is typed by an administrator).
 func WriteRankingCSV(w io.Writer, r Ranking, lang string) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+	cw, err := csvsafe.NewWriter(w)
+	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
 	if err := cw.Write(ExportHeader(lang)); err != nil {
 		return err
 	}
-	if err := cw.WriteAll(ExportRows(r, lang)); err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
+	return cw.WriteAll(ExportRows(r, lang))
 }
 
 // WriteRankingXLSX writes a ranking as an XLSX workbook in lang, numbers

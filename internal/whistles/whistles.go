@@ -151,7 +151,10 @@ func inStreetArea(street org.Unit, c *lifecycle.Case) bool {
 	return c.LeadUnitID == street.ID || c.IsCoUnit(street.ID) || (c.SupervisingUnitID != 0 && c.SupervisingUnitID == street.ID)
 }
 
+// nameReports names the summoned units and shows the whistle's times in
+// the city's zone.
 func (s *Service) nameReports(w *summons.Whistle) {
+	w.In(s.Cfg.Loc)
 	for i := range w.Reports {
 		if u, ok := s.Unit(w.Reports[i].UnitID); ok {
 			w.Reports[i].UnitName = u.Name
@@ -193,6 +196,7 @@ func (s *Service) Whistle(ctx context.Context, a org.Actor, id int64) (*summons.
 	}
 	log, err := s.St.WhistleLog(ctx, id)
 	s.nameReports(w)
+	summons.LogIn(log, s.Cfg.Loc)
 	return w, log, err
 }
 
@@ -223,8 +227,14 @@ func (s *Service) Whistles(ctx context.Context, a org.Actor, as, state string) (
 		return nil, errs.F(errs.Invalid, "as")
 	}
 	ws, err := s.St.Whistles(ctx, f)
-	if err != nil || as != "" {
-		return ws, err
+	if err != nil {
+		return nil, err
+	}
+	for i := range ws {
+		ws[i].In(s.Cfg.Loc)
+	}
+	if as != "" {
+		return ws, nil
 	}
 	return slices.DeleteFunc(ws, func(w summons.Whistle) bool { return !org.CentreStaffIn(a, s.unitDistrict(w.StreetUnitID)) }), nil
 }
