@@ -38,13 +38,13 @@ func apiTestAssess(e *apiEnv) {
 
 	// Refusals.
 	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking", nil), 422, errs.FieldRequired)
-	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month=2026-13", nil), 400, errs.Invalid)
-	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month="+month+"&kind=planet", nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month=2026-13", nil), 422, errs.Invalid)
+	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/ranking?month="+month+"&kind=planet", nil), 422, errs.Invalid)
 	apiRefused(t, e.apiDo("", "GET", "/api/v1/assess/ranking?month="+month, nil), 401, errs.Unauthenticated)
 	apiRefused(t, e.apiDo(e.handlerA, "PUT", "/api/v1/assess/rules", assessment.DefaultRules()), 403, errs.Forbidden)
 	bad := assessment.DefaultRules()
 	bad.FairlyScore = 2
-	apiRefused(t, e.apiDo(e.admin, "PUT", "/api/v1/assess/rules", bad), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.admin, "PUT", "/api/v1/assess/rules", bad), 422, errs.Invalid)
 
 	// The ranking: every count matches its drill-down.
 	var rk ranking.Ranking
@@ -101,12 +101,12 @@ func apiTestAssess(e *apiEnv) {
 		t.Fatalf("streetA's orders %v lack case %d", orders, c.ID)
 	}
 	apiRefused(t, e.apiDo(e.handlerB, "GET", "/api/v1/assess/cases?month="+month+"&unit_id="+strconv.FormatInt(e.streetA.ID, 10)+"&measure=orders", nil), 403, errs.Forbidden)
-	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/cases?month="+month+"&unit_id="+strconv.FormatInt(e.streetA.ID, 10)+"&measure=nonsense", nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/cases?month="+month+"&unit_id="+strconv.FormatInt(e.streetA.ID, 10)+"&measure=nonsense", nil), 422, errs.Invalid)
 
 	// Exemption: requested by the street, approved by the centre; the case
 	// leaves the street's orders and shows among its exempted cases.
 	apiRefused(t, e.apiDo(e.handlerB, "POST", "/api/v1/assess/exemptions", map[string]any{"case_id": c.ID, "reason": "duplicate", "evidence": "重复"}), 404, errs.NotFound)
-	apiRefused(t, e.apiDo(e.handlerA, "POST", "/api/v1/assess/exemptions", map[string]any{"case_id": c.ID, "reason": "boredom", "evidence": "x"}), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.handlerA, "POST", "/api/v1/assess/exemptions", map[string]any{"case_id": c.ID, "reason": "boredom", "evidence": "x"}), 422, errs.Invalid)
 	var x assessment.Exemption
 	apiWant(t, e.apiDo(e.handlerA, "POST", "/api/v1/assess/exemptions", map[string]any{"case_id": c.ID, "reason": "malicious", "evidence": "同一号码一天来电四十次"}), 201, &x)
 	if x.State != assessment.ExemptPending || x.UnitID != e.streetA.ID {
@@ -160,7 +160,7 @@ func apiTestAssess(e *apiEnv) {
 	// Publish last month, then change the rules: last month stays under
 	// version 1, recomputed or not; this month uses version 2.
 	apiRefused(t, e.apiDo(e.analyst, "POST", "/api/v1/assess/months/"+prev+"/publish", nil), 403, errs.Forbidden)
-	apiRefused(t, e.apiDo(e.dispatcher, "POST", "/api/v1/assess/months/"+month+"/publish", nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.dispatcher, "POST", "/api/v1/assess/months/"+month+"/publish", nil), 422, errs.Invalid)
 	var pub ranking.Ranking
 	apiWant(t, e.apiDo(e.dispatcher, "POST", "/api/v1/assess/months/"+prev+"/publish", nil), 200, &pub)
 	apiRefused(t, e.apiDo(e.dispatcher, "POST", "/api/v1/assess/months/"+prev+"/publish", nil), 409, errs.Exists)
@@ -268,5 +268,5 @@ func apiTestAssess(e *apiEnv) {
 			}
 		}
 	}
-	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/export?month="+prev+"&format=pdf", nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/assess/export?month="+prev+"&format=pdf", nil), 422, errs.Invalid)
 }

@@ -15,7 +15,7 @@ func TestBoundaryRefusesSelfIntersection(t *testing.T) {
 	e := apiOpen(t, "")
 	id := e.gridA.Loc.GridID
 	bowtie := map[string]any{"type": "Polygon", "coordinates": [][][2]float64{{{116.0, 39.0}, {116.01, 39.01}, {116.01, 39.0}, {116.0, 39.01}, {116.0, 39.0}}}}
-	b := apiRefused(t, e.apiDo(e.admin, "PUT", fmt.Sprintf("/api/v1/places/%d/boundary", id), bowtie), 400, errs.Invalid)
+	b := apiRefused(t, e.apiDo(e.admin, "PUT", fmt.Sprintf("/api/v1/places/%d/boundary", id), bowtie), 422, errs.Invalid)
 	if b.Field != "boundary" || !strings.Contains(b.Detail, "self") {
 		t.Fatalf("refusal: %+v", b)
 	}

@@ -106,8 +106,8 @@ func TestAPIClassifier(t *testing.T) {
 
 	// Bad requests.
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/classify", map[string]any{"text": "  "}), http.StatusUnprocessableEntity, errs.FieldRequired)
-	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/classify", map[string]any{"text": "噪音", "k": 21}), http.StatusBadRequest, errs.Invalid)
-	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/classify", map[string]any{"text": "噪音", "k": -1}), http.StatusBadRequest, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/classify", map[string]any{"text": "噪音", "k": 21}), http.StatusUnprocessableEntity, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/classify", map[string]any{"text": "噪音", "k": -1}), http.StatusUnprocessableEntity, errs.Invalid)
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/classify", map[string]any{"text": "噪音", "extra": 1}), http.StatusBadRequest, errs.InvalidJSON)
 	apiRefused(t, e.apiDo("", "POST", "/api/v1/classify", text), http.StatusUnauthorized, errs.Unauthenticated)
 
@@ -143,8 +143,8 @@ func TestAPIClassifier(t *testing.T) {
 	set := map[string]any{"category": code, "enabled": true, "threshold": 0.5}
 	apiRefused(t, put(e.dispatcher, set), http.StatusForbidden, errs.Forbidden)
 	apiRefused(t, put(e.admin, set, map[string]any{"category": "no.such", "enabled": true, "threshold": 0.9}), http.StatusUnprocessableEntity, errs.UnknownCategory)
-	apiRefused(t, put(e.admin, map[string]any{"category": code, "enabled": true, "threshold": 0.3}), http.StatusBadRequest, errs.Invalid)
-	apiRefused(t, put(e.admin, set, set), http.StatusBadRequest, errs.Invalid)
+	apiRefused(t, put(e.admin, map[string]any{"category": code, "enabled": true, "threshold": 0.3}), http.StatusUnprocessableEntity, errs.Invalid)
+	apiRefused(t, put(e.admin, set, set), http.StatusUnprocessableEntity, errs.Invalid)
 	apiRefused(t, put(e.admin), http.StatusUnprocessableEntity, errs.FieldRequired)
 	if s, _ := e.app.Svc.Dispatch.AutoDispatchSettings(e.ctx); len(s) != 0 {
 		t.Fatalf("refused requests stored settings: %+v", s)

@@ -289,7 +289,7 @@ func routingTestDuplicates(e *apiEnv) {
 	}
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/duplicates/check", map[string]any{"category": "urban.stall", "description": stallText}), 422, errs.FieldRequired)
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/duplicates/check", map[string]any{"category": "nope", "description": "x", "lat": lat, "lon": lon}), 422, errs.UnknownCategory)
-	apiRefused(t, e.apiDo(e.agent, "GET", fmt.Sprintf("/api/v1/cases/%d/duplicates?radius_m=-1", a.ID), nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "GET", fmt.Sprintf("/api/v1/cases/%d/duplicates?radius_m=-1", a.ID), nil), 422, errs.Invalid)
 	apiRefused(t, e.apiDo(e.handlerB, "GET", fmt.Sprintf("/api/v1/cases/%d/duplicates", a.ID), nil), 403, errs.Forbidden)
 	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/cases/99999999/duplicates", nil), 404, errs.NotFound)
 }
@@ -390,8 +390,8 @@ func routingTestRepeats(e *apiEnv) {
 			t.Fatalf("handler B sees undispatched case %d", fc.Case.ID)
 		}
 	}
-	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/repeats?flag=nope", nil), 400, errs.Invalid)
-	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/repeats?from=yesterday", nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/repeats?flag=nope", nil), 422, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/repeats?from=yesterday", nil), 422, errs.Invalid)
 
 	// 31 days later the same phone and place are no longer repeats
 	sc := e.app.Svc.Config()
@@ -491,7 +491,7 @@ func routingTestDraftDryRunPublish(e *apiEnv) {
 	if dr.Result.Cases != 0 || dr.Result.Changed != 0 {
 		t.Fatalf("empty range: %+v", dr.Result)
 	}
-	apiRefused(t, e.apiDo(e.dispatcher, "POST", fmt.Sprintf("/api/v1/duty-lists/%d/dry-run?from=2001-02-01&to=2001-01-01", draft.Version), nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.dispatcher, "POST", fmt.Sprintf("/api/v1/duty-lists/%d/dry-run?from=2001-02-01&to=2001-01-01", draft.Version), nil), 422, errs.Invalid)
 	apiRefused(t, e.apiDo(e.dispatcher, "POST", "/api/v1/duty-lists/9999/dry-run", nil), 404, errs.NotFound)
 
 	// a second node over the same store, with its own clock

@@ -105,8 +105,8 @@ func apiTestGeocodeDemo(e *apiEnv) {
 		t.Fatalf("unknown address matched: %+v", r.Match)
 	}
 	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/geocode", nil), 422, errs.FieldRequired)
-	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/geocode?q=x&limit=0", nil), 400, errs.Invalid)
-	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/geocode?q=x&threshold=2", nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/geocode?q=x&limit=0", nil), 422, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/geocode?q=x&threshold=2", nil), 422, errs.Invalid)
 	apiRefused(t, e.apiDo("", "GET", "/api/v1/geocode?q=x", nil), 401, errs.Unauthenticated)
 }
 
@@ -252,7 +252,7 @@ func apiTestFallbackAndImport(e *apiEnv) {
 		t.Fatalf("overlap dry run %+v", rep)
 	}
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/boundaries/import", collectionJSON(good1)), 403, errs.Forbidden)
-	apiRefused(t, e.apiDo(e.admin, "POST", "/api/v1/boundaries/import?tolerance_m2=x", collectionJSON(good1)), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.admin, "POST", "/api/v1/boundaries/import?tolerance_m2=x", collectionJSON(good1)), 422, errs.Invalid)
 	apiWant(t, e.apiDo(e.admin, "POST", "/api/v1/boundaries/import?dry_run=true", collectionJSON(good1, good2)), 200, &rep)
 	if !rep.OK || rep.Created != 2 || countPlaces() != before {
 		t.Fatalf("clean dry run %+v (places %d → %d)", rep, before, countPlaces())
@@ -316,10 +316,10 @@ func apiTestGazetteerAdmin(e *apiEnv) {
 		status int
 		code   errs.Code
 	}{
-		{map[string]any{"kind": "planet", "name": "x", "place_id": a.CommunityID}, 400, errs.Invalid},
+		{map[string]any{"kind": "planet", "name": "x", "place_id": a.CommunityID}, 422, errs.Invalid},
 		{map[string]any{"kind": "road", "name": " ", "place_id": a.CommunityID}, 422, errs.FieldRequired},
 		{map[string]any{"kind": "road", "name": "x", "place_id": 999999}, 422, errs.UnknownPlace},
-		{map[string]any{"kind": "road", "name": "x", "place_id": a.CommunityID, "num_from": 5, "num_to": 1}, 400, errs.Invalid},
+		{map[string]any{"kind": "road", "name": "x", "place_id": a.CommunityID, "num_from": 5, "num_to": 1}, 422, errs.Invalid},
 		{map[string]any{"kind": "road", "name": "x", "place_id": a.CommunityID, "lat": 40}, 422, errs.InvalidLocation},
 		{map[string]any{"kind": "road", "name": "x", "place_id": a.CommunityID, "source": "learned"}, 400, errs.InvalidJSON},
 	} {

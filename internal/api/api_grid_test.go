@@ -42,7 +42,7 @@ func apiTestGrid(e *apiEnv) {
 	if p.Points != 2 || p.Meters < 99 || p.Meters > 101 {
 		t.Errorf("patrol after positions %+v", p)
 	}
-	apiRefused(t, e.apiDo(gw, "POST", path+"/findings", map[string]any{"item": "noise", "category": "urban.stall", "description": "x", "outcome": "dispatch"}), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(gw, "POST", path+"/findings", map[string]any{"item": "noise", "category": "urban.stall", "description": "x", "outcome": "dispatch"}), 422, errs.Invalid)
 	var res struct {
 		Finding grid.Finding   `json:"finding"`
 		Case    lifecycle.Case `json:"case"`
@@ -80,7 +80,7 @@ func apiTestGrid(e *apiEnv) {
 	if !found {
 		t.Errorf("coverage lacks the patrolled street: %+v", cov.Streets)
 	}
-	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/grid/coverage?from=2026-01-01", nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/grid/coverage?from=2026-01-01", nil), 422, errs.Invalid)
 	var as struct {
 		Assignments []map[string]any `json:"assignments"`
 	}

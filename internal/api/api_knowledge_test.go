@@ -71,7 +71,7 @@ func knowledgeTestCRUDSearch(e *apiEnv) {
 	apiRefused(t, e.apiDo(e.handlerA, "POST", "/api/v1/knowledge", in), 403, errs.Forbidden)
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/knowledge", map[string]any{"body": "x"}), 422, errs.FieldRequired)
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/knowledge", map[string]any{"title": "t", "body": "b", "categories": []string{"nope"}}), 422, errs.UnknownCategory)
-	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/knowledge", map[string]any{"title": "t", "body": "b", "valid_from": now, "valid_to": now.Add(-time.Hour)}), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/knowledge", map[string]any{"title": "t", "body": "b", "valid_from": now, "valid_to": now.Add(-time.Hour)}), 422, errs.Invalid)
 	var art knowledge.Article
 	r := e.apiDo(e.agent, "POST", "/api/v1/knowledge", in)
 	apiWant(t, r, 201, &art)
@@ -101,7 +101,7 @@ func knowledgeTestCRUDSearch(e *apiEnv) {
 	if h := e.kbSearch(e.agent, "limit=3"); len(h.Hits) != 3 || h.Hits[0].Article.ID != art.ID {
 		t.Fatalf("listing without q: %v", h.ids())
 	}
-	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/knowledge?at=soon", nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/knowledge?at=soon", nil), 422, errs.Invalid)
 
 	// update with the version edited; a stale one conflicts
 	in["body"] = in["body"].(string) + "积雪应在雪停后24小时内清除。"

@@ -61,9 +61,9 @@ func apiTestPagination(e *apiEnv) {
 			t.Fatalf("%s: %d cases over all pages, want %d", q.query, len(seen), q.want)
 		}
 	}
-	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/cases?cursor=garbage", nil), 400, errs.Invalid)
-	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/cases?limit=0", nil), 400, errs.Invalid)
-	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/cases?state=lost", nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/cases?cursor=garbage", nil), 422, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/cases?limit=0", nil), 422, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "GET", "/api/v1/cases?state=lost", nil), 422, errs.Invalid)
 }
 
 // apiTestConcurrentActs: ten handlers' clicks on "sign" at once sign once.

@@ -10,7 +10,7 @@ func TestAPIChangePassword(t *testing.T) {
 	e := apiOpen(t, "")
 	user := e.dispatcher
 	apiRefused(t, e.apiDo(user, "POST", "/api/v1/me/password", map[string]any{"old_password": "wrong-one", "new_password": "a-new-password"}), 401, errs.BadCredentials)
-	apiRefused(t, e.apiDo(user, "POST", "/api/v1/me/password", map[string]any{"old_password": "whistle-demo", "new_password": "short"}), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(user, "POST", "/api/v1/me/password", map[string]any{"old_password": "whistle-demo", "new_password": "short"}), 422, errs.Invalid)
 	if r := e.apiDo(user, "POST", "/api/v1/me/password", map[string]any{"old_password": "whistle-demo", "new_password": "a-new-password"}); r.Status != 204 {
 		t.Fatalf("change password: %s", r)
 	}

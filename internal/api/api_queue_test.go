@@ -138,7 +138,7 @@ func TestQueueBulkDispatch(t *testing.T) {
 		apiRefused(t, e.apiDo(u, "POST", "/api/v1/queue/dispatch", map[string]any{"ids": []int64{c1.ID}}), 403, errs.Forbidden)
 	}
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/queue/dispatch", map[string]any{"ids": []int64{}}), 422, errs.FieldRequired)
-	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/queue/dispatch", map[string]any{"ids": make([]int64, casework.MaxBulkDispatch+1)}), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/queue/dispatch", map[string]any{"ids": make([]int64, casework.MaxBulkDispatch+1)}), 422, errs.Invalid)
 	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/queue/dispatch", `{"ids":["x"]}`), 400, errs.InvalidJSON)
 	if c, _ := e.app.Svc.Cases.Get(e.ctx, org.System(), c1.ID); c.State != lifecycle.Submitted {
 		t.Fatalf("a refused bulk request changed case %s: %s", c1.Number, c.State)

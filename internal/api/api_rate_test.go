@@ -31,7 +31,7 @@ func TestAPIPublicRate(t *testing.T) {
 	before := e.apiSnapshot(c.ID)
 	apiRefused(t, rate(map[string]any{"number": c.Number, "phone": "13900000000", "resolved": true, "satisfaction": "satisfied"}), 404, errs.NotFound)
 	apiRefused(t, rate(map[string]any{"number": c.Number, "phone": phone, "satisfaction": "satisfied"}), 422, errs.FieldRequired)
-	apiRefused(t, rate(verdict("so-so", true)), 400, errs.Invalid)
+	apiRefused(t, rate(verdict("so-so", true)), 422, errs.Invalid)
 	e.apiUnchanged(c.ID, before, "refused ratings")
 
 	var out struct {

@@ -75,7 +75,7 @@ func apiTestSummons(e *apiEnv) {
 	apiRefused(t, e.apiDo(e.handlerA, "GET", "/api/v1/summons/stats?month="+month, nil), 403, errs.Forbidden)
 	var cfg summons.Config
 	apiRefused(t, e.apiDo(e.handlerA, "PUT", "/api/v1/summons/config", map[string]any{"report_minutes": map[string]int{"urgent": 15}}), 403, errs.Forbidden)
-	apiRefused(t, e.apiDo(e.admin, "PUT", "/api/v1/summons/config", map[string]any{"report_minutes": map[string]int{"urgent": 0}}), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.admin, "PUT", "/api/v1/summons/config", map[string]any{"report_minutes": map[string]int{"urgent": 0}}), 422, errs.Invalid)
 	apiWant(t, e.apiDo(e.admin, "PUT", "/api/v1/summons/config", map[string]any{"report_minutes": map[string]int{"urgent": 15, "ordinary": 120}}), 200, &cfg)
 	apiWant(t, e.apiDo(e.handlerA, "GET", "/api/v1/summons/config", nil), 200, &cfg)
 	if cfg.ReportMinutes["urgent"] != 15 {

@@ -569,7 +569,7 @@ func apiTestClosedLoop(e *apiEnv) {
 	if !apiHas(co.Cases, id) || apiHas(lead.Cases, id) {
 		t.Fatalf("co-handler inbox: in co %v, in lead %v", apiHas(co.Cases, id), apiHas(lead.Cases, id))
 	}
-	apiRefused(t, e.apiDo(e.deptHandler, "GET", "/api/v1/inbox?as=boss", nil), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.deptHandler, "GET", "/api/v1/inbox?as=boss", nil), 422, errs.Invalid)
 	const assistNote = "协办：已派执法队员现场核查"
 	r = e.apiAct(e.deptHandler, id, "assist", map[string]any{"note": assistNote})
 	if r.Case.State != lifecycle.Handling || r.Event.ActorUnitID != e.dept.ID {

@@ -115,7 +115,7 @@ func TestAPIUsersAndTokens(t *testing.T) {
 	apiWant(t, e.apiDo(e.dispatcher, "GET", "/api/v1/me", nil), 200, nil)
 
 	// Roles: checked, and effective at once for a cached session.
-	apiRefused(t, e.apiDo(e.admin, "PUT", base+"/roles", map[string]any{"roles": []string{"pope"}}), 400, errs.Invalid)
+	apiRefused(t, e.apiDo(e.admin, "PUT", base+"/roles", map[string]any{"roles": []string{"pope"}}), 422, errs.Invalid)
 	apiRefused(t, e.apiDo(e.admin, "PUT", base+"/roles", map[string]any{"roles": []string{}}), 422, errs.FieldRequired)
 	apiWant(t, e.apiDo(e.admin, "PUT", base+"/roles", map[string]any{"roles": []string{org.RoleAnalyst, org.RoleAnalyst}}), 200, &u)
 	if !slices.Equal(u.Roles, []string{org.RoleAnalyst}) {
@@ -168,7 +168,7 @@ func TestAPIUsersAndTokens(t *testing.T) {
 }
 
 // A NUL (or another control character) in a JSON string, a path segment or
-// a query parameter is a 400 invalid before any look-up; on PostgreSQL it
+// a query parameter is a 422 invalid before any look-up; on PostgreSQL it
 // used to be a 500.
 func TestAPIControlCharacters(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { apiControlSuite(t, apiOpen(t, "")) })
@@ -176,13 +176,13 @@ func TestAPIControlCharacters(t *testing.T) {
 }
 
 func apiControlSuite(t *testing.T, e *apiEnv) {
-	apiRefused(t, e.apiDo("", "POST", "/api/v1/auth/login", `{"username":"ad\u0000min","password":"whistle-demo"}`), 400, errs.Invalid)
-	apiRefused(t, e.apiDo("", "POST", "/api/v1/auth/login", `{"username":"admin","password":"whistle-demo\u0000"}`), 400, errs.Invalid)
-	apiRefused(t, e.apiDo("", "POST", "/api/v1/public/lookup", `{"number":"2026\u00000001","phone":"13700000000"}`), 400, errs.Invalid)
-	apiRefused(t, e.apiDo(e.dispatcher, "GET", "/api/v1/case-numbers/2026%000001", nil), 400, errs.Invalid)
-	apiRefused(t, e.apiDo(e.dispatcher, "GET", "/api/v1/cases?phone=137%00", nil), 400, errs.Invalid)
-	apiRefused(t, e.apiDo(e.dispatcher, "GET", "/api/v1/knowledge?q=%00", nil), 400, errs.Invalid)
-	b := apiRefused(t, e.apiDo(e.admin, "POST", "/api/v1/users", `{"username":"x","display_name":"a\u001bb","unit_id":1,"roles":["agent"],"password":"long-enough"}`), 400, errs.Invalid)
+	apiRefused(t, e.apiDo("", "POST", "/api/v1/auth/login", `{"username":"ad\u0000min","password":"whistle-demo"}`), 422, errs.Invalid)
+	apiRefused(t, e.apiDo("", "POST", "/api/v1/auth/login", `{"username":"admin","password":"whistle-demo\u0000"}`), 422, errs.Invalid)
+	apiRefused(t, e.apiDo("", "POST", "/api/v1/public/lookup", `{"number":"2026\u00000001","phone":"13700000000"}`), 422, errs.Invalid)
+	apiRefused(t, e.apiDo(e.dispatcher, "GET", "/api/v1/case-numbers/2026%000001", nil), 422, errs.Invalid)
+	apiRefused(t, e.apiDo(e.dispatcher, "GET", "/api/v1/cases?phone=137%00", nil), 422, errs.Invalid)
+	apiRefused(t, e.apiDo(e.dispatcher, "GET", "/api/v1/knowledge?q=%00", nil), 422, errs.Invalid)
+	b := apiRefused(t, e.apiDo(e.admin, "POST", "/api/v1/users", `{"username":"x","display_name":"a\u001bb","unit_id":1,"roles":["agent"],"password":"long-enough"}`), 422, errs.Invalid)
 	if b.Field != "display_name" {
 		t.Errorf("field %q, want display_name", b.Field)
 	}

@@ -174,7 +174,7 @@ func controlIn(v reflect.Value, field string) (string, bool) {
 	return "", false
 }
 
-// cleanInput refuses, with 400 invalid, a request whose path or query
+// cleanInput refuses, with 422 invalid, a request whose path or query
 // holds a NUL or another control character (auth.HasControl): no look-up
 // means anything by them, and PostgreSQL cannot store a NUL.
 func (s *Server) cleanInput(h http.Handler) http.Handler {

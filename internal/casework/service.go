@@ -105,14 +105,14 @@ func (s *Service) build(in NewCase) (c lifecycle.Case, problems []*errs.Error, e
 	if !timelimit.ValidUrgency(urg) {
 		bad(errs.F(errs.InvalidUrgency, "urgency"))
 	}
-	desc := strings.TrimSpace(in.Description)
+	desc := lifecycle.Trim(in.Description)
 	if desc == "" {
 		bad(errs.F(errs.FieldRequired, "description"))
 	}
 	if core.TooLong(desc, s.Cfg.MaxDescription) {
 		bad(&errs.Error{Code: errs.FieldTooLong, Field: "description", Detail: fmt.Sprintf("max %d characters", s.Cfg.MaxDescription)})
 	}
-	title := strings.TrimSpace(in.Title)
+	title := lifecycle.Trim(in.Title)
 	if title == "" {
 		r := []rune(desc)
 		title = string(r[:min(len(r), 30)])
@@ -127,7 +127,7 @@ func (s *Service) build(in NewCase) (c lifecycle.Case, problems []*errs.Error, e
 		bad(&errs.Error{Code: errs.FieldTooLong, Field: "citizen_name", Detail: "max 50 characters"})
 	}
 	c = lifecycle.Case{Channel: in.Channel, Type: in.Type, Category: in.Category, Urgency: urg, Title: title, Description: desc}
-	c.Citizen = lifecycle.Citizen{Name: strings.TrimSpace(in.CitizenName), Confidential: in.Confidential, Anonymous: in.Anonymous}
+	c.Citizen = lifecycle.Citizen{Name: lifecycle.Trim(in.CitizenName), Confidential: in.Confidential, Anonymous: in.Anonymous}
 	if strings.TrimSpace(in.CitizenPhone) != "" {
 		if p, err := NormalizePhone(in.CitizenPhone); err != nil {
 			bad(errs.F(errs.InvalidPhone, "citizen_phone"))
@@ -137,7 +137,7 @@ func (s *Service) build(in NewCase) (c lifecycle.Case, problems []*errs.Error, e
 	} else if !in.Anonymous {
 		bad(errs.F(errs.FieldRequired, "citizen_phone"))
 	}
-	c.Location.Address = strings.TrimSpace(in.Address)
+	c.Location.Address = lifecycle.Trim(in.Address)
 	if (in.Lat == nil) != (in.Lon == nil) {
 		bad(errs.F(errs.InvalidLocation, "lat"))
 	} else if in.Lat != nil {
@@ -369,7 +369,7 @@ func (s *Service) command(in ActInput) (lifecycle.Command, error) {
 	if len(in.Attachments) > core.MaxLinks || len(in.CoUnitIDs) > core.MaxLinks {
 		return lifecycle.Command{}, &errs.Error{Code: errs.Invalid, Field: "attachments", Detail: fmt.Sprintf("at most %d attachments and %d co-handlers", core.MaxLinks, core.MaxLinks)}
 	}
-	cmd := lifecycle.Command{Action: in.Action, Note: strings.TrimSpace(in.Note), Result: in.Result, Reason: strings.TrimSpace(in.Reason),
+	cmd := lifecycle.Command{Action: in.Action, Note: lifecycle.Trim(in.Note), Result: in.Result, Reason: lifecycle.Trim(in.Reason),
 		ReplyBy: in.ReplyBy.Truncate(time.Millisecond), Resolved: in.Resolved, Satisfaction: in.Satisfaction, Reopen: in.Reopen,
 		Means: in.Means, ParentID: in.ParentID, Article: in.Article, Attachments: in.Attachments}
 	if core.TooLong(cmd.Note, s.Cfg.MaxNote) {

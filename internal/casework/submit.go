@@ -120,7 +120,7 @@ func (s *Service) preparePublic(ctx context.Context, in *NewCase) error {
 	in.RelatedTo = nil
 	in.Anonymous = false // the phone is needed to follow the request
 	in.Category = strings.TrimSpace(in.Category)
-	described := strings.TrimSpace(in.Description) != ""
+	described := !lifecycle.Blank(in.Description)
 	if in.Category == "" && described {
 		// Citizens need not know the taxonomy: the classifier's first
 		// guess, which the centre confirms at acceptance.

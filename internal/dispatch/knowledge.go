@@ -48,9 +48,25 @@ func (s *Service) knowledgeIndex(ctx context.Context) (*knowledge.Index, error) 
 }
 
 // mayEditKnowledge: administrators and centre staff (agents, dispatchers,
-// supervisors of the city or a district centre).
+// supervisors of the city or a district centre) may edit some article;
+// which ones is articleDistrict and org.MayEditArticle.
 func mayEditKnowledge(a org.Actor) bool {
 	return a.User.Has(org.RoleAdmin) || (a.Unit.IsCentre() && a.User.Has(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor))
+}
+
+// articleDistrict is the district an article belongs to: its owner unit's
+// district, 0 (city-wide) for an article without an owner or owned by a
+// city-level unit.
+func (s *Service) articleDistrict(art *knowledge.Article) int64 {
+	if art.OwnerUnitID == 0 {
+		return 0
+	}
+	u, ok := s.Unit(art.OwnerUnitID)
+	if !ok {
+		return 0
+	}
+	ch, _ := s.Chain(u.PlaceID)
+	return ch[0]
 }
 
 // mayReadKnowledge: every staff member (not citizens).
@@ -68,7 +84,7 @@ type ArticleInput struct {
 }
 
 func (s *Service) article(in ArticleInput, a *knowledge.Article) error {
-	a.Title, a.Body = strings.TrimSpace(in.Title), strings.TrimSpace(in.Body)
+	a.Title, a.Body = lifecycle.Trim(in.Title), lifecycle.Trim(in.Body)
 	a.ValidFrom, a.ValidTo = in.ValidFrom.Truncate(time.Millisecond), in.ValidTo.Truncate(time.Millisecond)
 	a.OwnerUnitID = in.OwnerUnitID
 	a.Categories = nil
@@ -108,10 +124,16 @@ func (s *Service) CreateArticle(ctx context.Context, a org.Actor, in ArticleInpu
 	if !mayEditKnowledge(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
+	if in.OwnerUnitID == 0 && !org.MayEditArticle(a, 0) {
+		in.OwnerUnitID = a.Unit.ID // a district centre writes for its district
+	}
 	now := s.Now()
 	art := &knowledge.Article{CreatedBy: a.User.ID, CreatedAt: now, UpdatedAt: now}
 	if err := s.article(in, art); err != nil {
 		return nil, err
+	}
+	if !org.MayEditArticle(a, s.articleDistrict(art)) {
+		return nil, errs.F(errs.Forbidden, "owner_unit_id")
 	}
 	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertArticle(ctx, art); err != nil {
@@ -140,11 +162,20 @@ func (s *Service) UpdateArticle(ctx context.Context, a org.Actor, id int64, in A
 		if err != nil {
 			return err
 		}
+		if !org.MayEditArticle(a, s.articleDistrict(art)) {
+			return errs.E(errs.Forbidden)
+		}
 		if art.Version != in.Version {
 			return errs.E(errs.Conflict)
 		}
+		if in.OwnerUnitID == 0 && !org.MayEditArticle(a, 0) {
+			in.OwnerUnitID = art.OwnerUnitID // a district centre keeps its article in its district
+		}
 		if err := s.article(in, art); err != nil {
 			return err
+		}
+		if !org.MayEditArticle(a, s.articleDistrict(art)) {
+			return errs.F(errs.Forbidden, "owner_unit_id")
 		}
 		art.Version, art.UpdatedAt = in.Version+1, s.Now()
 		if err := tx.UpdateArticle(ctx, art, in.Version); err != nil {
@@ -169,6 +200,9 @@ func (s *Service) DeleteArticle(ctx context.Context, a org.Actor, id int64) erro
 		art, err := tx.Article(ctx, id)
 		if err != nil {
 			return err
+		}
+		if !org.MayEditArticle(a, s.articleDistrict(art)) {
+			return errs.E(errs.Forbidden)
 		}
 		if err := tx.DeleteArticle(ctx, id, s.Now()); err != nil {
 			return err

@@ -14,6 +14,14 @@ import (
 type Code string
 
 // Error codes. Each has a status and zh/en messages in the catalogue below.
+//
+// The rule for bad input: 400 (InvalidJSON) only when the request cannot
+// be read as the request at all — a body that is not JSON, has trailing
+// data, unknown fields or a value of the wrong JSON type, or an empty
+// body (and, on pages, a form that does not parse). Every check of a
+// request that was read — a field missing, too long, out of its range, not
+// one of the allowed values, a control character, a date that is no date —
+// is 422 (Invalid or a more specific code). TestValidationIs422 holds it.
 const (
 	Invalid             Code = "invalid"              // generic validation failure
 	InvalidJSON         Code = "invalid_json"         // body is not the JSON we expect
@@ -36,6 +44,8 @@ const (
 	ReturnWindowClosed  Code = "return_window_closed" // too late to ask for a return
 	DeadlineInPast      Code = "deadline_in_past"     // a requested deadline is not in the future
 	DeadlineNotLater    Code = "deadline_not_later"   // an extension must move the deadline later
+	ExtensionTooLong    Code = "extension_too_long"   // an extension moves the deadline too far
+	OutsideArea         Code = "outside_area"         // a place outside the acting unit's (or grid's) area
 	ReopenLimit         Code = "reopen_limit"         // reopened too often
 	NotLeadUnit         Code = "not_lead_unit"        // only the lead unit may do this
 	NotCoUnit           Code = "not_co_unit"          // only a co-handling unit may do this
@@ -176,7 +186,7 @@ type entry struct {
 }
 
 var catalogue = map[Code]entry{
-	Invalid:             {http.StatusBadRequest, "输入无效", "invalid input"},
+	Invalid:             {http.StatusUnprocessableEntity, "输入无效", "invalid input"},
 	InvalidJSON:         {http.StatusBadRequest, "请求体不是有效的 JSON", "the request body is not valid JSON"},
 	FieldRequired:       {http.StatusUnprocessableEntity, "缺少必填项", "a required field is missing"},
 	FieldTooLong:        {http.StatusUnprocessableEntity, "内容超过长度上限", "the text is over its length limit"},
@@ -197,6 +207,8 @@ var catalogue = map[Code]entry{
 	ReturnWindowClosed:  {http.StatusConflict, "已超过退单时限，须由首接单位办理", "the return window has closed; the first receiver keeps the case"},
 	DeadlineInPast:      {http.StatusUnprocessableEntity, "期限不能早于当前时间", "the deadline must be in the future"},
 	DeadlineNotLater:    {http.StatusUnprocessableEntity, "延期后的期限必须晚于原期限", "an extension must move the deadline later"},
+	ExtensionTooLong:    {http.StatusUnprocessableEntity, "延期后的期限不得晚于原期限 90 天", "an extension may move the deadline at most 90 days"},
+	OutsideArea:         {http.StatusUnprocessableEntity, "地点不在本单位辖区（或本网格）内", "the place is outside your unit's area (or the grid)"},
 	ReopenLimit:         {http.StatusConflict, "重办次数已达上限", "the case has been reopened too often"},
 	NotLeadUnit:         {http.StatusForbidden, "只有主办单位可以执行此操作", "only the lead unit may do this"},
 	NotCoUnit:           {http.StatusForbidden, "只有协办单位可以执行此操作", "only a co-handling unit may do this"},

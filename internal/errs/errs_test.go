@@ -59,3 +59,18 @@ func TestAll(t *testing.T) {
 		t.Error("errors without a field have no field problems")
 	}
 }
+
+// TestValidationIs422: 400 is for a request that cannot be read
+// (InvalidJSON) and nothing else; every validation code answers 422.
+func TestValidationIs422(t *testing.T) {
+	for _, c := range Codes() {
+		if s := Status(c); s == http.StatusBadRequest && c != InvalidJSON {
+			t.Errorf("%s answers 400; validation failures answer 422", c)
+		}
+	}
+	for _, c := range []Code{Invalid, FieldRequired, FieldTooLong, ExtensionTooLong, OutsideArea, DeadlineInPast, UnknownPlace} {
+		if Status(c) != http.StatusUnprocessableEntity {
+			t.Errorf("%s: status %d, want 422", c, Status(c))
+		}
+	}
+}

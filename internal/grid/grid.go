@@ -10,10 +10,10 @@ package grid
 import (
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
 )
 
 // Duties of the people assigned to a grid.
@@ -127,10 +127,10 @@ func (f FindingInput) Validate() error {
 	if !slices.Contains(Outcomes, f.Outcome) {
 		return errs.F(errs.Invalid, "outcome")
 	}
-	if strings.TrimSpace(f.Description) == "" {
+	if lifecycle.Blank(f.Description) {
 		return errs.F(errs.FieldRequired, "description")
 	}
-	if f.Outcome == SolvedOnSite && (strings.TrimSpace(f.Evidence) == "" || len(f.Attachments) == 0) {
+	if f.Outcome == SolvedOnSite && (lifecycle.Blank(f.Evidence) || len(f.Attachments) == 0) {
 		return errs.D(errs.FieldRequired, "solved on the spot needs evidence text and a photo")
 	}
 	return nil

@@ -76,6 +76,14 @@ func TestRefusals(t *testing.T) {
 		{"extension twice", Signed, extPending, handler, ext(at(2026, 12, 8, 16, 0)), mon, errs.ExtensionPending},
 		{"extension without reason", Signed, nil, handler, Command{Action: ActRequestExtension, ReplyBy: at(2026, 12, 4, 16, 0)}, mon, errs.FieldRequired},
 		{"extension without ReplyBy", Signed, nil, handler, Command{Action: ActRequestExtension, Reason: "r"}, mon, errs.FieldRequired},
+		{"extension to 9999-12-31", Contacted, nil, handler, ext(at(9999, 12, 31, 0, 0)), mon, errs.ExtensionTooLong},
+		{"extension one minute over 90 days", Contacted, nil, handler, ext(wantReplyBy.AddDate(0, 0, MaxExtensionDays).Add(time.Minute)), mon, errs.ExtensionTooLong},
+		{"extension of a passed deadline over 90 days from now", Contacted, nil, handler, ext(at(2027, 3, 1, 0, 0).AddDate(0, 0, MaxExtensionDays).Add(time.Minute)), at(2027, 3, 1, 0, 0), errs.ExtensionTooLong},
+		{"extension with a zero-width reason", Signed, nil, handler, Command{Action: ActRequestExtension, Reason: "\u200b\ufeff\u2060 \u200d", ReplyBy: at(2026, 12, 4, 16, 0)}, mon, errs.FieldRequired},
+		{"contact by fax", Signed, nil, handler, Command{Action: ActContact, Means: "fax"}, time.Time{}, errs.Invalid},
+		{"contact by a means in another case", Signed, nil, handler, Command{Action: ActContact, Means: "Phone"}, time.Time{}, errs.Invalid},
+		{"progress with a zero-width note", Contacted, nil, handler, Command{Action: ActProgress, Note: "\u200b\u200c"}, time.Time{}, errs.FieldRequired},
+		{"answer with a byte-order mark", Received, nil, agent, Command{Action: ActAnswer, Note: "\ufeff"}, time.Time{}, errs.FieldRequired},
 		{"approve extension with nothing pending", Contacted, nil, dispatcher, Command{Action: ActApproveExtension}, mon, errs.NoExtensionPending},
 		{"reject extension with nothing pending", Handling, nil, dispatcher, Command{Action: ActRejectExtension}, mon, errs.NoExtensionPending},
 		{"approve extension by the unit's leader", Handling, extPending, leader, Command{Action: ActApproveExtension}, mon, errs.Forbidden},
@@ -212,5 +220,41 @@ func TestApplyDoesNotAliasCoUnits(t *testing.T) {
 	}
 	if len(c.CoUnitIDs) != 1 || c.CoUnitIDs[0] != orphan.ID {
 		t.Errorf("new co-units %v, want [%d]", c.CoUnitIDs, orphan.ID)
+	}
+}
+
+// TestExtensionWithinCap: an extension up to 90 days after the deadline,
+// and a contact by each allowed means (or none), are accepted.
+func TestExtensionWithinCap(t *testing.T) {
+	mon := at(2026, 11, 23, 10, 0)
+	for _, by := range []time.Time{wantReplyBy.Add(time.Minute), wantReplyBy.AddDate(0, 0, MaxExtensionDays)} {
+		c, _ := caseIn(t, Contacted)
+		if _, err := Apply(c, Command{Action: ActRequestExtension, Reason: "需协调", ReplyBy: by}, handler, testEnv(mon)); err != nil {
+			t.Errorf("extension to %v: %v", by, err)
+		}
+	}
+	for _, m := range append([]string{""}, ContactMeans...) {
+		c, last := caseIn(t, Signed)
+		if _, err := Apply(c, Command{Action: ActContact, Means: m}, handler, testEnv(last.Add(time.Minute))); err != nil {
+			t.Errorf("contact by %q: %v", m, err)
+		}
+	}
+}
+
+func TestTrim(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                               "",
+		" \t\n":                          "",
+		"\u200b\u200c\u200d\u2060\ufeff": "",
+		"\u00a0\u3000\u200e\u202e":       "",
+		"\ufeff 路灯不亮\u200b ":             "路灯不亮",
+		"路\u200b灯":                       "路\u200b灯",
+	} {
+		if got := Trim(in); got != want {
+			t.Errorf("Trim(%q) = %q, want %q", in, got, want)
+		}
+		if Blank(in) != (want == "") {
+			t.Errorf("Blank(%q) = %v", in, Blank(in))
+		}
 	}
 }

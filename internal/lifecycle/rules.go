@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -101,6 +102,21 @@ type Env struct {
 	ReopenLimit  int            // how often an unsatisfied case may go back
 }
 
+// Means of contacting a citizen (the contact step).
+const (
+	MeansPhone = "phone"
+	MeansVisit = "visit"
+	MeansSMS   = "sms"
+)
+
+// ContactMeans lists the means a contact may name.
+var ContactMeans = []string{MeansPhone, MeansVisit, MeansSMS}
+
+// MaxExtensionDays is how far an extension may move a reply deadline: at
+// most this many calendar days after the current deadline (or after now,
+// for a deadline already passed).
+const MaxExtensionDays = 90
+
 // Command is an action with its arguments. Units are resolved by the caller.
 type Command struct {
 	Action       Action
@@ -113,7 +129,7 @@ type Command struct {
 	Resolved     *bool      // callback
 	Satisfaction string     // callback
 	Reopen       bool       // callback: send an unsatisfied case back
-	Means        string     // contact: phone, visit, sms …
+	Means        string     // contact: one of ContactMeans (empty: not said)
 	ParentID     int64      // merge
 	Article      string     // answer
 	TimerKind    string     // due_soon, overdue
@@ -177,7 +193,7 @@ func requireLead(c *Case, a org.Actor) error {
 	return nil
 }
 
-func blank(s string) bool { return strings.TrimSpace(s) == "" }
+func blank(s string) bool { return Blank(s) }
 
 func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 	now := env.Now
@@ -213,6 +229,9 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 			ev.Data["late"] = true
 		}
 	case ActContact:
+		if cmd.Means != "" && !slices.Contains(ContactMeans, cmd.Means) {
+			return &errs.Error{Code: errs.Invalid, Field: "means", Detail: strings.Join(ContactMeans, ", ")}
+		}
 		if c.State == Signed {
 			c.State = Contacted
 		}
@@ -278,6 +297,9 @@ func apply(c *Case, cmd Command, a org.Actor, env Env, ev *Event) error {
 		}
 		if !cmd.ReplyBy.After(c.ReplyBy) {
 			return errs.F(errs.DeadlineNotLater, "reply_by")
+		}
+		if base := latest(c.ReplyBy, now); cmd.ReplyBy.After(base.AddDate(0, 0, MaxExtensionDays)) {
+			return &errs.Error{Code: errs.ExtensionTooLong, Field: "reply_by", Detail: fmt.Sprintf("at most %d days after %s", MaxExtensionDays, base.Format(time.RFC3339))}
 		}
 		c.ExtensionPending = true
 		c.ExtensionTo = cmd.ReplyBy

@@ -199,13 +199,73 @@ func MaskName(n string) string {
 	return string(r[:1]) + strings.Repeat("*", max(1, len(r)-1))
 }
 
-// CentreStaff may see every unit's details and act for the centre.
+// CentreStaff may act for a 12345 centre at all: city staff (below) and
+// the agents, dispatchers and supervisors of a district centre. It says
+// nothing about where: a district centre's staff reach only their own
+// district (CentreStaffIn). Use it only to open a page or a list that is
+// then narrowed by CentreDistrict.
 func CentreStaff(a Actor) bool {
-	return a.User.Has(RoleAnalyst, RoleAdmin) ||
-		(a.User.Has(RoleDispatcher, RoleAgent, RoleSupervisor) && a.Unit.IsCentre())
+	return CityStaff(a) || DistrictCentreStaff(a)
+}
+
+// CityStaff may see and act city-wide as the centre: the system,
+// administrators, analysts (who never see personal data, see ScopeOf) and
+// the agents, dispatchers and supervisors of the city centre.
+func CityStaff(a Actor) bool {
+	return a.IsSystem() || a.User.Has(RoleAnalyst, RoleAdmin) ||
+		(a.User.Has(RoleDispatcher, RoleAgent, RoleSupervisor) && a.Unit.Kind == KindCityCentre)
+}
+
+// DistrictCentreStaff are the agents, dispatchers and supervisors of a
+// district centre who are not also city staff: they act for the centre in
+// their district (a.DistrictID) only.
+func DistrictCentreStaff(a Actor) bool {
+	return !CityStaff(a) && a.User.Has(RoleDispatcher, RoleAgent, RoleSupervisor) && a.Unit.Kind == KindDistrictCentre
+}
+
+// CentreDistrict is where the actor's centre role reaches: all (city staff),
+// one district (district centre staff; district > 0), or nowhere (ok false).
+func CentreDistrict(a Actor) (district int64, all, ok bool) {
+	switch {
+	case CityStaff(a):
+		return 0, true, true
+	case DistrictCentreStaff(a) && a.DistrictID != 0:
+		return a.DistrictID, false, true
+	}
+	return 0, false, false
+}
+
+// CentreStaffIn reports whether the actor may act as the centre for
+// something in district (0 = city level: a city department, a city-wide
+// article): city staff anywhere, district centre staff in their own
+// district only, and never for the city level.
+func CentreStaffIn(a Actor, district int64) bool {
+	d, all, ok := CentreDistrict(a)
+	return ok && (all || (district != 0 && district == d))
 }
 
 // CityDecider may change rules, publish months and decide exemptions.
 func CityDecider(a Actor) bool {
 	return a.User.Has(RoleAdmin) || (a.User.Has(RoleDispatcher) && a.Unit.Kind == KindCityCentre)
+}
+
+// MayEditArticle reports whether the actor may create, edit or delete a
+// knowledge article of district (0 = city-wide): administrators and the
+// city centre's agents, dispatchers and supervisors any article; a
+// district centre's the articles of their own district only. Analysts
+// read but never edit.
+func MayEditArticle(a Actor, district int64) bool {
+	if a.User.Has(RoleAdmin) {
+		return true
+	}
+	if !a.User.Has(RoleAgent, RoleDispatcher, RoleSupervisor) {
+		return false
+	}
+	switch a.Unit.Kind {
+	case KindCityCentre:
+		return true
+	case KindDistrictCentre:
+		return district != 0 && district == a.DistrictID
+	}
+	return false
 }

@@ -71,3 +71,46 @@ func TestMasks(t *testing.T) {
 		t.Error("ParentCode")
 	}
 }
+
+// TestCentreReach: district centre staff act for the centre in their own
+// district only; city staff everywhere; nobody else as the centre.
+func TestCentreReach(t *testing.T) {
+	city := Unit{ID: 1, Kind: KindCityCentre}
+	dc := Unit{ID: 2, Kind: KindDistrictCentre}
+	street := Unit{ID: 3, Kind: KindStreet}
+	u := func(roles ...string) User { return User{ID: 9, Roles: roles} }
+	const A, B = 20, 30
+	cases := []struct {
+		name               string
+		a                  Actor
+		inA, inB, cityWide bool // CentreStaffIn for district A, B, 0
+		editA, editCity    bool // MayEditArticle for district A, 0
+	}{
+		{"city agent", Actor{User: u(RoleAgent), Unit: city}, true, true, true, true, true},
+		{"city dispatcher", Actor{User: u(RoleDispatcher), Unit: city}, true, true, true, true, true},
+		{"city supervisor", Actor{User: u(RoleSupervisor), Unit: city}, true, true, true, true, true},
+		{"admin", Actor{User: u(RoleAdmin), Unit: street, DistrictID: A}, true, true, true, true, true},
+		{"analyst reads city-wide, edits nothing", Actor{User: u(RoleAnalyst), Unit: dc, DistrictID: A}, true, true, true, false, false},
+		{"system", System(), true, true, true, false, false},
+		{"district A supervisor", Actor{User: u(RoleSupervisor), Unit: dc, DistrictID: A}, true, false, false, true, false},
+		{"district A dispatcher", Actor{User: u(RoleDispatcher), Unit: dc, DistrictID: A}, true, false, false, true, false},
+		{"district A agent", Actor{User: u(RoleAgent), Unit: dc, DistrictID: A}, true, false, false, true, false},
+		{"district centre without a district", Actor{User: u(RoleSupervisor), Unit: dc}, false, false, false, false, false},
+		{"district centre handler", Actor{User: u(RoleHandler), Unit: dc, DistrictID: A}, false, false, false, false, false},
+		{"street leader", Actor{User: u(RoleLeader), Unit: street, DistrictID: A}, false, false, false, false, false},
+		{"grid worker", Actor{User: u(RoleGridWorker), Unit: street, DistrictID: A}, false, false, false, false, false},
+	}
+	for _, c := range cases {
+		got := [5]bool{CentreStaffIn(c.a, A), CentreStaffIn(c.a, B), CentreStaffIn(c.a, 0), MayEditArticle(c.a, A), MayEditArticle(c.a, 0)}
+		want := [5]bool{c.inA, c.inB, c.cityWide, c.editA, c.editCity}
+		if got != want {
+			t.Errorf("%s: in A, in B, city-wide, edit A, edit city = %v, want %v", c.name, got, want)
+		}
+		if CityStaff(c.a) != c.cityWide {
+			t.Errorf("%s: CityStaff = %v, want %v", c.name, CityStaff(c.a), c.cityWide)
+		}
+		if d, all, ok := CentreDistrict(c.a); ok != (c.inA || c.inB) || all != c.cityWide || (ok && !all && d != A) {
+			t.Errorf("%s: CentreDistrict = %d %v %v", c.name, d, all, ok)
+		}
+	}
+}

@@ -55,12 +55,32 @@ func (s *Service) AssignGrid(ctx context.Context, a org.Actor, gridID, userID in
 	return g, err
 }
 
-// GridAssignments lists who looks after a grid.
+// GridAssignments lists who looks after a grid: the grid's street office,
+// the centre of its district (or the city's), and the people on the grid.
 func (s *Service) GridAssignments(ctx context.Context, a org.Actor, gridID int64) ([]grid.Assignment, error) {
-	if _, _, err := s.GridPlace(gridID); err != nil {
+	_, street, err := s.GridPlace(gridID)
+	if err != nil {
 		return nil, err
 	}
-	return s.St.GridAssignments(ctx, gridID, 0)
+	as, err := s.St.GridAssignments(ctx, gridID, 0)
+	if err != nil {
+		return nil, err
+	}
+	for i := range as {
+		as[i].In(s.Cfg.Loc)
+	}
+	if a.Unit.ID == street.ID || org.CentreStaffIn(a, s.gridDistrict(gridID)) ||
+		(a.User.Has(org.RoleGridWorker) && slices.Contains(a.User.GridIDs, gridID)) ||
+		slices.ContainsFunc(as, func(g grid.Assignment) bool { return g.UserID == a.User.ID }) {
+		return as, nil
+	}
+	return nil, errs.E(errs.NotFound)
+}
+
+// gridDistrict is the district a place (a grid) lies in.
+func (s *Service) gridDistrict(placeID int64) int64 {
+	ch, _ := s.Chain(placeID)
+	return ch[0]
 }
 
 // mayPatrol: a grid worker of the grid, or a person assigned to it.
@@ -148,6 +168,7 @@ func (s *Service) AddPositions(ctx context.Context, a org.Actor, id int64, pts [
 		}
 		return tx.AddPatrolPoints(ctx, &p, pts)
 	})
+	p.In(s.Cfg.Loc)
 	return p, err
 }
 
@@ -162,18 +183,19 @@ func (s *Service) EndPatrol(ctx context.Context, a org.Actor, id int64) (grid.Pa
 		p.State, p.EndedAt = grid.Ended, s.Now()
 		return tx.EndPatrol(ctx, id, p.EndedAt)
 	})
+	p.In(s.Cfg.Loc)
 	return p, err
 }
 
 // Patrol returns a patrol with its track and findings: its walker, the
-// grid's street office, or centre staff.
+// grid's street office, the centre of the grid's district, or the city's.
 func (s *Service) Patrol(ctx context.Context, a org.Actor, id int64) (grid.Patrol, []grid.Point, []grid.Finding, error) {
 	p, err := s.St.Patrol(ctx, id)
 	if err != nil {
 		return p, nil, nil, err
 	}
 	_, street, _ := s.GridPlace(p.GridID)
-	if p.UserID != a.User.ID && !org.CentreStaff(a) && a.Unit.ID != street.ID {
+	if p.UserID != a.User.ID && !org.CentreStaffIn(a, s.gridDistrict(p.GridID)) && (street.ID == 0 || a.Unit.ID != street.ID) {
 		return p, nil, nil, errs.E(errs.NotFound)
 	}
 	pts, err := s.St.PatrolPoints(ctx, id)
@@ -181,10 +203,16 @@ func (s *Service) Patrol(ctx context.Context, a org.Actor, id int64) (grid.Patro
 		return p, nil, nil, err
 	}
 	fs, err := s.St.Findings(ctx, id)
+	p.In(s.Cfg.Loc)
+	grid.PointsIn(pts, s.Cfg.Loc)
+	for i := range fs {
+		fs[i].In(s.Cfg.Loc)
+	}
 	return p, pts, fs, err
 }
 
-// ReportFinding files a finding of the actor's patrol. In one transaction
+// ReportFinding files a finding of the actor's patrol (of a grid the actor
+// may patrol; its point, if given, in the grid's street). In one transaction
 // it becomes a case on channel "grid" (created by the patrolling person)
 // and, by outcome: closed at once with the evidence (solved on the spot),
 // dispatched to the grid's street office, or left received for the centre
@@ -211,6 +239,12 @@ func (s *Service) ReportFinding(ctx context.Context, a org.Actor, patrolID int64
 			Address: in.Address, Lat: in.Lat, Lon: in.Lon, PlaceID: p.GridID, Anonymous: true, Attachments: in.Attachments})
 		if err != nil {
 			return err
+		}
+		// A finding is where the patrol is: a point that resolves outside
+		// the patrolled grid's street is refused (GPS drift across a grid
+		// line within the street is not).
+		if nc.Location.Lat != nil && nc.Location.StreetID != 0 && nc.Location.StreetID != street.PlaceID {
+			return errs.F(errs.OutsideArea, "lat")
 		}
 		if len(in.Attachments) > core.MaxLinks {
 			return errs.F(errs.TooLarge, "attachments")
@@ -286,12 +320,16 @@ type StreetCoverage struct {
 }
 
 // Coverage reports patrols, findings and closure times per street and grid
-// for [from, to) (default: this week). Centre staff see every street, a
-// street office its own.
+// for [from, to) (default: this week). City centre staff see every
+// street, a district centre's staff the streets of their district, a street
+// office its own.
 func (s *Service) Coverage(ctx context.Context, a org.Actor, from, to time.Time) ([]StreetCoverage, error) {
-	only := int64(0)
-	switch {
-	case org.CentreStaff(a):
+	only, district := int64(0), int64(0)
+	switch d, all, ok := org.CentreDistrict(a); {
+	case ok:
+		if !all {
+			district = d
+		}
 	case a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet:
 		only = a.Unit.PlaceID
 	default:
@@ -317,7 +355,7 @@ func (s *Service) Coverage(ctx context.Context, a org.Actor, from, to time.Time)
 			continue
 		}
 		ch, _ := s.Chain(p.ID)
-		if ch[1] == 0 || (only != 0 && ch[1] != only) {
+		if ch[1] == 0 || (only != 0 && ch[1] != only) || (district != 0 && ch[0] != district) {
 			continue
 		}
 		sc := byStreet[ch[1]]
@@ -373,7 +411,11 @@ func (s *Service) MyGrids(ctx context.Context, a org.Actor) ([]org.Place, error)
 // first.
 func (s *Service) RecentPatrols(ctx context.Context, a org.Actor, days, limit int) ([]grid.Patrol, error) {
 	now := s.Now()
-	return s.St.Patrols(ctx, a.User.ID, now.AddDate(0, 0, -days), now.Add(time.Minute), limit)
+	ps, err := s.St.Patrols(ctx, a.User.ID, now.AddDate(0, 0, -days), now.Add(time.Minute), limit)
+	for i := range ps {
+		ps[i].In(s.Cfg.Loc)
+	}
+	return ps, err
 }
 
 // FindingMark is a finding of the coverage map: where its case is.
@@ -386,11 +428,17 @@ type FindingMark struct {
 }
 
 // FindingMarks returns the findings reported in [from, to) in the given
-// grids whose cases the actor can see and that have a position, at most
-// limit of them.
+// grids within the actor's reach (the city, the district of a district
+// centre, a street office's own street) whose cases the actor can see and
+// that have a position, at most limit of them.
 func (s *Service) FindingMarks(ctx context.Context, a org.Actor, from, to time.Time, grids map[int64]bool, limit int) ([]FindingMark, error) {
-	if !org.CentreStaff(a) && !(a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet) {
+	street := a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet
+	if !org.CentreStaff(a) && !street {
 		return nil, errs.E(errs.Forbidden)
+	}
+	reach := func(gridID int64) bool {
+		ch, _ := s.Chain(gridID)
+		return org.CentreStaffIn(a, ch[0]) || (street && a.Unit.PlaceID != 0 && ch[1] == a.Unit.PlaceID)
 	}
 	marks := []FindingMark{}
 	if len(grids) == 0 {
@@ -402,7 +450,7 @@ func (s *Service) FindingMarks(ctx context.Context, a org.Actor, from, to time.T
 	}
 	scope := org.ScopeOf(a)
 	for _, pa := range ps {
-		if !grids[pa.GridID] {
+		if !grids[pa.GridID] || !reach(pa.GridID) {
 			continue
 		}
 		fs, err := s.St.Findings(ctx, pa.ID)

@@ -97,3 +97,28 @@ func TestExportFilename(t *testing.T) {
 		t.Errorf("en %q", got)
 	}
 }
+
+// TestRankingCSVNoFormulas: a unit named like a formula is written as
+// text (a leading quote), a negative change stays a number.
+func TestRankingCSVNoFormulas(t *testing.T) {
+	r := exportFixture()
+	r.Units[0].UnitName = `=HYPERLINK("http://evil.example","点击查看")`
+	r.Units[1].UnitName = "@SUM(1+1)*cmd|' /C calc'!A0"
+	change := -1.5
+	r.Units[1].Change = &change
+	var buf bytes.Buffer
+	if err := WriteRankingCSV(&buf, r, "zh"); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, changes := map[string]bool{}, map[string]bool{}
+	for _, rec := range recs[1:] {
+		names[rec[4]], changes[rec[21]] = true, true
+	}
+	if !names[`'=HYPERLINK("http://evil.example","点击查看")`] || !names["'@SUM(1+1)*cmd|' /C calc'!A0"] || !changes["-1.50"] {
+		t.Errorf("names %v, changes %v", names, changes)
+	}
+}

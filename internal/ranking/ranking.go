@@ -7,7 +7,6 @@ package ranking
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 
 	"whistle/internal/assessment"
 	"whistle/internal/core"
+	"whistle/internal/csvsafe"
 	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
@@ -292,14 +292,26 @@ func (s *Service) AssessItems(ctx context.Context, a org.Actor, month string) ([
 	return s.St.AssessItems(ctx, month)
 }
 
-// AssessCases lists the case ids behind one number of one unit: centre
-// staff for any unit, a unit's own handlers and leaders for their unit.
+// unitDistrict is the district a unit belongs to (0 for city level).
+func (s *Service) unitDistrict(u org.Unit) int64 {
+	ch, _ := s.Chain(u.PlaceID)
+	return ch[0]
+}
+
+// AssessCases lists the case ids behind one number of one unit: city
+// centre staff for any unit, a district centre's staff for the units of
+// their district, a unit's own handlers and leaders for their unit.
 func (s *Service) AssessCases(ctx context.Context, a org.Actor, p assessment.Period, unitID int64, measure string) ([]int64, error) {
-	if !org.CentreStaff(a) && !(a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.ID == unitID) {
+	own := a.User.Has(org.RoleHandler, org.RoleLeader) && a.Unit.ID == unitID
+	if !org.CentreStaff(a) && !own {
 		return nil, errs.E(errs.Forbidden)
 	}
-	if _, ok := s.Unit(unitID); !ok {
+	u, ok := s.Unit(unitID)
+	if !ok {
 		return nil, errs.F(errs.UnknownUnit, "unit_id")
+	}
+	if !own && !org.CentreStaffIn(a, s.unitDistrict(u)) {
+		return nil, errs.E(errs.Forbidden)
 	}
 	if !slices.Contains(assessment.Measures, measure) {
 		return nil, errs.F(errs.Invalid, "measure")
@@ -430,10 +442,14 @@ func (s *Service) DecideExemption(ctx context.Context, a org.Actor, id int64, ap
 	return x, err
 }
 
-// Exemptions lists requests: the centre sees all, a unit its own.
+// Exemptions lists requests: the city centre sees all, a district centre
+// those of its district's units, a unit its own.
 func (s *Service) Exemptions(ctx context.Context, a org.Actor, f assessment.ExemptionFilter) ([]assessment.Exemption, error) {
+	district := false
 	switch {
+	case org.CityStaff(a):
 	case org.CentreStaff(a):
+		district = true
 	case a.User.Has(org.RoleHandler, org.RoleLeader):
 		f.UnitID = a.Unit.ID
 	default:
@@ -442,7 +458,14 @@ func (s *Service) Exemptions(ctx context.Context, a org.Actor, f assessment.Exem
 	if f.State != "" && !slices.Contains([]string{assessment.ExemptPending, assessment.ExemptApproved, assessment.ExemptRejected}, f.State) {
 		return nil, errs.F(errs.Invalid, "state")
 	}
-	return s.St.Exemptions(ctx, f)
+	xs, err := s.St.Exemptions(ctx, f)
+	if err != nil || !district {
+		return xs, err
+	}
+	return slices.DeleteFunc(xs, func(x assessment.Exemption) bool {
+		u, _ := s.Unit(x.UnitID)
+		return !org.CentreStaffIn(a, s.unitDistrict(u))
+	}), nil
 }
 
 // ---- public view and exports ----
@@ -614,22 +637,19 @@ func ExportRows(r Ranking, lang string) [][]string {
 	return append(ranked, apart...)
 }
 
-// WriteRankingCSV writes a ranking as CSV in lang: UTF-8 with a byte-order
-// mark and CRLF line ends, as spreadsheets (Excel) expect.
+// WriteRankingCSV writes a ranking as CSV in lang through csvsafe: UTF-8
+// with a byte-order mark and CRLF line ends, as spreadsheets (Excel)
+// expect, and no cell a spreadsheet would run as a formula (a unit's name
+// is typed by an administrator).
 func WriteRankingCSV(w io.Writer, r Ranking, lang string) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+	cw, err := csvsafe.NewWriter(w)
+	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
 	if err := cw.Write(ExportHeader(lang)); err != nil {
 		return err
 	}
-	if err := cw.WriteAll(ExportRows(r, lang)); err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
+	return cw.WriteAll(ExportRows(r, lang))
 }
 
 // WriteRankingXLSX writes a ranking as an XLSX workbook in lang, numbers

@@ -13,10 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
 )
 
 // Kinds of whistle, each with its own report-by limit.
@@ -157,7 +157,7 @@ type Raise struct {
 	ReportBy  time.Time `json:"report_by,omitzero"` // explicit; zero = by kind
 }
 
-func blank(s string) bool { return strings.TrimSpace(s) == "" }
+func blank(s string) bool { return lifecycle.Blank(s) }
 
 // New builds a whistle from r raised by street at now; the units are
 // already known to be departments or enterprises.
@@ -196,7 +196,7 @@ func New(r Raise, street, by int64, now time.Time, cfg Config) (Whistle, error) 
 		return Whistle{}, errs.F(errs.DeadlineInPast, "report_by")
 	}
 	w := Whistle{StreetUnitID: street, RaisedBy: by, Source: r.Source, CaseIDs: r.CaseIDs, FindingID: r.FindingID,
-		PlaceID: r.PlaceID, Address: strings.TrimSpace(r.Address), Need: strings.TrimSpace(r.Need), Kind: r.Kind,
+		PlaceID: r.PlaceID, Address: lifecycle.Trim(r.Address), Need: lifecycle.Trim(r.Need), Kind: r.Kind,
 		State: Open, RaisedAt: now, ReportBy: by2, Version: 1}
 	for _, u := range r.UnitIDs {
 		if u == street {
@@ -289,7 +289,7 @@ func DeptAct(w *Whistle, unit int64, action string, in Input, now time.Time) err
 		if rp.AckedAt.IsZero() {
 			rp.AckedAt = now
 		}
-		rp.State, rp.ArrivedAt, rp.ArrivedPlace = Arrived, now, strings.TrimSpace(in.Place)
+		rp.State, rp.ArrivedAt, rp.ArrivedPlace = Arrived, now, lifecycle.Trim(in.Place)
 		rp.Late = now.After(rp.ReportBy)
 	case ActAct:
 		if rp.State != Arrived && rp.State != Reported {
@@ -306,7 +306,7 @@ func DeptAct(w *Whistle, unit int64, action string, in Input, now time.Time) err
 		if blank(in.Note) {
 			return errs.F(errs.FieldRequired, "note")
 		}
-		rp.State, rp.ReportedAt, rp.Report = Reported, now, strings.TrimSpace(in.Note)
+		rp.State, rp.ReportedAt, rp.Report = Reported, now, lifecycle.Trim(in.Note)
 	default:
 		return errs.D(errs.Invalid, "unknown action %q", action)
 	}
@@ -334,12 +334,12 @@ func Close(w *Whistle, by int64, in Input, now time.Time) error {
 			return &errs.Error{Code: errs.Invalid, Field: "ratings", Detail: err.Error()}
 		}
 		seen[r.UnitID] = true
-		rp.Rated, rp.Rating, rp.RatingNote = true, p, strings.TrimSpace(r.Note)
+		rp.Rated, rp.Rating, rp.RatingNote = true, p, lifecycle.Trim(r.Note)
 	}
 	if len(seen) != len(w.Reports) {
 		return &errs.Error{Code: errs.FieldRequired, Field: "ratings", Detail: "rate every summoned department"}
 	}
-	w.State, w.ClosedAt, w.ClosedBy, w.Summary = Closed, now, by, strings.TrimSpace(in.Note)
+	w.State, w.ClosedAt, w.ClosedBy, w.Summary = Closed, now, by, lifecycle.Trim(in.Note)
 	w.Version++
 	return nil
 }

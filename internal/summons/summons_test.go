@@ -177,3 +177,18 @@ func TestConfig(t *testing.T) {
 		t.Errorf("default %v", d)
 	}
 }
+
+func TestWhistleIn(t *testing.T) {
+	sh := time.FixedZone("CST", 8*3600)
+	at := time.UnixMilli(1773200000000).UTC()
+	w := Whistle{RaisedAt: at, ReportBy: at, Reports: []Report{{ReportBy: at, ArrivedAt: at}}}
+	w.In(sh)
+	if w.RaisedAt.Location() != sh || !w.RaisedAt.Equal(at) || w.Reports[0].ArrivedAt.Location() != sh || !w.ClosedAt.IsZero() || !w.Reports[0].AckedAt.IsZero() {
+		t.Errorf("whistle in +08:00: %+v", w)
+	}
+	log := []LogEntry{{At: at}}
+	LogIn(log, sh)
+	if log[0].At.Location() != sh {
+		t.Errorf("log in %v", log[0].At.Location())
+	}
+}

@@ -199,7 +199,7 @@ func TestKnowledgePages(t *testing.T) {
 	contains(t, "kb form", page, `id="kb-title" name="title" value="" aria-invalid="true"`, "拨打热线转供热单位", `value="heating.fee"`)
 	// A date that is no date.
 	res, page = post(t, admin, s.base+"/admin/kb", url.Values{"title": {"t"}, "body": {"b"}, "valid_from": {"2026-13-01"}})
-	if res.StatusCode != 400 || !strings.Contains(page, `name="valid_from" value="2026-13-01" aria-invalid="true"`) {
+	if res.StatusCode != 422 || !strings.Contains(page, `name="valid_from" value="2026-13-01" aria-invalid="true"`) {
 		t.Fatalf("bad date: status %d", res.StatusCode)
 	}
 	// An unknown category.
@@ -293,7 +293,7 @@ func TestClassifierPages(t *testing.T) {
 
 	// A threshold below one half: named, kept.
 	res, page = post(t, admin, s.base+"/admin/classifier/auto", url.Values{"enabled.urban.stall": {"1"}, "threshold.urban.stall": {"0.3"}})
-	if res.StatusCode != 400 {
+	if res.StatusCode != 422 {
 		t.Fatalf("threshold 0.3: status %d", res.StatusCode)
 	}
 	contains(t, "auto form", page, `name="threshold.urban.stall" value="0.3"`, `aria-label="阈值 urban.stall" aria-invalid="true"`)

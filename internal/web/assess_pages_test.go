@@ -138,11 +138,11 @@ func TestRankingExportsAndAccess(t *testing.T) {
 
 	// A wrong month names the field and keeps what was typed.
 	res, _ = analyst.Get(s.base + "/assess?month=2026-13")
-	if page := body(t, res); res.StatusCode != 400 || !strings.Contains(page, `value="2026-13"`) || !strings.Contains(page, `aria-invalid="true"`) {
+	if page := body(t, res); res.StatusCode != 422 || !strings.Contains(page, `value="2026-13"`) || !strings.Contains(page, `aria-invalid="true"`) {
 		t.Fatalf("bad month: status %d", res.StatusCode)
 	}
 	res, _ = analyst.Get(s.base + "/assess/cases?" + url.Values{"month": {month}, "unit": {"5"}, "measure": {"bogus"}}.Encode())
-	if body(t, res); res.StatusCode != 400 {
+	if body(t, res); res.StatusCode != 422 {
 		t.Fatalf("bad measure: status %d", res.StatusCode)
 	}
 

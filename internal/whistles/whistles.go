@@ -85,6 +85,11 @@ func (s *Service) RaiseWhistle(ctx context.Context, a org.Actor, in summons.Rais
 		if _, ok := s.Place(in.PlaceID); !ok {
 			return nil, errs.F(errs.UnknownPlace, "place_id")
 		}
+		// A street whistles for its own area: the place is the street or
+		// lies in it.
+		if ch, _ := s.Chain(in.PlaceID); a.Unit.PlaceID == 0 || ch[1] != a.Unit.PlaceID {
+			return nil, errs.F(errs.OutsideArea, "place_id")
+		}
 	}
 	for _, f := range []struct {
 		name string
@@ -146,7 +151,10 @@ func inStreetArea(street org.Unit, c *lifecycle.Case) bool {
 	return c.LeadUnitID == street.ID || c.IsCoUnit(street.ID) || (c.SupervisingUnitID != 0 && c.SupervisingUnitID == street.ID)
 }
 
+// nameReports names the summoned units and shows the whistle's times in
+// the city's zone.
 func (s *Service) nameReports(w *summons.Whistle) {
+	w.In(s.Cfg.Loc)
 	for i := range w.Reports {
 		if u, ok := s.Unit(w.Reports[i].UnitID); ok {
 			w.Reports[i].UnitName = u.Name
@@ -154,9 +162,20 @@ func (s *Service) nameReports(w *summons.Whistle) {
 	}
 }
 
-// mayView: centre staff, the street that raised it, a summoned unit.
-func mayView(a org.Actor, w *summons.Whistle) bool {
-	if org.CentreStaff(a) {
+// unitDistrict is the district a unit belongs to (0 for city level).
+func (s *Service) unitDistrict(id int64) int64 {
+	u, ok := s.Unit(id)
+	if !ok {
+		return 0
+	}
+	ch, _ := s.Chain(u.PlaceID)
+	return ch[0]
+}
+
+// mayView: city centre staff, the centre of the raising street's district,
+// the street that raised it, a summoned unit.
+func (s *Service) mayView(a org.Actor, w *summons.Whistle) bool {
+	if org.CentreStaffIn(a, s.unitDistrict(w.StreetUnitID)) {
 		return true
 	}
 	if !a.User.Has(org.RoleHandler, org.RoleLeader) {
@@ -172,16 +191,18 @@ func (s *Service) Whistle(ctx context.Context, a org.Actor, id int64) (*summons.
 	if err != nil {
 		return nil, nil, err
 	}
-	if !mayView(a, w) {
+	if !s.mayView(a, w) {
 		return nil, nil, errs.E(errs.NotFound)
 	}
 	log, err := s.St.WhistleLog(ctx, id)
 	s.nameReports(w)
+	summons.LogIn(log, s.Cfg.Loc)
 	return w, log, err
 }
 
 // Whistles lists whistles: as=street (raised by the actor's street), as=dept
-// (the actor's unit is summoned; the inbox), or all for centre staff.
+// (the actor's unit is summoned; the inbox), or all for city centre staff
+// and those raised in their district for a district centre's staff.
 func (s *Service) Whistles(ctx context.Context, a org.Actor, as, state string) ([]summons.Whistle, error) {
 	f := store.WhistleFilter{State: state}
 	if state != "" && state != summons.Open && state != summons.Closed {
@@ -205,7 +226,17 @@ func (s *Service) Whistles(ctx context.Context, a org.Actor, as, state string) (
 	default:
 		return nil, errs.F(errs.Invalid, "as")
 	}
-	return s.St.Whistles(ctx, f)
+	ws, err := s.St.Whistles(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ws {
+		ws[i].In(s.Cfg.Loc)
+	}
+	if as != "" {
+		return ws, nil
+	}
+	return slices.DeleteFunc(ws, func(w summons.Whistle) bool { return !org.CentreStaffIn(a, s.unitDistrict(w.StreetUnitID)) }), nil
 }
 
 // WhistleAct applies a summoned department's action (ack, arrive, act,
@@ -223,7 +254,7 @@ func (s *Service) WhistleAct(ctx context.Context, a org.Actor, id int64, action 
 		if err != nil {
 			return err
 		}
-		if !mayView(a, w) {
+		if !s.mayView(a, w) {
 			return errs.E(errs.NotFound)
 		}
 		prev := w.Version
@@ -312,11 +343,20 @@ type SummonsStats struct {
 	Departments []summons.DeptStats   `json:"departments"`
 }
 
-// SummonsStats counts the whistles raised in p (centre staff).
+// SummonsStats counts the whistles raised in p: city centre staff every
+// street and department, a district centre's staff the streets and
+// departments of their district.
 func (s *Service) SummonsStats(ctx context.Context, a org.Actor, p assessment.Period) (SummonsStats, error) {
 	if !org.CentreStaff(a) {
 		return SummonsStats{}, errs.E(errs.Forbidden)
 	}
 	st, dp, err := s.St.SummonsStats(ctx, p.From, p.To)
-	return SummonsStats{Period: p, Streets: st, Departments: dp}, err
+	if err != nil {
+		return SummonsStats{}, err
+	}
+	if !org.CityStaff(a) {
+		st = slices.DeleteFunc(st, func(x summons.StreetStats) bool { return !org.CentreStaffIn(a, s.unitDistrict(x.UnitID)) })
+		dp = slices.DeleteFunc(dp, func(x summons.DeptStats) bool { return !org.CentreStaffIn(a, s.unitDistrict(x.UnitID)) })
+	}
+	return SummonsStats{Period: p, Streets: st, Departments: dp}, nil
 }
