@@ -11,12 +11,12 @@ import (
 	"whistle/internal/calendar"
 )
 
-// FuzzLoadJSON: a holiday file (one year or an array of years) loads
+// FuzzCalendarFile (stricter than FuzzLoadJSON): a holiday file (one year or an array of years) loads
 // entirely or not at all, without panicking. A refused file leaves the
 // calendar as it was; a loaded one covers every year it named, gives back
 // years that load again to the same calendar, and answers work-day
 // arithmetic consistently (adding n working days moves over n of them).
-func FuzzLoadJSON(f *testing.F) {
+func FuzzCalendarFile(f *testing.F) {
 	for _, name := range []string{"data/2025.json", "data/2026.json"} {
 		b, err := os.ReadFile(name)
 		if err != nil {
