@@ -2,6 +2,8 @@ module whistle
 
 go 1.26.8
 
+toolchain go1.26.11
+
 require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/jackc/pgx/v5 v5.12.0
