@@ -18,7 +18,7 @@ const module = "whistle/internal/"
 var (
 	// domain packages: pure rules, tested with tables.
 	domain = []string{"errs", "org", "calendar", "timelimit", "lifecycle", "geo", "gazetteer", "classify",
-		"dutylist", "dedup", "knowledge", "assessment", "summons", "grid", "auth", "audit"}
+		"dutylist", "dedup", "knowledge", "assessment", "summons", "grid", "auth", "audit", "insight"}
 	// application packages: one service call per user action.
 	application = []string{"core", "casework", "dispatch", "ranking", "whistles", "patrols", "admin", "accounts", "services",
 		"retention"}
