@@ -33,7 +33,7 @@ func Analyze(in Input, opt Options) (*Report, error) {
 	termBase := window{o.From - Day(o.TermBaselineDays), o.From - 1}
 	counts, curDocs, n1, n2 := termStats(in.Reqs, w.cur, termBase)
 	rep.Rising, rep.Falling = terms(counts, n1, n2, o)
-	rep.Topics = topics(in.Reqs, curDocs, termBase, rep.Rising, parent)
+	rep.Topics = topics(in.Reqs, curDocs, w.cur, termBase, rep.Rising, parent, o)
 	rep.PlaceRepeats, rep.CallerRepeat, rep.Reopened = repeats(in.Reqs, w.cur, o)
 	rep.Units = unitTrends(in.Cells, w, o)
 	rep.Hotspots = hotspots(cells, rep.Trend, rep.Dispersion, w.mode, in.Neighbours, o)

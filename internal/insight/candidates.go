@@ -13,6 +13,7 @@ type Candidate struct {
 	Kind            string // "category": a category's anomalies and load; "topic": a group of rising terms
 	Category        string
 	Terms           []string
+	Phrases         []string // a topic's terms re-assembled where they overlap
 	Score           float64
 	Components      []Component // what the score is made of, largest first
 	Volume          int         // requests in the period
@@ -172,10 +173,10 @@ func candidates(ci candInput, o Options) []Candidate {
 		out = append(out, c)
 	}
 	for _, tp := range ci.topics {
-		if tp.Cur < o.MinRepeat {
+		if tp.Cur < o.MinRepeat || !tp.Emerging {
 			continue
 		}
-		c := Candidate{Kind: "topic", Terms: tp.Terms, Volume: tp.Cur, Examples: tp.Examples, Units: tp.Units,
+		c := Candidate{Kind: "topic", Terms: tp.Terms, Phrases: tp.Phrases, Volume: tp.Cur, Examples: tp.Examples, Units: tp.Units,
 			ChangePrev: math.NaN(), ChangeYoY: math.NaN(), Dissatisfaction: math.NaN()}
 		if len(tp.Categories) > 0 {
 			c.Category = tp.Categories[0].Key
@@ -268,8 +269,10 @@ func evidence(c Candidate, flagged []*Anomaly) []Component {
 	pts := map[string]float64{"repeat": Weights["repeat"] * c.RepeatShare}
 	if len(flagged) > 0 {
 		best, bestQ := 0.0, 1.0
+		// the growth of the most significant flagged cell (flagged is in
+		// order of p), not the largest ratio of some small cell
+		best = math.Log2((float64(flagged[0].Count) + 1) / (flagged[0].Expected + 1))
 		for _, a := range flagged {
-			best = max(best, math.Log2((float64(a.Count)+1)/(a.Expected+1)))
 			bestQ = min(bestQ, a.Q)
 		}
 		comp["growth"], pts["growth"] = best, Weights["growth"]*min(1, max(0, best/2))
@@ -348,8 +351,8 @@ func name(names map[string]string, id string) string {
 func why(c *Candidate, names map[string]string, baseline string) (zh, en string) {
 	var subjZh, subjEn string
 	if c.Kind == "topic" {
-		subjZh = fmt.Sprintf("新兴话题「%s」", strings.Join(c.Terms, "、"))
-		subjEn = fmt.Sprintf("emerging topic “%s”", strings.Join(c.Terms, ", "))
+		subjZh = fmt.Sprintf("新兴话题「%s」", strings.Join(c.Phrases, "、"))
+		subjEn = fmt.Sprintf("emerging topic “%s”", strings.Join(c.Phrases, ", "))
 	} else {
 		subjZh = fmt.Sprintf("类别「%s」", name(names, c.Category))
 		subjEn = fmt.Sprintf("category “%s”", name(names, c.Category))
@@ -367,6 +370,9 @@ func why(c *Candidate, names map[string]string, baseline string) (zh, en string)
 		case "growth":
 			f := math.Exp2(k.Value)
 			ref := map[string][2]string{"last-year": {"去年同期×总体趋势", "same weeks last year × overall trend"}}[baseline]
+			if c.Kind == "topic" {
+				ref = [2]string{"此前基线期的占比", "its share in the preceding baseline"}
+			}
 			if ref[0] == "" {
 				ref = [2]string{"基线", "the baseline"}
 			}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -116,7 +117,7 @@ func generate(seed uint64, w int, from, to Day, rate float64, p plan, keep func(
 	add := func(d Day, cat, grid, text, addr string, unit string, unhappy bool) {
 		id++
 		r := Req{ID: fmt.Sprintf("R%07d", id), Day: d, Category: cat, Grid: grid, Unit: unit, Text: text,
-			AddressKey: fmt.Sprintf("a%d", rng.IntN(1<<30)), PhoneKey: fmt.Sprintf("p%d", rng.IntN(1<<30))}
+			AddressKey: "a" + strconv.Itoa(rng.IntN(1<<30)), PhoneKey: "p" + strconv.Itoa(rng.IntN(1<<30))}
 		if addr != "" {
 			r.AddressKey = addr
 		}

@@ -260,7 +260,7 @@ func describeHotspots(hs []Hotspot, reqs []Req, curDocs []int, counts map[string
 			if len(h.Examples) < 5 {
 				h.Examples = append(h.Examples, r.ID)
 			}
-			buf = grams(r.Text, buf)
+			buf = distinct(grams(r.Text, buf))
 			for _, g := range buf {
 				local[g]++
 			}

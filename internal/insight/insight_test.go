@@ -59,8 +59,20 @@ func TestG2AndChi(t *testing.T) {
 	}
 }
 
+func TestAssemble(t *testing.T) {
+	for _, tc := range []struct{ in, want []string }{
+		{[]string{"单车乱停", "共享单车", "享单车乱"}, []string{"共享单车乱停"}},
+		{[]string{"暖气", "暖气不热", "停车"}, []string{"暖气不热", "停车"}},
+		{[]string{"预付卡", "退款"}, []string{"预付卡", "退款"}},
+	} {
+		if got := assemble(tc.in); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("assemble(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestGrams(t *testing.T) {
-	got := grams("暖气不热，ETC 2025", nil)
+	got := distinct(grams("暖气不热，ETC 2025 暖气", nil))
 	want := []string{"etc", "不热", "暖气", "暖气不", "暖气不热", "气不", "气不热"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("grams = %v, want %v", got, want)
@@ -378,15 +390,16 @@ func TestNoiseFDR(t *testing.T) {
 	const seeds, q, tol = 200, 0.05, 0.035
 	from := DateDay(2026, 3, 2)
 	to := from + 27
-	keep := func(d Day) bool {
-		return (d >= from-84 && d <= to) || (d >= from-364-28 && d <= to-364)
+	keep := func(d Day) bool { // the period, the previous one, and both 52 weeks earlier
+		return (d >= from-56 && d <= to) || (d >= from-364-28 && d <= to-364)
 	}
 	fams := []string{"anomalies", "terms", "hotspots", "units"}
 	fdp := make([]float64, len(fams))
 	tested := 0
 	for s := range seeds {
-		c, reqs := generate(uint64(1000+s), 16, DateDay(2025, 1, 1), to, 10, plan{}, keep)
-		r, err := Analyze(Input{Cells: rollup(c, reqs), Reqs: reqs, Neighbours: c.nb}, Options{From: from, To: to, Q: q, DataFrom: DateDay(2025, 1, 1)})
+		c, reqs := generate(uint64(1000+s), 16, DateDay(2025, 1, 1), to, 7, plan{}, keep)
+		r, err := Analyze(Input{Cells: rollup(c, reqs), Reqs: reqs, Neighbours: c.nb},
+			Options{From: from, To: to, Q: q, DataFrom: DateDay(2025, 1, 1), TermBaselineDays: 56})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,9 +32,12 @@ type ReopenedGroup struct {
 	IDs            []string
 }
 
-// UnitTrend is a unit whose dissatisfaction rose significantly: the share of
-// rated requests rated unsatisfied in the period against the preceding
-// period, one-sided two-proportion z-test, BH across units.
+// UnitTrend is a unit's dissatisfaction (the share of rated requests rated
+// unsatisfied) in the period against the preceding period. Given the
+// unsatisfied ratings of both periods, the number in the period is
+// hypergeometric; its upper tail is taken from the exact binomial
+// Bin(u + u', r/(r + r')) (slightly conservative). Z is the two-proportion
+// z for display; BH across units; Flag marks a significant rise.
 type UnitTrend struct {
 	Unit                   string
 	Rated, Unsatis         int
@@ -175,7 +178,8 @@ func unitTrends(cells []Cell, w windows, o Options) []UnitTrend {
 		if se > 0 {
 			z = (p1 - p2) / se
 		}
-		t := UnitTrend{Unit: unit, Rated: x.r, Unsatis: x.u, PrevRated: x.pr, PrevUnsatis: x.pu, Rate: p1, PrevRate: p2, Z: z, P: normUpper(z)}
+		t := UnitTrend{Unit: unit, Rated: x.r, Unsatis: x.u, PrevRated: x.pr, PrevUnsatis: x.pu, Rate: p1, PrevRate: p2, Z: z,
+			P: binomUpper(float64(x.u), float64(x.u+x.pu), float64(x.r)/float64(x.r+x.pr))}
 		out = append(out, t)
 		ps = append(ps, t.P)
 	}
