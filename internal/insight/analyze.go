@@ -31,13 +31,13 @@ func Analyze(in Input, opt Options) (*Report, error) {
 	}
 
 	termBase := window{o.From - Day(o.TermBaselineDays), o.From - 1}
-	counts, curDocs, n1, n2 := termStats(in.Reqs, w.cur, termBase)
-	rep.Rising, rep.Falling = terms(counts, n1, n2, o)
-	rep.Topics = topics(in.Reqs, curDocs, w.cur, termBase, rep.Rising, parent, o)
+	counts, curDocs, baseDocs := termStats(in.Reqs, w.cur, termBase, o.MaxTermDocs)
+	rep.Rising, rep.Falling = terms(counts, len(curDocs), len(baseDocs), o)
+	rep.Topics = topics(in.Reqs, curDocs, baseDocs, rep.Rising, parent, o)
 	rep.PlaceRepeats, rep.CallerRepeat, rep.Reopened = repeats(in.Reqs, w.cur, o)
 	rep.Units = unitTrends(in.Cells, w, o)
 	rep.Hotspots = hotspots(cells, rep.Trend, rep.Dispersion, w.mode, in.Neighbours, o)
-	describeHotspots(rep.Hotspots, in.Reqs, curDocs, counts, n1, parent)
+	describeHotspots(rep.Hotspots, in.Reqs, curDocs, counts, len(curDocs), parent)
 	rep.Candidates = candidates(candInput{anoms: rep.Anomalies, reqs: in.Reqs, cur: w.cur, cells: in.Cells,
 		topics: rep.Topics, rising: rep.Rising, places: rep.PlaceRepeats, callers: rep.CallerRepeat,
 		parent: parent, names: in.Names, baseline: w.mode}, o)

@@ -137,28 +137,43 @@ type termCount struct{ cur, base, last int32 }
 
 // termStats counts, for every term, the documents of the period (cur) and of
 // the baseline (base) that contain it.
-func termStats(reqs []Req, cur, base window) (map[string]*termCount, []int, int, int) {
-	n := 0
+// termStats counts, for every term, the documents of the period (cur) and of
+// the baseline (base) that contain it. A window with more than maxDocs
+// requests is sampled evenly (every k-th request in input order), which
+// keeps the shares unbiased and bounds the time.
+func termStats(reqs []Req, cur, base window, maxDocs int) (counts map[string]*termCount, curDocs, baseDocs []int) {
+	c1, c2 := 0, 0
 	for i := range reqs {
-		if cur.has(reqs[i].Day) || base.has(reqs[i].Day) {
-			n++
+		if cur.has(reqs[i].Day) {
+			c1++
+		} else if base.has(reqs[i].Day) {
+			c2++
 		}
 	}
-	counts := make(map[string]*termCount, min(1<<17, 4*n))
-	curDocs := make([]int, 0, n)
-	n1, n2 := 0, 0
+	k1, k2 := (c1+maxDocs-1)/maxDocs, (c2+maxDocs-1)/maxDocs
+	counts = make(map[string]*termCount, min(1<<17, 4*(c1/max(k1, 1)+c2/max(k2, 1))))
+	curDocs = make([]int, 0, c1/max(k1, 1)+1)
+	baseDocs = make([]int, 0, c2/max(k2, 1)+1)
+	i1, i2 := 0, 0
 	var buf []string
 	for i := range reqs {
 		r := &reqs[i]
 		inCur, inBase := cur.has(r.Day), base.has(r.Day)
-		if !inCur && !inBase {
-			continue
-		}
-		if inCur {
-			n1++
+		switch {
+		case inCur:
+			i1++
+			if (i1-1)%k1 != 0 {
+				continue
+			}
 			curDocs = append(curDocs, i)
-		} else {
-			n2++
+		case inBase:
+			i2++
+			if (i2-1)%k2 != 0 {
+				continue
+			}
+			baseDocs = append(baseDocs, i)
+		default:
+			continue
 		}
 		buf = grams(r.Text, buf)
 		stamp := int32(i + 1)
@@ -179,7 +194,7 @@ func termStats(reqs []Req, cur, base window) (map[string]*termCount, []int, int,
 			}
 		}
 	}
-	return counts, curDocs, n1, n2
+	return counts, curDocs, baseDocs
 }
 
 // terms tests every term seen in at least MinTermDocs documents. Given the
@@ -263,7 +278,7 @@ const maxTopicTerms = 60
 // requests of the period contain both and those are at least half of the
 // rarer term's requests (overlap coefficient ≥ 0.5); topics are the
 // connected components.
-func topics(reqs []Req, curDocs []int, cur, base window, rising []Term, parent map[string][4]string, o Options) []Topic {
+func topics(reqs []Req, curDocs, baseDocs []int, rising []Term, parent map[string][4]string, o Options) []Topic {
 	ts := rising
 	if len(ts) > maxTopicTerms {
 		ts = ts[:maxTopicTerms]
@@ -347,33 +362,20 @@ func topics(reqs []Req, curDocs []int, cur, base window, rising []Term, parent m
 	}
 	// baseline documents with any of the topic's terms, and the lift;
 	// the same within the topic's main category
-	n1, n2 := len(curDocs), 0
+	n1, n2 := len(curDocs), len(baseDocs)
 	type cc struct{ cur, base, tcur, tbase int }
 	perCat := make([]cc, len(out))
-	for i := range reqs {
-		inCur, inBase := cur.has(reqs[i].Day), base.has(reqs[i].Day)
-		if !inCur && !inBase {
-			continue
-		}
-		if inBase {
-			n2++
-		}
-		var low string
+	for _, i := range curDocs {
 		for ti := range out {
-			main := ""
-			if len(out[ti].Categories) > 0 {
-				main = out[ti].Categories[0].Key
+			if len(out[ti].Categories) > 0 && reqs[i].Category == out[ti].Categories[0].Key {
+				perCat[ti].cur++
 			}
-			inCat := main != "" && reqs[i].Category == main
-			if inCur {
-				if inCat {
-					perCat[ti].cur++
-				}
-				continue
-			}
-			if low == "" {
-				low = strings.ToLower(reqs[i].Text)
-			}
+		}
+	}
+	for _, i := range baseDocs {
+		low := strings.ToLower(reqs[i].Text)
+		for ti := range out {
+			inCat := len(out[ti].Categories) > 0 && reqs[i].Category == out[ti].Categories[0].Key
 			hit := false
 			for _, t := range out[ti].Terms {
 				if strings.Contains(low, t) {

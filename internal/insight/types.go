@@ -114,6 +114,10 @@ type Options struct {
 	// MinTermDocs is the least current+baseline documents for a term to be
 	// tested (default 8).
 	MinTermDocs int
+	// MaxTermDocs bounds the requests read for terms in each window (the
+	// period and the term baseline); larger windows are sampled evenly
+	// (default 100 000).
+	MaxTermDocs int
 	// MinRepeat is the least number of requests that make a repeat (default 3).
 	MinRepeat int
 	// MaxCandidates bounds the ranked list (default 20).
@@ -138,6 +142,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MinTermDocs <= 0 {
 		o.MinTermDocs = 8
+	}
+	if o.MaxTermDocs <= 0 {
+		o.MaxTermDocs = 100000
 	}
 	if o.MinRepeat <= 0 {
 		o.MinRepeat = 3
