@@ -65,7 +65,7 @@ var componentNames = map[string][2]string{
 	"growth":          {"增长", "growth"},
 	"dissatisfaction": {"不满意率", "dissatisfaction"},
 	"repeat":          {"重复诉求占比", "repeat share"},
-	"spread":          {"异常地点数", "places flagged"},
+	"spread":          {"涉及地点数", "places"},
 	"significance":    {"显著性", "significance"},
 }
 
@@ -182,7 +182,7 @@ func candidates(ci candInput, o Options) []Candidate {
 			c.Category = tp.Categories[0].Key
 		}
 		for _, p := range tp.Places {
-			c.Places = append(c.Places, PlaceEvidence{Level: Street, Place: p.Key, Count: p.N, Q: 1})
+			c.Places = append(c.Places, PlaceEvidence{Level: levelOf(ci.parent, p.Key), Place: p.Key, Count: p.N, Q: 1})
 		}
 		rep, rated, unsat := 0, 0, 0
 		for _, i := range tp.reqs {
@@ -351,8 +351,9 @@ func name(names map[string]string, id string) string {
 func why(c *Candidate, names map[string]string, baseline string) (zh, en string) {
 	var subjZh, subjEn string
 	if c.Kind == "topic" {
-		subjZh = fmt.Sprintf("新兴话题「%s」", strings.Join(c.Phrases, "、"))
-		subjEn = fmt.Sprintf("emerging topic “%s”", strings.Join(c.Phrases, ", "))
+		ph := c.Phrases[:min(5, len(c.Phrases))]
+		subjZh = fmt.Sprintf("新兴话题「%s」", strings.Join(ph, "、"))
+		subjEn = fmt.Sprintf("emerging topic “%s”", strings.Join(ph, ", "))
 	} else {
 		subjZh = fmt.Sprintf("类别「%s」", name(names, c.Category))
 		subjEn = fmt.Sprintf("category “%s”", name(names, c.Category))
@@ -406,4 +407,14 @@ func why(c *Candidate, names map[string]string, baseline string) (zh, en string)
 	zh = fmt.Sprintf("第 %d 位：%s%s；得分 %.2f = %s。", c.Rank, subjZh, where, c.Score, strings.Join(pz, " + "))
 	en = fmt.Sprintf("#%d: %s%s; score %.2f = %s.", c.Rank, subjEn, whereEn, c.Score, strings.Join(pe, " + "))
 	return zh, en
+}
+
+// levelOf is Street when some grid lies in a street of that id, else District.
+func levelOf(parent map[string][4]string, place string) string {
+	for _, p := range parent {
+		if p[1] == place {
+			return Street
+		}
+	}
+	return District
 }

@@ -1,7 +1,9 @@
 package insight
 
 import (
+	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -394,29 +396,53 @@ func TestNoiseFDR(t *testing.T) {
 		return (d >= from-56 && d <= to) || (d >= from-364-28 && d <= to-364)
 	}
 	fams := []string{"anomalies", "terms", "hotspots", "units"}
+	type result struct {
+		any    [4]bool
+		tested int
+		err    error
+	}
+	results := make([]result, seeds)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for s := range next {
+				c, reqs := generate(uint64(1000+s), 16, DateDay(2025, 1, 1), to, 7, plan{}, keep)
+				r, err := Analyze(Input{Cells: rollup(c, reqs), Reqs: reqs, Neighbours: c.nb},
+					Options{From: from, To: to, Q: q, DataFrom: DateDay(2025, 1, 1), TermBaselineDays: 56})
+				if err == nil && r.Baseline != "last-year" {
+					err = fmt.Errorf("baseline %s", r.Baseline)
+				}
+				if err != nil {
+					results[s].err = err
+					continue
+				}
+				res := &results[s]
+				res.tested = r.Tested
+				for _, a := range r.Anomalies {
+					res.any[0] = res.any[0] || a.Flag
+				}
+				res.any[1] = len(r.Rising)+len(r.Falling) > 0
+				res.any[2] = len(r.Hotspots) > 0
+				for _, u := range r.Units {
+					res.any[3] = res.any[3] || u.Flag
+				}
+			}
+		})
+	}
+	for s := range seeds {
+		next <- s
+	}
+	close(next)
+	wg.Wait()
 	fdp := make([]float64, len(fams))
 	tested := 0
-	for s := range seeds {
-		c, reqs := generate(uint64(1000+s), 16, DateDay(2025, 1, 1), to, 7, plan{}, keep)
-		r, err := Analyze(Input{Cells: rollup(c, reqs), Reqs: reqs, Neighbours: c.nb},
-			Options{From: from, To: to, Q: q, DataFrom: DateDay(2025, 1, 1), TermBaselineDays: 56})
-		if err != nil {
-			t.Fatal(err)
+	for _, res := range results {
+		if res.err != nil {
+			t.Fatal(res.err)
 		}
-		if r.Baseline != "last-year" {
-			t.Fatalf("baseline %s", r.Baseline)
-		}
-		tested += r.Tested
-		any := [4]bool{}
-		for _, a := range r.Anomalies {
-			any[0] = any[0] || a.Flag
-		}
-		any[1] = len(r.Rising)+len(r.Falling) > 0
-		any[2] = len(r.Hotspots) > 0
-		for _, u := range r.Units {
-			any[3] = any[3] || u.Flag
-		}
-		for i, a := range any {
+		tested += res.tested
+		for i, a := range res.any {
 			if a {
 				fdp[i] += 1.0 / seeds
 			}

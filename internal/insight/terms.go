@@ -28,7 +28,7 @@ type Topic struct {
 	Lift       float64  // share now ÷ share in the baseline (smoothed)
 	Examples   []string // representative request ids: most of the topic's terms first
 	Categories []Count
-	Places     []Count // streets (from the requests' grids)
+	Places     []Count // streets (from the requests' grids; districts where no street is known)
 	Units      []Count
 	// The taxonomy as context: within the topic's main category, the share
 	// of requests with the topic's terms now against the baseline, its G²
@@ -142,16 +142,20 @@ type termCount struct{ cur, base, last int32 }
 // requests is sampled evenly (every k-th request in input order), which
 // keeps the shares unbiased and bounds the time.
 func termStats(reqs []Req, cur, base window, maxDocs int) (counts map[string]*termCount, curDocs, baseDocs []int) {
-	c1, c2 := 0, 0
+	c1, c2, b1, b2 := 0, 0, 0, 0
 	for i := range reqs {
 		if cur.has(reqs[i].Day) {
 			c1++
+			b1 += len(reqs[i].Text)
 		} else if base.has(reqs[i].Day) {
 			c2++
+			b2 += len(reqs[i].Text)
 		}
 	}
 	k1, k2 := (c1+maxDocs-1)/maxDocs, (c2+maxDocs-1)/maxDocs
-	counts = make(map[string]*termCount, min(1<<17, 4*(c1/max(k1, 1)+c2/max(k2, 1))))
+	// distinct terms grow with the text read: about one per Han character
+	// (three bytes) in a board of long messages, fewer in short ones
+	counts = make(map[string]*termCount, min(1<<18, (b1/max(k1, 1)+b2/max(k2, 1))/3))
 	curDocs = make([]int, 0, c1/max(k1, 1)+1)
 	baseDocs = make([]int, 0, c2/max(k2, 1)+1)
 	i1, i2 := 0, 0
@@ -350,6 +354,8 @@ func topics(reqs []Req, curDocs, baseDocs []int, rising []Term, parent map[strin
 			cats[r.Category]++
 			if p, ok := parent[r.Grid]; ok && p[1] != "" {
 				places[p[1]]++
+			} else if ok && p[0] != "" {
+				places[p[0]]++ // no street known: the district
 			}
 			if r.Unit != "" {
 				units[r.Unit]++
