@@ -7,6 +7,9 @@ func Analyze(in Input, opt Options) (*Report, error) {
 	}
 	o := opt.withDefaults()
 	dataFrom := o.DataFrom
+	if dataFrom == 0 && len(in.Cells) == 0 {
+		dataFrom = o.From // nothing before the period
+	}
 	if dataFrom == 0 && len(in.Cells) > 0 {
 		dataFrom = in.Cells[0].Day
 		for i := range in.Cells {

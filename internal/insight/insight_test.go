@@ -456,3 +456,44 @@ func TestNoiseFDR(t *testing.T) {
 	}
 	t.Logf("%d cells tested per run on average", tested/seeds)
 }
+
+// TestEdgeCases: empty and thin inputs give a report, never a panic.
+func TestEdgeCases(t *testing.T) {
+	d := DateDay(2026, 3, 2)
+	cell := func(day Day, n int) Cell {
+		return Cell{Day: day, Category: "roads", District: "d", Street: "s", Community: "c", Grid: "g", Unit: "u", N: n, Rated: n, Unsatis: n / 2}
+	}
+	// two steady categories set the trend (R = 1); roads triples
+	steady := func(days ...Day) []Cell {
+		var out []Cell
+		for _, day := range days {
+			for _, c := range []string{"water", "greening"} {
+				out = append(out, Cell{Day: day, Category: c, District: "d", Street: "s", Grid: "g", N: 30})
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		in   Input
+		mode string
+	}{
+		{"empty", Input{}, "none"},
+		{"one day", Input{Cells: []Cell{cell(d, 3)}}, "none"},
+		{"recent", Input{Cells: append(steady(d-60, d-30, d), cell(d-60, 30), cell(d-30, 30), cell(d, 90)),
+			Reqs: []Req{{ID: "1", Day: d, Text: "暖气不热"}}, Neighbours: map[string][]string{"g": {"h"}}}, "recent"},
+		{"last year", Input{Cells: append(steady(d-364, d), cell(d-400, 1), cell(d-364, 30), cell(d, 90))}, "last-year"},
+		{"one category", Input{Cells: []Cell{cell(d-364, 30), cell(d, 90)}}, "last-year"}, // its own trend: nothing relative to flag
+	} {
+		r, err := Analyze(tc.in, Options{From: d, To: d + 27})
+		if err != nil || r.Baseline != tc.mode {
+			t.Errorf("%s: %v, baseline %v, want %s", tc.name, err, r, tc.mode)
+			continue
+		}
+		if tc.mode != "none" && tc.name != "one category" {
+			if a := flagged(r, "roads", City, ""); a == nil || !a.Flag {
+				t.Errorf("%s: 90 against 30 not flagged: %+v", tc.name, a)
+			}
+		}
+	}
+}
