@@ -403,6 +403,11 @@ func (s *Service) Act(ctx context.Context, a org.Actor, id int64, in ActInput) (
 }
 
 func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int64, in ActInput) (*lifecycle.Case, *lifecycle.Event, error) {
+	// Scope before fields: a case outside the scope is not found, whatever
+	// the input, so a refusal never tells that the case exists.
+	if _, err := s.St.Case(ctx, id, scope); err != nil {
+		return nil, nil, err
+	}
 	st, err := s.prepare(ctx, in)
 	if err != nil {
 		return nil, nil, err
@@ -504,6 +509,14 @@ func (s *Service) Get(ctx context.Context, a org.Actor, id int64) (*lifecycle.Ca
 		return nil, err
 	}
 	return lifecycle.ViewFor(a, c), nil
+}
+
+// InScope tells whether the actor can see a case: nil, or not found. The
+// front ends call it before they read a request's body, so a case outside
+// the scope answers not found whatever was sent.
+func (s *Service) InScope(ctx context.Context, a org.Actor, id int64) error {
+	_, err := s.load(ctx, a, id)
+	return err
 }
 
 // load returns a case the actor can see, as stored (for the service's own
