@@ -690,6 +690,9 @@ type View struct {
 	// Actions are what the actor may do with the case now, by
 	// lifecycle.Allowed (the rule Act applies).
 	Actions []lifecycle.Action `json:"actions"`
+	// AnonymisedAt is when the retention period anonymised the case (zero:
+	// it was not).
+	AnonymisedAt time.Time `json:"anonymised_at,omitzero"`
 }
 
 // CaseView returns the actor's view of a case (out of scope: not found).
@@ -709,7 +712,14 @@ func (s *Service) CaseView(ctx context.Context, a org.Actor, id int64) (View, er
 	if err != nil {
 		return View{}, err
 	}
-	return View{Case: lifecycle.ViewFor(a, c), Events: evs, Links: links,
+	anon, err := s.St.AnonymisedAt(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	if !anon.IsZero() {
+		anon = anon.In(s.Cfg.Loc)
+	}
+	return View{Case: lifecycle.ViewFor(a, c), Events: evs, Links: links, AnonymisedAt: anon,
 		Visibility: lifecycle.CitizenVisibility(a, c), MayReveal: lifecycle.MayReveal(a, c),
 		Actions: lifecycle.Allowed(c, a, s.Env())}, nil
 }

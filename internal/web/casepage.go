@@ -29,7 +29,8 @@ type caseData struct {
 	PIIHidden, PIIWithheld bool
 	Results                []string
 	Means                  []string
-	OpenForm               string // the action whose form failed validation
+	OpenForm               string    // the action whose form failed validation
+	AnonymisedAt           time.Time // when the retention period anonymised the case (zero: not)
 }
 
 // offered is what the case page offers: the actions the lifecycle allows
@@ -61,7 +62,7 @@ func (s *Server) loadCase(w http.ResponseWriter, r *http.Request, a org.Actor, p
 	c := v.Case
 	return &caseData{C: c, Now: p.Now, Lang: p.Lang, Events: v.Events, Links: v.Links, Offered: offered(v.Actions), Units: s.handlingUnits(),
 		MayPII: v.MayReveal, PIIHidden: v.Visibility == lifecycle.CitizenHidden, PIIWithheld: v.Visibility == lifecycle.CitizenWithheld,
-		Results: lifecycle.Results, Means: []string{"phone", "visit", "sms"}}, true
+		Results: lifecycle.Results, Means: []string{"phone", "visit", "sms"}, AnonymisedAt: v.AnonymisedAt}, true
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request, a org.Actor) {
