@@ -65,3 +65,14 @@ func TestOpenDataEndpoint(t *testing.T) {
 		apiRefused(t, e.apiDo("", "GET", "/api/v1/open/cases?"+q, nil), 400, errs.Invalid)
 	}
 }
+
+// TestOpenDataRateLimited: the public open-data endpoint answers 30
+// requests a minute per client address, refused or not; the 31st is 429
+// with the rate_limited code, even for a valid month.
+func TestOpenDataRateLimited(t *testing.T) {
+	e := apiOpen(t, "")
+	for i := 0; i < 30; i++ {
+		apiRefused(t, e.apiDo("", "GET", "/api/v1/open/cases?month=13-13", nil), 400, errs.Invalid)
+	}
+	apiRefused(t, e.apiDo("", "GET", "/api/v1/open/cases?month=2025-12", nil), 429, errs.RateLimited)
+}

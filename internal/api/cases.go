@@ -207,8 +207,19 @@ func (s *Server) caseLinks(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	caseList(s, "links", s.svc.Cases.Links)(w, r, a)
 }
 
-func (s *Server) reveal(w http.ResponseWriter, r *http.Request, a org.Actor) {
+// caseID reads the case id of the path and checks the case is in the
+// actor's scope, before anything reads the body: out of scope is 404
+// whatever was sent.
+func (s *Server) caseID(r *http.Request, a org.Actor) (int64, error) {
 	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, err
+	}
+	return id, s.svc.Cases.InScope(r.Context(), a, id)
+}
+
+func (s *Server) reveal(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	id, err := s.caseID(r, a)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -232,7 +243,7 @@ func (s *Server) reveal(w http.ResponseWriter, r *http.Request, a org.Actor) {
 
 func (s *Server) act(action lifecycle.Action) func(http.ResponseWriter, *http.Request, org.Actor) {
 	return func(w http.ResponseWriter, r *http.Request, a org.Actor) {
-		id, err := pathID(r, "id")
+		id, err := s.caseID(r, a)
 		if err != nil {
 			s.fail(w, r, err)
 			return

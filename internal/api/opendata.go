@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"whistle/internal/errs"
 	"whistle/internal/retention"
@@ -11,6 +12,12 @@ import (
 // (GET /api/v1/open/cases?month=YYYY-MM&format=csv|json): the columns of
 // docs/OPENDATA.md, never personal data. Public, no session.
 func (s *Server) openCases(w http.ResponseWriter, r *http.Request) {
+	// Each request streams up to a month of rows: every request counts,
+	// answered or refused, per client address.
+	if s.opens != nil && !s.opens.Reserve(clientIP(r), time.Now()) {
+		s.fail(w, r, errs.E(errs.RateLimited))
+		return
+	}
 	od := retention.NewOpenData(s.svc.Core)
 	month, format := r.URL.Query().Get("month"), r.URL.Query().Get("format")
 	if format == "" {

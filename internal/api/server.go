@@ -32,6 +32,7 @@ type Server struct {
 	limiter *auth.LoginLimiter // login tries (shared with the pages)
 	submits *auth.Limiter      // public submissions per address
 	lookups *auth.Limiter      // failed public look-ups per address
+	opens   *auth.Limiter      // open-data requests per address
 	cookies httpx.Sessions
 	hasher  auth.Hasher
 	reg     *prometheus.Registry
@@ -66,7 +67,7 @@ func New(svc *services.Services, opts Options) *Server {
 	if opts.Limits == nil {
 		opts.Limits = httpx.NewLimits()
 	}
-	s := &Server{svc: svc, log: opts.Logger, limiter: opts.Limits.Logins, submits: opts.Limits.Submits, lookups: opts.Limits.Lookups,
+	s := &Server{svc: svc, log: opts.Logger, limiter: opts.Limits.Logins, submits: opts.Limits.Submits, lookups: opts.Limits.Lookups, opens: opts.Limits.Open,
 		cookies: opts.Sessions, hasher: opts.Hasher, reg: prometheus.NewRegistry(), metrics: opts.MetricsToken}
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "whistle_http_request_duration_seconds", Help: "HTTP request latency by route and status class (499: the client gave up).",

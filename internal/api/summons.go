@@ -51,6 +51,11 @@ var WhistleActions = []string{summons.ActAck, summons.ActArrive, summons.ActAct,
 func (s *Server) whistleAct(action string) func(http.ResponseWriter, *http.Request, org.Actor) {
 	return func(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		id, err := pathID(r, "id")
+		if err == nil {
+			// The whistle through the scoped read before the body: out of
+			// scope is 404 whatever was sent.
+			_, _, err = s.svc.Whistles.Whistle(r.Context(), a, id)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -18,9 +18,12 @@ import (
 	"whistle/internal/config"
 	"whistle/internal/demo"
 	"whistle/internal/errs"
+	"whistle/internal/grid"
 	"whistle/internal/httpx"
 	"whistle/internal/org"
 	"whistle/internal/seed"
+	"whistle/internal/store"
+	"whistle/internal/summons"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/authz.tsv from the routes' gates and the answers observed")
@@ -39,6 +42,10 @@ type principal struct {
 	role    string // the role of the user behind it ("" for anonymous)
 	caseIn  int64  // a case this principal sees (0: none)
 	caseOut int64  // a case it does not see (a missing id when it sees all)
+	// numberOut is caseOut's number; whistleOut and patrolOut a whistle
+	// and a patrol it does not see (missing ids when it sees all).
+	numberOut             string
+	whistleOut, patrolOut int64
 }
 
 // row is one route of the matrix.
@@ -121,6 +128,49 @@ func TestAuthzMatrix(t *testing.T) {
 		}
 		return in, out
 	}
+	// Out-of-scope whistles and patrols: the demo's, and one of each seeded
+	// here in case the demo at this size has none.
+	var actors []org.Actor
+	for _, r := range roles {
+		_, act := signIn(r)
+		actors = append(actors, act)
+	}
+	seedWhistleAndPatrol(t, a, actors)
+	lastWhistle, lastPatrol := int64(0), int64(0)
+	for id := int64(1); id < 10000; id++ {
+		if _, err := a.Store.Whistle(t.Context(), id); err != nil {
+			break
+		}
+		lastWhistle = id
+	}
+	for id := int64(1); id < 10000; id++ {
+		if _, err := a.Store.Patrol(t.Context(), id); err != nil {
+			break
+		}
+		lastPatrol = id
+	}
+	if lastWhistle == 0 || lastPatrol == 0 {
+		t.Fatalf("no whistle (%d) or patrol (%d) to call", lastWhistle, lastPatrol)
+	}
+	outOfScope := func(p *principal, act org.Actor) {
+		p.numberOut = "00000000"
+		if c, err := a.Svc.Cases.Get(t.Context(), org.System(), p.caseOut); err == nil {
+			p.numberOut = c.Number
+		}
+		p.whistleOut, p.patrolOut = missingID, missingID
+		for id := int64(1); id <= lastWhistle; id++ {
+			if _, _, err := a.Svc.Whistles.Whistle(t.Context(), act, id); errs.Is(err, errs.NotFound) {
+				p.whistleOut = id
+				break
+			}
+		}
+		for id := int64(1); id <= lastPatrol; id++ {
+			if _, _, _, err := a.Svc.Patrols.Patrol(t.Context(), act, id); errs.Is(err, errs.NotFound) {
+				p.patrolOut = id
+				break
+			}
+		}
+	}
 	ps := []principal{{name: "anonymous", caseOut: missingID}}
 	_, adminActor := signIn(org.RoleAdmin)
 	_, agentActor := signIn(org.RoleAgent)
@@ -130,10 +180,12 @@ func TestAuthzMatrix(t *testing.T) {
 	}
 	in, out := scopeIDs(agentActor)
 	ps = append(ps, principal{name: "token", bearer: apiTok, role: org.RoleAgent, caseIn: in, caseOut: out})
+	outOfScope(&ps[len(ps)-1], agentActor)
 	for _, r := range roles {
 		tok, act := signIn(r)
 		in, out := scopeIDs(act)
 		ps = append(ps, principal{name: r, cookie: tok, role: r, caseIn: in, caseOut: out})
+		outOfScope(&ps[len(ps)-1], act)
 	}
 
 	// The routes as the servers register them.
@@ -204,6 +256,7 @@ func TestAuthzMatrix(t *testing.T) {
 	}
 
 	// Probe: every route for every principal; logging out goes last.
+	todoOpen := map[string]bool{}
 	obs := map[string][]string{}
 	var order []live
 	order = append(order, routes...)
@@ -232,17 +285,33 @@ func TestAuthzMatrix(t *testing.T) {
 				c = svcDenied
 			}
 			obs[k][pi] = c
-			// Out of scope: a case the principal does not see is 404
-			// wherever the gate admits it (GET routes on one case).
-			if r.method == "GET" && strings.Contains(r.path, "/cases/{id}") && gateAdmits(r.acc, p) && p.name != "anonymous" {
-				path := strings.Replace(r.path, "{id}", fmt.Sprint(p.caseOut), 1)
-				if st, _ := call(r.surface, r.method, path, p); st != 404 {
-					t.Errorf("%s %s as %s, case %d out of scope: status %d, want 404", r.method, path, p.name, p.caseOut, st)
+			// Out of scope: a case, whistle or patrol the principal does
+			// not see is 404 wherever the gate admits it, whatever the
+			// body (every method), before any validation. A user the
+			// service refuses on every id (403s) may be refused here too:
+			// that tells nothing about the object.
+			if path, what, isOut := outPath(r.path, p); isOut && gateAdmits(r.acc, p) && p.name != "anonymous" {
+				st, _ := call(r.surface, r.method, path, p)
+				if st == 403 && c == svcDenied {
+					st = 404
+				}
+				switch reason, known := todo404[r.surface+" "+r.method+" "+r.path]; {
+				case known && st != 404:
+					todoOpen[k] = true
+					t.Logf("TODO %s %s as %s, %s out of scope: status %d (%s)", r.method, path, p.name, what, st, reason)
+				case known:
+				case st != 404:
+					t.Errorf("%s %s as %s, %s out of scope: status %d, want 404", r.method, path, p.name, what, st)
 				}
 			}
 		}
 	}
 
+	for k := range todo404 {
+		if !todoOpen[k] {
+			t.Logf("%s answers 404 out of scope to everyone now: remove it from todo404", k)
+		}
+	}
 	if *update {
 		writeMatrix(t, routes, ps, obs)
 	}
@@ -280,6 +349,111 @@ func TestAuthzMatrix(t *testing.T) {
 		}
 	}
 	t.Logf("%d routes × %d principals: %d requests in %v", len(routes), len(ps), requests, time.Since(start).Round(time.Millisecond))
+}
+
+// seedWhistleAndPatrol stores a whistle and an ended patrol that none of
+// the actors sees: raised by a street and summoning a department that are
+// none of theirs, walked by a user who is none of them in a grid of
+// another street.
+func seedWhistleAndPatrol(t *testing.T, a *app.App, actors []org.Actor) {
+	t.Helper()
+	ctx := t.Context()
+	theirs := map[int64]bool{}
+	people := map[int64]bool{}
+	for _, act := range actors {
+		theirs[act.Unit.ID] = true
+		people[act.User.ID] = true
+	}
+	units, err := a.Store.Units(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var street, dept org.Unit
+	for _, u := range units {
+		switch {
+		case theirs[u.ID]:
+		case u.Kind == org.KindStreet && street.ID == 0:
+			street = u
+		case u.Kind == org.KindDepartment && dept.ID == 0:
+			dept = u
+		}
+	}
+	grids, err := a.Svc.Places(ctx, org.LevelGrid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gridID int64
+	for _, g := range grids {
+		if _, st, err := a.Svc.GridPlace(g.ID); err == nil && !theirs[st.ID] {
+			gridID = g.ID
+			break
+		}
+	}
+	var walker int64
+	for _, u := range units {
+		us, err := a.Store.Users(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range us {
+			if !people[x.ID] && walker == 0 {
+				walker = x.ID
+			}
+		}
+	}
+	if street.ID == 0 || dept.ID == 0 || gridID == 0 || walker == 0 {
+		t.Fatalf("no street (%d), department (%d), grid (%d) or user (%d) outside the callers'", street.ID, dept.ID, gridID, walker)
+	}
+	now := a.Svc.Now()
+	w, err := summons.New(summons.Raise{Source: summons.SourceOwn, Need: "authz", Address: "authz", UnitIDs: []int64{dept.ID}},
+		street.ID, walker, now, summons.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertWhistle(ctx, &w); err != nil {
+			return err
+		}
+		p := grid.Patrol{GridID: gridID, UserID: walker, State: grid.Patrolling, StartedAt: now.Add(-time.Hour)}
+		if err := tx.InsertPatrol(ctx, &p); err != nil {
+			return err
+		}
+		return tx.EndPatrol(ctx, p.ID, now)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// todo404 are per-object routes that still validate the body before the
+// scope (in packages another change owns): logged, not failed.
+var todo404 = map[string]string{
+	// patrols.AddPositions and ReportFinding validate the points and the
+	// finding before ownPatrol; the handlers decode first.
+	"api POST /api/v1/patrols/{id}/positions": "patrols: fields before ownPatrol",
+	"api POST /api/v1/patrols/{id}/findings":  "patrols: fields before ownPatrol",
+	"web POST /patrol/{id}/positions":         "patrols: fields before ownPatrol",
+	"web POST /patrol/{id}/findings":          "patrols: fields before ownPatrol",
+}
+
+// outPath fills a per-object route (one case, by id or number; a
+// whistle; a patrol) with an object outside p's scope.
+func outPath(path string, p principal) (string, string, bool) {
+	var id string
+	var what string
+	switch {
+	case strings.HasPrefix(path, "/api/v1/cases/{id}"), strings.HasPrefix(path, "/cases/{id}"), strings.HasPrefix(path, "/callbacks/{id}"):
+		id, what = fmt.Sprint(p.caseOut), "case"
+	case strings.HasPrefix(path, "/api/v1/case-numbers/{number}"):
+		return strings.Replace(path, "{number}", p.numberOut, 1), "case " + p.numberOut, true
+	case strings.HasPrefix(path, "/api/v1/whistles/{id}"), strings.HasPrefix(path, "/whistles/{id}"):
+		id, what = fmt.Sprint(p.whistleOut), "whistle"
+	case strings.HasPrefix(path, "/api/v1/patrols/{id}"), strings.HasPrefix(path, "/patrol/{id}"):
+		id, what = fmt.Sprint(p.patrolOut), "patrol"
+	default:
+		return "", "", false
+	}
+	return strings.Replace(path, "{id}", id, 1), what + " " + id, true
 }
 
 // gateAdmits tells whether a principal passes a route's gate.

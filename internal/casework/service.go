@@ -403,6 +403,11 @@ func (s *Service) Act(ctx context.Context, a org.Actor, id int64, in ActInput) (
 }
 
 func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int64, in ActInput) (*lifecycle.Case, *lifecycle.Event, error) {
+	// Scope before fields: a case outside the scope is not found, whatever
+	// the input, so a refusal never tells that the case exists.
+	if _, err := s.St.Case(ctx, id, scope); err != nil {
+		return nil, nil, err
+	}
 	st, err := s.prepare(ctx, in)
 	if err != nil {
 		return nil, nil, err
@@ -504,6 +509,14 @@ func (s *Service) Get(ctx context.Context, a org.Actor, id int64) (*lifecycle.Ca
 		return nil, err
 	}
 	return lifecycle.ViewFor(a, c), nil
+}
+
+// InScope tells whether the actor can see a case: nil, or not found. The
+// front ends call it before they read a request's body, so a case outside
+// the scope answers not found whatever was sent.
+func (s *Service) InScope(ctx context.Context, a org.Actor, id int64) error {
+	_, err := s.load(ctx, a, id)
+	return err
 }
 
 // load returns a case the actor can see, as stored (for the service's own
@@ -677,6 +690,9 @@ type View struct {
 	// Actions are what the actor may do with the case now, by
 	// lifecycle.Allowed (the rule Act applies).
 	Actions []lifecycle.Action `json:"actions"`
+	// AnonymisedAt is when the retention period anonymised the case (zero:
+	// it was not).
+	AnonymisedAt time.Time `json:"anonymised_at,omitzero"`
 }
 
 // CaseView returns the actor's view of a case (out of scope: not found).
@@ -696,7 +712,14 @@ func (s *Service) CaseView(ctx context.Context, a org.Actor, id int64) (View, er
 	if err != nil {
 		return View{}, err
 	}
-	return View{Case: lifecycle.ViewFor(a, c), Events: evs, Links: links,
+	anon, err := s.St.AnonymisedAt(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	if !anon.IsZero() {
+		anon = anon.In(s.Cfg.Loc)
+	}
+	return View{Case: lifecycle.ViewFor(a, c), Events: evs, Links: links, AnonymisedAt: anon,
 		Visibility: lifecycle.CitizenVisibility(a, c), MayReveal: lifecycle.MayReveal(a, c),
 		Actions: lifecycle.Allowed(c, a, s.Env())}, nil
 }

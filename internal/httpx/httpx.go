@@ -68,19 +68,21 @@ type Limits struct {
 	Logins  *auth.LoginLimiter // login tries per user and address, user, address and network
 	Submits *auth.Limiter      // citizen submissions per address
 	Lookups *auth.Limiter      // failed citizen look-ups per address
+	Open    *auth.Limiter      // open-data requests per address
 }
 
 // NewLimits returns Whistle's limits: 5 failed logins per user and address
 // in 15 minutes (20 per user, 50 per address, 200 per /24 or /64 network;
 // each try counted before its password is checked, taken back if it
 // succeeds), 60 submissions per address an hour, 20 failed look-ups per
-// address in 15 minutes. Build them once per node and give them to both
+// address in 15 minutes, 30 open-data requests per address a minute. Build them once per node and give them to both
 // front ends.
 func NewLimits() *Limits {
 	return &Limits{
 		Logins:  auth.NewLoginLimiter(5, 15*time.Minute),
 		Submits: auth.NewLimiter(60, time.Hour),
 		Lookups: auth.NewLimiter(20, 15*time.Minute),
+		Open:    auth.NewLimiter(30, time.Minute),
 	}
 }
 

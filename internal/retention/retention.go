@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,7 +48,15 @@ type Report struct {
 	Attachments int       `json:"attachments"` // attachments deleted
 	Files       int       `json:"files"`       // attachment files removed from disk
 	Batches     int       `json:"batches"`     // transactions (one audit entry each)
+	Exemptions  int       `json:"exemptions"`  // exemption requests of the cases redacted
+	Keys        int       `json:"keys"`        // idempotency keys of the cases deleted
+	Whistles    int       `json:"whistles"`    // closed whistles redacted
 }
+
+// whistlesUntil is the setting holding how far whistles are anonymised,
+// "closed_at,id" (Unix ms): every whistle before it in the order of
+// closing time and id has been redacted.
+const whistlesUntil = "retention.whistles_until"
 
 // Cutoff is the moment before which a case must have closed to be due.
 func (s *Service) Cutoff(now time.Time) time.Time { return now.AddDate(0, 0, -s.Days) }
@@ -80,10 +89,10 @@ func (s *Service) run(ctx context.Context, now time.Time, batch int, dry bool) (
 		return rep, err
 	}
 	rep.Due = due
-	if dry || due == 0 {
+	if dry {
 		return rep, nil
 	}
-	for ctx.Err() == nil {
+	for due > 0 && ctx.Err() == nil {
 		var b Report
 		var files []string
 		err := s.St.Write(ctx, func(tx *store.Tx) error {
@@ -117,6 +126,8 @@ func (s *Service) run(ctx context.Context, now time.Time, batch int, dry bool) (
 		rep.Anonymised += b.Anonymised
 		rep.Events += b.Events
 		rep.Attachments += b.Attachments
+		rep.Exemptions += b.Exemptions
+		rep.Keys += b.Keys
 		n, err := s.removeFiles(ctx, files)
 		rep.Files += n
 		if err != nil {
@@ -126,7 +137,79 @@ func (s *Service) run(ctx context.Context, now time.Time, batch int, dry bool) (
 			break
 		}
 	}
+	if err := s.whistles(ctx, rep.Cutoff, batch, &rep); err != nil {
+		return rep, err
+	}
 	return rep, ctx.Err()
+}
+
+// whistles redacts the free text of whistles closed before cutoff and not
+// yet redacted (closed at or after the setting whistlesUntil), batch per
+// transaction with one audit entry each, and moves the setting on.
+func (s *Service) whistles(ctx context.Context, cutoff time.Time, batch int, rep *Report) error {
+	for ctx.Err() == nil {
+		n := 0
+		err := s.St.Write(ctx, func(tx *store.Tx) error {
+			n = 0
+			v, err := tx.Setting(ctx, whistlesUntil)
+			if err != nil {
+				return err
+			}
+			// "closed_at ms,id": every whistle before it in the order of
+			// closing time and id is done.
+			at, id := splitMark(v)
+			ids, ats, err := tx.WhistlesClosedAfter(ctx, time.UnixMilli(at), id, cutoff, batch)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			for _, id := range ids {
+				if err := tx.AnonymiseWhistle(ctx, id, func(t string) string { return Redact(t, "") }, s.placeName); err != nil {
+					return err
+				}
+			}
+			mark := strconv.FormatInt(ats[len(ats)-1].UnixMilli(), 10) + "," + strconv.FormatInt(ids[len(ids)-1], 10)
+			if err := tx.PutSetting(ctx, whistlesUntil, mark, s.Now()); err != nil {
+				return err
+			}
+			n = len(ids)
+			if n == 0 {
+				return nil
+			}
+			return s.Audit(ctx, tx, org.Actor{}, "retention_anonymise", "whistles", map[string]any{
+				"count": n, "cutoff": cutoff.UTC().Format(time.RFC3339), "days": s.Days, "first_id": ids[0], "last_id": ids[len(ids)-1],
+			})
+		})
+		if err != nil {
+			return err
+		}
+		rep.Whistles += n
+		if n < batch {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+func splitMark(v string) (int64, int64) {
+	a, b, _ := strings.Cut(v, ",")
+	at, _ := strconv.ParseInt(a, 10, 64)
+	id, _ := strconv.ParseInt(b, 10, 64)
+	return at, id
+}
+
+// placeName is the names of a place and the places above it down from the
+// district ("" without a place): a whistle's address once anonymised.
+func (s *Service) placeName(id int64) string {
+	var names []string
+	for id != 0 {
+		p, ok := s.Place(id)
+		if !ok || p.Level == org.LevelCity {
+			break
+		}
+		names = append([]string{p.Name}, names...)
+		id = p.ParentID
+	}
+	return strings.Join(names, "")
 }
 
 // anonymise erases the personal data of one case, its events and its
@@ -155,7 +238,29 @@ func (s *Service) anonymise(ctx context.Context, tx *store.Tx, c *lifecycle.Case
 	}
 	files, n, err := tx.DeleteCaseAttachments(ctx, c.ID)
 	b.Attachments += n
-	return files, err
+	if err != nil {
+		return nil, err
+	}
+	redact := func(t string) string { return Redact(t, name) }
+	more, ex, keys, err := tx.AnonymiseCaseRecords(ctx, c.ID, redact)
+	b.Attachments += len(more)
+	b.Exemptions += ex
+	b.Keys += keys
+	if err != nil {
+		return nil, err
+	}
+	// Whistles raised from the case may quote its caller: redacted now,
+	// with the caller's name (the whistle pass below does not know it).
+	ws, err := tx.WhistlesOfCase(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ws {
+		if err := tx.AnonymiseWhistle(ctx, id, redact, s.placeName); err != nil {
+			return nil, err
+		}
+	}
+	return append(files, more...), nil
 }
 
 // Anonymise erases a case's personal data in place: the citizen's name,

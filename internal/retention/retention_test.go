@@ -1,10 +1,14 @@
 package retention_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,10 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/assessment"
 	"whistle/internal/auth"
 	"whistle/internal/calendar"
 	"whistle/internal/casework"
-	"whistle/internal/casework/testphotos"
 	"whistle/internal/core"
 	"whistle/internal/demo"
 	"whistle/internal/lifecycle"
@@ -27,6 +31,7 @@ import (
 	"whistle/internal/seed"
 	"whistle/internal/services"
 	"whistle/internal/store"
+	"whistle/internal/summons"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -59,6 +64,7 @@ type world struct {
 	streetH    org.Actor
 	category   string
 	photo      map[int64]int64 // case → its attachment
+	exempt     map[int64]int64 // case → its exemption request's photo
 }
 
 func openWorld(t *testing.T, dsn string) *world {
@@ -78,7 +84,7 @@ func openWorld(t *testing.T, dsn string) *world {
 	if _, err := seed.Demo(ctx, svc, demo.Options{Seed: 5, Requests: 60}, auth.FastHasher(), nil); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, ctx: ctx, svc: svc, st: st, clk: clk, loc: svc.Location(), dsn: dsn, attDir: dir, photo: map[int64]int64{}}
+	w := &world{t: t, ctx: ctx, svc: svc, st: st, clk: clk, loc: svc.Location(), dsn: dsn, attDir: dir, photo: map[int64]int64{}, exempt: map[int64]int64{}}
 	find := func(kind, role string) (org.Unit, org.Actor) {
 		for _, u := range svc.UnitsList() {
 			if u.Kind != kind {
@@ -138,8 +144,7 @@ var citizens = []citizen{
 func (w *world) play(d int, who citizen, confidential, closed bool) *lifecycle.Case {
 	w.t.Helper()
 	w.at(d, 8, 30)
-	png := testphotos.PNG(testphotos.Picture(8+len(w.photo), 8)) // a real picture: uploads are re-encoded
-	att, err := w.svc.Cases.Upload(w.ctx, w.agent, "photo.png", png)
+	att, err := w.svc.Cases.Upload(w.ctx, w.agent, "photo.png", pngOf("photo"+who.phone))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -148,7 +153,7 @@ func (w *world) play(d int, who citizen, confidential, closed bool) *lifecycle.C
 		Description: fmt.Sprintf("市民%s（%s女士/先生）来电，电话%s，备用 %s-%s-%s，身份证%s，座机010-65123456，邮箱 %s@example.com。", who.name, string([]rune(who.name)[:1]), who.phone, who.phone[:3], who.phone[3:7], who.phone[7:], who.idcard, "caller"),
 		Address:     "东华门大街" + who.phone[7:] + "号" + who.name + "家门口",
 		CitizenName: who.name, CitizenPhone: who.phone, Confidential: confidential,
-		PlaceID: w.street.PlaceID, Attachments: []int64{att.ID}}, "")
+		PlaceID: w.street.PlaceID, Attachments: []int64{att.ID}}, "idem-"+who.phone)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -159,6 +164,19 @@ func (w *world) play(d int, who citizen, confidential, closed bool) *lifecycle.C
 	w.act(w.streetH, c.ID, casework.ActInput{Action: lifecycle.ActSign})
 	w.at(d, 10, 0)
 	w.act(w.streetH, c.ID, casework.ActInput{Action: lifecycle.ActContact, Means: "phone", Note: "已致电" + who.phone + "联系" + string([]rune(who.name)[:1]) + "先生"})
+	// The street asks for an exemption quoting the caller, with a photo.
+	ex, err := w.svc.Cases.Upload(w.ctx, w.streetH, "exempt.png", pngOf("exempt"+who.phone))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	err = w.st.Write(w.ctx, func(tx *store.Tx) error {
+		return tx.InsertExemption(w.ctx, &assessment.Exemption{CaseID: c.ID, UnitID: w.street.ID, RequestedBy: w.streetH.User.ID, RequestedAt: w.clk.Now(),
+			Reason: who.name + "（" + who.phone + "）要求的事项不属本街道", Evidence: "见" + who.idcard + "的证明，邮箱 caller@example.com", Attachments: []int64{ex.ID}})
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.exempt[c.ID] = ex.ID
 	if !closed {
 		return c
 	}
@@ -185,7 +203,11 @@ func (w *world) rows(caseID int64) string {
 	for _, q := range []string{"SELECT * FROM cases WHERE id = " + mark, "SELECT * FROM events WHERE case_id = " + mark,
 		"SELECT * FROM attachments WHERE case_id = " + mark, "SELECT * FROM timers WHERE case_id = " + mark,
 		"SELECT * FROM case_flags WHERE case_id = " + mark, "SELECT * FROM assess_orders WHERE case_id = " + mark,
-		"SELECT * FROM assess_callbacks WHERE case_id = " + mark} {
+		"SELECT * FROM assess_callbacks WHERE case_id = " + mark, "SELECT * FROM assess_exemptions WHERE case_id = " + mark,
+		"SELECT * FROM idempotency WHERE case_id = " + mark,
+		"SELECT * FROM whistles WHERE case_ids = " + castText(w.dsn, mark),
+		"SELECT r.* FROM whistle_reports r JOIN whistles x ON x.id = r.whistle_id WHERE x.case_ids = " + castText(w.dsn, mark),
+		"SELECT l.* FROM whistle_log l JOIN whistles x ON x.id = l.whistle_id WHERE x.case_ids = " + castText(w.dsn, mark)} {
 		rs, err := db.QueryContext(w.ctx, q, caseID)
 		if err != nil {
 			w.t.Fatal(err)
@@ -211,6 +233,68 @@ func (w *world) rows(caseID int64) string {
 		rs.Close()
 	}
 	return b.String()
+}
+
+// pngOf is a small PNG whose pixels spell seed (uploads are decoded and
+// re-encoded, so distinct seeds make distinct files).
+func pngOf(seed string) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for i := 0; i < len(seed) && i < 256; i++ {
+		img.Set(i%16, i/16, color.RGBA{seed[i], byte(i), 255 - seed[i], 255})
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// castText compares a text column with an integer parameter.
+func castText(dsn, mark string) string {
+	return "CAST(CAST(" + mark + " AS BIGINT) AS TEXT)"
+}
+
+// whistle raises and closes, on the clock's day, a whistle for the case
+// quoting its caller in every free text.
+// With no case it is the street's own whistle (source own).
+func (w *world) whistle(c *lifecycle.Case, who citizen) int64 {
+	w.t.Helper()
+	raise := summons.Raise{Source: summons.SourceOwn}
+	if c != nil {
+		raise = summons.Raise{Source: summons.SourceCases, CaseIDs: []int64{c.ID}}
+	}
+	units := w.svc.UnitsList()
+	var dept int64
+	for _, u := range units {
+		if u.Kind == org.KindDepartment {
+			dept = u.ID
+			break
+		}
+	}
+	now := w.clk.Now()
+	raise.Address, raise.Need, raise.UnitIDs = "东华门大街"+who.phone[7:]+"号"+who.name+"家门口", "市民"+who.name+"（"+who.phone+"）反映，请到场", []int64{dept}
+	wh, err := summons.New(raise, w.street.ID, w.streetH.User.ID, now, summons.DefaultConfig())
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	err = w.st.Write(w.ctx, func(tx *store.Tx) error {
+		if err := tx.InsertWhistle(w.ctx, &wh); err != nil {
+			return err
+		}
+		if err := tx.AppendWhistleLog(w.ctx, &summons.LogEntry{WhistleID: wh.ID, UnitID: w.street.ID, Action: "raise", ActorUserID: w.streetH.User.ID, At: now, Note: wh.Need}); err != nil {
+			return err
+		}
+		prev := wh.Version
+		wh.Version++
+		wh.State, wh.ClosedAt, wh.ClosedBy, wh.Summary = summons.Closed, now.Add(time.Hour), w.streetH.User.ID, "已告知"+who.name+"，电话"+who.phone
+		wh.Reports[0].ArrivedPlace, wh.Reports[0].Report = who.name+"家门口", "与"+string([]rune(who.name)[:1])+"先生当面沟通"
+		wh.Reports[0].Rated, wh.Reports[0].RatingNote = true, "联系了"+who.phone
+		return tx.UpdateWhistle(w.ctx, &wh, prev)
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return wh.ID
 }
 
 var regexp1 = regexp.MustCompile(`1[3-9]\d{9}`)
@@ -275,7 +359,14 @@ func TestRetentionAnonymises(t *testing.T) {
 		for i, who := range citizens {
 			closed = append(closed, w.play(3+2*i, who, i == 2, true))
 		}
+		for i, c := range closed {
+			w.whistle(c, citizens[i])
+		}
+		// The street's own whistles quoting a caller: one closed with the
+		// cases (due), one closed later (not due).
+		ownDue := w.whistle(nil, citizen{"周大福", "13311112222", ""})
 		open := w.play(10, citizen{"孙悟空", "13700009999", "110101199912319999"}, false, false)
+		ownLater := w.whistle(nil, citizen{"周大福", "13322223333", ""})
 		for i, c := range closed {
 			// The citizen's columns and the case's text are sealed at rest;
 			// the staff's notes on events still carry the name and number.
@@ -288,8 +379,8 @@ func TestRetentionAnonymises(t *testing.T) {
 		}
 		before := w.figures()
 		files, _ := filepath.Glob(filepath.Join(w.attDir, "*", "*"))
-		if len(files) != 4 {
-			t.Fatalf("attachment files %v, want 4", files)
+		if len(files) != 8 {
+			t.Fatalf("attachment files %v, want 8 (a photo and an exemption's photo per case)", files)
 		}
 
 		svc := retention.New(w.svc.Core, 1095)
@@ -324,15 +415,23 @@ func TestRetentionAnonymises(t *testing.T) {
 			t.Errorf("run %+v after dry run %+v: want every due case, two per batch", rep, dry)
 		}
 		auditAfter, _ := w.st.AuditLog(w.ctx, 0, 1000)
-		var entries int
+		var entries, whistleEntries int
 		for _, e := range auditAfter[:len(auditAfter)-len(auditBefore)] {
 			if e.Action != "retention_anonymise" || !strings.Contains(e.Detail, `"count"`) || !strings.Contains(e.Detail, `"cutoff"`) {
 				t.Errorf("audit entry %+v", e)
 			}
-			entries++
+			if e.Target == "whistles" {
+				whistleEntries++
+			} else {
+				entries++
+			}
 		}
-		if entries != rep.Batches {
-			t.Errorf("%d audit entries for %d batches", entries, rep.Batches)
+		if entries != rep.Batches || whistleEntries != (rep.Whistles+1)/2 {
+			t.Errorf("%d audit entries for %d batches, %d for %d whistles", entries, rep.Batches, whistleEntries, rep.Whistles)
+		}
+		t.Logf("run %+v", rep)
+		if rep.Whistles < 1 || rep.Exemptions != rep.Anonymised || rep.Keys != rep.Anonymised {
+			t.Errorf("run %+v: want the whistles, an exemption and a key per case", rep)
 		}
 		for _, e := range auditAfter {
 			for _, who := range citizens {
@@ -372,9 +471,12 @@ func TestRetentionAnonymises(t *testing.T) {
 			if _, _, err := w.st.GetAttachment(w.ctx, w.photo[c.ID]); err == nil {
 				t.Errorf("case %d's attachment still there", c.ID)
 			}
+			if _, _, err := w.st.GetAttachment(w.ctx, w.exempt[c.ID]); err == nil {
+				t.Errorf("case %d's exemption photo still there", c.ID)
+			}
 		}
-		if files, _ := filepath.Glob(filepath.Join(w.attDir, "*", "*")); len(files) != 1 {
-			t.Errorf("attachment files left %v, want only the open case's", files)
+		if files, _ := filepath.Glob(filepath.Join(w.attDir, "*", "*")); len(files) != 2 {
+			t.Errorf("attachment files left %v, want only the open case's two", files)
 		}
 		if rows := w.rows(open.ID); !strings.Contains(rows, "孙悟空") || !strings.Contains(rows, "13700009999") {
 			t.Error("the open case lost its personal data")
@@ -386,6 +488,17 @@ func TestRetentionAnonymises(t *testing.T) {
 			t.Errorf("analytics changed by anonymisation:\nbefore %s\nafter  %s", before, after)
 		}
 
+		for id, due := range map[int64]bool{ownDue: true, ownLater: false} {
+			x, err := w.st.Whistle(w.ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			redacted := !strings.Contains(x.Need, "1331111") && !strings.Contains(x.Need, "1332222") && !strings.Contains(x.Summary, "1331111") &&
+				!strings.Contains(x.Summary, "1332222") && x.Address == "" && !strings.Contains(x.Reports[0].RatingNote, "133")
+			if redacted != due {
+				t.Errorf("own whistle %d (due %v): need %q, summary %q, address %q, rating note %q", id, due, x.Need, x.Summary, x.Address, x.Reports[0].RatingNote)
+			}
+		}
 		again, err := svc.Run(w.ctx, now.Add(time.Hour), 2)
 		if err != nil || again.Anonymised != 0 || again.Due != 0 {
 			t.Errorf("second run %+v, %v: want nothing to do", again, err)

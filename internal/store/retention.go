@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"strconv"
 	"time"
 
 	"whistle/internal/errs"
@@ -116,4 +119,181 @@ func (q Queries) AnonymisedAt(ctx context.Context, caseID int64) (time.Time, err
 	var v int64
 	err := q.row(ctx, "SELECT anonymised_at FROM cases WHERE id = ?", caseID).Scan(&v)
 	return fromMS(v), notFound(err)
+}
+
+// AnonymiseCaseRecords erases what other records keep of an anonymised
+// case, inside the case's transaction: its exemption requests' reason,
+// evidence and decision note are rewritten by redact and their attachment
+// rows deleted (their disk storages returned, for the caller to remove
+// after the commit as for the case's own); its idempotency keys are
+// deleted (the key and the request hash — a hash of the request with the
+// caller's phone — link the caller's retries).
+func (q Queries) AnonymiseCaseRecords(ctx context.Context, caseID int64, redact func(string) string) (disk []string, exemptions, keys int, err error) {
+	type exemption struct {
+		id                     int64
+		reason, evidence, note string
+		att                    string
+	}
+	rows, err := q.query(ctx, "SELECT id, reason, evidence, decision_note, attachments FROM assess_exemptions WHERE case_id = ? ORDER BY id", caseID)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	var xs []exemption
+	for rows.Next() {
+		var x exemption
+		if err := rows.Scan(&x.id, &x.reason, &x.evidence, &x.note, &x.att); err != nil {
+			rows.Close()
+			return nil, 0, 0, err
+		}
+		xs = append(xs, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, 0, err
+	}
+	for _, x := range xs {
+		for _, s := range splitList(x.att) {
+			id, perr := strconv.ParseInt(s, 10, 64)
+			if perr != nil {
+				continue
+			}
+			var storage string
+			switch err := q.row(ctx, "SELECT storage FROM attachments WHERE id = ?", id).Scan(&storage); {
+			case errors.Is(err, sql.ErrNoRows):
+				continue
+			case err != nil:
+				return nil, 0, 0, err
+			}
+			if _, err := q.exec(ctx, "DELETE FROM attachments WHERE id = ?", id); err != nil {
+				return nil, 0, 0, err
+			}
+			if storage != "db" {
+				disk = append(disk, storage)
+			}
+		}
+		if _, err := q.exec(ctx, "UPDATE assess_exemptions SET reason = ?, evidence = ?, decision_note = ?, attachments = '' WHERE id = ?",
+			redact(x.reason), redact(x.evidence), redact(x.note), x.id); err != nil {
+			return nil, 0, 0, err
+		}
+		exemptions++
+	}
+	res, err := q.exec(ctx, "DELETE FROM idempotency WHERE case_id = ?", caseID)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	n, _ := res.RowsAffected()
+	return disk, exemptions, int(n), nil
+}
+
+// WhistlesClosedAfter returns, oldest first, at most limit whistles closed
+// before `to` and after the position (closedAt, id) in the order of
+// closing time and id: their ids and closing times.
+func (q Queries) WhistlesClosedAfter(ctx context.Context, closedAt time.Time, id int64, to time.Time, limit int) ([]int64, []time.Time, error) {
+	rows, err := q.query(ctx, "SELECT id, closed_at FROM whistles WHERE closed_at > 0 AND closed_at < ? AND (closed_at > ? OR (closed_at = ? AND id > ?)) ORDER BY closed_at, id LIMIT ?"+q.forUpdate(),
+		ms(to), ms(closedAt), ms(closedAt), id, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	var ats []time.Time
+	for rows.Next() {
+		var id, at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, nil, err
+		}
+		ids, ats = append(ids, id), append(ats, fromMS(at))
+	}
+	return ids, ats, rows.Err()
+}
+
+// WhistlesOfCase returns the ids of the whistles raised from a case.
+func (q Queries) WhistlesOfCase(ctx context.Context, caseID int64) ([]int64, error) {
+	rows, err := q.query(ctx, "SELECT id FROM whistles WHERE ',' || case_ids || ',' LIKE ?", "%,"+strconv.FormatInt(caseID, 10)+",%")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// AnonymiseWhistle rewrites every free text of a whistle: its address and
+// its departments' arrival places become address(place id) (the place's
+// name); its need and summary, the departments' reports and rating notes
+// and the notes of its log are rewritten by redact. Everything else (units, kinds, states,
+// times, ratings) stays.
+func (q Queries) AnonymiseWhistle(ctx context.Context, id int64, redact func(string) string, address func(placeID int64) string) error {
+	var need, summary string
+	var place int64
+	if err := q.row(ctx, "SELECT place_id, need, summary FROM whistles WHERE id = ?", id).Scan(&place, &need, &summary); err != nil {
+		return notFound(err)
+	}
+	if _, err := q.exec(ctx, "UPDATE whistles SET address = ?, need = ?, summary = ? WHERE id = ?", address(place), redact(need), redact(summary), id); err != nil {
+		return err
+	}
+	type report struct {
+		unit                 int64
+		place, report, notes string
+	}
+	rows, err := q.query(ctx, "SELECT unit_id, arrived_place, report, rating_note FROM whistle_reports WHERE whistle_id = ?", id)
+	if err != nil {
+		return err
+	}
+	var rs []report
+	for rows.Next() {
+		var r report
+		if err := rows.Scan(&r.unit, &r.place, &r.report, &r.notes); err != nil {
+			rows.Close()
+			return err
+		}
+		rs = append(rs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range rs {
+		arrived := ""
+		if r.place != "" {
+			arrived = address(place)
+		}
+		if _, err := q.exec(ctx, "UPDATE whistle_reports SET arrived_place = ?, report = ?, rating_note = ? WHERE whistle_id = ? AND unit_id = ?",
+			arrived, redact(r.report), redact(r.notes), id, r.unit); err != nil {
+			return err
+		}
+	}
+	rows, err = q.query(ctx, "SELECT id, note FROM whistle_log WHERE whistle_id = ? AND note <> ''", id)
+	if err != nil {
+		return err
+	}
+	notes := map[int64]string{}
+	for rows.Next() {
+		var lid int64
+		var note string
+		if err := rows.Scan(&lid, &note); err != nil {
+			rows.Close()
+			return err
+		}
+		notes[lid] = note
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for lid, note := range notes {
+		if r := redact(note); r != note {
+			if _, err := q.exec(ctx, "UPDATE whistle_log SET note = ? WHERE id = ?", r, lid); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -95,7 +95,9 @@ func formInt(r *http.Request, k string) int64 {
 }
 
 func (s *Server) adminCreateUnit(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	if !s.adminOnly(w, r, a) || r.ParseForm() != nil {
+	// Administrators only: the route's gate, and the service again.
+	if r.ParseForm() != nil {
+		s.errorPage(w, r, 400, s.cat.T(langOf(r), "error.bad_form"))
 		return
 	}
 	u := org.Unit{Code: strings.TrimSpace(r.PostFormValue("code")), Name: strings.TrimSpace(r.PostFormValue("name")),
@@ -105,7 +107,9 @@ func (s *Server) adminCreateUnit(w http.ResponseWriter, r *http.Request, a org.A
 }
 
 func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	if !s.adminOnly(w, r, a) || r.ParseForm() != nil {
+	// Administrators only: the route's gate, and the service again.
+	if r.ParseForm() != nil {
+		s.errorPage(w, r, 400, s.cat.T(langOf(r), "error.bad_form"))
 		return
 	}
 	u := org.User{Username: strings.TrimSpace(r.PostFormValue("username")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")),
@@ -115,7 +119,9 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, a org.A
 }
 
 func (s *Server) adminPutCategory(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	if !s.adminOnly(w, r, a) || r.ParseForm() != nil {
+	// Administrators only: the route's gate, and the service again.
+	if r.ParseForm() != nil {
+		s.errorPage(w, r, 400, s.cat.T(langOf(r), "error.bad_form"))
 		return
 	}
 	code := strings.TrimSpace(r.PostFormValue("code"))
@@ -128,9 +134,7 @@ func (s *Server) adminPutCategory(w http.ResponseWriter, r *http.Request, a org.
 // adminBoundary sets one place's boundary from an uploaded or pasted GeoJSON
 // geometry (validated by the service; nothing is written when invalid).
 func (s *Server) adminBoundary(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	if !s.adminOnly(w, r, a) {
-		return
-	}
+	// Administrators only: the route's gate, and the service again.
 	r.Body = http.MaxBytesReader(w, r.Body, 32<<20)
 	if err := parseForm(r); err != nil {
 		s.adminDone(w, r, a, "places", errs.F(errs.Invalid, "boundary"), "")
@@ -152,9 +156,7 @@ func (s *Server) adminBoundary(w http.ResponseWriter, r *http.Request, a org.Act
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	if !s.adminOnly(w, r, a) {
-		return
-	}
+	// Administrators only: the route's gate, and the service again.
 	p := s.newPage(r, &a, "audit.title")
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 	es, err := s.svc.Admin.AuditLog(r.Context(), a, before, 100)

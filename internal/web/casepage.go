@@ -29,7 +29,8 @@ type caseData struct {
 	PIIHidden, PIIWithheld bool
 	Results                []string
 	Means                  []string
-	OpenForm               string // the action whose form failed validation
+	OpenForm               string    // the action whose form failed validation
+	AnonymisedAt           time.Time // when the retention period anonymised the case (zero: not)
 }
 
 // offered is what the case page offers: the actions the lifecycle allows
@@ -61,7 +62,7 @@ func (s *Server) loadCase(w http.ResponseWriter, r *http.Request, a org.Actor, p
 	c := v.Case
 	return &caseData{C: c, Now: p.Now, Lang: p.Lang, Events: v.Events, Links: v.Links, Offered: offered(v.Actions), Units: s.handlingUnits(),
 		MayPII: v.MayReveal, PIIHidden: v.Visibility == lifecycle.CitizenHidden, PIIWithheld: v.Visibility == lifecycle.CitizenWithheld,
-		Results: lifecycle.Results, Means: []string{"phone", "visit", "sms"}}, true
+		Results: lifecycle.Results, Means: []string{"phone", "visit", "sms"}, AnonymisedAt: v.AnonymisedAt}, true
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request, a org.Actor) {
@@ -137,13 +138,14 @@ func parseForm(r *http.Request) error {
 // caseAct applies one lifecycle action from a case page form.
 func (s *Server) caseAct(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	p := s.newPage(r, &a, "case.title")
+	// The case first: out of scope is 404 whatever the form.
+	d, ok := s.loadCase(w, r, a, p)
+	if !ok {
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.svc.Config().MaxAttachment*4+1<<20)
 	if err := parseForm(r); err != nil {
 		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
-		return
-	}
-	d, ok := s.loadCase(w, r, a, p)
-	if !ok {
 		return
 	}
 	p.Form = r.PostForm
@@ -203,13 +205,19 @@ func (s *Server) caseAct(w http.ResponseWriter, r *http.Request, a org.Actor) {
 // callbackSubmit records a callback from the agents' queue.
 func (s *Server) callbackSubmit(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	p := s.newPage(r, &a, "callbacks.title")
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
-		return
-	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.errorPage(w, r, 404, errs.Message(errs.NotFound, p.Lang))
+		err = errs.E(errs.NotFound)
+	} else {
+		// The case first: out of scope is 404 whatever the form.
+		err = s.svc.Cases.InScope(r.Context(), a, id)
+	}
+	if err != nil {
+		s.errorPage(w, r, errs.Status(errs.CodeOf(err)), errs.Message(errs.CodeOf(err), p.Lang))
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
 		return
 	}
 	in := casework.ActInput{Action: lifecycle.ActCallback, Satisfaction: r.PostFormValue("satisfaction"), Note: r.PostFormValue("note"),
