@@ -267,6 +267,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a org.Actor, code string) ([]
 	if err := checkText("totp", code); err != nil {
 		return nil, err
 	}
+	if strings.TrimSpace(code) == "" {
+		return nil, errs.F(errs.FieldRequired, "totp")
+	}
 	now := s.Now()
 	codes := auth.NewRecoveryCodes()
 	hashes := make([]string, len(codes))

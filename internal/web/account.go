@@ -60,7 +60,8 @@ func (s *Server) accountTOTPConfirm(w http.ResponseWriter, r *http.Request, a or
 	if err != nil {
 		status := s.explain(p, err)
 		if errs.Is(err, errs.TOTPInvalid) {
-			p.Fields["totp"], p.Err = errs.Message(errs.TOTPInvalid, p.Lang), s.cat.T(p.Lang, "totp.try_again")
+			// A wrong code on a signed-in user's form: not a 401.
+			p.Fields["totp"], p.Err, status = errs.Message(errs.TOTPInvalid, p.Lang), s.cat.T(p.Lang, "totp.try_again"), http.StatusUnprocessableEntity
 		}
 		s.renderAccount(w, p, a, status, accountData{})
 		return
@@ -78,7 +79,11 @@ func (s *Server) accountTOTPDisable(w http.ResponseWriter, r *http.Request, a or
 		return
 	}
 	if err := s.svc.Accounts.DisableTOTP(r.Context(), s.logins, a, strings.TrimSpace(r.PostFormValue("totp")), clientIP(r)); err != nil {
-		s.renderAccount(w, p, a, s.explain(p, err), accountData{})
+		status := s.explain(p, err)
+		if errs.Is(err, errs.TOTPInvalid) || errs.Is(err, errs.TOTPRequired) {
+			status = http.StatusUnprocessableEntity // a signed-in user's form: not a 401
+		}
+		s.renderAccount(w, p, a, status, accountData{})
 		return
 	}
 	http.Redirect(w, r, withFlash("/account", s.cat.T(p.Lang, "totp.disabled")), http.StatusSeeOther)
