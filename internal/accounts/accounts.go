@@ -125,25 +125,50 @@ const (
 )
 
 // Login checks a password and opens a session; it returns the bearer token.
-// The try is counted against lim before the password is checked and taken
-// back only if the login succeeds (or no password was checked at all); the
-// check runs on the node's password pool, errs.Busy when that is full.
+// A user with two-step verification on gets errs.TOTPRequired: use
+// LoginWithCode. The try is counted against lim before the password is
+// checked and taken back only if the login succeeds (or no password was
+// checked at all); the check runs on the node's password pool, errs.Busy
+// when that is full.
 func (s *Service) Login(ctx context.Context, lim *auth.LoginLimiter, username, password, client string) (string, org.User, error) {
+	return s.LoginWithCode(ctx, lim, username, password, "", client)
+}
+
+// LoginWithCode is Login with a second factor: for a user with two-step
+// verification on, code (a TOTP code or a recovery code) must be right
+// too: missing, errs.TOTPRequired (the password try is taken back: no code
+// was guessed); wrong or used before, errs.TOTPInvalid (the try counts).
+func (s *Service) LoginWithCode(ctx context.Context, lim *auth.LoginLimiter, username, password, code, client string) (string, org.User, error) {
+	tok, u, _, err := s.login(ctx, lim, username, password, code, client)
+	return tok, u, err
+}
+
+// LoginStart is the pages' first step: like Login, but for a user with
+// two-step verification on it answers errs.TOTPRequired with a pending
+// state (short-lived, sealed; no session) for LoginPending.
+func (s *Service) LoginStart(ctx context.Context, lim *auth.LoginLimiter, username, password, client string) (token string, u org.User, pending string, err error) {
+	return s.login(ctx, lim, username, password, "", client)
+}
+
+func (s *Service) login(ctx context.Context, lim *auth.LoginLimiter, username, password, code, client string) (string, org.User, string, error) {
 	if err := checkText("username", username); err != nil {
-		return "", org.User{}, err
+		return "", org.User{}, "", err
 	}
 	if err := checkText("password", password); err != nil {
-		return "", org.User{}, err
+		return "", org.User{}, "", err
+	}
+	if err := checkText("totp", code); err != nil {
+		return "", org.User{}, "", err
 	}
 	now := s.Now()
 	refund, ok := lim.Reserve(username, client, now)
 	if !ok {
-		return "", org.User{}, errs.E(errs.RateLimited)
+		return "", org.User{}, "", errs.E(errs.RateLimited)
 	}
 	u, hash, err := s.St.UserByName(ctx, username)
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		refund()
-		return "", org.User{}, err
+		return "", org.User{}, "", err
 	}
 	known := err == nil && !u.Disabled
 	if !known {
@@ -154,21 +179,55 @@ func (s *Service) Login(ctx context.Context, lim *auth.LoginLimiter, username, p
 	ok, err = s.checkPassword(ctx, hash, password)
 	if err != nil { // busy or gone: no guess was made
 		refund()
-		return "", org.User{}, err
+		return "", org.User{}, "", err
 	}
 	if !known || !ok {
 		s.auditLoginFailure(ctx, u, username, client)
-		return "", org.User{}, errs.E(errs.BadCredentials)
+		return "", org.User{}, "", errs.E(errs.BadCredentials)
+	}
+	on, err := s.totpOn(ctx, u.ID)
+	if err != nil {
+		refund()
+		return "", org.User{}, "", err
+	}
+	if on && code == "" {
+		refund() // the password was right; no code was guessed
+		return "", org.User{}, s.pendingLogin(u, hash, now), errs.F(errs.TOTPRequired, "totp")
+	}
+	tok, err := s.openSession(ctx, u, client, now, on, code)
+	if err != nil {
+		if errs.Is(err, errs.TOTPInvalid) {
+			s.auditCodeFailure(ctx, u, client)
+		}
+		return "", org.User{}, "", err
 	}
 	refund()
+	return tok, u, "", nil
+}
+
+// openSession opens a session for u (whose password was checked), after
+// checking and spending code when two-step verification is on.
+func (s *Service) openSession(ctx context.Context, u org.User, client string, now time.Time, totpOn bool, code string) (string, error) {
 	tok, th := auth.NewToken()
-	err = s.St.Write(ctx, func(tx *store.Tx) error {
+	err := s.St.Write(ctx, func(tx *store.Tx) error {
+		detail := map[string]string{"client": client}
+		if totpOn {
+			recovery, err := s.spendCode(ctx, tx, u.ID, code, now)
+			if err != nil {
+				return err
+			}
+			if recovery {
+				if err := s.Audit(ctx, tx, org.Actor{User: u}, "totp_recovery_used", fmt.Sprintf("user:%d", u.ID), map[string]string{"client": client}); err != nil {
+					return err
+				}
+			}
+		}
 		if err := tx.InsertToken(ctx, th, u.ID, "session", "", now, now.Add(SessionTTL)); err != nil {
 			return err
 		}
-		return s.Audit(ctx, tx, org.Actor{User: u}, "login", fmt.Sprintf("user:%d", u.ID), map[string]string{"client": client})
+		return s.Audit(ctx, tx, org.Actor{User: u}, "login", fmt.Sprintf("user:%d", u.ID), detail)
 	})
-	return tok, u, err
+	return tok, err
 }
 
 // auditLoginFailure records a refused password (never the password): the
@@ -198,21 +257,66 @@ var dummyHash = sync.OnceValue(func() string {
 })
 
 // CreateAPIToken issues a long-lived token for a system user (admin).
+// An administrator with two-step verification on needs CreateAPITokenWithCode.
 func (s *Service) CreateAPIToken(ctx context.Context, a org.Actor, userID int64, name string) (string, error) {
+	return s.CreateAPITokenWithCode(ctx, nil, a, userID, name, "", "")
+}
+
+// CreateAPITokenWithCode issues a long-lived token for a system user
+// (admin). When the administrator has two-step verification on, code (a
+// current TOTP code or a recovery code) must be given and right:
+// errs.TOTPRequired, errs.TOTPInvalid; the try is counted against lim
+// (the login limiter, for the administrator's name and client) like a
+// login's. The tokens themselves are not checked for a code on each
+// request.
+func (s *Service) CreateAPITokenWithCode(ctx context.Context, lim *auth.LoginLimiter, a org.Actor, userID int64, name, code, client string) (string, error) {
 	if err := core.RequireAdmin(a); err != nil {
+		return "", err
+	}
+	if err := checkText("totp", code); err != nil {
 		return "", err
 	}
 	if _, err := s.St.User(ctx, userID); err != nil {
 		return "", errs.F(errs.NotFound, "user_id")
 	}
-	tok, th := auth.NewToken()
+	on, err := s.totpOn(ctx, a.User.ID)
+	if err != nil {
+		return "", err
+	}
+	if on && code == "" {
+		return "", errs.F(errs.TOTPRequired, "totp")
+	}
 	now := s.Now()
-	err := s.St.Write(ctx, func(tx *store.Tx) error {
+	refund := func() {}
+	if on {
+		if refund, err = s.reserveCode(lim, a.User.Username, client, now); err != nil {
+			return "", err
+		}
+	}
+	tok, th := auth.NewToken()
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
+		if on {
+			recovery, err := s.spendCode(ctx, tx, a.User.ID, code, now)
+			if err != nil {
+				return err
+			}
+			if recovery {
+				if err := s.Audit(ctx, tx, a, "totp_recovery_used", fmt.Sprintf("user:%d", a.User.ID), nil); err != nil {
+					return err
+				}
+			}
+		}
 		if err := tx.InsertToken(ctx, th, userID, "api", name, now, now.Add(APITokenTTL)); err != nil {
 			return err
 		}
 		return s.Audit(ctx, tx, a, "create_token", fmt.Sprintf("user:%d", userID), map[string]string{"name": name})
 	})
+	if errs.Is(err, errs.TOTPInvalid) {
+		s.auditCodeFailure(ctx, a.User, client)
+	}
+	if err == nil {
+		refund()
+	}
 	return tok, err
 }
 

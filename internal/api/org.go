@@ -37,18 +37,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
+		TOTP     string `json:"totp"` // the two-step verification code (or a recovery code), when the user has it on
 	}
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	tok, u, err := s.svc.Accounts.Login(r.Context(), s.limiter, in.Username, in.Password, clientIP(r))
+	tok, u, err := s.svc.Accounts.LoginWithCode(r.Context(), s.limiter, in.Username, in.Password, in.TOTP, clientIP(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	setup, err := s.svc.Accounts.NeedsSetup(r.Context(), u)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.cookies.SetSession(w, tok)
-	writeJSON(w, 200, map[string]any{"token": tok, "user": u, "expires_in": int(accounts.SessionTTL.Seconds())})
+	writeJSON(w, 200, map[string]any{"token": tok, "user": u, "expires_in": int(accounts.SessionTTL.Seconds()), "totp_setup_required": setup})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, a org.Actor) {
@@ -84,12 +90,13 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, a org.Actor
 	var in struct {
 		UserID int64  `json:"user_id"`
 		Name   string `json:"name"`
+		TOTP   string `json:"totp"` // the administrator's code, when they have two-step verification on
 	}
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	tok, err := s.svc.Accounts.CreateAPIToken(r.Context(), a, in.UserID, in.Name)
+	tok, err := s.svc.Accounts.CreateAPITokenWithCode(r.Context(), s.limiter, a, in.UserID, in.Name, in.TOTP, clientIP(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

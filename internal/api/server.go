@@ -139,6 +139,13 @@ func (s *Server) Handler() http.Handler {
 	priv("POST", "/api/v1/auth/logout", httpx.SignedIn, s.logout)
 	priv("GET", "/api/v1/me", httpx.SignedIn, s.me)
 	priv("POST", "/api/v1/me/password", httpx.SignedIn, s.changePassword)
+	priv("GET", "/api/v1/me/totp", httpx.SignedIn, s.totpStatus)
+	priv("POST", "/api/v1/me/totp", httpx.SignedIn, s.totpBegin)
+	priv("POST", "/api/v1/me/totp/confirm", httpx.SignedIn, s.totpConfirm)
+	priv("POST", "/api/v1/me/totp/disable", httpx.SignedIn, s.totpDisable)
+	priv("POST", "/api/v1/users/{id}/totp/reset", httpx.Admin, s.totpReset)
+	priv("GET", "/api/v1/settings/totp", httpx.Admin, s.totpRequired)
+	priv("PUT", "/api/v1/settings/totp", httpx.Admin, s.putTOTPRequired)
 	priv("POST", "/api/v1/tokens", httpx.Admin, s.createToken)
 	priv("GET", "/api/v1/audit", httpx.Admin, s.auditLog)
 

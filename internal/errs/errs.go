@@ -61,6 +61,8 @@ const (
 	Unauthenticated     Code = "unauthenticated"      // no or bad credentials
 	BadCredentials      Code = "bad_credentials"      // wrong username or password
 	RateLimited         Code = "rate_limited"         // too many attempts
+	TOTPRequired        Code = "totp_required"        // the account asks for a two-step verification code
+	TOTPInvalid         Code = "totp_invalid"         // a wrong, expired or already used verification code
 	Forbidden           Code = "forbidden"            // role may not do this (on a visible resource)
 	NotFound            Code = "not_found"            // no such resource (or not in scope)
 	Conflict            Code = "conflict"             // concurrent change; retry
@@ -224,6 +226,8 @@ var catalogue = map[Code]entry{
 	Unauthenticated:     {http.StatusUnauthorized, "请先登录", "authentication required"},
 	BadCredentials:      {http.StatusUnauthorized, "用户名或密码错误", "wrong username or password"},
 	RateLimited:         {http.StatusTooManyRequests, "尝试次数过多，请稍后再试", "too many attempts; try again later"},
+	TOTPRequired:        {http.StatusUnauthorized, "请输入两步验证码", "enter your two-step verification code"},
+	TOTPInvalid:         {http.StatusUnauthorized, "验证码错误、已过期或已使用", "the verification code is wrong, expired or already used"},
 	Forbidden:           {http.StatusForbidden, "您的角色无权执行此操作", "your role may not do this"},
 	NotFound:            {http.StatusNotFound, "未找到", "not found"},
 	Conflict:            {http.StatusConflict, "数据已被他人修改，请重试", "the record changed concurrently; retry"},

@@ -11,8 +11,9 @@ import (
 )
 
 type loginData struct {
-	Next string
-	Demo []DemoLogin
+	Next    string
+	Demo    []DemoLogin
+	Pending string // the second step: the signed pending login (password checked)
 }
 
 // safeNext returns n if it is a path on this site, else "". Browsers drop
@@ -92,7 +93,13 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, 422, "login", p)
 		return
 	}
-	token, _, err := s.svc.Accounts.Login(r.Context(), s.logins, username, password, clientIP(r))
+	token, _, pending, err := s.svc.Accounts.LoginStart(r.Context(), s.logins, username, password, clientIP(r))
+	if errs.Is(err, errs.TOTPRequired) && pending != "" {
+		// The password was right: ask for the code (no session yet).
+		p.Data = loginData{Next: next, Pending: pending}
+		s.render(w, 200, "login", p)
+		return
+	}
 	if err != nil {
 		if errs.Is(err, errs.Busy) {
 			w.Header().Set("Retry-After", "1")
@@ -101,6 +108,46 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, status, "login", p)
 		return
 	}
+	s.signedIn(w, r, p, token, next)
+}
+
+// loginCode is the second step of a login with two-step verification: the
+// pending state from the first step and a code (or a recovery code).
+func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, nil, "login.title")
+	if err := r.ParseForm(); err != nil {
+		p.Err = s.cat.T(p.Lang, "error.bad_form")
+		s.render(w, 400, "login", p)
+		return
+	}
+	next := safeNext(r.PostFormValue("next"))
+	pending, code := r.PostFormValue("pending"), strings.TrimSpace(r.PostFormValue("totp"))
+	p.Data = loginData{Next: next, Pending: pending}
+	if code == "" {
+		p.Fields["totp"] = errs.Message(errs.FieldRequired, p.Lang)
+		p.Err = s.cat.T(p.Lang, "form.check_fields")
+		s.render(w, 422, "login", p)
+		return
+	}
+	token, _, err := s.svc.Accounts.LoginPending(r.Context(), s.logins, pending, code, clientIP(r))
+	if errs.Is(err, errs.Unauthenticated) { // forged, expired or stale: start again
+		p.Data = loginData{Next: next}
+		p.Err = s.cat.T(p.Lang, "totp.login_again")
+		s.render(w, 401, "login", p)
+		return
+	}
+	if err != nil {
+		status := s.explain(p, err)
+		s.render(w, status, "login", p)
+		return
+	}
+	s.signedIn(w, r, p, token, next)
+}
+
+// signedIn sets the session cookie and sends the user on: to next, to
+// their home page, or to the account page when one of their roles must
+// use two-step verification and they have not turned it on.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, p *page, token, next string) {
 	a, err := s.svc.Accounts.Authenticate(r.Context(), token)
 	if err != nil {
 		status := s.explain(p, err)
@@ -108,6 +155,10 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cookies.SetSession(w, token)
+	if need, err := s.svc.Accounts.NeedsSetup(r.Context(), a.User); err == nil && need {
+		http.Redirect(w, r, withFlash("/account", s.cat.T(p.Lang, "totp.must_setup")), http.StatusSeeOther)
+		return
+	}
 	if next == "" {
 		next = homeFor(a)
 	}

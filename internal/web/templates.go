@@ -13,7 +13,7 @@ import (
 
 // pageNames are the page templates; each is parsed with the layout and the
 // shared partials.
-var pageNames = []string{"error", "login", "agent", "callbacks", "inbox", "case", "review", "queue", "supervisor",
+var pageNames = []string{"error", "login", "account", "agent", "callbacks", "inbox", "case", "review", "queue", "supervisor",
 	"portal", "track", "figures", "admin", "audit", "cases",
 	"ranking", "assesscases", "exemptions", "portalranking", "whistles", "whistle", "whistlestats", "patrol", "coverage",
 	"admin_duty", "admin_kb", "admin_classifier", "admin_geo"}

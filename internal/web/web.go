@@ -150,8 +150,13 @@ func (s *Server) Handler() http.Handler {
 	pub("GET /{$}", s.home)
 	pub("GET /login", s.loginPage)
 	pub("POST /login", s.loginSubmit)
+	pub("POST /login/totp", s.loginCode)
 	pub("POST /logout", s.logout)
 	pub("GET /lang/{lang}", s.setLang)
+	priv("GET /account", httpx.SignedIn, s.accountPage)
+	priv("POST /account/totp", httpx.SignedIn, s.accountTOTPBegin)
+	priv("POST /account/totp/confirm", httpx.SignedIn, s.accountTOTPConfirm)
+	priv("POST /account/totp/disable", httpx.SignedIn, s.accountTOTPDisable)
 
 	// Citizens (public, mobile first).
 	pub("GET /portal", s.portalPage)
