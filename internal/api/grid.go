@@ -82,6 +82,10 @@ func (s *Server) patrolPositions(w http.ResponseWriter, r *http.Request, a org.A
 		s.fail(w, r, err)
 		return
 	}
+	if err := s.svc.Patrols.CheckOwn(r.Context(), a, id); err != nil { // scope before body
+		s.fail(w, r, err)
+		return
+	}
 	var in struct {
 		Points []grid.Point `json:"points"`
 	}
@@ -100,6 +104,10 @@ func (s *Server) patrolPositions(w http.ResponseWriter, r *http.Request, a org.A
 func (s *Server) patrolFinding(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	id, err := pathID(r, "id")
 	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.svc.Patrols.CheckOwn(r.Context(), a, id); err != nil { // scope before body
 		s.fail(w, r, err)
 		return
 	}

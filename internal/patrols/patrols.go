@@ -139,9 +139,26 @@ func ownPatrol(ctx context.Context, tx *store.Tx, a org.Actor, id int64) (grid.P
 	return p, nil
 }
 
+// CheckOwn answers errs.NotFound unless patrol id is the actor's own: the
+// front ends ask before they read a body, so a patrol outside the caller's
+// reach is 404 whatever was sent (and the services ask again).
+func (s *Service) CheckOwn(ctx context.Context, a org.Actor, id int64) error {
+	p, err := s.St.Patrol(ctx, id)
+	if err != nil {
+		return err
+	}
+	if p.UserID != a.User.ID {
+		return errs.E(errs.NotFound)
+	}
+	return nil
+}
+
 // AddPositions records positions of the actor's patrol (at most 1,000 per
 // call, in time order, not before the start nor in the future).
 func (s *Service) AddPositions(ctx context.Context, a org.Actor, id int64, pts []grid.Point) (grid.Patrol, error) {
+	if err := s.CheckOwn(ctx, a, id); err != nil {
+		return grid.Patrol{}, err
+	}
 	if len(pts) == 0 {
 		return grid.Patrol{}, errs.F(errs.FieldRequired, "points")
 	}
@@ -218,6 +235,9 @@ func (s *Service) Patrol(ctx context.Context, a org.Actor, id int64) (grid.Patro
 // dispatched to the grid's street office, or left received for the centre
 // to dispatch like any order.
 func (s *Service) ReportFinding(ctx context.Context, a org.Actor, patrolID int64, in grid.FindingInput) (grid.Finding, *lifecycle.Case, error) {
+	if err := s.CheckOwn(ctx, a, patrolID); err != nil {
+		return grid.Finding{}, nil, err
+	}
 	if err := in.Validate(); err != nil {
 		return grid.Finding{}, nil, err
 	}

@@ -120,6 +120,18 @@ func (s *Server) renderPatrol(w http.ResponseWriter, r *http.Request, a org.Acto
 	s.render(w, status, "patrol", p)
 }
 
+// ownPatrol answers the page's error and false unless patrol id is a's:
+// asked before the form is read, so a patrol outside a's reach is 404
+// whatever was posted.
+func (s *Server) ownPatrol(w http.ResponseWriter, r *http.Request, p *page, a org.Actor, id int64) bool {
+	if err := s.svc.Patrols.CheckOwn(r.Context(), a, id); err != nil {
+		status := errs.Status(errs.CodeOf(err))
+		s.errorPage(w, r, status, errs.Message(errs.CodeOf(err), p.Lang))
+		return false
+	}
+	return true
+}
+
 func patrolID(r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	return id, err == nil
@@ -159,16 +171,18 @@ func placeNameOf(s *Server, id int64) string {
 // posting fixes in the background gets 204, a form a page.
 func (s *Server) patrolPositions(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	p := s.newPage(r, &a, "patrol.title")
+	id, ok := patrolID(r)
+	if !ok || !s.ownPatrol(w, r, p, a, id) { // scope before the form
+		if !ok {
+			s.errorPage(w, r, 404, errs.Message(errs.NotFound, p.Lang))
+		}
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
 		return
 	}
 	background := r.Header.Get("X-Whistle-Fetch") != ""
-	id, ok := patrolID(r)
-	if !ok {
-		s.errorPage(w, r, 404, errs.Message(errs.NotFound, p.Lang))
-		return
-	}
 	p.Form = r.PostForm
 	manual := r.PostFormValue("source") != "gps"
 	lat, err1 := strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("lat")), 64)
@@ -208,14 +222,16 @@ func (s *Server) patrolPositions(w http.ResponseWriter, r *http.Request, a org.A
 // on channel grid, handled as the worker chose.
 func (s *Server) patrolFinding(w http.ResponseWriter, r *http.Request, a org.Actor) {
 	p := s.newPage(r, &a, "patrol.title")
+	id, ok := patrolID(r)
+	if !ok || !s.ownPatrol(w, r, p, a, id) { // scope before the form
+		if !ok {
+			s.errorPage(w, r, 404, errs.Message(errs.NotFound, p.Lang))
+		}
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.svc.Config().MaxAttachment*4+1<<20)
 	if err := parseForm(r); err != nil {
 		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
-		return
-	}
-	id, ok := patrolID(r)
-	if !ok {
-		s.errorPage(w, r, 404, errs.Message(errs.NotFound, p.Lang))
 		return
 	}
 	p.Form = r.PostForm
