@@ -427,8 +427,7 @@ func seedWhistleAndPatrol(t *testing.T, a *app.App, actors []org.Actor) {
 
 // todo404 are per-object routes that still validate the body before the
 // scope (in packages another change owns): logged, not failed.
-var todo404 = map[string]string{
-}
+var todo404 = map[string]string{}
 
 // outPath fills a per-object route (one case, by id or number; a
 // whistle; a patrol) with an object outside p's scope.
