@@ -14,7 +14,8 @@ import (
 )
 
 // InsertClassifierModel stores m as the next version (one more than the
-// newest) and sets m.Version. Two concurrent inserts of the same version
+// newest) and sets m.Version; m.Eval becomes the evaluation as stored
+// (shortFloats). Two concurrent inserts of the same version
 // fail with errs.Conflict.
 func (q Queries) InsertClassifierModel(ctx context.Context, m *classify.StoredModel) error {
 	var v int64
@@ -33,7 +34,7 @@ func (q Queries) InsertClassifierModel(ctx context.Context, m *classify.StoredMo
 	if err != nil {
 		return err
 	}
-	m.Version = v
+	m.Version, m.Eval = v, json.RawMessage(eval)
 	return nil
 }
 
