@@ -156,8 +156,19 @@ func printStatus(ctx context.Context, cfg config.Config, keys *config.Keys, stdo
 		return nil
 	}
 	fmt.Fprintf(stdout, "re-sealed under %s: %d of %d cases (%.1f%%); %d left\n", keys.Ring.Primary(), total-left, total, 100*float64(total-left)/float64(total), left)
+	evCounts, err := st.EventSealCounts(ctx)
+	if err != nil {
+		return err
+	}
+	evLeft := 0
+	for k, n := range evCounts {
+		if k != keys.Ring.Primary() {
+			evLeft += n
+		}
+	}
+	fmt.Fprintf(stdout, "case events not yet under %s: %d\n", keys.Ring.Primary(), evLeft)
 	for _, id := range keys.Ring.IDs() {
-		if id != keys.Ring.Primary() && counts[id] == 0 {
+		if id != keys.Ring.Primary() && counts[id] == 0 && evCounts[id] == 0 {
 			fmt.Fprintf(stdout, "key %s seals no case any more ('whistle keys drop %s' removes it)\n", id, id)
 		}
 	}
@@ -177,12 +188,19 @@ func keysDrop(ctx context.Context, cfg config.Config, id string, stdout, stderr 
 		return err
 	}
 	counts, err := st.SealCounts(ctx)
+	var evCounts map[string]int
+	if err == nil {
+		evCounts, err = st.EventSealCounts(ctx)
+	}
 	st.Close()
 	if err != nil {
 		return err
 	}
 	if n := counts[id]; n > 0 {
 		return fmt.Errorf("keys drop: %d cases are still sealed under %s (see 'whistle keys status')", n, id)
+	}
+	if n := evCounts[id]; n > 0 {
+		return fmt.Errorf("keys drop: %d case events are still sealed under %s (see 'whistle keys status')", n, id)
 	}
 	if err := keys.File.Drop(id); err != nil {
 		return fmt.Errorf("keys drop: %w", err)

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -101,15 +102,27 @@ type PhoneHasher struct{ key []byte }
 // NewPhoneHasher returns a hasher keyed with key.
 func NewPhoneHasher(key []byte) PhoneHasher { return PhoneHasher{key: key} }
 
-// Hash returns hex(HMAC-SHA256(key, phone)), or "" for an empty phone.
+// Hash returns the text of HMAC-SHA256(key, phone) (EncodePhoneHash), or
+// "" for an empty phone.
 func (p PhoneHasher) Hash(phone string) string {
 	if phone == "" {
 		return ""
 	}
 	m := hmac.New(sha256.New, p.key)
 	m.Write([]byte(phone))
-	return hex.EncodeToString(m.Sum(nil))
+	return EncodePhoneHash(m.Sum(nil))
 }
+
+// phoneHashText is lowercase base32 without padding: letters a–z and the
+// digits 2–7, so a stored phone hash holds no '1' and no long run of
+// digits, and a search of the database for mobile numbers (1[3-9]\d{9})
+// never matches inside one (a hex digest matched in one hash of 50).
+var phoneHashText = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// EncodePhoneHash is the stored text of a phone hash's bytes: 52
+// characters of lowercase base32 for HMAC-SHA256. Hashes stored before
+// were 64 characters of hex (the store re-encodes them at start).
+func EncodePhoneHash(sum []byte) string { return phoneHashText.EncodeToString(sum) }
 
 // Limiter counts attempts per key within a sliding window. It needs no
 // goroutine: stale entries are pruned on use. Reserve is atomic: the

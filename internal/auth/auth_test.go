@@ -3,7 +3,9 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -56,6 +58,15 @@ func TestPhoneHasher(t *testing.T) {
 	}
 	if p.Hash("") != "" {
 		t.Fatal("empty phone must hash to empty")
+	}
+	// Stored as lowercase base32: no '1', no digit run that a grep for
+	// mobile numbers could match.
+	mobile := regexp.MustCompile(`1[3-9]\d{9}`)
+	for i := range 20000 {
+		h := p.Hash(fmt.Sprintf("139%08d", i))
+		if len(h) != 52 || strings.Trim(h, "abcdefghijklmnopqrstuvwxyz234567") != "" || mobile.MatchString("1"+h) {
+			t.Fatalf("phone hash %q", h)
+		}
 	}
 }
 

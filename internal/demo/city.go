@@ -20,7 +20,7 @@ const (
 	cityS     = 39.7
 	cityN     = 40.1
 	cityName  = "江川市"
-	cityCode  = "119900"
+	cityCode  = "209900"
 )
 
 // rect is a block of lattice cells [I0,I1) × [J0,J1).

@@ -521,3 +521,45 @@ func BenchmarkFullScale(b *testing.B) {
 		}
 	}
 }
+
+// TestCodesHoldNoMobileRun: the demo's division codes keep the shape of GB/T
+// 2260 (district 6 digits, street 9, community 12, grid 14) under a province
+// prefix that does not exist ("20"), chosen so that no code — nor a code
+// with a stray '1' before it or digits after it, as in a database page — holds
+// a run that looks like a mobile number, 1[3-9]\d{9}: a grep of the database
+// for phone numbers then finds only phones (issue #11).
+func TestCodesHoldNoMobileRun(t *testing.T) {
+	mobile := regexp.MustCompile(`1[3-9]\d{9}`)
+	lengths := map[string]int{org.LevelCity: 6, org.LevelDistrict: 6, org.LevelStreet: 9, org.LevelCommunity: 12, org.LevelGrid: 14}
+	for seed := int64(1); seed <= 12; seed++ {
+		ds := Generate(Options{Seed: seed, Requests: 20, End: testEnd})
+		n := 0
+		for _, p := range ds.Places {
+			if want := lengths[p.Level]; len(p.Code) != want || strings.Trim(p.Code, "0123456789") != "" {
+				t.Fatalf("seed %d: %s code %q: want %d digits", seed, p.Level, p.Code, want)
+			}
+			if !strings.HasPrefix(p.Code, "2099") {
+				t.Fatalf("seed %d: code %q outside the demo province", seed, p.Code)
+			}
+			for _, s := range []string{p.Code, "1" + p.Code + "00"} {
+				if m := mobile.FindString(s); m != "" {
+					t.Errorf("seed %d: %s code %q: %q holds %q", seed, p.Level, p.Code, s, m)
+				}
+			}
+			n++
+		}
+		for _, u := range ds.Units {
+			if m := mobile.FindString(u.Code); m != "" {
+				t.Errorf("seed %d: unit code %q holds %q", seed, u.Code, m)
+			}
+		}
+		for _, u := range ds.Users {
+			if m := mobile.FindString(u.Username); m != "" {
+				t.Errorf("seed %d: user name %q holds %q", seed, u.Username, m)
+			}
+		}
+		if n < 500 {
+			t.Fatalf("seed %d: only %d places", seed, n)
+		}
+	}
+}

