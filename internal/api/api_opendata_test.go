@@ -62,7 +62,7 @@ func TestOpenDataEndpoint(t *testing.T) {
 	}
 	now := e.app.Svc.Now().Format("2006-01")
 	for _, q := range []string{"month=" + now, "month=2025-13", "month=", "month=2025-12&format=xml"} {
-		apiRefused(t, e.apiDo("", "GET", "/api/v1/open/cases?"+q, nil), 400, errs.Invalid)
+		apiRefused(t, e.apiDo("", "GET", "/api/v1/open/cases?"+q, nil), 422, errs.Invalid)
 	}
 }
 

@@ -39,6 +39,12 @@ func (h *logRecords) Handle(_ context.Context, r slog.Record) error {
 func (h *logRecords) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *logRecords) WithGroup(string) slog.Handler      { return h }
 
+func (h *logRecords) reset() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.recs = nil
+}
+
 func (h *logRecords) at(level slog.Level) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -112,6 +118,7 @@ func TestAPIClientGone(t *testing.T) {
 	log := &logRecords{}
 	a := bareApp(t, slog.New(log))
 	h := a.API.Handler()
+	log.reset() // what starting the node said (e.g. the generated key file) is not the requests'
 	// /me: the token check meets the cancelled context (not cached);
 	// /cases: the token is cached and the case list meets it.
 	for _, path := range []string{"/api/v1/me", "/api/v1/cases"} {
