@@ -167,8 +167,19 @@ func printStatus(ctx context.Context, cfg config.Config, keys *config.Keys, stdo
 		}
 	}
 	fmt.Fprintf(stdout, "case events not yet under %s: %d\n", keys.Ring.Primary(), evLeft)
+	totpCounts, err := st.TOTPSealCounts(ctx)
+	if err != nil {
+		return err
+	}
+	totpLeft := 0
+	for k, n := range totpCounts {
+		if k != keys.Ring.Primary() {
+			totpLeft += n
+		}
+	}
+	fmt.Fprintf(stdout, "two-step verification secrets not yet under %s: %d\n", keys.Ring.Primary(), totpLeft)
 	for _, id := range keys.Ring.IDs() {
-		if id != keys.Ring.Primary() && counts[id] == 0 && evCounts[id] == 0 {
+		if id != keys.Ring.Primary() && counts[id] == 0 && evCounts[id] == 0 && totpCounts[id] == 0 {
 			fmt.Fprintf(stdout, "key %s seals no case any more ('whistle keys drop %s' removes it)\n", id, id)
 		}
 	}
@@ -188,9 +199,12 @@ func keysDrop(ctx context.Context, cfg config.Config, id string, stdout, stderr 
 		return err
 	}
 	counts, err := st.SealCounts(ctx)
-	var evCounts map[string]int
+	var evCounts, totpCounts map[string]int
 	if err == nil {
 		evCounts, err = st.EventSealCounts(ctx)
+	}
+	if err == nil {
+		totpCounts, err = st.TOTPSealCounts(ctx)
 	}
 	st.Close()
 	if err != nil {
@@ -201,6 +215,9 @@ func keysDrop(ctx context.Context, cfg config.Config, id string, stdout, stderr 
 	}
 	if n := evCounts[id]; n > 0 {
 		return fmt.Errorf("keys drop: %d case events are still sealed under %s (see 'whistle keys status')", n, id)
+	}
+	if n := totpCounts[id]; n > 0 {
+		return fmt.Errorf("keys drop: %d two-step verification secrets are still sealed under %s (see 'whistle keys status')", n, id)
 	}
 	if err := keys.File.Drop(id); err != nil {
 		return fmt.Errorf("keys drop: %w", err)

@@ -273,6 +273,12 @@ func (r *Resealer) Pass(ctx context.Context) (int, error) {
 			after = last
 		}
 	}
+	if ctx.Err() == nil {
+		// Two-step verification secrets (a small table, one write).
+		if _, err := r.St.ResealTOTP(ctx); err != nil {
+			return total, err
+		}
+	}
 	return total, ctx.Err()
 }
 

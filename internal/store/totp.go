@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"whistle/internal/errs"
+	"whistle/internal/sealed"
 )
 
 // Two-step verification (migration 0015). A user's TOTP secret is sealed
@@ -114,4 +115,75 @@ func (q Queries) DeleteTOTP(ctx context.Context, userID int64) (bool, error) {
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+// TOTPSealCounts returns how many TOTP secrets are sealed under each key
+// id ("" for a secret in clear), so that a key still opening one is not
+// dropped.
+func (q Queries) TOTPSealCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := q.query(ctx, "SELECT secret FROM user_totp")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out[sealed.KeyID(s)]++
+	}
+	return out, rows.Err()
+}
+
+// ResealTOTP re-seals under the primary key every TOTP secret sealed under
+// another key (or in clear), in one write: the table has a row per staff
+// user who turned the second factor on, so it is small. A secret that does
+// not open is logged and left.
+func (s *Store) ResealTOTP(ctx context.Context) (int, error) {
+	if s.ring == nil {
+		return 0, nil
+	}
+	primary := s.ring.Primary()
+	n := 0
+	err := s.Write(ctx, func(tx *Tx) error {
+		n = 0
+		rows, err := tx.query(ctx, "SELECT user_id, secret FROM user_totp ORDER BY user_id"+tx.forUpdate())
+		if err != nil {
+			return err
+		}
+		type row struct {
+			id     int64
+			secret string
+		}
+		var todo []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.secret); err != nil {
+				rows.Close()
+				return err
+			}
+			if sealed.KeyID(r.secret) != primary {
+				todo = append(todo, r)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range todo {
+			clear, err := tx.open(r.secret)
+			if err != nil {
+				s.log.Warn("reseal: TOTP secret does not open; skipped", "user", r.id, "err", err)
+				continue
+			}
+			if _, err := tx.exec(ctx, "UPDATE user_totp SET secret = ? WHERE user_id = ?", tx.seal(clear), r.id); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
