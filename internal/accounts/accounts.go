@@ -161,7 +161,11 @@ func (s *Service) login(ctx context.Context, lim *auth.LoginLimiter, username, p
 		return "", org.User{}, "", err
 	}
 	now := s.Now()
-	refund, ok := lim.Reserve(username, client, now)
+	refund, ok, err := lim.ReserveContext(ctx, username, client, now)
+	if err != nil { // the shared counts failed: refuse, never let an uncounted try through
+		s.limitsFailed(err)
+		return "", org.User{}, "", errs.E(errs.Unavailable)
+	}
 	if !ok {
 		return "", org.User{}, "", errs.E(errs.RateLimited)
 	}
@@ -289,7 +293,7 @@ func (s *Service) CreateAPITokenWithCode(ctx context.Context, lim *auth.LoginLim
 	now := s.Now()
 	refund := func() {}
 	if on {
-		if refund, err = s.reserveCode(lim, a.User.Username, client, now); err != nil {
+		if refund, err = s.reserveCode(ctx, lim, a.User.Username, client, now); err != nil {
 			return "", err
 		}
 	}
@@ -434,12 +438,17 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	})
 }
 
-// PruneExpired deletes expired sessions and tokens.
+// PruneExpired deletes expired sessions and tokens, and the shared login
+// counts of windows over a day old (login windows are minutes long).
 func (s *Service) PruneExpired(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.St.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		n, err = tx.DeleteExpiredTokens(ctx, time.Now())
+		now := time.Now()
+		if n, err = tx.DeleteExpiredTokens(ctx, now); err != nil {
+			return err
+		}
+		_, err = tx.DeleteOldLimits(ctx, now.Add(-limitsKept))
 		return err
 	})
 	return n, err

@@ -61,11 +61,15 @@ func (s *Service) totpOn(ctx context.Context, userID int64) (bool, error) {
 }
 
 // reserveCode counts one code try against the login limiter.
-func (s *Service) reserveCode(lim *auth.LoginLimiter, username, client string, now time.Time) (func(), error) {
+func (s *Service) reserveCode(ctx context.Context, lim *auth.LoginLimiter, username, client string, now time.Time) (func(), error) {
 	if lim == nil {
 		return func() {}, nil
 	}
-	refund, ok := lim.Reserve(username, client, now)
+	refund, ok, err := lim.ReserveContext(ctx, username, client, now)
+	if err != nil {
+		s.limitsFailed(err)
+		return nil, errs.E(errs.Unavailable)
+	}
 	if !ok {
 		return nil, errs.E(errs.RateLimited)
 	}
@@ -203,7 +207,7 @@ func (s *Service) LoginPending(ctx context.Context, lim *auth.LoginLimiter, pend
 	if strings.TrimSpace(code) == "" {
 		return "", org.User{}, errs.F(errs.TOTPRequired, "totp")
 	}
-	refund, err := s.reserveCode(lim, u.Username, client, now)
+	refund, err := s.reserveCode(ctx, lim, u.Username, client, now)
 	if err != nil {
 		return "", org.User{}, err
 	}
@@ -321,7 +325,7 @@ func (s *Service) DisableTOTP(ctx context.Context, lim *auth.LoginLimiter, a org
 		return errs.F(errs.TOTPRequired, "totp")
 	}
 	now := s.Now()
-	refund, err := s.reserveCode(lim, a.User.Username, client, now)
+	refund, err := s.reserveCode(ctx, lim, a.User.Username, client, now)
 	if err != nil {
 		return err
 	}

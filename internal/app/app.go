@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"whistle/internal/accounts"
 	"whistle/internal/api"
 	"whistle/internal/auth"
 	"whistle/internal/config"
@@ -82,6 +83,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	// One session cookie and one set of rate limits for both front ends.
 	sessions, limits := httpx.Sessions{Secure: cfg.SecureCookies}, httpx.NewLimits()
+	if st.Dialect() == store.Postgres {
+		// Several nodes may share the database: they share the login
+		// allowance too, rather than each granting its own.
+		limits.Logins.Shared = accounts.SharedLogins(st)
+	}
 	pages, err := web.New(svc, web.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits})
 	if err != nil {
 		st.Close()

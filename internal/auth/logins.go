@@ -15,11 +15,38 @@ import (
 // one address spraying many users nor many addresses of one network
 // guessing one user get far. A try is counted before its password is
 // checked and refunded only when the login succeeds.
+//
+// The counts are kept in this node's memory unless Shared is set: several
+// nodes on one database set it to the database, so that they share one
+// allowance rather than each granting its own.
 type LoginLimiter struct {
 	UserAddr *Limiter // one user from one address
 	User     *Limiter // one user from anywhere
 	Addr     *Limiter // one address, any user
 	Net      *Limiter // one network, any user
+
+	// Shared, when set, keeps the counts in place of the limiters above
+	// (with the allowances and window NewLoginLimiter was given). When it
+	// fails, the try is refused: the limit fails closed.
+	Shared LoginCounts
+
+	max    int
+	window time.Duration
+}
+
+// LimitKey is one count a try is charged to and its allowance per window.
+type LimitKey struct {
+	Key string
+	Max int
+}
+
+// LoginCounts keeps login counts outside the node (the database).
+// ReserveLimits counts one try at now against every key, all or none, and
+// reports whether every key was within its allowance (a refused try counts
+// nothing); RefundLimits takes back one try reserved at now.
+type LoginCounts interface {
+	ReserveLimits(ctx context.Context, keys []LimitKey, window time.Duration, now time.Time) (bool, error)
+	RefundLimits(ctx context.Context, keys []string, window time.Duration, now time.Time) error
 }
 
 // NewLoginLimiter allows max tries per user and address within window,
@@ -30,15 +57,31 @@ func NewLoginLimiter(max int, window time.Duration) *LoginLimiter {
 		User:     NewLimiter(4*max, window),
 		Addr:     NewLimiter(10*max, window),
 		Net:      NewLimiter(40*max, window),
+		max:      max,
+		window:   window,
 	}
 }
 
 // Reserve counts one try of username from addr against every limit. When
 // any limit is spent it counts nothing and returns ok false; otherwise
 // refund takes the try back (call it for a successful login, or when no
-// password was checked).
+// password was checked). With Shared set, an error of the shared counts
+// refuses the try; ReserveContext tells the two apart.
 func (l *LoginLimiter) Reserve(username, addr string, now time.Time) (refund func(), ok bool) {
+	refund, ok, err := l.ReserveContext(context.Background(), username, addr, now)
+	if err != nil {
+		return func() {}, false
+	}
+	return refund, ok
+}
+
+// ReserveContext is Reserve, reporting an error of the shared counts
+// (then ok is false: the try is refused, never let through uncounted).
+func (l *LoginLimiter) ReserveContext(ctx context.Context, username, addr string, now time.Time) (refund func(), ok bool, err error) {
 	user := strings.ToLower(username)
+	if l.Shared != nil {
+		return l.reserveShared(ctx, user, addr, now)
+	}
 	type res struct {
 		lim *Limiter
 		key string
@@ -49,7 +92,7 @@ func (l *LoginLimiter) Reserve(username, addr string, now time.Time) (refund fun
 			for _, done := range all[:i] {
 				done.lim.Refund(done.key, now)
 			}
-			return func() {}, false
+			return func() {}, false, nil
 		}
 	}
 	var once sync.Once
@@ -59,7 +102,39 @@ func (l *LoginLimiter) Reserve(username, addr string, now time.Time) (refund fun
 				r.lim.Refund(r.key, now)
 			}
 		})
-	}, true
+	}, true, nil
+}
+
+// reserveShared charges the try to the shared counts: the same four keys
+// and allowances as in memory, each key tagged with its kind.
+func (l *LoginLimiter) reserveShared(ctx context.Context, user, addr string, now time.Time) (func(), bool, error) {
+	if l.max <= 0 || l.window <= 0 {
+		return func() {}, false, errors.New("auth: shared login limits need NewLoginLimiter")
+	}
+	keys := []LimitKey{
+		{"login:ua:" + user + "|" + addr, l.max},
+		{"login:u:" + user, 4 * l.max},
+		{"login:a:" + addr, 10 * l.max},
+		{"login:n:" + NetKey(addr), 40 * l.max},
+	}
+	ok, err := l.Shared.ReserveLimits(ctx, keys, l.window, now)
+	if err != nil || !ok {
+		return func() {}, false, err
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.Key
+	}
+	ctx = context.WithoutCancel(ctx) // the refund comes after the request's work
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			// An error leaves the try counted: the safe side.
+			c, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			_ = l.Shared.RefundLimits(c, names, l.window, now)
+		})
+	}, true, nil
 }
 
 // NetKey returns the network an address belongs to for rate limits: its
