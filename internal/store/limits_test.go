@@ -108,3 +108,17 @@ func TestReserveLimitsWindows(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkReserveLimits is the cost of one shared login reservation (four
+// keys, one transaction) on PostgreSQL, the price of counting a try on every
+// node at once.
+func BenchmarkReserveLimits(b *testing.B) {
+	s := openStore(b, pgtest.NewDatabase(b))
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	counts := []store.LimitCount{{Key: "ua", Max: 1 << 30}, {Key: "u", Max: 1 << 30}, {Key: "a", Max: 1 << 30}, {Key: "n", Max: 1 << 30}}
+	for b.Loop() {
+		if ok, err := s.ReserveLimits(context.Background(), counts, 15*time.Minute, now); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}
