@@ -15,7 +15,7 @@ import (
 // twoNodes returns node A (the env's service) and a second node B: its own
 // store handle, core and accounts service on the same PostgreSQL database,
 // each with its own login limiter sharing the counts through the database,
-// as app.New wires them on PostgreSQL.
+// as app.Open wires them on PostgreSQL.
 func twoNodes(t *testing.T) (e *totpEnv, b *Service, limA, limB *auth.LoginLimiter) {
 	t.Helper()
 	e = newTOTPEnv(t, "postgres")
