@@ -72,7 +72,7 @@ func TestOpenDataEndpoint(t *testing.T) {
 func TestOpenDataRateLimited(t *testing.T) {
 	e := apiOpen(t, "")
 	for i := 0; i < 30; i++ {
-		apiRefused(t, e.apiDo("", "GET", "/api/v1/open/cases?month=13-13", nil), 400, errs.Invalid)
+		apiRefused(t, e.apiDo("", "GET", "/api/v1/open/cases?month=13-13", nil), 422, errs.Invalid)
 	}
 	apiRefused(t, e.apiDo("", "GET", "/api/v1/open/cases?month=2025-12", nil), 429, errs.RateLimited)
 }
