@@ -357,7 +357,14 @@ func (q Queries) Cases(ctx context.Context, sc org.Scope, f lifecycle.CaseFilter
 		}
 	}
 	sw, sargs := scopeSQL(sc)
-	query := caseSelect + " WHERE " + strings.Join(where, " AND ") + sw + " ORDER BY " + order + " LIMIT ?"
+	from := caseSelect
+	if f.PhoneHash != "" && q.dialect == SQLite {
+		// A phone hash picks a handful of rows; SQLite's planner may
+		// still prefer the index of a scope term (a district's cases),
+		// depending on its statistics, and scan thousands. Pin it.
+		from += " INDEXED BY cases_phone_hash"
+	}
+	query := from + " WHERE " + strings.Join(where, " AND ") + sw + " ORDER BY " + order + " LIMIT ?"
 	rows, err := q.query(ctx, query, append(append(args, sargs...), limit+1)...)
 	if err != nil {
 		return lifecycle.ListPage{}, err

@@ -172,7 +172,11 @@ func (s *Server) Handler() http.Handler {
 	// Hotline agents.
 	priv("GET /agent", centreDesk, s.agentPage)
 	priv("POST /agent", centreDesk, s.agentSubmit)
-	priv("GET /agent/history", centreDesk, s.agentHistory)
+	// Every signed-in role reaches the phone search, whose own check
+	// (casework.SearchByPhone: call-takers only, before the number is read)
+	// answers a refusal as the agent screen's panel, without the page
+	// around it that would repeat the number typed in its links.
+	priv("GET /agent/history", httpx.SignedIn, s.agentHistory)
 	priv("POST /agent/suggest", centreDesk, s.agentSuggest)
 	priv("GET /callbacks", centreDesk, s.callbacksPage)
 	priv("POST /callbacks/{id}", centreDesk, s.callbackSubmit)
