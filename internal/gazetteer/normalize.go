@@ -25,7 +25,17 @@ func Normalize(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	return foldNumbers(b.String())
+	// Folding can expose another fold (0号楼楼 → 0号楼 → 0号): repeat to
+	// a fixed point, so that normalising is idempotent. Every fold makes
+	// the string shorter, so this ends.
+	out := b.String()
+	for {
+		next := foldNumbers(out)
+		if next == out {
+			return out
+		}
+		out = next
+	}
 }
 
 var cnDigit = map[rune]int{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
