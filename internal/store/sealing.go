@@ -68,7 +68,12 @@ func maskPhones(s string) string {
 // SealCounts returns how many cases are sealed under each key id ("" for
 // rows still in clear).
 func (q Queries) SealCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := q.query(ctx, "SELECT seal_key, COUNT(*) FROM cases GROUP BY seal_key")
+	return q.sealCounts(ctx, "cases")
+}
+
+// sealCounts counts the rows of table (cases or events) per seal_key.
+func (q Queries) sealCounts(ctx context.Context, table string) (map[string]int, error) {
+	rows, err := q.query(ctx, "SELECT seal_key, COUNT(*) FROM "+table+" GROUP BY seal_key")
 	if err != nil {
 		return nil, err
 	}
@@ -144,21 +149,7 @@ func (s *Store) Reseal(ctx context.Context, after int64, batch int) (n int, last
 // EventSealCounts returns how many case events are sealed under each key
 // id ("" for events in clear, from before sealing).
 func (q Queries) EventSealCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := q.query(ctx, "SELECT seal_key, COUNT(*) FROM events GROUP BY seal_key")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		out[k] = n
-	}
-	return out, rows.Err()
+	return q.sealCounts(ctx, "events")
 }
 
 // ResealEvents is Reseal for case events: it re-seals the note and data of
