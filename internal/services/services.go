@@ -12,6 +12,7 @@ import (
 	"whistle/internal/casework"
 	"whistle/internal/core"
 	"whistle/internal/dispatch"
+	"whistle/internal/governance"
 	"whistle/internal/patrols"
 	"whistle/internal/ranking"
 	"whistle/internal/store"
@@ -26,13 +27,14 @@ type Config = core.Config
 // user does goes through one of the named services.
 type Services struct {
 	*core.Core
-	Cases    *casework.Service // the closed loop: intake, actions, views
-	Dispatch *dispatch.Service // duty list, classifier, duplicates, repeats, knowledge
-	Ranking  *ranking.Service  // 三率 assessment, exemptions, publishing
-	Whistles *whistles.Service // 街乡吹哨、部门报到
-	Patrols  *patrols.Service  // grid assignments, patrols, findings, coverage
-	Admin    *admin.Service    // places, units, users, categories, policy, calendar
-	Accounts *accounts.Service // logins, sessions, tokens
+	Cases    *casework.Service   // the closed loop: intake, actions, views
+	Dispatch *dispatch.Service   // duty list, classifier, duplicates, repeats, knowledge
+	Ranking  *ranking.Service    // 三率 assessment, exemptions, publishing
+	Whistles *whistles.Service   // 街乡吹哨、部门报到
+	Patrols  *patrols.Service    // grid assignments, patrols, findings, coverage
+	Admin    *admin.Service      // places, units, users, categories, policy, calendar
+	Accounts *accounts.Service   // logins, sessions, tokens
+	Insight  *governance.Service // 每月一题 analysis, topics, tasks, 未诉先办
 }
 
 // New builds every service over one store.
@@ -48,11 +50,13 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 	cw := casework.New(c, d)
 	acc, adm := accounts.New(c), admin.New(c)
 	adm.Forget = acc.ForgetUser // disabling a user ends their cached sessions at once
+	rk := ranking.New(c)
 	return &Services{
 		Core:     c,
 		Cases:    cw,
 		Dispatch: d,
-		Ranking:  ranking.New(c),
+		Ranking:  rk,
+		Insight:  governance.New(c, rk),
 		Whistles: whistles.New(c),
 		Patrols:  patrols.New(c, cw),
 		Admin:    adm,

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"whistle/internal/lifecycle"
+)
+
+// Daily rollups (insight_daily) and light case records for the analysis
+// behind 每月一题 (issue #12). Days are civil dates in Asia/Shanghai counted
+// from 1970-01-01 (insight.Day).
+
+// DailyRow is one rollup row.
+type DailyRow struct {
+	Day                                       int64
+	Category                                  string
+	DistrictID, StreetID, CommunityID, GridID int64
+	UnitID                                    int64
+	N, Reopened, Rated, Unsatisfied, Resolved int64
+}
+
+// DailyFilter selects rollup rows: the days From..To inclusive, inside a
+// place (the most specific of the ids given), in any of the categories (a
+// code or its prefix: "urban" matches "urban.stall"); zero values select all.
+type DailyFilter struct {
+	From, To                                  int64
+	DistrictID, StreetID, CommunityID, GridID int64
+	Categories                                []string
+}
+
+func (f DailyFilter) where() (string, []any) {
+	w := []string{"day >= ?", "day <= ?"}
+	args := []any{f.From, f.To}
+	for _, p := range []struct {
+		col string
+		id  int64
+	}{{"district_id", f.DistrictID}, {"street_id", f.StreetID}, {"community_id", f.CommunityID}, {"grid_id", f.GridID}} {
+		if p.id != 0 {
+			w, args = append(w, p.col+" = ?"), append(args, p.id)
+		}
+	}
+	if len(f.Categories) > 0 {
+		cw, ca := categoryWhere(f.Categories)
+		w, args = append(w, cw), append(args, ca...)
+	}
+	return " WHERE " + strings.Join(w, " AND "), args
+}
+
+// categoryWhere matches any of the categories: the code itself or, for a
+// code without LIKE's wildcards, its children ("urban" matches "urban.stall").
+func categoryWhere(cats []string) (string, []any) {
+	var or []string
+	var args []any
+	for _, c := range cats {
+		if strings.ContainsAny(c, `%_\`) {
+			or, args = append(or, "category = ?"), append(args, c)
+			continue
+		}
+		or, args = append(or, "category = ? OR category LIKE ?"), append(args, c, c+".%")
+	}
+	return "(" + strings.Join(or, " OR ") + ")", args
+}
+
+// DailyRows returns the rollup rows f selects.
+func (q Queries) DailyRows(ctx context.Context, f DailyFilter) ([]DailyRow, error) {
+	where, args := f.where()
+	rows, err := q.query(ctx, "SELECT day, category, district_id, street_id, community_id, grid_id, unit_id, n, reopened, rated, unsatisfied, resolved FROM insight_daily"+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DailyRow
+	for rows.Next() {
+		var r DailyRow
+		if err := rows.Scan(&r.Day, &r.Category, &r.DistrictID, &r.StreetID, &r.CommunityID, &r.GridID, &r.UnitID, &r.N, &r.Reopened, &r.Rated, &r.Unsatisfied, &r.Resolved); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DayTotal is one day's sums over the rows a filter selects.
+type DayTotal struct {
+	Day                                       int64
+	N, Reopened, Rated, Unsatisfied, Resolved int64
+}
+
+// DailyTotals sums the rollup rows f selects by day, in day order.
+func (q Queries) DailyTotals(ctx context.Context, f DailyFilter) ([]DayTotal, error) {
+	where, args := f.where()
+	rows, err := q.query(ctx, "SELECT day, SUM(n), SUM(reopened), SUM(rated), SUM(unsatisfied), SUM(resolved) FROM insight_daily"+where+" GROUP BY day ORDER BY day", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DayTotal
+	for rows.Next() {
+		var r DayTotal
+		if err := rows.Scan(&r.Day, &r.N, &r.Reopened, &r.Rated, &r.Unsatisfied, &r.Resolved); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// LightFilter selects cases for the analysis's text, repeats and examples:
+// created in [From, To), inside a place, in any of the categories; with
+// Every > 1 only the cases whose id is a multiple of Every (an even sample);
+// at most Limit (0: no limit), oldest first.
+type LightFilter struct {
+	From, To             time.Time
+	DistrictID, StreetID int64
+	Categories           []string
+	Every                int64
+	Limit                int
+}
+
+// LightCases returns the cases f selects without the citizen's name and
+// phone (only the keyed phone hash), their texts opened.
+func (q Queries) LightCases(ctx context.Context, f LightFilter) ([]*lifecycle.Case, error) {
+	w := []string{"created_at >= ?", "created_at < ?"}
+	args := []any{ms(f.From), ms(f.To)}
+	if f.DistrictID != 0 {
+		w, args = append(w, "district_id = ?"), append(args, f.DistrictID)
+	}
+	if f.StreetID != 0 {
+		w, args = append(w, "street_id = ?"), append(args, f.StreetID)
+	}
+	if len(f.Categories) > 0 {
+		cw, ca := categoryWhere(f.Categories)
+		w, args = append(w, cw), append(args, ca...)
+	}
+	if f.Every > 1 {
+		w, args = append(w, "id % ? = 0"), append(args, f.Every)
+	}
+	qs := "SELECT id, phone_hash, doc FROM cases WHERE " + strings.Join(w, " AND ") + " ORDER BY created_at, id"
+	if f.Limit > 0 {
+		qs += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := q.query(ctx, qs, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*lifecycle.Case
+	for rows.Next() {
+		var id int64
+		var hash, doc string
+		if err := rows.Scan(&id, &hash, &doc); err != nil {
+			return nil, err
+		}
+		c, err := q.decodeCase(id, "", "", hash, doc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// InsightRun is a finished analysis kept for later views.
+type InsightRun struct {
+	ID        int64
+	Params    string // what was asked, canonical (the filter as JSON)
+	From, To  int64  // days
+	CreatedAt time.Time
+	Took      time.Duration
+	Doc       string // the result as JSON
+}
+
+// PutInsightRun stores a finished analysis and sets r.ID.
+func (q Queries) PutInsightRun(ctx context.Context, r *InsightRun) error {
+	return q.row(ctx, "INSERT INTO insight_runs(params, from_day, to_day, created_at, took_ms, doc) VALUES (?,?,?,?,?,?) RETURNING id",
+		r.Params, r.From, r.To, ms(r.CreatedAt), r.Took.Milliseconds(), r.Doc).Scan(&r.ID)
+}
+
+// LatestInsightRun returns the newest stored analysis asked with params.
+func (q Queries) LatestInsightRun(ctx context.Context, params string) (InsightRun, bool, error) {
+	var r InsightRun
+	var created, took int64
+	err := q.row(ctx, "SELECT id, params, from_day, to_day, created_at, took_ms, doc FROM insight_runs WHERE params = ? ORDER BY created_at DESC, id DESC LIMIT 1", params).
+		Scan(&r.ID, &r.Params, &r.From, &r.To, &created, &took, &r.Doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	} else if err != nil {
+		return r, false, err
+	}
+	r.CreatedAt, r.Took = fromMS(created), time.Duration(took)*time.Millisecond
+	return r, true, nil
+}
