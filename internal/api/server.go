@@ -126,6 +126,8 @@ func (s *Server) Handler() http.Handler {
 		unitStaff = httpx.Roles(org.RoleHandler, org.RoleLeader)
 		// who puts people on a grid (admin, or the street's leader)
 		assigners = httpx.Roles(org.RoleAdmin, org.RoleLeader)
+		// the dashboard and the big screen: centre staff and analysts
+		screenViewers = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin)
 	)
 
 	pub("GET", "/healthz", s.healthz)
@@ -247,6 +249,7 @@ func (s *Server) Handler() http.Handler {
 	priv("POST", "/api/v1/patrols/{id}/findings", httpx.SignedIn, s.patrolFinding)
 	priv("POST", "/api/v1/patrols/{id}/end", httpx.SignedIn, s.endPatrol)
 	priv("GET", "/api/v1/grid/coverage", assessReaders, s.gridCoverage)
+	priv("GET", "/api/v1/dashboard", screenViewers, s.dashboard)
 
 	mux.Handle("GET /metrics", s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics", Access: httpx.Public})
