@@ -46,7 +46,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, dsn string)) {
 // city is a small demo city on a test clock, with a city dispatcher, a
 // district centre's dispatcher (district D) and a street handler.
 type city struct {
-	t          *testing.T
+	t          testing.TB
 	ctx        context.Context
 	svc        *services.Services
 	st         *store.Store
@@ -64,7 +64,9 @@ type city struct {
 	n          int
 }
 
-func openCity(t *testing.T, dsn string, start time.Time) *city {
+func openCity(t *testing.T, dsn string, start time.Time) *city { return openCityB(t, dsn, start) }
+
+func openCityB(t testing.TB, dsn string, start time.Time) *city {
 	t.Helper()
 	ctx := t.Context()
 	st, err := store.Open(ctx, dsn, store.Options{SQLiteSync: "normal"})
