@@ -214,6 +214,13 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /patrol/{id}/findings", httpx.SignedIn, s.patrolFinding)
 	priv("POST /patrol/{id}/end", httpx.SignedIn, s.patrolEnd)
 	priv("GET /patrol/coverage", assessReaders, s.coveragePage)
+	priv("GET /topics", assessReaders, s.topicsPage)
+	priv("GET /topics/new", deciders, s.topicNewPage)
+	priv("POST /topics", deciders, s.topicCreate)
+	priv("GET /topics/report", assessReaders, s.reportPage)
+	priv("GET /topics/report.pdf", assessReaders, s.reportPDF)
+	priv("GET /topics/{id}", assessReaders, s.topicPage)
+	priv("POST /topics/{id}/close", deciders, s.topicClose)
 
 	// Administration.
 	priv("GET /admin", httpx.Admin, s.adminPage)
@@ -461,6 +468,9 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if u.Has(org.RoleGridWorker) {
 		add("/patrol", "patrol.nav")
+	}
+	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin, org.RoleLeader, org.RoleHandler) {
+		add("/topics", "topics.nav")
 	}
 	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin) || (u.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet) {
 		add("/patrol/coverage", "patrol.nav_coverage")
