@@ -250,6 +250,16 @@ func (s *Server) Handler() http.Handler {
 	priv("POST", "/api/v1/patrols/{id}/end", httpx.SignedIn, s.endPatrol)
 	priv("GET", "/api/v1/grid/coverage", assessReaders, s.gridCoverage)
 	priv("GET", "/api/v1/dashboard", screenViewers, s.dashboard)
+	// 每月一题 topics: the city's deciders manage; centre staff and the units
+	// involved read (narrowed by governance to what each may see).
+	priv("GET", "/api/v1/topics", assessReaders, s.listTopics)
+	priv("POST", "/api/v1/topics", deciders, s.createTopic)
+	priv("GET", "/api/v1/topics/report", assessReaders, s.topicReport)
+	priv("GET", "/api/v1/topics/{id}", assessReaders, s.getTopic)
+	priv("PATCH", "/api/v1/topics/{id}", deciders, s.patchTopic)
+	priv("POST", "/api/v1/topics/{id}/tasks", deciders, s.addTopicTask)
+	priv("POST", "/api/v1/topics/{id}/close", deciders, s.closeTopic)
+	priv("GET", "/api/v1/topics/{id}/tracking", assessReaders, s.topicTracking)
 
 	mux.Handle("GET /metrics", s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics", Access: httpx.Public})

@@ -225,7 +225,11 @@ func (s *Service) Dashboard(ctx context.Context, a org.Actor) (*Dashboard, error
 	return d, nil
 }
 
+// ratio is a ÷ b to four places, nil when b is not positive.
 func ratio(a, b int64) *float64 {
+	if b <= 0 {
+		return nil
+	}
 	f := assessment.Round(float64(a)/float64(b), 4)
 	return &f
 }

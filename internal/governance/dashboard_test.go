@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,26 +19,10 @@ import (
 	"whistle/internal/insight"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/pgtest"
 	"whistle/internal/seed"
 	"whistle/internal/services"
 	"whistle/internal/store"
 )
-
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
-func eachStore(t *testing.T, fn func(t *testing.T, dsn string)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "w.db")) })
-	t.Run("postgres", func(t *testing.T) { fn(t, pgtest.NewDatabase(t)) })
-}
 
 // city is a small demo city on a test clock, with a city dispatcher, a
 // district centre's dispatcher (district D) and a street handler.

@@ -216,6 +216,13 @@ func (s *Server) Handler() http.Handler {
 	priv("GET /patrol/coverage", assessReaders, s.coveragePage)
 	// The big screen (数字红墙): centre staff and analysts.
 	priv("GET /screen", httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin), s.screenPage)
+	priv("GET /topics", assessReaders, s.topicsPage)
+	priv("GET /topics/new", deciders, s.topicNewPage)
+	priv("POST /topics", deciders, s.topicCreate)
+	priv("GET /topics/report", assessReaders, s.reportPage)
+	priv("GET /topics/report.pdf", assessReaders, s.reportPDF)
+	priv("GET /topics/{id}", assessReaders, s.topicPage)
+	priv("POST /topics/{id}/close", deciders, s.topicClose)
 
 	// Administration.
 	priv("GET /admin", httpx.Admin, s.adminPage)
@@ -463,6 +470,9 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if u.Has(org.RoleGridWorker) {
 		add("/patrol", "patrol.nav")
+	}
+	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin, org.RoleLeader, org.RoleHandler) {
+		add("/topics", "topics.nav")
 	}
 	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin) || (u.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet) {
 		add("/patrol/coverage", "patrol.nav_coverage")
