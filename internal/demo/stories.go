@@ -424,15 +424,20 @@ func (g *gen) finishStories(plans []*plan, seeds []*seed, pos []int, planted map
 		g.ds.Stories = append(g.ds.Stories, *p.story)
 	}
 	// The seasonal story plants nothing: heating follows seasonFactor.
-	y := g.end.Year()
-	if g.end.Before(time.Date(y, time.November, 15, 0, 0, 0, 0, g.loc)) {
-		y--
+	// Its winter is the one whose 15 January the year holds (a 365-day
+	// year holds exactly one), cut to the year.
+	peak := time.Date(g.end.Year(), time.January, 15, 0, 0, 0, 0, g.loc)
+	if peak.Before(g.startT) {
+		peak = peak.AddDate(1, 0, 0)
 	}
-	from := time.Date(y-1, time.November, 15, 0, 0, 0, 0, g.loc)
+	if !peak.Before(g.end) {
+		peak = peak.AddDate(-1, 0, 0)
+	}
+	from := time.Date(peak.Year()-1, time.November, 15, 0, 0, 0, 0, g.loc)
+	to := time.Date(peak.Year(), time.March, 16, 0, 0, 0, 0, g.loc)
 	if from.Before(g.startT) {
-		from = time.Date(y, time.November, 15, 0, 0, 0, 0, g.loc)
+		from = g.startT
 	}
-	to := time.Date(from.Year()+1, time.March, 16, 0, 0, 0, 0, g.loc)
 	if to.After(g.end) {
 		to = g.end
 	}
@@ -440,7 +445,7 @@ func (g *gen) finishStories(plans []*plan, seeds []*seed, pos []int, planted map
 		Categories: []string{"heating.temp", "heating.cold", "heating.leak"},
 		Zh:         "供暖季（11月15日至次年3月15日）暖气不热、室温不达标诉求集中，夏季几乎为零",
 		En:         "Heating complaints (radiators not warm, rooms too cold) crowd the heating season, 15 November to 15 March, and almost vanish in summer",
-		From:       from, To: to, Peak: time.Date(from.Year()+1, time.January, 15, 0, 0, 0, 0, g.loc)})
+		From:       from, To: to, Peak: peak})
 }
 
 // judge sets a topic's outcome from the requests that match its criteria
