@@ -48,10 +48,10 @@ func EvidenceOf(t *agenda.Task) ProactiveEvidence {
 	return e
 }
 
-// mayRunProactive: who proposes and reviews proactive tasks — the city's
+// MayRunProactive reports who proposes and reviews proactive tasks — the city's
 // deciders and the city centre's dispatchers and supervisors (and the
 // system). Analysts and district centres read the proposals only.
-func mayRunProactive(a org.Actor) bool {
+func MayRunProactive(a org.Actor) bool {
 	return a.IsSystem() || org.CityDecider(a) ||
 		(a.Unit.Kind == org.KindCityCentre && a.User.Has(org.RoleDispatcher, org.RoleSupervisor))
 }
@@ -84,7 +84,7 @@ func cellsOf(rows []store.DailyRow) []insight.Cell {
 // (proposed, open, done or rejected) is not made again. It returns the new
 // proposals.
 func (s *Service) ProposeProactive(ctx context.Context, a org.Actor, from, to insight.Day) ([]*agenda.Task, error) {
-	if !mayRunProactive(a) {
+	if !MayRunProactive(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
 	if to < from {
@@ -129,7 +129,7 @@ func (s *Service) ProposeProactive(ctx context.Context, a org.Actor, from, to in
 			}
 			out = append(out, t)
 		}
-		return s.Audit(ctx, tx, a, "proactive.propose", "proactive", map[string]any{"from": from.String(), "to": to.String(), "found": len(props), "proposed": len(out)})
+		return s.Audit(ctx, tx, a, "proactive_propose", "proactive", map[string]any{"from": from.String(), "to": to.String(), "found": len(props), "proposed": len(out)})
 	})
 	if err != nil {
 		return nil, err
@@ -287,7 +287,7 @@ type ReviewOverrides struct {
 // ReviewProactive approves a proposal (it becomes open, in the owner's
 // inbox) or rejects it (a note with the reason is required).
 func (s *Service) ReviewProactive(ctx context.Context, a org.Actor, id int64, approve bool, note string, o ReviewOverrides) (*agenda.Task, error) {
-	if !mayRunProactive(a) {
+	if !MayRunProactive(a) {
 		return nil, errs.E(errs.Forbidden)
 	}
 	note = strings.TrimSpace(note)
@@ -340,9 +340,9 @@ func (s *Service) ReviewProactive(ctx context.Context, a org.Actor, id int64, ap
 		if err := tx.UpdateTask(ctx, t, prev); err != nil {
 			return err
 		}
-		action := "proactive.reject"
+		action := "proactive_reject"
 		if approve {
-			action = "proactive.approve"
+			action = "proactive_approve"
 		}
 		out = t
 		return s.Audit(ctx, tx, a, action, fmt.Sprintf("task:%d", t.ID), detail)

@@ -223,7 +223,7 @@ func TestProposeReviewComplete(t *testing.T) {
 		for _, e := range log {
 			seen[e.Action]++
 		}
-		if seen["proactive.propose"] != 2 || seen["proactive.approve"] != 1 || seen["proactive.reject"] != 1 || seen["task.done"] != 1 {
+		if seen["proactive_propose"] != 2 || seen["proactive_approve"] != 1 || seen["proactive_reject"] != 1 || seen["task_done"] != 1 {
 			t.Errorf("audit: %v", seen)
 		}
 	})

@@ -128,7 +128,7 @@ func (s *Service) CompleteTask(ctx context.Context, a org.Actor, id int64, note 
 			return err
 		}
 		out = t
-		return s.Audit(ctx, tx, a, "task.done", fmt.Sprintf("task:%d", t.ID), map[string]any{"note": note, "kind": t.Kind, "unit_id": t.UnitID})
+		return s.Audit(ctx, tx, a, "task_done", fmt.Sprintf("task:%d", t.ID), map[string]any{"note": note, "kind": t.Kind, "unit_id": t.UnitID})
 	})
 	return out, err
 }

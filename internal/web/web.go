@@ -214,6 +214,11 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /patrol/{id}/findings", httpx.SignedIn, s.patrolFinding)
 	priv("POST /patrol/{id}/end", httpx.SignedIn, s.patrolEnd)
 	priv("GET /patrol/coverage", assessReaders, s.coveragePage)
+	// 未诉先办: the centre's review; tasks reported done from the inbox
+	priv("GET /proactive", centreStaff, s.proactivePage)
+	priv("POST /proactive/propose", reviewers, s.proactivePropose)
+	priv("POST /proactive/{id}/review", reviewers, s.proactiveReview)
+	priv("POST /tasks/{id}/done", unitStaff, s.taskDone)
 
 	// Administration.
 	priv("GET /admin", httpx.Admin, s.adminPage)
@@ -464,6 +469,9 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin) || (u.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet) {
 		add("/patrol/coverage", "patrol.nav_coverage")
+	}
+	if org.CityStaff(a) && !a.IsSystem() {
+		add("/proactive", "proactive.nav")
 	}
 	if u.Has(org.RoleAdmin) {
 		add("/admin", "nav.admin")
