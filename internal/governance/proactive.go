@@ -26,6 +26,11 @@ import (
 // proactive task is due.
 const LeadWorkdays = 10
 
+// HistoryDays is how far back from the first day ahead the rollups are
+// read: a year and two weeks, enough for the seasonal test (a year) and
+// for last year's weeks ahead (at most MaxProposalWeeks, inside the year).
+const HistoryDays = 364 + 14
+
 // MaxProposalWeeks bounds the weeks ahead one proposal run covers.
 const MaxProposalWeeks = 26
 
@@ -59,11 +64,14 @@ func MayRunProactive(a org.Actor) bool {
 // cellsOf turns rollup rows into the analysis's cells (ids as strings, ""
 // for an unknown place level).
 func cellsOf(rows []store.DailyRow) []insight.Cell {
+	names := map[int64]string{0: ""} // one string per id, not one per row
 	id := func(v int64) string {
-		if v == 0 {
-			return ""
+		s, ok := names[v]
+		if !ok {
+			s = strconv.FormatInt(v, 10)
+			names[v] = s
 		}
-		return strconv.FormatInt(v, 10)
+		return s
 	}
 	out := make([]insight.Cell, len(rows))
 	for i, r := range rows {
@@ -76,7 +84,7 @@ func cellsOf(rows []store.DailyRow) []insight.Cell {
 
 // ProposeProactive proposes proactive tasks for the weeks from..to: the
 // places that had the most requests of a seasonal category in the same
-// weeks last year (insight.Proactive over the last two years of rollups).
+// weeks last year (insight.Proactive over the last HistoryDays of rollups).
 // Each becomes a task in state proposed, owned by the unit that handled
 // most of those requests (else the street's office), due LeadWorkdays
 // working days before the season starts (not before the next working
@@ -93,11 +101,17 @@ func (s *Service) ProposeProactive(ctx context.Context, a org.Actor, from, to in
 	if to-from+1 > 7*MaxProposalWeeks {
 		return nil, errs.D(errs.Invalid, "at most %d weeks ahead", MaxProposalWeeks)
 	}
-	rows, err := s.St.DailyRows(ctx, store.DailyFilter{From: int64(from - 2*364), To: int64(from - 1)})
+	t0 := time.Now()
+	rows, err := s.St.DailyRows(ctx, store.DailyFilter{From: int64(from - HistoryDays), To: int64(from - 1)})
 	if err != nil {
 		return nil, err
 	}
-	props, err := insight.Proactive(cellsOf(rows), from, to, insight.SeasonOptions{})
+	t1 := time.Now()
+	cells := cellsOf(rows)
+	rows = nil
+	t2 := time.Now()
+	props, err := insight.Proactive(cells, from, to, insight.SeasonOptions{})
+	s.Log.Info("proactive proposals", "rows", len(cells), "read", t1.Sub(t0), "cells", t2.Sub(t1), "analysis", time.Since(t2))
 	if errors.Is(err, insight.ErrShortHistory) {
 		return nil, errs.D(errs.Invalid, "the rollups hold less than a year of history before %s", from)
 	} else if err != nil {

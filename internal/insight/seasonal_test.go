@@ -216,3 +216,36 @@ func TestProactive(t *testing.T) {
 		t.Errorf("last year before the history: %v", err)
 	}
 }
+
+// BenchmarkProactive: two years of daily cells for 100 streets of 4 grids
+// and 20 categories (one seasonal), about 1.5 million cells.
+func BenchmarkProactive(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	from, to := DateDay(2024, 10, 1), DateDay(2026, 10, 18)
+	var cells []Cell
+	for d := from; d <= to; d++ {
+		winter := d.Time().Month() >= time.November || d.Time().Month() <= time.February
+		for s := 0; s < 100; s++ {
+			for g := 0; g < 4; g++ {
+				for c := 0; c < 20; c++ {
+					rate := 0.3
+					if c == 0 && winter && s%10 == 0 {
+						rate = 2
+					}
+					if n := poisson(rng, rate); n > 0 {
+						cells = append(cells, Cell{Day: d, Category: fmt.Sprintf("cat%02d", c), District: "d", Street: fmt.Sprintf("s%03d", s),
+							Community: fmt.Sprintf("s%03d-c%d", s, g/2), Grid: fmt.Sprintf("s%03d-g%d", s, g), Unit: fmt.Sprintf("u%03d", s), N: n})
+					}
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(len(cells)), "cells")
+	b.ResetTimer()
+	for b.Loop() {
+		ps, err := Proactive(cells, DateDay(2026, 10, 19), DateDay(2026, 11, 29), SeasonOptions{})
+		if err != nil || len(ps) == 0 {
+			b.Fatal(len(ps), err)
+		}
+	}
+}
