@@ -76,4 +76,9 @@ func TestProactiveInTheBrowser(t *testing.T) {
 	if n := value[int](e, fmt.Sprintf("document.querySelectorAll('#done-%s').length", id)); n != 0 {
 		t.Error("a done task still offers the form")
 	}
+	// In English the task is worded from its evidence.
+	e.do(chromedp.Navigate(e.base+"/lang/en"), chromedp.Navigate(e.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("task-"+id)))
+	e.wantText("#tasks-h", "Tasks")
+	e.wantText("#task-"+id, "Pre-season check: Room temperature too low")
+	e.wantText("#task-"+id, "done")
 }

@@ -83,7 +83,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	if tab == "lead" && r.URL.Query().Get("cursor") == "" {
 		if ts, err := s.svc.Insight.Inbox(ctx, a); err == nil {
 			d := p.Data.(listData)
-			d.Tasks = s.taskRows(ts, a, p.Now)
+			d.Tasks = s.taskRows(ts, a, p.Now, p.Lang)
 			p.Data = d
 		} else {
 			s.log.Warn("inbox tasks", "err", err)

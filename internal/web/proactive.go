@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,6 +23,8 @@ func init() { pageNames = append(pageNames, "proactive") }
 // taskRow is a task with the names the pages show.
 type taskRow struct {
 	T        *agenda.Task
+	Title    string // in the page's language (a proactive task's words are rebuilt from its evidence in English)
+	Detail   string
 	Unit     string
 	Place    string
 	Overdue  bool
@@ -30,10 +33,10 @@ type taskRow struct {
 	Weekly   string // last year's requests by week, "3 · 5 · 8"
 }
 
-func (s *Server) taskRows(ts []*agenda.Task, a org.Actor, now time.Time) []taskRow {
+func (s *Server) taskRows(ts []*agenda.Task, a org.Actor, now time.Time, lang string) []taskRow {
 	out := make([]taskRow, 0, len(ts))
 	for _, t := range ts {
-		r := taskRow{T: t, Overdue: t.State == agenda.TaskOpen && now.After(t.DueAt),
+		r := taskRow{T: t, Title: t.Title, Detail: t.Detail, Overdue: t.State == agenda.TaskOpen && now.After(t.DueAt),
 			MayDone: t.State == agenda.TaskOpen && a.Unit.ID == t.UnitID && a.User.Has(org.RoleHandler, org.RoleLeader)}
 		if u, ok := s.svc.Unit(t.UnitID); ok {
 			r.Unit = u.Name
@@ -50,10 +53,46 @@ func (s *Server) taskRows(ts []*agenda.Task, a org.Actor, now time.Time) []taskR
 				ws = append(ws, strconv.Itoa(n))
 			}
 			r.Weekly = strings.Join(ws, " · ")
+			if lang == "en" && r.Evidence.Key != "" {
+				r.Title, r.Detail = s.proactiveEnglish(r.Evidence)
+			}
 		}
 		out = append(out, r)
 	}
 	return out
+}
+
+// proactiveEnglish words a proactive task in English from its evidence
+// (place and unit names have no English and stay as they are).
+func (s *Server) proactiveEnglish(e governance.ProactiveEvidence) (title, detail string) {
+	cat := e.Category
+	if c, ok := s.svc.Category(e.Category); ok && c.NameEN != "" {
+		cat = c.NameEN
+	}
+	title = fmt.Sprintf("Pre-season check: %s · %s", cat, e.PlaceName)
+	if !e.Seasonal {
+		title = fmt.Sprintf("Preventive check: %s · %s", cat, e.PlaceName)
+	}
+	var ws, us []string
+	for _, n := range e.Weekly {
+		ws = append(ws, strconv.Itoa(n))
+	}
+	for _, u := range e.Units {
+		name := e.UnitNames[u.Key]
+		if name == "" {
+			name = u.Key
+		}
+		us = append(us, fmt.Sprintf("%s (%d)", name, u.N))
+	}
+	detail = fmt.Sprintf("The same weeks last year (%s to %s): %d requests about %s in %s (by week: %s), %.1f a week against %.1f otherwise.",
+		e.LastFrom, e.LastTo, e.LastYear, cat, e.PlaceName, strings.Join(ws, ", "), e.InRate, e.OutRate)
+	if len(us) > 0 {
+		detail += " Handled by " + strings.Join(us, ", ") + "."
+	}
+	if e.Seasonal {
+		detail += fmt.Sprintf(" The season starts about %s; check %d working days before.", e.SeasonStart, governance.LeadWorkdays)
+	}
+	return title, detail
 }
 
 type proactiveData struct {
@@ -88,7 +127,7 @@ func (s *Server) renderProactive(w http.ResponseWriter, r *http.Request, a org.A
 	if v := p.Form.Get("to"); v != "" {
 		d.To = v
 	}
-	for _, t := range s.taskRows(ts, a, p.Now) {
+	for _, t := range s.taskRows(ts, a, p.Now, p.Lang) {
 		switch t.T.State {
 		case agenda.TaskProposed:
 			d.Proposed = append(d.Proposed, t)
@@ -186,7 +225,7 @@ func (s *Server) taskDone(w http.ResponseWriter, r *http.Request, a org.Actor) {
 		p.Form = r.PostForm
 		p.Form.Set("task", strconv.FormatInt(id, 10))
 		ts, _ := s.svc.Insight.Inbox(ctx, a)
-		p.Data = listData{Tab: "lead", Tabs: []string{"lead", "co", "closed"}, Tasks: s.taskRows(ts, a, p.Now)}
+		p.Data = listData{Tab: "lead", Tabs: []string{"lead", "co", "closed"}, Tasks: s.taskRows(ts, a, p.Now, p.Lang)}
 		s.render(w, status, "inbox", p)
 		return
 	}
