@@ -260,6 +260,13 @@ func (s *Server) Handler() http.Handler {
 	priv("POST", "/api/v1/topics/{id}/tasks", deciders, s.addTopicTask)
 	priv("POST", "/api/v1/topics/{id}/close", deciders, s.closeTopic)
 	priv("GET", "/api/v1/topics/{id}/tracking", assessReaders, s.topicTracking)
+	// tasks in their owners' inboxes; 未诉先办 proposals reviewed by the city centre
+	priv("GET", "/api/v1/tasks", httpx.SignedIn, s.myTasks)
+	priv("GET", "/api/v1/tasks/{id}", httpx.SignedIn, s.getTask)
+	priv("POST", "/api/v1/tasks/{id}/done", unitStaff, s.taskDone)
+	priv("GET", "/api/v1/proactive", centreStaff, s.listProactive)
+	priv("POST", "/api/v1/proactive/propose", httpx.Roles(org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin), s.proposeProactive)
+	priv("POST", "/api/v1/proactive/{id}/review", httpx.Roles(org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin), s.reviewProactive)
 
 	mux.Handle("GET /metrics", s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics", Access: httpx.Public})

@@ -223,6 +223,11 @@ func (s *Server) Handler() http.Handler {
 	priv("GET /topics/report.pdf", assessReaders, s.reportPDF)
 	priv("GET /topics/{id}", assessReaders, s.topicPage)
 	priv("POST /topics/{id}/close", deciders, s.topicClose)
+	// 未诉先办: the centre's review; tasks reported done from the inbox
+	priv("GET /proactive", centreStaff, s.proactivePage)
+	priv("POST /proactive/propose", reviewers, s.proactivePropose)
+	priv("POST /proactive/{id}/review", reviewers, s.proactiveReview)
+	priv("POST /tasks/{id}/done", unitStaff, s.taskDone)
 
 	// Administration.
 	priv("GET /admin", httpx.Admin, s.adminPage)
@@ -479,6 +484,9 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if _, _, ok := org.CentreDistrict(a); ok && u.Has(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin) {
 		add("/screen", "screen.nav")
+	}
+	if org.CityStaff(a) && !a.IsSystem() {
+		add("/proactive", "proactive.nav")
 	}
 	if u.Has(org.RoleAdmin) {
 		add("/admin", "nav.admin")
