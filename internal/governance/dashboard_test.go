@@ -63,6 +63,7 @@ func openCityB(t testing.TB, dsn string, start time.Time) *city {
 	if _, err := seed.Demo(ctx, svc, demo.Options{Seed: 5, Requests: 40}, auth.FastHasher(), nil); err != nil {
 		t.Fatal(err)
 	}
+	closeSeededTopics(t, ctx, st)
 	c := &city{t: t, ctx: ctx, svc: svc, st: st, clk: clk, loc: svc.Location()}
 	find := func(kind, role string) org.Actor {
 		for _, u := range svc.UnitsList() {
