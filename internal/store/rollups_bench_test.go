@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -171,6 +172,9 @@ func synthDaily(requests int, fn func(day int64, rows []store.DailyRow) error) e
 // full table.
 func BenchmarkDailyQueries(b *testing.B) {
 	requests := 300000
+	if v, err := strconv.Atoi(os.Getenv("WHISTLE_BENCH_REQUESTS")); err == nil && v > 0 {
+		requests = v
+	}
 	if os.Getenv("WHISTLE_BENCH_FULL") == "1" {
 		requests = 10000000
 	}
