@@ -124,6 +124,9 @@ func (q Queries) InsertNewCase(ctx context.Context, c *lifecycle.Case, nd NewCas
 	if err := q.row(ctx, "INSERT INTO cases("+caseInsertCols+") VALUES ("+marks+") RETURNING id", args...).Scan(&c.ID); err != nil {
 		return uniq(err, "number")
 	}
+	if err := q.syncDaily(ctx, c, nil); err != nil {
+		return err
+	}
 	return q.syncCaseUnits(ctx, c, nil)
 }
 
@@ -143,6 +146,9 @@ func (q Queries) InsertCase(ctx context.Context, c *lifecycle.Case) error {
 	}
 	if err != nil {
 		return uniq(err, "number")
+	}
+	if err := q.syncDaily(ctx, c, nil); err != nil {
+		return err
 	}
 	return q.syncCaseUnits(ctx, c, nil)
 }
@@ -165,6 +171,9 @@ func (q Queries) UpdateCase(ctx context.Context, c *lifecycle.Case, prev *lifecy
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errs.E(errs.Conflict)
+	}
+	if err := q.syncDaily(ctx, c, prev); err != nil {
+		return err
 	}
 	return q.syncCaseUnits(ctx, c, prev)
 }

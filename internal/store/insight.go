@@ -65,23 +65,83 @@ func categoryWhere(cats []string) (string, []any) {
 	return "(" + strings.Join(or, " OR ") + ")", args
 }
 
-// DailyRows returns the rollup rows f selects.
+// DailyRows returns the rollup rows f selects, in no particular order.
+// Outside a transaction a long period is read as two halves at once, on
+// two connections: the rows of a year are millions, and reading them is
+// the analysis's largest cost after the analysis itself.
 func (q Queries) DailyRows(ctx context.Context, f DailyFilter) ([]DailyRow, error) {
+	if q.inTx || f.To-f.From < 60 {
+		blocks, err := q.dailyRows(ctx, f)
+		return joinBlocks(blocks), err
+	}
+	early, late := f, f
+	early.To = f.From + (f.To-f.From)/2
+	late.From = early.To + 1
+	var lateBlocks [][]DailyRow
+	errc := make(chan error, 1)
+	go func() {
+		var err error
+		lateBlocks, err = q.dailyRows(ctx, late)
+		errc <- err
+	}()
+	blocks, err := q.dailyRows(ctx, early)
+	if e := <-errc; err == nil {
+		err = e
+	}
+	if err != nil {
+		return nil, err
+	}
+	return joinBlocks(append(blocks, lateBlocks...)), nil
+}
+
+// dailyBlock is how many rows dailyRows gathers before it starts another
+// block: a growing slice of millions of rows would be copied over and over.
+const dailyBlock = 1 << 15
+
+func (q Queries) dailyRows(ctx context.Context, f DailyFilter) ([][]DailyRow, error) {
 	where, args := f.where()
 	rows, err := q.query(ctx, "SELECT day, category, district_id, street_id, community_id, grid_id, unit_id, n, reopened, rated, unsatisfied, resolved FROM insight_daily"+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var blocks [][]DailyRow
 	var out []DailyRow
 	for rows.Next() {
-		var r DailyRow
+		if len(out) == cap(out) {
+			if len(out) > 0 {
+				blocks = append(blocks, out)
+			}
+			out = make([]DailyRow, 0, dailyBlock)
+		}
+		out = out[:len(out)+1]
+		r := &out[len(out)-1]
 		if err := rows.Scan(&r.Day, &r.Category, &r.DistrictID, &r.StreetID, &r.CommunityID, &r.GridID, &r.UnitID, &r.N, &r.Reopened, &r.Rated, &r.Unsatisfied, &r.Resolved); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
 	}
-	return out, rows.Err()
+	if len(out) > 0 {
+		blocks = append(blocks, out)
+	}
+	return blocks, rows.Err()
+}
+
+func joinBlocks(blocks [][]DailyRow) []DailyRow {
+	switch len(blocks) {
+	case 0:
+		return nil
+	case 1:
+		return blocks[0]
+	}
+	n := 0
+	for _, b := range blocks {
+		n += len(b)
+	}
+	out := make([]DailyRow, 0, n)
+	for _, b := range blocks {
+		out = append(out, b...)
+	}
+	return out
 }
 
 // DayTotal is one day's sums over the rows a filter selects.

@@ -360,6 +360,10 @@ var dialectOnly = map[string]string{
 	// flagged create (see docs/BENCHMARKS.md, intake). PostgreSQL has no
 	// rowid; its heap plays that part.
 	"sqlite: case_flags: without rowid": "storage layout only",
+	// insight_daily likewise: a period's rollup rows are one sweep of the
+	// key's b-tree, not an index walk plus a row look-up each (issue #12,
+	// docs/INSIGHT.md "Rollups"). PostgreSQL reads its heap in day order.
+	"sqlite: insight_daily: without rowid": "storage layout only",
 	// Not listed, because the comparison does not see them: PostgreSQL's
 	// per-day case-number sequences (created at run time by numbering in
 	// cases.go, not by migrations) and its identity defaults where SQLite

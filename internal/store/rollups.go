@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"whistle/internal/insight"
+	"whistle/internal/lifecycle"
+)
+
+// Daily rollups (insight_daily) kept in step with the cases: every case
+// write adds the case's contribution and, on an update, subtracts the one
+// it had, in the same transaction. An update that leaves the contribution
+// alone (most of them: a signature, a contact, a reply) costs no statement.
+// A row whose count falls to zero is deleted, so the table holds only days,
+// places, categories and units that have requests.
+
+// DailyOf is a case's contribution to the rollups: its row with N = 1.
+func DailyOf(c *lifecycle.Case) DailyRow {
+	l := c.Location
+	r := DailyRow{
+		Day: int64(insight.DayOf(c.CreatedAt)), Category: c.Category,
+		DistrictID: l.DistrictID, StreetID: l.StreetID, CommunityID: l.CommunityID, GridID: l.GridID,
+		UnitID: c.LeadUnitID, N: 1,
+	}
+	if c.ReopenCount > 0 {
+		r.Reopened = 1
+	}
+	if c.Satisfaction != "" {
+		r.Rated = 1
+	}
+	if c.Satisfaction == lifecycle.Unsatisfied {
+		r.Unsatisfied = 1
+	}
+	if c.Resolved != nil && *c.Resolved {
+		r.Resolved = 1
+	}
+	return r
+}
+
+// sameKey reports whether two rows have the same key.
+func (r DailyRow) sameKey(o DailyRow) bool {
+	return r.Day == o.Day && r.Category == o.Category && r.DistrictID == o.DistrictID && r.StreetID == o.StreetID &&
+		r.CommunityID == o.CommunityID && r.GridID == o.GridID && r.UnitID == o.UnitID
+}
+
+const (
+	dailyCols  = "day, category, district_id, street_id, community_id, grid_id, unit_id, n, reopened, rated, unsatisfied, resolved"
+	dailyKey   = "day = ? AND category = ? AND district_id = ? AND street_id = ? AND community_id = ? AND grid_id = ? AND unit_id = ?"
+	dailyMarks = "(?,?,?,?,?,?,?,?,?,?,?,?)"
+	dailyAdd   = " ON CONFLICT (day, category, district_id, street_id, community_id, grid_id, unit_id) DO UPDATE SET n = insight_daily.n + excluded.n, reopened = insight_daily.reopened + excluded.reopened, rated = insight_daily.rated + excluded.rated, unsatisfied = insight_daily.unsatisfied + excluded.unsatisfied, resolved = insight_daily.resolved + excluded.resolved"
+)
+
+func (r DailyRow) key() []any {
+	return []any{r.Day, r.Category, r.DistrictID, r.StreetID, r.CommunityID, r.GridID, r.UnitID}
+}
+
+func (r DailyRow) args() []any {
+	return append(r.key(), r.N, r.Reopened, r.Rated, r.Unsatisfied, r.Resolved)
+}
+
+// syncDaily moves a case's contribution from prev's (nil for a new case)
+// to c's: nothing when they are equal, one statement when only the counts
+// change, else two or three (the old row shrinks or goes, the new one
+// grows or comes).
+func (q Queries) syncDaily(ctx context.Context, c, prev *lifecycle.Case) error {
+	now := DailyOf(c)
+	if prev == nil {
+		return q.addDaily(ctx, now)
+	}
+	old := DailyOf(prev)
+	if old == now {
+		return nil
+	}
+	if old.sameKey(now) {
+		_, err := q.exec(ctx, "UPDATE insight_daily SET reopened = reopened + ?, rated = rated + ?, unsatisfied = unsatisfied + ?, resolved = resolved + ? WHERE "+dailyKey,
+			append([]any{now.Reopened - old.Reopened, now.Rated - old.Rated, now.Unsatisfied - old.Unsatisfied, now.Resolved - old.Resolved}, now.key()...)...)
+		return err
+	}
+	// A row counting one request is this case's alone: it goes. Otherwise
+	// the case's share is taken off it.
+	res, err := q.exec(ctx, "DELETE FROM insight_daily WHERE "+dailyKey+" AND n = 1", old.key()...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		if _, err := q.exec(ctx, "UPDATE insight_daily SET n = n - 1, reopened = reopened - ?, rated = rated - ?, unsatisfied = unsatisfied - ?, resolved = resolved - ? WHERE "+dailyKey,
+			append([]any{old.Reopened, old.Rated, old.Unsatisfied, old.Resolved}, old.key()...)...); err != nil {
+			return err
+		}
+	}
+	return q.addDaily(ctx, now)
+}
+
+func (q Queries) addDaily(ctx context.Context, r DailyRow) error {
+	_, err := q.exec(ctx, "INSERT INTO insight_daily("+dailyCols+") VALUES "+dailyMarks+dailyAdd, r.args()...)
+	return err
+}
+
+// dailyChunk is how many rows one INSERT of InsertDailyRows carries (12
+// parameters each, well under both dialects' limits).
+const dailyChunk = 500
+
+// InsertDailyRows adds rows to the rollups (added to a row of the same key
+// if there is one), in multi-row statements: a bulk load for benchmarks,
+// tests and imports. Run it in a write transaction for speed.
+func (q Queries) InsertDailyRows(ctx context.Context, rows []DailyRow) error {
+	for len(rows) > 0 {
+		n := min(len(rows), dailyChunk)
+		marks := strings.TrimSuffix(strings.Repeat(dailyMarks+",", n), ",")
+		args := make([]any, 0, 12*n)
+		for _, r := range rows[:n] {
+			args = append(args, r.args()...)
+		}
+		if _, err := q.exec(ctx, "INSERT INTO insight_daily("+dailyCols+") VALUES "+marks+dailyAdd, args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// RebuildDaily recomputes the rollups from the cases in one write
+// transaction, with the statement of the backfill migration
+// (0019_insight_backfill.sql): for a store whose rollups are missing or
+// suspected wrong. Case writes wait while it runs.
+func (s *Store) RebuildDaily(ctx context.Context) error {
+	backfill, err := dailyBackfill(s.dialect)
+	if err != nil {
+		return err
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, "DELETE FROM insight_daily"); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, backfill)
+		return err
+	})
+}
+
+const backfillMigration = "0019_insight_backfill.sql"
+
+// dailyBackfill is the INSERT ... SELECT of the backfill migration.
+func dailyBackfill(d Dialect) (string, error) {
+	body, err := migrations.ReadFile("migrations/" + d.String() + "/" + backfillMigration)
+	if err != nil {
+		return "", err
+	}
+	for _, stmt := range strings.Split(string(body), ";") {
+		var lines []string
+		for _, l := range strings.Split(stmt, "\n") {
+			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
+				lines = append(lines, l)
+			}
+		}
+		if s := strings.Join(lines, "\n"); strings.HasPrefix(s, "INSERT INTO insight_daily") {
+			return s, nil
+		}
+	}
+	return "", fmt.Errorf("store: %s has no INSERT INTO insight_daily", backfillMigration)
+}
