@@ -26,7 +26,7 @@ func apiProactive(t *testing.T, e *apiEnv) {
 	rows := proactivetest.History(insight.DateDay(2024, 10, 1), insight.DateDay(2026, 10, 11), streets,
 		[]string{"road.pothole", "noise.construction", "water.outage", "urban.stall", "env.garbage"}, 10,
 		"heating.temp", map[int64]int{e.gridA.Loc.StreetID: 20})
-	proactivetest.InsertDailyRowsDirectly(t, e.cfg.DSN(), rows)
+	proactivetest.InsertDailyRows(t, e.app.Store, rows)
 	weeks := map[string]any{"from": "2026-10-19", "to": "2026-11-29"}
 
 	apiRefused(t, e.apiDo(e.handlerA, "POST", "/api/v1/proactive/propose", weeks), 403, errs.Forbidden)

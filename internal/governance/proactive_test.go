@@ -85,7 +85,7 @@ func openProWorld(t *testing.T, dsn string) *proWorld {
 	rows := proactivetest.History(insight.DateDay(2024, 10, 1), insight.DateDay(2026, 10, 11), w.streets,
 		[]string{"road.pothole", "noise.construction", "water.outage", "urban.stall", "env.garbage"}, 10,
 		"heating.temp", map[int64]int{w.streets[0].StreetID: 20, w.streets[1].StreetID: 12})
-	proactivetest.InsertDailyRowsDirectly(t, dsn, rows)
+	proactivetest.InsertDailyRows(t, st, rows)
 	return w
 }
 

@@ -2,7 +2,6 @@ package governance_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -122,42 +121,23 @@ func openWorld(t *testing.T, dsn string) *world {
 	return w
 }
 
-// fillRollupsForTest writes insight_daily rows straight into the database:
-// until the store maintains the rollups on every case write (the rollups
-// helper's work), tracking has nothing else to read. n requests a day in
-// the category, in the street (in) and in another street of the city (out).
-func fillRollupsForTest(t *testing.T, w *world, from, to insight.Day, in, out func(d insight.Day) int) {
+// fillRollups plants rollup rows through the store: n requests a day in
+// the category, in the street (in) and in another street of the city
+// (out) — weeks of history are far quicker to plant than to file as cases.
+func fillRollups(t *testing.T, w *world, from, to insight.Day, in, out func(d insight.Day) int) {
 	t.Helper()
-	var db *sql.DB
-	var err error
-	ph := func(i int) string { return "?" }
-	if store.IsPostgres(w.dsn) {
-		db, err = sql.Open("pgx", w.dsn)
-		ph = func(i int) string { return "$" + strconv.Itoa(i) }
-	} else {
-		db, err = sql.Open("sqlite", "file:"+w.dsn+"?_pragma=busy_timeout(10000)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var ps []string
-	for i := 1; i <= 12; i++ {
-		ps = append(ps, ph(i))
-	}
-	q := "INSERT INTO insight_daily(day, category, district_id, street_id, community_id, grid_id, unit_id, n, reopened, rated, unsatisfied, resolved) VALUES (" + strings.Join(ps, ",") + ")"
 	ch, _ := w.svc.Chain(w.street.ID)
+	var rows []store.DailyRow
 	for d := from; d <= to; d++ {
-		if n := in(d); n > 0 {
-			if _, err := db.ExecContext(w.ctx, q, int64(d), w.category, ch[0], ch[1], 0, 0, w.lead.ID, n, 0, n, 0, n); err != nil {
-				t.Fatal(err)
-			}
+		if n := int64(in(d)); n > 0 {
+			rows = append(rows, store.DailyRow{Day: int64(d), Category: w.category, DistrictID: ch[0], StreetID: ch[1], UnitID: w.lead.ID, N: n, Rated: n, Resolved: n})
 		}
-		if n := out(d); n > 0 {
-			if _, err := db.ExecContext(w.ctx, q, int64(d), w.category, ch[0], 999999, 0, 0, w.lead.ID, n, 0, n, n/2, 0); err != nil {
-				t.Fatal(err)
-			}
+		if n := int64(out(d)); n > 0 {
+			rows = append(rows, store.DailyRow{Day: int64(d), Category: w.category, DistrictID: ch[0], StreetID: 999999, UnitID: w.lead.ID, N: n, Rated: n, Unsatisfied: n / 2})
 		}
+	}
+	if err := w.st.Write(w.ctx, func(tx *store.Tx) error { return tx.InsertDailyRows(w.ctx, rows) }); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -293,7 +273,7 @@ func TestTopicTrackingAndJudge(t *testing.T) {
 		s := insight.DayOf(start)
 		// 4 a day in the street before the start (28 a week), 2 a day after
 		// (14 a week: down 50 %); elsewhere 10 a day throughout.
-		fillRollupsForTest(t, w, s-7*agenda.BeforeWeeks, s+7*9-1,
+		fillRollups(t, w, s-7*agenda.BeforeWeeks, s+7*9-1,
 			func(d insight.Day) int {
 				if d < s {
 					return 4

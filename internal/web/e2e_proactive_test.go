@@ -34,7 +34,7 @@ func TestProactiveInTheBrowser(t *testing.T) {
 	rows := proactivetest.History(insight.DateDay(2024, 10, 1), insight.DateDay(2026, 10, 11), streets,
 		[]string{"road.pothole", "noise.construction", "water.outage", "urban.stall", "env.garbage"}, 10,
 		"heating.temp", map[int64]int{heated.PlaceID: 20})
-	proactivetest.InsertDailyRowsDirectly(t, e.app.Cfg.DSN(), rows)
+	proactivetest.InsertDailyRows(t, e.app.Store, rows)
 
 	// 1. The centre proposes for the weeks ahead and approves.
 	e.login(org.RoleDispatcher)
