@@ -282,6 +282,7 @@ const (
 	maxTopicTerms = 60
 	topicPool     = 300
 	sameDocs      = 0.9
+	minTopicLift  = 2
 )
 
 // termDocs lists, for each term of index, the positions in docs of the
@@ -368,6 +369,7 @@ func topicTerms(reqs []Req, curDocs, baseDocs []int, rising []Term) (ts []Term, 
 		}
 	}
 	score := make([]float64, len(pool))
+	vocab := make([]bool, len(pool))
 	for ti := range pool {
 		a, m1, b, m2 := float64(inMain[ti]), float64(curCat[main[ti]]), float64(baseIn[ti]), float64(baseCat[main[ti]])
 		if m1 > 0 && m2 > 0 {
@@ -375,6 +377,7 @@ func topicTerms(reqs []Req, curDocs, baseDocs []int, rising []Term) (ts []Term, 
 			if a/m1 < b/m2 {
 				score[ti] = -score[ti]
 			}
+			vocab[ti] = (a+0.5)/(m1+1) < minTopicLift*(b+0.5)/(m2+1)
 		}
 	}
 	order := make([]int, len(pool))
@@ -395,8 +398,8 @@ func topicTerms(reqs []Req, curDocs, baseDocs []int, rising []Term) (ts []Term, 
 	var firsts []int           // pool index of each group's first term
 	members := map[int][]int{} // group's first term → its terms in rank order
 	for _, ti := range order {
-		if 2*inMain[ti] < len(pdocs[ti]) {
-			continue // spread over categories: about none of them
+		if 2*inMain[ti] < len(pdocs[ti]) || vocab[ti] {
+			continue // about no category, or its category's own vocabulary
 		}
 		joined := false
 		for _, f := range firsts {
