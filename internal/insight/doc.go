@@ -43,7 +43,9 @@
 // longer discovered term covering ≥ 70 % of their requests are dropped.
 // The terms that form topics are chosen with the taxonomy as context: of
 // the 300 strongest rising terms, those with at least half of their
-// requests in their main category are ranked by the G² of their share
+// requests in their main category and whose share within it at least
+// doubled (smoothed; the others are its vocabulary) are ranked by the G²
+// of their share
 // within that category now against the baseline (ties: global G²), so a
 // seasonal category's fragments do not take the places of a new phrase in
 // another; fragments whose requests overlap ≥ 90 % both ways take one of
