@@ -312,7 +312,12 @@ func termDocs(reqs []Req, docs []int, index map[string]int) [][]int {
 // category is the one holding most of its current documents; its score is
 // the 2×2 G² of its share within that category now against the baseline
 // (negative when the share fell, 0 when the category has no documents in a
-// window). The pool is ranked by that score (ties: global G², then text).
+// window). Terms with less than half of their documents in their main
+// category (about none) and terms whose smoothed share within it less than
+// doubled (its vocabulary rising with it; broad words like these, joined to
+// a new phrase, bury its rise under their baseline) are left out, unless
+// the category has no baseline documents. The rest are ranked by the score
+// (ties: global G², then text).
 // Walking down the ranking, a term whose current documents and those of an
 // earlier group's first term overlap ≥ sameDocs both ways joins that group
 // (one phrase cut in fragments takes one place); otherwise it starts a new
