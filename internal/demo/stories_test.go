@@ -318,3 +318,50 @@ func TestStoriesSmall(t *testing.T) {
 		}
 	}
 }
+
+// TestStoriesWinterNow: near the demo's default "now" in winter (End is
+// the current time when --demo-end is not given; seed 12345 is the
+// command's default, seed 1 the tests'), heating — a seasonal category with
+// only one year of history, so against the 12 weeks before — rises with
+// many near-identical fragments. The e-bike story, new in one street of
+// another category, must still be an emerging topic placed in its street:
+// topic terms are chosen by how much they rise within their category, not
+// by their city-wide G² alone.
+func TestStoriesWinterNow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("default-size runs skipped in -short mode")
+	}
+	end := time.Date(2026, time.December, 6, 9, 30, 0, 0, testEnd.Location())
+	for _, seed := range []int64{12345, 1} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			ds := Generate(Options{Seed: seed, End: end})
+			s := ds.Story(StoryRising)
+			if len(s.Requests) < 80 {
+				t.Fatalf("%d planted", len(s.Requests))
+			}
+			in := insightInput(t, ds)
+			to := insight.DayOf(end) - 1
+			rep := analyse(t, in, to-27, to)
+			t.Logf("%s–%s: baseline %s, %d rising terms, %d topics", rep.From, rep.To, rep.Baseline, len(rep.Rising), len(rep.Topics))
+			var found *insight.Topic
+			for i, tp := range rep.Topics {
+				// its own category (a heating fragment such as 自行 is
+				// inside the phrase too)
+				if topicHas(tp, s.Phrase) && len(tp.Categories) > 0 && tp.Categories[0].Key == s.Category {
+					found = &rep.Topics[i]
+					break
+				}
+			}
+			if found == nil {
+				for _, tp := range rep.Topics[:min(10, len(rep.Topics))] {
+					t.Logf("topic %v %v: %d now, %d before, emerging %v", tp.Phrases, tp.Categories, tp.Cur, tp.Base, tp.Emerging)
+				}
+				t.Fatalf("no topic with %q among %d", s.Phrase, len(rep.Topics))
+			}
+			t.Logf("topic %v: %d now, %d before, in-category lift %.1f, emerging %v, places %v", found.Phrases, found.Cur, found.Base, found.InCategoryLift, found.Emerging, found.Places)
+			if !found.Emerging || len(found.Places) == 0 || found.Places[0].Key != fmt.Sprint(s.StreetID) {
+				t.Errorf("topic %v: emerging %v, places %v; want emerging in street %d", found.Phrases, found.Emerging, found.Places, s.StreetID)
+			}
+		})
+	}
+}

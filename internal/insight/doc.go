@@ -41,13 +41,22 @@
 // tested with the exact conditional binomial Bin(k, N1/(N1+N2)), two-sided;
 // BH across all terms with k ≥ MinTermDocs; G² ranks them. Sub-grams of a
 // longer discovered term covering ≥ 70 % of their requests are dropped.
-// The 60 strongest rising terms are joined when ≥ 3 requests hold both and
-// those are ≥ half of the rarer term's (overlap coefficient ≥ 0.5); topics
-// are the connected components, with their phrases re-assembled from
-// overlapping grams and the requests holding most of their terms as
-// examples. The taxonomy is context: a topic is Emerging only when its share
-// rises within its main category (exact binomial, BH across topics), so a
-// seasonal category makes rising terms but no emerging topic.
+// The terms that form topics are chosen with the taxonomy as context: of
+// the 300 strongest rising terms, those with at least half of their
+// requests in their main category and whose share within it at least
+// doubled (smoothed; the others are its vocabulary) are ranked by the G²
+// of their share
+// within that category now against the baseline (ties: global G²), so a
+// seasonal category's fragments do not take the places of a new phrase in
+// another; fragments whose requests overlap ≥ 90 % both ways take one of
+// the 60 places. Groups of the same main category join when ≥ 3 requests
+// hold both and those are ≥ half of the rarer term's (overlap coefficient
+// ≥ 0.5); topics are the connected components, with their phrases
+// re-assembled from overlapping grams and the requests holding most of
+// their terms as examples. The taxonomy is context again: a topic is
+// Emerging only when its share rises within its main category (exact
+// binomial, BH across topics), so a seasonal category makes rising terms
+// but no emerging topic.
 //
 // # Repeats and units
 //

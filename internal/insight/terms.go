@@ -275,29 +275,181 @@ func suppress(ts []Term, docs func(Term) int) []Term {
 	return kept
 }
 
-// maxTopicTerms bounds the rising terms grouped into topics.
-const maxTopicTerms = 60
+// maxTopicTerms bounds the places in topic formation; topicPool is the
+// number of the globally strongest rising terms they are chosen from;
+// sameDocs is the overlap (both ways) at which terms count as one phrase.
+const (
+	maxTopicTerms = 60
+	topicPool     = 300
+	sameDocs      = 0.9
+	minTopicLift  = 2
+)
 
-// topics groups the strongest rising terms: two terms join when at least 3
-// requests of the period contain both and those are at least half of the
-// rarer term's requests (overlap coefficient ≥ 0.5); topics are the
-// connected components.
-func topics(reqs []Req, curDocs, baseDocs []int, rising []Term, parent map[string][4]string, o Options) []Topic {
-	ts := rising
-	if len(ts) > maxTopicTerms {
-		ts = ts[:maxTopicTerms]
-	}
-	if len(ts) == 0 {
-		return nil
-	}
-	docs := make([][]int, len(ts)) // per term, indexes into curDocs
-	for di, ri := range curDocs {
-		text := strings.ToLower(reqs[ri].Text)
-		for ti, t := range ts {
-			if strings.Contains(text, t.Text) {
-				docs[ti] = append(docs[ti], di)
+// termDocs lists, for each term of index, the positions in docs of the
+// documents that contain it — one pass, the grams of each document looked
+// up in the index (as termStats counted them).
+func termDocs(reqs []Req, docs []int, index map[string]int) [][]int {
+	out := make([][]int, len(index))
+	last := make([]int, len(index))
+	var buf []string
+	for di, ri := range docs {
+		buf = grams(reqs[ri].Text, buf)
+		for _, g := range buf {
+			if ti, ok := index[g]; ok && last[ti] != di+1 {
+				last[ti] = di + 1
+				out[ti] = append(out[ti], di)
 			}
 		}
+	}
+	return out
+}
+
+// topicTerms chooses the terms that form topics, with the taxonomy as
+// context. A big seasonal category that rises (heating in winter) makes
+// hundreds of rising fragments with the strongest G², which would fill every
+// place and leave a new phrase in one street of another category out. So
+// the pool is the topicPool strongest rising terms; each term's main
+// category is the one holding most of its current documents; its score is
+// the 2×2 G² of its share within that category now against the baseline
+// (negative when the share fell, 0 when the category has no documents in a
+// window). Terms with less than half of their documents in their main
+// category (about none) and terms whose smoothed share within it less than
+// doubled (its vocabulary rising with it; broad words like these, joined to
+// a new phrase, bury its rise under their baseline) are left out, unless
+// the category has no baseline documents. The rest are ranked by the score
+// (ties: global G², then text).
+// Walking down the ranking, a term whose current documents and those of an
+// earlier group's first term overlap ≥ sameDocs both ways joins that group
+// (one phrase cut in fragments takes one place); otherwise it starts a new
+// group while fewer than maxTopicTerms exist. It returns the terms of the
+// groups in rank order, their current documents (positions in curDocs), and
+// for each the index of its group's first term.
+func topicTerms(reqs []Req, curDocs, baseDocs []int, rising []Term) (ts []Term, docs [][]int, rep []int, cat []string) {
+	pool := rising[:min(len(rising), topicPool)]
+	if len(pool) == 0 {
+		return nil, nil, nil, nil
+	}
+	index := make(map[string]int, len(pool))
+	for i, t := range pool {
+		index[t.Text] = i
+	}
+	pdocs := termDocs(reqs, curDocs, index)
+	// documents per category in each window, and each term's main category
+	curCat := map[string]int{}
+	for _, i := range curDocs {
+		curCat[reqs[i].Category]++
+	}
+	main := make([]string, len(pool))
+	inMain := make([]int, len(pool))
+	mains := map[string]bool{}
+	per := map[string]int{}
+	for ti, ds := range pdocs {
+		clear(per)
+		for _, d := range ds {
+			per[reqs[curDocs[d]].Category]++
+		}
+		for c, n := range per {
+			if n > inMain[ti] || n == inMain[ti] && c < main[ti] {
+				main[ti], inMain[ti] = c, n
+			}
+		}
+		mains[main[ti]] = true
+	}
+	baseCat := map[string]int{}
+	baseIn := make([]int, len(pool)) // baseline documents of the main category with the term
+	last := make([]int, len(pool))
+	var buf []string
+	for di, ri := range baseDocs {
+		cat := reqs[ri].Category
+		if !mains[cat] {
+			continue
+		}
+		baseCat[cat]++
+		buf = grams(reqs[ri].Text, buf)
+		for _, g := range buf {
+			if ti, ok := index[g]; ok && last[ti] != di+1 && main[ti] == cat {
+				last[ti] = di + 1
+				baseIn[ti]++
+			}
+		}
+	}
+	score := make([]float64, len(pool))
+	vocab := make([]bool, len(pool))
+	for ti := range pool {
+		a, m1, b, m2 := float64(inMain[ti]), float64(curCat[main[ti]]), float64(baseIn[ti]), float64(baseCat[main[ti]])
+		if m1 > 0 && m2 > 0 {
+			score[ti] = g2(a, m1, b, m2)
+			if a/m1 < b/m2 {
+				score[ti] = -score[ti]
+			}
+			vocab[ti] = (a+0.5)/(m1+1) < minTopicLift*(b+0.5)/(m2+1)
+		}
+	}
+	order := make([]int, len(pool))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if score[a] != score[b] {
+			return score[a] > score[b]
+		}
+		if pool[a].G2 != pool[b].G2 {
+			return pool[a].G2 > pool[b].G2
+		}
+		return pool[a].Text < pool[b].Text
+	})
+	// collapse near-identical fragments, then cut
+	var firsts []int           // pool index of each group's first term
+	members := map[int][]int{} // group's first term → its terms in rank order
+	for _, ti := range order {
+		if 2*inMain[ti] < len(pdocs[ti]) || vocab[ti] {
+			continue // about no category, or its category's own vocabulary
+		}
+		joined := false
+		for _, f := range firsts {
+			if sameSet(pdocs[ti], pdocs[f]) {
+				members[f] = append(members[f], ti)
+				joined = true
+				break
+			}
+		}
+		if !joined && len(firsts) < maxTopicTerms {
+			firsts = append(firsts, ti)
+			members[ti] = []int{ti}
+		}
+	}
+	for _, f := range firsts {
+		r := len(ts)
+		for _, ti := range members[f] {
+			ts = append(ts, pool[ti])
+			docs = append(docs, pdocs[ti])
+			rep = append(rep, r)
+			cat = append(cat, main[ti])
+		}
+	}
+	return ts, docs, rep, cat
+}
+
+// sameSet reports whether two sorted document lists overlap by at least
+// sameDocs of each.
+func sameSet(a, b []int) bool {
+	lo, hi := min(len(a), len(b)), max(len(a), len(b))
+	if lo == 0 || float64(lo) < sameDocs*float64(hi) {
+		return false
+	}
+	return float64(intersect(a, b)) >= sameDocs*float64(hi)
+}
+
+// topics groups the terms topicTerms chooses: two groups join when at
+// least 3 requests of the period contain the first terms of both and those
+// are at least half of the rarer term's requests (overlap coefficient ≥
+// 0.5); topics are the connected components, with all the terms of their
+// groups.
+func topics(reqs []Req, curDocs, baseDocs []int, rising []Term, parent map[string][4]string, o Options) []Topic {
+	ts, docs, rep, cat := topicTerms(reqs, curDocs, baseDocs, rising)
+	if len(ts) == 0 {
+		return nil
 	}
 	uf := make([]int, len(ts))
 	for i := range uf {
@@ -312,7 +464,14 @@ func topics(reqs []Req, curDocs, baseDocs []int, rising []Term, parent map[strin
 		return i
 	}
 	for i := range ts {
+		if rep[i] != i {
+			uf[find(i)] = find(rep[i])
+			continue
+		}
 		for j := i + 1; j < len(ts); j++ {
+			if rep[j] != j || cat[j] != cat[i] {
+				continue
+			}
 			both := intersect(docs[i], docs[j])
 			if both >= 3 && float64(both) >= 0.5*float64(min(len(docs[i]), len(docs[j]))) {
 				uf[find(i)] = find(j)
@@ -369,34 +528,40 @@ func topics(reqs []Req, curDocs, baseDocs []int, rising []Term, parent map[strin
 	// baseline documents with any of the topic's terms, and the lift;
 	// the same within the topic's main category
 	n1, n2 := len(curDocs), len(baseDocs)
+	// (the baseline's documents with a topic's terms found, like the
+	// current ones, by looking their grams up)
 	type cc struct{ cur, base, tcur, tbase int }
 	perCat := make([]cc, len(out))
+	curCat, baseCat := map[string]int{}, map[string]int{}
 	for _, i := range curDocs {
-		for ti := range out {
-			if len(out[ti].Categories) > 0 && reqs[i].Category == out[ti].Categories[0].Key {
-				perCat[ti].cur++
-			}
-		}
+		curCat[reqs[i].Category]++
 	}
 	for _, i := range baseDocs {
-		low := strings.ToLower(reqs[i].Text)
-		for ti := range out {
-			inCat := len(out[ti].Categories) > 0 && reqs[i].Category == out[ti].Categories[0].Key
-			hit := false
-			for _, t := range out[ti].Terms {
-				if strings.Contains(low, t) {
-					hit = true
-					break
-				}
+		baseCat[reqs[i].Category]++
+	}
+	topicOf := map[string]int{}
+	for ti := range out {
+		if len(out[ti].Categories) > 0 {
+			perCat[ti].cur = curCat[out[ti].Categories[0].Key]
+			perCat[ti].base = baseCat[out[ti].Categories[0].Key]
+		}
+		for _, t := range out[ti].Terms {
+			topicOf[t] = ti
+		}
+	}
+	last := make([]int, len(out))
+	var buf []string
+	for di, i := range baseDocs {
+		buf = grams(reqs[i].Text, buf)
+		for _, g := range buf {
+			ti, ok := topicOf[g]
+			if !ok || last[ti] == di+1 {
+				continue
 			}
-			if hit {
-				out[ti].Base++
-			}
-			if inCat {
-				perCat[ti].base++
-				if hit {
-					perCat[ti].tbase++
-				}
+			last[ti] = di + 1
+			out[ti].Base++
+			if len(out[ti].Categories) > 0 && reqs[i].Category == out[ti].Categories[0].Key {
+				perCat[ti].tbase++
 			}
 		}
 	}
