@@ -53,6 +53,7 @@ func DefaultFilter(now time.Time) Filter {
 // Analysis is one finished analysis: the report, with the display names of
 // the ids it mentions.
 type Analysis struct {
+	RunID     int64             `json:"run_id,omitempty"` // the stored run (insight_runs.id)
 	Filter    Filter            `json:"filter"`
 	Report    *insight.Report   `json:"report"`
 	Names     map[string]string `json:"names"`
