@@ -247,6 +247,8 @@ func (s *Server) Handler() http.Handler {
 	priv("POST", "/api/v1/patrols/{id}/findings", httpx.SignedIn, s.patrolFinding)
 	priv("POST", "/api/v1/patrols/{id}/end", httpx.SignedIn, s.endPatrol)
 	priv("GET", "/api/v1/grid/coverage", assessReaders, s.gridCoverage)
+	priv("GET", "/api/v1/insight", centreStaff, s.getInsight)
+	priv("GET", "/api/v1/insight/export.xlsx", centreStaff, s.exportInsight)
 
 	mux.Handle("GET /metrics", s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics", Access: httpx.Public})
