@@ -257,7 +257,7 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 			}
 		}
 	}
-	in.Neighbours = s.neighbours()
+	in.Neighbours, an.GridPoints = s.neighbours(in.Reqs)
 	s.names(in.Names, in.Cells)
 	rep, err := insight.Analyze(in, insight.Options{From: f.From, To: f.To, DataFrom: first, TermBaselineDays: termDays, MaxTermDocs: MaxDocsPerWindow})
 	if err != nil {
@@ -309,25 +309,115 @@ func (s *Service) names(names map[string]string, cells []insight.Cell) {
 
 var neighbourCache struct {
 	sync.Mutex
-	core any
-	gen  uint64
-	nb   map[string][]string
+	core  any
+	gen   uint64
+	nb    map[string][]string
+	shape map[string]bool // grids with a boundary
 }
 
-// neighbours lists, for each grid, the grids whose boundaries touch it
-// (bounding boxes within a small tolerance: the edge and corner
-// neighbours of a grid of cells), computed once per catalogue generation.
-func (s *Service) neighbours() map[string][]string {
+// neighbours lists, for each grid, the grids adjacent to it: where grids
+// have boundaries, those whose boundaries touch (bounding boxes within a
+// small tolerance: the edge and corner neighbours of a grid of cells,
+// computed once per catalogue generation); where they have none, those
+// whose requests' mean coordinates lie within 1.5 × the median distance
+// to the nearest such grid; grids with neither are joined to the other
+// such grids of their community. It also returns the points it used.
+func (s *Service) neighbours(reqs []insight.Req) (map[string][]string, map[string][2]float64) {
+	nb, shaped := s.boundaryNeighbours()
+	out := make(map[string][]string, len(nb))
+	for k, v := range nb {
+		out[k] = v
+	}
+	type acc struct {
+		lat, lon float64
+		n        int
+	}
+	sums := map[string]*acc{}
+	for i := range reqs {
+		r := &reqs[i]
+		if r.Grid == "" || shaped[r.Grid] {
+			continue
+		}
+		a := sums[r.Grid]
+		if a == nil {
+			a = &acc{}
+			sums[r.Grid] = a
+		}
+		if r.Lat != 0 || r.Lon != 0 {
+			a.lat, a.lon, a.n = a.lat+r.Lat, a.lon+r.Lon, a.n+1
+		}
+	}
+	points := map[string][2]float64{}
+	var ids []string
+	for g, a := range sums {
+		if a.n > 0 {
+			points[g] = [2]float64{a.lat / float64(a.n), a.lon / float64(a.n)}
+			ids = append(ids, g)
+		}
+	}
+	sort.Strings(ids)
+	dist := func(a, b [2]float64) float64 {
+		dy := a[0] - b[0]
+		dx := (a[1] - b[1]) * math.Cos(a[0]*math.Pi/180)
+		return math.Hypot(dx, dy)
+	}
+	if len(ids) > 1 {
+		nn := make([]float64, len(ids))
+		for i := range ids {
+			nn[i] = math.Inf(1)
+			for j := range ids {
+				if i != j {
+					nn[i] = math.Min(nn[i], dist(points[ids[i]], points[ids[j]]))
+				}
+			}
+		}
+		sorted := append([]float64(nil), nn...)
+		sort.Float64s(sorted)
+		r := 1.5 * sorted[len(sorted)/2]
+		for i := range ids {
+			for j := i + 1; j < len(ids); j++ {
+				if dist(points[ids[i]], points[ids[j]]) <= r {
+					out[ids[i]] = append(out[ids[i]], ids[j])
+					out[ids[j]] = append(out[ids[j]], ids[i])
+				}
+			}
+		}
+	}
+	// Grids with neither a boundary nor coordinates: their community.
+	byCommunity := map[int64][]string{}
+	for g := range sums {
+		if _, ok := points[g]; ok {
+			continue
+		}
+		gid, _ := strconv.ParseInt(g, 10, 64)
+		if ch, ok := s.Chain(gid); ok && ch[2] != 0 {
+			byCommunity[ch[2]] = append(byCommunity[ch[2]], g)
+		}
+	}
+	for _, gs := range byCommunity {
+		sort.Strings(gs)
+		for i := range gs {
+			for j := i + 1; j < len(gs); j++ {
+				out[gs[i]] = append(out[gs[i]], gs[j])
+				out[gs[j]] = append(out[gs[j]], gs[i])
+			}
+		}
+	}
+	return out, points
+}
+
+func (s *Service) boundaryNeighbours() (map[string][]string, map[string]bool) {
 	neighbourCache.Lock()
 	defer neighbourCache.Unlock()
 	if neighbourCache.core == any(s.Core) && neighbourCache.gen == s.Generation() && neighbourCache.nb != nil {
-		return neighbourCache.nb
+		return neighbourCache.nb, neighbourCache.shape
 	}
 	type box struct {
 		id                     string
 		minX, minY, maxX, maxY float64
 	}
 	var boxes []box
+	shaped := map[string]bool{}
 	for pid, p := range s.PlaceMap() {
 		if p.Level != org.LevelGrid || p.Boundary == "" {
 			continue
@@ -337,6 +427,7 @@ func (s *Service) neighbours() map[string][]string {
 			continue
 		}
 		boxes = append(boxes, box{strconv.FormatInt(pid, 10), sh.MinX, sh.MinY, sh.MaxX, sh.MaxY})
+		shaped[strconv.FormatInt(pid, 10)] = true
 	}
 	sort.Slice(boxes, func(i, j int) bool { return boxes[i].minX < boxes[j].minX })
 	nb := map[string][]string{}
@@ -348,13 +439,12 @@ func (s *Service) neighbours() map[string][]string {
 			if b.minY > a.maxY+eps || b.maxY < a.minY-eps || b.maxX < a.minX-eps {
 				continue
 			}
-			// touching, not one inside the other's interior a long way
 			nb[a.id] = append(nb[a.id], b.id)
 			nb[b.id] = append(nb[b.id], a.id)
 		}
 	}
-	neighbourCache.core, neighbourCache.gen, neighbourCache.nb = any(s.Core), s.Generation(), nb
-	return nb
+	neighbourCache.core, neighbourCache.gen, neighbourCache.nb, neighbourCache.shape = any(s.Core), s.Generation(), nb, shaped
+	return nb, shaped
 }
 
 // CaseLink is the case list with the filters that select the requests
