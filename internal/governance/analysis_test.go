@@ -23,6 +23,7 @@ import (
 	"whistle/internal/governance"
 	"whistle/internal/governance/insighttest"
 	"whistle/internal/insight"
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/pgtest"
 	"whistle/internal/seed"
@@ -259,6 +260,23 @@ func TestAnalysisFindsPlanted(t *testing.T) {
 		}
 		if fresh.RunID == an.RunID {
 			t.Errorf("an old run was reused")
+		}
+		// Drill-down: the case list filters by grid and days.
+		pg, err := w.svc.Cases.List(w.ctx, w.analyst, lifecycle.CaseFilter{GridID: w.planted.Grid, CreatedFrom: w.planted.From.Time(), CreatedTo: (w.planted.To + 1).Time(), Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		planted := 0
+		for _, c := range pg.Cases {
+			if c.Location.GridID != w.planted.Grid {
+				t.Fatalf("grid filter: case %s in grid %d", c.Number, c.Location.GridID)
+			}
+			if slices.Contains(w.planted.Numbers, c.Number) {
+				planted++
+			}
+		}
+		if planted != len(w.planted.Numbers) {
+			t.Errorf("grid filter: %d of %d planted requests", planted, len(w.planted.Numbers))
 		}
 		// Drill-down: the case list link of the planted street.
 		link := an.Drill(w.planted.Category, insight.Street, street)
