@@ -264,7 +264,7 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 		return nil, err
 	}
 	an.Report = rep
-	an.Names = in.Names
+	an.Names = mentioned(rep, in.Names)
 	return an, nil
 }
 
@@ -292,6 +292,63 @@ func (s *Service) AddressKey(address string) string {
 		return ""
 	}
 	return s.PhoneHash("address:" + n)
+}
+
+// mentioned keeps the names of the ids the report mentions (the stored
+// run and the JSON stay small): places, categories, and units under
+// UnitKey.
+func mentioned(rep *insight.Report, names map[string]string) map[string]string {
+	out := map[string]string{}
+	keep := func(id string) {
+		if n, ok := names[id]; ok && id != "" {
+			out[id] = n
+		}
+	}
+	unit := func(id string) { keep(UnitKey(id)) }
+	counts := func(cs []insight.Count, f func(string)) {
+		for _, c := range cs {
+			f(c.Key)
+		}
+	}
+	for _, a := range rep.Anomalies {
+		keep(a.Category)
+		keep(a.Place)
+	}
+	for _, t := range rep.Topics {
+		counts(t.Categories, keep)
+		counts(t.Places, keep)
+		counts(t.Units, unit)
+	}
+	for _, r := range rep.PlaceRepeats {
+		keep(r.Category)
+		keep(r.Grid)
+	}
+	for _, r := range rep.CallerRepeat {
+		counts(r.Categories, keep)
+	}
+	for _, r := range rep.Reopened {
+		keep(r.Category)
+		unit(r.Unit)
+	}
+	for _, u := range rep.Units {
+		unit(u.Unit)
+	}
+	for _, h := range rep.Hotspots {
+		keep(h.Category)
+		for _, g := range h.Grids {
+			keep(g)
+		}
+		counts(h.Streets, keep)
+		counts(h.Categories, keep)
+	}
+	for _, c := range rep.Candidates {
+		keep(c.Category)
+		for _, p := range c.Places {
+			keep(p.Place)
+		}
+		counts(c.Units, unit)
+	}
+	return out
 }
 
 // names fills the display names of the places, units and categories.
