@@ -126,6 +126,8 @@ func (s *Server) Handler() http.Handler {
 		unitStaff = httpx.Roles(org.RoleHandler, org.RoleLeader)
 		// who puts people on a grid (admin, or the street's leader)
 		assigners = httpx.Roles(org.RoleAdmin, org.RoleLeader)
+		// the dashboard and the big screen: centre staff and analysts
+		screenViewers = httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin)
 	)
 
 	pub("GET", "/healthz", s.healthz)
@@ -249,6 +251,24 @@ func (s *Server) Handler() http.Handler {
 	priv("GET", "/api/v1/grid/coverage", assessReaders, s.gridCoverage)
 	priv("GET", "/api/v1/insight", centreStaff, s.getInsight)
 	priv("GET", "/api/v1/insight/export.xlsx", centreStaff, s.exportInsight)
+	priv("GET", "/api/v1/dashboard", screenViewers, s.dashboard)
+	// 每月一题 topics: the city's deciders manage; centre staff and the units
+	// involved read (narrowed by governance to what each may see).
+	priv("GET", "/api/v1/topics", assessReaders, s.listTopics)
+	priv("POST", "/api/v1/topics", deciders, s.createTopic)
+	priv("GET", "/api/v1/topics/report", assessReaders, s.topicReport)
+	priv("GET", "/api/v1/topics/{id}", assessReaders, s.getTopic)
+	priv("PATCH", "/api/v1/topics/{id}", deciders, s.patchTopic)
+	priv("POST", "/api/v1/topics/{id}/tasks", deciders, s.addTopicTask)
+	priv("POST", "/api/v1/topics/{id}/close", deciders, s.closeTopic)
+	priv("GET", "/api/v1/topics/{id}/tracking", assessReaders, s.topicTracking)
+	// tasks in their owners' inboxes; 未诉先办 proposals reviewed by the city centre
+	priv("GET", "/api/v1/tasks", httpx.SignedIn, s.myTasks)
+	priv("GET", "/api/v1/tasks/{id}", httpx.SignedIn, s.getTask)
+	priv("POST", "/api/v1/tasks/{id}/done", unitStaff, s.taskDone)
+	priv("GET", "/api/v1/proactive", centreStaff, s.listProactive)
+	priv("POST", "/api/v1/proactive/propose", httpx.Roles(org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin), s.proposeProactive)
+	priv("POST", "/api/v1/proactive/{id}/review", httpx.Roles(org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin), s.reviewProactive)
 
 	mux.Handle("GET /metrics", s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics", Access: httpx.Public})

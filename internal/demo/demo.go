@@ -93,6 +93,9 @@ type Dataset struct {
 	// in time order (only with Options.Activity).
 	Patrols  []Patrol  `json:"patrols"`
 	Whistles []Whistle `json:"whistles"`
+	// Stories are the patterns planted in the year for the analysis to
+	// find (see Story); never stored.
+	Stories []Story `json:"stories"`
 }
 
 // DefaultEnv is the lifecycle environment the demo's steps are generated
@@ -154,7 +157,17 @@ func Generate(opts Options) *Dataset {
 	}
 	g.buildDays()
 
-	seeds := g.makeSeeds(n)
+	// The stories draw from their own stream, so the ordinary requests
+	// are the same draws with or without them.
+	storyRng := subRand(opts.Seed, 9)
+	plans := g.planStories(n, storyRng)
+	plantedAt := g.plantTimes(plans, storyRng)
+	seeds := g.makeSeeds(n, len(plantedAt))
+	plantedBy := map[int]*plan{}
+	for i, sd := range g.plantSeeds(plantedAt, len(seeds), storyRng) {
+		plantedBy[sd.seq] = plantedAt[i].p
+		seeds = append(seeds, sd)
+	}
 	slices.SortStableFunc(seeds, func(a, b *seed) int {
 		if c := a.c.CreatedAt.Compare(b.c.CreatedAt); c != 0 {
 			return c
@@ -172,6 +185,7 @@ func Generate(opts Options) *Dataset {
 		sd.c.Number = fmt.Sprintf("JC%s%05d", day, perDay[day])
 		ds.Requests[i].Case = sd.c
 	}
+	g.finishStories(plans, seeds, pos, plantedBy)
 	stops := g.stallTargets(seeds)
 	for i, sd := range seeds {
 		parent := -1

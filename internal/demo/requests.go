@@ -445,15 +445,16 @@ func (g *gen) sampleGrid(rng *rand.Rand) *grid {
 	return g.city.grids[lo]
 }
 
-// makeSeeds draws n requests (duplicates included) over the year.
-func (g *gen) makeSeeds(n int) []*seed {
+// makeSeeds draws n requests (duplicates included) over the year, less
+// the planted ones (see stories.go).
+func (g *gen) makeSeeds(n, planted int) []*seed {
 	rng := g.reqRng
 	var callers []caller
 	for range max(20, n/120) {
 		callers = append(callers, caller{name: personName(rng), phone: mobile(rng), grid: g.sampleGrid(rng)})
 	}
 	seeds := make([]*seed, 0, n)
-	for len(seeds) < n {
+	for len(seeds) < n-planted {
 		t, di, h := g.sampleTime(rng)
 		typ := g.sampleType(rng)
 		l := g.sampleLeaf(rng, g.days[di], h, typ)
@@ -487,7 +488,7 @@ func (g *gen) makeSeeds(n int) []*seed {
 		seeds = append(seeds, s)
 
 		// Neighbours report the same problem: a duplicate to merge.
-		if len(seeds) < n && ch != "grid" && (typ == "complaint" || typ == "help") && len(l.probs) > 0 && rng.Float64() < 0.06 {
+		if len(seeds) < n-planted && ch != "grid" && (typ == "complaint" || typ == "help") && len(l.probs) > 0 && rng.Float64() < 0.06 {
 			dt := t.Add(time.Duration(20+rng.IntN(30*60)) * time.Minute)
 			if dt.Before(g.end) {
 				d := &seed{seq: len(seeds), leaf: l, dupOf: s.seq, grid: s.grid, dayIdx: di}

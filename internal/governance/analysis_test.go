@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,28 +23,12 @@ import (
 	"whistle/internal/insight"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/pgtest"
 	"whistle/internal/seed"
 	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
-func eachStore(t *testing.T, fn func(t *testing.T, dsn string)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "w.db")) })
-	t.Run("postgres", func(t *testing.T) { fn(t, pgtest.NewDatabase(t)) })
-}
-
-type world struct {
+type anWorld struct {
 	ctx                            context.Context
 	svc                            *services.Services
 	st                             *store.Store
@@ -55,7 +37,7 @@ type world struct {
 	planted                        insighttest.Planted
 }
 
-func openWorld(t *testing.T, dsn string) *world {
+func openAnWorld(t *testing.T, dsn string) *anWorld {
 	t.Helper()
 	ctx := t.Context()
 	st, err := store.Open(ctx, dsn, store.Options{SQLiteSync: "normal"})
@@ -71,7 +53,7 @@ func openWorld(t *testing.T, dsn string) *world {
 	if _, err := seed.Demo(ctx, svc, demo.Options{Seed: 5, Requests: 40}, auth.FastHasher(), nil); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{ctx: ctx, svc: svc, st: st, clk: clk}
+	w := &anWorld{ctx: ctx, svc: svc, st: st, clk: clk}
 	find := func(kind, role string) org.Actor {
 		for _, u := range svc.UnitsList() {
 			if kind != "" && u.Kind != kind {
@@ -104,7 +86,7 @@ func openWorld(t *testing.T, dsn string) *world {
 	return w
 }
 
-func (w *world) filter() governance.Filter {
+func (w *anWorld) filter() governance.Filter {
 	return governance.Filter{From: w.planted.From, To: w.planted.To}
 }
 
@@ -112,7 +94,7 @@ func (w *world) filter() governance.Filter {
 // district centre is confined to its district.
 func TestAnalysisScope(t *testing.T) {
 	eachStore(t, func(t *testing.T, dsn string) {
-		w := openWorld(t, dsn)
+		w := openAnWorld(t, dsn)
 		if _, err := w.svc.Insight.Analyze(w.ctx, w.handler, w.filter()); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("handler: %v, want forbidden", err)
 		}
@@ -152,7 +134,7 @@ func TestAnalysisScope(t *testing.T) {
 
 func TestAnalysisValidation(t *testing.T) {
 	eachStore(t, func(t *testing.T, dsn string) {
-		w := openWorld(t, dsn)
+		w := openAnWorld(t, dsn)
 		f := w.filter()
 		for _, c := range []struct {
 			name  string
@@ -185,7 +167,7 @@ func asErr(err error, e **errs.Error) bool {
 // stored run reads back with its NaNs, and the JSON holds no phone.
 func TestAnalysisFindsPlanted(t *testing.T) {
 	eachStore(t, func(t *testing.T, dsn string) {
-		w := openWorld(t, dsn)
+		w := openAnWorld(t, dsn)
 		an, err := w.svc.Insight.Analyze(w.ctx, w.analyst, w.filter())
 		if err != nil {
 			t.Fatal(err)
@@ -289,7 +271,7 @@ func TestAnalysisFindsPlanted(t *testing.T) {
 // TestExportXLSX: the workbook has the five sheets, the planted category
 // among the candidates, and no cell starting with a formula character.
 func TestExportXLSX(t *testing.T) {
-	w := openWorld(t, filepath.Join(t.TempDir(), "w.db"))
+	w := openAnWorld(t, filepath.Join(t.TempDir(), "w.db"))
 	var buf bytes.Buffer
 	if err := w.svc.Insight.ExportXLSX(w.ctx, w.analyst, w.filter(), &buf); err != nil {
 		t.Fatal(err)

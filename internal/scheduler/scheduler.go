@@ -34,6 +34,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 	t := time.NewTicker(s.Interval)
 	defer t.Stop()
 	lastReload, lastPrune, lastOrphans := time.Now(), time.Time{}, time.Time{}
+	lastJudge := time.Time{} // 每月一题 verdicts (governance.JudgeTopics), hourly
 	orphansEvery := s.OrphansEvery
 	if orphansEvery <= 0 {
 		orphansEvery = time.Hour
@@ -64,6 +65,16 @@ func (s *Scheduler) Run(ctx context.Context) {
 				lastOrphans = time.Now()
 			} else if ctx.Err() == nil {
 				s.Log.Warn("collecting orphan attachments", "err", err)
+			}
+		}
+		if time.Since(lastJudge) > time.Hour {
+			if n, err := s.Svc.Insight.JudgeTopics(ctx, s.Svc.Cases.Now()); err == nil {
+				lastJudge = time.Now()
+				if n > 0 {
+					s.Log.Info("topics judged", "count", n, "node", s.Node)
+				}
+			} else if ctx.Err() == nil {
+				s.Log.Warn("judging topics", "err", err)
 			}
 		}
 		select {

@@ -170,6 +170,9 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 			return res, err
 		}
 	}
+	if err := storyTopics(ctx, svc, ds); err != nil {
+		return res, fmt.Errorf("topics: %w", err)
+	}
 	// Only a load that got this far is a complete demo.
 	err = st.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.ResetSequences(ctx); err != nil {
@@ -182,6 +185,31 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 	}
 	res.Loaded, res.Duration = true, time.Since(start)
 	return res, nil
+}
+
+// storyTopics stores the 每月一题 topics of the demo's stories (the spring
+// topic) with their tasks. Like the cases, they are written directly: they
+// happened before the demo's end, and the audit trail starts with the demo.
+// It runs once, inside a load that is not yet complete.
+func storyTopics(ctx context.Context, svc *services.Services, ds *demo.Dataset) error {
+	return svc.St.Write(ctx, func(tx *store.Tx) error {
+		for _, s := range ds.Stories {
+			if s.Topic == nil {
+				continue
+			}
+			t := *s.Topic
+			if err := tx.InsertTopic(ctx, &t); err != nil {
+				return err
+			}
+			for _, k := range s.Tasks {
+				k.TopicID = t.ID
+				if err := tx.InsertTask(ctx, &k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // dutyAndKnowledge publishes the demo duty list and adds the demo

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/agenda"
 	"whistle/internal/assessment"
 	"whistle/internal/auth"
 	"whistle/internal/classify"
@@ -212,3 +213,53 @@ func TestDemoShape(t *testing.T) {
 }
 
 func one(p *float64) bool { return p == nil || *p == 1 }
+
+// TestDemoSpringTopic: the demo stores the 每月一题 topic of its spring
+// story, led by the city's market regulator, with its done tasks, once.
+func TestDemoSpringTopic(t *testing.T) {
+	ctx := context.Background()
+	svc := open(t)
+	end := time.Date(2026, time.January, 10, 9, 30, 0, 0, svc.Location())
+	opts := demo.Options{Seed: 5, Requests: 200, End: end}
+	if _, err := Demo(ctx, svc, opts, auth.FastHasher(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Demo(ctx, svc, opts, auth.FastHasher(), nil); err != nil { // reuse: nothing added
+		t.Fatal(err)
+	}
+	ts, err := svc.St.Topics(ctx)
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("topics: %d %v", len(ts), err)
+	}
+	tp := ts[0]
+	units, err := svc.St.Units(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead := ""
+	for _, u := range units {
+		if u.ID == tp.LeadUnitID {
+			lead = u.Code
+		}
+	}
+	if lead != "city-scjg" {
+		t.Fatalf("lead unit %d: %q", tp.LeadUnitID, lead)
+	}
+	start := tp.StartedAt.In(svc.Location())
+	if start.Year() != 2025 || start.Month() != time.April || start.Day() != 15 || !tp.GoalBy.Equal(tp.StartedAt.AddDate(0, 3, 0)) {
+		t.Errorf("started %s, goal by %s", tp.StartedAt, tp.GoalBy)
+	}
+	if (tp.State != agenda.Active && tp.State != agenda.Met) || tp.Goal.Reduction != 0.5 || tp.Goal.Months != 3 ||
+		!slices.Equal(tp.Criteria.Categories, []string{"market.prepaid"}) || len(tp.Criteria.Keywords) == 0 {
+		t.Errorf("topic %+v", tp)
+	}
+	tasks, err := svc.St.Tasks(ctx, agenda.TaskFilter{TopicID: tp.ID})
+	if err != nil || len(tasks) < 2 || len(tasks) > 3 {
+		t.Fatalf("tasks: %d %v", len(tasks), err)
+	}
+	for _, k := range tasks {
+		if k.State != agenda.TaskDone || k.Note == "" || k.DoneAt.IsZero() || k.Kind != agenda.KindTopic || k.UnitID == 0 {
+			t.Errorf("task %+v", k)
+		}
+	}
+}

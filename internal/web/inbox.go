@@ -23,6 +23,7 @@ type listData struct {
 	Tab   string
 	Tabs  []string
 	Count int
+	Tasks []taskRow // the unit's tasks (专项任务), on the inbox's first tab
 }
 
 func (s *Server) rows(p *page, cs []*lifecycle.Case) []row {
@@ -79,6 +80,15 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		return
 	}
 	p.Data = listData{Rows: s.rows(p, pg.Cases), Next: nextLink("/inbox", r.URL.Query(), pg.Next), Tab: tab, Tabs: []string{"lead", "co", "closed"}}
+	if tab == "lead" && r.URL.Query().Get("cursor") == "" {
+		if ts, err := s.svc.Insight.Inbox(ctx, a); err == nil {
+			d := p.Data.(listData)
+			d.Tasks = s.taskRows(ts, a, p.Now, p.Lang)
+			p.Data = d
+		} else {
+			s.log.Warn("inbox tasks", "err", err)
+		}
+	}
 	s.render(w, 200, "inbox", p)
 }
 

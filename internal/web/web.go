@@ -215,6 +215,20 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /patrol/{id}/end", httpx.SignedIn, s.patrolEnd)
 	priv("GET /patrol/coverage", assessReaders, s.coveragePage)
 	priv("GET /insight", centreStaff, s.insightPage)
+	// The big screen (数字红墙): centre staff and analysts.
+	priv("GET /screen", httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin), s.screenPage)
+	priv("GET /topics", assessReaders, s.topicsPage)
+	priv("GET /topics/new", deciders, s.topicNewPage)
+	priv("POST /topics", deciders, s.topicCreate)
+	priv("GET /topics/report", assessReaders, s.reportPage)
+	priv("GET /topics/report.pdf", assessReaders, s.reportPDF)
+	priv("GET /topics/{id}", assessReaders, s.topicPage)
+	priv("POST /topics/{id}/close", deciders, s.topicClose)
+	// 未诉先办: the centre's review; tasks reported done from the inbox
+	priv("GET /proactive", centreStaff, s.proactivePage)
+	priv("POST /proactive/propose", reviewers, s.proactivePropose)
+	priv("POST /proactive/{id}/review", reviewers, s.proactiveReview)
+	priv("POST /tasks/{id}/done", unitStaff, s.taskDone)
 
 	// Administration.
 	priv("GET /admin", httpx.Admin, s.adminPage)
@@ -463,11 +477,20 @@ func navFor(a org.Actor, path string) []navItem {
 	if u.Has(org.RoleGridWorker) {
 		add("/patrol", "patrol.nav")
 	}
+	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin, org.RoleLeader, org.RoleHandler) {
+		add("/topics", "topics.nav")
+	}
 	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin) || (u.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet) {
 		add("/patrol/coverage", "patrol.nav_coverage")
 	}
 	if org.CentreStaff(a) && u.Has(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin) {
 		add("/insight", "workbench.nav")
+	}
+	if _, _, ok := org.CentreDistrict(a); ok && u.Has(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin) {
+		add("/screen", "screen.nav")
+	}
+	if org.CityStaff(a) && !a.IsSystem() {
+		add("/proactive", "proactive.nav")
 	}
 	if u.Has(org.RoleAdmin) {
 		add("/admin", "nav.admin")
