@@ -35,7 +35,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "whistle:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -53,6 +53,7 @@ commands:
 
   attachments gc   delete attachments never linked to a case (whistle attachments gc -h)
 
+  insight the analysis behind 每月一题: candidates, anomalies, terms, hotspots (whistle insight -h)
   keys    rotate the keys that seal personal data, show progress (whistle keys -h)
 `
 
@@ -86,6 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	case "keys":
 		return keysCmd(ctx, args[1:], stdout, stderr)
+	case "insight":
+		return insightCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

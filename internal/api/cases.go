@@ -58,7 +58,7 @@ func filterFrom(r *http.Request) (lifecycle.CaseFilter, error) {
 			return f, err
 		}
 	}
-	for name, dst := range map[string]*int64{"unit_id": &f.LeadUnitID, "district_id": &f.DistrictID, "street_id": &f.StreetID} {
+	for name, dst := range map[string]*int64{"unit_id": &f.LeadUnitID, "district_id": &f.DistrictID, "street_id": &f.StreetID, "community_id": &f.CommunityID, "grid_id": &f.GridID} {
 		if v := q.Get(name); v != "" {
 			if *dst, err = strconv.ParseInt(v, 10, 64); err != nil {
 				return f, errs.F(errs.Invalid, name)

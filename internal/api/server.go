@@ -249,6 +249,8 @@ func (s *Server) Handler() http.Handler {
 	priv("POST", "/api/v1/patrols/{id}/findings", httpx.SignedIn, s.patrolFinding)
 	priv("POST", "/api/v1/patrols/{id}/end", httpx.SignedIn, s.endPatrol)
 	priv("GET", "/api/v1/grid/coverage", assessReaders, s.gridCoverage)
+	priv("GET", "/api/v1/insight", centreStaff, s.getInsight)
+	priv("GET", "/api/v1/insight/export.xlsx", centreStaff, s.exportInsight)
 	priv("GET", "/api/v1/dashboard", screenViewers, s.dashboard)
 	// 每月一题 topics: the city's deciders manage; centre staff and the units
 	// involved read (narrowed by governance to what each may see).

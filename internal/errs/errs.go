@@ -82,6 +82,7 @@ const (
 const (
 	PhoneSearchForbidden Code = "phone_search_forbidden" // only roles that take calls may search by phone
 	PhoneSearchLimited   Code = "phone_search_limited"   // too many searches by phone; try again later
+	InvalidPeriod        Code = "invalid_period"         // an analysis period that ends before it starts or is too long
 )
 
 // Error is an application error. Field names the offending input field, if any.
@@ -244,6 +245,7 @@ var catalogue = map[Code]entry{
 
 	PhoneSearchForbidden: {http.StatusForbidden, "仅接听来电的话务员和派单员可按电话号码查询", "only agents and dispatchers who take calls may search by phone number"},
 	PhoneSearchLimited:   {http.StatusTooManyRequests, "按电话号码查询过于频繁，请稍后再试", "too many searches by phone number; try again later"},
+	InvalidPeriod:        {http.StatusUnprocessableEntity, "分析期间无效：结束日期早于开始日期，或超过400天", "invalid period: it ends before it starts or is longer than 400 days"},
 }
 
 // Status returns the HTTP status for code.

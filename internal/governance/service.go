@@ -53,13 +53,17 @@ func DefaultFilter(now time.Time) Filter {
 // Analysis is one finished analysis: the report, with the display names of
 // the ids it mentions.
 type Analysis struct {
-	Filter    Filter            `json:"filter"`
-	Report    *insight.Report   `json:"report"`
-	Names     map[string]string `json:"names"`
-	Requests  int               `json:"requests"` // requests in the period (all, before sampling)
-	Sampled   int               `json:"sampled"`  // request texts read for terms and examples
-	CreatedAt time.Time         `json:"created_at"`
-	Took      time.Duration     `json:"took"`
+	RunID    int64             `json:"run_id,omitempty"` // the stored run (insight_runs.id)
+	Filter   Filter            `json:"filter"`
+	Report   *insight.Report   `json:"report"`
+	Names    map[string]string `json:"names"`
+	Requests int               `json:"requests"` // requests in the period (all, before sampling)
+	Sampled  int               `json:"sampled"`  // request texts read for terms and examples
+	// GridPoints is a point (lat, lon) for the grids without a boundary:
+	// the mean of their requests' coordinates, for the hotspot map.
+	GridPoints map[string][2]float64 `json:"grid_points,omitempty"`
+	CreatedAt  time.Time             `json:"created_at"`
+	Took       time.Duration         `json:"took"`
 }
 
 // analysisDistrict is the part of the city the actor may analyse: the whole

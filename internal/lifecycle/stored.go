@@ -12,6 +12,8 @@ type CaseFilter struct {
 	CoUnitID      int64 // cases the unit co-handles (协办)
 	DistrictID    int64
 	StreetID      int64
+	CommunityID   int64
+	GridID        int64
 	Category      string // exact code or prefix ("urban" matches "urban.stall")
 	Type          string
 	Channel       string

@@ -316,6 +316,12 @@ func (q Queries) Cases(ctx context.Context, sc org.Scope, f lifecycle.CaseFilter
 	if f.StreetID != 0 {
 		add("c.street_id = ?", f.StreetID)
 	}
+	if f.CommunityID != 0 {
+		add("c.community_id = ?", f.CommunityID)
+	}
+	if f.GridID != 0 {
+		add("c.grid_id = ?", f.GridID)
+	}
 	if f.Category != "" {
 		add("(c.category = ? OR c.category LIKE ?)", f.Category, f.Category+".%")
 	}

@@ -255,3 +255,12 @@ func (q Queries) LatestInsightRun(ctx context.Context, params string) (InsightRu
 	r.CreatedAt, r.Took = fromMS(created), time.Duration(took)*time.Millisecond
 	return r, true, nil
 }
+
+// MinDailyDay is the first day the rollups cover (ok false when empty).
+func (q Queries) MinDailyDay(ctx context.Context) (int64, bool, error) {
+	var d sql.NullInt64
+	if err := q.row(ctx, "SELECT MIN(day) FROM insight_daily").Scan(&d); err != nil {
+		return 0, false, err
+	}
+	return d.Int64, d.Valid, nil
+}

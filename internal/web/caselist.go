@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -53,6 +54,19 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	}
 	if st := q.Get("state"); st != "" {
 		f.States = []lifecycle.State{lifecycle.State(st)}
+	}
+	// The analysis workbench's drill-down: category, place, created days.
+	f.Category = strings.TrimSpace(q.Get("category"))
+	for name, dst := range map[string]*int64{"district": &f.DistrictID, "street": &f.StreetID, "community": &f.CommunityID, "grid": &f.GridID} {
+		if id, err := strconv.ParseInt(q.Get(name), 10, 64); err == nil && id > 0 {
+			*dst = id
+		}
+	}
+	if d, err := time.ParseInLocation("2006-01-02", q.Get("from"), s.svc.Location()); err == nil {
+		f.CreatedFrom = d
+	}
+	if d, err := time.ParseInLocation("2006-01-02", q.Get("to"), s.svc.Location()); err == nil {
+		f.CreatedTo = d.AddDate(0, 0, 1) // the whole last day
 	}
 	pg, err := s.svc.Cases.List(ctx, a, f)
 	if err != nil {

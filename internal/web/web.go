@@ -214,6 +214,7 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /patrol/{id}/findings", httpx.SignedIn, s.patrolFinding)
 	priv("POST /patrol/{id}/end", httpx.SignedIn, s.patrolEnd)
 	priv("GET /patrol/coverage", assessReaders, s.coveragePage)
+	priv("GET /insight", centreStaff, s.insightPage)
 	// The big screen (数字红墙): centre staff and analysts.
 	priv("GET /screen", httpx.Roles(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin), s.screenPage)
 	priv("GET /topics", assessReaders, s.topicsPage)
@@ -481,6 +482,9 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if u.Has(org.RoleSupervisor, org.RoleDispatcher, org.RoleAnalyst, org.RoleAdmin) || (u.Has(org.RoleHandler, org.RoleLeader) && a.Unit.Kind == org.KindStreet) {
 		add("/patrol/coverage", "patrol.nav_coverage")
+	}
+	if org.CentreStaff(a) && u.Has(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin) {
+		add("/insight", "workbench.nav")
 	}
 	if _, _, ok := org.CentreDistrict(a); ok && u.Has(org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleAnalyst, org.RoleAdmin) {
 		add("/screen", "screen.nav")
