@@ -13,6 +13,7 @@ import (
 	"whistle/internal/auth"
 	"whistle/internal/demo"
 	"whistle/internal/dutylist"
+	"whistle/internal/governance"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/services"
@@ -172,6 +173,13 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 	}
 	if err := storyTopics(ctx, svc, ds); err != nil {
 		return res, fmt.Errorf("topics: %w", err)
+	}
+	if opts.Activity {
+		// The workbench and the big screen open on the last four weeks'
+		// analysis: run it once now, so the demo opens on it.
+		if _, err := svc.Insight.LatestAnalysis(ctx, org.System(), governance.DefaultFilter(svc.Now())); err != nil {
+			return res, fmt.Errorf("analysis: %w", err)
+		}
 	}
 	// Only a load that got this far is a complete demo.
 	err = st.Write(ctx, func(tx *store.Tx) error {
