@@ -446,6 +446,56 @@ func (g *gen) finishStories(plans []*plan, seeds []*seed, pos []int, planted map
 		Zh:         "供暖季（11月15日至次年3月15日）暖气不热、室温不达标诉求集中，夏季几乎为零",
 		En:         "Heating complaints (radiators not warm, rooms too cold) crowd the heating season, 15 November to 15 March, and almost vanish in summer",
 		From:       from, To: to, Peak: peak})
+	s := &g.ds.Stories[len(g.ds.Stories)-1]
+	s.Topic, s.Tasks = g.heatingTopic(s)
+}
+
+// heatingTopic is the 每月一题 topic in progress when the demo ends in a
+// heating season (its start three days after the season's, at least a
+// week before the end): the city's housing commission leads, the heating
+// company and the districts' commissions act; nothing is judged yet. Its
+// requests are the season's own (nothing planted); the topic is there so
+// that the wall screen, the topics page and the owners' inboxes show a
+// topic at work.
+func (g *gen) heatingTopic(s *Story) (*agenda.Topic, []agenda.Task) {
+	season := time.Date(g.end.Year(), time.November, 15, 0, 0, 0, 0, g.loc)
+	if season.After(g.end) {
+		season = season.AddDate(-1, 0, 0)
+	}
+	at := season.AddDate(0, 0, 3).Add(9*time.Hour + 30*time.Minute)
+	if at.Before(g.startT) || g.end.Sub(at) < 7*24*time.Hour || g.end.After(season.AddDate(0, 4, 0)) {
+		return nil, nil // the demo does not end in a heating season
+	}
+	by := int64(0)
+	for _, u := range g.ds.Users {
+		if u.Username == "sup-city" {
+			by = u.ID
+		}
+	}
+	lead, heat := int64(g.om.cityDept["zjw"]+1), int64(g.om.ent["heat"]+1)
+	t := &agenda.Topic{
+		Title:          "供暖季室温不达标集中整治",
+		Summary:        "供暖季开始后，暖气不热、室温不达标诉求集中涌现。市住建委牵头，会同供热企业逐户排查室温不达标小区、限时维修，目标较去年同期下降30%。",
+		State:          agenda.Active,
+		LeadUnitID:     lead,
+		PartnerUnitIDs: []int64{heat},
+		Criteria:       agenda.Criteria{Categories: s.Categories},
+		Goal:           agenda.Goal{Reduction: 0.3, Months: 3, Comparison: "last_year"},
+		Source:         "manual",
+		StartedAt:      at,
+		GoalBy:         at.AddDate(0, 3, 0),
+		CreatedBy:      by, CreatedAt: at, UpdatedAt: at, Version: 1,
+	}
+	task := func(unit int64, days int, title, detail string) agenda.Task {
+		return agenda.Task{Kind: agenda.KindTopic, State: agenda.TaskOpen, UnitID: unit, Title: title, Detail: detail,
+			Category: s.Category, DueAt: at.AddDate(0, 0, days), CreatedBy: by, CreatedAt: at, UpdatedAt: at, Version: 1}
+	}
+	return t, []agenda.Task{
+		task(heat, 21, "排查室温不达标小区，限时维修",
+			"对诉求集中的小区逐户测温，管网失衡的当日调节，设备故障的48小时内修复，整改情况报市住建委。"),
+		task(lead, 28, "约谈诉求集中的供热站，通报整改进度",
+			"对室温不达标诉求最多的供热站负责人约谈，每周通报整改进度和诉求变化。"),
+	}
 }
 
 // judge sets a topic's outcome from the requests that match its criteria

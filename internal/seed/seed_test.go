@@ -227,23 +227,37 @@ func TestDemoSpringTopic(t *testing.T) {
 	if _, err := Demo(ctx, svc, opts, auth.FastHasher(), nil); err != nil { // reuse: nothing added
 		t.Fatal(err)
 	}
+	// The spring topic, judged, and — the demo ending in a heating
+	// season — the heating topic at work with open tasks.
 	ts, err := svc.St.Topics(ctx)
-	if err != nil || len(ts) != 1 {
+	if err != nil || len(ts) != 2 {
 		t.Fatalf("topics: %d %v", len(ts), err)
 	}
-	tp := ts[0]
 	units, err := svc.St.Units(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lead := ""
+	code := map[int64]string{}
 	for _, u := range units {
-		if u.ID == tp.LeadUnitID {
-			lead = u.Code
+		code[u.ID] = u.Code
+	}
+	var tp, heat *agenda.Topic
+	for _, x := range ts {
+		switch code[x.LeadUnitID] {
+		case "city-scjg":
+			tp = x
+		case "city-zjw":
+			heat = x
 		}
 	}
-	if lead != "city-scjg" {
-		t.Fatalf("lead unit %d: %q", tp.LeadUnitID, lead)
+	if tp == nil || heat == nil {
+		t.Fatalf("topics led by %q and %q, want city-scjg and city-zjw", code[ts[0].LeadUnitID], code[ts[1].LeadUnitID])
+	}
+	if hs := heat.StartedAt.In(svc.Location()); heat.State != agenda.Active || hs.Month() != time.November || hs.Day() != 18 || !slices.Contains(heat.Criteria.Categories, "heating.cold") {
+		t.Errorf("heating topic %+v", heat)
+	}
+	if open, err := svc.St.Tasks(ctx, agenda.TaskFilter{TopicID: heat.ID, States: []string{agenda.TaskOpen}}); err != nil || len(open) != 2 {
+		t.Errorf("heating topic's open tasks: %d %v", len(open), err)
 	}
 	start := tp.StartedAt.In(svc.Location())
 	if start.Year() != 2025 || start.Month() != time.April || start.Day() != 15 || !tp.GoalBy.Equal(tp.StartedAt.AddDate(0, 3, 0)) {
