@@ -99,41 +99,53 @@ func TestCandidateBecomesTopicInTheBrowser(t *testing.T) {
 	}
 	e.shot("topic-new")
 
-	// Two tasks; the lead unit left out first: the form comes back with the
-	// message in Chinese and everything typed still there.
+	// Two tasks; the lead unit and the reduction left out first: the form
+	// comes back with the messages in Chinese and everything typed still there.
 	due1 := start.AddDate(0, 0, 14).Format("2006-01-02")
 	due2 := start.AddDate(0, 0, 21).Format("2006-01-02")
 	title1, title2 := "清理幸福路共享单车堆放点", "增设非机动车停放区"
-	e.do(chromedp.SetValue(chromedp.ID("lead_unit_id"), ""),
+	e.do(chromedp.SetValue(chromedp.ID("lead_unit_id"), ""), chromedp.SetValue(chromedp.ID("reduction"), ""),
 		chromedp.SetValue(chromedp.ID("task_unit_0"), strconv.FormatInt(owner1.ID, 10)),
 		chromedp.SendKeys(chromedp.ID("task_title_0"), title1),
 		chromedp.SetValue(chromedp.ID("task_due_0"), due1),
 		chromedp.SetValue(chromedp.ID("task_unit_1"), strconv.FormatInt(owner2.ID, 10)),
 		chromedp.SendKeys(chromedp.ID("task_title_1"), title2),
 		chromedp.SetValue(chromedp.ID("task_due_1"), due2))
-	e.eval("document.querySelectorAll('.flash,#form-error').forEach(x => x.remove())")
-	e.do(chromedp.Click(chromedp.ID("topic-create")), chromedp.WaitVisible(chromedp.ID("form-error")))
-	if got := e.text("#form-error"); !strings.Contains(got, "请检查") {
-		t.Errorf("validation message %q is not in Chinese", got)
-	}
-	if got := value[string](e, "(document.querySelector('#lead_unit_id ~ .field-error')||{}).innerText||''"); got == "" {
-		t.Errorf("no message at the lead unit:\n%s", e.text("#topic-form"))
-	}
-	for id, want := range map[string]string{"title": draft.Title, "categories": strings.Join(draft.Criteria.Categories, ","),
+	kept := map[string]string{"title": draft.Title, "categories": strings.Join(draft.Criteria.Categories, ","),
 		"places": strings.Join(places, ","), "task_title_0": title1, "task_title_1": title2, "task_due_0": due1, "task_due_1": due2,
-		"task_unit_0": strconv.FormatInt(owner1.ID, 10), "task_unit_1": strconv.FormatInt(owner2.ID, 10), "reduction": "30", "months": "3"} {
-		if got := field(id); got != want {
-			t.Errorf("after the validation error %s is %q, want %q", id, got, want)
+		"task_unit_0": strconv.FormatInt(owner1.ID, 10), "task_unit_1": strconv.FormatInt(owner2.ID, 10), "months": "3", "lead_unit_id": ""}
+	refused := func(invalid string) {
+		t.Helper()
+		e.eval("document.querySelectorAll('.flash,#form-error').forEach(x => x.remove())")
+		e.do(chromedp.Click(chromedp.ID("topic-create")), chromedp.WaitVisible(chromedp.ID("form-error")))
+		if got := e.text("#form-error"); !strings.Contains(got, "请检查") {
+			t.Errorf("validation message %q is not in Chinese", got)
+		}
+		if got := value[string](e, "(document.querySelector('#"+invalid+" ~ .field-error')||{}).innerText||''"); got == "" {
+			t.Errorf("no message at %s:\n%s", invalid, e.text("#topic-form"))
+		}
+		if got := value[string](e, "document.getElementById('"+invalid+"').getAttribute('aria-invalid')||''"); got != "true" {
+			t.Errorf("%s is not marked invalid", invalid)
+		}
+		for id, want := range kept {
+			if got := field(id); got != want {
+				t.Errorf("after the error at %s, %s is %q, want %q", invalid, id, got, want)
+			}
+		}
+		if got := e.text("#topic-form"); !strings.Contains(got, "候选") {
+			t.Errorf("after the error at %s the form forgot its candidate:\n%s", invalid, got)
 		}
 	}
-	if got := e.text("#topic-form"); !strings.Contains(got, "候选") {
-		t.Errorf("after the validation error the form forgot its candidate:\n%s", got)
-	}
+	kept["reduction"] = ""
+	refused("reduction") // the page's own check
+	e.do(chromedp.SetValue(chromedp.ID("reduction"), "30"))
+	kept["reduction"] = "30"
+	refused("lead_unit_id") // the service's
 	e.do(chromedp.SetValue(chromedp.ID("lead_unit_id"), strconv.FormatInt(lead.ID, 10)))
 	if msg := e.submitted(chromedp.Click(chromedp.ID("topic-create"))); !strings.Contains(msg, "题目已创建") {
 		t.Fatalf("flash %q", msg)
 	}
-	e.do(chromedp.WaitVisible(chromedp.ID("topic-title")))
+	e.do(chromedp.WaitVisible(chromedp.ID("topic-head")))
 	path := value[string](e, "location.pathname")
 	topicID, err := strconv.ParseInt(strings.TrimPrefix(path, "/topics/"), 10, 64)
 	if err != nil {
@@ -146,14 +158,16 @@ func TestCandidateBecomesTopicInTheBrowser(t *testing.T) {
 	if v.Topic.Title != draft.Title || v.Topic.LeadUnitID != lead.ID || v.Topic.Source != "candidate" || len(v.Tasks) != 2 {
 		t.Fatalf("topic %+v with %d tasks", v.Topic, len(v.Tasks))
 	}
-	e.wantText("#topic-title", draft.Title)
+	e.wantText("main > h1", draft.Title)
+	if n := value[int](e, "document.querySelectorAll('main h1').length"); n != 1 {
+		t.Errorf("the topic page has %d headings of the first level", n)
+	}
 	e.wantText("#topic-criteria", cat.NameZH)
 	for _, id := range draft.Criteria.PlaceIDs {
 		p, _ := svc.Place(id)
 		e.wantText("#topic-criteria", p.Name)
 	}
-	e.wantText("#topic-goal", "30%")
-	e.wantText("#topic-goal", "3")
+	e.wantText("#topic-goal", "3 个月内下降 30%")
 	e.wantText("#topic-lead", lead.Name)
 	task1, task2 := v.Tasks[0], v.Tasks[1]
 	if task1.UnitID != owner1.ID {
@@ -188,7 +202,7 @@ func TestCandidateBecomesTopicInTheBrowser(t *testing.T) {
 	e.logout()
 
 	e.login(org.RoleDispatcher)
-	e.do(chromedp.Navigate(fmt.Sprintf("%s/topics/%d", e.base, topicID)), chromedp.WaitVisible(chromedp.ID("topic-title")))
+	e.do(chromedp.Navigate(fmt.Sprintf("%s/topics/%d", e.base, topicID)), chromedp.WaitVisible(chromedp.ID("topic-head")))
 	e.wantText("#topic-task-"+id1, "已完成")
 	e.wantText("#topic-task-"+id1, note)
 	e.wantText(fmt.Sprintf("#topic-task-%d", task2.ID), "待办")
@@ -240,6 +254,7 @@ func TestCandidateBecomesTopicInTheBrowser(t *testing.T) {
 	// In English the page reads in English.
 	e.do(chromedp.Navigate(e.base+"/lang/en"), chromedp.Navigate(fmt.Sprintf("%s/topics/%d", e.base, topicID)), chromedp.WaitVisible(chromedp.ID("tracking")))
 	e.wantText("#tracking", "Tracking")
+	e.wantText("#topic-goal", "down 30% within 3 months")
 	e.wantText("#topic-task-"+id1, "done")
 	e.wantText(fmt.Sprintf("#topic-task-%d", task2.ID), "open")
 }

@@ -167,7 +167,7 @@ func (s *Server) topicCreate(w http.ResponseWriter, r *http.Request, a org.Actor
 	for _, v := range splitTopicList(f("places")) {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			bad("places")
+			bad("criteria.place_ids")
 			break
 		}
 		in.Criteria.PlaceIDs = append(in.Criteria.PlaceIDs, n)
@@ -175,12 +175,12 @@ func (s *Server) topicCreate(w http.ResponseWriter, r *http.Request, a org.Actor
 	if red, err := strconv.ParseFloat(strings.TrimSpace(f("reduction")), 64); err == nil {
 		in.Goal.Reduction = red / 100
 	} else {
-		bad("reduction")
+		bad("goal.reduction")
 	}
 	if m, err := strconv.Atoi(strings.TrimSpace(f("months"))); err == nil {
 		in.Goal.Months = m
 	} else {
-		bad("months")
+		bad("goal.months")
 	}
 	if run, rank := f("run"), f("candidate"); run != "" {
 		runID, e1 := strconv.ParseInt(run, 10, 64)
