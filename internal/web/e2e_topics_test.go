@@ -97,6 +97,12 @@ func TestCandidateBecomesTopicInTheBrowser(t *testing.T) {
 	if got := e.text("#topic-form"); !strings.Contains(got, "候选") {
 		t.Errorf("the form does not say it comes from a candidate:\n%s", got)
 	}
+	// The codes and ids are named for the reader.
+	e.wantText("#categories-names", cat.NameZH)
+	for _, id := range draft.Criteria.PlaceIDs {
+		p, _ := svc.Place(id)
+		e.wantText("#places-names", p.Name)
+	}
 	e.shot("topic-new")
 
 	// Two tasks; the lead unit and the reduction left out first: the form

@@ -79,6 +79,21 @@ type topicNewData struct {
 	Units    []org.Unit
 	Draft    *governance.CandidateDraft
 	TaskRows []int
+	// The criteria as typed, named under their fields (codes and ids are
+	// what the form takes, names what the user reads).
+	Categories []string
+	Places     []int64
+}
+
+// name reads the criteria fields of form f for their names.
+func (d *topicNewData) name(p *page) {
+	d.Categories = splitTopicList(p.F("categories"))
+	d.Places = nil
+	for _, v := range splitTopicList(p.F("places")) {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			d.Places = append(d.Places, n)
+		}
+	}
 }
 
 // topicNewPage shows the form, prefilled from ?run=&candidate= when given.
@@ -120,6 +135,7 @@ func (s *Server) topicNewPage(w http.ResponseWriter, r *http.Request, a org.Acto
 			}
 		}
 	}
+	d.name(p)
 	p.Data = d
 	s.render(w, 200, "topicnew", p)
 }
@@ -151,6 +167,7 @@ func (s *Server) topicCreate(w http.ResponseWriter, r *http.Request, a org.Actor
 	}
 	p.Form = r.PostForm
 	d := topicNewData{Units: s.svc.UnitsList(), TaskRows: []int{0, 1, 2}}
+	d.name(p)
 	p.Data = d
 	f := r.PostFormValue
 	in := governance.TopicInput{Title: f("title"), Summary: f("summary"),
