@@ -263,4 +263,15 @@ func TestCandidateBecomesTopicInTheBrowser(t *testing.T) {
 	e.wantText("#topic-goal", "down 30% within 3 months")
 	e.wantText("#topic-task-"+id1, "done")
 	e.wantText(fmt.Sprintf("#topic-task-%d", task2.ID), "open")
+
+	// And a form refused in English says so in English, keeping the input.
+	e.do(chromedp.Navigate(e.base+"/topics/new"), chromedp.WaitVisible(chromedp.ID("topic-form")),
+		chromedp.SendKeys(chromedp.ID("title"), "Bikes on the pavement"))
+	e.wantText("label[for=lead_unit_id]", "Lead unit")
+	e.eval("document.querySelectorAll('.flash,#form-error').forEach(x => x.remove())")
+	e.do(chromedp.Click(chromedp.ID("topic-create")), chromedp.WaitVisible(chromedp.ID("form-error")))
+	e.wantText("#form-error", "Please check")
+	if got := field("title"); got != "Bikes on the pavement" {
+		t.Errorf("the refused English form lost its title: %q", got)
+	}
 }
