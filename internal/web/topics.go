@@ -79,6 +79,21 @@ type topicNewData struct {
 	Units    []org.Unit
 	Draft    *governance.CandidateDraft
 	TaskRows []int
+	// The criteria as typed, named under their fields (codes and ids are
+	// what the form takes, names what the user reads).
+	Categories []string
+	Places     []int64
+}
+
+// name reads the criteria fields of form f for their names.
+func (d *topicNewData) name(p *page) {
+	d.Categories = splitTopicList(p.F("categories"))
+	d.Places = nil
+	for _, v := range splitTopicList(p.F("places")) {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			d.Places = append(d.Places, n)
+		}
+	}
 }
 
 // topicNewPage shows the form, prefilled from ?run=&candidate= when given.
@@ -120,6 +135,7 @@ func (s *Server) topicNewPage(w http.ResponseWriter, r *http.Request, a org.Acto
 			}
 		}
 	}
+	d.name(p)
 	p.Data = d
 	s.render(w, 200, "topicnew", p)
 }
@@ -151,6 +167,7 @@ func (s *Server) topicCreate(w http.ResponseWriter, r *http.Request, a org.Actor
 	}
 	p.Form = r.PostForm
 	d := topicNewData{Units: s.svc.UnitsList(), TaskRows: []int{0, 1, 2}}
+	d.name(p)
 	p.Data = d
 	f := r.PostFormValue
 	in := governance.TopicInput{Title: f("title"), Summary: f("summary"),
@@ -167,7 +184,7 @@ func (s *Server) topicCreate(w http.ResponseWriter, r *http.Request, a org.Actor
 	for _, v := range splitTopicList(f("places")) {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			bad("places")
+			bad("criteria.place_ids")
 			break
 		}
 		in.Criteria.PlaceIDs = append(in.Criteria.PlaceIDs, n)
@@ -175,12 +192,12 @@ func (s *Server) topicCreate(w http.ResponseWriter, r *http.Request, a org.Actor
 	if red, err := strconv.ParseFloat(strings.TrimSpace(f("reduction")), 64); err == nil {
 		in.Goal.Reduction = red / 100
 	} else {
-		bad("reduction")
+		bad("goal.reduction")
 	}
 	if m, err := strconv.Atoi(strings.TrimSpace(f("months"))); err == nil {
 		in.Goal.Months = m
 	} else {
-		bad("months")
+		bad("goal.months")
 	}
 	if run, rank := f("run"), f("candidate"); run != "" {
 		runID, e1 := strconv.ParseInt(run, 10, 64)
