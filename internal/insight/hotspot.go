@@ -38,11 +38,11 @@ type gridVal struct{ x, y, e float64 }
 // other categories (is this area unusually about this?), and the
 // all-categories map is not tested. The false-discovery rate is controlled
 // across every (category, grid) test; clusters are the connected components
-// of the significant grids with more requests than expected. A significant
-// grid with no more requests than expected (its neighbours carry the excess
-// of its neighbourhood) is replaced by those of its neighbours that have
-// more, and joins them into one cluster; it is not a member itself, so a
-// cluster's Count always exceeds its Expected.
+// of the significant grids' neighbourhoods (Gi* tests a grid with its
+// neighbours), and their members are the grids in them with more requests
+// than expected: those carry the excess. A significant grid with no more
+// requests than expected joins its busy neighbours into one cluster but is
+// not a member, so a cluster's Count always exceeds its Expected.
 func hotspots(cells map[cellKey]*agg, R, phi float64, mode string, nb map[string][]string, o Options) []Hotspot {
 	// the grid universe and the symmetric neighbour relation
 	adj := map[string]map[string]bool{}
@@ -195,19 +195,17 @@ func hotspots(cells map[cellKey]*agg, R, phi float64, mode string, nb map[string
 		}
 		v := vals[c]
 		warm := func(g int) bool { return v[g].x > v[g].e }
-		// The region: the significant grids, and for a significant grid
-		// that is not itself above its expectation (its neighbours carry
-		// the excess of its neighbourhood) those neighbours that are. Only
-		// grids above their expectation are members of a cluster; the
-		// others merely join their neighbours into one.
+		// The region: the significant neighbourhoods (Gi* tests a grid
+		// with its neighbours). Only the grids above their expectation,
+		// which carry the neighbourhood's excess, are members of a
+		// cluster; the significant grids that are not merely join their
+		// neighbours into one.
 		region := map[int]bool{}
 		for g := range h {
 			region[g] = true
-			if !warm(g) {
-				for _, j := range nbr[g] {
-					if warm(j) {
-						region[j] = true
-					}
+			for _, j := range nbr[g] {
+				if warm(j) {
+					region[j] = true
 				}
 			}
 		}

@@ -10,8 +10,10 @@ import (
 // expected. Gi* tests a grid's neighbourhood, so a grid with no requests of
 // its own can be significant when its neighbours are busy; such a grid used
 // to be reported as a hotspot of its own with Count 0 (seen on the demo:
-// heating.fee hotspots of 1–2 grids with Count 0 and 2). Now its busy
-// neighbours make the cluster and every member is above its expectation.
+// heating.fee hotspots of 1–2 grids with Count 0 and 2). Now a cluster is
+// made of the grids above their expectation in the significant
+// neighbourhoods: the busy neighbours of a quiet significant grid, never
+// the quiet grids around a busy one.
 func TestHotspotCounts(t *testing.T) {
 	type grid struct{ cur, base int }
 	cases := []struct {
