@@ -19,6 +19,9 @@ func Analyze(in Input, opt Options) (*Report, error) {
 	w := makeWindows(o, dataFrom)
 	cells, tot := aggregate(in.Cells, w)
 	rep := &Report{From: o.From, To: o.To, Baseline: w.mode}
+	if w.base.ok() {
+		rep.BaselinePeriods = int((w.base.to - w.base.from + 1) / (o.To - o.From + 1))
+	}
 	var ntested int
 	rep.Anomalies, rep.Trend, rep.Dispersion, ntested = anomalies(cells, tot, w, o)
 	rep.Tested = ntested

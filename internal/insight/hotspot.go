@@ -38,7 +38,11 @@ type gridVal struct{ x, y, e float64 }
 // other categories (is this area unusually about this?), and the
 // all-categories map is not tested. The false-discovery rate is controlled
 // across every (category, grid) test; clusters are the connected components
-// of the significant grids with more requests than expected.
+// of the significant grids' neighbourhoods (Gi* tests a grid with its
+// neighbours), and their members are the grids in them with more requests
+// than expected: those carry the excess. A significant grid with no more
+// requests than expected joins its busy neighbours into one cluster but is
+// not a member, so a cluster's Count always exceeds its Expected.
 func hotspots(cells map[cellKey]*agg, R, phi float64, mode string, nb map[string][]string, o Options) []Hotspot {
 	// the grid universe and the symmetric neighbour relation
 	adj := map[string]map[string]bool{}
@@ -189,13 +193,29 @@ func hotspots(cells map[cellKey]*agg, R, phi float64, mode string, nb map[string
 		if len(h) == 0 {
 			continue
 		}
-		seen := map[int]bool{}
-		members := make([]int, 0, len(h))
+		v := vals[c]
+		warm := func(g int) bool { return v[g].x > v[g].e }
+		// The region: the significant neighbourhoods (Gi* tests a grid
+		// with its neighbours). Only the grids above their expectation,
+		// which carry the neighbourhood's excess, are members of a
+		// cluster; the significant grids that are not merely join their
+		// neighbours into one.
+		region := map[int]bool{}
 		for g := range h {
-			members = append(members, g)
+			region[g] = true
+			for _, j := range nbr[g] {
+				if warm(j) {
+					region[j] = true
+				}
+			}
 		}
-		sort.Ints(members)
-		for _, g0 := range members {
+		seeds := make([]int, 0, len(region))
+		for g := range region {
+			seeds = append(seeds, g)
+		}
+		sort.Ints(seeds)
+		seen := map[int]bool{}
+		for _, g0 := range seeds {
 			if seen[g0] {
 				continue
 			}
@@ -205,17 +225,24 @@ func hotspots(cells map[cellKey]*agg, R, phi float64, mode string, nb map[string
 			for len(stack) > 0 {
 				g := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
-				hs.Grids = append(hs.Grids, grids[g])
-				hs.Count += int(vals[c][g].x)
-				hs.Expected += vals[c][g].e
-				hs.MaxZ = max(hs.MaxZ, zs[c][g])
-				hs.MinQ = min(hs.MinQ, h[g])
+				if warm(g) {
+					hs.Grids = append(hs.Grids, grids[g])
+					hs.Count += int(v[g].x)
+					hs.Expected += v[g].e
+				}
+				if q, ok := h[g]; ok {
+					hs.MaxZ = max(hs.MaxZ, zs[c][g])
+					hs.MinQ = min(hs.MinQ, q)
+				}
 				for _, j := range nbr[g] {
-					if _, ok := h[j]; ok && !seen[j] {
+					if region[j] && !seen[j] {
 						seen[j] = true
 						stack = append(stack, j)
 					}
 				}
+			}
+			if len(hs.Grids) == 0 {
+				continue // cannot happen: a significant neighbourhood holds a grid above its expectation
 			}
 			sort.Strings(hs.Grids)
 			out = append(out, hs)

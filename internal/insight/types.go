@@ -172,4 +172,10 @@ type Report struct {
 	Units        []UnitTrend
 	Hotspots     []Hotspot
 	Candidates   []Candidate
+
+	// BaselinePeriods is how many periods of the period's length the
+	// baseline spans (1 for last year, up to RecentPeriods for the
+	// preceding periods, 0 without one): Trend × BaselinePeriods is the
+	// period's volume against one baseline period.
+	BaselinePeriods int
 }

@@ -44,6 +44,7 @@ type insightComp struct {
 type insightCand struct {
 	Rank                            int
 	Subject, Why                    string
+	Phrases                         string // a topic's phrases not in its title
 	Score                           string
 	Components                      []insightComp
 	Volume                          insightLink
@@ -69,7 +70,8 @@ type insightTerm struct {
 }
 
 type insightTopic struct {
-	Phrases    string
+	Title      string
+	Phrases    string // the phrases not in the title
 	Cur, Base  int
 	Lift       string
 	Emerging   bool
@@ -122,7 +124,8 @@ type insightData struct {
 	Requests, Sampled                   int
 	Took, Created                       string
 	Candidates                          []insightCand
-	Anomalies                           []insightAnom
+	Anomalies                           []insightAnom // the most significant flagged cells
+	MoreAnomalies                       []insightAnom // the other flagged cells, then the busiest others
 	Flagged, Tested                     int
 	Rising, Falling                     []insightTerm
 	Topics                              []insightTopic
@@ -298,7 +301,7 @@ func (s *Server) insightView(p *page, d *insightData, an *governance.Analysis) {
 	d.RunID = an.RunID
 	d.Period = rep.From.String() + " – " + rep.To.String()
 	d.Baseline = s.cat.T(lang, "workbench.baseline."+rep.Baseline)
-	d.Trend, d.Dispersion = fnum(rep.Trend, 2), fnum(rep.Dispersion, 2)
+	d.Trend, d.Dispersion = s.insightTrend(lang, rep), fnum(rep.Dispersion, 2)
 	d.Requests, d.Sampled = an.Requests, an.Sampled
 	d.Took = an.Took.Round(time.Millisecond).String()
 	d.Created = fmtDateTime(lang, an.CreatedAt, s.svc.Location())
@@ -314,14 +317,13 @@ func (s *Server) insightView(p *page, d *insightData, an *governance.Analysis) {
 			why = c.WhyEn
 		}
 		subj := catName(c.Category)
+		var more []string
 		if c.Kind == "topic" {
-			ph := c.Phrases
-			if len(ph) == 0 {
-				ph = c.Terms
-			}
-			subj = strings.Join(ph, "、")
+			var title []string
+			title, more = insight.Topic{Terms: c.Terms, Phrases: c.Phrases}.TitleParts(3)
+			subj = strings.Join(title, "、")
 		}
-		cr := insightCand{Rank: c.Rank, Subject: subj, Why: why, Score: fnum(c.Score, 2),
+		cr := insightCand{Rank: c.Rank, Subject: subj, Why: why, Score: fnum(c.Score, 2), Phrases: strings.Join(more, "、"),
 			Volume:   insightLink{N: c.Volume, Href: an.Drill(c.Category, "", "")},
 			Expected: fnum(c.Expected, 1), ChangePrev: fpct(c.ChangePrev), ChangeYoY: fpct(c.ChangeYoY),
 			RepeatShare: fshare(c.RepeatShare), Dissatisfaction: fshare(c.Dissatisfaction),
@@ -339,6 +341,9 @@ func (s *Server) insightView(p *page, d *insightData, an *governance.Analysis) {
 		d.Candidates = append(d.Candidates, cr)
 	}
 
+	// The page shows the most significant flagged cells; the other flagged
+	// cells and the busiest cells not flagged are one click away.
+	const shownAnomalies = 30
 	var rest []insightAnom
 	for _, a := range rep.Anomalies {
 		ly := "—"
@@ -349,7 +354,11 @@ func (s *Server) insightView(p *page, d *insightData, an *governance.Analysis) {
 			Count: insightLink{N: a.Count, Href: an.Drill(a.Category, a.Level, a.Place)}, Expected: fnum(a.Expected, 1), Prev: strconv.Itoa(a.Prev),
 			ChangePrev: fpct(a.ChangePrev), LastYear: ly, ChangeYoY: fpct(a.ChangeYoY), Q: fq(a.Q)}
 		if a.Flag {
-			d.Anomalies = append(d.Anomalies, row)
+			if d.Flagged < shownAnomalies {
+				d.Anomalies = append(d.Anomalies, row)
+			} else {
+				d.MoreAnomalies = append(d.MoreAnomalies, row)
+			}
 			d.Flagged++
 		} else if a.Count > 0 {
 			rest = append(rest, row)
@@ -359,12 +368,12 @@ func (s *Server) insightView(p *page, d *insightData, an *governance.Analysis) {
 	if len(rest) > 30 {
 		rest = rest[:30]
 	}
-	d.Anomalies = append(d.Anomalies, rest...)
+	d.MoreAnomalies = append(d.MoreAnomalies, rest...)
 
 	term := func(ts []insight.Term) []insightTerm {
 		var out []insightTerm
 		for i, t := range ts {
-			if i == 40 {
+			if i == 15 {
 				break
 			}
 			out = append(out, insightTerm{Text: t.Text, Cur: t.Cur, Base: t.Base, CurShare: fshare(t.CurShare), Lift: fnum(t.Lift, 1), Q: fq(t.Q)})
@@ -373,7 +382,8 @@ func (s *Server) insightView(p *page, d *insightData, an *governance.Analysis) {
 	}
 	d.Rising, d.Falling = term(rep.Rising), term(rep.Falling)
 	for _, t := range rep.Topics {
-		tr := insightTopic{Phrases: strings.Join(t.Phrases, "、"), Cur: t.Cur, Base: t.Base, Lift: fnum(t.Lift, 1), Emerging: t.Emerging, Examples: examples(t.Examples)}
+		title, more := t.TitleParts(3)
+		tr := insightTopic{Title: strings.Join(title, "、"), Phrases: strings.Join(more, "、"), Cur: t.Cur, Base: t.Base, Lift: fnum(t.Lift, 1), Emerging: t.Emerging, Examples: examples(t.Examples)}
 		for _, c := range t.Places {
 			tr.Places = append(tr.Places, insightLink{Label: name(c.Key), N: c.N})
 		}
@@ -429,6 +439,21 @@ func (s *Server) insightView(p *page, d *insightData, an *governance.Analysis) {
 	if b, err := json.Marshal(spots); err == nil && spots != nil {
 		d.MapJSON = string(b)
 	}
+}
+
+// insightTrend is the city's volume against one baseline period: the trend
+// R is against the whole baseline, which sums BaselinePeriods periods.
+func (s *Server) insightTrend(lang string, rep *insight.Report) string {
+	switch {
+	case rep.Baseline == "none":
+		return "—"
+	case rep.BaselinePeriods == 1:
+		return s.cat.T(lang, "workbench.trend.last-year", fnum(rep.Trend, 2))
+	case rep.BaselinePeriods > 1:
+		return s.cat.T(lang, "workbench.trend.recent", fnum(rep.Trend*float64(rep.BaselinePeriods), 2), rep.BaselinePeriods)
+	}
+	// a run stored before the report counted the baseline's periods
+	return s.cat.T(lang, "workbench.trend.sum", fnum(rep.Trend, 2))
 }
 
 func shortKey(h string) string {
