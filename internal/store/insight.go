@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,14 +67,56 @@ func categoryWhere(cats []string) (string, []any) {
 	return "(" + strings.Join(or, " OR ") + ")", args
 }
 
-// DailyRows returns the rollup rows f selects, in no particular order.
-// Outside a transaction a long period is read as two halves at once, on
-// two connections: the rows of a year are millions, and reading them is
-// the analysis's largest cost after the analysis itself.
+// DailyRows returns the rollup rows f selects, in no particular order: the
+// finished days from their blocks (blocks.go) where those are clean, the
+// other days (today, days changed since their block) from insight_daily.
 func (q Queries) DailyRows(ctx context.Context, f DailyFilter) ([]DailyRow, error) {
+	var acc rowAcc
+	covered, err := q.blockRows(ctx, f, acc.add)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gaps(f.From, f.To, covered) {
+		gf := f
+		gf.From, gf.To = g.from, g.to
+		blocks, err := q.dailyRowsSQL(ctx, gf)
+		if err != nil {
+			return nil, err
+		}
+		acc.blocks = append(acc.blocks, blocks...)
+	}
+	return acc.rows(), nil
+}
+
+// rowAcc gathers rows in blocks of dailyBlock.
+type rowAcc struct {
+	blocks [][]DailyRow
+	cur    []DailyRow
+}
+
+func (a *rowAcc) add(r *DailyRow) {
+	if len(a.cur) == cap(a.cur) {
+		if len(a.cur) > 0 {
+			a.blocks = append(a.blocks, a.cur)
+		}
+		a.cur = make([]DailyRow, 0, dailyBlock)
+	}
+	a.cur = append(a.cur, *r)
+}
+
+func (a *rowAcc) rows() []DailyRow {
+	if len(a.cur) > 0 {
+		a.blocks = append(a.blocks, a.cur)
+	}
+	return joinBlocks(a.blocks)
+}
+
+// dailyRowsSQL reads the rows f selects from insight_daily. Outside a
+// transaction a long period is read as two halves at once, on two
+// connections: the rows of a year are millions.
+func (q Queries) dailyRowsSQL(ctx context.Context, f DailyFilter) ([][]DailyRow, error) {
 	if q.inTx || f.To-f.From < 60 {
-		blocks, err := q.dailyRows(ctx, f)
-		return joinBlocks(blocks), err
+		return q.dailyRows(ctx, f)
 	}
 	early, late := f, f
 	early.To = f.From + (f.To-f.From)/2
@@ -91,7 +135,7 @@ func (q Queries) DailyRows(ctx context.Context, f DailyFilter) ([]DailyRow, erro
 	if err != nil {
 		return nil, err
 	}
-	return joinBlocks(append(blocks, lateBlocks...)), nil
+	return append(blocks, lateBlocks...), nil
 }
 
 // dailyBlock is how many rows dailyRows gathers before it starts another
@@ -150,8 +194,54 @@ type DayTotal struct {
 	N, Reopened, Rated, Unsatisfied, Resolved int64
 }
 
-// DailyTotals sums the rollup rows f selects by day, in day order.
+// DailyTotals sums the rollup rows f selects by day, in day order: from
+// the clean blocks' totals (or their cells, for a place or categories) and
+// from insight_daily for the other days, as DailyRows.
 func (q Queries) DailyTotals(ctx context.Context, f DailyFilter) ([]DayTotal, error) {
+	var out []DayTotal
+	var covered []int64
+	if f.wholeDays() {
+		all, err := q.blockTotals(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range all {
+			covered = append(covered, t.Day)
+			if t.N != 0 || t.Reopened != 0 || t.Rated != 0 || t.Unsatisfied != 0 || t.Resolved != 0 {
+				out = append(out, t)
+			}
+		}
+	} else {
+		var err error
+		covered, err = q.blockRows(ctx, f, func(r *DailyRow) {
+			if len(out) == 0 || out[len(out)-1].Day != r.Day {
+				out = append(out, DayTotal{Day: r.Day})
+			}
+			t := &out[len(out)-1]
+			t.N, t.Reopened, t.Rated, t.Unsatisfied, t.Resolved = t.N+r.N, t.Reopened+r.Reopened, t.Rated+r.Rated, t.Unsatisfied+r.Unsatisfied, t.Resolved+r.Resolved
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	gs := gaps(f.From, f.To, covered)
+	if len(gs) == 0 {
+		return out, nil
+	}
+	for _, g := range gs {
+		gf := f
+		gf.From, gf.To = g.from, g.to
+		ts, err := q.dailyTotalsSQL(ctx, gf)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	slices.SortFunc(out, func(a, b DayTotal) int { return cmp.Compare(a.Day, b.Day) })
+	return out, nil
+}
+
+func (q Queries) dailyTotalsSQL(ctx context.Context, f DailyFilter) ([]DayTotal, error) {
 	where, args := f.where()
 	rows, err := q.query(ctx, "SELECT day, SUM(n), SUM(reopened), SUM(rated), SUM(unsatisfied), SUM(resolved) FROM insight_daily"+where+" GROUP BY day ORDER BY day", args...)
 	if err != nil {
