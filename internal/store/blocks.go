@@ -268,6 +268,98 @@ func (q Queries) blockRows(ctx context.Context, f DailyFilter, fn func(*DailyRow
 	return days, rows.Err()
 }
 
+// listedBlock is a clean block as listed by cleanBlocks: its day,
+// generation and number of cells, and where its rows go in DailyRows'
+// result.
+type listedBlock struct {
+	day, gen, cells int64
+	off             int
+}
+
+// cleanBlocks lists the clean blocks of f's days, ascending.
+func (q Queries) cleanBlocks(ctx context.Context, f DailyFilter) ([]listedBlock, error) {
+	rows, err := q.query(ctx, "SELECT b.day, b.gen, b.cells"+cleanBlocks, f.From, f.To)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []listedBlock
+	off := 0
+	for rows.Next() {
+		var b listedBlock
+		if err := rows.Scan(&b.day, &b.gen, &b.cells); err != nil {
+			return nil, err
+		}
+		b.off = off
+		off += int(b.cells)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func listCells(list []listedBlock) int {
+	n := 0
+	for _, b := range list {
+		n += int(b.cells)
+	}
+	return n
+}
+
+// readBlocks decodes the listed blocks (all their cells) into out, each at
+// its offset relative to the first's. A block rebuilt since the listing
+// (another generation, so maybe other cells) is left out: its day is
+// returned, for a read from insight_daily.
+func (q Queries) readBlocks(ctx context.Context, list []listedBlock, out []DailyRow) ([]int64, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	rows, err := q.query(ctx, "SELECT day, gen, doc FROM insight_blocks WHERE day >= ? AND day <= ? ORDER BY day", list[0].day, list[len(list)-1].day)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	base := list[0].off
+	var redo []int64
+	i := 0
+	for rows.Next() {
+		var day, gen int64
+		var doc sql.RawBytes
+		if err := rows.Scan(&day, &gen, &doc); err != nil {
+			return nil, err
+		}
+		for i < len(list) && list[i].day < day {
+			redo = append(redo, list[i].day) // gone: cannot happen, blocks are never deleted
+			i++
+		}
+		if i == len(list) || list[i].day != day {
+			continue // not clean when listed
+		}
+		b := list[i]
+		i++
+		if gen != b.gen {
+			redo = append(redo, day)
+			continue
+		}
+		dst := out[b.off-base : b.off-base+int(b.cells)]
+		n := 0
+		if err := decodeBlock(day, doc, blockSelect{}, func(r *DailyRow) {
+			if n < len(dst) {
+				dst[n] = *r
+			}
+			n++
+		}); err != nil {
+			return nil, fmt.Errorf("%w (day %d)", err, day)
+		}
+		if n != len(dst) {
+			return nil, fmt.Errorf("%w (day %d: %d cells, %d recorded)", errBlock, day, n, len(dst))
+		}
+	}
+	for ; i < len(list); i++ {
+		redo = append(redo, list[i].day)
+	}
+	return redo, rows.Err()
+}
+
 // blockTotals returns the totals of the clean blocks of f's days (f
 // selects whole days: no place, no category), ascending.
 func (q Queries) blockTotals(ctx context.Context, f DailyFilter) ([]DayTotal, error) {
@@ -291,6 +383,10 @@ func (q Queries) blockTotals(ctx context.Context, f DailyFilter) ([]DayTotal, er
 func (f DailyFilter) wholeDays() bool {
 	return f.DistrictID == 0 && f.StreetID == 0 && f.CommunityID == 0 && f.GridID == 0 && len(f.Categories) == 0
 }
+
+// afterListing, set by tests only, runs in DailyRows between the listing
+// of the clean blocks and their reading.
+var afterListing func()
 
 // compactHooks holds, per store, a function CompactDays calls between
 // reading a day and writing its block (tests only).

@@ -38,3 +38,7 @@ func DecodeBlock(day int64, doc []byte, f DailyFilter, d Dialect) ([]DailyRow, e
 	err := decodeBlock(day, doc, blockSelect{f: f, dialect: d}, func(r *DailyRow) { out = append(out, *r) })
 	return out, err
 }
+
+// SetAfterListing makes DailyRows call fn between listing the clean blocks
+// and reading them (nil: nothing).
+func SetAfterListing(fn func()) { afterListing = fn }

@@ -71,11 +71,38 @@ func categoryWhere(cats []string) (string, []any) {
 // finished days from their blocks (blocks.go) where those are clean, the
 // other days (today, days changed since their block) from insight_daily.
 func (q Queries) DailyRows(ctx context.Context, f DailyFilter) ([]DailyRow, error) {
-	var acc rowAcc
-	covered, err := q.blockRows(ctx, f, acc.add)
+	if !f.wholeDays() {
+		var acc rowAcc
+		covered, err := q.blockRows(ctx, f, acc.add)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gaps(f.From, f.To, covered) {
+			gf := f
+			gf.From, gf.To = g.from, g.to
+			blocks, err := q.dailyRowsSQL(ctx, gf)
+			if err != nil {
+				return nil, err
+			}
+			acc.blocks = append(acc.blocks, blocks...)
+		}
+		return acc.rows(), nil
+	}
+	// Whole days: the clean blocks' cells are the rows, so the result is
+	// allocated once and each day decoded into its own place (two halves
+	// at once outside a transaction): no copying of millions of rows.
+	list, err := q.cleanBlocks(ctx, f)
 	if err != nil {
 		return nil, err
 	}
+	covered := make([]int64, len(list))
+	total := 0
+	for i, b := range list {
+		covered[i] = b.day
+		total += int(b.cells)
+	}
+	var rest [][]DailyRow
+	restN := 0
 	for _, g := range gaps(f.From, f.To, covered) {
 		gf := f
 		gf.From, gf.To = g.from, g.to
@@ -83,9 +110,61 @@ func (q Queries) DailyRows(ctx context.Context, f DailyFilter) ([]DailyRow, erro
 		if err != nil {
 			return nil, err
 		}
-		acc.blocks = append(acc.blocks, blocks...)
+		for _, b := range blocks {
+			restN += len(b)
+		}
+		rest = append(rest, blocks...)
 	}
-	return acc.rows(), nil
+	if afterListing != nil {
+		afterListing()
+	}
+	out := make([]DailyRow, total, total+restN)
+	var redo []int64 // days whose block changed since the listing
+	if len(list) < 60 || q.inTx {
+		redo, err = q.readBlocks(ctx, list, out)
+	} else {
+		half := len(list) / 2
+		var lateRedo []int64
+		errc := make(chan error, 1)
+		go func() {
+			var err error
+			lateRedo, err = q.readBlocks(ctx, list[half:], out[listCells(list[:half]):])
+			errc <- err
+		}()
+		redo, err = q.readBlocks(ctx, list[:half], out)
+		if e := <-errc; err == nil {
+			err = e
+		}
+		redo = append(redo, lateRedo...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(redo) > 0 {
+		// Holes where those days were: filled from the end, then the
+		// days read from insight_daily.
+		k := 0
+		off := 0
+		for _, b := range list {
+			if k < len(redo) && redo[k] == b.day {
+				k++
+			} else {
+				off += copy(out[off:], out[b.off:b.off+int(b.cells)])
+			}
+		}
+		out = out[:off]
+		for _, d := range redo {
+			blocks, err := q.dailyRows(ctx, DailyFilter{From: d, To: d})
+			if err != nil {
+				return nil, err
+			}
+			rest = append(rest, blocks...)
+		}
+	}
+	for _, b := range rest {
+		out = append(out, b...)
+	}
+	return out, nil
 }
 
 // rowAcc gathers rows in blocks of dailyBlock.
