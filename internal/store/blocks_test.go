@@ -142,6 +142,7 @@ func blockFilters(from, to int64) []store.DailyFilter {
 		{From: from, To: to, GridID: 2101},
 		{From: from, To: to, Categories: []string{"urban"}},
 		{From: from, To: to, DistrictID: 1, Categories: []string{"water.pressure", "urban.noise"}},
+		{From: from, To: to, CommunityID: 111, Categories: []string{"water.pressure", "urban.noise"}},
 		{From: from, To: to, Categories: []string{"nothing"}},
 	}
 }

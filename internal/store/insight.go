@@ -70,7 +70,13 @@ func categoryWhere(cats []string) (string, []any) {
 // DailyRows returns the rollup rows f selects, in no particular order: the
 // finished days from their blocks (blocks.go) where those are clean, the
 // other days (today, days changed since their block) from insight_daily.
+// A district or a street is read from insight_daily alone, through its
+// index: its share of the rows is small, and a block holds the whole city.
 func (q Queries) DailyRows(ctx context.Context, f DailyFilter) ([]DailyRow, error) {
+	if f.indexedPlace() {
+		blocks, err := q.dailyRowsSQL(ctx, f)
+		return joinBlocks(blocks), err
+	}
 	if !f.wholeDays() {
 		var acc rowAcc
 		covered, err := q.blockRows(ctx, f, acc.add)
@@ -277,6 +283,9 @@ type DayTotal struct {
 // the clean blocks' totals (or their cells, for a place or categories) and
 // from insight_daily for the other days, as DailyRows.
 func (q Queries) DailyTotals(ctx context.Context, f DailyFilter) ([]DayTotal, error) {
+	if f.indexedPlace() {
+		return q.dailyTotalsSQL(ctx, f)
+	}
 	var out []DayTotal
 	var covered []int64
 	if f.wholeDays() {

@@ -171,7 +171,7 @@ func synthDaily(requests int, fn func(day int64, rows []store.DailyRow) error) e
 // for a district, and (e) a case write that moves its contribution on the
 // full table. The days are compacted to day blocks first (the compaction's
 // speed and the blocks' size are logged), as the background worker keeps
-// them.
+// them. WHISTLE_BENCH_SQL=1 adds the same reads from insight_daily alone.
 func BenchmarkDailyQueries(b *testing.B) {
 	requests := 300000
 	if v, err := strconv.Atoi(os.Getenv("WHISTLE_BENCH_REQUESTS")); err == nil && v > 0 {
@@ -258,6 +258,27 @@ func BenchmarkDailyQueries(b *testing.B) {
 					}
 					b.ReportMetric(float64(req), "requests")
 				})
+			}
+			if os.Getenv("WHISTLE_BENCH_SQL") == "1" { // the same reads from insight_daily alone, for comparison
+				b.Run("sql-rows-13-months-city", func(b *testing.B) {
+					for b.Loop() {
+						if _, err := store.DailyRowsSQL(ctx, s, year); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+				for _, q := range []struct {
+					name string
+					f    store.DailyFilter
+				}{{"sql-totals-30-days-city", month}, {"sql-totals-12-months-street", street}, {"sql-totals-12-months-district", district}} {
+					b.Run(q.name, func(b *testing.B) {
+						for b.Loop() {
+							if _, err := store.DailyTotalsSQL(ctx, s, q.f); err != nil {
+								b.Fatal(err)
+							}
+						}
+					})
+				}
 			}
 			b.Run("case-moved", func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(7, 8))
