@@ -29,3 +29,11 @@ CREATE TABLE insight_blocks (
 -- The days that have rows now (filled by 0019's backfill) have no block:
 -- they get a generation, so that the compactor finds them.
 INSERT INTO insight_gens(day, gen) SELECT DISTINCT day, 1 FROM insight_daily;
+
+-- A district's or a street's daily totals (the dashboard of a district
+-- centre, a topic's street) from the index alone: the place indexes of
+-- 0019 extended by the counts, so that no row of the table is visited.
+DROP INDEX insight_daily_district;
+DROP INDEX insight_daily_street;
+CREATE INDEX insight_daily_district ON insight_daily(district_id, day, n, reopened, rated, unsatisfied, resolved);
+CREATE INDEX insight_daily_street ON insight_daily(street_id, day, n, reopened, rated, unsatisfied, resolved);
