@@ -197,6 +197,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		defer wg.Done()
 		(&store.Resealer{St: a.Store, Reload: a.Keys.Reload, Log: a.Log}).Run(ctx)
 	}()
+	wg.Add(1)
+	go func() { // day blocks of the rollups for the analysis and the dashboard (issue #12)
+		defer wg.Done()
+		a.Store.RunCompactor(ctx, time.Minute, a.Log)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if ready != nil {

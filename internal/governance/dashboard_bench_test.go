@@ -87,13 +87,13 @@ func BenchmarkDashboard(b *testing.B) {
 			}
 		}
 		if len(rows) > 50000 {
-			if err := c.st.Write(ctx, func(tx *store.Tx) error { return tx.PutDailyRows(ctx, rows) }); err != nil {
+			if err := c.st.Write(ctx, func(tx *store.Tx) error { return tx.InsertDailyRows(ctx, rows) }); err != nil {
 				b.Fatal(err)
 			}
 			rows = rows[:0]
 		}
 	}
-	if err := c.st.Write(ctx, func(tx *store.Tx) error { return tx.PutDailyRows(ctx, rows) }); err != nil {
+	if err := c.st.Write(ctx, func(tx *store.Tx) error { return tx.InsertDailyRows(ctx, rows) }); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("rollups of %d categories × %d streets × 1000 days inserted in %v", min(200, len(cats)), len(streets), time.Since(start).Round(time.Second))

@@ -218,7 +218,7 @@ func TestDashboard(t *testing.T) {
 		doc, _ := json.Marshal(an)
 		topic := &agenda.Topic{Title: "噪音扰民专项治理", State: agenda.Active, LeadUnitID: c.handler.Unit.ID, StartedAt: day(1, 0, 0), CreatedAt: now, UpdatedAt: now, Version: 1}
 		if err := c.st.Write(ctx, func(tx *store.Tx) error {
-			if err := tx.PutDailyRows(ctx, rows); err != nil {
+			if err := tx.InsertDailyRows(ctx, rows); err != nil {
 				return err
 			}
 			if err := tx.PutInsightRun(ctx, &store.InsightRun{Params: an.Filter.Key(), From: int64(an.Filter.From), To: int64(an.Filter.To), CreatedAt: now, Doc: string(doc)}); err != nil {

@@ -171,6 +171,13 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 			return res, err
 		}
 	}
+	// The rollups of the history as day blocks, so that the first analysis
+	// and dashboard read blocks rather than every rollup row.
+	days, err := st.CompactDays(ctx, 0)
+	if err != nil {
+		return res, fmt.Errorf("compacting rollup days: %w", err)
+	}
+	log.Info("rollup days compacted", "days", days)
 	if err := storyTopics(ctx, svc, ds); err != nil {
 		return res, fmt.Errorf("topics: %w", err)
 	}

@@ -133,22 +133,3 @@ func (q Queries) TopicTaskCounts(ctx context.Context, topicIDs []int64) (map[int
 	}
 	return out, rows.Err()
 }
-
-// PutDailyRows inserts rollup rows in bulk (many rows per statement): for
-// loading a history, tests and benchmarks. The rows' keys must be new.
-func (q Queries) PutDailyRows(ctx context.Context, rs []DailyRow) error {
-	const per = 400 // 12 values a row, under every dialect's parameter limit
-	for len(rs) > 0 {
-		n := min(per, len(rs))
-		args := make([]any, 0, n*12)
-		for _, r := range rs[:n] {
-			args = append(args, r.Day, r.Category, r.DistrictID, r.StreetID, r.CommunityID, r.GridID, r.UnitID, r.N, r.Reopened, r.Rated, r.Unsatisfied, r.Resolved)
-		}
-		vals := strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?),", n), ",")
-		if _, err := q.exec(ctx, "INSERT INTO insight_daily(day, category, district_id, street_id, community_id, grid_id, unit_id, n, reopened, rated, unsatisfied, resolved) VALUES "+vals, args...); err != nil {
-			return err
-		}
-		rs = rs[n:]
-	}
-	return nil
-}

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,14 +67,141 @@ func categoryWhere(cats []string) (string, []any) {
 	return "(" + strings.Join(or, " OR ") + ")", args
 }
 
-// DailyRows returns the rollup rows f selects, in no particular order.
-// Outside a transaction a long period is read as two halves at once, on
-// two connections: the rows of a year are millions, and reading them is
-// the analysis's largest cost after the analysis itself.
+// DailyRows returns the rollup rows f selects, in no particular order: the
+// finished days from their blocks (blocks.go) where those are clean, the
+// other days (today, days changed since their block) from insight_daily.
+// A district or a street is read from insight_daily alone, through its
+// index: its share of the rows is small, and a block holds the whole city.
 func (q Queries) DailyRows(ctx context.Context, f DailyFilter) ([]DailyRow, error) {
-	if q.inTx || f.To-f.From < 60 {
-		blocks, err := q.dailyRows(ctx, f)
+	if f.indexedPlace() {
+		blocks, err := q.dailyRowsSQL(ctx, f)
 		return joinBlocks(blocks), err
+	}
+	if !f.wholeDays() {
+		var acc rowAcc
+		covered, err := q.blockRows(ctx, f, acc.add)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gaps(f.From, f.To, covered) {
+			gf := f
+			gf.From, gf.To = g.from, g.to
+			blocks, err := q.dailyRowsSQL(ctx, gf)
+			if err != nil {
+				return nil, err
+			}
+			acc.blocks = append(acc.blocks, blocks...)
+		}
+		return acc.rows(), nil
+	}
+	// Whole days: the clean blocks' cells are the rows, so the result is
+	// allocated once and each day decoded into its own place (two halves
+	// at once outside a transaction): no copying of millions of rows.
+	list, err := q.cleanBlocks(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	covered := make([]int64, len(list))
+	total := 0
+	for i, b := range list {
+		covered[i] = b.day
+		total += int(b.cells)
+	}
+	var rest [][]DailyRow
+	restN := 0
+	for _, g := range gaps(f.From, f.To, covered) {
+		gf := f
+		gf.From, gf.To = g.from, g.to
+		blocks, err := q.dailyRowsSQL(ctx, gf)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range blocks {
+			restN += len(b)
+		}
+		rest = append(rest, blocks...)
+	}
+	if afterListing != nil {
+		afterListing()
+	}
+	out := make([]DailyRow, total, total+restN)
+	var redo []int64 // days whose block changed since the listing
+	if len(list) < 60 || q.inTx {
+		redo, err = q.readBlocks(ctx, list, out)
+	} else {
+		half := len(list) / 2
+		var lateRedo []int64
+		errc := make(chan error, 1)
+		go func() {
+			var err error
+			lateRedo, err = q.readBlocks(ctx, list[half:], out[listCells(list[:half]):])
+			errc <- err
+		}()
+		redo, err = q.readBlocks(ctx, list[:half], out)
+		if e := <-errc; err == nil {
+			err = e
+		}
+		redo = append(redo, lateRedo...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(redo) > 0 {
+		// Holes where those days were: filled from the end, then the
+		// days read from insight_daily.
+		k := 0
+		off := 0
+		for _, b := range list {
+			if k < len(redo) && redo[k] == b.day {
+				k++
+			} else {
+				off += copy(out[off:], out[b.off:b.off+int(b.cells)])
+			}
+		}
+		out = out[:off]
+		for _, d := range redo {
+			blocks, err := q.dailyRows(ctx, DailyFilter{From: d, To: d})
+			if err != nil {
+				return nil, err
+			}
+			rest = append(rest, blocks...)
+		}
+	}
+	for _, b := range rest {
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// rowAcc gathers rows in blocks of dailyBlock.
+type rowAcc struct {
+	blocks [][]DailyRow
+	cur    []DailyRow
+}
+
+func (a *rowAcc) add(r *DailyRow) {
+	if len(a.cur) == cap(a.cur) {
+		if len(a.cur) > 0 {
+			a.blocks = append(a.blocks, a.cur)
+		}
+		a.cur = make([]DailyRow, 0, dailyBlock)
+	}
+	a.cur = append(a.cur, *r)
+}
+
+func (a *rowAcc) rows() []DailyRow {
+	if len(a.cur) > 0 {
+		a.blocks = append(a.blocks, a.cur)
+	}
+	return joinBlocks(a.blocks)
+}
+
+// dailyRowsSQL reads the rows f selects from insight_daily. Outside a
+// transaction a long period is read as two halves at once, on two
+// connections: the rows of a year are millions.
+func (q Queries) dailyRowsSQL(ctx context.Context, f DailyFilter) ([][]DailyRow, error) {
+	if q.inTx || f.To-f.From < 60 {
+		return q.dailyRows(ctx, f)
 	}
 	early, late := f, f
 	early.To = f.From + (f.To-f.From)/2
@@ -91,7 +220,7 @@ func (q Queries) DailyRows(ctx context.Context, f DailyFilter) ([]DailyRow, erro
 	if err != nil {
 		return nil, err
 	}
-	return joinBlocks(append(blocks, lateBlocks...)), nil
+	return append(blocks, lateBlocks...), nil
 }
 
 // dailyBlock is how many rows dailyRows gathers before it starts another
@@ -150,8 +279,57 @@ type DayTotal struct {
 	N, Reopened, Rated, Unsatisfied, Resolved int64
 }
 
-// DailyTotals sums the rollup rows f selects by day, in day order.
+// DailyTotals sums the rollup rows f selects by day, in day order: from
+// the clean blocks' totals (or their cells, for a place or categories) and
+// from insight_daily for the other days, as DailyRows.
 func (q Queries) DailyTotals(ctx context.Context, f DailyFilter) ([]DayTotal, error) {
+	if f.indexedPlace() {
+		return q.dailyTotalsSQL(ctx, f)
+	}
+	var out []DayTotal
+	var covered []int64
+	if f.wholeDays() {
+		all, err := q.blockTotals(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range all {
+			covered = append(covered, t.Day)
+			if t.N != 0 || t.Reopened != 0 || t.Rated != 0 || t.Unsatisfied != 0 || t.Resolved != 0 {
+				out = append(out, t)
+			}
+		}
+	} else {
+		var err error
+		covered, err = q.blockRows(ctx, f, func(r *DailyRow) {
+			if len(out) == 0 || out[len(out)-1].Day != r.Day {
+				out = append(out, DayTotal{Day: r.Day})
+			}
+			t := &out[len(out)-1]
+			t.N, t.Reopened, t.Rated, t.Unsatisfied, t.Resolved = t.N+r.N, t.Reopened+r.Reopened, t.Rated+r.Rated, t.Unsatisfied+r.Unsatisfied, t.Resolved+r.Resolved
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	gs := gaps(f.From, f.To, covered)
+	if len(gs) == 0 {
+		return out, nil
+	}
+	for _, g := range gs {
+		gf := f
+		gf.From, gf.To = g.from, g.to
+		ts, err := q.dailyTotalsSQL(ctx, gf)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	slices.SortFunc(out, func(a, b DayTotal) int { return cmp.Compare(a.Day, b.Day) })
+	return out, nil
+}
+
+func (q Queries) dailyTotalsSQL(ctx context.Context, f DailyFilter) ([]DayTotal, error) {
 	where, args := f.where()
 	rows, err := q.query(ctx, "SELECT day, SUM(n), SUM(reopened), SUM(rated), SUM(unsatisfied), SUM(resolved) FROM insight_daily"+where+" GROUP BY day ORDER BY day", args...)
 	if err != nil {

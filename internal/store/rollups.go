@@ -67,11 +67,17 @@ func (r DailyRow) args() []any {
 func (q Queries) syncDaily(ctx context.Context, c, prev *lifecycle.Case) error {
 	now := DailyOf(c)
 	if prev == nil {
-		return q.addDaily(ctx, now)
+		if err := q.addDaily(ctx, now); err != nil {
+			return err
+		}
+		return q.touchDays(ctx, now.Day)
 	}
 	old := DailyOf(prev)
 	if old == now {
 		return nil
+	}
+	if err := q.touchDays(ctx, old.Day, now.Day); err != nil {
+		return err
 	}
 	if old.sameKey(now) {
 		_, err := q.exec(ctx, "UPDATE insight_daily SET reopened = reopened + ?, rated = rated + ?, unsatisfied = unsatisfied + ?, resolved = resolved + ? WHERE "+dailyKey,
@@ -95,6 +101,30 @@ func (q Queries) syncDaily(ctx context.Context, c, prev *lifecycle.Case) error {
 	return q.addDaily(ctx, now)
 }
 
+// touchDays moves the generation of each day on (see blocks.go): the
+// day's block, if it has one, no longer stands for its rows. Every change
+// of insight_daily goes with it, in the same transaction. The days must be
+// distinct except for a repeat of the first (an update that stays on its
+// day).
+func (q Queries) touchDays(ctx context.Context, days ...int64) error {
+	if len(days) == 2 && days[0] == days[1] {
+		days = days[:1]
+	}
+	for len(days) > 0 {
+		n := min(len(days), dailyChunk)
+		args := make([]any, n)
+		for i, d := range days[:n] {
+			args[i] = d
+		}
+		if _, err := q.exec(ctx, "INSERT INTO insight_gens(day, gen) VALUES "+strings.TrimSuffix(strings.Repeat("(?, 1),", n), ",")+
+			" ON CONFLICT (day) DO UPDATE SET gen = insight_gens.gen + 1", args...); err != nil {
+			return err
+		}
+		days = days[n:]
+	}
+	return nil
+}
+
 func (q Queries) addDaily(ctx context.Context, r DailyRow) error {
 	_, err := q.exec(ctx, "INSERT INTO insight_daily("+dailyCols+") VALUES "+dailyMarks+dailyAdd, r.args()...)
 	return err
@@ -108,6 +138,17 @@ const dailyChunk = 500
 // if there is one), in multi-row statements: a bulk load for benchmarks,
 // tests and imports. Run it in a write transaction for speed.
 func (q Queries) InsertDailyRows(ctx context.Context, rows []DailyRow) error {
+	var days []int64
+	seen := map[int64]bool{}
+	for _, r := range rows {
+		if !seen[r.Day] {
+			seen[r.Day] = true
+			days = append(days, r.Day)
+		}
+	}
+	if err := q.touchDays(ctx, days...); err != nil {
+		return err
+	}
 	for len(rows) > 0 {
 		n := min(len(rows), dailyChunk)
 		marks := strings.TrimSuffix(strings.Repeat(dailyMarks+",", n), ",")
@@ -133,10 +174,18 @@ func (s *Store) RebuildDaily(ctx context.Context) error {
 		return err
 	}
 	return s.Write(ctx, func(tx *Tx) error {
+		// Every day that has or had rows has a generation: all move on,
+		// and the days that only the backfill brings get one.
+		if _, err := tx.exec(ctx, "UPDATE insight_gens SET gen = gen + 1"); err != nil {
+			return err
+		}
 		if _, err := tx.exec(ctx, "DELETE FROM insight_daily"); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, backfill)
+		if _, err := tx.exec(ctx, backfill); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, "INSERT INTO insight_gens(day, gen) SELECT DISTINCT day, 1 FROM insight_daily WHERE true ON CONFLICT (day) DO NOTHING")
 		return err
 	})
 }

@@ -169,7 +169,9 @@ func synthDaily(requests int, fn func(day int64, rows []store.DailyRow) error) e
 // analysis's input), (b) the daily totals of 30 days city-wide (the
 // dashboard), (c) one street's daily totals over 12 months, (d) the same
 // for a district, and (e) a case write that moves its contribution on the
-// full table.
+// full table. The days are compacted to day blocks first (the compaction's
+// speed and the blocks' size are logged), as the background worker keeps
+// them. WHISTLE_BENCH_SQL=1 adds the same reads from insight_daily alone.
 func BenchmarkDailyQueries(b *testing.B) {
 	requests := 300000
 	if v, err := strconv.Atoi(os.Getenv("WHISTLE_BENCH_REQUESTS")); err == nil && v > 0 {
@@ -210,6 +212,18 @@ func BenchmarkDailyQueries(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Logf("%s: %d requests in %d rollup rows, loaded in %v", s.Dialect(), requests, total, time.Since(start).Round(time.Millisecond))
+			start = time.Now()
+			days, err := s.CompactDays(ctx, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			took := time.Since(start)
+			var size int64
+			if err := rawDB(b, s).QueryRowContext(ctx, "SELECT COALESCE(SUM(LENGTH(doc)), 0) FROM insight_blocks").Scan(&size); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%s: %d days compacted in %v (%.1f days/s), blocks %.1f MB (%.1f bytes a row)", s.Dialect(), days, took.Round(time.Millisecond),
+				float64(days)/took.Seconds(), float64(size)/1e6, float64(size)/float64(total))
 
 			year := store.DailyFilter{From: benchLastDay - 365 - 28 + 1, To: benchLastDay}
 			street := store.DailyFilter{From: benchLastDay - 365 + 1, To: benchLastDay, StreetID: 1}
@@ -244,6 +258,27 @@ func BenchmarkDailyQueries(b *testing.B) {
 					}
 					b.ReportMetric(float64(req), "requests")
 				})
+			}
+			if os.Getenv("WHISTLE_BENCH_SQL") == "1" { // the same reads from insight_daily alone, for comparison
+				b.Run("sql-rows-13-months-city", func(b *testing.B) {
+					for b.Loop() {
+						if _, err := store.DailyRowsSQL(ctx, s, year); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+				for _, q := range []struct {
+					name string
+					f    store.DailyFilter
+				}{{"sql-totals-30-days-city", month}, {"sql-totals-12-months-street", street}, {"sql-totals-12-months-district", district}} {
+					b.Run(q.name, func(b *testing.B) {
+						for b.Loop() {
+							if _, err := store.DailyTotalsSQL(ctx, s, q.f); err != nil {
+								b.Fatal(err)
+							}
+						}
+					})
+				}
 			}
 			b.Run("case-moved", func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(7, 8))

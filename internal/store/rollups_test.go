@@ -125,7 +125,8 @@ func diffDaily(t *testing.T, what string, got, want dailyMap) {
 // anonymisation, several cases per transaction) keeps insight_daily equal
 // to a recount from the cases after every batch, on both backends; a
 // failed write leaves it alone; the backfill statement (RebuildDaily)
-// gives the same rows.
+// gives the same rows. Day blocks compacted at random points between the
+// writes read exactly as insight_daily alone, for several filters.
 func TestRollupsFollowCases(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
@@ -139,6 +140,9 @@ func TestRollupsFollowCases(t *testing.T) {
 			places := []lifecycle.Location{{}, {DistrictID: 1, StreetID: 11, CommunityID: 111, GridID: 1111},
 				{DistrictID: 1, StreetID: 11, CommunityID: 112}, {DistrictID: 2, StreetID: 21, GridID: 2101}}
 			day0 := time.Date(2025, 3, 1, 15, 30, 0, 0, time.UTC) // 23:30 in Shanghai: hours later is the next day
+			firstDay := int64(insight.DayOf(day0))
+			blocked := 0
+			crng := rand.New(rand.NewPCG(3, 4)) // when to compact: the writes stay as they were
 			var live []*lifecycle.Case
 			anonymised := map[int64]bool{}
 			seq := 0
@@ -221,6 +225,20 @@ func TestRollupsFollowCases(t *testing.T) {
 					return nil
 				})
 				check(fmt.Sprintf("batch %d", batch))
+				// Day blocks built at random points (a few days or all of
+				// them) read as insight_daily alone, before and after the
+				// later writes to their days.
+				if crng.IntN(3) > 0 {
+					if _, err := s.CompactDays(ctx, crng.IntN(4)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				sameAsSQL(t, fmt.Sprintf("batch %d", batch), s, blockFilters(firstDay-2, firstDay+6))
+				clean, cerr := store.CleanBlockDays(ctx, s, firstDay-2, firstDay+6)
+				if cerr != nil {
+					t.Fatal(cerr)
+				}
+				blocked += len(clean)
 
 				// A write that fails leaves the rollups as they were: a
 				// stale version, or a later error in the same transaction.
@@ -249,8 +267,11 @@ func TestRollupsFollowCases(t *testing.T) {
 				diffDaily(t, fmt.Sprintf("batch %d, after failed writes", batch), storedDaily(t, s), before)
 			}
 			want, n := recount(t, s)
-			if n < 50 || len(want) < 20 {
-				t.Fatalf("only %d cases in %d rows: the run proves little", n, len(want))
+			if n < 50 || len(want) < 20 || blocked < 40 {
+				t.Fatalf("only %d cases in %d rows, %d clean blocks read: the run proves little", n, len(want), blocked)
+			}
+			if _, err := s.CompactDays(ctx, 0); err != nil {
+				t.Fatal(err)
 			}
 
 			// The backfill on a store whose rollups are gone.
@@ -263,6 +284,12 @@ func TestRollupsFollowCases(t *testing.T) {
 				t.Fatal(err)
 			}
 			diffDaily(t, "rebuilt", storedDaily(t, s), want)
+			sameAsSQL(t, "rebuilt", s, blockFilters(firstDay-2, firstDay+6))
+			if _, err := s.CompactDays(ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			diffDaily(t, "rebuilt and compacted", storedDaily(t, s), want)
+			sameAsSQL(t, "rebuilt and compacted", s, blockFilters(0, firstDay+6))
 		})
 	}
 }
