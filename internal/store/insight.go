@@ -423,9 +423,20 @@ func (q Queries) PutInsightRun(ctx context.Context, r *InsightRun) error {
 
 // LatestInsightRun returns the newest stored analysis asked with params.
 func (q Queries) LatestInsightRun(ctx context.Context, params string) (InsightRun, bool, error) {
+	return q.insightRun(ctx, "WHERE params = ? ORDER BY created_at DESC, id DESC LIMIT 1", params)
+}
+
+// InsightRunByID returns a stored analysis by its id (found false when
+// there is none).
+func (q Queries) InsightRunByID(ctx context.Context, id int64) (InsightRun, bool, error) {
+	return q.insightRun(ctx, "WHERE id = ?", id)
+}
+
+// insightRun reads the one stored analysis the clause selects.
+func (q Queries) insightRun(ctx context.Context, clause string, args ...any) (InsightRun, bool, error) {
 	var r InsightRun
 	var created, took int64
-	err := q.row(ctx, "SELECT id, params, from_day, to_day, created_at, took_ms, doc FROM insight_runs WHERE params = ? ORDER BY created_at DESC, id DESC LIMIT 1", params).
+	err := q.row(ctx, "SELECT id, params, from_day, to_day, created_at, took_ms, doc FROM insight_runs "+clause, args...).
 		Scan(&r.ID, &r.Params, &r.From, &r.To, &created, &took, &r.Doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 
 	"whistle/internal/agenda"
 	"whistle/internal/errs"
@@ -190,20 +189,4 @@ func (q Queries) Tasks(ctx context.Context, f agenda.TaskFilter) ([]*agenda.Task
 		out = append(out, t)
 	}
 	return out, rows.Err()
-}
-
-// InsightRunByID returns a stored analysis by its id (found false when
-// there is none).
-func (q Queries) InsightRunByID(ctx context.Context, id int64) (InsightRun, bool, error) {
-	var r InsightRun
-	var created, took int64
-	err := q.row(ctx, "SELECT id, params, from_day, to_day, created_at, took_ms, doc FROM insight_runs WHERE id = ?", id).
-		Scan(&r.ID, &r.Params, &r.From, &r.To, &created, &took, &r.Doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, false, nil
-	} else if err != nil {
-		return r, false, err
-	}
-	r.CreatedAt, r.Took = fromMS(created), time.Duration(took)*time.Millisecond
-	return r, true, nil
 }
