@@ -2,6 +2,7 @@ package governance
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -94,6 +95,9 @@ func WriteXLSX(an *Analysis, w io.Writer) error {
 		}
 	}
 	anom.rows = append(flagged, rest...)
+	if an.AnomaliesOmitted > 0 {
+		anom.rows = append(anom.rows, []any{"…", fmt.Sprintf("另有 %d 个未标记的单元未列出 %d more cells tested and not flagged are not listed", an.AnomaliesOmitted, an.AnomaliesOmitted)})
+	}
 	sheets = append(sheets, anom)
 
 	terms := sheet{name: SheetRising, header: []string{"方向 Direction", "词 Term", "本期件数 Requests now", "基线件数 Requests before", "本期占比 Share now", "基线占比 Share before", "倍数 Lift", "q"}}

@@ -59,6 +59,10 @@ type Analysis struct {
 	Names    map[string]string `json:"names"`
 	Requests int               `json:"requests"` // requests in the period (all, before sampling)
 	Sampled  int               `json:"sampled"`  // request texts read for terms and examples
+	// AnomaliesOmitted is how many tested cells, neither flagged nor among
+	// the MaxQuietCells busiest, the report leaves out (Report.Tested
+	// counts them all).
+	AnomaliesOmitted int `json:"anomalies_omitted,omitempty"`
 	// GridPoints is a point (lat, lon) for the grids without a boundary:
 	// the mean of their requests' coordinates, for the hotspot map.
 	GridPoints map[string][2]float64 `json:"grid_points,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"whistle/internal/lifecycle"
@@ -389,21 +390,92 @@ func (q Queries) LightCases(ctx context.Context, f LightFilter) ([]*lifecycle.Ca
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*lifecycle.Case
-	for rows.Next() {
-		var id int64
-		var hash, doc string
-		if err := rows.Scan(&id, &hash, &doc); err != nil {
-			return nil, err
-		}
-		c, err := q.decodeLight(id, hash, doc)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
+	// The documents are decoded by two workers while the rows are read:
+	// decoding a case's JSON costs several times its reading.
+	type raw struct {
+		id        int64
+		hash, doc string
 	}
-	return out, rows.Err()
+	const chunk = 512
+	type job struct {
+		rs  []raw
+		out []*lifecycle.Case
+	}
+	jobs := make(chan *job, 4)
+	errc := make(chan error, lightWorkers)
+	var done []*job
+	var wg sync.WaitGroup
+	for range lightWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var first error
+			for j := range jobs {
+				if first != nil {
+					continue
+				}
+				for i, r := range j.rs {
+					c, err := q.decodeLight(r.id, r.hash, r.doc)
+					if err != nil {
+						first = err
+						break
+					}
+					j.out[i] = c
+				}
+			}
+			errc <- first
+		}()
+	}
+	var cur *job
+	var scanErr error
+	for rows.Next() {
+		if cur == nil {
+			cur = &job{rs: make([]raw, 0, chunk)}
+		}
+		var r raw
+		if scanErr = rows.Scan(&r.id, &r.hash, &r.doc); scanErr != nil {
+			break
+		}
+		cur.rs = append(cur.rs, r)
+		if len(cur.rs) == chunk {
+			cur.out = make([]*lifecycle.Case, len(cur.rs))
+			done = append(done, cur)
+			jobs <- cur
+			cur = nil
+		}
+	}
+	if cur != nil && scanErr == nil {
+		cur.out = make([]*lifecycle.Case, len(cur.rs))
+		done = append(done, cur)
+		jobs <- cur
+	}
+	close(jobs)
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		if err != nil && scanErr == nil {
+			scanErr = err
+		}
+	}
+	if scanErr != nil {
+		return nil, scanErr
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, j := range done {
+		n += len(j.out)
+	}
+	out := make([]*lifecycle.Case, 0, n)
+	for _, j := range done {
+		out = append(out, j.out...)
+	}
+	return out, nil
 }
+
+// lightWorkers is how many goroutines decode LightCases' documents.
+const lightWorkers = 2
 
 // InsightRun is a finished analysis kept for later views.
 type InsightRun struct {
