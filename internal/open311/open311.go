@@ -297,3 +297,6 @@ func encodeXML(v any) ([]byte, error) {
 	b.WriteByte('\n')
 	return b.Bytes(), nil
 }
+
+// Error makes a refusal an error (its description).
+func (e *Error) Error() string { return e.Description }

@@ -214,6 +214,7 @@ type Open311Filter struct {
 	Categories []string
 	From, To   time.Time // created_at in [From, To)
 	Open       *bool
+	Districts  []int64 // when not nil, cases in these districts only
 	Offset     int
 	Limit      int
 }
@@ -248,6 +249,15 @@ func (q Queries) Open311Cases(ctx context.Context, f Open311Filter) ([]*lifecycl
 	if !f.To.IsZero() {
 		where = append(where, "c.created_at < ?")
 		args = append(args, ms(f.To))
+	}
+	if f.Districts != nil {
+		if len(f.Districts) == 0 {
+			return nil, nil
+		}
+		where = append(where, "c.district_id IN ("+marks(len(f.Districts))+")")
+		for _, d := range f.Districts {
+			args = append(args, d)
+		}
 	}
 	if f.Open != nil {
 		where = append(where, "c.is_open = ?")
@@ -337,4 +347,37 @@ func (q Queries) InsertOpen311Update(ctx context.Context, u Open311Update) (int6
 	err = q.row(ctx, "INSERT INTO open311_updates(key_id, ext_id, case_id, status, description, updated_at, created_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
 		u.KeyID, u.ExtID, u.CaseID, u.Status, u.Description, ms(u.UpdatedAt), ms(u.CreatedAt)).Scan(&id)
 	return id, err == nil, err
+}
+
+// CaseNumbers returns the numbers of cases by id.
+func (q Queries) CaseNumbers(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		chunk := ids[:n]
+		ids = ids[n:]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := q.query(ctx, "SELECT id, number FROM cases WHERE id IN ("+marks(len(chunk))+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var num string
+			if err := rows.Scan(&id, &num); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = num
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
