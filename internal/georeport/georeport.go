@@ -851,3 +851,6 @@ func (s *Service) PostUpdate(ctx context.Context, key store.Open311Key, in Updat
 	}
 	return open311.UpdateAck{UpdateID: strconv.FormatInt(id, 10)}, nil
 }
+
+// Key is an API key as stored (never its value).
+type Key = store.Open311Key
