@@ -730,7 +730,8 @@ type UpdatesQuery struct {
 // Updates lists the requests' updates in the window (the last 90 days by
 // default), oldest first, at most 1,000: every step the citizen's own
 // timeline shows (written for citizens, no internal notes or staff names),
-// with the status after it.
+// with the status after it (OPEN or CLOSED, as mySociety's extension
+// writes them).
 func (s *Service) Updates(ctx context.Context, q UpdatesQuery) ([]open311.Update, error) {
 	start, end := q.Start, q.End
 	switch {
@@ -789,7 +790,7 @@ func (s *Service) Updates(ctx context.Context, q UpdatesQuery) ([]open311.Update
 		if st == "" {
 			st = e.FromState
 		}
-		out = append(out, open311.Update{UpdateID: strconv.FormatInt(e.ID, 10), RequestID: numbers[e.CaseID], Status: open311.Status(st),
+		out = append(out, open311.Update{UpdateID: strconv.FormatInt(e.ID, 10), RequestID: numbers[e.CaseID], Status: strings.ToUpper(open311.Status(st)),
 			UpdatedDatetime: open311.FormatTime(e.At, s.Location()), Description: steps[0].Text})
 	}
 	return out, nil

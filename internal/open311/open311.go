@@ -206,7 +206,7 @@ type Extended struct {
 // AttributeItem is an attribute a request was posted with.
 type AttributeItem struct {
 	Code   string   `xml:"code" json:"code"`
-	Values []string `xml:"value" json:"values"`
+	Values []string `xml:"values>value" json:"values"`
 }
 
 // Posted is the answer to POST requests: the id (Whistle numbers a request
