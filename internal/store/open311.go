@@ -206,7 +206,6 @@ func (q Queries) Open311RequestsOf(ctx context.Context, caseIDs []int64) (map[in
 	return out, nil
 }
 
-
 // Open311Filter selects cases for GET requests: numbers, categories, a
 // creation window, open or closed, and an offset page.
 type Open311Filter struct {
