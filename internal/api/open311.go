@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -348,7 +349,7 @@ func (s *Server) o311Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now, ip := time.Now(), clientIP(r)
-	keyID := "key:" + key.Prefix
+	keyID := "key:" + strconv.FormatInt(key.ID, 10)
 	phone := "phone:" + s.svc.PhoneHash(p.Phone)
 	if !s.submits.Allowed(ip, now) || !s.o311.keys.Allowed(keyID, now) || (p.Phone != "" && !s.o311.phones.Allowed(phone, now)) {
 		s.o311Fail(w, r, &open311.Error{Code: 429, Description: "too many requests: try again later"})
@@ -399,7 +400,7 @@ func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	keyID := "key:" + key.Prefix
+	keyID := "key:" + strconv.FormatInt(key.ID, 10)
 	if !s.o311.keys.Allowed(keyID, now) {
 		s.o311Fail(w, r, &open311.Error{Code: 429, Description: "too many requests: try again later"})
 		return

@@ -507,6 +507,12 @@ func o311Contract(t *testing.T, e *apiEnv) {
 	c.get("POST", "/open311/v2/requests.json", form, "json", 201, "post_response")
 	c.refused("POST", "/open311/v2/requests.xml", form, "xml", 429, "too many")
 	c.refused("POST", "/open311/v2/requests.json", form, "json", 429, "too many")
+	// And per key, whatever the phone.
+	e.app.API.SetOpen311Limits(auth.NewLimiter(1, time.Hour), auth.NewLimiter(100, time.Hour))
+	form.Set("phone", e.apiPhone())
+	c.get("POST", "/open311/v2/requests.json", form, "json", 201, "post_response")
+	form.Set("phone", e.apiPhone())
+	c.refused("POST", "/open311/v2/requests.json", form, "json", 429, "too many")
 }
 
 // o311City is the demo city's jurisdiction id.
