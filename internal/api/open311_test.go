@@ -590,3 +590,30 @@ func o311Errors(c *o311Client, f, base, key, revoked, id string) {
 	c.refused("POST", post, with("jurisdiction_id", "atlantis"), f, 404, "jurisdiction_id")
 	c.refused("POST", base+"/servicerequestupdates."+f, u2("jurisdiction_id", "atlantis"), f, 404, "jurisdiction_id")
 }
+
+// TestOpen311ErrorsOutsideHandlers: refusals made before an Open311
+// handler runs (a control character in the query, a cross-origin form
+// post) are in the spec's format too.
+func TestOpen311ErrorsOutsideHandlers(t *testing.T) {
+	e := apiOpen(t, "")
+	c := &o311Client{e: e, schemas: map[string]o311Schema{}}
+	c.refused("GET", "/open311/v2/requests.xml?status=%01", nil, "xml", 400, "")
+	c.refused("GET", "/open311/v2/services.json?x=%00", nil, "json", 400, "")
+	req, err := http.NewRequestWithContext(e.ctx, "POST", e.srv.URL+"/open311/v2/requests.xml", strings.NewReader("service_code=x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Fatalf("cross-origin post: %d %s", resp.StatusCode, b)
+	}
+	o311Conform(t, c.schemas, "errors", "xml", b)
+}
