@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"whistle/internal/auth"
+	"whistle/internal/casework"
 	"whistle/internal/errs"
 	"whistle/internal/georeport"
 	"whistle/internal/httpx"
@@ -350,7 +351,11 @@ func (s *Server) o311Post(w http.ResponseWriter, r *http.Request) {
 	}
 	now, ip := time.Now(), clientIP(r)
 	keyID := "key:" + strconv.FormatInt(key.ID, 10)
-	phone := "phone:" + s.svc.PhoneHash(p.Phone)
+	norm := p.Phone
+	if n, err := casework.NormalizePhone(p.Phone); err == nil {
+		norm = n // one count per number, however it is written
+	}
+	phone := "phone:" + s.svc.PhoneHash(norm)
 	if !s.submits.Allowed(ip, now) || !s.o311.keys.Allowed(keyID, now) || (p.Phone != "" && !s.o311.phones.Allowed(phone, now)) {
 		s.o311Fail(w, r, &open311.Error{Code: 429, Description: "too many requests: try again later"})
 		return
