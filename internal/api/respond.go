@@ -45,6 +45,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(httpx.StatusClientClosed)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, "/open311/") {
+		s.o311Fail(w, r, err) // Open311 answers in its spec's error format
+		return
+	}
 	code := errs.CodeOf(err)
 	body := ErrorBody{Code: code, Message: errs.Message(code, lang(r))}
 	var e *errs.Error

@@ -40,6 +40,8 @@ type Server struct {
 	routes  []Route
 	ready   func(context.Context) error
 	metrics string // the scrapers' bearer token ("" = none)
+
+	o311 *open311Limits // Open311 POSTs per key and per phone
 }
 
 // Options configure the API server.
@@ -269,6 +271,9 @@ func (s *Server) Handler() http.Handler {
 	priv("GET", "/api/v1/proactive", centreStaff, s.listProactive)
 	priv("POST", "/api/v1/proactive/propose", httpx.Roles(org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin), s.proposeProactive)
 	priv("POST", "/api/v1/proactive/{id}/review", httpx.Roles(org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin), s.reviewProactive)
+
+	// Open311 GeoReport v2 (open311.go).
+	s.open311Routes(mux, pub, priv)
 
 	mux.Handle("GET /metrics", s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics", Access: httpx.Public})

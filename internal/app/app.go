@@ -106,7 +106,8 @@ func (a *App) Handler() http.Handler {
 	tr := httpx.Transport{TrustProxy: a.Cfg.TrustProxy, SecureCookies: a.Cfg.SecureCookies}
 	return tr.SecurityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
-		case strings.HasPrefix(p, "/api/"), p == "/healthz", p == "/readyz", p == "/metrics":
+		case strings.HasPrefix(p, "/api/"), p == "/healthz", p == "/readyz", p == "/metrics",
+			strings.HasPrefix(p, "/open311/"):
 			apiH.ServeHTTP(w, r)
 		default:
 			webH.ServeHTTP(w, r)

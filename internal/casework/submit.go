@@ -13,7 +13,7 @@ import (
 )
 
 // PublicChannels are the channels citizens submit through themselves.
-var PublicChannels = []string{"web", "app", "miniprogram"}
+var PublicChannels = []string{"web", "app", "miniprogram", "open311"}
 
 // SubmitPublic takes a citizen's own submission (the portal page, the
 // public API): one workflow for every online front end. The citizen must

@@ -19,10 +19,10 @@ var (
 	// domain packages: pure rules, tested with tables.
 	domain = []string{"errs", "org", "calendar", "timelimit", "lifecycle", "geo", "gazetteer", "classify",
 		"dutylist", "dedup", "knowledge", "assessment", "summons", "grid", "auth", "audit", "sealed", "csvsafe",
-		"insight", "agenda"}
+		"insight", "agenda", "open311"}
 	// application packages: one service call per user action.
 	application = []string{"core", "casework", "dispatch", "ranking", "whistles", "patrols", "admin", "accounts", "services",
-		"retention", "governance"}
+		"retention", "governance", "georeport"}
 	// front ends: parse, call, render.
 	frontEnds = []string{"api", "web", "httpx"}
 )

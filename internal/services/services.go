@@ -12,6 +12,7 @@ import (
 	"whistle/internal/casework"
 	"whistle/internal/core"
 	"whistle/internal/dispatch"
+	"whistle/internal/georeport"
 	"whistle/internal/governance"
 	"whistle/internal/patrols"
 	"whistle/internal/ranking"
@@ -35,6 +36,7 @@ type Services struct {
 	Admin    *admin.Service      // places, units, users, categories, policy, calendar
 	Accounts *accounts.Service   // logins, sessions, tokens
 	Insight  *governance.Service // 每月一题 analysis, topics, tasks, 未诉先办
+	Open311  *georeport.Service  // Open311 GeoReport v2: services, requests, updates, keys
 }
 
 // New builds every service over one store.
@@ -61,5 +63,6 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Patrols:  patrols.New(c, cw),
 		Admin:    adm,
 		Accounts: acc,
+		Open311:  georeport.New(c, cw),
 	}, nil
 }

@@ -255,6 +255,11 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /admin/geo/entries", httpx.Admin, s.geoAddEntry)
 	priv("POST /admin/geo/entries/{id}/delete", httpx.Admin, s.geoDeleteEntry)
 	priv("POST /admin/geo/rebuild", httpx.Admin, s.geoRebuild)
+	priv("GET /admin/open311", httpx.Admin, s.o311Page)
+	priv("POST /admin/open311/keys", httpx.Admin, s.o311CreateKey)
+	priv("POST /admin/open311/keys/{id}/revoke", httpx.Admin, s.o311RevokeKey)
+	priv("POST /admin/open311/services", httpx.Admin, s.o311PutService)
+	priv("POST /admin/open311/services/{code}/delete", httpx.Admin, s.o311DeleteService)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -494,6 +499,9 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if u.Has(org.RoleAdmin) {
 		add("/admin", "nav.admin")
+	}
+	if u.Has(org.RoleAdmin) {
+		add("/admin/open311", "open311.nav")
 	}
 	if !u.Has(org.RoleAdmin) && mayDutyPage(a) {
 		add("/admin/duty", "admin2.duty.title")
