@@ -55,6 +55,7 @@ commands:
 
   insight the analysis behind 每月一题: candidates, anomalies, terms, hotspots (whistle insight -h)
   keys    rotate the keys that seal personal data, show progress (whistle keys -h)
+  import  bring in another system's history: Open311 JSON lines or CSV with a mapping (whistle import -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return keysCmd(ctx, args[1:], stdout, stderr)
 	case "insight":
 		return insightCmd(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
