@@ -114,13 +114,13 @@ func (m *Mapping) check() error {
 
 // boundMapping is a mapping bound to a header: column indexes (-1 none).
 type boundMapping struct {
-	m                                                  *Mapping
-	loc                                                *time.Location
-	id, created, updated, closed, status, code, name   int
-	title, address, lat, lon, channel                  int
-	description                                        []int
-	status2                                            map[string]Status
-	channels                                           map[string]string
+	m                                                *Mapping
+	loc                                              *time.Location
+	id, created, updated, closed, status, code, name int
+	title, address, lat, lon, channel                int
+	description                                      []int
+	status2                                          map[string]Status
+	channels                                         map[string]string
 }
 
 func (m *Mapping) bind(header []string) (*boundMapping, error) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"whistle/internal/core"
+	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/store"
 )
@@ -37,10 +38,10 @@ type Options struct {
 	// Source names the system the records come from (default: "open311",
 	// or the mapping's source): ids are unique within a source, so a
 	// re-run never duplicates, even from another file.
-	Source    string
-	Batch     int // rows a transaction; default DefaultBatch
-	Examples  int // refusal examples per reason in the report; default 5
-	Progress  func(Progress)
+	Source   string
+	Batch    int // rows a transaction; default DefaultBatch
+	Examples int // refusal examples per reason in the report; default 5
+	Progress func(Progress)
 	// BatchHook runs inside each batch's transaction after its rows are
 	// written (n counts batches from 1): an error rolls the batch back and
 	// ends the run. For tests of interruptions.
@@ -65,9 +66,9 @@ type Report struct {
 	Kind    string `json:"kind"`
 	Source  string `json:"source"`
 	RunID   int64  `json:"run_id"`
-	Resumed bool   `json:"resumed"`    // continued an interrupted run
-	From    int64  `json:"from_line"`  // the line it continued after
-	Already bool   `json:"already"`    // the file was already imported whole: nothing done
+	Resumed bool   `json:"resumed"`   // continued an interrupted run
+	From    int64  `json:"from_line"` // the line it continued after
+	Already bool   `json:"already"`   // the file was already imported whole: nothing done
 	// This run.
 	Rows       int64   `json:"rows"`
 	Imported   int64   `json:"imported"`
@@ -219,6 +220,7 @@ func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
 	go produce(rctx, rd, c, prefix, rep.Source, opts.Batch, batches)
 
 	known := map[string]bool{}
+	check := false // look ids up before writing (see store.ImportBatch.Check)
 	last := time.Now()
 	n := 0
 	var runErr error
@@ -241,21 +243,33 @@ func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
 				newCats = append(newCats, cat)
 			}
 		}
-		err := st.Write(ctx, func(tx *store.Tx) error {
-			for _, cat := range newCats {
-				if err := tx.UpsertCategory(ctx, cat); err != nil {
+		write := func() error {
+			return st.Write(ctx, func(tx *store.Tx) error {
+				for _, cat := range newCats {
+					if err := tx.UpsertCategory(ctx, cat); err != nil {
+						return err
+					}
+				}
+				var err error
+				if res, err = tx.WriteImportBatch(ctx, &run, bt.b); err != nil {
 					return err
 				}
-			}
-			var err error
-			if res, err = tx.WriteImportBatch(ctx, &run, bt.b); err != nil {
-				return err
-			}
-			if opts.BatchHook != nil {
-				return opts.BatchHook(n)
-			}
-			return nil
-		})
+				if opts.BatchHook != nil {
+					return opts.BatchHook(n)
+				}
+				return nil
+			})
+		}
+		bt.b.Check = check
+		err := write()
+		var e *errs.Error
+		if !check && errors.As(err, &e) && e.Code == errs.Exists && e.Field == "external_id" {
+			// Ids already in the store (another file of the same source,
+			// or a repeat within the file): from now on each batch looks
+			// its ids up first.
+			check, bt.b.Check = true, true
+			err = write()
+		}
 		if err != nil {
 			runErr = err
 			break
@@ -354,6 +368,9 @@ func produce(ctx context.Context, rd Reader, c *core.Core, prefix, source string
 				cur.cats = append(cur.cats, cat)
 			}
 			ic, err := Convert(row, cat.Code, source, c)
+			if err == nil {
+				err = c.St.PrepareImport(&ic)
+			}
 			if err != nil {
 				cur.err = fmt.Errorf("line %d: %w", line, err)
 				send()

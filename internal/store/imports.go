@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -51,6 +52,44 @@ type ImportCase struct {
 	ExternalID string
 	Case       lifecycle.Case
 	Events     []lifecycle.Event
+
+	// Encoded ahead of the write by PrepareImport (on the caller's
+	// goroutine, not the single writer's): the case's document around its
+	// number (sealed texts in place), and the events' documents.
+	docHead, docTail string
+	evDocs           []string
+	prepared         bool
+}
+
+// PrepareImport encodes an imported case's document (with its texts
+// sealed, as the store seals them) and its events' ahead of the write:
+// the writer only puts the number in. Safe for concurrent use.
+func (q Queries) PrepareImport(ic *ImportCase) error {
+	c := ic.Case
+	c.EventSeq = len(ic.Events)
+	c.Number = numberPlaceholder
+	doc, err := q.caseDoc(&c)
+	if err != nil {
+		return err
+	}
+	ph, _ := json.Marshal(numberPlaceholder)
+	head, tail, ok := strings.Cut(doc, string(ph))
+	if !ok {
+		return fmt.Errorf("store: imported case document without its number placeholder")
+	}
+	ic.docHead, ic.docTail = head, tail
+	ic.evDocs = make([]string, len(ic.Events))
+	for i := range ic.Events {
+		ed, err := EncodeEvent(&ic.Events[i])
+		if err != nil {
+			return err
+		}
+		if ic.evDocs[i], err = q.eventDoc(ed); err != nil {
+			return err
+		}
+	}
+	ic.prepared = true
+	return nil
 }
 
 // ImportBatch is what one transaction commits: the cases, the refusals,
@@ -58,11 +97,16 @@ type ImportCase struct {
 type ImportBatch struct {
 	Cases      []ImportCase
 	Refusals   []ImportRefusal
-	Duplicates int64  // rows skipped before the store (same id twice in the file)
-	Line       int64  // resume position after this batch
-	Elapsed    time.Duration
-	Loc        *time.Location // for case numbers (YYYYMMDD in the city's zone)
-	Now        time.Time
+	Duplicates int64 // rows skipped before the store (same id twice in the file)
+	// Check looks the batch's ids up first and skips those already in (and
+	// repeats within the batch). Without it a batch that repeats an id fails
+	// with errs.Exists (field external_id), to be run again with Check: the
+	// fast path for a source new to the store.
+	Check   bool
+	Line    int64 // resume position after this batch
+	Elapsed time.Duration
+	Loc     *time.Location // for case numbers (YYYYMMDD in the city's zone)
+	Now     time.Time
 }
 
 // ImportBatchResult counts what a batch did.
@@ -167,9 +211,12 @@ const importChunk = 100
 // transaction: nothing of a batch is visible without the rest.
 func (q Queries) WriteImportBatch(ctx context.Context, run *ImportRun, b ImportBatch) (ImportBatchResult, error) {
 	var res ImportBatchResult
-	cases, err := q.newImports(ctx, run.Source, b.Cases)
-	if err != nil {
-		return res, err
+	cases := b.Cases
+	if b.Check {
+		var err error
+		if cases, err = q.newImports(ctx, run.Source, b.Cases); err != nil {
+			return res, err
+		}
 	}
 	res.Duplicates = int64(len(b.Cases)-len(cases)) + b.Duplicates
 	if len(cases) > 0 {
@@ -184,7 +231,7 @@ func (q Queries) WriteImportBatch(ctx context.Context, run *ImportRun, b ImportB
 			return res, err
 		}
 	}
-	_, err = q.exec(ctx, "UPDATE import_runs SET line = ?, imported = imported + ?, refused = refused + ?, duplicates = duplicates + ?, updated_at = ?, elapsed_ms = elapsed_ms + ? WHERE id = ?",
+	_, err := q.exec(ctx, "UPDATE import_runs SET line = ?, imported = imported + ?, refused = refused + ?, duplicates = duplicates + ?, updated_at = ?, elapsed_ms = elapsed_ms + ? WHERE id = ?",
 		b.Line, res.Imported, len(b.Refusals), res.Duplicates, ms(b.Now), b.Elapsed.Milliseconds(), run.ID)
 	return res, err
 }
@@ -225,7 +272,6 @@ func (q Queries) newImports(ctx context.Context, source string, cs []ImportCase)
 	}
 	return out, nil
 }
-
 
 // reserveIDs returns n new ids of a table: on SQLite after the largest
 // (the single writer holds the only write transaction), on PostgreSQL from
@@ -339,7 +385,7 @@ func (q Queries) insertImported(ctx context.Context, source string, cs []ImportC
 			return uniq(err, "number")
 		}
 		if _, err := q.exec(ctx, "INSERT INTO import_keys(source, external_id, case_id) VALUES "+rowMarks(3, nCase), keyArgs...); err != nil {
-			return err
+			return uniq(err, "external_id")
 		}
 		if nEv > 0 {
 			if _, err := q.exec(ctx, "INSERT INTO events(id, case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc, seal_key) VALUES "+rowMarks(11, nEv), evArgs...); err != nil {
@@ -354,25 +400,20 @@ func (q Queries) insertImported(ctx context.Context, source string, cs []ImportC
 		c := &cs[i].Case
 		c.ID = ids[i]
 		c.EventSeq = len(cs[i].Events)
-		args, err := q.caseArgs(c)
-		if err != nil {
-			return err
+		if !cs[i].prepared {
+			if err := q.PrepareImport(&cs[i]); err != nil {
+				return err
+			}
 		}
-		caseArgs = append(append(caseArgs, c.ID), args...)
+		num, _ := json.Marshal(c.Number)
+		caseArgs = append(append(caseArgs, c.ID), q.caseArgsDoc(c, cs[i].docHead+string(num)+cs[i].docTail)...)
 		keyArgs = append(keyArgs, source, cs[i].ExternalID, c.ID)
 		nCase++
 		for j := range cs[i].Events {
 			e := &cs[i].Events[j]
 			e.ID, e.CaseID, e.Seq = eventIDs[ev], c.ID, j+1
 			ev++
-			ed, err := EncodeEvent(e)
-			if err != nil {
-				return err
-			}
-			doc, err := q.eventDoc(ed)
-			if err != nil {
-				return err
-			}
+			doc := cs[i].evDocs[j]
 			evArgs = append(evArgs, e.ID, e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), doc, q.sealKey())
 			nEv++
 		}
