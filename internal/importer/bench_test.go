@@ -13,10 +13,12 @@ func BenchmarkImportOpen311(b *testing.B) {
 	file := headOfShared(b, "boston_open311_requests.jsonl.gz", 50000)
 	for i := 0; i < b.N; i++ {
 		c := newCore(b, "")
-		rep, err := importer.Run(context.Background(), c, importer.Options{Kind: importer.KindOpen311, Path: file})
+		rep, err := importer.Run(context.Background(), c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: batchSize})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(rep.RowsPerSec, "rows/s")
 	}
 }
+
+var batchSize = importer.DefaultBatch
