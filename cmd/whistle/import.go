@@ -97,7 +97,11 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer a.Close()
 	// A new store gets what 'whistle serve' gives it on a first start: the
 	// city, its centre, an administrator and the starting taxonomy.
-	created, pw, err := seed.Bootstrap(ctx, a.Svc, auth.DefaultHasher(), cfg.City, cfg.AdminPassword)
+	h := auth.DefaultHasher()
+	if cfg.FastHash {
+		h = auth.FastHasher()
+	}
+	created, pw, err := seed.Bootstrap(ctx, a.Svc, h, cfg.City, cfg.AdminPassword)
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
 	}
