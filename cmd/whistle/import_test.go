@@ -28,7 +28,6 @@ func TestImportCommand(t *testing.T) {
 	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("WHISTLE_FAST_HASH", "1")
 	cmd := func(args ...string) (string, string, error) {
 		var out, errOut bytes.Buffer
 		err := run(ctx, args, &out, &errOut)

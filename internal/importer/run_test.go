@@ -100,10 +100,10 @@ func TestImportOpen311(t *testing.T) {
 		did := district(t, c, 42.3, -71.1)
 		lines := open311Lines(1, 10)
 		lines = append(lines[:4], append([]string{
-			`{"service_request_id":"b1",`, // line 5
-			`{"service_request_id":"b2","status":"open","service_code":"P1"}`,                                                       // 6
+			`{"service_request_id":"b1",`,                                     // line 5
+			`{"service_request_id":"b2","status":"open","service_code":"P1"}`, // 6
 			`{"service_request_id":"b3","status":"open","service_code":"P1","requested_datetime":"2015-03-01T10:00:00Z","lat":420,"long":1}`, // 7
-			`{"service_request_id":"b4","status":"reopened","service_code":"P1","requested_datetime":"2015-03-01T10:00:00Z"}`,           // 8
+			`{"service_request_id":"b4","status":"reopened","service_code":"P1","requested_datetime":"2015-03-01T10:00:00Z"}`,                // 8
 			``, // 9: blank, passed over
 		}, lines[4:]...)...)
 		file := writeFile(t, "r.jsonl", strings.Join(lines, "\n")+"\n")
