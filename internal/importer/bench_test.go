@@ -4,10 +4,14 @@ import (
 	"bufio"
 	"context"
 	"os"
+	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
 	"whistle/internal/importer"
+	"whistle/internal/pgtest"
+	"whistle/internal/shareddata"
 	"whistle/internal/store"
 )
 
@@ -89,4 +93,39 @@ func BenchmarkImport(b *testing.B) {
 			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
 		}
 	})
+}
+
+// BenchmarkImportBoston imports both whole Boston files (320,770 Open311
+// records, then the 121,145 rows of 2015) into a fresh store of each
+// backend and reports rows/s of each file: the measurement of
+// docs/IMPORT.md. Minutes long: run it alone, e.g.
+//
+//	go test -run XXX -bench 'ImportBoston/postgres' -benchtime 1x ./internal/importer/
+func BenchmarkImportBoston(b *testing.B) {
+	open311 := shareddata.Data(b, "boston_open311_requests.jsonl.gz")
+	csv := shareddata.Data(b, "boston_2015_requests.csv.gz")
+	_, self, _, _ := runtime.Caller(0)
+	m, err := importer.LoadMapping(filepath.Join(filepath.Dir(self), "..", "..", "docs", "import", "boston_2015.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				dsn := ""
+				if backend == "postgres" {
+					dsn = pgtest.NewDatabase(b)
+				}
+				c := newCore(b, dsn)
+				for _, o := range []importer.Options{{Kind: importer.KindOpen311, Path: open311}, {Kind: importer.KindCSV, Path: csv, Mapping: m}} {
+					rep, err := importer.Run(context.Background(), c, o)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.Logf("%s %s: %d rows, %d imported, %d refused in %.1f s: %.0f rows/s", backend, o.Kind, rep.Rows, rep.Imported, rep.Refused, rep.Seconds, rep.RowsPerSec)
+					b.ReportMetric(rep.RowsPerSec, o.Kind+"-rows/s")
+				}
+			}
+		})
+	}
 }

@@ -369,6 +369,7 @@ func produce(ctx context.Context, rd Reader, c *core.Core, prefix, source string
 			}
 			ic, err := Convert(row, cat.Code, source, c)
 			if err == nil {
+				inZone(&ic, c.Location())
 				err = c.St.PrepareImport(&ic)
 			}
 			if err != nil {
@@ -399,4 +400,18 @@ func (r Report) SortedReasons() []string {
 		return out[i] < out[j]
 	})
 	return out
+}
+
+// inZone puts a case's times in the city's zone, as the intake's are (the
+// instants stay).
+func inZone(ic *store.ImportCase, loc *time.Location) {
+	cs := &ic.Case
+	for _, t := range []*time.Time{&cs.CreatedAt, &cs.ReceivedAt, &cs.UpdatedAt, &cs.ClosedAt} {
+		if !t.IsZero() {
+			*t = t.In(loc)
+		}
+	}
+	for i := range ic.Events {
+		ic.Events[i].At = ic.Events[i].At.In(loc)
+	}
 }

@@ -314,6 +314,11 @@ func TestImportCSV(t *testing.T) {
 			cs.CreatedAt.UTC().Format("2006-01-02 15:04:05") != "2015-01-05 17:40:41" || cs.ClosedAt.UTC().Format("15:04") != "06:00" {
 			t.Errorf("case %+v", cs)
 		}
+		_, off := cs.CreatedAt.Zone()
+		_, offClosed := cs.ClosedAt.Zone()
+		if _, want := cs.CreatedAt.In(c.Location()).Zone(); off != want || offClosed != want {
+			t.Errorf("times at offsets %d, %d, want the city's %d", off, offClosed, want)
+		}
 		// 23:40 in New York is the next day in Shanghai: the rollup's day.
 		tot, err := c.St.DailyTotals(ctx, store.DailyFilter{From: int64(insight.DateDay(2015, 1, 6)), To: int64(insight.DateDay(2015, 1, 6))})
 		if err != nil || len(tot) != 1 || tot[0].N != 2 {
