@@ -7,6 +7,7 @@
 //	whistle audit   verify the audit log's hash chain (whistle audit verify)
 //	whistle retention  anonymise closed cases past the retention period
 //	whistle export  the open-data export of a month (whistle export opendata)
+//	whistle import  another system's history: Open311 JSON lines or CSV (whistle import -h)
 
 // whistle attachments gc   delete attachments never linked to a case
 package main
