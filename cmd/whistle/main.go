@@ -7,6 +7,7 @@
 //	whistle audit   verify the audit log's hash chain (whistle audit verify)
 //	whistle retention  anonymise closed cases past the retention period
 //	whistle export  the open-data export of a month (whistle export opendata)
+//	whistle import  another system's history: Open311 JSON lines or CSV (whistle import -h)
 
 // whistle attachments gc   delete attachments never linked to a case
 package main
@@ -56,6 +57,7 @@ commands:
   insight the analysis behind 每月一题: candidates, anomalies, terms, hotspots (whistle insight -h)
   keys    rotate the keys that seal personal data, show progress (whistle keys -h)
   apikey  create an Open311 API key (whistle apikey create --name NAME)
+  import  bring in another system's history: Open311 JSON lines or CSV with a mapping (whistle import -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -92,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return insightCmd(ctx, args[1:], stdout, stderr)
 	case "apikey":
 		return apikeyCmd(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

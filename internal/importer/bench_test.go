@@ -1,0 +1,131 @@
+package importer_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"whistle/internal/importer"
+	"whistle/internal/pgtest"
+	"whistle/internal/shareddata"
+	"whistle/internal/store"
+)
+
+// BenchmarkImport measures the bulk path against a reference measured in
+// the same run: the same 50,000 Boston Open311 records written case by
+// case through the store's ordinary InsertCase and AppendEvent (what the
+// demo seed does), 5,000 to a transaction. Both report rows/s.
+//
+//	go test -run XXX -bench Import -benchtime 1x ./internal/importer/
+func BenchmarkImport(b *testing.B) {
+	file := headOfShared(b, "boston_open311_requests.jsonl.gz", 50000)
+	b.Run("bulk", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			c := newCore(b, "")
+			rep, err := importer.Run(context.Background(), c, importer.Options{Kind: importer.KindOpen311, Path: file})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(rep.RowsPerSec, "rows/s")
+		}
+	})
+	b.Run("reference", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			c := newCore(b, "")
+			ctx := context.Background()
+			f, err := os.Open(file)
+			if err != nil {
+				b.Fatal(err)
+			}
+			start := time.Now()
+			sc := bufio.NewScanner(f)
+			sc.Buffer(make([]byte, 1<<20), 1<<22)
+			var cs []store.ImportCase
+			n := 0
+			flush := func() {
+				err := c.St.Write(ctx, func(tx *store.Tx) error {
+					for k := range cs {
+						cc := &cs[k].Case
+						num, err := tx.NextNumber(ctx, cc.CreatedAt.Format("20060102"))
+						if err != nil {
+							return err
+						}
+						cc.Number, cc.EventSeq = num, len(cs[k].Events)
+						if err := tx.InsertCase(ctx, cc); err != nil {
+							return err
+						}
+						for j := range cs[k].Events {
+							e := &cs[k].Events[j]
+							e.CaseID, e.Seq = cc.ID, j+1
+							if err := tx.AppendEvent(ctx, e); err != nil {
+								return err
+							}
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				cs = cs[:0]
+			}
+			for sc.Scan() {
+				r, bad := importer.ParseOpen311(sc.Bytes())
+				if bad != nil {
+					b.Fatal(bad)
+				}
+				ic, err := importer.Convert(r, importer.CategoryOf("open311", r).Code, "open311", c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				cs = append(cs, ic)
+				n++
+				if len(cs) == importer.DefaultBatch {
+					flush()
+				}
+			}
+			flush()
+			f.Close()
+			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
+		}
+	})
+}
+
+// BenchmarkImportBoston imports both whole Boston files (320,770 Open311
+// records, then the 121,145 rows of 2015) into a fresh store of each
+// backend and reports rows/s of each file: the measurement of
+// docs/IMPORT.md. Minutes long: run it alone, e.g.
+//
+//	go test -run XXX -bench 'ImportBoston/postgres' -benchtime 1x ./internal/importer/
+func BenchmarkImportBoston(b *testing.B) {
+	open311 := shareddata.Data(b, "boston_open311_requests.jsonl.gz")
+	csv := shareddata.Data(b, "boston_2015_requests.csv.gz")
+	_, self, _, _ := runtime.Caller(0)
+	m, err := importer.LoadMapping(filepath.Join(filepath.Dir(self), "..", "..", "docs", "import", "boston_2015.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				dsn := ""
+				if backend == "postgres" {
+					dsn = pgtest.NewDatabase(b)
+				}
+				c := newCore(b, dsn)
+				for _, o := range []importer.Options{{Kind: importer.KindOpen311, Path: open311}, {Kind: importer.KindCSV, Path: csv, Mapping: m}} {
+					rep, err := importer.Run(context.Background(), c, o)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.Logf("%s %s: %d rows, %d imported, %d refused in %.1f s: %.0f rows/s", backend, o.Kind, rep.Rows, rep.Imported, rep.Refused, rep.Seconds, rep.RowsPerSec)
+					b.ReportMetric(rep.RowsPerSec, o.Kind+"-rows/s")
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,417 @@
+package importer
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"whistle/internal/core"
+	"whistle/internal/errs"
+	"whistle/internal/org"
+	"whistle/internal/store"
+)
+
+// Kinds of import.
+const (
+	KindOpen311 = "open311"
+	KindCSV     = "csv"
+)
+
+// DefaultBatch is how many rows one transaction commits.
+const DefaultBatch = 5000
+
+// Options says what to import.
+type Options struct {
+	Kind    string   // KindOpen311 or KindCSV
+	Path    string   // the file (.gz is read through gzip, by its magic bytes)
+	Mapping *Mapping // KindCSV
+	// Source names the system the records come from (default: "open311",
+	// or the mapping's source): ids are unique within a source, so a
+	// re-run never duplicates, even from another file.
+	Source   string
+	Batch    int // rows a transaction; default DefaultBatch
+	Examples int // refusal examples per reason in the report; default 5
+	Progress func(Progress)
+	// BatchHook runs inside each batch's transaction after its rows are
+	// written (n counts batches from 1): an error rolls the batch back and
+	// ends the run. For tests of interruptions.
+	BatchHook func(n int) error
+}
+
+// Progress is where a run is.
+type Progress struct {
+	Rows       int64 // records read by this run (refused ones included)
+	Imported   int64
+	Refused    int64
+	Duplicates int64
+	Bytes      int64 // of the file (compressed, if it is)
+	Total      int64 // the file's size; 0 if unknown
+	Elapsed    time.Duration
+	Done       bool
+}
+
+// Report is what a run did.
+type Report struct {
+	File    string `json:"file"`
+	Kind    string `json:"kind"`
+	Source  string `json:"source"`
+	RunID   int64  `json:"run_id"`
+	Resumed bool   `json:"resumed"`   // continued an interrupted run
+	From    int64  `json:"from_line"` // the line it continued after
+	Already bool   `json:"already"`   // the file was already imported whole: nothing done
+	// This run.
+	Rows       int64   `json:"rows"`
+	Imported   int64   `json:"imported"`
+	Refused    int64   `json:"refused"`
+	Duplicates int64   `json:"duplicates"`
+	Seconds    float64 `json:"seconds"`
+	RowsPerSec float64 `json:"rows_per_second"`
+	// The whole file, over every resumption.
+	Total struct {
+		Lines      int64   `json:"lines"`
+		Imported   int64   `json:"imported"`
+		Refused    int64   `json:"refused"`
+		Duplicates int64   `json:"duplicates"`
+		Seconds    float64 `json:"seconds"`
+	} `json:"total"`
+	RefusedBy  map[string]int64                 `json:"refused_by"`
+	Examples   map[string][]store.ImportRefusal `json:"examples"`
+	Categories int                              `json:"categories_created"`
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// fileKey identifies a file for resumption: kind, source, size and the
+// hash of its first MiB.
+func fileKey(kind, source, path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00", kind, source, st.Size())
+	if _, err := io.CopyN(h, f, 1<<20); err != nil && !errors.Is(err, io.EOF) {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), st.Size(), nil
+}
+
+// batch is what the reader hands the writer.
+type batch struct {
+	b    store.ImportBatch
+	cats []org.Category // categories first seen in this batch
+	rows int64
+	err  error
+}
+
+// Run imports a file into the store behind c. It resumes an interrupted
+// run of the same file, and does nothing for a file already imported.
+// Cancelling ctx stops it between batches: what is committed stays, and a
+// re-run continues from there.
+func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
+	start := time.Now()
+	rep := Report{File: opts.Path, Kind: opts.Kind, Source: opts.Source}
+	if rep.Source == "" {
+		if opts.Kind == KindCSV && opts.Mapping != nil {
+			rep.Source = opts.Mapping.Source
+		} else {
+			rep.Source = KindOpen311
+		}
+	}
+	if opts.Kind != KindOpen311 && opts.Kind != KindCSV {
+		return rep, fmt.Errorf("import: unknown kind %q", opts.Kind)
+	}
+	if opts.Kind == KindCSV && opts.Mapping == nil {
+		return rep, errors.New("import csv: a mapping is required")
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = DefaultBatch
+	}
+	if opts.Examples <= 0 {
+		opts.Examples = 5
+	}
+	prefix := Slug(rep.Source)
+	key, size, err := fileKey(opts.Kind, rep.Source, opts.Path)
+	if err != nil {
+		return rep, err
+	}
+	st := c.St
+	run, found, err := st.ImportRunByKey(ctx, key)
+	if err != nil {
+		return rep, err
+	}
+	if found && !run.FinishedAt.IsZero() {
+		rep.Already = true
+		return rep, finishReport(ctx, st, &rep, run, opts.Examples)
+	}
+	if found {
+		rep.Resumed, rep.From = true, run.Line
+	} else {
+		abs, _ := filepath.Abs(opts.Path)
+		run = store.ImportRun{FileKey: key, Kind: opts.Kind, Source: rep.Source, File: abs, StartedAt: c.Now()}
+		err := st.Write(ctx, func(tx *store.Tx) error {
+			run.ID = 0
+			if err := tx.StartImportRun(ctx, &run); err != nil {
+				return err
+			}
+			// The parent of the source's categories.
+			if _, ok := c.Category(prefix); ok {
+				return nil
+			}
+			return tx.UpsertCategory(ctx, org.Category{Code: prefix, NameZH: rep.Source, NameEN: rep.Source, Urgency: "general", Active: true})
+		})
+		if err != nil {
+			return rep, err
+		}
+	}
+	rep.RunID = run.ID
+
+	f, err := os.Open(opts.Path)
+	if err != nil {
+		return rep, err
+	}
+	defer f.Close()
+	cr := &countingReader{r: f}
+	br := bufio.NewReaderSize(cr, 1<<16)
+	var in io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", opts.Path, err)
+		}
+		defer gz.Close()
+		in = gz
+	}
+	var rd Reader
+	if opts.Kind == KindOpen311 {
+		rd = NewOpen311Reader(in, run.Line)
+	} else if rd, err = NewCSVReader(in, opts.Mapping, run.Line); err != nil {
+		return rep, err
+	}
+
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan batch, 1)
+	go produce(rctx, rd, c, prefix, rep.Source, opts.Batch, batches)
+
+	known := map[string]bool{}
+	check := false // look ids up before writing (see store.ImportBatch.Check)
+	last := time.Now()
+	n := 0
+	var runErr error
+	for bt := range batches {
+		if bt.err != nil {
+			runErr = bt.err
+			break
+		}
+		if ctx.Err() != nil {
+			runErr = ctx.Err()
+			break
+		}
+		n++
+		now := time.Now()
+		bt.b.Elapsed, bt.b.Loc, bt.b.Now = now.Sub(last), c.Location(), c.Now()
+		var res store.ImportBatchResult
+		var newCats []org.Category
+		for _, cat := range bt.cats {
+			if _, ok := c.Category(cat.Code); !ok && !known[cat.Code] {
+				newCats = append(newCats, cat)
+			}
+		}
+		write := func() error {
+			return st.Write(ctx, func(tx *store.Tx) error {
+				for _, cat := range newCats {
+					if err := tx.UpsertCategory(ctx, cat); err != nil {
+						return err
+					}
+				}
+				var err error
+				if res, err = tx.WriteImportBatch(ctx, &run, bt.b); err != nil {
+					return err
+				}
+				if opts.BatchHook != nil {
+					return opts.BatchHook(n)
+				}
+				return nil
+			})
+		}
+		bt.b.Check = check
+		err := write()
+		var e *errs.Error
+		if !check && errors.As(err, &e) && e.Code == errs.Exists && e.Field == "external_id" {
+			// Ids already in the store (another file of the same source,
+			// or a repeat within the file): from now on each batch looks
+			// its ids up first.
+			check, bt.b.Check = true, true
+			err = write()
+		}
+		if err != nil {
+			runErr = err
+			break
+		}
+		last = now
+		for _, cat := range newCats {
+			known[cat.Code] = true
+		}
+		rep.Categories += len(newCats)
+		rep.Rows += bt.rows
+		rep.Imported += res.Imported
+		rep.Duplicates += res.Duplicates
+		rep.Refused += int64(len(bt.b.Refusals))
+		if opts.Progress != nil {
+			opts.Progress(Progress{Rows: rep.Rows, Imported: rep.Imported, Refused: rep.Refused, Duplicates: rep.Duplicates,
+				Bytes: cr.n.Load(), Total: size, Elapsed: time.Since(start)})
+		}
+	}
+	cancel()
+	for range batches { // let the reader end
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	if rep.Seconds > 0 {
+		rep.RowsPerSec = float64(rep.Rows) / rep.Seconds
+	}
+	if runErr != nil {
+		return rep, runErr
+	}
+	if len(known) > 0 {
+		if err := c.Reload(ctx); err != nil {
+			return rep, err
+		}
+	}
+	if err := st.Write(ctx, func(tx *store.Tx) error {
+		return tx.FinishImportRun(ctx, run.ID, c.Now(), time.Since(last))
+	}); err != nil {
+		return rep, err
+	}
+	if opts.Progress != nil {
+		opts.Progress(Progress{Rows: rep.Rows, Imported: rep.Imported, Refused: rep.Refused, Duplicates: rep.Duplicates,
+			Bytes: size, Total: size, Elapsed: time.Since(start), Done: true})
+	}
+	run, _, err = st.ImportRunByKey(ctx, key)
+	if err != nil {
+		return rep, err
+	}
+	return rep, finishReport(ctx, st, &rep, run, opts.Examples)
+}
+
+func finishReport(ctx context.Context, st *store.Store, rep *Report, run store.ImportRun, examples int) error {
+	rep.RunID = run.ID
+	rep.Total.Lines, rep.Total.Imported, rep.Total.Refused, rep.Total.Duplicates = run.Line, run.Imported, run.Refused, run.Duplicates
+	rep.Total.Seconds = run.Elapsed.Seconds()
+	var err error
+	rep.RefusedBy, rep.Examples, err = st.ImportRefusalSummary(ctx, run.ID, examples)
+	return err
+}
+
+// produce reads rows into batches until the file ends or ctx is done.
+func produce(ctx context.Context, rd Reader, c *core.Core, prefix, source string, size int, out chan<- batch) {
+	defer close(out)
+	var cur batch
+	seen := map[string]bool{} // categories already handed on
+	send := func() bool {
+		select {
+		case out <- cur:
+			cur = batch{}
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		row, line, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			if cur.rows > 0 {
+				send()
+			}
+			return
+		}
+		var bad *Refusal
+		switch {
+		case errors.As(err, &bad):
+			cur.b.Refusals = append(cur.b.Refusals, store.ImportRefusal{Line: line, Reason: bad.Reason, ExternalID: row.ExternalID, Detail: clip(bad.Detail, 300)})
+		case err != nil:
+			cur.err = fmt.Errorf("line %d: %w", line, err)
+			send()
+			return
+		default:
+			cat := CategoryOf(prefix, row)
+			if !seen[cat.Code] {
+				seen[cat.Code] = true
+				cur.cats = append(cur.cats, cat)
+			}
+			ic, err := Convert(row, cat.Code, source, c)
+			if err == nil {
+				inZone(&ic, c.Location())
+				err = c.St.PrepareImport(&ic)
+			}
+			if err != nil {
+				cur.err = fmt.Errorf("line %d: %w", line, err)
+				send()
+				return
+			}
+			cur.b.Cases = append(cur.b.Cases, ic)
+		}
+		cur.rows++
+		cur.b.Line = line
+		if cur.rows >= int64(size) && !send() {
+			return
+		}
+	}
+}
+
+// SortedReasons lists a report's refusal reasons, most frequent first.
+func (r Report) SortedReasons() []string {
+	var out []string
+	for k := range r.RefusedBy {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if r.RefusedBy[out[i]] != r.RefusedBy[out[j]] {
+			return r.RefusedBy[out[i]] > r.RefusedBy[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// inZone puts a case's times in the city's zone, as the intake's are (the
+// instants stay).
+func inZone(ic *store.ImportCase, loc *time.Location) {
+	cs := &ic.Case
+	for _, t := range []*time.Time{&cs.CreatedAt, &cs.ReceivedAt, &cs.UpdatedAt, &cs.ClosedAt} {
+		if !t.IsZero() {
+			*t = t.In(loc)
+		}
+	}
+	for i := range ic.Events {
+		ic.Events[i].At = ic.Events[i].At.In(loc)
+	}
+}

@@ -1,0 +1,461 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"whistle/internal/lifecycle"
+)
+
+// Imports of another system's history (whistle import): a bulk path that
+// writes what the pages and the analysis read — the case rows, their
+// initial events, the import keys and the daily rollups — in multi-row
+// statements, one transaction per batch together with the run's resume
+// position and its refusals. It never runs the intake rules: imported
+// cases carry no timers and no deadlines (they are history), and are
+// marked imported by their import_keys row.
+
+// ImportRun is one run of an import over one file.
+type ImportRun struct {
+	ID         int64
+	FileKey    string
+	Kind       string // open311, csv
+	Source     string // the source system: import keys are unique within it
+	File       string
+	Line       int64 // resume position: every line up to it is committed
+	Imported   int64
+	Refused    int64
+	Duplicates int64
+	StartedAt  time.Time
+	UpdatedAt  time.Time
+	FinishedAt time.Time
+	Elapsed    time.Duration // time spent importing, summed over resumptions
+}
+
+// ImportRefusal is a refused row: its line, reason code and the detail.
+type ImportRefusal struct {
+	Line       int64  `json:"line"`
+	Reason     string `json:"reason"`
+	ExternalID string `json:"external_id,omitempty"`
+	Detail     string `json:"detail,omitempty"`
+}
+
+// ImportCase is one request to import: a case without id or number (the
+// batch gives both), its source id and the events of its history (seq,
+// case and id are set by the batch).
+type ImportCase struct {
+	ExternalID string
+	Case       lifecycle.Case
+	Events     []lifecycle.Event
+
+	// Encoded ahead of the write by PrepareImport (on the caller's
+	// goroutine, not the single writer's): the case's document around its
+	// number (sealed texts in place), and the events' documents.
+	docHead, docTail string
+	evDocs           []string
+	prepared         bool
+}
+
+// PrepareImport encodes an imported case's document (with its texts
+// sealed, as the store seals them) and its events' ahead of the write:
+// the writer only puts the number in. Safe for concurrent use.
+func (q Queries) PrepareImport(ic *ImportCase) error {
+	c := ic.Case
+	c.EventSeq = len(ic.Events)
+	c.Number = numberPlaceholder
+	doc, err := q.caseDoc(&c)
+	if err != nil {
+		return err
+	}
+	ph, _ := json.Marshal(numberPlaceholder)
+	head, tail, ok := strings.Cut(doc, string(ph))
+	if !ok {
+		return fmt.Errorf("store: imported case document without its number placeholder")
+	}
+	ic.docHead, ic.docTail = head, tail
+	ic.evDocs = make([]string, len(ic.Events))
+	for i := range ic.Events {
+		ed, err := EncodeEvent(&ic.Events[i])
+		if err != nil {
+			return err
+		}
+		if ic.evDocs[i], err = q.eventDoc(ed); err != nil {
+			return err
+		}
+	}
+	ic.prepared = true
+	return nil
+}
+
+// ImportBatch is what one transaction commits: the cases, the refusals,
+// the rows that were duplicates (counted), and the position reached.
+type ImportBatch struct {
+	Cases      []ImportCase
+	Refusals   []ImportRefusal
+	Duplicates int64 // rows skipped before the store (same id twice in the file)
+	// Check looks the batch's ids up first and skips those already in (and
+	// repeats within the batch). Without it a batch that repeats an id fails
+	// with errs.Exists (field external_id), to be run again with Check: the
+	// fast path for a source new to the store.
+	Check   bool
+	Line    int64 // resume position after this batch
+	Elapsed time.Duration
+	Loc     *time.Location // for case numbers (YYYYMMDD in the city's zone)
+	Now     time.Time
+}
+
+// ImportBatchResult counts what a batch did.
+type ImportBatchResult struct {
+	Imported   int64
+	Duplicates int64 // already in the store under the same (source, id)
+}
+
+const importRunCols = "id, file_key, kind, source, file, line, imported, refused, duplicates, started_at, updated_at, finished_at, elapsed_ms"
+
+func scanImportRun(sc interface{ Scan(...any) error }) (ImportRun, error) {
+	var r ImportRun
+	var started, updated, finished, elapsed int64
+	err := sc.Scan(&r.ID, &r.FileKey, &r.Kind, &r.Source, &r.File, &r.Line, &r.Imported, &r.Refused, &r.Duplicates, &started, &updated, &finished, &elapsed)
+	r.StartedAt, r.UpdatedAt = fromMS(started), fromMS(updated)
+	if finished > 0 {
+		r.FinishedAt = fromMS(finished)
+	}
+	r.Elapsed = time.Duration(elapsed) * time.Millisecond
+	return r, err
+}
+
+// ImportRunByKey returns the run of a file key; found is false when the
+// file was never imported.
+func (q Queries) ImportRunByKey(ctx context.Context, fileKey string) (ImportRun, bool, error) {
+	r, err := scanImportRun(q.row(ctx, "SELECT "+importRunCols+" FROM import_runs WHERE file_key = ?", fileKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ImportRun{}, false, nil
+	}
+	return r, err == nil, err
+}
+
+// StartImportRun stores a new run and sets r.ID.
+func (q Queries) StartImportRun(ctx context.Context, r *ImportRun) error {
+	return q.row(ctx, "INSERT INTO import_runs(file_key, kind, source, file, started_at, updated_at) VALUES (?,?,?,?,?,?) RETURNING id",
+		r.FileKey, r.Kind, r.Source, r.File, ms(r.StartedAt), ms(r.StartedAt)).Scan(&r.ID)
+}
+
+// FinishImportRun marks a run finished.
+func (q Queries) FinishImportRun(ctx context.Context, id int64, at time.Time, elapsed time.Duration) error {
+	_, err := q.exec(ctx, "UPDATE import_runs SET finished_at = ?, updated_at = ?, elapsed_ms = elapsed_ms + ? WHERE id = ?", ms(at), ms(at), elapsed.Milliseconds(), id)
+	return err
+}
+
+// ImportRefusalSummary counts a run's refusals by reason, with the first
+// examples (by line) of each.
+func (q Queries) ImportRefusalSummary(ctx context.Context, runID int64, examples int) (map[string]int64, map[string][]ImportRefusal, error) {
+	counts := map[string]int64{}
+	rows, err := q.query(ctx, "SELECT reason, COUNT(*) FROM import_refusals WHERE run_id = ? GROUP BY reason", runID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var r string
+		var n int64
+		if err := rows.Scan(&r, &n); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		counts[r] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	ex := map[string][]ImportRefusal{}
+	for reason := range counts {
+		rows, err := q.query(ctx, "SELECT line, reason, external_id, detail FROM import_refusals WHERE run_id = ? AND reason = ? ORDER BY line LIMIT ?", runID, reason, examples)
+		if err != nil {
+			return nil, nil, err
+		}
+		for rows.Next() {
+			var f ImportRefusal
+			if err := rows.Scan(&f.Line, &f.Reason, &f.ExternalID, &f.Detail); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			ex[reason] = append(ex[reason], f)
+		}
+		rows.Close()
+	}
+	return counts, ex, nil
+}
+
+// ImportedCaseID returns the case a source id was imported as (0 if none).
+func (q Queries) ImportedCaseID(ctx context.Context, source, externalID string) (int64, error) {
+	var id int64
+	err := q.row(ctx, "SELECT case_id FROM import_keys WHERE source = ? AND external_id = ?", source, externalID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// importChunk is how many rows one multi-row INSERT carries (29 parameters
+// a case: under both dialects' limits).
+const importChunk = 100
+
+// WriteImportBatch commits one batch of a run: the cases that are new
+// under (source, external id) with their events, keys and rollups, the
+// refusals, and the run's position and counts. Run it in one write
+// transaction: nothing of a batch is visible without the rest.
+func (q Queries) WriteImportBatch(ctx context.Context, run *ImportRun, b ImportBatch) (ImportBatchResult, error) {
+	var res ImportBatchResult
+	cases := b.Cases
+	if b.Check {
+		var err error
+		if cases, err = q.newImports(ctx, run.Source, b.Cases); err != nil {
+			return res, err
+		}
+	}
+	res.Duplicates = int64(len(b.Cases)-len(cases)) + b.Duplicates
+	if len(cases) > 0 {
+		if err := q.insertImported(ctx, run.Source, cases, b.Loc); err != nil {
+			return res, err
+		}
+	}
+	res.Imported = int64(len(cases))
+	for _, f := range b.Refusals {
+		if _, err := q.exec(ctx, "INSERT INTO import_refusals(run_id, line, reason, external_id, detail) VALUES (?,?,?,?,?) ON CONFLICT (run_id, line) DO NOTHING",
+			run.ID, f.Line, f.Reason, f.ExternalID, f.Detail); err != nil {
+			return res, err
+		}
+	}
+	_, err := q.exec(ctx, "UPDATE import_runs SET line = ?, imported = imported + ?, refused = refused + ?, duplicates = duplicates + ?, updated_at = ?, elapsed_ms = elapsed_ms + ? WHERE id = ?",
+		b.Line, res.Imported, len(b.Refusals), res.Duplicates, ms(b.Now), b.Elapsed.Milliseconds(), run.ID)
+	return res, err
+}
+
+// newImports drops the cases already imported under the same source (and
+// repeats within the batch).
+func (q Queries) newImports(ctx context.Context, source string, cs []ImportCase) ([]ImportCase, error) {
+	have := map[string]bool{}
+	for lo := 0; lo < len(cs); lo += 500 {
+		hi := min(lo+500, len(cs))
+		args := []any{source}
+		for _, c := range cs[lo:hi] {
+			args = append(args, c.ExternalID)
+		}
+		rows, err := q.query(ctx, "SELECT external_id FROM import_keys WHERE source = ? AND external_id IN ("+marks(hi-lo)+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			have[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	out := cs[:0:0]
+	for _, c := range cs {
+		if !have[c.ExternalID] {
+			have[c.ExternalID] = true
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// reserveIDs returns n new ids of a table: on SQLite after the largest
+// (the single writer holds the only write transaction), on PostgreSQL from
+// the table's identity sequence, as concurrent inserts take theirs.
+func (q Queries) reserveIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	out := make([]int64, 0, n)
+	if q.dialect == Postgres {
+		rows, err := q.query(ctx, "SELECT nextval(pg_get_serial_sequence('"+table+"', 'id')) FROM generate_series(1, ?)", n)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			out = append(out, id)
+		}
+		return out, rows.Err()
+	}
+	var max int64
+	if err := q.row(ctx, "SELECT COALESCE(MAX(id), 0) FROM "+table).Scan(&max); err != nil {
+		return nil, err
+	}
+	for i := 1; i <= n; i++ {
+		out = append(out, max+int64(i))
+	}
+	return out, nil
+}
+
+// reserveNumbers returns n case numbers of a day (YYYYMMDD).
+func (q Queries) reserveNumbers(ctx context.Context, day string, n int) ([]string, error) {
+	if !validDay(day) {
+		return nil, fmt.Errorf("store: bad day %q", day)
+	}
+	out := make([]string, 0, n)
+	if q.dialect == Postgres {
+		if err := q.num.ensure(ctx, day); err != nil {
+			return nil, err
+		}
+		rows, err := q.query(ctx, "SELECT nextval('case_no_"+day+"') FROM generate_series(1, ?)", n)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k int64
+			if err := rows.Scan(&k); err != nil {
+				return nil, err
+			}
+			out = append(out, fmt.Sprintf("%s%05d", day, k))
+		}
+		return out, rows.Err()
+	}
+	var last int64
+	if err := q.row(ctx, "INSERT INTO day_seq(day, n) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET n = day_seq.n + excluded.n RETURNING n", day, n).Scan(&last); err != nil {
+		return nil, err
+	}
+	for k := last - int64(n) + 1; k <= last; k++ {
+		out = append(out, fmt.Sprintf("%s%05d", day, k))
+	}
+	return out, nil
+}
+
+// insertImported writes new cases with their events, keys and rollups.
+func (q Queries) insertImported(ctx context.Context, source string, cs []ImportCase, loc *time.Location) error {
+	if loc == nil {
+		loc = time.UTC
+	}
+	ids, err := q.reserveIDs(ctx, "cases", len(cs))
+	if err != nil {
+		return err
+	}
+	nEvents := 0
+	byDay := map[string][]int{}
+	var days []string
+	for i := range cs {
+		nEvents += len(cs[i].Events)
+		day := cs[i].Case.CreatedAt.In(loc).Format("20060102")
+		if _, ok := byDay[day]; !ok {
+			days = append(days, day)
+		}
+		byDay[day] = append(byDay[day], i)
+	}
+	for _, day := range days {
+		nums, err := q.reserveNumbers(ctx, day, len(byDay[day]))
+		if err != nil {
+			return err
+		}
+		for k, i := range byDay[day] {
+			cs[i].Case.Number = nums[k]
+		}
+	}
+	eventIDs, err := q.reserveIDs(ctx, "events", nEvents)
+	if err != nil {
+		return err
+	}
+	daily := map[DailyRow]int{} // key (counts zeroed) → index in rows
+	var rows []DailyRow
+	caseArgs := make([]any, 0, importChunk*29)
+	evArgs := make([]any, 0, importChunk*2*11)
+	keyArgs := make([]any, 0, importChunk*3)
+	nCase, nEv := 0, 0
+	// Cases go first (events refer to them), both every importChunk cases.
+	flush := func(force bool) error {
+		if nCase == 0 || (!force && nCase < importChunk) {
+			return nil
+		}
+		if _, err := q.exec(ctx, "INSERT INTO cases(id, "+caseInsertCols+") VALUES "+rowMarks(29, nCase), caseArgs...); err != nil {
+			return uniq(err, "number")
+		}
+		if _, err := q.exec(ctx, "INSERT INTO import_keys(source, external_id, case_id) VALUES "+rowMarks(3, nCase), keyArgs...); err != nil {
+			return uniq(err, "external_id")
+		}
+		if nEv > 0 {
+			if _, err := q.exec(ctx, "INSERT INTO events(id, case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc, seal_key) VALUES "+rowMarks(11, nEv), evArgs...); err != nil {
+				return err
+			}
+		}
+		caseArgs, keyArgs, evArgs, nCase, nEv = caseArgs[:0], keyArgs[:0], evArgs[:0], 0, 0
+		return nil
+	}
+	ev := 0
+	for i := range cs {
+		c := &cs[i].Case
+		c.ID = ids[i]
+		c.EventSeq = len(cs[i].Events)
+		if !cs[i].prepared {
+			if err := q.PrepareImport(&cs[i]); err != nil {
+				return err
+			}
+		}
+		num, _ := json.Marshal(c.Number)
+		caseArgs = append(append(caseArgs, c.ID), q.caseArgsDoc(c, cs[i].docHead+string(num)+cs[i].docTail)...)
+		keyArgs = append(keyArgs, source, cs[i].ExternalID, c.ID)
+		nCase++
+		for j := range cs[i].Events {
+			e := &cs[i].Events[j]
+			e.ID, e.CaseID, e.Seq = eventIDs[ev], c.ID, j+1
+			ev++
+			doc := cs[i].evDocs[j]
+			evArgs = append(evArgs, e.ID, e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), doc, q.sealKey())
+			nEv++
+		}
+		r := DailyOf(c)
+		k := r
+		k.N, k.Reopened, k.Rated, k.Unsatisfied, k.Resolved = 0, 0, 0, 0, 0
+		if at, ok := daily[k]; ok {
+			p := &rows[at]
+			p.N, p.Reopened, p.Rated, p.Unsatisfied, p.Resolved = p.N+r.N, p.Reopened+r.Reopened, p.Rated+r.Rated, p.Unsatisfied+r.Unsatisfied, p.Resolved+r.Resolved
+		} else {
+			daily[k] = len(rows)
+			rows = append(rows, r)
+		}
+		if err := flush(false); err != nil {
+			return err
+		}
+	}
+	if err := flush(true); err != nil {
+		return err
+	}
+	return q.InsertDailyRows(ctx, rows)
+}
+
+// rowMarks is "(?,…),(?,…)" for n rows of k columns.
+func rowMarks(k, n int) string {
+	one := "(" + marks(k) + ")"
+	return strings.TrimSuffix(strings.Repeat(one+",", n), ",")
+}
+
+// ImportCacheKiB is the page cache of SQLite's writer connection while an
+// import runs: the cases' indexes of a large store are written at places
+// all over them (imported history falls between existing days), and a
+// cache that holds them saves a read from the file for each.
+const ImportCacheKiB = 256 << 10
+
+// RaiseImportCache sets the writer connection's page cache to
+// ImportCacheKiB (SQLite; nothing on PostgreSQL). It stays for the life of
+// the connection: meant for the import command's own process.
+func (q Queries) RaiseImportCache(ctx context.Context) error {
+	if q.dialect == Postgres {
+		return nil
+	}
+	_, err := q.exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", ImportCacheKiB))
+	return err
+}
