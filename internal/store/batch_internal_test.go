@@ -97,3 +97,42 @@ func TestBatchSurvivesCancelledLongWrite(t *testing.T) {
 		t.Fatalf("A = %v with its row %q, want context.Canceled and no row", errA, got["batch.A"])
 	}
 }
+
+// A write alone in its batch runs without a savepoint: when it fails or
+// panics after changing rows, none of its changes stay, and the next write
+// commits as usual.
+func TestLoneWriteFailsWhole(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "lone.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name string
+		fail func() error
+	}{
+		{"error", func() error { return boom }},
+		{"panic", func() error { panic("lone write panics") }},
+	} {
+		err := s.Write(ctx, func(tx *Tx) error {
+			if err := tx.PutSetting(ctx, "lone."+tc.name, "1", time.Now()); err != nil {
+				return err
+			}
+			return tc.fail()
+		})
+		if err == nil {
+			t.Fatalf("%s: the write succeeded", tc.name)
+		}
+		if v, err := s.Setting(ctx, "lone."+tc.name); err != nil || v != "" {
+			t.Errorf("%s: the failed write's row is there (%q, %v)", tc.name, v, err)
+		}
+	}
+	if err := s.Write(ctx, func(tx *Tx) error { return tx.PutSetting(ctx, "lone.after", "1", time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Setting(ctx, "lone.after"); err != nil || v != "1" {
+		t.Errorf("the next write: %q %v", v, err)
+	}
+}

@@ -429,7 +429,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 			ok := 0
 			bt := &batchTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
 			for i, r := range batch {
-				results[i] = s.runOne(ctx, bt, r)
+				results[i] = s.runOne(ctx, bt, r, len(batch) == 1)
 				if results[i] == nil {
 					ok++
 				}
@@ -450,9 +450,23 @@ func (s *Store) runBatch(batch []*writeReq) {
 	}
 }
 
-func (s *Store) runOne(ctx context.Context, tx *batchTx, r *writeReq) (err error) {
+// runOne runs one queued write in the batch's transaction, in a savepoint
+// of its own so that its failure rolls back only its changes. A write alone
+// in its batch needs none (its failure rolls back the transaction), and a
+// savepoint is not free: SQLite copies every page the write first changes
+// into a sub-journal file, which a large write (a bulk import's batch)
+// pays on each of thousands of pages.
+func (s *Store) runOne(ctx context.Context, tx *batchTx, r *writeReq, alone bool) (err error) {
 	if err := r.ctx.Err(); err != nil {
 		return err
+	}
+	if alone {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("store: panic in write: %v", p)
+			}
+		}()
+		return r.fn(&Tx{Queries{q: tx, dialect: SQLite, inTx: true, ring: s.ring}})
 	}
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return errs.Wrap(err)
