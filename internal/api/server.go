@@ -190,6 +190,9 @@ func (s *Server) Handler() http.Handler {
 
 	priv("POST", "/api/v1/cases", intake, s.createCase)
 	priv("GET", "/api/v1/cases", httpx.SignedIn, s.listCases)
+	priv("GET", "/api/v1/cases/export.csv", httpx.SignedIn, s.exportCases("csv"))
+	priv("GET", "/api/v1/cases/export.xlsx", httpx.SignedIn, s.exportCases("xlsx"))
+	priv("GET", "/api/v1/cases/export.jsonl", httpx.SignedIn, s.exportCases("jsonl"))
 	priv("GET", "/api/v1/inbox", httpx.SignedIn, s.inbox)
 	priv("GET", "/api/v1/queue", centreDesk, s.queue)
 	priv("POST", "/api/v1/queue/dispatch", centreDesk, s.queueDispatch)
