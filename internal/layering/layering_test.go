@@ -22,7 +22,8 @@ var (
 		"insight", "agenda"}
 	// application packages: one service call per user action.
 	application = []string{"core", "casework", "dispatch", "ranking", "whistles", "patrols", "admin", "accounts", "services",
-		"retention", "governance"}
+		"retention", "governance",
+		"publish"}
 	// front ends: parse, call, render.
 	frontEnds = []string{"api", "web", "httpx"}
 )

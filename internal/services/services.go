@@ -14,6 +14,7 @@ import (
 	"whistle/internal/dispatch"
 	"whistle/internal/governance"
 	"whistle/internal/patrols"
+	"whistle/internal/publish"
 	"whistle/internal/ranking"
 	"whistle/internal/store"
 	"whistle/internal/whistles"
@@ -35,6 +36,7 @@ type Services struct {
 	Admin    *admin.Service      // places, units, users, categories, policy, calendar
 	Accounts *accounts.Service   // logins, sessions, tokens
 	Insight  *governance.Service // 每月一题 analysis, topics, tasks, 未诉先办
+	Publish  *publish.Service    // scheduled open-data publication (issue #13)
 }
 
 // New builds every service over one store.
@@ -61,5 +63,6 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Patrols:  patrols.New(c, cw),
 		Admin:    adm,
 		Accounts: acc,
+		Publish:  publish.New(c),
 	}, nil
 }
