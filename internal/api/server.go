@@ -150,6 +150,10 @@ func (s *Server) Handler() http.Handler {
 	priv("PUT", "/api/v1/settings/totp", httpx.Admin, s.putTOTPRequired)
 	priv("POST", "/api/v1/tokens", httpx.Admin, s.createToken)
 	priv("GET", "/api/v1/audit", httpx.Admin, s.auditLog)
+	priv("GET", "/api/v1/export-schedules", httpx.Admin, s.listExportSchedules)
+	priv("POST", "/api/v1/export-schedules", httpx.Admin, s.saveExportSchedule)
+	priv("PUT", "/api/v1/export-schedules/{id}", httpx.Admin, s.saveExportSchedule)
+	priv("DELETE", "/api/v1/export-schedules/{id}", httpx.Admin, s.deleteExportSchedule)
 
 	priv("GET", "/api/v1/places", httpx.SignedIn, s.listPlaces)
 	priv("POST", "/api/v1/places", httpx.Admin, s.createPlace)
@@ -223,6 +227,8 @@ func (s *Server) Handler() http.Handler {
 
 	pub("GET", "/api/v1/public/rankings/{month}", s.publicRanking)
 	pub("GET", "/api/v1/open/cases", s.openCases)
+	pub("GET", "/api/v1/open/files", s.openFiles)
+	pub("GET", "/api/v1/open/files/{dir}/{name}", s.openFile)
 	priv("GET", "/api/v1/assess/ranking", assessReaders, s.getRanking)
 	priv("GET", "/api/v1/assess/export", assessReaders, s.exportRanking)
 	priv("GET", "/api/v1/assess/cases", assessReaders, s.assessCases)
