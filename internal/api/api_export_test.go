@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -237,4 +238,53 @@ func TestCaseExportAPI(t *testing.T) {
 	if r.Header.Get("Content-Disposition") != "" {
 		t.Errorf("a refused export with Content-Disposition %q", r.Header.Get("Content-Disposition"))
 	}
+}
+
+// TestExportSchedulesAPI: administrators keep open-data publication
+// schedules over /api/v1/export-schedules (201 with the next run at 01:00
+// on the day, 422 for a bad period or directory, 403 for anyone else,
+// 204 on delete, audited); the published files' index is public and an
+// unpublished path is 404 whatever it tries.
+func TestExportSchedulesAPI(t *testing.T) {
+	e := apiOpen(t, "")
+	in := map[string]any{"name": "月度开放数据", "period": "monthly", "day": 2, "formats": []string{"csv", "jsonl"}, "dir": "monthly", "enabled": true}
+	var sc struct {
+		ID      int64    `json:"id"`
+		NextRun string   `json:"next_run"`
+		Formats []string `json:"formats"`
+	}
+	apiWant(t, e.apiDo(e.admin, "POST", "/api/v1/export-schedules", in), 201, &sc)
+	if sc.ID == 0 || !strings.HasSuffix(sc.NextRun, "-02T01:00:00+08:00") || len(sc.Formats) != 2 {
+		t.Errorf("created %+v", sc)
+	}
+	if ent := e.apiNewestAudit(); ent.Action != "export_schedule_save" {
+		t.Errorf("audit %+v", ent)
+	}
+	apiRefused(t, e.apiDo(e.agent, "POST", "/api/v1/export-schedules", in), 403, errs.Forbidden)
+	apiRefused(t, e.apiDo(e.analyst, "GET", "/api/v1/export-schedules", nil), 403, errs.Forbidden)
+	bad := map[string]any{"name": "x", "period": "daily", "day": 1, "formats": []string{"csv"}, "dir": "x"}
+	apiRefused(t, e.apiDo(e.admin, "POST", "/api/v1/export-schedules", bad), 422, errs.Invalid)
+	bad["period"], bad["dir"] = "weekly", "../x"
+	apiRefused(t, e.apiDo(e.admin, "POST", "/api/v1/export-schedules", bad), 422, errs.Invalid)
+	var list struct {
+		Schedules []map[string]any `json:"schedules"`
+	}
+	apiWant(t, e.apiDo(e.admin, "GET", "/api/v1/export-schedules", nil), 200, &list)
+	if len(list.Schedules) != 1 {
+		t.Errorf("schedules %v", list.Schedules)
+	}
+	var files struct {
+		Files []map[string]any `json:"files"`
+	}
+	apiWant(t, e.apiDo("", "GET", "/api/v1/open/files", nil), 200, &files)
+	if files.Files == nil || len(files.Files) != 0 {
+		t.Errorf("files %v", files.Files)
+	}
+	for _, p := range []string{"/api/v1/open/files/monthly/whistle-opendata-2026-01.csv", "/api/v1/open/files/..%2F..%2Fwhistle.db/x", "/api/v1/open/files/keys/x"} {
+		if r := e.apiDo("", "GET", p, nil); r.Status != 404 {
+			t.Errorf("GET %s: %s", p, r)
+		}
+	}
+	apiWant(t, e.apiDo(e.admin, "DELETE", fmt.Sprintf("/api/v1/export-schedules/%d", sc.ID), nil), 204, nil)
+	apiRefused(t, e.apiDo(e.admin, "DELETE", fmt.Sprintf("/api/v1/export-schedules/%d", sc.ID), nil), 404, errs.NotFound)
 }

@@ -176,7 +176,21 @@ func (s *Service) Schedules(ctx context.Context, a org.Actor) ([]store.ExportSch
 	if err := core.RequireAdmin(a); err != nil {
 		return nil, err
 	}
-	return s.St.ExportSchedules(ctx)
+	xs, err := s.St.ExportSchedules(ctx)
+	for i := range xs {
+		xs[i] = s.local(xs[i])
+	}
+	return xs, err
+}
+
+// local shows a schedule's times in the city's time zone.
+func (s *Service) local(sc store.ExportSchedule) store.ExportSchedule {
+	loc := s.Location()
+	sc.NextRun, sc.CreatedAt, sc.UpdatedAt = sc.NextRun.In(loc), sc.CreatedAt.In(loc), sc.UpdatedAt.In(loc)
+	if !sc.LastRun.IsZero() {
+		sc.LastRun = sc.LastRun.In(loc)
+	}
+	return sc
 }
 
 // SaveSchedule creates (id 0) or replaces a schedule; its next run is
@@ -204,7 +218,8 @@ func (s *Service) SaveSchedule(ctx context.Context, a org.Actor, id int64, in Sc
 	if err != nil {
 		return store.ExportSchedule{}, err
 	}
-	return s.St.ExportScheduleByID(ctx, sc.ID)
+	sc, err = s.St.ExportScheduleByID(ctx, sc.ID)
+	return s.local(sc), err
 }
 
 // DeleteSchedule deletes a schedule; its published files stay.
@@ -227,7 +242,11 @@ const MaxListedFiles = 1000
 // Files lists the published files, newest first (public: they hold open
 // data only).
 func (s *Service) Files(ctx context.Context) ([]store.ExportFile, error) {
-	return s.St.ExportFiles(ctx, MaxListedFiles)
+	xs, err := s.St.ExportFiles(ctx, MaxListedFiles)
+	for i := range xs {
+		xs[i].CreatedAt = xs[i].CreatedAt.In(s.Location())
+	}
+	return xs, err
 }
 
 // OpenFile opens a published file by its recorded path (404 for a path

@@ -156,6 +156,6 @@ func (s *Server) opendataPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, s.explain(p, err), "export_opendata", p)
 		return
 	}
-	p.Data = files
+	p.Data = &adminExportsData{Files: files}
 	s.render(w, 200, "export_opendata", p)
 }
