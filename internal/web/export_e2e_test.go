@@ -21,7 +21,7 @@ import (
 func TestCaseListExportInTheBrowser(t *testing.T) {
 	e := newE2E(t)
 	e.login(org.RoleDispatcher)
-	e.navigating(chromedp.Navigate(e.base+"/cases"))
+	e.navigating(chromedp.Navigate(e.base + "/cases"))
 	e.do(chromedp.SetValue(chromedp.ID("q-show"), "open"))
 	e.navigating(chromedp.Submit(chromedp.ID("q-show")))
 	for _, f := range []string{"csv", "xlsx", "jsonl"} {
