@@ -52,6 +52,8 @@ var fuzzRoutes = []fuzzRoute{
 	{org.RoleAdmin, "PUT", "/api/v1/policy", false},
 	{org.RoleAdmin, "POST", "/api/v1/gazetteer", false},
 	{org.RoleAdmin, "POST", "/api/v1/users", false},
+	{org.RoleAgent, "GET", "/api/v1/cases/export.jsonl?", false},
+	{org.RoleAdmin, "POST", "/api/v1/export-schedules", false},
 }
 
 // fuzzAPI is one seeded node whose API handler the fuzzer calls in process.

@@ -152,6 +152,10 @@ func (s *Server) Handler() http.Handler {
 	priv("PUT", "/api/v1/settings/totp", httpx.Admin, s.putTOTPRequired)
 	priv("POST", "/api/v1/tokens", httpx.Admin, s.createToken)
 	priv("GET", "/api/v1/audit", httpx.Admin, s.auditLog)
+	priv("GET", "/api/v1/export-schedules", httpx.Admin, s.listExportSchedules)
+	priv("POST", "/api/v1/export-schedules", httpx.Admin, s.saveExportSchedule)
+	priv("PUT", "/api/v1/export-schedules/{id}", httpx.Admin, s.saveExportSchedule)
+	priv("DELETE", "/api/v1/export-schedules/{id}", httpx.Admin, s.deleteExportSchedule)
 
 	priv("GET", "/api/v1/places", httpx.SignedIn, s.listPlaces)
 	priv("POST", "/api/v1/places", httpx.Admin, s.createPlace)
@@ -192,6 +196,9 @@ func (s *Server) Handler() http.Handler {
 
 	priv("POST", "/api/v1/cases", intake, s.createCase)
 	priv("GET", "/api/v1/cases", httpx.SignedIn, s.listCases)
+	priv("GET", "/api/v1/cases/export.csv", httpx.SignedIn, s.exportCases("csv"))
+	priv("GET", "/api/v1/cases/export.xlsx", httpx.SignedIn, s.exportCases("xlsx"))
+	priv("GET", "/api/v1/cases/export.jsonl", httpx.SignedIn, s.exportCases("jsonl"))
 	priv("GET", "/api/v1/inbox", httpx.SignedIn, s.inbox)
 	priv("GET", "/api/v1/queue", centreDesk, s.queue)
 	priv("POST", "/api/v1/queue/dispatch", centreDesk, s.queueDispatch)
@@ -222,6 +229,8 @@ func (s *Server) Handler() http.Handler {
 
 	pub("GET", "/api/v1/public/rankings/{month}", s.publicRanking)
 	pub("GET", "/api/v1/open/cases", s.openCases)
+	pub("GET", "/api/v1/open/files", s.openFiles)
+	pub("GET", "/api/v1/open/files/{dir}/{name}", s.openFile)
 	priv("GET", "/api/v1/assess/ranking", assessReaders, s.getRanking)
 	priv("GET", "/api/v1/assess/export", assessReaders, s.exportRanking)
 	priv("GET", "/api/v1/assess/cases", assessReaders, s.assessCases)

@@ -74,6 +74,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, err
 	}
+	svc.Publish.Dir = filepath.Join(cfg.Data, "opendata") // scheduled open-data files (issue #13)
 	if err := svc.Dispatch.LoadClassifier(ctx); err != nil {
 		log.Warn("classifier not loaded; suggestions need a retraining", "err", err)
 	}
@@ -202,6 +203,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	go func() { // day blocks of the rollups for the analysis and the dashboard (issue #12)
 		defer wg.Done()
 		a.Store.RunCompactor(ctx, time.Minute, a.Log)
+	}()
+	wg.Add(1)
+	go func() { // scheduled open-data publication (issue #13)
+		defer wg.Done()
+		(&scheduler.ExportJob{Svc: a.Svc.Publish, Log: a.Log}).Run(ctx)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -85,6 +85,11 @@ const (
 	InvalidPeriod        Code = "invalid_period"         // an analysis period that ends before it starts or is too long
 )
 
+// Exports of case lists (casework.ExportCases).
+const (
+	ExportTooLarge Code = "export_too_large" // more rows than the format's limit
+)
+
 // Error is an application error. Field names the offending input field, if any.
 type Error struct {
 	Code   Code
@@ -246,6 +251,7 @@ var catalogue = map[Code]entry{
 	PhoneSearchForbidden: {http.StatusForbidden, "仅接听来电的话务员和派单员可按电话号码查询", "only agents and dispatchers who take calls may search by phone number"},
 	PhoneSearchLimited:   {http.StatusTooManyRequests, "按电话号码查询过于频繁，请稍后再试", "too many searches by phone number; try again later"},
 	InvalidPeriod:        {http.StatusUnprocessableEntity, "分析期间无效：结束日期早于开始日期，或超过400天", "invalid period: it ends before it starts or is longer than 400 days"},
+	ExportTooLarge:       {http.StatusUnprocessableEntity, "导出行数超过该格式的上限，请缩小筛选范围或改用 CSV/JSONL", "too many rows for this format; narrow the filter or export CSV or JSONL"},
 }
 
 // Status returns the HTTP status for code.

@@ -22,7 +22,7 @@ var (
 		"insight", "agenda", "open311"}
 	// application packages: one service call per user action.
 	application = []string{"core", "casework", "dispatch", "ranking", "whistles", "patrols", "admin", "accounts", "services",
-		"retention", "governance", "georeport", "importer"}
+		"retention", "governance", "georeport", "importer", "publish"}
 	// front ends: parse, call, render.
 	frontEnds = []string{"api", "web", "httpx"}
 )

@@ -64,6 +64,12 @@ func (o OpenData) Month(ctx context.Context, month string, emit func(OpenCase) e
 	if err != nil {
 		return err
 	}
+	return o.Range(ctx, from, to, emit)
+}
+
+// Range calls emit for every case created in [from, to), by id: the rows
+// of Month for any period (the scheduled publication's weeks).
+func (o OpenData) Range(ctx context.Context, from, to time.Time, emit func(OpenCase) error) error {
 	var after int64
 	for {
 		rows, err := o.St.OpenDataCases(ctx, from, to, after, 1000)

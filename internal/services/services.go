@@ -15,6 +15,7 @@ import (
 	"whistle/internal/georeport"
 	"whistle/internal/governance"
 	"whistle/internal/patrols"
+	"whistle/internal/publish"
 	"whistle/internal/ranking"
 	"whistle/internal/store"
 	"whistle/internal/whistles"
@@ -37,6 +38,7 @@ type Services struct {
 	Accounts *accounts.Service   // logins, sessions, tokens
 	Insight  *governance.Service // 每月一题 analysis, topics, tasks, 未诉先办
 	Open311  *georeport.Service  // Open311 GeoReport v2: services, requests, updates, keys
+	Publish  *publish.Service    // scheduled open-data publication (issue #13)
 }
 
 // New builds every service over one store.
@@ -64,5 +66,6 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Admin:    adm,
 		Accounts: acc,
 		Open311:  georeport.New(c, cw),
+		Publish:  publish.New(c),
 	}, nil
 }

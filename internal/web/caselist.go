@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,8 @@ type caseListData struct {
 	listData
 	Unit   org.Unit
 	Filter string
+	// Exports are the page's export links, its filter carried along.
+	Exports []exportLink
 }
 
 // casesPage lists cases in the actor's scope with the filters the
@@ -32,6 +35,22 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		p.Form.Set("number", n)
 		p.Fields["number"] = s.cat.T(p.Lang, "track.not_found")
 	}
+	f, d := s.caseListFilter(q)
+	d.Exports = exportLinks(q)
+	pg, err := s.svc.Cases.List(ctx, a, f)
+	if err != nil {
+		s.render(w, s.explain(p, err), "cases", p)
+		return
+	}
+	d.Rows = s.rows(p, pg.Cases)
+	d.Next = nextLink("/cases", q, pg.Next)
+	p.Data = d
+	s.render(w, 200, "cases", p)
+}
+
+// caseListFilter is the case-list page's filter of its query (also the
+// filter of the page's exports, export.go).
+func (s *Server) caseListFilter(q url.Values) (lifecycle.CaseFilter, caseListData) {
 	f := lifecycle.CaseFilter{Limit: 50, Cursor: q.Get("cursor"), Sort: "created"}
 	d := caseListData{}
 	if id, err := strconv.ParseInt(q.Get("unit"), 10, 64); err == nil && id > 0 {
@@ -68,13 +87,5 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, a org.Actor) 
 	if d, err := time.ParseInLocation("2006-01-02", q.Get("to"), s.svc.Location()); err == nil {
 		f.CreatedTo = d.AddDate(0, 0, 1) // the whole last day
 	}
-	pg, err := s.svc.Cases.List(ctx, a, f)
-	if err != nil {
-		s.render(w, s.explain(p, err), "cases", p)
-		return
-	}
-	d.Rows = s.rows(p, pg.Cases)
-	d.Next = nextLink("/cases", q, pg.Next)
-	p.Data = d
-	s.render(w, 200, "cases", p)
+	return f, d
 }

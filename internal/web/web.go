@@ -189,6 +189,9 @@ func (s *Server) Handler() http.Handler {
 	priv("GET /supervisor", overseers, s.supervisorPage)
 	priv("GET /supervisor/data.json", overseers, s.supervisorData)
 	priv("GET /cases", httpx.SignedIn, s.casesPage)
+	priv("GET /cases/export.csv", httpx.SignedIn, s.casesExport("csv"))
+	priv("GET /cases/export.xlsx", httpx.SignedIn, s.casesExport("xlsx"))
+	priv("GET /cases/export.jsonl", httpx.SignedIn, s.casesExport("jsonl"))
 	priv("GET /cases/{id}", httpx.SignedIn, s.casePage)
 	priv("POST /cases/{id}/act", httpx.SignedIn, s.caseAct)
 	priv("POST /cases/{id}/reveal", revealers, s.caseReveal)
@@ -203,6 +206,7 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /assess/exemptions", unitStaff, s.exemptionRequest)
 	priv("POST /assess/exemptions/{id}/decide", deciders, s.exemptionDecide)
 	pub("GET /portal/ranking", s.publicRankingPage)
+	pub("GET /opendata", s.opendataPage)
 	priv("GET /whistles", assessReaders, s.whistlesPage)
 	priv("POST /whistles", unitStaff, s.whistleRaise)
 	priv("GET /whistles/stats", centreStaff, s.whistleStatsPage)
@@ -239,6 +243,9 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /admin/policy", httpx.Admin, s.adminPolicy)
 	priv("POST /admin/calendar", httpx.Admin, s.adminCalendar)
 	priv("GET /admin/audit", httpx.Admin, s.auditPage)
+	priv("GET /admin/exports", httpx.Admin, s.adminExportsPage)
+	priv("POST /admin/exports", httpx.Admin, s.adminExportsSave)
+	priv("POST /admin/exports/{id}/delete", httpx.Admin, s.adminExportsDelete)
 	priv("GET /admin/duty", dutyStaff, s.dutyPage)
 	priv("POST /admin/duty", dutyStaff, s.dutyCreate)
 	priv("POST /admin/duty/{version}", dutyStaff, s.dutySave)
@@ -502,6 +509,7 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if u.Has(org.RoleAdmin) {
 		add("/admin/open311", "open311.nav")
+		add("/admin/exports", "export.nav")
 	}
 	if !u.Has(org.RoleAdmin) && mayDutyPage(a) {
 		add("/admin/duty", "admin2.duty.title")
