@@ -11,6 +11,7 @@ import (
 	"whistle/internal/admin"
 	"whistle/internal/casework"
 	"whistle/internal/core"
+	"whistle/internal/delivery"
 	"whistle/internal/dispatch"
 	"whistle/internal/governance"
 	"whistle/internal/patrols"
@@ -35,6 +36,7 @@ type Services struct {
 	Admin    *admin.Service      // places, units, users, categories, policy, calendar
 	Accounts *accounts.Service   // logins, sessions, tokens
 	Insight  *governance.Service // 每月一题 analysis, topics, tasks, 未诉先办
+	Events   *delivery.Service   // webhooks: subscribers of the outbox, deliveries, dead letters (issue #13)
 }
 
 // New builds every service over one store.
@@ -61,5 +63,6 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Patrols:  patrols.New(c, cw),
 		Admin:    adm,
 		Accounts: acc,
+		Events:   delivery.New(c),
 	}, nil
 }
