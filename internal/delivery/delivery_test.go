@@ -353,9 +353,9 @@ func checkArrived(t *testing.T, rc *receiver, want []store.OutboxRow) {
 	}
 	ids := map[string]bool{}
 	for _, r := range want {
-		ids[events.ID(r.ID)] = true
-		if !seen[events.ID(r.ID)] {
-			t.Errorf("committed event %s (%s) never arrived", events.ID(r.ID), r.Type)
+		ids[r.EventID] = true
+		if !seen[r.EventID] {
+			t.Errorf("committed event %s (%s) never arrived", r.EventID, r.Type)
 		}
 	}
 	for id := range seen {

@@ -237,7 +237,7 @@ func (s *Service) Deliveries(ctx context.Context, a org.Actor, id int64, state s
 	}
 	out := make([]DeliveryView, 0, len(ds))
 	for _, d := range ds {
-		v := DeliveryView{ID: d.ID, EventID: events.ID(d.Event.ID), Type: d.Event.Type, CaseNumber: d.CaseNumber, State: d.State, Attempts: d.Attempts,
+		v := DeliveryView{ID: d.ID, EventID: d.Event.EventID, Type: d.Event.Type, CaseNumber: d.CaseNumber, State: d.State, Attempts: d.Attempts,
 			LastStatus: d.LastStatus, LastError: d.LastError, At: d.Event.At.In(s.Cfg.Loc).Format("2006-01-02 15:04:05")}
 		if d.State == store.DeliveryPending && !d.NextAt.IsZero() {
 			v.NextAt = d.NextAt.In(s.Cfg.Loc).Format("2006-01-02 15:04:05")

@@ -58,7 +58,7 @@ func (w *Worker) backoff() events.Backoff {
 
 // Envelope builds what a subscriber receives for a delivery.
 func Envelope(d store.Delivery) (events.Envelope, []byte, error) {
-	env := events.Envelope{ID: events.ID(d.Event.ID), Type: d.Event.Type, Time: d.Event.At.UTC(), CaseID: d.Event.CaseID, CaseNumber: d.CaseNumber, Seq: d.Event.Seq}
+	env := events.Envelope{ID: d.Event.EventID, Type: d.Event.Type, Time: d.Event.At.UTC(), CaseID: d.Event.CaseID, CaseNumber: d.CaseNumber, Seq: d.Event.Seq}
 	if d.Event.Body != "" {
 		if err := json.Unmarshal([]byte(d.Event.Body), &env.Data); err != nil {
 			return env, nil, err
@@ -157,7 +157,7 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 	}
 	for _, r := range results {
 		if r.err != nil && w.Log != nil {
-			w.Log.Warn("event delivery failed", "subscription", r.d.SubID, "event", events.ID(r.d.Event.ID), "attempt", r.d.Attempts+1, "err", r.err)
+			w.Log.Warn("event delivery failed", "subscription", r.d.SubID, "event", r.d.Event.EventID, "attempt", r.d.Attempts+1, "err", r.err)
 		}
 	}
 	return fanned + len(claimed), nil

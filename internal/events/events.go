@@ -37,9 +37,12 @@ func WhistleKey(whistleID int64) string { return "whistle:" + strconv.FormatInt(
 
 const AssessmentKey = "assessment"
 
-// ID is the event id of outbox row n: stable, unique in one database, the
-// subscriber's de-duplication key (and JetStream's Nats-Msg-Id).
-func ID(n int64) string { return "evt_" + strconv.FormatInt(n, 10) }
+// ID is the event id of outbox row n of the database tagged instance:
+// stable, unique (the tag is random per database), the subscriber's
+// de-duplication key (and JetStream's Nats-Msg-Id).
+func ID(instance string, n int64) string {
+	return "evt_" + instance + "_" + strconv.FormatInt(n, 10)
+}
 
 // Envelope is what a subscriber receives (the JSON body of a webhook
 // delivery, the data of a NATS message). Body carries no citizen's name,

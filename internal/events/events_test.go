@@ -39,7 +39,7 @@ func TestSubjectAndIDs(t *testing.T) {
 		Subject(CaseType("dispatch")):    "whistle.case.dispatch",
 		Subject(TypeWhistleSummoned):     "whistle.whistle.summoned",
 		Subject(TypeAssessmentPublished): "whistle.assessment.published",
-		ID(42):                           "evt_42",
+		ID("a1b2c3", 42):                 "evt_a1b2c3_42",
 		CaseKey(7):                       "case:7",
 		WhistleKey(3):                    "whistle:3",
 	} {

@@ -103,25 +103,27 @@ func (q Queries) outboxAssessment(ctx context.Context, m assessment.PublishedMon
 
 // OutboxRow is one outbox row.
 type OutboxRow struct {
-	ID     int64
-	Type   string
-	Key    string
-	CaseID int64
-	Seq    int64
-	At     time.Time
-	Body   string
+	ID      int64
+	EventID string // events.ID of the row
+	Type    string
+	Key     string
+	CaseID  int64
+	Seq     int64
+	At      time.Time
+	Body    string
 }
 
 // Outbox lists outbox rows after id, oldest first (tests, diagnostics).
 func (q Queries) Outbox(ctx context.Context, after int64, limit int) ([]OutboxRow, error) {
 	var out []OutboxRow
-	err := q.scanRows(ctx, "SELECT id, type, okey, case_id, seq, at, body FROM outbox WHERE id > ? ORDER BY id LIMIT ?", []any{after, limit}, func(r *sql.Rows) error {
+	err := q.scanRows(ctx, "SELECT o.id, o.type, o.okey, o.case_id, o.seq, o.at, o.body, m.value FROM outbox o JOIN outbox_meta m ON m.name = 'instance' WHERE o.id > ? ORDER BY o.id LIMIT ?", []any{after, limit}, func(r *sql.Rows) error {
 		var o OutboxRow
 		var at int64
-		if err := r.Scan(&o.ID, &o.Type, &o.Key, &o.CaseID, &o.Seq, &at, &o.Body); err != nil {
+		var inst string
+		if err := r.Scan(&o.ID, &o.Type, &o.Key, &o.CaseID, &o.Seq, &at, &o.Body, &inst); err != nil {
 			return err
 		}
-		o.At = fromMS(at)
+		o.At, o.EventID = fromMS(at), events.ID(inst, o.ID)
 		out = append(out, o)
 		return nil
 	})
@@ -303,14 +305,15 @@ const (
 	DeliveryDead    = "dead"
 )
 
-const deliveryCols = "d.id, d.sub_id, d.state, d.attempts, d.next_at, d.last_error, d.last_status, d.done_at, o.id, o.type, o.okey, o.case_id, o.seq, o.at, o.body, COALESCE(c.number, '')"
-const deliveryFrom = " FROM deliveries d JOIN outbox o ON o.id = d.outbox_id LEFT JOIN cases c ON c.id = o.case_id AND o.case_id > 0"
+const deliveryCols = "d.id, d.sub_id, d.state, d.attempts, d.next_at, d.last_error, d.last_status, d.done_at, o.id, o.type, o.okey, o.case_id, o.seq, o.at, o.body, COALESCE(c.number, ''), m.value"
+const deliveryFrom = " FROM deliveries d JOIN outbox o ON o.id = d.outbox_id JOIN outbox_meta m ON m.name = 'instance' LEFT JOIN cases c ON c.id = o.case_id AND o.case_id > 0"
 
 func scanDelivery(r *sql.Rows) (Delivery, error) {
 	var d Delivery
 	var next, done, at int64
-	err := r.Scan(&d.ID, &d.SubID, &d.State, &d.Attempts, &next, &d.LastError, &d.LastStatus, &done, &d.Event.ID, &d.Event.Type, &d.Event.Key, &d.Event.CaseID, &d.Event.Seq, &at, &d.Event.Body, &d.CaseNumber)
-	d.NextAt, d.DoneAt, d.Event.At = fromMS(next), fromMS(done), fromMS(at)
+	var inst string
+	err := r.Scan(&d.ID, &d.SubID, &d.State, &d.Attempts, &next, &d.LastError, &d.LastStatus, &done, &d.Event.ID, &d.Event.Type, &d.Event.Key, &d.Event.CaseID, &d.Event.Seq, &at, &d.Event.Body, &d.CaseNumber, &inst)
+	d.NextAt, d.DoneAt, d.Event.At, d.Event.EventID = fromMS(next), fromMS(done), fromMS(at), events.ID(inst, d.Event.ID)
 	return d, err
 }
 

@@ -60,3 +60,9 @@ CREATE INDEX deliveries_dead ON deliveries(sub_id, id) WHERE state = 'dead';
 -- across nodes, so deliveries of one key are created in outbox order).
 CREATE TABLE outbox_locks (name TEXT PRIMARY KEY);
 INSERT INTO outbox_locks(name) VALUES ('fanout');
+
+-- This database's instance tag, part of every event id (evt_<tag>_<outbox
+-- id>), so ids stay unique when several databases (cities, a restored
+-- copy, a test) publish to one receiver or one JetStream stream.
+CREATE TABLE outbox_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO outbox_meta(name, value) VALUES ('instance', lower(hex(randomblob(6))));
