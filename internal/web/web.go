@@ -255,6 +255,12 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /admin/geo/entries", httpx.Admin, s.geoAddEntry)
 	priv("POST /admin/geo/entries/{id}/delete", httpx.Admin, s.geoDeleteEntry)
 	priv("POST /admin/geo/rebuild", httpx.Admin, s.geoRebuild)
+	priv("GET /admin/webhooks", httpx.Admin, s.webhooksPage)
+	priv("POST /admin/webhooks", httpx.Admin, s.webhookCreate)
+	priv("GET /admin/webhooks/{id}", httpx.Admin, s.webhookPage)
+	priv("POST /admin/webhooks/{id}", httpx.Admin, s.webhookUpdate)
+	priv("POST /admin/webhooks/{id}/delete", httpx.Admin, s.webhookDelete)
+	priv("POST /admin/webhooks/{id}/replay", httpx.Admin, s.webhookReplay)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -494,6 +500,9 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if u.Has(org.RoleAdmin) {
 		add("/admin", "nav.admin")
+	}
+	if u.Has(org.RoleAdmin) {
+		add("/admin/webhooks", "events.nav")
 	}
 	if !u.Has(org.RoleAdmin) && mayDutyPage(a) {
 		add("/admin/duty", "admin2.duty.title")
