@@ -82,7 +82,11 @@ type result struct {
 func (w *Worker) Step(ctx context.Context) (int, error) {
 	now := w.now()
 	var fanned int
-	for {
+	fanout, due, err := w.St.OutboxWork(ctx, now)
+	if err != nil {
+		return 0, fmt.Errorf("delivery: %w", err)
+	}
+	for fanout {
 		var n int
 		if err := w.St.Write(ctx, func(tx *store.Tx) error {
 			var err error
@@ -95,6 +99,9 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 		if n < 500 {
 			break
 		}
+	}
+	if fanned == 0 && !due {
+		return 0, nil
 	}
 	batch, lease := w.Batch, w.Lease
 	if batch <= 0 {
@@ -186,6 +193,20 @@ func (w *Worker) send(ctx context.Context, sub store.Subscription, d store.Deliv
 	return r
 }
 
+// debounce is how long the worker lets events gather before a step.
+const debounce = 50 * time.Millisecond
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 // Run steps until ctx ends: at once after an outbox insert in this process
 // (and once more shortly after, since the signal may come before the
 // commit), while there is work, and every Poll otherwise (other nodes'
@@ -209,12 +230,22 @@ func (w *Worker) Run(ctx context.Context) {
 			return
 		}
 		if n > 0 && err == nil {
+			// More may be waiting (later events of the cases just
+			// delivered), but let the commits of a busy intake gather
+			// first: a step costs write transactions.
+			if !sleep(ctx, debounce) {
+				return
+			}
 			continue
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-changed:
+			// The signal comes before the commit: gather, then look.
+			if !sleep(ctx, debounce) {
+				return
+			}
 			recheck.Reset(100 * time.Millisecond)
 		case <-recheck.C:
 		case <-tick.C:

@@ -284,6 +284,21 @@ func (q Queries) FanOut(ctx context.Context, now time.Time, limit int) (int, err
 	return len(rows), nil
 }
 
+// OutboxWork reports, from a read, whether a step has anything to do:
+// outbox rows to fan out, or pending deliveries due at now. The worker asks
+// before it takes the single writer, so an idle or merely busy intake is not
+// slowed by empty write transactions.
+func (q Queries) OutboxWork(ctx context.Context, now time.Time) (fanout, due bool, err error) {
+	var n int64
+	err = q.row(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE fanned = 0 LIMIT 1) x").Scan(&n)
+	if err != nil {
+		return false, false, err
+	}
+	fanout = n > 0
+	err = q.row(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE state = 'pending' AND next_at <= ? AND lease_until <= ? LIMIT 1) x", ms(now), ms(now)).Scan(&n)
+	return fanout, n > 0, err
+}
+
 // Delivery is one event for one subscription, with what sending needs.
 type Delivery struct {
 	ID         int64
