@@ -193,6 +193,31 @@ func (w *Worker) send(ctx context.Context, sub store.Subscription, d store.Deliv
 	return r
 }
 
+// Keep is how long delivered events stay in the outbox and the delivery
+// history (the admin page's list); dead letters stay until replayed.
+const Keep = 7 * 24 * time.Hour
+
+// prune deletes delivered history older than Keep, in bounded batches.
+func (w *Worker) prune(ctx context.Context, now time.Time) {
+	for range 100 {
+		var n int64
+		err := w.St.Write(ctx, func(tx *store.Tx) error {
+			var err error
+			n, err = tx.PruneOutbox(ctx, now.Add(-Keep), 5000)
+			return err
+		})
+		if err != nil {
+			if ctx.Err() == nil && w.Log != nil {
+				w.Log.Warn("outbox prune", "err", err)
+			}
+			return
+		}
+		if n < 5000 {
+			return
+		}
+	}
+}
+
 // debounce is how long the worker lets events gather before a step.
 const debounce = 50 * time.Millisecond
 
@@ -220,7 +245,12 @@ func (w *Worker) Run(ctx context.Context) {
 	recheck.Stop()
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
+	var pruned time.Time
 	for {
+		if now := w.now(); now.Sub(pruned) > time.Hour {
+			pruned = now
+			w.prune(ctx, now)
+		}
 		changed := store.OutboxChanged()
 		n, err := w.Step(ctx)
 		if err != nil && ctx.Err() == nil && w.Log != nil {

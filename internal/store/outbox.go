@@ -423,3 +423,27 @@ func (q Queries) ReplayDead(ctx context.Context, subID, deliveryID int64, now ti
 	}
 	return n, nil
 }
+
+// PruneOutbox deletes delivered history older than before: done deliveries,
+// then outbox rows already fanned out that no delivery refers to any more
+// (dead letters and pending deliveries keep theirs). At most limit rows of
+// each per call; it returns how many outbox rows went.
+func (q Queries) PruneOutbox(ctx context.Context, before time.Time, limit int) (int64, error) {
+	if _, err := q.exec(ctx, "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state = 'done' AND done_at < ? ORDER BY id LIMIT ?)", ms(before), limit); err != nil {
+		return 0, err
+	}
+	var cut int64
+	err := q.row(ctx, "SELECT id FROM outbox WHERE at >= ? ORDER BY id LIMIT 1", ms(before)).Scan(&cut)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = q.row(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM outbox").Scan(&cut)
+	}
+	if err != nil {
+		return 0, err
+	}
+	res, err := q.exec(ctx, "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o WHERE o.id < ? AND o.fanned = 1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.outbox_id = o.id) ORDER BY o.id LIMIT ?)", cut, limit)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

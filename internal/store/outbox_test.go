@@ -185,3 +185,63 @@ func TestDeliveryQueue(t *testing.T) {
 }
 
 func outboxItoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestPruneOutbox: delivered history older than the cut goes; dead letters,
+// pending deliveries, newer events and rows not yet fanned out stay.
+func TestPruneOutbox(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		c := testCase(1)
+		insertCases(t, s, c)
+		sub := store.Subscription{Kind: store.SubWebhook, Name: "h", URL: "https://example.org/h", Secret: "0123456789abcdef", Active: true, CreatedAt: base, UpdatedAt: base}
+		write(t, s, func(tx *store.Tx) error { return tx.InsertSubscription(ctx, &sub) })
+		old, recent := base, base.Add(10*24*time.Hour)
+		appendAt := func(seq int, at time.Time) {
+			write(t, s, func(tx *store.Tx) error {
+				return tx.AppendEvent(ctx, &lifecycle.Event{CaseID: c.ID, Seq: seq, Action: lifecycle.Action("note"), At: at})
+			})
+		}
+		appendAt(2, old) // delivered: goes
+		appendAt(3, old) // dead: stays
+		appendAt(4, recent)
+		write(t, s, func(tx *store.Tx) error { _, err := tx.FanOut(ctx, old, 100); return err })
+		appendAt(5, old) // not fanned out yet: stays
+		ds := func(at time.Time) []store.Delivery {
+			var out []store.Delivery
+			write(t, s, func(tx *store.Tx) (err error) {
+				out, err = tx.ClaimDeliveries(ctx, at, "n", time.Minute, 10)
+				return err
+			})
+			return out
+		}
+		d := ds(old)
+		if len(d) != 1 || d[0].Event.Seq != 2 {
+			t.Fatalf("claimed %+v", d)
+		}
+		write(t, s, func(tx *store.Tx) error { return tx.DeliveryDone(ctx, d[0].ID, old, 200) })
+		d = ds(old.Add(time.Hour))
+		write(t, s, func(tx *store.Tx) error { return tx.DeliveryFailed(ctx, d[0].ID, 12, old, true, 500, "HTTP 500") })
+		var n int64
+		write(t, s, func(tx *store.Tx) (err error) {
+			n, err = tx.PruneOutbox(ctx, base.Add(7*24*time.Hour), 1000)
+			return err
+		})
+		if n != 1 {
+			t.Fatalf("pruned %d outbox rows", n)
+		}
+		rows, err := s.Outbox(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seqs []int64
+		for _, r := range rows {
+			seqs = append(seqs, r.Seq)
+		}
+		if len(seqs) != 3 || seqs[0] != 3 || seqs[1] != 4 || seqs[2] != 5 {
+			t.Fatalf("left %v", seqs)
+		}
+		counts, _ := s.DeliveryCounts(ctx, sub.ID)
+		if counts[store.DeliveryDone] != 0 || counts[store.DeliveryDead] != 1 || counts[store.DeliveryPending] != 1 {
+			t.Fatalf("deliveries %v", counts)
+		}
+	})
+}

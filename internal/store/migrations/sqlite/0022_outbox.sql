@@ -55,6 +55,7 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_pending ON deliveries(sub_id, okey, outbox_id) WHERE state = 'pending';
 CREATE INDEX deliveries_due ON deliveries(next_at) WHERE state = 'pending';
 CREATE INDEX deliveries_dead ON deliveries(sub_id, id) WHERE state = 'dead';
+CREATE INDEX deliveries_outbox ON deliveries(outbox_id);
 
 -- The fan-out lock row (PostgreSQL: SELECT … FOR UPDATE serialises fan-out
 -- across nodes, so deliveries of one key are created in outbox order).
