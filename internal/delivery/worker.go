@@ -100,8 +100,14 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 			break
 		}
 	}
-	if fanned == 0 && !due {
-		return 0, nil
+	if fanned > 0 && !due {
+		// Did the fan-out make deliveries (are there subscribers)?
+		if _, due, err = w.St.OutboxWork(ctx, now); err != nil {
+			return fanned, fmt.Errorf("delivery: %w", err)
+		}
+	}
+	if !due {
+		return fanned, nil
 	}
 	batch, lease := w.Batch, w.Lease
 	if batch <= 0 {
