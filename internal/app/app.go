@@ -76,10 +76,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	svc.Events.Guard = delivery.Guard{AllowPrivate: cfg.WebhookAllowPrivate}
-	if err := delivery.EnsureNATS(ctx, st, cfg.NATSURL, time.Now()); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("nats subscription: %w", err)
-	}
 	if err := svc.Dispatch.LoadClassifier(ctx); err != nil {
 		log.Warn("classifier not loaded; suggestions need a retraining", "err", err)
 	}
@@ -211,6 +207,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	wg.Add(1)
 	go func() { // events: the outbox to webhooks and NATS (issue #13)
 		defer wg.Done()
+		if err := delivery.EnsureNATS(ctx, a.Store, a.Cfg.NATSURL, time.Now()); err != nil {
+			a.Log.Error("nats subscription", "err", err)
+		}
 		w := a.EventWorker()
 		w.Run(ctx)
 		if ns, ok := w.Senders[store.SubNATS].(*delivery.NATSSender); ok {

@@ -55,7 +55,8 @@ type Config struct {
 	OrphanGrace     time.Duration `json:"orphan_grace"`
 
 	// Events (issue #13): a NATS server to publish the outbox to (JetStream
-	// stream WHISTLE, subjects whistle.>; empty = none), and whether webhooks
+	// stream WHISTLE, subjects whistle.>; "off" stops publishing, empty
+	// leaves the stored setting as it is), and whether webhooks
 	// may call loopback and private addresses (off: SSRF guard).
 	NATSURL             string `json:"nats_url"`
 	WebhookAllowPrivate bool   `json:"webhook_allow_private"`
@@ -143,7 +144,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.Int64Var(&c.UploadQuotaUser, "upload-quota-user", c.UploadQuotaUser, "bytes a staff user may upload in 24 hours")
 	fs.Int64Var(&c.UploadQuotaIP, "upload-quota-ip", c.UploadQuotaIP, "bytes one client address may upload anonymously (portal) in 24 hours")
 	fs.DurationVar(&c.OrphanGrace, "orphan-grace", c.OrphanGrace, "attachments never linked to a case are deleted after this")
-	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "publish events to this NATS JetStream server, nats://host:4222 (env WHISTLE_NATS_URL; empty = none)")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "serve: publish events to this NATS JetStream server, nats://host:4222 (env WHISTLE_NATS_URL); off = stop publishing; empty = as before")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks call loopback and private network addresses (env WHISTLE_WEBHOOK_ALLOW_PRIVATE; off = SSRF guard)")
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -101,10 +101,19 @@ func (s *NATSSender) Close() {
 	}
 }
 
-// EnsureNATS makes the NATS subscription of url the only active one (the
-// configuration names it; an empty url deactivates it). Events committed
-// before the subscription first existed are not published.
+// EnsureNATS applies the serving node's NATS option to the database: a URL
+// makes the NATS subscription of that URL the only active one; "off"
+// deactivates it; "" leaves it as it is (a node started without the option
+// must not silence the bus for the others, and a subscription is database
+// state: every node's worker publishes for it). Events fanned out while it
+// is inactive are not published.
 func EnsureNATS(ctx context.Context, st *store.Store, url string, now time.Time) error {
+	if url == "" {
+		return nil
+	}
+	if url == "off" {
+		url = ""
+	}
 	return st.Write(ctx, func(tx *store.Tx) error {
 		subs, err := tx.Subscriptions(ctx, store.SubNATS)
 		if err != nil {

@@ -234,3 +234,41 @@ func natsSubID(t *testing.T, w *world) int64 {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestEnsureNATS: a URL makes its subscription the one active; a node
+// started without the option leaves it; "off" stops it; the URL again
+// brings the same subscription back.
+func TestEnsureNATS(t *testing.T) {
+	st, err := store.Open(t.Context(), t.TempDir()+"/w.db", store.Options{SQLiteSync: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	state := func() string {
+		subs, err := st.Subscriptions(t.Context(), store.SubNATS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range subs {
+			out = append(out, s.URL+"="+strconv.FormatBool(s.Active))
+		}
+		return strings.Join(out, " ")
+	}
+	for _, c := range []struct{ url, want string }{
+		{"", ""},
+		{"nats://a:4222", "nats://a:4222=true"},
+		{"", "nats://a:4222=true"},
+		{"nats://b:4222", "nats://a:4222=false nats://b:4222=true"},
+		{"off", "nats://a:4222=false nats://b:4222=false"},
+		{"nats://a:4222", "nats://a:4222=true nats://b:4222=false"},
+	} {
+		if err := delivery.EnsureNATS(t.Context(), st, c.url, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := state(); got != c.want {
+			t.Fatalf("after %q: %s, want %s", c.url, got, c.want)
+		}
+	}
+}
