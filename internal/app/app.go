@@ -21,6 +21,7 @@ import (
 	"whistle/internal/auth"
 	"whistle/internal/config"
 	"whistle/internal/core"
+	"whistle/internal/delivery"
 	"whistle/internal/httpx"
 	"whistle/internal/retention"
 	"whistle/internal/scheduler"
@@ -75,6 +76,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	svc.Publish.Dir = filepath.Join(cfg.Data, "opendata") // scheduled open-data files (issue #13)
+	svc.Events.Guard = delivery.Guard{AllowPrivate: cfg.WebhookAllowPrivate}
 	if err := svc.Dispatch.LoadClassifier(ctx); err != nil {
 		log.Warn("classifier not loaded; suggestions need a retraining", "err", err)
 	}
@@ -209,6 +211,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		defer wg.Done()
 		(&scheduler.ExportJob{Svc: a.Svc.Publish, Log: a.Log}).Run(ctx)
 	}()
+	wg.Add(1)
+	go func() { // events: the outbox to webhooks and NATS (issue #13)
+		defer wg.Done()
+		if err := delivery.EnsureNATS(ctx, a.Store, a.Cfg.NATSURL, time.Now()); err != nil {
+			a.Log.Error("nats subscription", "err", err)
+		}
+		w := a.EventWorker()
+		w.Run(ctx)
+		if ns, ok := w.Senders[store.SubNATS].(*delivery.NATSSender); ok {
+			ns.Close()
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if ready != nil {
@@ -230,4 +244,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		err = nil
 	}
 	return err
+}
+
+// EventWorker returns the delivery worker of this node (issue #13): the
+// outbox to the webhooks and, when configured, NATS.
+func (a *App) EventWorker() *delivery.Worker {
+	return &delivery.Worker{St: a.Store, Node: a.Cfg.Node, Log: a.Log, Senders: map[string]delivery.Sender{
+		store.SubWebhook: delivery.NewWebhookSender(delivery.Guard{AllowPrivate: a.Cfg.WebhookAllowPrivate}, 10*time.Second),
+		store.SubNATS:    &delivery.NATSSender{},
+	}}
 }

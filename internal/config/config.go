@@ -53,6 +53,13 @@ type Config struct {
 	UploadQuotaUser int64         `json:"upload_quota_user"`
 	UploadQuotaIP   int64         `json:"upload_quota_ip"`
 	OrphanGrace     time.Duration `json:"orphan_grace"`
+
+	// Events (issue #13): a NATS server to publish the outbox to (JetStream
+	// stream WHISTLE, subjects whistle.>; "off" stops publishing, empty
+	// leaves the stored setting as it is), and whether webhooks
+	// may call loopback and private addresses (off: SSRF guard).
+	NATSURL             string `json:"nats_url"`
+	WebhookAllowPrivate bool   `json:"webhook_allow_private"`
 }
 
 // Defaults returns the built-in configuration.
@@ -93,6 +100,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		"WHISTLE_SQLITE_SYNC": &c.SQLiteSync, "WHISTLE_ATTACHMENTS": &c.Attachments, "WHISTLE_NODE": &c.Node,
 		"WHISTLE_LOG_LEVEL": &c.LogLevel, "WHISTLE_PHONE_KEY": &c.PhoneKey, "WHISTLE_ADMIN_PASSWORD": &c.AdminPassword, "WHISTLE_CITY": &c.City, "WHISTLE_RETURN_WINDOW": &c.ReturnWindow,
 		"WHISTLE_KEY_FILE": &c.KeyFile, "WHISTLE_DATA_KEY": &c.DataKey}
+	env["WHISTLE_NATS_URL"] = &c.NATSURL
 	for k, p := range env {
 		if v := getenv(k); v != "" {
 			*p = v
@@ -101,7 +109,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if v := getenv("WHISTLE_METRICS_TOKEN"); v != "" {
 		c.MetricsToken = v
 	}
-	for k, p := range map[string]*bool{"WHISTLE_SECURE_COOKIES": &c.SecureCookies, "WHISTLE_TRUST_PROXY": &c.TrustProxy} {
+	for k, p := range map[string]*bool{"WHISTLE_SECURE_COOKIES": &c.SecureCookies, "WHISTLE_TRUST_PROXY": &c.TrustProxy, "WHISTLE_WEBHOOK_ALLOW_PRIVATE": &c.WebhookAllowPrivate} {
 		switch strings.ToLower(getenv(k)) {
 		case "1", "true", "yes", "on":
 			*p = true
@@ -136,6 +144,8 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.Int64Var(&c.UploadQuotaUser, "upload-quota-user", c.UploadQuotaUser, "bytes a staff user may upload in 24 hours")
 	fs.Int64Var(&c.UploadQuotaIP, "upload-quota-ip", c.UploadQuotaIP, "bytes one client address may upload anonymously (portal) in 24 hours")
 	fs.DurationVar(&c.OrphanGrace, "orphan-grace", c.OrphanGrace, "attachments never linked to a case are deleted after this")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "serve: publish events to this NATS JetStream server, nats://host:4222 (env WHISTLE_NATS_URL); off = stop publishing; empty = as before")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks call loopback and private network addresses (env WHISTLE_WEBHOOK_ALLOW_PRIVATE; off = SSRF guard)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

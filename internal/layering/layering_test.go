@@ -19,10 +19,10 @@ var (
 	// domain packages: pure rules, tested with tables.
 	domain = []string{"errs", "org", "calendar", "timelimit", "lifecycle", "geo", "gazetteer", "classify",
 		"dutylist", "dedup", "knowledge", "assessment", "summons", "grid", "auth", "audit", "sealed", "csvsafe",
-		"insight", "agenda", "open311"}
+		"insight", "agenda", "open311", "events"}
 	// application packages: one service call per user action.
 	application = []string{"core", "casework", "dispatch", "ranking", "whistles", "patrols", "admin", "accounts", "services",
-		"retention", "governance", "georeport", "importer", "publish"}
+		"retention", "governance", "georeport", "importer", "publish", "delivery"}
 	// front ends: parse, call, render.
 	frontEnds = []string{"api", "web", "httpx"}
 )
@@ -31,6 +31,7 @@ var (
 var allowed = map[string]string{
 	"errs net/http":     "status numbers only: the one table that maps error codes to HTTP status",
 	"casework net/http": "http.DetectContentType sniffs uploaded files; no handlers",
+	"delivery net/http": "webhook deliveries are outbound HTTP requests (issue #13); no handlers",
 }
 
 // imports returns the packages a directory's non-test files import.

@@ -11,6 +11,7 @@ import (
 	"whistle/internal/admin"
 	"whistle/internal/casework"
 	"whistle/internal/core"
+	"whistle/internal/delivery"
 	"whistle/internal/dispatch"
 	"whistle/internal/georeport"
 	"whistle/internal/governance"
@@ -39,6 +40,7 @@ type Services struct {
 	Insight  *governance.Service // 每月一题 analysis, topics, tasks, 未诉先办
 	Open311  *georeport.Service  // Open311 GeoReport v2: services, requests, updates, keys
 	Publish  *publish.Service    // scheduled open-data publication (issue #13)
+	Events   *delivery.Service   // webhooks: subscribers of the outbox, deliveries, dead letters (issue #13)
 }
 
 // New builds every service over one store.
@@ -67,5 +69,6 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Accounts: acc,
 		Open311:  georeport.New(c, cw),
 		Publish:  publish.New(c),
+		Events:   delivery.New(c),
 	}, nil
 }

@@ -364,7 +364,10 @@ func (q Queries) PublishAssessMonth(ctx context.Context, m assessment.PublishedM
 	if isUnique(err) {
 		return errs.D(errs.Exists, "month %s is already published", m.Period)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return q.outboxAssessment(ctx, m) // issue #13: in the same transaction
 }
 
 // AssessMonth returns a published month (found = false if not published).

@@ -554,6 +554,9 @@ func (q Queries) AppendEncodedEvent(ctx context.Context, e *lifecycle.Event, ed 
 	if err != nil {
 		return err
 	}
+	if err := q.outboxCaseEvent(ctx, e); err != nil { // issue #13: in the same transaction
+		return err
+	}
 	return q.recordAssessFact(ctx, e)
 }
 

@@ -32,7 +32,7 @@ func (q Queries) InsertWhistle(ctx context.Context, w *summons.Whistle) error {
 			return err
 		}
 	}
-	return nil
+	return q.outboxWhistleSummoned(ctx, w) // issue #13: in the same transaction
 }
 
 func scanWhistle(sc interface{ Scan(...any) error }) (*summons.Whistle, error) {
@@ -101,8 +101,11 @@ func (q Queries) UpdateWhistle(ctx context.Context, w *summons.Whistle, prevVers
 
 // AppendWhistleLog appends to a whistle's log.
 func (q Queries) AppendWhistleLog(ctx context.Context, e *summons.LogEntry) error {
-	return q.row(ctx, "INSERT INTO whistle_log(whistle_id, unit_id, action, actor_user_id, at, note) VALUES (?,?,?,?,?,?) RETURNING id",
-		e.WhistleID, e.UnitID, e.Action, e.ActorUserID, ms(e.At), e.Note).Scan(&e.ID)
+	if err := q.row(ctx, "INSERT INTO whistle_log(whistle_id, unit_id, action, actor_user_id, at, note) VALUES (?,?,?,?,?,?) RETURNING id",
+		e.WhistleID, e.UnitID, e.Action, e.ActorUserID, ms(e.At), e.Note).Scan(&e.ID); err != nil {
+		return err
+	}
+	return q.outboxWhistleLog(ctx, e) // issue #13: in the same transaction
 }
 
 // WhistleLog returns a whistle's log in order.

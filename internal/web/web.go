@@ -267,6 +267,12 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /admin/open311/keys/{id}/revoke", httpx.Admin, s.o311RevokeKey)
 	priv("POST /admin/open311/services", httpx.Admin, s.o311PutService)
 	priv("POST /admin/open311/services/{code}/delete", httpx.Admin, s.o311DeleteService)
+	priv("GET /admin/webhooks", httpx.Admin, s.webhooksPage)
+	priv("POST /admin/webhooks", httpx.Admin, s.webhookCreate)
+	priv("GET /admin/webhooks/{id}", httpx.Admin, s.webhookPage)
+	priv("POST /admin/webhooks/{id}", httpx.Admin, s.webhookUpdate)
+	priv("POST /admin/webhooks/{id}/delete", httpx.Admin, s.webhookDelete)
+	priv("POST /admin/webhooks/{id}/replay", httpx.Admin, s.webhookReplay)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -510,6 +516,7 @@ func navFor(a org.Actor, path string) []navItem {
 	if u.Has(org.RoleAdmin) {
 		add("/admin/open311", "open311.nav")
 		add("/admin/exports", "export.nav")
+		add("/admin/webhooks", "events.nav")
 	}
 	if !u.Has(org.RoleAdmin) && mayDutyPage(a) {
 		add("/admin/duty", "admin2.duty.title")
