@@ -562,7 +562,13 @@ func (q Queries) AppendEncodedEvent(ctx context.Context, e *lifecycle.Event, ed 
 
 // Events returns a case's timeline in order.
 func (q Queries) Events(ctx context.Context, caseID int64) ([]lifecycle.Event, error) {
-	rows, err := q.query(ctx, "SELECT id, case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc FROM events WHERE case_id = ? ORDER BY seq", caseID)
+	return q.events(ctx, "WHERE case_id = ? ORDER BY seq", caseID)
+}
+
+// events reads the events a clause (WHERE … ORDER BY …) selects, their
+// documents opened.
+func (q Queries) events(ctx context.Context, clause string, args ...any) ([]lifecycle.Event, error) {
+	rows, err := q.query(ctx, "SELECT id, case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc FROM events "+clause, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -297,27 +297,7 @@ func (q Queries) CaseEventsBetween(ctx context.Context, from, to time.Time, case
 			args = append(args, id)
 		}
 	}
-	rows, err := q.query(ctx, "SELECT id, case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc FROM events WHERE "+
-		strings.Join(where, " AND ")+" ORDER BY at, id LIMIT ?", append(args, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []lifecycle.Event
-	for rows.Next() {
-		var e lifecycle.Event
-		var action, fromSt, toSt, doc string
-		var at int64
-		if err := rows.Scan(&e.ID, &e.CaseID, &e.Seq, &action, &fromSt, &toSt, &e.ActorUserID, &e.ActorUnitID, &at, &doc); err != nil {
-			return nil, err
-		}
-		e.Action, e.FromState, e.ToState, e.At = lifecycle.Action(action), lifecycle.State(fromSt), lifecycle.State(toSt), fromMS(at)
-		if err := q.decodeEventDoc(doc, &e); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return q.events(ctx, "WHERE "+strings.Join(where, " AND ")+" ORDER BY at, id LIMIT ?", append(args, limit)...)
 }
 
 // Open311Update is an update a client posted on a request.
