@@ -229,7 +229,11 @@ func bulkLoad(b *testing.B, st *store.Store, dsn string, n int, first time.Time,
 			b.Fatal(err)
 		}
 	}
-	if _, err := db.ExecContext(ctx, "DELETE FROM cases WHERE number >= ?", fmt.Sprintf("A%011d", n)); err != nil {
+	del := "DELETE FROM cases WHERE number >= ?"
+	if driver == "pgx" {
+		del = "DELETE FROM cases WHERE number >= $1"
+	}
+	if _, err := db.ExecContext(ctx, del, fmt.Sprintf("A%011d", n)); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("%s: %d cases loaded in %v", st.Dialect(), n, time.Since(start).Round(time.Second))
