@@ -274,3 +274,45 @@ func TestResealCheckUsesIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenCountsUseCoveringIndex: the dashboard's open and overdue counts,
+// city-wide and in a district, read the covering partial index of 0025 on
+// both backends, never the cases' rows.
+func TestOpenCountsUseCoveringIndex(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			s := openPhoneStore(t, backend)
+			phoneCases(t, s, 6000)
+			conn, err := s.readDB.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			for _, district := range []int64{0, 3} {
+				r := &recorder{querier: s.readDB}
+				q := s.Queries
+				q.q = r
+				open, _, err := q.OpenCounts(ctx, district)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if open == 0 {
+					t.Fatalf("district %d: no open cases counted", district)
+				}
+				var plan []string
+				if s.dialect == Postgres {
+					conn.ExecContext(ctx, "SET enable_seqscan = off") // the test table is small; production's is not
+					plan = explain(t, conn, "EXPLAIN "+r.sql, r.args...)
+				} else {
+					plan = explain(t, conn, "EXPLAIN QUERY PLAN "+r.sql, r.args...)
+				}
+				text := strings.Join(plan, "\n")
+				if !strings.Contains(text, "cases_open_overdue") || (s.dialect == SQLite && !strings.Contains(text, "COVERING")) ||
+					(s.dialect == Postgres && !strings.Contains(text, "Index Only Scan")) {
+					t.Errorf("district %d: %s\n%s", district, r.sql, text)
+				}
+			}
+		})
+	}
+}
