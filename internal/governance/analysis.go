@@ -207,14 +207,13 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 	// The period, its preceding periods and the same weeks last year
 	// (with their own preceding period), clipped to the data.
 	from := max(f.From-364-3*L, first)
-	rows, err := s.St.DailyRows(ctx, sc.daily(from, f.To, f.Categories))
-	if err != nil {
-		return nil, err
-	}
 	termDays := max(28, 3*int(L))
 	opt := insight.Options{From: f.From, To: f.To, DataFrom: first, TermBaselineDays: termDays, MaxTermDocs: MaxDocsPerWindow}
-	in := insight.Input{Cells: classCells(rows, insight.DayClasses(opt, first)), Names: map[string]string{}}
-	rows = nil
+	cc := newClassCells(insight.DayClasses(opt, first))
+	if err := s.St.FoldDaily(ctx, sc.daily(from, f.To, f.Categories), cc.add); err != nil {
+		return nil, err
+	}
+	in := insight.Input{Cells: cc.cells, Names: map[string]string{}}
 
 	// Light records: the period and the term baseline, each sampled.
 	tfrom := f.From - insight.Day(termDays)
@@ -311,40 +310,45 @@ func quietCells(as []insight.Anomaly, max int) ([]insight.Anomaly, int) {
 	return out, len(as) - len(out)
 }
 
-// classCells turns rollup rows into the analysis's cells, summing the rows
-// of one category, place and unit whose days the analysis treats alike
-// (insight.DayClasses): a year of the city is millions of rows but a few
-// classes of days, so the analysis gets one cell per class instead of one
-// per day, with the same report.
-func classCells(rows []store.DailyRow, class func(insight.Day) (insight.Day, bool)) []insight.Cell {
-	type key struct {
-		day                                     insight.Day
-		cat                                     string
-		district, street, community, grid, unit int64
+// classCells sums rollup rows into the analysis's cells: the rows of one
+// category, place and unit whose days the analysis treats alike
+// (insight.DayClasses) make one cell. A year of the city is millions of
+// rows but a few classes of days, so the analysis gets one cell per class
+// instead of one per day, with the same report (TestDayClasses).
+type classCells struct {
+	class func(insight.Day) (insight.Day, bool)
+	idx   map[classKey]int32
+	cells []insight.Cell
+}
+
+type classKey struct {
+	day                                     insight.Day
+	cat                                     string
+	district, street, community, grid, unit int64
+}
+
+func newClassCells(class func(insight.Day) (insight.Day, bool)) *classCells {
+	return &classCells{class: class, idx: make(map[classKey]int32, 1024)}
+}
+
+func (cc *classCells) add(r *store.DailyRow) {
+	d, ok := cc.class(insight.Day(r.Day))
+	if !ok {
+		return
 	}
-	idx := make(map[key]int32, 1024)
-	var out []insight.Cell
-	for i := range rows {
-		r := &rows[i]
-		d, ok := class(insight.Day(r.Day))
-		if !ok {
-			continue
-		}
-		k := key{d, r.Category, r.DistrictID, r.StreetID, r.CommunityID, r.GridID, r.UnitID}
-		j, ok := idx[k]
-		if !ok {
-			j = int32(len(out))
-			idx[k] = j
-			out = append(out, insight.Cell{Day: d, Category: r.Category, District: id(r.DistrictID), Street: id(r.StreetID),
-				Community: id(r.CommunityID), Grid: id(r.GridID), Unit: id(r.UnitID)})
-		}
-		c := &out[j]
-		c.N += int(r.N)
-		c.Reopened += int(r.Reopened)
-		c.Rated += int(r.Rated)
-		c.Unsatis += int(r.Unsatisfied)
+	k := classKey{d, r.Category, r.DistrictID, r.StreetID, r.CommunityID, r.GridID, r.UnitID}
+	j, ok := cc.idx[k]
+	if !ok {
+		j = int32(len(cc.cells))
+		cc.idx[k] = j
+		cc.cells = append(cc.cells, insight.Cell{Day: d, Category: r.Category, District: id(r.DistrictID), Street: id(r.StreetID),
+			Community: id(r.CommunityID), Grid: id(r.GridID), Unit: id(r.UnitID)})
 	}
-	return out
+	c := &cc.cells[j]
+	c.N += int(r.N)
+	c.Reopened += int(r.Reopened)
+	c.Rated += int(r.Rated)
+	c.Unsatis += int(r.Unsatisfied)
 }
 
 // req is the light record of a case: no name, no phone, no address.

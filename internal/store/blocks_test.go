@@ -163,6 +163,13 @@ func sameAsSQL(t *testing.T, what string, s *store.Store, fs []store.DailyFilter
 		if !slices.Equal(sortRows(got), sortRows(want)) {
 			t.Fatalf("%s: DailyRows(%+v) = %d rows %+v, SQL alone %d rows %+v", what, f, len(got), got, len(want), want)
 		}
+		var folded []store.DailyRow
+		if err := s.FoldDaily(ctx, f, func(r *store.DailyRow) { folded = append(folded, *r) }); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(sortRows(folded), sortRows(want)) {
+			t.Fatalf("%s: FoldDaily(%+v) = %d rows %+v, SQL alone %d rows %+v", what, f, len(folded), folded, len(want), want)
+		}
 		gotT, err := s.DailyTotals(ctx, f)
 		if err != nil {
 			t.Fatal(err)

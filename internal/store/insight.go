@@ -176,6 +176,43 @@ func (q Queries) DailyRows(ctx context.Context, f DailyFilter) ([]DailyRow, erro
 	return out, nil
 }
 
+// FoldDaily calls fn with each rollup row f selects, as DailyRows returns
+// them but without gathering them: a year of a city is millions of rows
+// (one per case at the benchmark's density), and a caller that sums them
+// as they come (the analysis) need not hold them all. The row passed is
+// reused: fn copies what it keeps.
+func (q Queries) FoldDaily(ctx context.Context, f DailyFilter, fn func(*DailyRow)) error {
+	each := func(blocks [][]DailyRow) {
+		for _, b := range blocks {
+			for i := range b {
+				fn(&b[i])
+			}
+		}
+	}
+	if f.indexedPlace() {
+		blocks, err := q.dailyRowsSQL(ctx, f)
+		if err != nil {
+			return err
+		}
+		each(blocks)
+		return nil
+	}
+	covered, err := q.blockRows(ctx, f, fn)
+	if err != nil {
+		return err
+	}
+	for _, g := range gaps(f.From, f.To, covered) {
+		gf := f
+		gf.From, gf.To = g.from, g.to
+		blocks, err := q.dailyRowsSQL(ctx, gf)
+		if err != nil {
+			return err
+		}
+		each(blocks)
+	}
+	return nil
+}
+
 // rowAcc gathers rows in blocks of dailyBlock.
 type rowAcc struct {
 	blocks [][]DailyRow
