@@ -276,8 +276,8 @@ func TestResealCheckUsesIndex(t *testing.T) {
 }
 
 // TestOpenCountsUseCoveringIndex: the dashboard's open and overdue counts,
-// city-wide and in a district, read the covering partial index of 0025 on
-// both backends, never the cases' rows.
+// city-wide and in a district, read indexes alone on both backends (the
+// overdue count the partial index of 0025), never the cases' rows.
 func TestOpenCountsUseCoveringIndex(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
@@ -308,8 +308,8 @@ func TestOpenCountsUseCoveringIndex(t *testing.T) {
 					plan = explain(t, conn, "EXPLAIN QUERY PLAN "+r.sql, r.args...)
 				}
 				text := strings.Join(plan, "\n")
-				if !strings.Contains(text, "cases_open_overdue") || (s.dialect == SQLite && !strings.Contains(text, "COVERING")) ||
-					(s.dialect == Postgres && !strings.Contains(text, "Index Only Scan")) {
+				if !strings.Contains(text, "cases_open_overdue") || (s.dialect == SQLite && strings.Count(text, "COVERING INDEX") < 2) ||
+					(s.dialect == Postgres && strings.Count(text, "Index Only Scan") < 2) {
 					t.Errorf("district %d: %s\n%s", district, r.sql, text)
 				}
 			}
