@@ -209,12 +209,6 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 	from := max(f.From-364-3*L, first)
 	termDays := max(28, 3*int(L))
 	opt := insight.Options{From: f.From, To: f.To, DataFrom: first, TermBaselineDays: termDays, MaxTermDocs: MaxDocsPerWindow}
-	cc := newClassCells(insight.DayClasses(opt, first))
-	if err := s.St.FoldDaily(ctx, sc.daily(from, f.To, f.Categories), cc.add); err != nil {
-		return nil, err
-	}
-	in := insight.Input{Cells: cc.cells, Names: map[string]string{}}
-
 	// Light records: the period and the term baseline, each sampled.
 	tfrom := f.From - insight.Day(termDays)
 	totals, err := s.St.DailyTotals(ctx, sc.daily(tfrom, f.To, f.Categories))
@@ -230,28 +224,58 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 		}
 	}
 	an := &Analysis{Filter: f, Requests: int(nCur)}
-	for _, w := range []struct {
-		from, to insight.Day
-		n        int64
-	}{{tfrom, f.From - 1, nBase}, {f.From, f.To, nCur}} {
-		lf := store.LightFilter{From: w.from.Time(), To: (w.to + 1).Time(), DistrictID: sc.chain[0], StreetID: sc.chain[1], Categories: f.Categories}
-		if w.n > MaxDocsPerWindow {
-			lf.Every = (w.n + MaxDocsPerWindow - 1) / MaxDocsPerWindow
-		}
-		cs, err := s.St.LightCases(ctx, lf)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			if !sc.contains(c.Location) {
-				continue
-			}
-			in.Reqs = append(in.Reqs, s.req(c))
-			if w.from == f.From {
-				an.Sampled++
-			}
-		}
+	// The sampled texts are read while the rollups are summed: two reads
+	// of their own tables, each about half of the time before the
+	// analysis proper on a big city's year.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type light struct {
+		reqs    []insight.Req
+		sampled int
+		err     error
 	}
+	lightc := make(chan light, 1)
+	go func() {
+		var l light
+		defer func() { lightc <- l }()
+		for _, w := range []struct {
+			from, to insight.Day
+			n        int64
+		}{{tfrom, f.From - 1, nBase}, {f.From, f.To, nCur}} {
+			lf := store.LightFilter{From: w.from.Time(), To: (w.to + 1).Time(), DistrictID: sc.chain[0], StreetID: sc.chain[1], Categories: f.Categories}
+			if w.n > MaxDocsPerWindow {
+				lf.Every = (w.n + MaxDocsPerWindow - 1) / MaxDocsPerWindow
+			}
+			cs, err := s.St.LightCases(ctx, lf)
+			if err != nil {
+				l.err = err
+				return
+			}
+			for _, c := range cs {
+				if !sc.contains(c.Location) {
+					continue
+				}
+				l.reqs = append(l.reqs, s.req(c))
+				if w.from == f.From {
+					l.sampled++
+				}
+			}
+		}
+	}()
+	cc := newClassCells(insight.DayClasses(opt, first))
+	foldErr := s.St.FoldDaily(ctx, sc.daily(from, f.To, f.Categories), cc.add)
+	if foldErr != nil {
+		cancel()
+	}
+	l := <-lightc
+	if foldErr != nil {
+		return nil, foldErr
+	}
+	if l.err != nil {
+		return nil, l.err
+	}
+	in := insight.Input{Cells: cc.cells, Names: map[string]string{}, Reqs: l.reqs}
+	an.Sampled = l.sampled
 	in.Neighbours, an.GridPoints = s.neighbours(in.Reqs)
 	s.names(in.Names, in.Cells)
 	rep, err := insight.Analyze(in, opt)
@@ -317,32 +341,82 @@ func quietCells(as []insight.Anomaly, max int) ([]insight.Anomaly, int) {
 // instead of one per day, with the same report (TestDayClasses).
 type classCells struct {
 	class func(insight.Day) (insight.Day, bool)
-	idx   map[classKey]int32
 	cells []insight.Cell
+	// A cell is found by small numbers, not by its strings: a year of a
+	// big city is millions of rollup rows, and hashing six strings for
+	// each cost a microsecond. Rows come a day's block at a time, sorted
+	// by place, then category and unit, so each of the row's parts is
+	// usually the one before and is looked up only when it changes.
+	idx                map[slotKey]int32
+	classes            map[insight.Day]int32
+	places             map[[4]int64]int32
+	cats               map[string]int32
+	units              map[int64]int32
+	day                int64
+	dayClass           int32 // -1: the day is in no window
+	dayStart           insight.Day
+	place              [4]int64
+	placeSlot          int32
+	cat                string
+	catSlot            int32
+	unit               int64
+	unitSlot           int32
+	seenDay, seenPlace bool
+	seenCat, seenUnit  bool
+	lastKey            slotKey
+	lastCell           int32
 }
 
-type classKey struct {
-	day                                     insight.Day
-	cat                                     string
-	district, street, community, grid, unit int64
-}
+// slotKey is a cell's key in numbers: its class, place, category, unit.
+type slotKey struct{ class, place, cat, unit int32 }
 
 func newClassCells(class func(insight.Day) (insight.Day, bool)) *classCells {
-	return &classCells{class: class, idx: make(map[classKey]int32, 1024)}
+	return &classCells{class: class, idx: make(map[slotKey]int32, 1024), classes: map[insight.Day]int32{},
+		places: map[[4]int64]int32{}, cats: map[string]int32{}, units: map[int64]int32{}, lastCell: -1}
+}
+
+// slot returns m's number for k, giving the next one to a new k.
+func slot[K comparable](m map[K]int32, k K) int32 {
+	v, ok := m[k]
+	if !ok {
+		v = int32(len(m))
+		m[k] = v
+	}
+	return v
 }
 
 func (cc *classCells) add(r *store.DailyRow) {
-	d, ok := cc.class(insight.Day(r.Day))
-	if !ok {
+	if !cc.seenDay || r.Day != cc.day {
+		cc.seenDay, cc.day = true, r.Day
+		d, ok := cc.class(insight.Day(r.Day))
+		cc.dayClass, cc.dayStart = -1, d
+		if ok {
+			cc.dayClass = slot(cc.classes, d)
+		}
+	}
+	if cc.dayClass < 0 {
 		return
 	}
-	k := classKey{d, r.Category, r.DistrictID, r.StreetID, r.CommunityID, r.GridID, r.UnitID}
-	j, ok := cc.idx[k]
-	if !ok {
-		j = int32(len(cc.cells))
-		cc.idx[k] = j
-		cc.cells = append(cc.cells, insight.Cell{Day: d, Category: r.Category, District: id(r.DistrictID), Street: id(r.StreetID),
-			Community: id(r.CommunityID), Grid: id(r.GridID), Unit: id(r.UnitID)})
+	if p := [4]int64{r.DistrictID, r.StreetID, r.CommunityID, r.GridID}; !cc.seenPlace || p != cc.place {
+		cc.seenPlace, cc.place, cc.placeSlot = true, p, slot(cc.places, p)
+	}
+	if !cc.seenCat || r.Category != cc.cat {
+		cc.seenCat, cc.cat, cc.catSlot = true, r.Category, slot(cc.cats, r.Category)
+	}
+	if !cc.seenUnit || r.UnitID != cc.unit {
+		cc.seenUnit, cc.unit, cc.unitSlot = true, r.UnitID, slot(cc.units, r.UnitID)
+	}
+	k := slotKey{cc.dayClass, cc.placeSlot, cc.catSlot, cc.unitSlot}
+	j := cc.lastCell
+	if j < 0 || k != cc.lastKey {
+		var ok bool
+		if j, ok = cc.idx[k]; !ok {
+			j = int32(len(cc.cells))
+			cc.idx[k] = j
+			cc.cells = append(cc.cells, insight.Cell{Day: cc.dayStart, Category: r.Category, District: id(r.DistrictID), Street: id(r.StreetID),
+				Community: id(r.CommunityID), Grid: id(r.GridID), Unit: id(r.UnitID)})
+		}
+		cc.lastKey, cc.lastCell = k, j
 	}
 	c := &cc.cells[j]
 	c.N += int(r.N)

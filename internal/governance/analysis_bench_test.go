@@ -32,7 +32,16 @@ func BenchmarkAnalyzeYear(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("WHISTLE_BENCH_CASES")); err == nil && v > 0 {
 		n = v
 	}
-	b.Run("sqlite", func(b *testing.B) { benchAnalyzeYear(b, filepath.Join(b.TempDir(), "bench.db"), n) })
+	b.Run("sqlite", func(b *testing.B) {
+		// WHISTLE_BENCH_KEEP=FILE keeps the SQLite store in FILE and, when
+		// it is there already, reuses it instead of loading again (a
+		// 10-million store takes half an hour to load; profile on a kept one).
+		if keep := os.Getenv("WHISTLE_BENCH_KEEP"); keep != "" {
+			benchAnalyzeYear(b, keep, n)
+			return
+		}
+		benchAnalyzeYear(b, filepath.Join(b.TempDir(), "bench.db"), n)
+	})
 	b.Run("postgres", func(b *testing.B) { benchAnalyzeYear(b, pgtest.NewDatabase(b), n) })
 }
 
@@ -64,6 +73,12 @@ func benchAnalyzeYear(b *testing.B, dsn string, n int) {
 	step := now.Sub(first) / time.Duration(n)
 	start := time.Now()
 	const batch = 20000
+	if have, err := c.st.CountCreated(ctx, first.Add(-time.Hour), now, 0); err != nil {
+		b.Fatal(err)
+	} else if int(have) >= n/2 { // a kept store (WHISTLE_BENCH_KEEP) loaded by an earlier run
+		b.Logf("reusing the kept store's %d closed cases", have)
+		n = 0
+	}
 	if n > bulkAbove {
 		bulkLoad(b, c.st, dsn, n, first, step, grids, cats, words, c.handler.Unit.ID)
 	}
