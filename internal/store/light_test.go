@@ -76,6 +76,44 @@ func TestLightCasesDecodeWhatTheAnalysisReads(t *testing.T) {
 			if got, _ := s.LightCases(ctx, f); len(got) != 2 || got[0].ID%3 != 0 || got[1].ID%3 != 0 {
 				t.Errorf("every third, two: %d", len(got))
 			}
+			// Without a limit the sample is read by its ids and put in
+			// time order: cases whose ids do not follow their times (an
+			// import's history) come where their times put them.
+			if err := s.Write(ctx, func(tx *store.Tx) error {
+				for i := range 9 {
+					c := &lifecycle.Case{Number: fmt.Sprintf("R%04d", i), Channel: "web", Type: "complaint", Urgency: "general",
+						Category: "urban.noise", State: lifecycle.Closed, Title: "倒序", Description: "倒序",
+						Location: lifecycle.Location{DistrictID: 1, StreetID: 11, CommunityID: 111, GridID: 1111}, LeadUnitID: 7,
+						CreatedAt: at.Add(11*time.Hour + 30*time.Minute - time.Duration(i)*75*time.Minute), UpdatedAt: at, ClosedAt: at.Add(48 * time.Hour), Version: 1}
+					if err := tx.InsertCase(ctx, c); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			every, err := s.LightCases(ctx, store.LightFilter{From: all.From, To: all.To, Every: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole, err := s.LightCases(ctx, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []int64
+			for _, c := range whole {
+				if c.ID%3 == 0 {
+					want = append(want, c.ID)
+				}
+			}
+			var have []int64
+			for _, c := range every {
+				have = append(have, c.ID)
+			}
+			if len(want) != 7 || fmt.Sprint(have) != fmt.Sprint(want) {
+				t.Errorf("every third in time order: %v, want %v", have, want)
+			}
 		})
 	}
 }
