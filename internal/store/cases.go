@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -316,8 +317,13 @@ func (q Queries) Cases(ctx context.Context, sc org.Scope, f lifecycle.CaseFilter
 		}
 		add("c.state IN ("+marks+")", a...)
 	}
+	// The flags are written into the text, not bound: partial indexes
+	// hold only open (or open and overdue) cases, and SQLite may plan a
+	// statement by a bound flag's value and then, the statement kept for
+	// reuse, run that plan for the other value (the open overdue cases'
+	// index answered "not overdue" with nothing).
 	if f.Open != nil {
-		add("c.is_open = ?", b2i(*f.Open))
+		add("c.is_open = " + strconv.Itoa(b2i(*f.Open)))
 	}
 	if f.LeadUnitID != 0 {
 		add("c.lead_unit_id = ?", f.LeadUnitID)
@@ -351,7 +357,7 @@ func (q Queries) Cases(ctx context.Context, sc org.Scope, f lifecycle.CaseFilter
 		col string
 	}{{f.Overdue, "overdue"}, {f.Supervised, "supervised"}, {f.ReturnPending, "return_pending"}, {f.ExtPending, "extension_pending"}} {
 		if b.v != nil {
-			add("c."+b.col+" = ?", b2i(*b.v))
+			add("c." + b.col + " = " + strconv.Itoa(b2i(*b.v)))
 		}
 	}
 	if f.PhoneHash != "" {
@@ -372,7 +378,7 @@ func (q Queries) Cases(ctx context.Context, sc org.Scope, f lifecycle.CaseFilter
 	if f.Sort == "due" {
 		order, key = "c.due_at ASC, c.id ASC", "c.due_at"
 		if f.Open == nil {
-			add("c.is_open = ?", 1)
+			add("c.is_open = 1")
 		}
 	}
 	if f.Cursor != "" {

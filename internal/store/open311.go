@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -259,8 +260,7 @@ func (q Queries) Open311Cases(ctx context.Context, f Open311Filter) ([]*lifecycl
 		}
 	}
 	if f.Open != nil {
-		where = append(where, "c.is_open = ?")
-		args = append(args, b2i(*f.Open))
+		where = append(where, "c.is_open = "+strconv.Itoa(b2i(*f.Open))) // in the text: see Cases
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
