@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -251,6 +252,7 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 				l.err = err
 				return
 			}
+			l.reqs = slices.Grow(l.reqs, len(cs))
 			for _, c := range cs {
 				if !sc.contains(c.Location) {
 					continue
@@ -274,7 +276,7 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 	if l.err != nil {
 		return nil, l.err
 	}
-	in := insight.Input{Cells: cc.cells, Names: map[string]string{}, Reqs: l.reqs}
+	in := insight.Input{Cells: cc.cells(), Names: map[string]string{}, Reqs: l.reqs}
 	an.Sampled = l.sampled
 	in.Neighbours, an.GridPoints = s.neighbours(in.Reqs)
 	s.names(in.Names, in.Cells)
@@ -341,88 +343,136 @@ func quietCells(as []insight.Anomaly, max int) ([]insight.Anomaly, int) {
 // instead of one per day, with the same report (TestDayClasses).
 type classCells struct {
 	class func(insight.Day) (insight.Day, bool)
-	cells []insight.Cell
-	// A cell is found by small numbers, not by its strings: a year of a
-	// big city is millions of rollup rows, and hashing six strings for
-	// each cost a microsecond. Rows come a day's block at a time, sorted
-	// by place, then category and unit, so each of the row's parts is
-	// usually the one before and is looked up only when it changes.
-	idx                map[slotKey]int32
-	classes            map[insight.Day]int32
-	places             map[[4]int64]int32
-	cats               map[string]int32
-	units              map[int64]int32
+	// A row's cell is found by small numbers, not by hashing its six
+	// strings: a year of a big city is millions of rollup rows. Rows come
+	// a day's block at a time, sorted by place, then category and unit, so
+	// a row's day and place are usually those of the row before, and are
+	// looked up only when they change. A place's combinations are a slice
+	// indexed by the category's number, a short list of units in each;
+	// the counts are kept per class in slices indexed by combination, in
+	// the order the combinations were met, so that consecutive rows add to
+	// neighbouring counts (a map of a million cells was a cache miss a row).
+	classes  map[insight.Day]int32
+	starts   []insight.Day
+	places   map[[4]int64]int32
+	byPlace  [][][]unitCombo // place number → category number → its units
+	cats     map[string]int32
+	catNames []string
+	combos   []combo
+	counts   [][]cellCounts // class number → combination → counts
+	// the row before
+	seenDay, seenPlace bool
 	day                int64
 	dayClass           int32 // -1: the day is in no window
-	dayStart           insight.Day
 	place              [4]int64
 	placeSlot          int32
-	cat                string
-	catSlot            int32
-	unit               int64
-	unitSlot           int32
-	seenDay, seenPlace bool
-	seenCat, seenUnit  bool
-	lastKey            slotKey
-	lastCell           int32
 }
 
-// slotKey is a cell's key in numbers: its class, place, category, unit.
-type slotKey struct{ class, place, cat, unit int32 }
+type unitCombo struct {
+	unit  int64
+	combo int32
+}
+
+// combo is a place, category and unit met in the rows.
+type combo struct {
+	place [4]int64
+	cat   int32
+	unit  int64
+}
+
+type cellCounts struct {
+	n, reopened, rated, unsatis int64
+	seen                        bool
+}
 
 func newClassCells(class func(insight.Day) (insight.Day, bool)) *classCells {
-	return &classCells{class: class, idx: make(map[slotKey]int32, 1024), classes: map[insight.Day]int32{},
-		places: map[[4]int64]int32{}, cats: map[string]int32{}, units: map[int64]int32{}, lastCell: -1}
-}
-
-// slot returns m's number for k, giving the next one to a new k.
-func slot[K comparable](m map[K]int32, k K) int32 {
-	v, ok := m[k]
-	if !ok {
-		v = int32(len(m))
-		m[k] = v
-	}
-	return v
+	return &classCells{class: class, classes: map[insight.Day]int32{}, places: map[[4]int64]int32{}, cats: map[string]int32{}}
 }
 
 func (cc *classCells) add(r *store.DailyRow) {
 	if !cc.seenDay || r.Day != cc.day {
-		cc.seenDay, cc.day = true, r.Day
-		d, ok := cc.class(insight.Day(r.Day))
-		cc.dayClass, cc.dayStart = -1, d
-		if ok {
-			cc.dayClass = slot(cc.classes, d)
+		cc.seenDay, cc.day, cc.dayClass = true, r.Day, -1
+		if d, ok := cc.class(insight.Day(r.Day)); ok {
+			k, ok := cc.classes[d]
+			if !ok {
+				k = int32(len(cc.starts))
+				cc.classes[d] = k
+				cc.starts = append(cc.starts, d)
+				cc.counts = append(cc.counts, make([]cellCounts, len(cc.combos), cap(cc.combos)))
+			}
+			cc.dayClass = k
 		}
 	}
 	if cc.dayClass < 0 {
 		return
 	}
 	if p := [4]int64{r.DistrictID, r.StreetID, r.CommunityID, r.GridID}; !cc.seenPlace || p != cc.place {
-		cc.seenPlace, cc.place, cc.placeSlot = true, p, slot(cc.places, p)
-	}
-	if !cc.seenCat || r.Category != cc.cat {
-		cc.seenCat, cc.cat, cc.catSlot = true, r.Category, slot(cc.cats, r.Category)
-	}
-	if !cc.seenUnit || r.UnitID != cc.unit {
-		cc.seenUnit, cc.unit, cc.unitSlot = true, r.UnitID, slot(cc.units, r.UnitID)
-	}
-	k := slotKey{cc.dayClass, cc.placeSlot, cc.catSlot, cc.unitSlot}
-	j := cc.lastCell
-	if j < 0 || k != cc.lastKey {
-		var ok bool
-		if j, ok = cc.idx[k]; !ok {
-			j = int32(len(cc.cells))
-			cc.idx[k] = j
-			cc.cells = append(cc.cells, insight.Cell{Day: cc.dayStart, Category: r.Category, District: id(r.DistrictID), Street: id(r.StreetID),
-				Community: id(r.CommunityID), Grid: id(r.GridID), Unit: id(r.UnitID)})
+		k, ok := cc.places[p]
+		if !ok {
+			k = int32(len(cc.byPlace))
+			cc.places[p] = k
+			cc.byPlace = append(cc.byPlace, nil)
 		}
-		cc.lastKey, cc.lastCell = k, j
+		cc.seenPlace, cc.place, cc.placeSlot = true, p, k
 	}
-	c := &cc.cells[j]
-	c.N += int(r.N)
-	c.Reopened += int(r.Reopened)
-	c.Rated += int(r.Rated)
-	c.Unsatis += int(r.Unsatisfied)
+	cat, ok := cc.cats[r.Category]
+	if !ok {
+		cat = int32(len(cc.catNames))
+		cc.cats[r.Category] = cat
+		cc.catNames = append(cc.catNames, r.Category)
+	}
+	byCat := cc.byPlace[cc.placeSlot]
+	if int(cat) >= len(byCat) {
+		byCat = append(byCat, make([][]unitCombo, int(cat)+1-len(byCat))...)
+		cc.byPlace[cc.placeSlot] = byCat
+	}
+	j := int32(-1)
+	for _, u := range byCat[cat] {
+		if u.unit == r.UnitID {
+			j = u.combo
+			break
+		}
+	}
+	if j < 0 {
+		j = int32(len(cc.combos))
+		cc.combos = append(cc.combos, combo{place: cc.place, cat: cat, unit: r.UnitID})
+		byCat[cat] = append(byCat[cat], unitCombo{r.UnitID, j})
+		for k := range cc.counts {
+			cc.counts[k] = append(cc.counts[k], cellCounts{})
+		}
+	}
+	c := &cc.counts[cc.dayClass][j]
+	c.n += r.N
+	c.reopened += r.Reopened
+	c.rated += r.Rated
+	c.unsatis += r.Unsatisfied
+	c.seen = true
+}
+
+// cells returns the summed cells: one per class and combination met in a
+// row of that class.
+func (cc *classCells) cells() []insight.Cell {
+	n := 0
+	for _, cs := range cc.counts {
+		for i := range cs {
+			if cs[i].seen {
+				n++
+			}
+		}
+	}
+	out := make([]insight.Cell, 0, n)
+	for k, cs := range cc.counts {
+		for i := range cs {
+			c := &cs[i]
+			if !c.seen {
+				continue
+			}
+			m := &cc.combos[i]
+			out = append(out, insight.Cell{Day: cc.starts[k], Category: cc.catNames[m.cat], District: id(m.place[0]), Street: id(m.place[1]),
+				Community: id(m.place[2]), Grid: id(m.place[3]), Unit: id(m.unit), N: int(c.n), Reopened: int(c.reopened), Rated: int(c.rated), Unsatis: int(c.unsatis)})
+		}
+	}
+	return out
 }
 
 // req is the light record of a case: no name, no phone, no address.
