@@ -374,7 +374,7 @@ func snapshot(t *testing.T, c *core.Core, exact bool) []string {
 
 // TestImportTunedResume: the import command's tuned writer (batches
 // committed with synchronous=NORMAL on SQLite, one sync at the end) over a
-// run that fails in its third batch, then is cancelled after its fifth,
+// run that fails in its third batch, then is cancelled two batches later,
 // then resumed, leaves exactly the store an uninterrupted run leaves (on
 // PostgreSQL but for the ids and numbers a rolled-back batch drew); the
 // writer's own synchronous setting is back after each way out.
