@@ -108,6 +108,9 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if created {
 		fmt.Fprintf(stderr, "New store: created the city centre and the administrator.\n  username: admin\n  password: %s   (shown once; change it)\n", pw)
 	}
+	// This process writes nothing else while it imports: its writer
+	// connection is tuned for the import (importer.Options.Tune).
+	opts.Tune = true
 	opts.Progress = importer.ProgressPrinter(stderr, isTerminal(stderr), 10*time.Second)
 	rep, err := importer.Run(ctx, a.Svc.Core, opts)
 	if err != nil {

@@ -42,6 +42,11 @@ type Options struct {
 	Batch    int // rows a transaction; default DefaultBatch
 	Examples int // refusal examples per reason in the report; default 5
 	Progress func(Progress)
+	// Tune readies the store's writer for the import (store.TuneForImport:
+	// SQLite's page cache raised, the batches committed without an fsync
+	// each, one fsync at the end): for a process whose writes are the
+	// import's alone, as the import command's. Nothing on PostgreSQL.
+	Tune bool
 	// BatchHook runs inside each batch's transaction after its rows are
 	// written (n counts batches from 1): an error rolls the batch back and
 	// ends the run. For tests of interruptions.
@@ -156,6 +161,7 @@ func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
 		opts.Examples = 5
 	}
 	prefix := Slug(rep.Source)
+	endTuning := func() error { return nil }
 	key, size, err := fileKey(opts.Kind, rep.Source, opts.Path)
 	if err != nil {
 		return rep, err
@@ -167,7 +173,7 @@ func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
 	}
 	if found && !run.FinishedAt.IsZero() {
 		rep.Already = true
-		return rep, finishReport(ctx, st, &rep, run, opts.Examples)
+		return rep, finishReport(ctx, st.Queries, &rep, run, opts.Examples)
 	}
 	if found {
 		rep.Resumed, rep.From = true, run.Line
@@ -190,6 +196,23 @@ func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
 		}
 	}
 	rep.RunID = run.ID
+	if opts.Tune {
+		if err := st.TuneForImport(ctx); err != nil {
+			return rep, err
+		}
+		// On every way out, also an error's or a cancellation's: what was
+		// committed is synced before Run returns.
+		tuned := true
+		defer func() {
+			if tuned {
+				st.EndImportTuning(context.Background(), run.ID)
+			}
+		}()
+		endTuning = func() error {
+			tuned = false
+			return st.EndImportTuning(ctx, run.ID)
+		}
+	}
 
 	f, err := os.Open(opts.Path)
 	if err != nil {
@@ -303,8 +326,21 @@ func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
 			return rep, err
 		}
 	}
+	if err := endTuning(); err != nil {
+		return rep, err
+	}
+	// The report is read back through the writer, which has the pages in
+	// its cache: the first read of a pooled connection after so many
+	// commits would first empty its own stale cache, page by page.
 	if err := st.Write(ctx, func(tx *store.Tx) error {
-		return tx.FinishImportRun(ctx, run.ID, c.Now(), time.Since(last))
+		if err := tx.FinishImportRun(ctx, run.ID, c.Now(), time.Since(last)); err != nil {
+			return err
+		}
+		run, _, err = tx.ImportRunByKey(ctx, key)
+		if err != nil {
+			return err
+		}
+		return finishReport(ctx, tx.Queries, &rep, run, opts.Examples)
 	}); err != nil {
 		return rep, err
 	}
@@ -312,19 +348,15 @@ func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
 		opts.Progress(Progress{Rows: rep.Rows, Imported: rep.Imported, Refused: rep.Refused, Duplicates: rep.Duplicates,
 			Bytes: size, Total: size, Elapsed: time.Since(start), Done: true})
 	}
-	run, _, err = st.ImportRunByKey(ctx, key)
-	if err != nil {
-		return rep, err
-	}
-	return rep, finishReport(ctx, st, &rep, run, opts.Examples)
+	return rep, nil
 }
 
-func finishReport(ctx context.Context, st *store.Store, rep *Report, run store.ImportRun, examples int) error {
+func finishReport(ctx context.Context, q store.Queries, rep *Report, run store.ImportRun, examples int) error {
 	rep.RunID = run.ID
 	rep.Total.Lines, rep.Total.Imported, rep.Total.Refused, rep.Total.Duplicates = run.Line, run.Imported, run.Refused, run.Duplicates
 	rep.Total.Seconds = run.Elapsed.Seconds()
 	var err error
-	rep.RefusedBy, rep.Examples, err = st.ImportRefusalSummary(ctx, run.ID, examples)
+	rep.RefusedBy, rep.Examples, err = q.ImportRefusalSummary(ctx, run.ID, examples)
 	return err
 }
 

@@ -203,7 +203,7 @@ func (q Queries) ImportedCaseID(ctx context.Context, source, externalID string) 
 
 // importChunk is how many rows one multi-row INSERT carries (29 parameters
 // a case: under both dialects' limits).
-const importChunk = 100
+var importChunk = 100
 
 // WriteImportBatch commits one batch of a run: the cases that are new
 // under (source, external id) with their events, keys and rollups, the
@@ -370,21 +370,47 @@ func (q Queries) insertImported(ctx context.Context, source string, cs []ImportC
 	if err != nil {
 		return err
 	}
+	// On SQLite the cases and keys go in with OR FAIL and without the
+	// cases' ids: a multi-row INSERT that may abort half-way (the default
+	// ABORT on a constraint, or an explicit INTEGER PRIMARY KEY, which
+	// SQLite checks is an integer) runs in a statement journal, a copy of
+	// every page it first touches — 13 % of the writer's time. FAIL stops
+	// at the failing row without undoing the statement's earlier rows,
+	// which is enough: any error rolls the whole batch back (the write
+	// fails, and the writer undoes its transaction or savepoint). Without
+	// their ids the cases get the rowids SQLite gives, max + 1 on, which
+	// are those reserveIDs reserved (the single writer holds the only
+	// write transaction); the last one is checked all the same. The events
+	// keep their ids: their foreign key makes a multi-row INSERT of them
+	// take the statement journal whatever else is done.
+	insertOrFail := "INSERT INTO "
+	if q.dialect == SQLite {
+		insertOrFail = "INSERT OR FAIL INTO "
+	}
 	daily := map[DailyRow]int{} // key (counts zeroed) → index in rows
 	var rows []DailyRow
 	caseArgs := make([]any, 0, importChunk*29)
 	evArgs := make([]any, 0, importChunk*2*11)
 	keyArgs := make([]any, 0, importChunk*3)
 	nCase, nEv := 0, 0
+	var lastID int64
 	// Cases go first (events refer to them), both every importChunk cases.
 	flush := func(force bool) error {
 		if nCase == 0 || (!force && nCase < importChunk) {
 			return nil
 		}
-		if _, err := q.exec(ctx, "INSERT INTO cases(id, "+caseInsertCols+") VALUES "+rowMarks(29, nCase), caseArgs...); err != nil {
+		if q.dialect == SQLite {
+			res, err := q.exec(ctx, insertOrFail+"cases("+caseInsertCols+") VALUES "+rowMarks(28, nCase), caseArgs...)
+			if err != nil {
+				return uniq(err, "number")
+			}
+			if last, err := res.LastInsertId(); err != nil || last != lastID {
+				return fmt.Errorf("store: imported cases numbered %d, not %d (%v)", last, lastID, err)
+			}
+		} else if _, err := q.exec(ctx, insertOrFail+"cases(id, "+caseInsertCols+") VALUES "+rowMarks(29, nCase), caseArgs...); err != nil {
 			return uniq(err, "number")
 		}
-		if _, err := q.exec(ctx, "INSERT INTO import_keys(source, external_id, case_id) VALUES "+rowMarks(3, nCase), keyArgs...); err != nil {
+		if _, err := q.exec(ctx, insertOrFail+"import_keys(source, external_id, case_id) VALUES "+rowMarks(3, nCase), keyArgs...); err != nil {
 			return uniq(err, "external_id")
 		}
 		if nEv > 0 {
@@ -406,7 +432,11 @@ func (q Queries) insertImported(ctx context.Context, source string, cs []ImportC
 			}
 		}
 		num, _ := json.Marshal(c.Number)
-		caseArgs = append(append(caseArgs, c.ID), q.caseArgsDoc(c, cs[i].docHead+string(num)+cs[i].docTail)...)
+		if q.dialect != SQLite {
+			caseArgs = append(caseArgs, c.ID)
+		}
+		caseArgs = append(caseArgs, q.caseArgsDoc(c, cs[i].docHead+string(num)+cs[i].docTail)...)
+		lastID = c.ID
 		keyArgs = append(keyArgs, source, cs[i].ExternalID, c.ID)
 		nCase++
 		for j := range cs[i].Events {
@@ -458,4 +488,78 @@ func (q Queries) RaiseImportCache(ctx context.Context) error {
 	}
 	_, err := q.exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", ImportCacheKiB))
 	return err
+}
+
+// TuneForImport readies SQLite's writer connection for an import by a
+// process whose writes are the import's alone (whistle import; nothing on
+// PostgreSQL): the batches are committed with synchronous=NORMAL — in WAL mode a commit is then written
+// but not fsynced, and the WAL is synced at checkpoints. A process crash
+// loses nothing (the frames are in the file); a power cut may lose the last
+// batches whole, never a part of one (the WAL's checksums end the log at
+// the last complete commit), and the run's position went with them, so a
+// re-run imports them again. The store is never corrupted. EndImportTuning
+// puts the store's own setting back. The setting belongs to this process's
+// writer connection: another process serving the same file keeps its own,
+// and its fsynced commits make every frame before them durable too.
+func (s *Store) TuneForImport(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	return s.writerPragma(ctx, "PRAGMA synchronous = NORMAL")
+}
+
+// writerPragma runs pragmas on SQLite's one writer connection, outside a
+// transaction (synchronous cannot change inside one): the connection pool
+// of the writer holds that one connection, which database/sql hands out
+// between the writer's batches.
+func (s *Store) writerPragma(ctx context.Context, pragmas ...string) error {
+	conn, err := s.writeDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, p := range pragmas {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EndImportTuning puts the writer's synchronous setting back to the
+// store's (Options.SQLiteSync) and then commits a touch of the import
+// run's row under it: with synchronous=FULL that commit fsyncs the WAL,
+// and with it every batch committed before, so that when the import
+// returns its work is as durable as any other write.
+func (s *Store) EndImportTuning(ctx context.Context, runID int64) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	mode := "FULL"
+	if strings.EqualFold(s.opts.SQLiteSync, "normal") {
+		mode = "NORMAL"
+	}
+	if err := s.writerPragma(ctx, "PRAGMA synchronous = "+mode); err != nil {
+		return err
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, "UPDATE import_runs SET updated_at = updated_at WHERE id = ?", runID)
+		return err
+	})
+}
+
+// WriterSynchronous reports the writer connection's synchronous setting
+// (SQLite: 1 NORMAL, 2 FULL; PostgreSQL: -1).
+func (s *Store) WriterSynchronous(ctx context.Context) (int, error) {
+	if s.dialect != SQLite {
+		return -1, nil
+	}
+	conn, err := s.writeDB.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	var v int
+	err = conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&v)
+	return v, err
 }

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -91,6 +93,132 @@ func TestWriteImportBatch(t *testing.T) {
 		tot, err := s.DailyTotals(ctx, store.DailyFilter{From: int64(insight.DateDay(2015, 3, 1)), To: int64(insight.DateDay(2015, 3, 1))})
 		if err != nil || len(tot) != 1 || tot[0].N != 3 {
 			t.Errorf("rollups %+v %v", tot, err)
+		}
+	})
+}
+
+// TestWriteImportBatchAfterCases: imported cases take the ids after the
+// largest there is (SQLite gives the rowids itself, checked against those
+// reserved), whatever came before, and their events and keys point at
+// them; the cases written after go on from there.
+func TestWriteImportBatchAfterCases(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		loc := time.FixedZone("CST", 8*3600)
+		at := time.Date(2015, 3, 1, 10, 0, 0, 0, loc)
+		mkCase := func() lifecycle.Case {
+			return lifecycle.Case{Channel: "open311", Type: "report", Category: "open311.p", Urgency: "general", Title: "Pothole",
+				State: lifecycle.Received, CreatedAt: at, ReceivedAt: at, UpdatedAt: at, Version: 1}
+		}
+		// On SQLite a case with an id far ahead (as a restored or merged
+		// store has); PostgreSQL's ids come from the identity sequence.
+		first := mkCase()
+		first.Number = "2015030199999"
+		if s.Dialect() == store.SQLite {
+			first.ID = 1000
+		}
+		if err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertCase(ctx, &first) }); err != nil {
+			t.Fatal(err)
+		}
+		run := store.ImportRun{FileKey: "k2", Kind: "open311", Source: "src", File: "f", StartedAt: at}
+		if err := s.Write(ctx, func(tx *store.Tx) error { return tx.StartImportRun(ctx, &run) }); err != nil {
+			t.Fatal(err)
+		}
+		var cs []store.ImportCase
+		for i := 0; i < 250; i++ { // more than one multi-row INSERT
+			c := mkCase()
+			c.Title = fmt.Sprintf("Pothole %d", i)
+			evs := []lifecycle.Event{{Action: lifecycle.ActCreate, ToState: lifecycle.Received, ActorName: "import", At: at}}
+			if i%2 == 0 {
+				c.State, c.ClosedAt, c.Version = lifecycle.Closed, at.Add(time.Hour), 2
+				evs = append(evs, lifecycle.Event{Action: lifecycle.ActClose, FromState: lifecycle.Received, ToState: lifecycle.Closed, ActorName: "import", At: c.ClosedAt})
+			}
+			cs = append(cs, store.ImportCase{ExternalID: fmt.Sprint(i), Case: c, Events: evs})
+		}
+		err := s.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.WriteImportBatch(ctx, &run, store.ImportBatch{Cases: cs, Line: 250, Loc: loc, Now: at})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev := first.ID
+		for i := 0; i < 250; i++ {
+			id, err := s.ImportedCaseID(ctx, "src", fmt.Sprint(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Dialect() == store.SQLite && id != first.ID+1+int64(i) {
+				t.Errorf("case %d imported as id %d, want %d", i, id, first.ID+1+int64(i))
+			}
+			if id <= prev {
+				t.Errorf("case %d imported as id %d, not after %d", i, id, prev)
+			}
+			prev = id
+			c, err := s.Case(ctx, id, org.ScopeOf(org.System()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, err := s.Events(ctx, id)
+			if err != nil || c.Title != fmt.Sprintf("Pothole %d", i) || len(evs) != int(c.Version) || evs[0].CaseID != id {
+				t.Errorf("case %d (id %d): %q, events %+v %v", i, id, c.Title, evs, err)
+			}
+		}
+		next := mkCase()
+		next.Number = "2015030199998"
+		if err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertCase(ctx, &next) }); err != nil {
+			t.Fatal(err)
+		}
+		if next.ID <= prev {
+			t.Errorf("a case after the import got id %d, not after %d", next.ID, prev)
+		}
+	})
+}
+
+// TestImportTuning: TuneForImport sets SQLite's writer to synchronous=NORMAL
+// and EndImportTuning puts the store's setting back (FULL by default,
+// NORMAL for a store opened so) and commits under it; nothing on
+// PostgreSQL.
+func TestImportTuning(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		run := store.ImportRun{FileKey: "k", Kind: "open311", Source: "open311", File: "f", StartedAt: time.Now()}
+		if err := s.Write(ctx, func(tx *store.Tx) error { return tx.StartImportRun(ctx, &run) }); err != nil {
+			t.Fatal(err)
+		}
+		want := func(w int) {
+			t.Helper()
+			if s.Dialect() == store.Postgres {
+				w = -1
+			}
+			if v, err := s.WriterSynchronous(ctx); err != nil || v != w {
+				t.Errorf("writer synchronous %d (%v), want %d", v, err, w)
+			}
+		}
+		want(2)
+		if err := s.TuneForImport(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want(1)
+		if err := s.EndImportTuning(ctx, run.ID); err != nil {
+			t.Fatal(err)
+		}
+		want(2)
+		if s.Dialect() == store.SQLite {
+			n, err := store.Open(ctx, filepath.Join(t.TempDir(), "n.db"), store.Options{SQLiteSync: "normal"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			if err := n.TuneForImport(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := n.EndImportTuning(ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := n.WriterSynchronous(ctx); err != nil || v != 1 {
+				t.Errorf("a normal store's writer: synchronous %d (%v), want 1", v, err)
+			}
 		}
 	})
 }
