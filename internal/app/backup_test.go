@@ -79,6 +79,12 @@ func newDemoNode(t *testing.T, change ...func(*config.Config)) *demoNode {
 
 // post sends one intake request and returns the status and error code.
 func (n *demoNode) post(t testing.TB, i int) (status int, code string, err error) {
+	status, code, _, err = n.postLang(t, i, "")
+	return
+}
+
+// postLang is post with an Accept-Language; it returns the error message too.
+func (n *demoNode) postLang(t testing.TB, i int, lang string) (status int, code, msg string, err error) {
 	b := map[string]any{}
 	for k, v := range n.body {
 		b[k] = v
@@ -88,14 +94,18 @@ func (n *demoNode) post(t testing.TB, i int) (status int, code string, err error
 	req, _ := http.NewRequestWithContext(t.Context(), "POST", n.srv.URL+"/api/v1/cases", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+n.token)
 	req.Header.Set("Content-Type", "application/json")
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	defer resp.Body.Close()
 	var out struct {
-		Code  string `json:"code"`
-		Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Error   struct {
 			Code string `json:"code"`
 		} `json:"error"`
 	}
@@ -103,7 +113,7 @@ func (n *demoNode) post(t testing.TB, i int) (status int, code string, err error
 	if out.Code == "" {
 		out.Code = out.Error.Code
 	}
-	return resp.StatusCode, out.Code, nil
+	return resp.StatusCode, out.Code, out.Message, nil
 }
 
 // backends runs fn on SQLite and on PostgreSQL; dsn gives a fresh empty
