@@ -228,13 +228,16 @@ func describe(ctx context.Context, db rowQuerier, d Dialect, info *BackupInfo) e
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 func sqlString(s string) string  { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
+// pgBinGlob is where Debian's packages put PostgreSQL's programs.
+var pgBinGlob = "/usr/lib/postgresql/*/bin"
+
 // pgTool finds a PostgreSQL client program on PATH or, failing that, the
 // newest under /usr/lib/postgresql/*/bin (Debian's layout).
 func pgTool(name string) (string, error) {
 	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
-	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
+	found, _ := filepath.Glob(filepath.Join(pgBinGlob, name))
 	sort.Slice(found, func(i, j int) bool {
 		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(found[i]))))
 		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(found[j]))))

@@ -94,3 +94,19 @@ func crashHelper(dir string) {
 	fmt.Println("backup returned:", err)
 	os.Exit(3)
 }
+
+// Without pg_dump anywhere, a PostgreSQL backup fails with an error that
+// says what to install.
+func TestPgToolMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	old := pgBinGlob
+	pgBinGlob = filepath.Join(t.TempDir(), "*", "bin")
+	defer func() { pgBinGlob = old }()
+	_, err := pgTool("pg_dump")
+	if err == nil || !strings.Contains(err.Error(), "pg_dump not found on PATH or in /usr/lib/postgresql/*/bin") || !strings.Contains(err.Error(), "postgresql-client") {
+		t.Fatalf("pgTool without pg_dump: %v", err)
+	}
+	if p, err := pgTool("sh"); err == nil {
+		t.Fatalf("found %s on an empty PATH", p)
+	}
+}
