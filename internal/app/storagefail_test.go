@@ -185,3 +185,51 @@ func (n *demoNode) get(t *testing.T, path string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// A database file that turns read-only under the running server: the
+// database, its WAL and shared-memory files made immutable (chattr +i;
+// root is not stopped by file modes, and the kernel refuses writes to an
+// immutable file even through descriptors already open, as it does on a
+// file system remounted read-only). Intake POSTs get 503
+// storage_read_only, again and again (the writer is not stuck), reads
+// keep working; once the files are writable again the next POST succeeds
+// without a restart and SQLite's integrity check passes.
+func TestSQLiteReadOnlyFileOverHTTP(t *testing.T) {
+	n := newDemoNode(t)
+	db := n.a.Cfg.DSN()
+	files := []string{db, db + "-wal", db + "-shm"}
+	unlock := func() {
+		for _, f := range files {
+			exec.Command("chattr", "-i", f).Run()
+		}
+	}
+	t.Cleanup(unlock) // before TempDir's removal, which an immutable file would fail
+	raw := openRaw(t, db)
+	var before, after int
+	if err := raw.QueryRow("SELECT count(*) FROM cases").Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	for _, f := range files {
+		if out, err := exec.Command("chattr", "+i", f).CombinedOutput(); err != nil {
+			t.Skipf("chattr +i %s: %v %s (needs root and a file system with immutable files, e.g. ext4; TestSQLiteReadOnlyOverHTTP covers the error path)", f, err, out)
+		}
+	}
+	for i := range 3 {
+		st, c, msg, err := n.postLang(t, i, "zh-CN")
+		if err != nil || st != http.StatusServiceUnavailable || c != string(errs.StorageReadOnly) || msg != errs.Message(errs.StorageReadOnly, "zh-CN") {
+			t.Fatalf("post %d on a read-only file: %d %q %q %v", i, st, c, msg, err)
+		}
+	}
+	if st := n.get(t, "/api/v1/cases/1"); st != http.StatusOK {
+		t.Fatalf("read of a read-only file: %d", st)
+	}
+	unlock()
+	mustPost(t, n, 10)
+	mustPost(t, n, 11)
+	integrity(t, n)
+	raw = openRaw(t, db)
+	if err := raw.QueryRow("SELECT count(*) FROM cases").Scan(&after); err != nil || after != before+2 {
+		t.Fatalf("%d cases, want %d (%v)", after, before+2, err)
+	}
+}

@@ -11,16 +11,22 @@ import (
 	"whistle/internal/errs"
 )
 
-// SQLite's primary result codes for a full disk and a read-only database
-// (sqlite3.h: SQLITE_READONLY, SQLITE_FULL); extended codes carry them in
-// their low byte.
+// SQLite's primary result codes for a read-only database, an I/O error
+// and a full disk (sqlite3.h: SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL);
+// extended codes carry them in their low byte. A file that turns read-only
+// under a running server (a file system remounted read-only after errors,
+// an immutable file) fails the writes of the connection already open with
+// an I/O error (EROFS, EPERM), not SQLITE_READONLY, which only a connection
+// opened on a read-only file gets: both are "cannot be written".
 const (
 	sqliteReadOnly = 8
+	sqliteIOErr    = 10
 	sqliteFull     = 13
 )
 
 // storageError gives a storage failure its own code — storage_full or
-// storage_read_only, with the cause kept — so that users get a clear
+// storage_read_only (cannot be written: read-only or an I/O error), with
+// the cause kept — so that users get a clear
 // answer (507 or 503) rather than "internal error", and operators a log
 // line that says what to fix. Other errors pass through unchanged.
 func storageError(err error) error {
@@ -38,7 +44,7 @@ func storageError(err error) error {
 		switch se.Code() & 0xff {
 		case sqliteFull:
 			code = errs.StorageFull
-		case sqliteReadOnly:
+		case sqliteReadOnly, sqliteIOErr:
 			code = errs.StorageReadOnly
 		}
 	case errors.As(err, &pe):

@@ -450,11 +450,12 @@ func (s *Store) runBatch(batch []*writeReq) {
 			}
 		}
 		if errs.Is(storageError(err), errs.StorageReadOnly) {
-			// A connection opened on a read-only file stays read-only:
-			// the next batch opens a new one, which writes again once
-			// the file is writable.
+			// A connection opened on a read-only file stays read-only,
+			// and one that met an I/O error is suspect: the next batch
+			// opens a new one, which writes again once the file is
+			// writable.
 			conn.Raw(func(any) error { return errDiscardConn })
-			s.log.Error("database is read-only", "err", err)
+			s.log.Error("database cannot be written", "err", err)
 		} else if errs.Is(storageError(err), errs.StorageFull) {
 			s.log.Error("storage full", "err", err)
 		}
