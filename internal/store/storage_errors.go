@@ -71,8 +71,8 @@ func isStorageError(err error) bool {
 // SetWriterPragmaForTest runs a PRAGMA on the SQLite writer's connection
 // (tests: "PRAGMA query_only = 1" makes the next writes fail with SQLite's
 // own SQLITE_READONLY, "PRAGMA max_page_count = N" with SQLITE_FULL). The
-// writer discards its connection after a read-only failure, so a pragma set
-// here lasts until then.
+// writer discards its connection after a storage failure, so a pragma set
+// here lasts until the first one.
 func (s *Store) SetWriterPragmaForTest(ctx context.Context, pragma string) error {
 	if s.dialect != SQLite {
 		return errors.New("store: SetWriterPragmaForTest is for SQLite")

@@ -449,15 +449,18 @@ func (s *Store) runBatch(batch []*writeReq) {
 				err = tx.Commit()
 			}
 		}
-		if errs.Is(storageError(err), errs.StorageReadOnly) {
+		if isStorageError(err) {
 			// A connection opened on a read-only file stays read-only,
-			// and one that met an I/O error is suspect: the next batch
-			// opens a new one, which writes again once the file is
-			// writable.
+			// one that met an I/O error is suspect, and a COMMIT that
+			// failed for a full disk may leave its transaction open: the
+			// next batch opens a new connection, which writes again once
+			// there is room or the file is writable.
 			conn.Raw(func(any) error { return errDiscardConn })
-			s.log.Error("database cannot be written", "err", err)
-		} else if errs.Is(storageError(err), errs.StorageFull) {
-			s.log.Error("storage full", "err", err)
+			if errs.Is(storageError(err), errs.StorageFull) {
+				s.log.Error("storage full", "err", err)
+			} else {
+				s.log.Error("database cannot be written", "err", err)
+			}
 		}
 		conn.Close()
 	}
