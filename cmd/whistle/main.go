@@ -8,6 +8,8 @@
 //	whistle retention  anonymise closed cases past the retention period
 //	whistle export  the open-data export of a month (whistle export opendata)
 //	whistle import  another system's history: Open311 JSON lines or CSV (whistle import -h)
+//	whistle backup  an online, consistent copy of the database (whistle backup -h)
+//	whistle restore a backup into an empty database (whistle restore -h)
 
 // whistle attachments gc   delete attachments never linked to a case
 package main
@@ -58,6 +60,8 @@ commands:
   keys    rotate the keys that seal personal data, show progress (whistle keys -h)
   apikey  create an Open311 API key (whistle apikey create --name NAME)
   import  bring in another system's history: Open311 JSON lines or CSV with a mapping (whistle import -h)
+  backup  an online, consistent copy of the database (whistle backup -h)
+  restore restore a backup into an empty database, then verify it (whistle restore -h)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -96,6 +100,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return apikeyCmd(ctx, args[1:], stdout, stderr)
 	case "import":
 		return importCmd(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -90,6 +90,12 @@ const (
 	ExportTooLarge Code = "export_too_large" // more rows than the format's limit
 )
 
+// Storage failures (the store classifies SQLite's and PostgreSQL's errors).
+const (
+	StorageFull     Code = "storage_full"      // the disk (or the database's size limit) is full
+	StorageReadOnly Code = "storage_read_only" // the database cannot be written (read-only file or file system, I/O error)
+)
+
 // Error is an application error. Field names the offending input field, if any.
 type Error struct {
 	Code   Code
@@ -252,6 +258,9 @@ var catalogue = map[Code]entry{
 	PhoneSearchLimited:   {http.StatusTooManyRequests, "按电话号码查询过于频繁，请稍后再试", "too many searches by phone number; try again later"},
 	InvalidPeriod:        {http.StatusUnprocessableEntity, "分析期间无效：结束日期早于开始日期，或超过400天", "invalid period: it ends before it starts or is longer than 400 days"},
 	ExportTooLarge:       {http.StatusUnprocessableEntity, "导出行数超过该格式的上限，请缩小筛选范围或改用 CSV/JSONL", "too many rows for this format; narrow the filter or export CSV or JSONL"},
+
+	StorageFull:     {http.StatusInsufficientStorage, "存储空间已满，本次操作未保存，请联系管理员", "the storage is full; nothing was saved — tell the administrator"},
+	StorageReadOnly: {http.StatusServiceUnavailable, "数据库当前无法写入（只读或读写错误），本次操作未保存，请联系管理员", "the database cannot be written (read-only or an I/O error); nothing was saved — tell the administrator"},
 }
 
 // Status returns the HTTP status for code.

@@ -324,12 +324,12 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 		s.testQueued()
 	}
 	// Once queued, wait for the outcome even if ctx ends: the write may commit.
-	return <-r.done
+	return storageError(<-r.done)
 }
 
 func (s *Store) writePG(ctx context.Context, fn func(*Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		err := s.pgTx(ctx, fn)
+		err := storageError(s.pgTx(ctx, fn))
 		var pgErr *pgconn.PgError
 		if err != nil && attempt < 5 && errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01") {
 			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
@@ -432,12 +432,34 @@ func (s *Store) runBatch(batch []*writeReq) {
 				results[i] = s.runOne(ctx, bt, r, len(batch) == 1)
 				if results[i] == nil {
 					ok++
+				} else if isStorageError(results[i]) {
+					// A full disk or a read-only file is no fault of this
+					// write: SQLite may have rolled the whole transaction
+					// back already, so nothing of the batch commits.
+					err = storageError(results[i])
+					break
 				}
 			}
-			if ok == 0 {
+			switch {
+			case err != nil:
+				tx.Rollback()
+			case ok == 0:
 				err = tx.Rollback()
-			} else {
+			default:
 				err = tx.Commit()
+			}
+		}
+		if isStorageError(err) {
+			// A connection opened on a read-only file stays read-only,
+			// one that met an I/O error is suspect, and a COMMIT that
+			// failed for a full disk may leave its transaction open: the
+			// next batch opens a new connection, which writes again once
+			// there is room or the file is writable.
+			conn.Raw(func(any) error { return errDiscardConn })
+			if errs.Is(storageError(err), errs.StorageFull) {
+				s.log.Error("storage full", "err", err)
+			} else {
+				s.log.Error("database cannot be written", "err", err)
 			}
 		}
 		conn.Close()
