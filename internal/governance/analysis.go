@@ -1,8 +1,11 @@
 package governance
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -235,14 +238,17 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 		sampled int
 		err     error
 	}
-	lightc := make(chan light, 1)
-	go func() {
-		var l light
-		defer func() { lightc <- l }()
-		for _, w := range []struct {
-			from, to insight.Day
-			n        int64
-		}{{tfrom, f.From - 1, nBase}, {f.From, f.To, nCur}} {
+	// The two windows are read at once too, each on a read connection of
+	// its own; their records are joined in window order below.
+	var lights [2]chan light
+	for i, w := range []struct {
+		from, to insight.Day
+		n        int64
+	}{{tfrom, f.From - 1, nBase}, {f.From, f.To, nCur}} {
+		lights[i] = make(chan light, 1)
+		go func() {
+			var l light
+			defer func() { lights[i] <- l }()
 			lf := store.LightFilter{From: w.from.Time(), To: (w.to + 1).Time(), DistrictID: sc.chain[0], StreetID: sc.chain[1], Categories: f.Categories}
 			if w.n > MaxDocsPerWindow {
 				lf.Every = (w.n + MaxDocsPerWindow - 1) / MaxDocsPerWindow
@@ -250,34 +256,41 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 			cs, err := s.St.LightCases(ctx, lf)
 			if err != nil {
 				l.err = err
+				cancel()
 				return
 			}
-			l.reqs = slices.Grow(l.reqs, len(cs))
+			l.reqs = make([]insight.Req, 0, len(cs))
 			for _, c := range cs {
-				if !sc.contains(c.Location) {
-					continue
-				}
-				l.reqs = append(l.reqs, s.req(c))
-				if w.from == f.From {
-					l.sampled++
+				if sc.contains(c.Location) {
+					l.reqs = append(l.reqs, s.req(c))
 				}
 			}
-		}
-	}()
+			if i == 1 {
+				l.sampled = len(l.reqs)
+			}
+		}()
+	}
 	cc := newClassCells(insight.DayClasses(opt, first))
-	foldErr := s.St.FoldDaily(ctx, sc.daily(from, f.To, f.Categories), cc.add)
-	if foldErr != nil {
+	err = s.St.FoldDaily(ctx, sc.daily(from, f.To, f.Categories), cc.add)
+	if err != nil {
 		cancel()
 	}
-	l := <-lightc
-	if foldErr != nil {
-		return nil, foldErr
+	base, cur := <-lights[0], <-lights[1]
+	// The error that stopped the others first (theirs is the cancelling).
+	failed := []error{err, base.err, cur.err}
+	for _, e := range failed {
+		if e != nil && !errors.Is(e, context.Canceled) {
+			return nil, e
+		}
 	}
-	if l.err != nil {
-		return nil, l.err
+	for _, e := range failed {
+		if e != nil {
+			return nil, e
+		}
 	}
-	in := insight.Input{Cells: cc.cells(), Names: map[string]string{}, Reqs: l.reqs}
-	an.Sampled = l.sampled
+	reqs := append(base.reqs, cur.reqs...)
+	in := insight.Input{Cells: cc.cells(), Names: map[string]string{}, Reqs: reqs}
+	an.Sampled = cur.sampled
 	in.Neighbours, an.GridPoints = s.neighbours(in.Reqs)
 	s.names(in.Names, in.Cells)
 	rep, err := insight.Analyze(in, opt)
@@ -346,47 +359,47 @@ type classCells struct {
 	// A row's cell is found by small numbers, not by hashing its six
 	// strings: a year of a big city is millions of rollup rows. Rows come
 	// a day's block at a time, sorted by place, then category and unit, so
-	// a row's day and place are usually those of the row before, and are
-	// looked up only when they change. A place's combinations are a slice
-	// indexed by the category's number, a short list of units in each;
-	// the counts are kept per class in slices indexed by combination, in
-	// the order the combinations were met, so that consecutive rows add to
-	// neighbouring counts (a map of a million cells was a cache miss a row).
+	// a row's day and place are usually those of the row before and are
+	// looked up only when they change. Each class keeps, per place, its
+	// categories' counts in one slice indexed by the category's number: the
+	// rows of a block walk those slices forward instead of missing the
+	// cache on every row (as a map of a million cells did). The first unit
+	// met in a place and category has the slot; other units (a category
+	// handled by two units in one grid) are kept aside in a map.
 	classes  map[insight.Day]int32
 	starts   []insight.Day
+	counts   [][][]cellCounts // class → place number → category number
+	others   map[otherKey]*cellCounts
 	places   map[[4]int64]int32
-	byPlace  [][][]unitCombo // place number → category number → its units
+	placeIDs [][4]int64
 	cats     map[string]int32
 	catNames []string
-	combos   []combo
-	counts   [][]cellCounts // class number → combination → counts
 	// the row before
 	seenDay, seenPlace bool
 	day                int64
 	dayClass           int32 // -1: the day is in no window
 	place              [4]int64
 	placeSlot          int32
+	cat                string
+	catSlot            int32
 }
 
-type unitCombo struct {
-	unit  int64
-	combo int32
-}
-
-// combo is a place, category and unit met in the rows.
-type combo struct {
-	place [4]int64
-	cat   int32
-	unit  int64
-}
-
+// cellCounts are one cell's sums; seen: a row of the cell was met (a row
+// of no requests still makes its cell, as rows are never deleted).
 type cellCounts struct {
+	unit                        int64
 	n, reopened, rated, unsatis int64
 	seen                        bool
 }
 
+type otherKey struct {
+	class, place, cat int32
+	unit              int64
+}
+
 func newClassCells(class func(insight.Day) (insight.Day, bool)) *classCells {
-	return &classCells{class: class, classes: map[insight.Day]int32{}, places: map[[4]int64]int32{}, cats: map[string]int32{}}
+	return &classCells{class: class, classes: map[insight.Day]int32{}, others: map[otherKey]*cellCounts{},
+		places: map[[4]int64]int32{}, cats: map[string]int32{}}
 }
 
 func (cc *classCells) add(r *store.DailyRow) {
@@ -398,7 +411,7 @@ func (cc *classCells) add(r *store.DailyRow) {
 				k = int32(len(cc.starts))
 				cc.classes[d] = k
 				cc.starts = append(cc.starts, d)
-				cc.counts = append(cc.counts, make([]cellCounts, len(cc.combos), cap(cc.combos)))
+				cc.counts = append(cc.counts, make([][]cellCounts, len(cc.placeIDs)))
 			}
 			cc.dayClass = k
 		}
@@ -409,68 +422,69 @@ func (cc *classCells) add(r *store.DailyRow) {
 	if p := [4]int64{r.DistrictID, r.StreetID, r.CommunityID, r.GridID}; !cc.seenPlace || p != cc.place {
 		k, ok := cc.places[p]
 		if !ok {
-			k = int32(len(cc.byPlace))
+			k = int32(len(cc.placeIDs))
 			cc.places[p] = k
-			cc.byPlace = append(cc.byPlace, nil)
+			cc.placeIDs = append(cc.placeIDs, p)
+			for i := range cc.counts {
+				cc.counts[i] = append(cc.counts[i], nil)
+			}
 		}
 		cc.seenPlace, cc.place, cc.placeSlot = true, p, k
 	}
-	cat, ok := cc.cats[r.Category]
-	if !ok {
-		cat = int32(len(cc.catNames))
-		cc.cats[r.Category] = cat
-		cc.catNames = append(cc.catNames, r.Category)
+	if r.Category != cc.cat || len(cc.catNames) == 0 {
+		k, ok := cc.cats[r.Category]
+		if !ok {
+			k = int32(len(cc.catNames))
+			cc.cats[r.Category] = k
+			cc.catNames = append(cc.catNames, r.Category)
+		}
+		cc.cat, cc.catSlot = r.Category, k
 	}
-	byCat := cc.byPlace[cc.placeSlot]
-	if int(cat) >= len(byCat) {
-		byCat = append(byCat, make([][]unitCombo, int(cat)+1-len(byCat))...)
-		cc.byPlace[cc.placeSlot] = byCat
+	byCat := cc.counts[cc.dayClass][cc.placeSlot]
+	if int(cc.catSlot) >= len(byCat) {
+		byCat = append(byCat, make([]cellCounts, int(cc.catSlot)+1-len(byCat))...)
+		cc.counts[cc.dayClass][cc.placeSlot] = byCat
 	}
-	j := int32(-1)
-	for _, u := range byCat[cat] {
-		if u.unit == r.UnitID {
-			j = u.combo
-			break
+	c := &byCat[cc.catSlot]
+	switch {
+	case !c.seen:
+		c.seen, c.unit = true, r.UnitID
+	case c.unit != r.UnitID:
+		k := otherKey{cc.dayClass, cc.placeSlot, cc.catSlot, r.UnitID}
+		if c = cc.others[k]; c == nil {
+			c = &cellCounts{unit: r.UnitID, seen: true}
+			cc.others[k] = c
 		}
 	}
-	if j < 0 {
-		j = int32(len(cc.combos))
-		cc.combos = append(cc.combos, combo{place: cc.place, cat: cat, unit: r.UnitID})
-		byCat[cat] = append(byCat[cat], unitCombo{r.UnitID, j})
-		for k := range cc.counts {
-			cc.counts[k] = append(cc.counts[k], cellCounts{})
-		}
-	}
-	c := &cc.counts[cc.dayClass][j]
 	c.n += r.N
 	c.reopened += r.Reopened
 	c.rated += r.Rated
 	c.unsatis += r.Unsatisfied
-	c.seen = true
 }
 
-// cells returns the summed cells: one per class and combination met in a
-// row of that class.
+// cells returns the summed cells: one per class, place, category and unit
+// met in a row of that class.
 func (cc *classCells) cells() []insight.Cell {
-	n := 0
-	for _, cs := range cc.counts {
-		for i := range cs {
-			if cs[i].seen {
-				n++
+	out := make([]insight.Cell, 0, len(cc.others)+1024)
+	cell := func(class, place, cat int32, c *cellCounts) {
+		p := cc.placeIDs[place]
+		out = append(out, insight.Cell{Day: cc.starts[class], Category: cc.catNames[cat], District: id(p[0]), Street: id(p[1]),
+			Community: id(p[2]), Grid: id(p[3]), Unit: id(c.unit), N: int(c.n), Reopened: int(c.reopened), Rated: int(c.rated), Unsatis: int(c.unsatis)})
+	}
+	for class, byPlace := range cc.counts {
+		for place, byCat := range byPlace {
+			for cat := range byCat {
+				if byCat[cat].seen {
+					cell(int32(class), int32(place), int32(cat), &byCat[cat])
+				}
 			}
 		}
 	}
-	out := make([]insight.Cell, 0, n)
-	for k, cs := range cc.counts {
-		for i := range cs {
-			c := &cs[i]
-			if !c.seen {
-				continue
-			}
-			m := &cc.combos[i]
-			out = append(out, insight.Cell{Day: cc.starts[k], Category: cc.catNames[m.cat], District: id(m.place[0]), Street: id(m.place[1]),
-				Community: id(m.place[2]), Grid: id(m.place[3]), Unit: id(m.unit), N: int(c.n), Reopened: int(c.reopened), Rated: int(c.rated), Unsatis: int(c.unsatis)})
-		}
+	keys := slices.SortedFunc(maps.Keys(cc.others), func(a, b otherKey) int {
+		return cmp.Or(cmp.Compare(a.class, b.class), cmp.Compare(a.place, b.place), cmp.Compare(a.cat, b.cat), cmp.Compare(a.unit, b.unit))
+	})
+	for _, k := range keys {
+		cell(k.class, k.place, k.cat, cc.others[k])
 	}
 	return out
 }
