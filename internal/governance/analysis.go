@@ -465,11 +465,32 @@ func (cc *classCells) add(r *store.DailyRow) {
 // cells returns the summed cells: one per class, place, category and unit
 // met in a row of that class.
 func (cc *classCells) cells() []insight.Cell {
-	out := make([]insight.Cell, 0, len(cc.others)+1024)
+	n := len(cc.others)
+	for _, byPlace := range cc.counts {
+		for _, byCat := range byPlace {
+			for i := range byCat {
+				if byCat[i].seen {
+					n++
+				}
+			}
+		}
+	}
+	out := make([]insight.Cell, 0, n)
+	// Each place's and unit's ids as text once, not once a cell.
+	places := make([][4]string, len(cc.placeIDs))
+	for i, p := range cc.placeIDs {
+		places[i] = [4]string{id(p[0]), id(p[1]), id(p[2]), id(p[3])}
+	}
+	units := map[int64]string{}
 	cell := func(class, place, cat int32, c *cellCounts) {
-		p := cc.placeIDs[place]
-		out = append(out, insight.Cell{Day: cc.starts[class], Category: cc.catNames[cat], District: id(p[0]), Street: id(p[1]),
-			Community: id(p[2]), Grid: id(p[3]), Unit: id(c.unit), N: int(c.n), Reopened: int(c.reopened), Rated: int(c.rated), Unsatis: int(c.unsatis)})
+		p := &places[place]
+		u, ok := units[c.unit]
+		if !ok {
+			u = id(c.unit)
+			units[c.unit] = u
+		}
+		out = append(out, insight.Cell{Day: cc.starts[class], Category: cc.catNames[cat], District: p[0], Street: p[1],
+			Community: p[2], Grid: p[3], Unit: u, N: int(c.n), Reopened: int(c.reopened), Rated: int(c.rated), Unsatis: int(c.unsatis)})
 	}
 	for class, byPlace := range cc.counts {
 		for place, byCat := range byPlace {
