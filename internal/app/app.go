@@ -40,6 +40,9 @@ type App struct {
 	Web   *web.Server
 	Log   *slog.Logger
 	Keys  *config.Keys
+	// holder names this process in the job leases: the node's name and a
+	// random suffix, unique even when two nodes were given the same name.
+	holder string
 }
 
 // Open opens the store and builds the service and API.
@@ -97,7 +100,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	apiSrv := api.New(svc, api.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits, MetricsToken: cfg.MetricsToken})
-	return &App{Cfg: cfg, Store: st, Svc: svc, API: apiSrv, Web: pages, Log: log, Keys: keys}, nil
+	suffix := make([]byte, 4)
+	rand.Read(suffix)
+	return &App{Cfg: cfg, Store: st, Svc: svc, API: apiSrv, Web: pages, Log: log, Keys: keys, holder: cfg.Node + "/" + hex.EncodeToString(suffix)}, nil
 }
 
 // Handler joins the JSON API (/api/, /healthz, /readyz, /metrics) and the
@@ -187,14 +192,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		(&scheduler.Scheduler{Svc: a.Svc, Node: a.Cfg.Node, Interval: a.Cfg.TickEvery, Log: a.Log}).Run(ctx)
 	}()
 	wg.Add(1)
-	go func() {
+	go func() { // on the node holding the lease (docs/SCALEOUT.md); the others load what it trains
 		defer wg.Done()
-		a.Svc.Dispatch.RunClassifierRetrain(ctx, a.Cfg.ClassifierRetrain)
+		if a.Cfg.ClassifierRetrain > 0 {
+			a.Lease("classifier").Lead(ctx, nil, func(ctx context.Context) { a.Svc.Dispatch.RunClassifierRetrain(ctx, a.Cfg.ClassifierRetrain) })
+		}
 	}()
 	wg.Add(1)
-	go func() { // retention: closed cases anonymised daily (issue #11)
+	go func() { // retention: closed cases anonymised daily (issue #11), on one node once a day
 		defer wg.Done()
-		(&scheduler.RetentionJob{Svc: retention.New(a.Svc.Core, a.Cfg.RetentionDays), Log: a.Log}).Run(ctx)
+		(&scheduler.RetentionJob{Svc: retention.New(a.Svc.Core, a.Cfg.RetentionDays), Log: a.Log, Lease: a.Lease("retention")}).Run(ctx)
 	}()
 	wg.Add(1)
 	go func() { // seals rows left in clear by an upgrade, re-seals after a key rotation
@@ -202,9 +209,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		(&store.Resealer{St: a.Store, Reload: a.Keys.Reload, Log: a.Log}).Run(ctx)
 	}()
 	wg.Add(1)
-	go func() { // day blocks of the rollups for the analysis and the dashboard (issue #12)
+	go func() { // day blocks of the rollups for the analysis and the dashboard (issue #12), on one node
 		defer wg.Done()
-		a.Store.RunCompactor(ctx, time.Minute, a.Log)
+		a.Lease("rollups.compactor").Lead(ctx, nil, func(ctx context.Context) { a.Store.RunCompactor(ctx, time.Minute, a.Log) })
 	}()
 	wg.Add(1)
 	go func() { // scheduled open-data publication (issue #13)
@@ -244,6 +251,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		err = nil
 	}
 	return err
+}
+
+// Lease returns this node's lease of a background job that runs on one
+// node at a time (scheduler.Lease, docs/SCALEOUT.md).
+func (a *App) Lease(job string) *scheduler.Lease {
+	return &scheduler.Lease{St: a.Store, Name: job, Holder: a.holder, Log: a.Log}
 }
 
 // EventWorker returns the delivery worker of this node (issue #13): the
