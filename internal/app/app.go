@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if keys.Created {
 		log.Warn("generated the data key file that seals personal data; keep it apart from the database and its backups in production (WHISTLE_KEY_FILE or WHISTLE_DATA_KEY)", "file", keys.Path)
 	}
-	st, err := store.Open(ctx, cfg.DSN(), store.Options{SQLiteSync: cfg.SQLiteSync, Logger: log, Keys: keys.Ring})
+	st, err := store.Open(ctx, connectTimeout(cfg.DSN()), store.Options{SQLiteSync: cfg.SQLiteSync, Logger: log, Keys: keys.Ring})
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +100,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, err
 	}
-	apiSrv := api.New(svc, api.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits, MetricsToken: cfg.MetricsToken})
+	apiSrv := api.New(svc, api.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits, MetricsToken: cfg.MetricsToken,
+		StoreDown: store.Unreachable})
 	suffix := make([]byte, 4)
 	rand.Read(suffix)
 	return &App{Cfg: cfg, Store: st, Svc: svc, API: apiSrv, Web: pages, Log: log, Keys: keys, holder: cfg.Node + "/" + hex.EncodeToString(suffix)}, nil
@@ -121,6 +123,27 @@ func (a *App) Handler() http.Handler {
 			webH.ServeHTTP(w, r)
 		}
 	}))
+}
+
+// connectTimeout bounds how long a PostgreSQL connection may take to open
+// (5 s unless the DSN says connect_timeout): when the server is away a
+// request fails with 503 store_unavailable rather than waiting on a dial
+// (docs/SCALEOUT.md).
+func connectTimeout(dsn string) string {
+	if !store.IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn // store.Open reports it
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") != "" {
+		return dsn
+	}
+	q.Set("connect_timeout", "5")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // phoneKey returns the key for phone hashes: configured (WHISTLE_PHONE_KEY)
