@@ -11,7 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/auth"
+	"whistle/internal/demo"
 	"whistle/internal/pgtest"
+	"whistle/internal/retention"
+	"whistle/internal/seed"
+	"whistle/internal/services"
 	"whistle/internal/store"
 )
 
@@ -247,5 +252,77 @@ func TestLeadMovesAfterExpiry(t *testing.T) {
 	}
 	if v, _ := sts[0].Setting(t.Context(), "test.leader"); v != "1" {
 		t.Fatalf("leader setting %q", v)
+	}
+}
+
+// The retention job on two nodes of one PostgreSQL, each with its lease and
+// its own ticks, on one injected clock: it runs once at the start between
+// them, not again the same day however often they poll, and once more the
+// next day; what was due is anonymised once.
+func TestRetentionJobOnTwoNodes(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	clk := &clock{now: demo.DefaultEnd}
+	var svcs []*services.Services
+	for range 2 {
+		st, svc := open(t, dsn, clk.Now)
+		t.Cleanup(func() { st.Close() })
+		svcs = append(svcs, svc)
+	}
+	if _, err := seed.Demo(t.Context(), svcs[0], demo.Options{Seed: 3, Requests: 40}, auth.FastHasher(), nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var mu sync.Mutex
+	var reports []retention.Report
+	ticks := []chan time.Time{make(chan time.Time), make(chan time.Time)}
+	var wg sync.WaitGroup
+	for i, svc := range svcs {
+		job := &RetentionJob{Svc: retention.New(svc.Core, 180), Batch: 7, Tick: ticks[i],
+			Lease: &Lease{St: svc.St, Name: "retention", Holder: fmt.Sprintf("n%d", i), Now: clk.Now},
+			Done: func(r retention.Report, err error) {
+				if ctx.Err() != nil {
+					return // stopping: the poll under way ends with its context
+				}
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				reports = append(reports, r)
+				mu.Unlock()
+			}}
+		wg.Go(func() { job.Run(ctx) })
+	}
+	defer func() { cancel(); wg.Wait() }()
+	// A tick is taken when the poll before it is over: two ticks to each
+	// node wait for every poll but the last, which happens after them.
+	poll := func() {
+		for range 2 {
+			ticks[0] <- clk.Now()
+			ticks[1] <- clk.Now()
+		}
+	}
+	runs := func() int { mu.Lock(); defer mu.Unlock(); return len(reports) }
+	poll()
+	if n := runs(); n != 1 {
+		t.Fatalf("%d runs at the start, want 1", n)
+	}
+	if r := reports[0]; r.Anonymised == 0 || r.Anonymised != r.Due {
+		t.Fatalf("first run %+v", r)
+	}
+	for range 5 {
+		clk.Add(3 * time.Hour)
+		poll()
+	}
+	if n := runs(); n != 1 {
+		t.Fatalf("%d runs within the day, want 1", n)
+	}
+	clk.Add(10 * time.Hour) // a day and a bit after the first run
+	poll()
+	poll()
+	if n := runs(); n != 2 {
+		t.Fatalf("%d runs after a day, want 2", n)
+	}
+	if r := reports[1]; r.Anonymised != r.Due {
+		t.Fatalf("second run %+v", r)
 	}
 }
