@@ -411,6 +411,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (org.Actor, er
 		return org.Actor{}, &errs.Error{Code: errs.Unavailable, Err: err}
 	}
 	a, err := s.Actor(u)
+	if errs.Is(err, errs.UnknownUnit) && !cache {
+		// A unit made on another node since this one read the catalogue
+		// (re-read every 30 s): read it now rather than refuse its people.
+		if err = s.Reload(ctx); err == nil {
+			a, err = s.Actor(u)
+		}
+	}
 	if err != nil {
 		return a, err
 	}
