@@ -108,7 +108,7 @@ func (s *Service) ChangePassword(ctx context.Context, a org.Actor, old, new stri
 
 // ForgetUser drops every cached token of a user on this node, so that a
 // revoked token, a disabled user or changed roles take effect at once here
-// (and within tokenCacheTTL on other nodes).
+// (other nodes share only PostgreSQL, where nothing is cached).
 func (s *Service) ForgetUser(userID int64) {
 	s.tokens.Range(func(k, v any) bool {
 		if v.(cachedActor).actor.User.ID == userID {
@@ -348,8 +348,7 @@ func (s *Service) ListTokens(ctx context.Context, a org.Actor, userID int64) ([]
 }
 
 // RevokeToken ends one session or API token of a user (admin, or the user
-// themself), named by its id from ListTokens; at once on this node, within
-// the token cache's lifetime on others.
+// themself), named by its id from ListTokens; at once on every node.
 func (s *Service) RevokeToken(ctx context.Context, a org.Actor, userID int64, id string) error {
 	if err := mayManageTokens(a, userID); err != nil {
 		return err
@@ -373,9 +372,16 @@ func (s *Service) RevokeToken(ctx context.Context, a org.Actor, userID int64, id
 }
 
 // tokenCacheTTL bounds how long a verified token is trusted without asking
-// the database again: a session revoked on another node stops working
-// within this time (on this node, at once).
+// the database again. Only a store that is this node's alone (SQLite)
+// caches: every revocation passes through this node and drops its entries
+// at once. On PostgreSQL other nodes may revoke, so each request asks the
+// database and a revoked session stops working on every node at once
+// (docs/SCALEOUT.md).
 const tokenCacheTTL = 20 * time.Second
+
+// cacheTokens reports whether verified tokens may be cached (see
+// tokenCacheTTL).
+func (s *Service) cacheTokens() bool { return s.St.Dialect() != store.Postgres }
 
 type cachedActor struct {
 	actor org.Actor
@@ -390,7 +396,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (org.Actor, er
 	}
 	h := auth.HashToken(token)
 	now := time.Now()
-	if v, ok := s.tokens.Load(h); ok {
+	cache := s.cacheTokens()
+	if v, ok := s.tokens.Load(h); ok && cache {
 		if c := v.(cachedActor); now.Before(c.until) {
 			return c.actor, nil
 		}
@@ -404,8 +411,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (org.Actor, er
 		return org.Actor{}, &errs.Error{Code: errs.Unavailable, Err: err}
 	}
 	a, err := s.Actor(u)
+	if errs.Is(err, errs.UnknownUnit) && !cache {
+		// A unit made on another node since this one read the catalogue
+		// (re-read every 30 s): read it now rather than refuse its people.
+		if err = s.Reload(ctx); err == nil {
+			a, err = s.Actor(u)
+		}
+	}
 	if err != nil {
 		return a, err
+	}
+	if !cache {
+		return a, nil
 	}
 	if s.tokenCount.Add(1)%4096 == 0 { // keep the cache bounded
 		s.tokens.Range(func(k, v any) bool {

@@ -50,6 +50,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	code := errs.CodeOf(err)
+	if (code == errs.Internal || code == errs.Unavailable) && s.storeDown != nil && s.storeDown(err) {
+		code = errs.StoreUnavailable // a database outage: retry shortly, nothing was written
+	}
 	body := ErrorBody{Code: code, Message: errs.Message(code, lang(r))}
 	var e *errs.Error
 	if errors.As(err, &e) && code != errs.Internal {
@@ -59,7 +62,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	status := errs.Status(code)
-	if code == errs.Busy {
+	if code == errs.Busy || code == errs.StoreUnavailable {
 		w.Header().Set("Retry-After", "1")
 	}
 	if status >= 500 {

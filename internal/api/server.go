@@ -42,6 +42,8 @@ type Server struct {
 	metrics string // the scrapers' bearer token ("" = none)
 
 	o311 *open311Limits // Open311 POSTs per key and per phone
+
+	storeDown func(error) bool // Options.StoreDown
 }
 
 // Options configure the API server.
@@ -56,6 +58,10 @@ type Options struct {
 	// <token>" (config metrics_token, env WHISTLE_METRICS_TOKEN). Without
 	// one, /metrics answers administrators' sessions and tokens only.
 	MetricsToken string
+	// StoreDown reports whether an error means the database cannot be
+	// reached (store.Unreachable, set by internal/app): such failures are
+	// answered 503 store_unavailable, not 500 (docs/SCALEOUT.md).
+	StoreDown func(error) bool
 }
 
 // New builds the API server over the service.
@@ -70,7 +76,8 @@ func New(svc *services.Services, opts Options) *Server {
 		opts.Limits = httpx.NewLimits()
 	}
 	s := &Server{svc: svc, log: opts.Logger, limiter: opts.Limits.Logins, submits: opts.Limits.Submits, lookups: opts.Limits.Lookups, opens: opts.Limits.Open,
-		cookies: opts.Sessions, hasher: opts.Hasher, reg: prometheus.NewRegistry(), metrics: opts.MetricsToken}
+		cookies: opts.Sessions, hasher: opts.Hasher, reg: prometheus.NewRegistry(), metrics: opts.MetricsToken,
+		storeDown: opts.StoreDown}
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "whistle_http_request_duration_seconds", Help: "HTTP request latency by route and status class (499: the client gave up).",
 		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},

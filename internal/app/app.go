@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -40,6 +41,9 @@ type App struct {
 	Web   *web.Server
 	Log   *slog.Logger
 	Keys  *config.Keys
+	// holder names this process in the job leases: the node's name and a
+	// random suffix, unique even when two nodes were given the same name.
+	holder string
 }
 
 // Open opens the store and builds the service and API.
@@ -51,7 +55,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if keys.Created {
 		log.Warn("generated the data key file that seals personal data; keep it apart from the database and its backups in production (WHISTLE_KEY_FILE or WHISTLE_DATA_KEY)", "file", keys.Path)
 	}
-	st, err := store.Open(ctx, cfg.DSN(), store.Options{SQLiteSync: cfg.SQLiteSync, Logger: log, Keys: keys.Ring})
+	st, err := store.Open(ctx, connectTimeout(cfg.DSN()), store.Options{SQLiteSync: cfg.SQLiteSync, Logger: log, Keys: keys.Ring})
 	if err != nil {
 		return nil, err
 	}
@@ -96,8 +100,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, err
 	}
-	apiSrv := api.New(svc, api.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits, MetricsToken: cfg.MetricsToken})
-	return &App{Cfg: cfg, Store: st, Svc: svc, API: apiSrv, Web: pages, Log: log, Keys: keys}, nil
+	apiSrv := api.New(svc, api.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits, MetricsToken: cfg.MetricsToken,
+		StoreDown: store.Unreachable})
+	suffix := make([]byte, 4)
+	rand.Read(suffix)
+	return &App{Cfg: cfg, Store: st, Svc: svc, API: apiSrv, Web: pages, Log: log, Keys: keys, holder: cfg.Node + "/" + hex.EncodeToString(suffix)}, nil
 }
 
 // Handler joins the JSON API (/api/, /healthz, /readyz, /metrics) and the
@@ -116,6 +123,27 @@ func (a *App) Handler() http.Handler {
 			webH.ServeHTTP(w, r)
 		}
 	}))
+}
+
+// connectTimeout bounds how long a PostgreSQL connection may take to open
+// (5 s unless the DSN says connect_timeout): when the server is away a
+// request fails with 503 store_unavailable rather than waiting on a dial
+// (docs/SCALEOUT.md).
+func connectTimeout(dsn string) string {
+	if !store.IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn // store.Open reports it
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") != "" {
+		return dsn
+	}
+	q.Set("connect_timeout", "5")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // phoneKey returns the key for phone hashes: configured (WHISTLE_PHONE_KEY)
@@ -187,14 +215,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		(&scheduler.Scheduler{Svc: a.Svc, Node: a.Cfg.Node, Interval: a.Cfg.TickEvery, Log: a.Log}).Run(ctx)
 	}()
 	wg.Add(1)
-	go func() {
+	go func() { // on the node holding the lease (docs/SCALEOUT.md); the others load what it trains
 		defer wg.Done()
-		a.Svc.Dispatch.RunClassifierRetrain(ctx, a.Cfg.ClassifierRetrain)
+		if a.Cfg.ClassifierRetrain > 0 {
+			a.Lease("classifier").Lead(ctx, nil, func(ctx context.Context) { a.Svc.Dispatch.RunClassifierRetrain(ctx, a.Cfg.ClassifierRetrain) })
+		}
 	}()
 	wg.Add(1)
-	go func() { // retention: closed cases anonymised daily (issue #11)
+	go func() { // retention: closed cases anonymised daily (issue #11), on one node once a day
 		defer wg.Done()
-		(&scheduler.RetentionJob{Svc: retention.New(a.Svc.Core, a.Cfg.RetentionDays), Log: a.Log}).Run(ctx)
+		(&scheduler.RetentionJob{Svc: retention.New(a.Svc.Core, a.Cfg.RetentionDays), Log: a.Log, Lease: a.Lease("retention")}).Run(ctx)
 	}()
 	wg.Add(1)
 	go func() { // seals rows left in clear by an upgrade, re-seals after a key rotation
@@ -202,9 +232,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		(&store.Resealer{St: a.Store, Reload: a.Keys.Reload, Log: a.Log}).Run(ctx)
 	}()
 	wg.Add(1)
-	go func() { // day blocks of the rollups for the analysis and the dashboard (issue #12)
+	go func() { // day blocks of the rollups for the analysis and the dashboard (issue #12), on one node
 		defer wg.Done()
-		a.Store.RunCompactor(ctx, time.Minute, a.Log)
+		a.Lease("rollups.compactor").Lead(ctx, nil, func(ctx context.Context) { a.Store.RunCompactor(ctx, time.Minute, a.Log) })
 	}()
 	wg.Add(1)
 	go func() { // scheduled open-data publication (issue #13)
@@ -244,6 +274,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		err = nil
 	}
 	return err
+}
+
+// Lease returns this node's lease of a background job that runs on one
+// node at a time (scheduler.Lease, docs/SCALEOUT.md).
+func (a *App) Lease(job string) *scheduler.Lease {
+	return &scheduler.Lease{St: a.Store, Name: job, Holder: a.holder, Log: a.Log}
 }
 
 // EventWorker returns the delivery worker of this node (issue #13): the

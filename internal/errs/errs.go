@@ -68,6 +68,7 @@ const (
 	Conflict            Code = "conflict"             // concurrent change; retry
 	Exists              Code = "exists"               // unique value already taken
 	Unavailable         Code = "unavailable"          // store not ready
+	StoreUnavailable    Code = "store_unavailable"    // the database does not answer (an outage): retry shortly
 	Busy                Code = "busy"                 // too much work at once (password checks); retry shortly
 	Internal            Code = "internal"             // a bug or an outage
 	InvalidBoundaries   Code = "invalid_boundaries"   // a boundary import has problems; nothing was written
@@ -245,6 +246,7 @@ var catalogue = map[Code]entry{
 	Conflict:            {http.StatusConflict, "数据已被他人修改，请重试", "the record changed concurrently; retry"},
 	Exists:              {http.StatusConflict, "已存在", "already exists"},
 	Unavailable:         {http.StatusServiceUnavailable, "服务暂不可用", "service unavailable"},
+	StoreUnavailable:    {http.StatusServiceUnavailable, "数据库暂时无法连接，请稍后重试", "the database cannot be reached; try again shortly"},
 	Busy:                {http.StatusServiceUnavailable, "系统繁忙，请稍后重试", "the server is busy; try again shortly"},
 	Internal:            {http.StatusInternalServerError, "系统内部错误", "internal error"},
 	InvalidBoundaries:   {http.StatusUnprocessableEntity, "边界数据有误，未导入任何内容", "the boundaries have problems; nothing was imported"},

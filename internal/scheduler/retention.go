@@ -10,15 +10,21 @@ import (
 
 // RetentionJob anonymises the closed cases past the retention period: once
 // when it starts and then every Every (a day by default) until its context
-// ends. With retention disabled (0 days) each run does nothing. Several
-// nodes may run it: a case is anonymised once (it is locked and marked).
+// ends. With retention disabled (0 days) each run does nothing. A case is
+// anonymised once (it is locked and marked); with Lease set the job also
+// runs on one node at a time and once per period across the nodes and
+// their restarts (Lease.RunDue, polling every Poll).
 type RetentionJob struct {
 	Svc   *retention.Service
 	Every time.Duration // default 24 h
 	Batch int           // cases per transaction; default retention.DefaultBatch
 	Log   *slog.Logger
+	// Lease, when set, coordinates the nodes: a run happens on the node
+	// holding it when Every has passed since the last run (docs/SCALEOUT.md).
+	Lease *Lease
+	Poll  time.Duration // with Lease: how often the lease is tried; default 1 min
 	// Tick, when set, replaces the timer (tests); Done, when set, is called
-	// after every run with its report.
+	// after every run with its report (with Lease: only after runs made).
 	Tick <-chan time.Time
 	Done func(retention.Report, error)
 }
@@ -30,23 +36,36 @@ func (j *RetentionJob) Run(ctx context.Context) {
 	}
 	tick := j.Tick
 	if tick == nil {
-		every := j.Every
-		if every <= 0 {
-			every = 24 * time.Hour
+		every := j.every()
+		if j.Lease != nil {
+			every = j.Poll
+			if every <= 0 {
+				every = time.Minute
+			}
 		}
 		t := time.NewTicker(every)
 		defer t.Stop()
 		tick = t.C
 	}
 	for {
-		rep, err := j.Svc.Run(ctx, j.Svc.Now(), j.Batch)
+		var rep retention.Report
+		var err error
+		ran := true
+		if j.Lease == nil {
+			rep, err = j.Svc.Run(ctx, j.Svc.Now(), j.Batch)
+		} else {
+			ran, err = j.Lease.RunDue(ctx, j.every(), func(ctx context.Context) error {
+				rep, err = j.Svc.Run(ctx, j.Svc.Now(), j.Batch)
+				return err
+			})
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			j.Log.Error("retention", "err", err, "anonymised", rep.Anonymised)
 		case rep.Anonymised > 0:
 			j.Log.Info("retention: cases anonymised", "count", rep.Anonymised, "cutoff", rep.Cutoff, "attachments", rep.Attachments)
 		}
-		if j.Done != nil {
+		if j.Done != nil && (ran || err != nil) {
 			j.Done(rep, err)
 		}
 		select {
@@ -55,4 +74,11 @@ func (j *RetentionJob) Run(ctx context.Context) {
 		case <-tick:
 		}
 	}
+}
+
+func (j *RetentionJob) every() time.Duration {
+	if j.Every <= 0 {
+		return 24 * time.Hour
+	}
+	return j.Every
 }

@@ -50,6 +50,10 @@ func (s *Scheduler) Run(ctx context.Context) {
 			if err := s.Svc.Reload(ctx); err != nil && ctx.Err() == nil {
 				s.Log.Warn("catalogue reload", "err", err)
 			}
+			// A classifier trained on the node holding its lease.
+			if err := s.Svc.Dispatch.LoadClassifier(ctx); err != nil && ctx.Err() == nil {
+				s.Log.Warn("classifier load", "err", err)
+			}
 			lastReload = time.Now()
 		}
 		if time.Since(lastPrune) > time.Hour {

@@ -304,6 +304,7 @@ type writeReq struct {
 // committed (or failed). fn may be retried on PostgreSQL serialization
 // failures, so it must not have side effects outside the transaction.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	fn = fenceWrite(ctx, fn) // under a job lease: its fence first (leases.go)
 	if s.dialect == Postgres {
 		return s.writePG(ctx, fn)
 	}
