@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -14,7 +18,12 @@ func TestIntakeSmoke(t *testing.T) {
 		t.Skip("starts a server")
 	}
 	var out bytes.Buffer
-	err := Main(context.Background(), []string{"intake", "--duration", "1s", "--warmup", "0s", "--concurrency", "4", "--json"}, &out, io.Discard)
+	// The ceiling as its program prints it, after go run's own output.
+	ceiling := filepath.Join(t.TempDir(), "ceiling.json")
+	if err := os.WriteFile(ceiling, []byte("go: downloading x\n{\"throughput_per_s\":1250,\"p50_ms\":3.1,\"p99_ms\":14.9}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Main(context.Background(), []string{"intake", "--duration", "1s", "--warmup", "0s", "--concurrency", "4", "--json", "--ceiling", ceiling}, &out, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,6 +39,42 @@ func TestIntakeSmoke(t *testing.T) {
 	}
 	if res["errors"] != float64(0) || res["requests"].(float64) < 10 || res["store"] != "sqlite" {
 		t.Errorf("intake: %v", res)
+	}
+	thr, _ := res["throughput_per_s"].(float64)
+	if res["ceiling_per_s"] != float64(1250) || math.Abs(res["ratio_to_ceiling"].(float64)-thr/1250) > 0.001 {
+		t.Errorf("ratio to the ceiling: %v", res)
+	}
+}
+
+func TestParseCeiling(t *testing.T) {
+	dir := t.TempDir()
+	file := func(body string) string {
+		p := filepath.Join(dir, strconv.Itoa(len(body))+".json")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		arg  string
+		want float64
+		bad  bool
+	}{
+		{"", 0, false},
+		{"11200.5", 11200.5, false},
+		{"0", 0, true},
+		{"-3", 0, true},
+		{"NaN", 0, true},
+		{file(`{"throughput_per_s":10480.2,"p99_ms":15}`), 10480.2, false},
+		{file("build noise\n{\"throughput_per_s\":9000}\n\n"), 9000, false},
+		{file(`{"p99_ms":15}`), 0, true},
+		{file("not json"), 0, true},
+		{filepath.Join(dir, "missing.json"), 0, true},
+	} {
+		got, err := parseCeiling(tc.arg)
+		if (err != nil) != tc.bad || got != tc.want {
+			t.Errorf("parseCeiling(%q) = %v, %v; want %v (error %v)", tc.arg, got, err, tc.want, tc.bad)
+		}
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -50,7 +52,12 @@ func intakeMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	conc := fs.Int("concurrency", 64, "concurrent clients (closed loop), or the most requests in flight (open loop)")
 	rate := fs.Float64("rate", 0, "open loop: send at a steady RATE requests/s; latency counts from each request's intended send time (0 = closed loop)")
 	idem := fs.Bool("idempotency-key", true, "send a unique Idempotency-Key with every create (as a careful client does)")
+	ceilingArg := fs.String("ceiling", "", "the hardware's ceiling for intake measured in the same session: creates/s, or a file holding the JSON line of ../shared/bench/ceiling (go run . --duration 20s > FILE); adds ceiling_per_s and ratio_to_ceiling")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ceiling, err := parseCeiling(*ceilingArg)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -116,12 +123,48 @@ func intakeMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	l := summarize(res.lat)
 	ok := res.requests - res.errors
 	keys := []string{"benchmark", "store", "durability", "duration_s", "concurrency", "rate", "requests", "errors", "throughput_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
-	return writeResult(stdout, cf.json, keys, map[string]any{
+	thr := float64(ok) / res.elapsed.Seconds()
+	out := map[string]any{
 		"benchmark": "intake", "store": e.storeKin, "durability": e.app.Store.Durability(),
 		"duration_s": round2(res.elapsed.Seconds()), "concurrency": *conc, "rate": *rate,
-		"requests": res.requests, "errors": res.errors, "throughput_per_s": round2(float64(ok) / res.elapsed.Seconds()),
+		"requests": res.requests, "errors": res.errors, "throughput_per_s": round2(thr),
 		"p50_ms": l.P50, "p90_ms": l.P90, "p99_ms": l.P99, "max_ms": l.Max,
-	})
+	}
+	if ceiling > 0 {
+		keys = append(keys, "ceiling_per_s", "ratio_to_ceiling")
+		out["ceiling_per_s"], out["ratio_to_ceiling"] = round2(ceiling), math.Round(thr/ceiling*1000)/1000
+	}
+	return writeResult(stdout, cf.json, keys, out)
+}
+
+// parseCeiling reads --ceiling: empty (none), a number of creates/s, or a
+// file holding the ceiling program's JSON line (its throughput_per_s).
+func parseCeiling(arg string) (float64, error) {
+	if arg == "" {
+		return 0, nil
+	}
+	if v, err := strconv.ParseFloat(arg, 64); err == nil {
+		if v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+			return 0, fmt.Errorf("bench intake: --ceiling %q: a positive number of creates/s please", arg)
+		}
+		return v, nil
+	}
+	b, err := os.ReadFile(arg)
+	if err != nil {
+		return 0, fmt.Errorf("bench intake: --ceiling: neither a number nor a readable file: %w", err)
+	}
+	// The last JSON line of the file with a positive throughput_per_s
+	// (go run may print build output before it).
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	for i := len(lines) - 1; i >= 0; i-- {
+		var v struct {
+			Throughput float64 `json:"throughput_per_s"`
+		}
+		if json.Unmarshal(bytes.TrimSpace(lines[i]), &v) == nil && v.Throughput > 0 {
+			return v.Throughput, nil
+		}
+	}
+	return 0, fmt.Errorf("bench intake: --ceiling %s: no JSON line with a positive throughput_per_s", arg)
 }
 
 // makeBodies pre-renders n distinct, valid phone-request bodies, so the load
