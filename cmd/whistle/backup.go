@@ -1,9 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,30 +29,15 @@ those of 'whistle serve' (--data DIR, --db URL, …). See docs/OPERATIONS.md.
 
 // backupCmd runs 'whistle backup'.
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	out := ""
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		switch {
-		case !strings.HasPrefix(a, "-"):
-			rest = append(rest, a) // a store flag's value
-		case name == "h" || name == "help":
-			fmt.Fprint(stdout, backupUsage)
-			return nil
-		case name == "out" || name == "o":
-			if !hasVal {
-				if i+1 >= len(args) {
-					return errors.New("flag --out needs a value")
-				}
-				i++
-				val = args[i]
-			}
-			out = val
-		default:
-			rest = append(rest, a)
-		}
+	flags, rest, err := splitFlags(args, []string{"out", "o"}, []string{"h", "help"})
+	if err != nil {
+		return err
 	}
+	if flags["h"] != "" || flags["help"] != "" {
+		fmt.Fprint(stdout, backupUsage)
+		return nil
+	}
+	out := cmp.Or(flags["out"], flags["o"])
 	cfg, err := config.Load("backup", rest, os.Getenv, stderr)
 	if err != nil {
 		return err

@@ -27,27 +27,19 @@ needs pg_restore (PATH or /usr/lib/postgresql/*/bin). See docs/OPERATIONS.md.
 
 // restoreCmd runs 'whistle restore'.
 func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	force := false
 	file := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		file, args = args[0], args[1:]
 	}
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		switch {
-		case !strings.HasPrefix(a, "-"):
-			rest = append(rest, a) // a store flag's value
-		case name == "h" || name == "help":
-			fmt.Fprint(stdout, restoreUsage)
-			return nil
-		case name == "force":
-			force = true
-		default:
-			rest = append(rest, a)
-		}
+	flags, rest, err := splitFlags(args, nil, []string{"force", "h", "help"})
+	if err != nil {
+		return err
 	}
+	if flags["h"] != "" || flags["help"] != "" {
+		fmt.Fprint(stdout, restoreUsage)
+		return nil
+	}
+	force := flags["force"] == "true"
 	if file == "" {
 		fmt.Fprint(stderr, restoreUsage)
 		return fmt.Errorf("restore: which backup file?")
