@@ -273,9 +273,14 @@ type whistleProc struct {
 
 var servingRE = regexp.MustCompile(`Whistle is serving on (http://\S+)`)
 
-func startWhistle(ctx context.Context, t *testing.T, bin, data, name string) *whistleProc {
+// startWhistle starts `whistle demo` on data (a demo of 50 requests unless
+// extra flags say otherwise) and waits until it serves.
+func startWhistle(ctx context.Context, t *testing.T, bin, data, name string, extra ...string) *whistleProc {
 	t.Helper()
-	cmd := exec.Command(bin, "demo", "--data", data, "--addr", "127.0.0.1:0", "--requests", "50", "--log-level", "warn")
+	if len(extra) == 0 {
+		extra = []string{"--requests", "50"}
+	}
+	cmd := exec.Command(bin, append([]string{"demo", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn"}, extra...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

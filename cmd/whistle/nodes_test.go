@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -229,43 +226,5 @@ func TestThreeNodesKillOne(t *testing.T) {
 // city when the database is empty) and waits until it serves.
 func startNode(ctx context.Context, t *testing.T, bin, dsn, data, name string) *whistleProc {
 	t.Helper()
-	cmd := exec.Command(bin, "demo", "--db", dsn, "--data", data, "--addr", "127.0.0.1:0", "--requests", "30", "--log-level", "warn", "--node", name)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logf, err := os.Create(filepath.Join(filepath.Dir(data), name+".log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &whistleProc{cmd: cmd, done: make(chan struct{})}
-	go func() { cmd.Wait(); logf.Close(); close(p.done) }()
-	t.Cleanup(func() { p.kill(t) })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := servingRE.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case addr <- m[1]:
-				default:
-				}
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case p.base = <-addr:
-		return p
-	case <-p.done:
-		b, _ := os.ReadFile(logf.Name())
-		t.Fatalf("%s exited before serving: %s", name, b)
-	case <-ctx.Done():
-		t.Fatalf("%s did not start in time", name)
-	}
-	return nil
+	return startWhistle(ctx, t, bin, data, name, "--db", dsn, "--requests", "30", "--node", name)
 }
