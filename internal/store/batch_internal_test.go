@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -134,5 +135,95 @@ func TestLoneWriteFailsWhole(t *testing.T) {
 	}
 	if v, err := s.Setting(ctx, "lone.after"); err != nil || v != "1" {
 		t.Errorf("the next write: %q %v", v, err)
+	}
+}
+
+// runAsOneBatch queues the writes behind a held writer, in order, so that
+// they share one batch, then releases the writer and returns their results.
+func runAsOneBatch(t *testing.T, s *Store, fns ...func(*Tx) error) []error {
+	t.Helper()
+	ctx := context.Background()
+	queued := make(chan struct{}, 1)
+	s.testQueued = func() { queued <- struct{}{} }
+	defer func() { s.testQueued = nil }()
+	hold, holding, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() { held <- s.Write(ctx, func(*Tx) error { close(holding); <-hold; return nil }) }()
+	<-queued
+	<-holding
+	res := make([]chan error, len(fns))
+	for i, fn := range fns {
+		res[i] = make(chan error, 1)
+		go func() { res[i] <- s.Write(ctx, fn) }()
+		<-queued
+	}
+	if n := len(s.writes); n != len(fns) {
+		t.Fatalf("%d writes queued behind the holding one, want %d", n, len(fns))
+	}
+	close(hold)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	out := make([]error, len(fns))
+	for i := range res {
+		out[i] = <-res[i]
+	}
+	return out
+}
+
+// The writes of a batch run without savepoints; when one fails (an error
+// or a panic after it changed rows), the batch runs again without it, each
+// write isolated: its neighbours commit, its rows do not, and only the
+// writes that ran before it run twice.
+func TestBatchRetriesWithoutTheFailingWrite(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "retry.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name string
+		fail func() error
+	}{
+		{"none", func() error { return nil }},
+		{"error", func() error { return boom }},
+		{"panic", func() error { panic("a write panics") }},
+	} {
+		calls := make([]int, 4)
+		write := func(i int, fail func() error) func(*Tx) error {
+			return func(tx *Tx) error {
+				calls[i]++
+				if err := tx.PutSetting(ctx, fmt.Sprintf("retry.%s.%d", tc.name, i), "1", time.Now()); err != nil {
+					return err
+				}
+				if fail != nil {
+					return fail()
+				}
+				return nil
+			}
+		}
+		got := runAsOneBatch(t, s, write(0, nil), write(1, nil), write(2, tc.fail), write(3, nil))
+		rows, err := s.Settings(ctx, "retry."+tc.name+".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCalls := []int{2, 2, 1, 1}
+		if tc.name == "none" {
+			wantCalls = []int{1, 1, 1, 1}
+		}
+		for i := range 4 {
+			key := fmt.Sprintf("retry.%s.%d", tc.name, i)
+			failing := i == 2 && tc.name != "none"
+			if failing != (got[i] != nil) {
+				t.Errorf("%s: write %d returned %v", tc.name, i, got[i])
+			}
+			if (rows[key] == "1") == failing {
+				t.Errorf("%s: write %d stored=%q, want stored=%v", tc.name, i, rows[key], !failing)
+			}
+			if calls[i] != wantCalls[i] {
+				t.Errorf("%s: write %d ran %d times, want %d", tc.name, i, calls[i], wantCalls[i])
+			}
+		}
 	}
 }

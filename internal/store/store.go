@@ -6,9 +6,10 @@
 //
 // Writes go through Store.Write. On SQLite a single writer goroutine owns
 // the one write connection and commits concurrent writes together (group
-// commit): each write runs in its own SAVEPOINT inside a shared
-// transaction, so a failing write rolls back alone, and one fsync
-// acknowledges the whole batch. On PostgreSQL each Write is its own
+// commit): the writes of a batch run straight in one shared transaction
+// and one fsync acknowledges them all; when one fails, the batch runs again
+// without it, each write in a SAVEPOINT of its own, so a failing write
+// rolls back alone. On PostgreSQL each Write is its own
 // transaction and rows are locked with SELECT … FOR UPDATE.
 package store
 
@@ -386,7 +387,7 @@ func (s *Store) checkpointer() {
 }
 
 // writer is the single SQLite writer: it batches queued writes into one
-// transaction, each in a savepoint, and commits them with one fsync.
+// transaction and commits them with one fsync (runBatch).
 func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]*writeReq, 0, s.opts.MaxBatch)
@@ -420,50 +421,15 @@ func (s *Store) writer() {
 }
 
 func (s *Store) runBatch(batch []*writeReq) {
-	ctx := context.Background()
 	results := make([]error, len(batch))
-	conn, err := s.writeDB.Conn(ctx)
-	if err == nil {
-		var tx *sql.Tx
-		tx, err = conn.BeginTx(ctx, nil)
-		if err == nil {
-			ok := 0
-			bt := &batchTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
-			for i, r := range batch {
-				results[i] = s.runOne(ctx, bt, r, len(batch) == 1)
-				if results[i] == nil {
-					ok++
-				} else if isStorageError(results[i]) {
-					// A full disk or a read-only file is no fault of this
-					// write: SQLite may have rolled the whole transaction
-					// back already, so nothing of the batch commits.
-					err = storageError(results[i])
-					break
-				}
-			}
-			switch {
-			case err != nil:
-				tx.Rollback()
-			case ok == 0:
-				err = tx.Rollback()
-			default:
-				err = tx.Commit()
-			}
-		}
-		if isStorageError(err) {
-			// A connection opened on a read-only file stays read-only,
-			// one that met an I/O error is suspect, and a COMMIT that
-			// failed for a full disk may leave its transaction open: the
-			// next batch opens a new connection, which writes again once
-			// there is room or the file is writable.
-			conn.Raw(func(any) error { return errDiscardConn })
-			if errs.Is(storageError(err), errs.StorageFull) {
-				s.log.Error("storage full", "err", err)
-			} else {
-				s.log.Error("database cannot be written", "err", err)
-			}
-		}
-		conn.Close()
+	// First pass: every write straight in the shared transaction, with no
+	// savepoint. When one fails, the transaction is rolled back and the
+	// batch runs again without it, each write then in a savepoint of its
+	// own (second pass), so that a failing write never takes its
+	// neighbours down and costs at most one more pass.
+	err, failed := s.runPass(batch, results, len(batch) == 1)
+	if failed && err == nil {
+		err, _ = s.runPass(batch, results, true)
 	}
 	for i, r := range batch {
 		if err != nil && results[i] == nil {
@@ -473,17 +439,89 @@ func (s *Store) runBatch(batch []*writeReq) {
 	}
 }
 
-// runOne runs one queued write in the batch's transaction, in a savepoint
-// of its own so that its failure rolls back only its changes. A write alone
-// in its batch needs none (its failure rolls back the transaction), and a
-// savepoint is not free: SQLite copies every page the write first changes
-// into a sub-journal file, which a large write (a bulk import's batch)
-// pays on each of thousands of pages.
-func (s *Store) runOne(ctx context.Context, tx *batchTx, r *writeReq, alone bool) (err error) {
-	if err := r.ctx.Err(); err != nil {
-		return err
+// errPassFailed ends a pass without savepoints at its first failing write.
+var errPassFailed = errors.New("store: a write of the batch failed")
+
+// runPass runs the writes of the batch that have no result yet in one
+// transaction and commits it. Without savepoints (isolated false, for more
+// than one write) the first failing write ends the pass: its result is set,
+// the transaction rolled back, the others' results left unset, and failed
+// reported for a second pass with isolation. With isolated true each write
+// runs in its own savepoint (or alone), so failures roll back alone.
+func (s *Store) runPass(batch []*writeReq, results []error, isolated bool) (err error, failed bool) {
+	ctx := context.Background()
+	conn, err := s.writeDB.Conn(ctx)
+	if err != nil {
+		return err, false
 	}
-	if alone {
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err, false
+	}
+	ok := 0
+	bt := &batchTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
+	alone := len(batch) == 1
+	for i, r := range batch {
+		if results[i] != nil {
+			continue // failed or given up in the first pass
+		}
+		if e := r.ctx.Err(); e != nil {
+			results[i] = e
+			continue
+		}
+		e := s.runOne(ctx, bt, r, alone || !isolated)
+		if e == nil {
+			ok++
+			continue
+		}
+		if isStorageError(e) {
+			// A full disk or a read-only file is no fault of this write:
+			// SQLite may have rolled the whole transaction back already,
+			// so nothing of the batch commits.
+			err = storageError(e)
+			break
+		}
+		results[i] = e
+		if !isolated && !alone {
+			tx.Rollback() // those that ran before it run again in the second pass
+			return nil, true
+		}
+	}
+	switch {
+	case err != nil:
+		tx.Rollback()
+	case ok == 0:
+		err = tx.Rollback()
+	default:
+		err = tx.Commit()
+	}
+	if isStorageError(err) {
+		// A connection opened on a read-only file stays read-only, one that
+		// met an I/O error is suspect, and a COMMIT that failed for a full
+		// disk may leave its transaction open: the next batch opens a new
+		// connection, which writes again once there is room or the file is
+		// writable.
+		conn.Raw(func(any) error { return errDiscardConn })
+		if errs.Is(storageError(err), errs.StorageFull) {
+			s.log.Error("storage full", "err", err)
+		} else {
+			s.log.Error("database cannot be written", "err", err)
+		}
+	}
+	return err, false
+}
+
+// runOne runs one queued write in the batch's transaction: bare (the
+// first pass, or a write alone in its batch) straight in it, where a
+// failure ends the pass; otherwise in a savepoint of its own so that its
+// failure rolls back only its changes. A savepoint is not free: SQLite
+// copies every page the write first changes into a sub-journal file, which
+// cost about a fifth of the intake benchmark's time when every write had
+// one, and a large write (a bulk import's batch) pays it on each of
+// thousands of pages.
+func (s *Store) runOne(ctx context.Context, tx *batchTx, r *writeReq, bare bool) (err error) {
+	if bare {
 		defer func() {
 			if p := recover(); p != nil {
 				err = fmt.Errorf("store: panic in write: %v", p)
@@ -528,12 +566,31 @@ func (b *batchTx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if strings.Contains(query, ";") {
 		return nil
 	}
-	st, err := b.tx.PrepareContext(ctx, query)
+	st, err := b.tx.PrepareContext(ctx, orFail(query))
 	if err != nil {
 		return nil // the uncached call reports the error
 	}
 	b.stmts[query] = st
 	return st
+}
+
+// orFail makes a plain INSERT or UPDATE of the single writer "OR FAIL".
+// Under SQLite's default ABORT a statement that may fail half-way (one
+// with a unique index, a foreign key, a NOT NULL or CHECK constraint: most
+// of ours) runs in a statement journal, a copy of every page it first
+// changes, so that a failure undoes the statement alone. The writer never
+// needs that: a failing write is undone whole, with its transaction or its
+// savepoint (runBatch), and a single-row statement checks its constraints
+// before it writes anything. Upserts keep their ON CONFLICT clause: OR FAIL
+// applies to the other constraints only.
+func orFail(query string) string {
+	switch {
+	case strings.HasPrefix(query, "INSERT INTO "):
+		return "INSERT OR FAIL INTO " + query[len("INSERT INTO "):]
+	case strings.HasPrefix(query, "UPDATE ") && !strings.HasPrefix(query, "UPDATE OR "):
+		return "UPDATE OR FAIL " + query[len("UPDATE "):]
+	}
+	return query
 }
 
 // The batch's statements run under context.Background(), never under a
@@ -546,7 +603,7 @@ func (b *batchTx) ExecContext(_ context.Context, query string, args ...any) (sql
 	if st := b.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return b.tx.ExecContext(ctx, query, args...)
+	return b.tx.ExecContext(ctx, orFail(query), args...)
 }
 
 func (b *batchTx) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
@@ -554,7 +611,7 @@ func (b *batchTx) QueryRowContext(_ context.Context, query string, args ...any) 
 	if st := b.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return b.tx.QueryRowContext(ctx, query, args...)
+	return b.tx.QueryRowContext(ctx, orFail(query), args...)
 }
 
 func (b *batchTx) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -562,7 +619,7 @@ func (b *batchTx) QueryContext(_ context.Context, query string, args ...any) (*s
 	if st := b.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return b.tx.QueryContext(ctx, query, args...)
+	return b.tx.QueryContext(ctx, orFail(query), args...)
 }
 
 // ---- query helpers ----
