@@ -87,6 +87,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 type env struct {
 	app      *app.App
 	base     string // http://127.0.0.1:port
+	dir      string // the run's temporary directory
 	storeKin string // sqlite or postgres
 	dsn      string // the store's DSN
 	log      *slog.Logger
@@ -131,6 +132,7 @@ func start(ctx context.Context, cf commonFlags, demoRequests int, stderr io.Writ
 		return nil, err
 	}
 	e.cleanups = append(e.cleanups, func() { os.RemoveAll(dir) })
+	e.dir = dir
 
 	cfg := config.Defaults()
 	cfg.Data, cfg.Addr, cfg.FastHash, cfg.LogLevel, cfg.SQLiteSync = dir, "127.0.0.1:0", true, cf.logLevel, cf.sqliteSync

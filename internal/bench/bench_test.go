@@ -83,3 +83,29 @@ func TestUnknownBenchmark(t *testing.T) {
 		t.Fatal("unknown benchmark accepted")
 	}
 }
+
+// --ceiling bare measures the bare pipeline on the same kind of store first
+// and reports the run beside it.
+func TestIntakeBareCeiling(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	var out bytes.Buffer
+	err := Main(context.Background(), []string{"intake", "--duration", "1s", "--warmup", "0s", "--concurrency", "4", "--json", "--ceiling", "bare"}, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n"))
+	var res map[string]any
+	if err := json.Unmarshal(lines[len(lines)-1], &res); err != nil {
+		t.Fatalf("last line is not one JSON object: %q", out.String())
+	}
+	thr, _ := res["throughput_per_s"].(float64)
+	ceiling, _ := res["ceiling_per_s"].(float64)
+	if res["errors"] != float64(0) || thr <= 0 || ceiling <= 0 || res["ceiling_p99_ms"] == nil {
+		t.Fatalf("intake beside the bare pipeline: %v", res)
+	}
+	if math.Abs(res["ratio_to_ceiling"].(float64)-thr/ceiling) > 0.001 {
+		t.Errorf("ratio: %v", res)
+	}
+}

@@ -52,13 +52,18 @@ func intakeMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	conc := fs.Int("concurrency", 64, "concurrent clients (closed loop), or the most requests in flight (open loop)")
 	rate := fs.Float64("rate", 0, "open loop: send at a steady RATE requests/s; latency counts from each request's intended send time (0 = closed loop)")
 	idem := fs.Bool("idempotency-key", true, "send a unique Idempotency-Key with every create (as a careful client does)")
-	ceilingArg := fs.String("ceiling", "", "the hardware's ceiling for intake measured in the same session: creates/s, or a file holding the JSON line of ../shared/bench/ceiling (go run . --duration 20s > FILE); adds ceiling_per_s and ratio_to_ceiling")
+	ceilingArg := fs.String("ceiling", "", "the hardware's ceiling for intake measured in the same session: creates/s, a file holding the JSON line of ../shared/bench/ceiling (go run . --duration 20s > FILE), or \"bare\": a bare pipeline (net/http, JSON, a case row and an event row per request) measured first on the same kind of store, for as long, with as many clients; adds ceiling_per_s and ratio_to_ceiling")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ceiling, err := parseCeiling(*ceilingArg)
-	if err != nil {
-		return err
+	var ceiling float64
+	bareRun := *ceilingArg == "bare"
+	if !bareRun {
+		c, err := parseCeiling(*ceilingArg)
+		if err != nil {
+			return err
+		}
+		ceiling = c
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -89,6 +94,16 @@ func intakeMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	bodies := makeBodies(ci, rng, 8192)
 	e.logf("%s store, %d leaf categories, %d points in %d grids; server on %s", e.storeKin, len(ci.leafCategories), len(ci.points), len(ci.grids), e.base)
 
+	var bareOut intakeResult
+	if bareRun {
+		if bareOut, err = measureBare(ctx, e, client, bodies, *conc, *rate, *warmup, *duration); err != nil {
+			return err
+		}
+		if bareOut.requests-bareOut.errors <= 0 {
+			return fmt.Errorf("bench intake: the bare pipeline acknowledged nothing (%v)", bareOut.codes)
+		}
+		ceiling = float64(bareOut.requests-bareOut.errors) / bareOut.elapsed.Seconds()
+	}
 	d := &driver{client: client, url: e.base + "/api/v1/cases", token: token, bodies: bodies, idem: *idem, run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	if *warmup > 0 {
 		e.logf("warm-up %v", *warmup)
@@ -134,7 +149,48 @@ func intakeMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		keys = append(keys, "ceiling_per_s", "ratio_to_ceiling")
 		out["ceiling_per_s"], out["ratio_to_ceiling"] = round2(ceiling), math.Round(thr/ceiling*1000)/1000
 	}
+	if bareRun {
+		bl := summarize(bareOut.lat)
+		keys = append(keys, "ceiling", "ceiling_p50_ms", "ceiling_p99_ms")
+		out["ceiling"] = "bare pipeline, same " + e.storeKin + " store kind, measured first in this run"
+		out["ceiling_p50_ms"], out["ceiling_p99_ms"] = bl.P50, bl.P99
+	}
 	return writeResult(stdout, cf.json, keys, out)
+}
+
+// measureBare runs the bare pipeline (bare.go) on the run's kind of store
+// with the same bodies, clients, warm-up and duration, and checks that it
+// stored what it acknowledged.
+func measureBare(ctx context.Context, e *env, client *http.Client, bodies [][]byte, conc int, rate float64, warmup, dur time.Duration) (intakeResult, error) {
+	b, err := startBare(ctx, e.storeKin, e.dir, e.dsn, conc)
+	if err != nil {
+		return intakeResult{}, err
+	}
+	defer b.close()
+	d := &driver{client: client, url: b.url, bodies: bodies}
+	drive := func(t time.Duration) intakeResult {
+		if rate > 0 {
+			return d.openLoop(ctx, conc, rate, t)
+		}
+		return d.closedLoop(ctx, conc, t)
+	}
+	if warmup > 0 {
+		drive(warmup)
+	}
+	before, err := b.count(ctx)
+	if err != nil {
+		return intakeResult{}, err
+	}
+	e.logf("bare pipeline (%s): driving %v", e.storeKin, dur)
+	res := drive(dur)
+	after, err := b.count(ctx)
+	if err != nil {
+		return intakeResult{}, err
+	}
+	if ok := res.requests - res.errors; after-before < ok {
+		return res, fmt.Errorf("bench intake: the bare pipeline acknowledged %d creates and stored %d", ok, after-before)
+	}
+	return res, nil
 }
 
 // parseCeiling reads --ceiling: empty (none), a number of creates/s, or a
