@@ -55,7 +55,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if keys.Created {
 		log.Warn("generated the data key file that seals personal data; keep it apart from the database and its backups in production (WHISTLE_KEY_FILE or WHISTLE_DATA_KEY)", "file", keys.Path)
 	}
-	st, err := store.Open(ctx, connectTimeout(cfg.DSN()), store.Options{SQLiteSync: cfg.SQLiteSync, Logger: log, Keys: keys.Ring})
+	st, err := store.Open(ctx, connectTimeout(cfg.DSN()), store.Options{SQLiteSync: cfg.SQLiteSync, Logger: log, Keys: keys.Ring, AnalysisDSN: connectTimeout(cfg.ReadDB)})
 	if err != nil {
 		return nil, err
 	}

@@ -157,7 +157,7 @@ func (s *Service) ExportCases(ctx context.Context, a org.Actor, req ExportReques
 			return err
 		}
 		for {
-			pg, err := s.St.Cases(ctx, sc, f)
+			pg, err := s.St.Analysis.Cases(ctx, sc, f)
 			if err != nil {
 				return err
 			}

@@ -20,6 +20,7 @@ type Config struct {
 	Addr          string        `json:"addr"`          // listen address
 	Data          string        `json:"data"`          // data directory (SQLite file, attachments)
 	DB            string        `json:"db"`            // postgres://… ; empty = SQLite in Data
+	ReadDB        string        `json:"read_db"`       // postgres://… of a read-only replica for analyses and exports
 	Timezone      string        `json:"timezone"`      // IANA zone for dates and working days
 	SQLiteSync    string        `json:"sqlite_sync"`   // full (default) or normal
 	Attachments   string        `json:"attachments"`   // "disk" (default with SQLite) or "db"
@@ -101,6 +102,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		"WHISTLE_LOG_LEVEL": &c.LogLevel, "WHISTLE_PHONE_KEY": &c.PhoneKey, "WHISTLE_ADMIN_PASSWORD": &c.AdminPassword, "WHISTLE_CITY": &c.City, "WHISTLE_RETURN_WINDOW": &c.ReturnWindow,
 		"WHISTLE_KEY_FILE": &c.KeyFile, "WHISTLE_DATA_KEY": &c.DataKey}
 	env["WHISTLE_NATS_URL"] = &c.NATSURL
+	env["WHISTLE_READ_DB"] = &c.ReadDB
 	for k, p := range env {
 		if v := getenv(k); v != "" {
 			*p = v
@@ -124,6 +126,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.StringVar(&c.Data, "data", c.Data, "data directory (env WHISTLE_DATA)")
 	fs.StringVar(&c.KeyFile, "key-file", c.KeyFile, "file of the keys that seal personal data (env WHISTLE_KEY_FILE; default whistle.key in the data directory)")
 	fs.StringVar(&c.DB, "db", c.DB, "PostgreSQL URL postgres://…; empty = SQLite file in the data directory (env WHISTLE_DB)")
+	fs.StringVar(&c.ReadDB, "read-db", c.ReadDB, "PostgreSQL URL of a read-only replica of --db for analyses and exports; empty = --db (env WHISTLE_READ_DB)")
 	fs.StringVar(&c.Timezone, "tz", c.Timezone, "time zone for dates and working days (env WHISTLE_TZ)")
 	fs.StringVar(&c.SQLiteSync, "sqlite-sync", c.SQLiteSync, "SQLite durability: full (fsync per commit) or normal")
 	fs.StringVar(&c.Attachments, "attachments", c.Attachments, "where attachments are stored: disk or db")
@@ -169,6 +172,9 @@ func (c Config) Validate() error {
 	}
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		problems = append(problems, "db must be a postgres:// URL")
+	}
+	if c.ReadDB != "" && (c.DB == "" || !strings.HasPrefix(c.ReadDB, "postgres://") && !strings.HasPrefix(c.ReadDB, "postgresql://")) {
+		problems = append(problems, "read-db must be a postgres:// URL, beside a PostgreSQL --db")
 	}
 	if c.DemoEnd != "" {
 		if _, err := time.Parse(time.RFC3339, c.DemoEnd); err != nil {

@@ -76,3 +76,27 @@ func TestUploadOptions(t *testing.T) {
 		}
 	}
 }
+
+// --read-db names a PostgreSQL replica, and only beside a PostgreSQL --db.
+func TestReadDB(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		ok   bool
+	}{
+		{[]string{"--db=postgres://x@127.0.0.1/db", "--read-db=postgres://x@127.0.0.2/db"}, true},
+		{[]string{"--read-db=postgres://x@127.0.0.2/db"}, false},
+		{[]string{"--db=postgres://x@127.0.0.1/db", "--read-db=/tmp/replica.db"}, false},
+	} {
+		c, err := Load("serve", tc.args, env(nil), io.Discard)
+		if (err == nil) != tc.ok {
+			t.Errorf("%v: %v", tc.args, err)
+		}
+		if tc.ok && c.ReadDB != "postgres://x@127.0.0.2/db" {
+			t.Errorf("%v: read db %q", tc.args, c.ReadDB)
+		}
+	}
+	c, err := Load("serve", []string{"--db=postgres://x@127.0.0.1/db"}, env(map[string]string{"WHISTLE_READ_DB": "postgres://r@127.0.0.3/db"}), io.Discard)
+	if err != nil || c.ReadDB != "postgres://r@127.0.0.3/db" {
+		t.Errorf("WHISTLE_READ_DB: %q %v", c.ReadDB, err)
+	}
+}

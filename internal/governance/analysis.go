@@ -200,7 +200,7 @@ func id(n int64) string {
 
 func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, error) {
 	L := insight.Day(f.To - f.From + 1)
-	dataFrom, ok, err := s.St.MinDailyDay(ctx)
+	dataFrom, ok, err := s.St.Analysis.MinDailyDay(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 	opt := insight.Options{From: f.From, To: f.To, DataFrom: first, TermBaselineDays: termDays, MaxTermDocs: MaxDocsPerWindow}
 	// Light records: the period and the term baseline, each sampled.
 	tfrom := f.From - insight.Day(termDays)
-	totals, err := s.St.DailyTotals(ctx, sc.daily(tfrom, f.To, f.Categories))
+	totals, err := s.St.Analysis.DailyTotals(ctx, sc.daily(tfrom, f.To, f.Categories))
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 			if w.n > MaxDocsPerWindow {
 				lf.Every = (w.n + MaxDocsPerWindow - 1) / MaxDocsPerWindow
 			}
-			cs, err := s.St.LightCases(ctx, lf)
+			cs, err := s.St.Analysis.LightCases(ctx, lf)
 			if err != nil {
 				l.err = err
 				cancel()
@@ -271,7 +271,7 @@ func (s *Service) analyze(ctx context.Context, f Filter, sc scope) (*Analysis, e
 		}()
 	}
 	cc := newClassCells(insight.DayClasses(opt, first))
-	err = s.St.FoldDaily(ctx, sc.daily(from, f.To, f.Categories), cc.add)
+	err = s.St.Analysis.FoldDaily(ctx, sc.daily(from, f.To, f.Categories), cc.add)
 	if err != nil {
 		cancel()
 	}

@@ -102,7 +102,7 @@ func (s *Service) ProposeProactive(ctx context.Context, a org.Actor, from, to in
 		return nil, errs.D(errs.Invalid, "at most %d weeks ahead", MaxProposalWeeks)
 	}
 	t0 := time.Now()
-	rows, err := s.St.DailyRows(ctx, store.DailyFilter{From: int64(from - HistoryDays), To: int64(from - 1)})
+	rows, err := s.St.Analysis.DailyRows(ctx, store.DailyFilter{From: int64(from - HistoryDays), To: int64(from - 1)})
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,7 @@ func (s *Service) rollup(ctx context.Context, c agenda.Criteria, from, to insigh
 	}
 	in = make(dayTotals, n)
 	add := func(dst dayTotals, f store.DailyFilter, sign int64) error {
-		rows, err := s.St.DailyTotals(ctx, f)
+		rows, err := s.St.Analysis.DailyTotals(ctx, f)
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (s *Service) texts(ctx context.Context, c agenda.Criteria, from, to insight
 	if n <= 0 {
 		return nil, nil, false, nil
 	}
-	cases, err := s.St.LightCases(ctx, store.LightFilter{From: from.Time(), To: (to + 1).Time(), Categories: c.Categories, Limit: MaxTrackCases + 1})
+	cases, err := s.St.Analysis.LightCases(ctx, store.LightFilter{From: from.Time(), To: (to + 1).Time(), Categories: c.Categories, Limit: MaxTrackCases + 1})
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -298,7 +298,7 @@ func (s *Service) track(ctx context.Context, t *agenda.Topic, until insight.Day)
 // covered reports whether the rollups reach back to day (any request in
 // the city on that day or the six after it).
 func (s *Service) covered(ctx context.Context, day insight.Day) (bool, error) {
-	rows, err := s.St.DailyTotals(ctx, store.DailyFilter{From: int64(day), To: int64(day) + 6})
+	rows, err := s.St.Analysis.DailyTotals(ctx, store.DailyFilter{From: int64(day), To: int64(day) + 6})
 	if err != nil {
 		return false, err
 	}

@@ -107,6 +107,11 @@ func Available() (binDir string, ok bool) {
 		if abs, err := filepath.Abs(p); err == nil {
 			p = abs
 		}
+		// A link on PATH (/usr/local/bin/initdb → /usr/lib/postgresql/15/bin)
+		// names the directory that holds the other tools too.
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
 		if d := filepath.Dir(p); hasServerBinaries(d) {
 			return d, true
 		}
@@ -336,7 +341,12 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return fmt.Errorf("pgtest: initdb failed: %w\n%s", err, tail(out, 30))
 	}
+	return c.serve(ctx, opts)
+}
 
+// serve starts the server on the initialised data directory, on a free
+// port.
+func (c *Cluster) serve(ctx context.Context, opts Options) error {
 	const attempts = 5
 	var lastErr error
 	for attempt := 1; attempt <= attempts; attempt++ {

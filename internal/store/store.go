@@ -30,9 +30,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
-	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"           // SQLite driver "sqlite"
 
 	"whistle/internal/errs"
 	"whistle/internal/sealed"
@@ -71,24 +72,33 @@ type Options struct {
 	// Keys seal the citizens' personal data at rest (sealing.go). Nil
 	// stores it in clear: for tests only; the application always sets it.
 	Keys *sealed.Ring
+	// AnalysisDSN, for a PostgreSQL store, is a read-only copy of it (a
+	// streaming replica) that serves Store.Analysis: the long reads of
+	// analyses and exports, kept off the primary. Empty: the primary.
+	AnalysisDSN string
 }
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
-	Queries             // reads from the read pool
-	reads    *stmtCache // SQLite: the read pool's prepared statements
-	dialect  Dialect
-	writeDB  *sql.DB
-	readDB   *sql.DB
-	opts     Options
-	log      *slog.Logger
-	num      *numbering
-	ckptDB   *sql.DB
-	ckptDone chan struct{}
-	writes   chan *writeReq
-	stop     chan struct{}
-	done     chan struct{}
-	closeMu  sync.Once
+	Queries // reads from the read pool
+	// Analysis runs the long reads of analyses and exports: on the
+	// replica of Options.AnalysisDSN (in read-only transactions), or the
+	// same read pool as Queries.
+	Analysis   Queries
+	analysisDB *sql.DB
+	reads      *stmtCache // SQLite: the read pool's prepared statements
+	dialect    Dialect
+	writeDB    *sql.DB
+	readDB     *sql.DB
+	opts       Options
+	log        *slog.Logger
+	num        *numbering
+	ckptDB     *sql.DB
+	ckptDone   chan struct{}
+	writes     chan *writeReq
+	stop       chan struct{}
+	done       chan struct{}
+	closeMu    sync.Once
 	// sendMu orders Write's enqueue before Close's stop: once closed is set
 	// no request enters the queue, so none is left unanswered.
 	sendMu sync.RWMutex
@@ -220,6 +230,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.closeDBs()
 		return nil, err
 	}
+	s.Analysis = s.Queries
+	if opts.AnalysisDSN != "" {
+		if err := s.openAnalysis(ctx, opts.AnalysisDSN); err != nil {
+			s.closeDBs()
+			return nil, err
+		}
+	}
 	if s.dialect == SQLite {
 		s.writes = make(chan *writeReq, 4096)
 		s.stop = make(chan struct{})
@@ -270,8 +287,36 @@ func (s *Store) Close() error {
 	return s.closeDBs()
 }
 
+// openAnalysis opens the replica that serves Analysis. Its connections
+// start every transaction read-only, so that nothing can be written there
+// by mistake even when the DSN names the primary.
+func (s *Store) openAnalysis(ctx context.Context, dsn string) error {
+	if s.dialect != Postgres || !IsPostgres(dsn) {
+		return errors.New("store: an analysis DSN is a postgres:// URL, for a PostgreSQL store")
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return fmt.Errorf("store: analysis DSN: %w", err)
+	}
+	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("store: analysis replica: %w", err)
+	}
+	s.analysisDB = db
+	s.Analysis = Queries{q: db, dialect: Postgres, ring: s.ring}
+	return nil
+}
+
 func (s *Store) closeDBs() error {
 	var err error
+	if s.analysisDB != nil {
+		s.analysisDB.Close()
+	}
 	if s.reads != nil {
 		s.reads.close()
 	}
