@@ -43,6 +43,7 @@ const usage = `usage: whistle bench <benchmark> [flags]
 benchmarks:
   intake   create phone requests over HTTP on loopback (closed loop, or open loop with --rate)
   inbox    load --cases cases, then time a unit's inbox first page (store and HTTP)
+  soak     a steady mixed load (intake, dispatch, inbox, dashboard) for --duration, with memory sampled
 
 Run "whistle bench <benchmark> -h" for its flags.
 `
@@ -58,6 +59,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return intakeMain(ctx, args[1:], stdout, stderr)
 	case "inbox":
 		return inboxMain(ctx, args[1:], stdout, stderr)
+	case "soak":
+		return soakMain(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

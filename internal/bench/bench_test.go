@@ -109,3 +109,34 @@ func TestIntakeBareCeiling(t *testing.T) {
 		t.Errorf("ratio: %v", res)
 	}
 }
+
+// A short soak end to end: every kind of request answered, memory sampled,
+// nothing failed.
+func TestSoakSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	var out bytes.Buffer
+	err := Main(context.Background(), []string{"soak", "--duration", "2s", "--sample", "500ms", "--intake", "20", "--inbox", "10", "--dashboard", "2", "--json"}, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Requests int64                     `json:"requests"`
+		Errors   int64                     `json:"errors"`
+		Kinds    map[string]map[string]any `json:"kinds"`
+		Samples  []map[string]any          `json:"samples"`
+		Flat     *bool                     `json:"memory_flat"`
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &res); err != nil {
+		t.Fatalf("not one JSON object: %q", out.String())
+	}
+	if res.Errors != 0 || res.Requests == 0 || res.Flat == nil || len(res.Samples) < 2 {
+		t.Fatalf("soak: %+v", res)
+	}
+	for _, k := range []string{"intake", "dispatch", "inbox_api", "inbox_page", "dashboard"} {
+		if ok, _ := res.Kinds[k]["ok"].(float64); ok < 1 {
+			t.Errorf("no %s answered: %v", k, res.Kinds[k])
+		}
+	}
+}
