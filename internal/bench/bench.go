@@ -91,6 +91,7 @@ type env struct {
 	app      *app.App
 	base     string // http://127.0.0.1:port
 	dir      string // the run's temporary directory
+	cfg      config.Config
 	storeKin string // sqlite or postgres
 	dsn      string // the store's DSN
 	log      *slog.Logger
@@ -163,7 +164,7 @@ func start(ctx context.Context, cf commonFlags, demoRequests int, stderr io.Writ
 	default:
 		return nil, fmt.Errorf(`--db must be empty, "pg" or a postgres:// URL`)
 	}
-	e.dsn = cfg.DSN()
+	e.dsn, e.cfg = cfg.DSN(), cfg
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -199,6 +200,47 @@ func start(ctx context.Context, cf commonFlags, demoRequests int, stderr io.Writ
 		return nil, err
 	}
 	return e, nil
+}
+
+// addNodes starts n more application nodes on the same PostgreSQL store,
+// each its own app.App (pools, scheduler, caches) serving on its own
+// loopback port, as separate processes behind a load balancer would; it
+// returns their base URLs.
+func (e *env) addNodes(ctx context.Context, n int) ([]string, error) {
+	if n > 0 && e.storeKin != "postgres" {
+		return nil, errors.New("bench: several nodes share a PostgreSQL store: --db pg")
+	}
+	var bases []string
+	for i := range n {
+		cfg := e.cfg
+		cfg.Node = fmt.Sprintf("bench-%d", i+2)
+		a, err := app.Open(ctx, cfg, e.log)
+		if err != nil {
+			return nil, err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		served, ready := make(chan error, 1), make(chan string, 1)
+		go func() { served <- a.Serve(sctx, ln, func(addr string) { ready <- addr }) }()
+		e.cleanups = append(e.cleanups, func() {
+			cancel()
+			if err := <-served; err != nil {
+				fmt.Fprintln(e.stderr, "bench: node:", err)
+			}
+			a.Close()
+		})
+		select {
+		case addr := <-ready:
+			bases = append(bases, "http://"+addr)
+		case err := <-served:
+			return nil, err
+		}
+	}
+	return bases, nil
 }
 
 // newClient returns an HTTP client tuned for conns concurrent keep-alive

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -138,5 +139,32 @@ func TestSoakSmoke(t *testing.T) {
 		if ok, _ := res.Kinds[k]["ok"].(float64); ok < 1 {
 			t.Errorf("no %s answered: %v", k, res.Kinds[k])
 		}
+	}
+}
+
+// --nodes spreads the load over several application nodes on one
+// PostgreSQL store; on SQLite it is refused.
+func TestIntakeNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL cluster")
+	}
+	err := Main(context.Background(), []string{"intake", "--nodes", "2", "--duration", "1s", "--warmup", "0s"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
+		t.Fatalf("two nodes on SQLite: %v", err)
+	}
+	var out bytes.Buffer
+	if err := Main(context.Background(), []string{"intake", "--db", "pg", "--nodes", "2", "--duration", "1s", "--warmup", "0s", "--concurrency", "4", "--json"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var res map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &res); err != nil {
+		t.Fatalf("not one JSON object: %q", out.String())
+	}
+	if res["nodes"] != float64(2) || res["errors"] != float64(0) || res["requests"].(float64) < 2 {
+		t.Fatalf("two nodes: %v", res)
+	}
+	per, _ := res["acknowledged_per_node"].([]any)
+	if len(per) != 2 || per[0].(float64) < 1 || per[1].(float64) < 1 {
+		t.Fatalf("creates per node: %v", res["acknowledged_per_node"])
 	}
 }

@@ -51,6 +51,7 @@ func intakeMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	warmup := fs.Duration("warmup", 2*time.Second, "load driven (and not measured) before the measured run")
 	conc := fs.Int("concurrency", 64, "concurrent clients (closed loop), or the most requests in flight (open loop)")
 	rate := fs.Float64("rate", 0, "open loop: send at a steady RATE requests/s; latency counts from each request's intended send time (0 = closed loop)")
+	nodes := fs.Int("nodes", 1, "application nodes on the one PostgreSQL store (--db pg), requests spread over them in turn")
 	idem := fs.Bool("idempotency-key", true, "send a unique Idempotency-Key with every create (as a careful client does)")
 	ceilingArg := fs.String("ceiling", "", "the hardware's ceiling for intake measured in the same session: creates/s, a file holding the JSON line of ../shared/bench/ceiling (go run . --duration 20s > FILE), or \"bare\": a bare pipeline (net/http, JSON, a case row and an event row per request) measured first on the same kind of store, for as long, with as many clients; adds ceiling_per_s and ratio_to_ceiling")
 	if err := fs.Parse(args); err != nil {
@@ -67,6 +68,9 @@ func intakeMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if *nodes < 1 || *nodes > 16 {
+		return errors.New("bench intake: 1 ≤ --nodes ≤ 16")
 	}
 	if *conc < 1 || *duration <= 0 || *rate < 0 {
 		return errors.New("bench intake: --concurrency ≥ 1, --duration > 0 and --rate ≥ 0 please")
@@ -104,7 +108,15 @@ func intakeMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		ceiling = float64(bareOut.requests-bareOut.errors) / bareOut.elapsed.Seconds()
 	}
-	d := &driver{client: client, url: e.base + "/api/v1/cases", token: token, bodies: bodies, idem: *idem, run: strconv.FormatInt(time.Now().UnixNano(), 36)}
+	more, err := e.addNodes(ctx, *nodes-1)
+	if err != nil {
+		return err
+	}
+	d := &driver{client: client, urls: []string{e.base + "/api/v1/cases"}, token: token, bodies: bodies, idem: *idem, run: strconv.FormatInt(time.Now().UnixNano(), 36)}
+	for _, b := range more {
+		d.urls = append(d.urls, b+"/api/v1/cases")
+	}
+	d.perURL = make([]atomic.Int64, len(d.urls))
 	if *warmup > 0 {
 		e.logf("warm-up %v", *warmup)
 		if *rate > 0 {
@@ -137,13 +149,21 @@ func intakeMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	l := summarize(res.lat)
 	ok := res.requests - res.errors
-	keys := []string{"benchmark", "store", "durability", "duration_s", "concurrency", "rate", "requests", "errors", "throughput_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
+	keys := []string{"benchmark", "store", "durability", "nodes", "duration_s", "concurrency", "rate", "requests", "errors", "throughput_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
 	thr := float64(ok) / res.elapsed.Seconds()
 	out := map[string]any{
-		"benchmark": "intake", "store": e.storeKin, "durability": e.app.Store.Durability(),
+		"benchmark": "intake", "store": e.storeKin, "durability": e.app.Store.Durability(), "nodes": *nodes,
 		"duration_s": round2(res.elapsed.Seconds()), "concurrency": *conc, "rate": *rate,
 		"requests": res.requests, "errors": res.errors, "throughput_per_s": round2(thr),
 		"p50_ms": l.P50, "p90_ms": l.P90, "p99_ms": l.P99, "max_ms": l.Max,
+	}
+	if *nodes > 1 {
+		per := make([]int64, len(d.perURL))
+		for i := range d.perURL {
+			per[i] = d.perURL[i].Load()
+		}
+		keys = append(keys, "acknowledged_per_node")
+		out["acknowledged_per_node"] = per
 	}
 	if ceiling > 0 {
 		keys = append(keys, "ceiling_per_s", "ratio_to_ceiling")
@@ -167,7 +187,7 @@ func measureBare(ctx context.Context, e *env, client *http.Client, bodies [][]by
 		return intakeResult{}, err
 	}
 	defer b.close()
-	d := &driver{client: client, url: b.url, bodies: bodies}
+	d := &driver{client: client, urls: []string{b.url}, bodies: bodies}
 	drive := func(t time.Duration) intakeResult {
 		if rate > 0 {
 			return d.openLoop(ctx, conc, rate, t)
@@ -249,7 +269,8 @@ func makeBodies(ci *cityInfo, rng *rand.Rand, n int) [][]byte {
 // driver sends create requests.
 type driver struct {
 	client *http.Client
-	url    string
+	urls   []string       // requests go to each in turn (one per node)
+	perURL []atomic.Int64 // acknowledged creates per URL
 	token  string
 	bodies [][]byte
 	idem   bool
@@ -261,7 +282,7 @@ type driver struct {
 // if not, a short failure label.
 func (d *driver) one(ctx context.Context) (bool, string) {
 	n := d.seq.Add(1)
-	req, err := http.NewRequestWithContext(ctx, "POST", d.url, bytes.NewReader(d.bodies[int(n)%len(d.bodies)]))
+	req, err := http.NewRequestWithContext(ctx, "POST", d.urls[int(n)%len(d.urls)], bytes.NewReader(d.bodies[int(n)%len(d.bodies)]))
 	if err != nil {
 		return false, "request"
 	}
@@ -281,6 +302,9 @@ func (d *driver) one(ctx context.Context) (bool, string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		return false, strconv.Itoa(resp.StatusCode)
+	}
+	if d.perURL != nil {
+		d.perURL[int(n)%len(d.urls)].Add(1)
 	}
 	return true, ""
 }
