@@ -43,6 +43,7 @@ const usage = `usage: whistle bench <benchmark> [flags]
 benchmarks:
   intake   create phone requests over HTTP on loopback (closed loop, or open loop with --rate)
   inbox    load --cases cases, then time a unit's inbox first page (store and HTTP)
+  all      run them all several times and print (or --out FILE) the Markdown record of medians and spreads
   soak     a steady mixed load (intake, dispatch, inbox, dashboard) for --duration, with memory sampled
 
 Run "whistle bench <benchmark> -h" for its flags.
@@ -61,6 +62,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return inboxMain(ctx, args[1:], stdout, stderr)
 	case "soak":
 		return soakMain(ctx, args[1:], stdout, stderr)
+	case "all":
+		return allMain(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -168,3 +168,36 @@ func TestIntakeNodes(t *testing.T) {
 		t.Fatalf("creates per node: %v", res["acknowledged_per_node"])
 	}
 }
+
+func TestSpreadAndSection(t *testing.T) {
+	for _, tc := range []struct {
+		in          []float64
+		med, lo, hi float64
+	}{
+		{nil, 0, 0, 0},
+		{[]float64{5}, 5, 5, 5},
+		{[]float64{9, 1, 5}, 5, 1, 9},
+		{[]float64{4, 1, 3, 2}, 2.5, 1, 4},
+	} {
+		if med, lo, hi := spread(tc.in); med != tc.med || lo != tc.lo || hi != tc.hi {
+			t.Errorf("spread(%v) = %v %v %v", tc.in, med, lo, hi)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "B.md")
+	sec := func(x string) string { return allBegin + "\n" + x + "\n" + allEnd + "\n" }
+	os.WriteFile(p, []byte("# Benchmarks\nhand-written\n"), 0o644)
+	if err := replaceSection(p, sec("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := replaceSection(p, sec("two")); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(p)
+	if want := "# Benchmarks\nhand-written\n\n" + sec("two"); string(got) != want {
+		t.Fatalf("file:\n%s\nwant:\n%s", got, want)
+	}
+	os.WriteFile(p, []byte("x\n"+allBegin+"\n"), 0o644)
+	if err := replaceSection(p, sec("three")); err == nil {
+		t.Fatal("a file with one marker was rewritten")
+	}
+}
