@@ -95,7 +95,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		// allowance too, rather than each granting its own.
 		limits.Logins.Shared = accounts.SharedLogins(st)
 	}
-	pages, err := web.New(svc, web.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits})
+	pages, err := web.New(svc, web.Options{Logger: log, Hasher: h, Sessions: sessions, Limits: limits, StoreDown: store.Unreachable})
 	if err != nil {
 		st.Close()
 		return nil, err

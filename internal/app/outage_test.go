@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,6 +151,22 @@ func TestPostgresOutage(t *testing.T) {
 	}
 	if r := do("GET", "/healthz", nil, ""); r.status != 200 {
 		t.Fatalf("healthz (the process is alive) during the outage: %+v", r)
+	}
+	// A page that reads the database says so in the reader's language, with
+	// the same status, as fast.
+	for _, lang := range []struct{ accept, want string }{{"zh-CN", "数据库暂时无法连接"}, {"en", "the database cannot be reached"}} {
+		req, _ := http.NewRequest("GET", base+"/portal/figures", nil)
+		req.Header.Set("Accept-Language", lang.accept)
+		t0 := time.Now()
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), lang.want) || time.Since(t0) > bound {
+			t.Fatalf("the figures page (%s) during the outage: %d in %v, body has %q: %v\n%.3000s", lang.accept, res.StatusCode, time.Since(t0), lang.want, strings.Contains(string(b), lang.want), b)
+		}
 	}
 
 	if err := cluster.Resume(ctx); err != nil {

@@ -346,6 +346,7 @@ func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) {
 	now := s.svc.Now()
 	f, err := s.svc.Cases.MonthFigures(ctx, now)
 	if err != nil {
+		p.Data = figuresData{} // the page, with its message and no figures
 		s.render(w, s.explain(p, err), "figures", p)
 		return
 	}

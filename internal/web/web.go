@@ -38,18 +38,19 @@ var files embed.FS
 
 // Server serves the pages.
 type Server struct {
-	svc     *services.Services
-	log     *slog.Logger
-	cat     *Catalogue
-	pages   map[string]*template.Template
-	logins  *auth.LoginLimiter // login tries (shared with the API)
-	submits *auth.Limiter      // portal submissions per address
-	lookups *auth.Limiter      // failed portal look-ups per address
-	cookies httpx.Sessions
-	hasher  auth.Hasher
-	demo    atomic.Pointer[[]DemoLogin]
-	geo     geoCache // boundary documents, plain and gzipped
-	routes  []Route
+	svc       *services.Services
+	log       *slog.Logger
+	cat       *Catalogue
+	pages     map[string]*template.Template
+	logins    *auth.LoginLimiter // login tries (shared with the API)
+	submits   *auth.Limiter      // portal submissions per address
+	lookups   *auth.Limiter      // failed portal look-ups per address
+	storeDown func(error) bool   // Options.StoreDown
+	cookies   httpx.Sessions
+	hasher    auth.Hasher
+	demo      atomic.Pointer[[]DemoLogin]
+	geo       geoCache // boundary documents, plain and gzipped
+	routes    []Route
 }
 
 // DemoLogin is a demo user shown on the login page of a demo city.
@@ -69,6 +70,9 @@ type Options struct {
 	Limits *httpx.Limits
 	// Hasher hashes passwords of users created on the admin pages.
 	Hasher auth.Hasher
+	// StoreDown reports whether an error means the database cannot be
+	// reached (as in the API): a page then says so, with 503.
+	StoreDown func(error) bool
 }
 
 // New parses the templates and catalogues.
@@ -87,7 +91,7 @@ func New(svc *services.Services, opts Options) (*Server, error) {
 		opts.Limits = httpx.NewLimits()
 	}
 	s := &Server{svc: svc, log: opts.Logger, cat: cat, cookies: opts.Sessions, hasher: opts.Hasher,
-		logins: opts.Limits.Logins, submits: opts.Limits.Submits, lookups: opts.Limits.Lookups}
+		logins: opts.Limits.Logins, submits: opts.Limits.Submits, lookups: opts.Limits.Lookups, storeDown: opts.StoreDown}
 	if err := s.parse(); err != nil {
 		return nil, err
 	}
@@ -566,6 +570,12 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, p *page)
 	}
 	if err := t.ExecuteTemplate(&buf, entry, p); err != nil {
 		s.log.Error("template", "name", name, "err", err)
+		if name != "error" && status >= 400 && p.Err != "" {
+			// A page refused or failed before it had its data: the
+			// error page says why, with the same status.
+			s.render(w, status, "error", p)
+			return
+		}
 		http.Error(w, "template error", 500)
 		return
 	}
@@ -615,7 +625,9 @@ func (s *Server) explain(p *page, err error) int {
 		return httpx.StatusClientClosed
 	}
 	var e *errs.Error
-	if !errors.As(err, &e) {
+	if code := errs.CodeOf(err); (code == errs.Internal || code == errs.Unavailable) && s.storeDown != nil && s.storeDown(err) {
+		e = &errs.Error{Code: errs.StoreUnavailable} // a database outage: retry shortly
+	} else if !errors.As(err, &e) {
 		s.log.Error("page error", "err", err)
 		p.Err = errs.Message(errs.Internal, p.Lang)
 		return 500
