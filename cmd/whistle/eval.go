@@ -15,6 +15,7 @@ import (
 )
 
 const evalUsage = `usage: whistle eval classify --train FILE (--test FILE | --cv K) [flags]
+       whistle eval replies --file FILE [--train FILE] [--threshold 0.8] [--json]
 
 Trains the text classifier on FILE (CSV, TSV or JSON Lines, optionally .gz,
 with a text and a label column) and prints top-1/top-3 accuracy, macro F1,
@@ -27,9 +28,12 @@ per-label figures, training time and prediction speed.
 `
 
 func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "replies" {
+		return evalReplies(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "classify" {
 		fmt.Fprint(stderr, evalUsage)
-		return errors.New("eval: the only evaluation is 'classify'")
+		return errors.New("eval: the evaluations are 'classify' and 'replies'")
 	}
 	fs := flag.NewFlagSet("eval classify", flag.ContinueOnError)
 	fs.SetOutput(stderr)

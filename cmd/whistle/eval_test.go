@@ -94,13 +94,51 @@ func TestEvalClassify(t *testing.T) {
 		{[]string{"eval", "classify", "--train", train, "--cv", "1"}, "at least 2 folds"},
 		{[]string{"eval", "classify", "--train", train, "--cv", "3", "--algo", "bert"}, "unknown algorithm"},
 		{[]string{"eval", "classify", "--train", train, "--test", filepath.Join(dir, "nope.csv")}, "no such file"},
-		{[]string{"eval", "regress"}, "only evaluation"},
-		{[]string{"eval"}, "only evaluation"},
+		{[]string{"eval", "regress"}, "evaluations are"},
+		{[]string{"eval"}, "evaluations are"},
 	} {
 		var out, errb bytes.Buffer
 		err := run(ctx, tc.args, &out, &errb)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want one containing %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// eval replies on a small TSV: the keys the issue names, categories from a
+// classifier trained on a labelled file, and refusals of bad arguments.
+func TestEvalReplies(t *testing.T) {
+	dir := t.TempDir()
+	train := evalData(t, dir, "labelled.csv", 5)
+	tsv := "id\tuser\tsubject\ttime\tdetail\treply\treply_time\n" +
+		"1\tu\t路灯不亮\tt\t和平路12号路灯不亮已经一周\t关于和平路12号路灯不亮的问题，已于5月3日维修，感谢支持。\tt\n" +
+		"2\tu\t噪音扰民\tt\t楼下饭店夜里施工噪音很大\t关于饭店夜间施工噪音问题，城管已责令停工。\tt\n" +
+		"3\tu\t停水\tt\t小区停水两天了\t您好！留言已收悉\tt\n" +
+		"4\tu\t水压低\tt\t水压太低用不了热水器\t您好！留言已收悉\tt\n"
+	file := filepath.Join(dir, "replies.tsv")
+	if err := os.WriteFile(file, []byte(tsv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"eval", "replies", "--file", file, "--train", train, "--json"}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Replies    int            `json:"replies"`
+		AUC        *float64       `json:"auc"`
+		NearCopies int            `json:"near_copies"`
+		Dimensions []any          `json:"dimensions"`
+		ByCategory map[string]any `json:"auc_by_category"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if rep.Replies != 4 || rep.AUC == nil || rep.NearCopies != 2 || len(rep.Dimensions) != 6 || len(rep.ByCategory) < 1 {
+		t.Fatalf("report: %s", out.String())
+	}
+	for _, bad := range [][]string{{"eval", "replies"}, {"eval", "replies", "--file", file, "--threshold", "2"}, {"eval", "replies", "--file", filepath.Join(dir, "none.tsv"), "--train", "none"}} {
+		if err := run(context.Background(), bad, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v: no error", bad)
 		}
 	}
 }

@@ -19,7 +19,7 @@ var (
 	// domain packages: pure rules, tested with tables.
 	domain = []string{"errs", "org", "calendar", "timelimit", "lifecycle", "geo", "gazetteer", "classify",
 		"dutylist", "dedup", "knowledge", "assessment", "summons", "grid", "auth", "audit", "sealed", "csvsafe",
-		"insight", "agenda", "open311", "events"}
+		"insight", "agenda", "open311", "events", "replyquality"}
 	// application packages: one service call per user action.
 	application = []string{"core", "casework", "dispatch", "ranking", "whistles", "patrols", "admin", "accounts", "services",
 		"retention", "governance", "georeport", "importer", "publish", "delivery"}
