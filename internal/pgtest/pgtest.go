@@ -72,6 +72,19 @@ type Options struct {
 	StartTimeout time.Duration
 }
 
+func (o Options) withDefaults() Options {
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = 200
+	}
+	if o.StartTimeout <= 0 {
+		o.StartTimeout = 60 * time.Second
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	return o
+}
+
 // Cluster is a running throwaway PostgreSQL server in a temp directory.
 // Its methods are safe for concurrent use.
 type Cluster struct {
@@ -170,17 +183,8 @@ func StartCluster(ctx context.Context, opts Options) (*Cluster, error) {
 			return nil, ErrNotAvailable
 		}
 	}
-	if opts.MaxConnections <= 0 {
-		opts.MaxConnections = 200
-	}
-	if opts.StartTimeout <= 0 {
-		opts.StartTimeout = 60 * time.Second
-	}
+	opts = opts.withDefaults()
 	logf := opts.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-
 	c := &Cluster{binDir: binDir, logf: logf}
 	uid, gid := -1, -1
 	if os.Geteuid() == 0 {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 )
 
 // StartReplica starts a hot standby of c: a cluster of its own (own
@@ -14,16 +13,8 @@ import (
 // date by streaming replication. It accepts read-only queries; stop it
 // with Stop, before or after c. opts is as for StartCluster.
 func (c *Cluster) StartReplica(ctx context.Context, opts Options) (*Cluster, error) {
-	if opts.MaxConnections <= 0 {
-		opts.MaxConnections = 200
-	}
-	if opts.StartTimeout <= 0 {
-		opts.StartTimeout = 60 * time.Second
-	}
+	opts = opts.withDefaults()
 	logf := opts.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
 	r := &Cluster{binDir: c.binDir, logf: logf, cred: c.cred}
 	uid := -1
 	if c.cred != nil {
