@@ -63,7 +63,7 @@ func TestCompoundsAndPropertyRatings(t *testing.T) {
 			{c1.ID, 60, 5, "h1", "2026-Q1", base},
 			{c1.ID, 60, 4, "h2", "2026-Q1", base.Add(time.Hour)},
 			{c1.ID, 60, 2, "h1", "2026-Q2", base.Add(100 * 24 * time.Hour)}, // next quarter: allowed
-			{c2.ID, 63, 3, "h1", "2026-Q1", base.Add(2 * time.Hour)},       // another compound: allowed
+			{c2.ID, 63, 3, "h1", "2026-Q1", base.Add(2 * time.Hour)},        // another compound: allowed
 		} {
 			if err := rate(r.c, r.unit, r.score, r.phone, r.q, r.at); err != nil {
 				t.Fatal(err)
