@@ -370,6 +370,9 @@ func (s *Service) DryRun(ctx context.Context, a org.Actor, version int64, from, 
 		}
 		l := c.Location
 		in := dutylist.Input{Category: c.Category, DistrictID: l.DistrictID, StreetID: l.StreetID, CommunityID: l.CommunityID, GridID: l.GridID, Text: c.Title + "\n" + c.Description}
+		if err := s.withCompound(ctx, &in, l); err != nil {
+			return dutylist.DryRun{}, err
+		}
 		rs = append(rs, dutylist.Routed{CaseID: c.ID, Number: c.Number, Actual: c.LeadUnitID, Old: dutylist.Decide(old, dir, in), New: dutylist.Decide(draft.List, dir, in)})
 	}
 	return dutylist.Diff(draft.Version, old.Version, rs, dir, 5), nil
