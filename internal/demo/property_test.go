@@ -76,4 +76,3 @@ func TestDemoProperty(t *testing.T) {
 		t.Fatalf("%d property orders called back", closed)
 	}
 }
-
