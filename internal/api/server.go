@@ -294,6 +294,13 @@ func (s *Server) Handler() http.Handler {
 	priv("GET", "/api/v1/proactive", centreStaff, s.listProactive)
 	priv("POST", "/api/v1/proactive/propose", httpx.Roles(org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin), s.proposeProactive)
 	priv("POST", "/api/v1/proactive/{id}/review", httpx.Roles(org.RoleDispatcher, org.RoleSupervisor, org.RoleAdmin), s.reviewProactive)
+	// property services (物业, issue #15)
+	priv("GET", "/api/v1/compounds", centreStaff, s.listCompounds)
+	priv("POST", "/api/v1/compounds", deciders, s.createCompound)
+	priv("PUT", "/api/v1/compounds/{id}", deciders, s.putCompound)
+	priv("GET", "/api/v1/property/board", assessReaders, s.propertyBoard)
+	pub("GET", "/api/v1/public/compounds", s.publicCompounds)
+	pub("POST", "/api/v1/public/property-ratings", s.publicPropertyRate)
 
 	// Open311 GeoReport v2 (open311.go).
 	s.open311Routes(mux, pub, priv)

@@ -438,4 +438,4 @@ var Measures = []string{MeasureOrders, MeasureResponded, MeasureNotResponded, Me
 	MeasureResolved, MeasureUnresolved, MeasureSatisfied, MeasureFairly, MeasureUnsatisfied, MeasureExempted}
 
 // RankedKinds are the unit kinds ranked against each other.
-var RankedKinds = []string{"street", "department", "enterprise"}
+var RankedKinds = []string{"street", "department", "enterprise", "property"}

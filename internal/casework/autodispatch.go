@@ -66,7 +66,7 @@ func (s *Service) autoDispatchPlan(ctx context.Context, c *lifecycle.Case) (Auto
 			place = p
 		}
 	}
-	d, err := s.dispatch.RouteSuggestion(ctx, c.Category, place, c.Title+" "+c.Description)
+	d, err := s.dispatch.RouteSuggestionAt(ctx, c.Category, place, c.Title+" "+c.Description, c.Location)
 	if err != nil {
 		return out, nil, err
 	}

@@ -160,7 +160,7 @@ func (s *Service) queueItem(ctx context.Context, c *lifecycle.Case, thresholds m
 				place = p
 			}
 		}
-		d, err := s.dispatch.RouteSuggestion(ctx, c.Category, place, c.Title+" "+c.Description)
+		d, err := s.dispatch.RouteSuggestionAt(ctx, c.Category, place, c.Title+" "+c.Description, c.Location)
 		if err != nil && !errs.Is(err, errs.UnknownPlace) {
 			return it, nil, err
 		}

@@ -212,7 +212,7 @@ func (g *gen) makeWhistles(seeds []*seed, rng *rand.Rand) []Whistle {
 					i := pick(rng, cands)
 					if !slices.Contains(r.CaseIDs, int64(i+1)) {
 						r.CaseIDs = append(r.CaseIDs, int64(i+1))
-						if u := g.route(seeds[i].leaf.route, seeds[i].grid); g.ds.Units[u].Kind != "street" {
+						if u := g.route(seeds[i].leaf.route, seeds[i].grid); g.ds.Units[u].Kind != "street" && g.ds.Units[u].Kind != "property" {
 							units[u] = true
 						}
 					}

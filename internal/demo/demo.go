@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"whistle/internal/calendar"
+	"whistle/internal/compound"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/timelimit"
@@ -93,6 +94,9 @@ type Dataset struct {
 	// in time order (only with Options.Activity).
 	Patrols  []Patrol  `json:"patrols"`
 	Whistles []Whistle `json:"whistles"`
+	// Compounds are the managed compounds (小区) with their property
+	// companies and owners' committees (property.go).
+	Compounds []compound.Compound `json:"compounds"`
 	// Stories are the patterns planted in the year for the analysis to
 	// find (see Story); never stored.
 	Stories []Story `json:"stories"`
@@ -163,6 +167,7 @@ func Generate(opts Options) *Dataset {
 	plans := g.planStories(n, storyRng)
 	plantedAt := g.plantTimes(plans, storyRng)
 	seeds := g.makeSeeds(n, len(plantedAt))
+	g.addProperty(seeds, subRand(opts.Seed, 10))
 	plantedBy := map[int]*plan{}
 	for i, sd := range g.plantSeeds(plantedAt, len(seeds), storyRng) {
 		plantedBy[sd.seq] = plantedAt[i].p

@@ -49,6 +49,7 @@ func DutyRules() []dutylist.Rule {
 		dutylist.Rule{ID: n + 2, Category: "noise", Prefix: true, Keywords: []string{"工地", "施工"}, Lead: dutylist.Target{Role: dutylist.RoleDistrictDept, Key: "cgzf"},
 			Co: []dutylist.Target{{Role: dutylist.RoleStreet}}, Label: "施工噪声"},
 	)
+	rules = append(rules, PropertyRules()...) // 物业 (property.go)
 	return rules
 }
 

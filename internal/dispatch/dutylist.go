@@ -69,6 +69,7 @@ type routingState struct {
 	dutyAt atomic.Int64                    // when it was read (Unix ns)
 	kb     atomic.Pointer[kbIndex]         // knowledge index
 	dir    atomic.Pointer[unitDirectory]   // units for resolving targets
+	cmp    atomic.Pointer[compoundIndex]   // managed compounds (compound.go)
 }
 
 type unitDirectory struct {
@@ -185,7 +186,11 @@ func (s *Service) SuggestUnit(ctx context.Context, c *lifecycle.Case) error {
 		return err
 	}
 	l := c.Location
-	d, err := s.route(ctx, dutylist.Input{Category: c.Category, DistrictID: l.DistrictID, StreetID: l.StreetID, CommunityID: l.CommunityID, GridID: l.GridID, Text: c.Title + "\n" + c.Description})
+	in := dutylist.Input{Category: c.Category, DistrictID: l.DistrictID, StreetID: l.StreetID, CommunityID: l.CommunityID, GridID: l.GridID, Text: c.Title + "\n" + c.Description}
+	if err := s.withCompound(ctx, &in, l); err != nil {
+		return err
+	}
+	d, err := s.route(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -365,6 +370,9 @@ func (s *Service) DryRun(ctx context.Context, a org.Actor, version int64, from, 
 		}
 		l := c.Location
 		in := dutylist.Input{Category: c.Category, DistrictID: l.DistrictID, StreetID: l.StreetID, CommunityID: l.CommunityID, GridID: l.GridID, Text: c.Title + "\n" + c.Description}
+		if err := s.withCompound(ctx, &in, l); err != nil {
+			return dutylist.DryRun{}, err
+		}
 		rs = append(rs, dutylist.Routed{CaseID: c.ID, Number: c.Number, Actual: c.LeadUnitID, Old: dutylist.Decide(old, dir, in), New: dutylist.Decide(draft.List, dir, in)})
 	}
 	return dutylist.Diff(draft.Version, old.Version, rs, dir, 5), nil

@@ -30,7 +30,11 @@ func New(ctx context.Context, c *core.Core) (*Service, error) {
 	if err := s.reloadKnowledge(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.reloadCompounds(ctx); err != nil {
+		return nil, err
+	}
 	c.OnReload(s.reloadDuty)
 	c.OnReload(s.reloadKnowledge)
+	c.OnReload(s.reloadCompounds)
 	return s, nil
 }

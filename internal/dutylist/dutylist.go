@@ -26,6 +26,13 @@ const (
 	RoleStreet         = "street"          // the street office (街道/乡镇) of the case's street
 	RoleDistrictDept   = "district_dept"   // the department of the case's district with routing key Key
 	RoleDistrictCentre = "district_centre" // the 12345 branch centre of the case's district (兜底)
+	// RoleProperty is the property service company (物业服务企业) of the
+	// managed compound (小区) the request is about. A rule whose lead is
+	// RoleProperty marks its categories as property-serviceable: it
+	// matches only a request inside a compound, and then as the most
+	// specific place there is (a compound is smaller than a grid); outside
+	// any compound the other rules decide as before.
+	RoleProperty = "property"
 )
 
 // Target names a unit: a concrete one by code, or a role resolved against
@@ -40,7 +47,7 @@ func (t Target) valid() bool {
 	switch {
 	case t.Unit != "":
 		return t.Role == "" && t.Key == ""
-	case t.Role == RoleStreet || t.Role == RoleDistrictCentre:
+	case t.Role == RoleStreet || t.Role == RoleDistrictCentre || t.Role == RoleProperty:
 		return t.Key == ""
 	case t.Role == RoleDistrictDept:
 		return t.Key != ""
@@ -88,7 +95,7 @@ func Validate(rules []Rule, units []org.Unit, isCategory func(string) bool, isPl
 	seen := map[int]bool{}
 	target := func(id int, field string, t Target) {
 		if !t.valid() {
-			out = append(out, Problem{id, field, "a target names either a unit code, or role street/district_centre, or role district_dept with a key"})
+			out = append(out, Problem{id, field, "a target names either a unit code, or role street/district_centre/property, or role district_dept with a key"})
 		} else if t.Unit != "" && !codes[t.Unit] {
 			out = append(out, Problem{id, field, fmt.Sprintf("unknown unit code %q", t.Unit)})
 		}
@@ -127,6 +134,11 @@ type Input struct {
 	CommunityID int64
 	GridID      int64
 	Text        string
+	// The managed compound (小区) the request is about (0 = none) and its
+	// property service company, as the compound index found them.
+	CompoundID     int64
+	CompoundName   string
+	PropertyUnitID int64
 }
 
 // Directory resolves targets: the units of the organisation.
@@ -159,6 +171,8 @@ func (d *Directory) Resolve(t Target, in Input) (org.Unit, bool) {
 		return d.find(func(u org.Unit) bool { return u.Kind == org.KindStreet && u.PlaceID == in.StreetID })
 	case t.Role == RoleDistrictCentre && in.DistrictID != 0:
 		return d.find(func(u org.Unit) bool { return u.Kind == org.KindDistrictCentre && u.PlaceID == in.DistrictID })
+	case t.Role == RoleProperty && in.PropertyUnitID != 0:
+		return d.find(func(u org.Unit) bool { return u.ID == in.PropertyUnitID && u.Kind == org.KindProperty })
 	case t.Role == RoleDistrictDept && in.DistrictID != 0:
 		return d.find(func(u org.Unit) bool {
 			return u.Kind == org.KindDepartment && u.PlaceID == in.DistrictID && strings.HasSuffix(u.Code, "-"+t.Key)
@@ -182,7 +196,7 @@ func (d *Directory) find(f func(org.Unit) bool) (org.Unit, bool) {
 // keywords (a matched keyword beats none).
 type Specificity struct {
 	Category int `json:"category"` // 0 any, n = prefix of n segments, 100 = exact
-	Place    int `json:"place"`    // 0 anywhere, 1 district … 4 grid
+	Place    int `json:"place"`    // 0 anywhere, 1 district … 4 grid, 5 compound (a RoleProperty lead)
 	Keyword  int `json:"keyword"`  // 1 when a keyword matched
 }
 
@@ -196,6 +210,10 @@ func (s Specificity) Compare(o Specificity) int {
 	}
 	return cmp.Compare(s.Keyword, o.Keyword)
 }
+
+// PlaceCompound is the place specificity of a rule led by the compound's
+// property company: more specific than a grid.
+const PlaceCompound = 5
 
 // match reports whether r applies to in and how specifically.
 func match(r Rule, in Input) (Specificity, string, bool) {
@@ -225,6 +243,12 @@ func match(r Rule, in Input) (Specificity, string, bool) {
 		default:
 			return sp, "", false
 		}
+	}
+	if r.Lead.Role == RoleProperty {
+		if in.PropertyUnitID == 0 {
+			return sp, "", false
+		}
+		sp.Place = PlaceCompound
 	}
 	var kw string
 	if len(r.Keywords) > 0 {
@@ -328,6 +352,9 @@ func Decide(l List, dir *Directory, in Input) Decision {
 			}
 		}
 		c.Reason = reason(r, lead.Name, coNames, kw)
+		if r.Lead.Role == RoleProperty && in.CompoundName != "" {
+			c.Reason += "（" + in.CompoundName + "）"
+		}
 		c.Why = Why{Code: WhyRule, Rule: r.ID, Label: r.Label, Category: r.Category, Prefix: r.Prefix, Keyword: kw, Lead: lead.ID, Co: c.CoUnitIDs}
 		cands = append(cands, c)
 	}

@@ -269,3 +269,11 @@ func MayEditArticle(a Actor, district int64) bool {
 	}
 	return false
 }
+
+// Unit kinds of property services (物业, issue #15). Their staff act like
+// an enterprise's: a handler or leader sees only the cases dispatched to
+// (led by, co-handled by or copied to) the unit — ScopeOf's UnitID scope.
+const (
+	KindProperty        = "property"         // 物业服务企业
+	KindOwnersCommittee = "owners_committee" // 业主委员会
+)

@@ -547,6 +547,7 @@ var exportWords = map[string][2]string{ // zh, en
 	"street":                  {"街道乡镇", "Street or township"},
 	"department":              {"市区部门", "Department"},
 	"enterprise":              {"公共服务企业", "Public service enterprise"},
+	"property":                {"物业服务企业", "Property service company"},
 	assessment.UnrankedTooFew: {"样本不足，不参与排名", "too few cases to rank"},
 	"not_ranked":              {"不参与排名", "not ranked"},
 	"sheet":                   {"考核排名", "Ranking"},

@@ -16,6 +16,7 @@ import (
 	"whistle/internal/georeport"
 	"whistle/internal/governance"
 	"whistle/internal/patrols"
+	"whistle/internal/property"
 	"whistle/internal/publish"
 	"whistle/internal/ranking"
 	"whistle/internal/store"
@@ -41,6 +42,7 @@ type Services struct {
 	Open311  *georeport.Service  // Open311 GeoReport v2: services, requests, updates, keys
 	Publish  *publish.Service    // scheduled open-data publication (issue #13)
 	Events   *delivery.Service   // webhooks: subscribers of the outbox, deliveries, dead letters (issue #13)
+	Property *property.Service   // property services: compounds, residents' ratings, the property board (issue #15)
 }
 
 // New builds every service over one store.
@@ -70,5 +72,6 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Open311:  georeport.New(c, cw),
 		Publish:  publish.New(c),
 		Events:   delivery.New(c),
+		Property: property.New(c, d, rk),
 	}, nil
 }

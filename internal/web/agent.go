@@ -218,7 +218,7 @@ func (s *Server) suggest(r *http.Request, a org.Actor, form map[string][]string)
 		}
 	}
 	if _, ok := s.svc.Category(category); ok {
-		if d, err := s.svc.Dispatch.RouteSuggestion(ctx, category, place, text); err == nil {
+		if d, err := s.svc.Dispatch.RouteSuggestionAt(ctx, category, place, text, lifecycle.Location{Lat: lat, Lon: lon, Address: get("address"), CommunityID: sg.Loc.CommunityID}); err == nil {
 			sg.Route = &d
 			if u, ok := s.svc.Unit(d.LeadUnitID); ok && d.Matched {
 				sg.Unit = u

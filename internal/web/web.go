@@ -277,6 +277,12 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /admin/webhooks/{id}", httpx.Admin, s.webhookUpdate)
 	priv("POST /admin/webhooks/{id}/delete", httpx.Admin, s.webhookDelete)
 	priv("POST /admin/webhooks/{id}/replay", httpx.Admin, s.webhookReplay)
+	// property services (物业, issue #15)
+	priv("GET /admin/compounds", deciders, s.compoundsPage)
+	priv("POST /admin/compounds", deciders, s.compoundSave)
+	priv("GET /property", assessReaders, s.propertyPage)
+	pub("GET /portal/property", s.propertyRatePage)
+	pub("POST /portal/property", s.propertyRateSubmit)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -526,6 +532,12 @@ func navFor(a org.Actor, path string) []navItem {
 		add("/admin/duty", "admin2.duty.title")
 	} else if !u.Has(org.RoleAdmin) && mayKBPage(a) {
 		add("/admin/kb", "admin2.kb.title")
+	}
+	if mayPropertyBoard(a) && !a.IsSystem() {
+		add("/property", "property.nav")
+	}
+	if mayCompoundsPage(a) && !a.IsSystem() {
+		add("/admin/compounds", "property.compounds_nav")
 	}
 	return items
 }
