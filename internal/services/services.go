@@ -15,6 +15,7 @@ import (
 	"whistle/internal/dispatch"
 	"whistle/internal/georeport"
 	"whistle/internal/governance"
+	"whistle/internal/participation"
 	"whistle/internal/patrols"
 	"whistle/internal/publish"
 	"whistle/internal/ranking"
@@ -41,6 +42,9 @@ type Services struct {
 	Open311  *georeport.Service  // Open311 GeoReport v2: services, requests, updates, keys
 	Publish  *publish.Service    // scheduled open-data publication (issue #13)
 	Events   *delivery.Service   // webhooks: subscribers of the outbox, deliveries, dead letters (issue #13)
+
+	// 问需于民 and 项目制: surveys, practical matters, projects (issue #15)
+	Consult *participation.Service
 }
 
 // New builds every service over one store.
@@ -70,5 +74,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Open311:  georeport.New(c, cw),
 		Publish:  publish.New(c),
 		Events:   delivery.New(c),
+
+		Consult: participation.New(c),
 	}, nil
 }
