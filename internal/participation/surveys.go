@@ -211,18 +211,18 @@ type Respondent struct {
 // keyed hash), or, when the survey allows it and no phone is given, one
 // per browser cookie. A second answer is errs.Exists.
 func (s *Service) Answer(ctx context.Context, id int64, who Respondent, rs []consult.Reply) error {
+	// The replies are checked first (the form shows what is missing), then
+	// who answers.
 	var key string
+	var whoErr error
 	switch {
 	case strings.TrimSpace(who.Phone) != "":
 		h, err := s.phoneKey(who.Phone)
-		if err != nil {
-			return err
-		}
-		key = "p:" + h
+		key, whoErr = "p:"+h, err
 	case who.Cookie != "":
 		key = "c:" + s.PhoneHash("cookie:"+who.Cookie)
 	default:
-		return errs.F(errs.FieldRequired, "phone")
+		whoErr = errs.F(errs.FieldRequired, "phone")
 	}
 	return s.St.Write(ctx, func(tx *store.Tx) error {
 		sv, err := tx.Survey(ctx, id)
@@ -232,11 +232,14 @@ func (s *Service) Answer(ctx context.Context, id int64, who Respondent, rs []con
 		if !sv.Listed() {
 			return notFound("id")
 		}
-		if strings.HasPrefix(key, "c:") && !sv.AllowAnonymous {
-			return errs.F(errs.FieldRequired, "phone")
-		}
 		if err := consult.CheckAnswer(sv, rs, s.Now()); err != nil {
 			return err
+		}
+		if whoErr != nil {
+			return whoErr
+		}
+		if strings.HasPrefix(key, "c:") && !sv.AllowAnonymous {
+			return errs.F(errs.FieldRequired, "phone")
 		}
 		return tx.InsertSurveyAnswer(ctx, id, key, rs, s.Now())
 	})
