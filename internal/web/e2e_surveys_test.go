@@ -128,6 +128,7 @@ func TestSurveyCreatedAndPublishedByStaff(t *testing.T) {
 	e.logout()
 	e.do(chromedp.Navigate(e.base+"/portal/surveys"), chromedp.WaitVisible(chromedp.ID("survey-"+id)))
 	e.wantText("#survey-"+id, "口袋公园选址意见")
-	e.do(chromedp.Navigate(e.base+"/portal/surveys/"+id+"/print"), chromedp.WaitVisible(chromedp.ID("poster-url")))
+	e.do(chromedp.Navigate(e.base+"/portal/surveys/"+id+"/print"), chromedp.WaitVisible(chromedp.ID("poster-url")), chromedp.WaitVisible(chromedp.CSS("#qr svg path")))
+	e.shot("survey-poster")
 	e.wantText("#poster-url", "/portal/surveys/"+id)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -296,11 +297,12 @@ func (s *Server) surveyResultsPage(w http.ResponseWriter, r *http.Request) {
 type printData struct {
 	S   *consult.Survey
 	URL string
+	QR  template.HTML // the address as a QR code (SVG drawn by consult.EncodeQR, no user markup)
 }
 
-// surveyPrintPage is the poster to print: the survey's title, period and
-// address. The QR code is not drawn yet (no encoder in go.mod): the page
-// says so and prints the address in large type instead.
+// surveyPrintPage is the poster to print: the survey's title, period,
+// address and the address as a QR code (consult.EncodeQR: byte mode,
+// level M; an address too long for version 10 shows the address only).
 func (s *Server) surveyPrintPage(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, nil, "survey.print_title")
 	id, ok := surveyID(r)
@@ -320,7 +322,11 @@ func (s *Server) surveyPrintPage(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	p.Title = sv.Title
-	p.Data = printData{S: sv, URL: fmt.Sprintf("%s://%s/portal/surveys/%d", scheme, r.Host, sv.ID)}
+	d := printData{S: sv, URL: fmt.Sprintf("%s://%s/portal/surveys/%d", scheme, r.Host, sv.ID)}
+	if q, err := consult.EncodeQR(d.URL); err == nil {
+		d.QR = template.HTML(q.SVG())
+	}
+	p.Data = d
 	s.render(w, 200, "survey_print", p)
 }
 
