@@ -522,8 +522,7 @@ func (s *Server) surveyAct(action string) func(http.ResponseWriter, *http.Reques
 				s.failPage(w, r, err)
 				return
 			}
-			st := s.explain(p, err)
-			_ = st
+			s.explain(p, err) // the message in the user's language, shown as the flash
 			http.Redirect(w, r, withFlash(target, p.Err+" "+strings.Join(mapValues(p.Fields), " ")), http.StatusSeeOther)
 			return
 		}
