@@ -34,7 +34,9 @@ func TestConsultStore(t *testing.T) {
 		// One answer per respondent.
 		for i, who := range []string{"p:aa", "p:bb", "c:cc"} {
 			rs := []consult.Reply{{Choices: []int{i % 2}}, {Text: "尽快"}}
-			write(t, s, func(tx *store.Tx) error { return tx.InsertSurveyAnswer(ctx, sv.ID, who, rs, t0.Add(time.Duration(i)*time.Hour)) })
+			write(t, s, func(tx *store.Tx) error {
+				return tx.InsertSurveyAnswer(ctx, sv.ID, who, rs, t0.Add(time.Duration(i)*time.Hour))
+			})
 		}
 		wantCode(t, s.Write(ctx, func(tx *store.Tx) error {
 			return tx.InsertSurveyAnswer(ctx, sv.ID, "p:aa", []consult.Reply{{Choices: []int{1}}, {}}, t0)
