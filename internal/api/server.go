@@ -305,6 +305,27 @@ func (s *Server) Handler() http.Handler {
 	// Open311 GeoReport v2 (open311.go).
 	s.open311Routes(mux, pub, priv)
 
+	// 问需于民 and 项目制 (issue #15, consult.go): surveys, projects, the
+	// practical-matters list (residents answer, vote and evaluate on the portal).
+	priv("GET", "/api/v1/surveys", assessReaders, s.listSurveys)
+	priv("POST", "/api/v1/surveys", unitStaff, s.createSurvey)
+	priv("GET", "/api/v1/surveys/{id}", assessReaders, s.getSurvey)
+	priv("PUT", "/api/v1/surveys/{id}", unitStaff, s.editSurvey)
+	priv("POST", "/api/v1/surveys/{id}/publish", unitStaff, s.surveyAct("publish"))
+	priv("POST", "/api/v1/surveys/{id}/close", unitStaff, s.surveyAct("close"))
+	priv("GET", "/api/v1/projects", assessReaders, s.listProjects)
+	priv("POST", "/api/v1/projects", unitStaff, s.proposeProject)
+	priv("GET", "/api/v1/projects/{id}", assessReaders, s.getProject)
+	for _, a := range []string{"decide", "report", "spend", "finish"} {
+		priv("POST", "/api/v1/projects/{id}/"+a, unitStaff, s.projectAct(a))
+	}
+	priv("GET", "/api/v1/practical", assessReaders, s.listRounds)
+	priv("POST", "/api/v1/practical", deciders, s.practicalAct("open"))
+	priv("GET", "/api/v1/practical/{id}", assessReaders, s.getRound)
+	priv("POST", "/api/v1/practical/items/{id}/shortlist", deciders, s.practicalAct("shortlist"))
+	priv("POST", "/api/v1/practical/{id}/voting", deciders, s.practicalAct("voting"))
+	priv("POST", "/api/v1/practical/{id}/adopt", deciders, s.practicalAct("adopt"))
+
 	mux.Handle("GET /metrics", s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics", Access: httpx.Public})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errs.E(errs.NotFound)) })

@@ -15,6 +15,7 @@ import (
 	"whistle/internal/dispatch"
 	"whistle/internal/georeport"
 	"whistle/internal/governance"
+	"whistle/internal/participation"
 	"whistle/internal/patrols"
 	"whistle/internal/property"
 	"whistle/internal/publish"
@@ -43,6 +44,9 @@ type Services struct {
 	Publish  *publish.Service    // scheduled open-data publication (issue #13)
 	Events   *delivery.Service   // webhooks: subscribers of the outbox, deliveries, dead letters (issue #13)
 	Property *property.Service   // property services: compounds, residents' ratings, the property board (issue #15)
+
+	// 问需于民 and 项目制: surveys, practical matters, projects (issue #15)
+	Consult *participation.Service
 }
 
 // New builds every service over one store.
@@ -73,5 +77,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Publish:  publish.New(c),
 		Events:   delivery.New(c),
 		Property: property.New(c, d, rk),
+
+		Consult: participation.New(c),
 	}, nil
 }

@@ -284,6 +284,36 @@ func (s *Server) Handler() http.Handler {
 	pub("GET /portal/property", s.propertyRatePage)
 	pub("POST /portal/property", s.propertyRateSubmit)
 
+	// 问需于民 and 项目制 (issue #15): surveys, practical matters, projects.
+	pub("GET /portal/surveys", s.surveyListPage)
+	pub("GET /portal/surveys/{id}", s.surveyAnswerPage)
+	pub("POST /portal/surveys/{id}", s.surveyAnswer)
+	pub("GET /portal/surveys/{id}/results", s.surveyResultsPage)
+	pub("GET /portal/surveys/{id}/print", s.surveyPrintPage)
+	priv("GET /surveys", assessReaders, s.surveysPage)
+	priv("POST /surveys", unitStaff, s.surveyCreate)
+	priv("GET /surveys/{id}", assessReaders, s.surveyPage)
+	priv("POST /surveys/{id}/publish", unitStaff, s.surveyAct("publish"))
+	priv("POST /surveys/{id}/close", unitStaff, s.surveyAct("close"))
+	pub("GET /portal/projects", s.projectPortalList)
+	pub("GET /portal/projects/{id}", s.projectPortalPage)
+	pub("POST /portal/projects/{id}/evaluate", s.projectEvaluate)
+	priv("GET /projects", assessReaders, s.projectsPage)
+	priv("POST /projects", unitStaff, s.projectPropose)
+	priv("GET /projects/{id}", assessReaders, s.projectPage)
+	priv("POST /projects/{id}/decide", unitStaff, s.projectAct("decide"))
+	priv("POST /projects/{id}/report", unitStaff, s.projectAct("report"))
+	priv("POST /projects/{id}/spend", unitStaff, s.projectAct("spend"))
+	priv("POST /projects/{id}/finish", unitStaff, s.projectAct("finish"))
+	pub("GET /portal/practical", s.practicalPortal)
+	pub("POST /portal/practical/{id}/propose", s.practicalPropose)
+	pub("POST /portal/practical/items/{id}/vote", s.practicalVote)
+	priv("GET /practical", assessReaders, s.practicalStaff)
+	priv("POST /practical", deciders, s.practicalAct("open"))
+	priv("POST /practical/items/{id}/shortlist", deciders, s.practicalAct("shortlist"))
+	priv("POST /practical/{id}/voting", deciders, s.practicalAct("voting"))
+	priv("POST /practical/{id}/adopt", deciders, s.practicalAct("adopt"))
+
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, s.cat.T(langOf(r), "error.csrf"))
@@ -520,6 +550,9 @@ func navFor(a org.Actor, path string) []navItem {
 	if org.CityStaff(a) && !a.IsSystem() {
 		add("/proactive", "proactive.nav")
 	}
+	if org.CityDecider(a) {
+		add("/practical", "practical.nav")
+	}
 	if u.Has(org.RoleAdmin) {
 		add("/admin", "nav.admin")
 	}
@@ -527,6 +560,10 @@ func navFor(a org.Actor, path string) []navItem {
 		add("/admin/open311", "open311.nav")
 		add("/admin/exports", "export.nav")
 		add("/admin/webhooks", "events.nav")
+	}
+	if u.Has(org.RoleHandler, org.RoleLeader) && !a.Unit.IsCentre() && a.Unit.PlaceID != 0 {
+		add("/surveys", "survey.nav")
+		add("/projects", "project.nav")
 	}
 	if !u.Has(org.RoleAdmin) && mayDutyPage(a) {
 		add("/admin/duty", "admin2.duty.title")
