@@ -166,6 +166,9 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 	if err := dutyAndKnowledge(ctx, svc); err != nil {
 		return res, err
 	}
+	if err := volunteers(ctx, svc, ds, opts.End); err != nil {
+		return res, fmt.Errorf("volunteers: %w", err)
+	}
 	if opts.Activity {
 		if err := extras(ctx, svc, ds, cs, opts.End, log); err != nil {
 			return res, err

@@ -10,6 +10,7 @@ import (
 	"whistle/internal/accounts"
 	"whistle/internal/admin"
 	"whistle/internal/casework"
+	"whistle/internal/community"
 	"whistle/internal/core"
 	"whistle/internal/delivery"
 	"whistle/internal/dispatch"
@@ -41,6 +42,9 @@ type Services struct {
 	Open311  *georeport.Service  // Open311 GeoReport v2: services, requests, updates, keys
 	Publish  *publish.Service    // scheduled open-data publication (issue #13)
 	Events   *delivery.Service   // webhooks: subscribers of the outbox, deliveries, dead letters (issue #13)
+
+	// volunteers, tasks, the care list, the one ledger (issue #15)
+	Community *community.Service
 }
 
 // New builds every service over one store.
@@ -57,6 +61,8 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 	acc, adm := accounts.New(c), admin.New(c)
 	adm.Forget = acc.ForgetUser // disabling a user ends their cached sessions at once
 	rk := ranking.New(c)
+	cm := community.New(c)
+	cm.Forget = acc.ForgetUser
 	return &Services{
 		Core:     c,
 		Cases:    cw,
@@ -70,5 +76,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Open311:  georeport.New(c, cw),
 		Publish:  publish.New(c),
 		Events:   delivery.New(c),
+
+		Community: cm,
 	}, nil
 }

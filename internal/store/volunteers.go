@@ -14,7 +14,9 @@ import (
 
 const volunteerCols = "id, unit_id, name, phone, skills, duty, state, user_id, created_at, approved_by, approved_at"
 
-func scanVolunteer(sc interface{ Scan(...any) error }) (volunteering.Volunteer, error) {
+// A volunteer's name and phone are sealed at rest like a citizen's
+// (sealing.go).
+func (q Queries) scanVolunteer(sc interface{ Scan(...any) error }) (volunteering.Volunteer, error) {
 	var v volunteering.Volunteer
 	var skills string
 	var at, appr int64
@@ -23,24 +25,38 @@ func scanVolunteer(sc interface{ Scan(...any) error }) (volunteering.Volunteer, 
 		v.Skills = strings.Split(skills, ",")
 	}
 	v.CreatedAt, v.ApprovedAt = fromMS(at), fromMS(appr)
+	if err == nil {
+		err = q.openAll(&v.Name, &v.Phone)
+	}
 	return v, err
+}
+
+// openAll opens sealed values in place.
+func (q Queries) openAll(fs ...*string) error {
+	for _, f := range fs {
+		var err error
+		if *f, err = q.open(*f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // InsertVolunteer stores a volunteer record and sets v.ID.
 func (q Queries) InsertVolunteer(ctx context.Context, v *volunteering.Volunteer) error {
 	return q.row(ctx, "INSERT INTO volunteers(unit_id, name, phone, skills, duty, state, user_id, created_at, approved_by, approved_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
-		v.UnitID, v.Name, v.Phone, strings.Join(v.Skills, ","), v.Duty, v.State, v.UserID, ms(v.CreatedAt), v.ApprovedBy, ms(v.ApprovedAt)).Scan(&v.ID)
+		v.UnitID, q.seal(v.Name), q.seal(v.Phone), strings.Join(v.Skills, ","), v.Duty, v.State, v.UserID, ms(v.CreatedAt), v.ApprovedBy, ms(v.ApprovedAt)).Scan(&v.ID)
 }
 
 // Volunteer loads a volunteer record (locked in a PostgreSQL write).
 func (q Queries) Volunteer(ctx context.Context, id int64) (volunteering.Volunteer, error) {
-	v, err := scanVolunteer(q.row(ctx, "SELECT "+volunteerCols+" FROM volunteers WHERE id = ?"+q.forUpdate(), id))
+	v, err := q.scanVolunteer(q.row(ctx, "SELECT "+volunteerCols+" FROM volunteers WHERE id = ?"+q.forUpdate(), id))
 	return v, notFound(err)
 }
 
 // VolunteerOfUser loads the active volunteer record an account is linked to.
 func (q Queries) VolunteerOfUser(ctx context.Context, userID int64) (volunteering.Volunteer, error) {
-	v, err := scanVolunteer(q.row(ctx, "SELECT "+volunteerCols+" FROM volunteers WHERE user_id = ? AND state = ? ORDER BY id LIMIT 1", userID, volunteering.Active))
+	v, err := q.scanVolunteer(q.row(ctx, "SELECT "+volunteerCols+" FROM volunteers WHERE user_id = ? AND state = ? ORDER BY id LIMIT 1", userID, volunteering.Active))
 	return v, notFound(err)
 }
 
@@ -53,7 +69,7 @@ func (q Queries) Volunteers(ctx context.Context, unitID int64, state string) ([]
 	}
 	out := []volunteering.Volunteer{}
 	err := q.scanRows(ctx, query+" ORDER BY id", args, func(r *sql.Rows) error {
-		v, err := scanVolunteer(r)
+		v, err := q.scanVolunteer(r)
 		out = append(out, v)
 		return err
 	})
@@ -168,6 +184,9 @@ func (q Queries) TaskSignups(ctx context.Context, taskID int64) ([]TaskSignup, e
 		var ts TaskSignup
 		var err error
 		ts.Signup, err = scanSignup(r, &ts.Name)
+		if err == nil {
+			err = q.openAll(&ts.Name)
+		}
 		out = append(out, ts)
 		return err
 	})
@@ -220,6 +239,9 @@ func (q Queries) VolunteerServicesForLedger(ctx context.Context, unitIDs []int64
 			var vs VolunteerService
 			var err error
 			vs.Signup, err = scanSignup(r, &vs.UnitID, &vs.TaskKind, &vs.TaskTitle, &vs.Name)
+			if err == nil {
+				err = q.openAll(&vs.Name)
+			}
 			out = append(out, vs)
 			return err
 		})
