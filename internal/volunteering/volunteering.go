@@ -304,3 +304,6 @@ func Confirm(s *Signup, minutes int, by int64, now time.Time, e Exchange) error 
 
 // Hours renders minutes as hours with one decimal (rounded half up).
 func Hours(minutes int) float64 { return float64((minutes*10+30)/60) / 10 }
+
+// Left is how many slots are still free.
+func (t Task) Left() int { return max(0, t.Slots-t.Taken) }
