@@ -392,3 +392,42 @@ func TestLedgers(t *testing.T) {
 		t.Errorf("deliberations: %v", sh.Rows)
 	}
 }
+
+// TestLinkLaneChief: a 街巷长 who is already staff (a grid worker of the
+// street) registers and is linked, not given a second account: the same
+// user gains the volunteer role and opens the volunteer pages, and keeps
+// its staff pages.
+func TestLinkLaneChief(t *testing.T) {
+	w := openWorld(t)
+	ctx := w.ctx
+	var gw org.Actor
+	for _, a := range w.all {
+		if a.User.Has(org.RoleGridWorker) && a.Unit.ID == w.cm.SupervisorID {
+			gw = a
+			break
+		}
+	}
+	if gw.User.ID == 0 {
+		t.Fatal("no grid worker in the community's street")
+	}
+	v := must(w.svc.Community.Register(ctx, volunteering.Registration{UnitID: w.cm.ID, Name: gw.User.DisplayName, Phone: "13600001234"}))
+	if _, err := w.svc.Community.Approve(ctx, w.handler, v.ID, community.Approval{LinkUsername: "nobody-here", Duty: volunteering.DutyLaneChief}, auth.FastHasher()); !errs.Is(err, errs.NotFound) {
+		t.Errorf("linking a missing user: %v", err)
+	}
+	if _, err := w.svc.Community.Approve(ctx, w.handler, v.ID, community.Approval{LinkUsername: gw.User.Username, Duty: "mayor"}, auth.FastHasher()); !errs.Is(err, errs.Invalid) {
+		t.Errorf("a made-up duty: %v", err)
+	}
+	v = must(w.svc.Community.Approve(ctx, w.handler, v.ID, community.Approval{LinkUsername: gw.User.Username, Duty: volunteering.DutyLaneChief}, auth.FastHasher()))
+	if v.UserID != gw.User.ID || v.Duty != volunteering.DutyLaneChief {
+		t.Fatalf("linked %+v", v)
+	}
+	u := must(w.st.User(ctx, gw.User.ID))
+	if !u.Has(org.RoleVolunteer, org.RoleGridWorker) || !u.Has(org.RoleGridWorker) || !org.StaffUser(u) {
+		t.Fatalf("roles after linking: %v", u.Roles)
+	}
+	a := must(w.svc.Actor(u))
+	me := must(w.svc.Community.MyPage(ctx, a))
+	if me.Volunteer.ID != v.ID || len(me.Open) == 0 {
+		t.Errorf("the lane chief's volunteer page: %+v", me)
+	}
+}

@@ -130,6 +130,42 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 	}
 	id := fmt.Sprint(task.ID)
 
+	// A resident registers on the portal, on a phone; the community's
+	// staff approve, which makes the account; the new volunteer signs in.
+	e.do(chromedp.Navigate(e.base+"/portal/volunteer"), chromedp.WaitVisible(chromedp.ID("register-form")),
+		chromedp.SetValue(chromedp.ID("unit_id"), fmt.Sprint(cm.ID)),
+		chromedp.SendKeys(chromedp.ID("name"), "司马晴川"), chromedp.SendKeys(chromedp.ID("phone"), "13655556666"),
+		chromedp.Click(chromedp.CSS("input[name=skills][value=care]")),
+		chromedp.Click(chromedp.CSS("#register-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("registered")))
+	narrow("the registration")
+	pending, err := st.Volunteers(ctx, cm.ID, volunteering.Pending)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg volunteering.Volunteer
+	for _, v := range pending {
+		if v.Name == "司马晴川" {
+			reg = v
+		}
+	}
+	if reg.ID == 0 || reg.Phone != "13655556666" || len(reg.Skills) != 1 {
+		t.Fatalf("the registration as stored: %+v", pending)
+	}
+	row := fmt.Sprintf("#volunteer-%d", reg.ID)
+	login(staff)
+	e.do(chromedp.Navigate(e.base+"/volunteers"), chromedp.WaitVisible(chromedp.CSS(row+" summary")))
+	e.wantText(row, "136****6666") // the phone masked in the registry
+	e.do(chromedp.Click(chromedp.CSS(row+" summary")),
+		chromedp.SendKeys(chromedp.ID(fmt.Sprintf("username-%d", reg.ID)), "sima-qc"),
+		chromedp.SendKeys(chromedp.ID(fmt.Sprintf("password-%d", reg.ID)), "sima-first-password"),
+		chromedp.Click(chromedp.CSS(row+" .approve-form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("p.flash")))
+	e.wantText(row, "在册")
+	e.logout()
+	e.do(chromedp.Navigate(e.base+"/login"),
+		chromedp.SendKeys(chromedp.ID("username"), "sima-qc"), chromedp.SendKeys(chromedp.ID("password"), "sima-first-password"),
+		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")), chromedp.WaitVisible(chromedp.ID("signup-"+id)))
+	e.logout()
+
 	// The volunteer, on a phone.
 	login(vol)
 	e.do(chromedp.WaitVisible(chromedp.ID("signup-" + id)))
