@@ -394,3 +394,27 @@ func Label(key, lang string) string {
 
 // Keys of a template's filter, sorted (for showing it).
 func (t Template) FilterKeys() []string { return slices.Sorted(maps.Keys(t.Filter)) }
+
+// Values are the names of coded values in ledger cells (kinds of tasks,
+// care types), zh-CN first and en.
+var Values = map[string]map[string][2]string{
+	"kind": {"patrol": {"巡逻", "Patrol"}, "care_visit": {"探访", "Care visit"}, "event": {"活动", "Event"}, "emergency": {"应急", "Emergency"}},
+	"care_type": {"elderly_alone": {"独居老人", "Elderly living alone"}, "disabled": {"残疾人", "Disabled"},
+		"left_behind": {"留守儿童", "Children left behind"}},
+}
+
+// Display is a cell of column key as a reader in lang sees it: coded
+// values by name, the rest as they are.
+func Display(key string, v any, lang string) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	if l, ok := Values[key][s]; ok {
+		if strings.HasPrefix(lang, "en") {
+			return l[1]
+		}
+		return l[0]
+	}
+	return v
+}

@@ -146,3 +146,19 @@ func TestBuild(t *testing.T) {
 		t.Errorf("totals %v (distinct columns are not summed)", tot)
 	}
 }
+
+func TestDisplay(t *testing.T) {
+	for _, c := range []struct {
+		key  string
+		v    any
+		lang string
+		want any
+	}{
+		{"kind", "patrol", "zh-CN", "巡逻"}, {"kind", "patrol", "en", "Patrol"}, {"care_type", "left_behind", "zh-CN", "留守儿童"},
+		{"kind", "unknown", "zh-CN", "unknown"}, {"hours", 1.5, "zh-CN", 1.5}, {"task", "patrol", "zh-CN", "patrol"},
+	} {
+		if got := Display(c.key, c.v, c.lang); got != c.want {
+			t.Errorf("Display(%s, %v, %s) = %v, want %v", c.key, c.v, c.lang, got, c.want)
+		}
+	}
+}
