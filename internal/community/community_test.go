@@ -431,3 +431,46 @@ func TestLinkLaneChief(t *testing.T) {
 		t.Errorf("the lane chief's volunteer page: %+v", me)
 	}
 }
+
+// TestExchange: the points rule is a setting only administrators change;
+// confirmations after the change credit by the new rule.
+func TestExchange(t *testing.T) {
+	w := openWorld(t)
+	ctx := w.ctx
+	if got := w.svc.Community.Exchange(ctx); got != volunteering.DefaultExchange {
+		t.Fatalf("default %+v", got)
+	}
+	var admin org.Actor
+	for _, a := range w.all {
+		if a.User.Has(org.RoleAdmin) {
+			admin = a
+		}
+	}
+	rule := volunteering.Exchange{PointsPerHour: 12, StepMinutes: 15, MinMinutes: 60}
+	if err := w.svc.Community.SetExchange(ctx, w.handler, rule); !errs.Is(err, errs.Forbidden) {
+		t.Errorf("a community handler sets the rule: %v", err)
+	}
+	if err := w.svc.Community.SetExchange(ctx, admin, volunteering.Exchange{PointsPerHour: 10, StepMinutes: 7}); !errs.Is(err, errs.Invalid) {
+		t.Errorf("a bad rule: %v", err)
+	}
+	if err := w.svc.Community.SetExchange(ctx, admin, rule); err != nil {
+		t.Fatal(err)
+	}
+	start := w.clk.Now().Add(time.Hour)
+	task := must(w.svc.Community.PublishTask(ctx, w.handler, volunteering.Task{Kind: volunteering.TaskEvent, Title: "义诊", Place: "广场", StartsAt: start, EndsAt: start.Add(4 * time.Hour), Slots: 3}))
+	if err := w.svc.Community.SignUp(ctx, w.volunteer, task.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.Community.CheckIn(ctx, w.volunteer, task.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Add(80 * time.Minute)
+	if err := w.svc.Community.CheckOut(ctx, w.volunteer, task.ID); err != nil {
+		t.Fatal(err)
+	}
+	v := must(w.st.VolunteerOfUser(ctx, w.volunteer.User.ID))
+	su := must(w.svc.Community.ConfirmHours(ctx, w.handler, task.ID, v.ID, 75))
+	if su.Minutes != 75 || su.Points != 15 { // five quarter hours at 12 an hour
+		t.Errorf("confirmed %+v", su)
+	}
+}
