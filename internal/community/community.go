@@ -122,16 +122,24 @@ func (s *Service) Register(ctx context.Context, r volunteering.Registration) (vo
 	return v, err
 }
 
-// Volunteers lists the actor's community's registry, the phones masked.
+// Volunteers lists the actor's community's registry, the phones masked;
+// the view is audited.
 func (s *Service) Volunteers(ctx context.Context, a org.Actor) ([]volunteering.Volunteer, error) {
 	unit, err := ownCommunity(a)
 	if err != nil {
 		return nil, err
 	}
 	vs, err := s.St.Volunteers(ctx, unit, "")
+	if err != nil {
+		return nil, err
+	}
 	for i := range vs {
 		vs[i].Phone = org.MaskPhone(vs[i].Phone)
 	}
+	// The names are personal data: the view is recorded.
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
+		return s.Audit(ctx, tx, a, "volunteer_list_view", "unit:"+strconv.FormatInt(unit, 10), map[string]int{"volunteers": len(vs)})
+	})
 	return vs, err
 }
 
