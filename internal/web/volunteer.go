@@ -210,3 +210,7 @@ func (s *Server) volunteerConfirm(w http.ResponseWriter, r *http.Request, a org.
 	}
 	http.Redirect(w, r, withFlash("/volunteers/tasks/"+strconv.FormatInt(id, 10), s.cat.T(langOf(r), "volunteer.confirmed")), http.StatusSeeOther)
 }
+
+// StaffUser tells the layout whether the signed-in user opens the staff
+// pages (its account page among them); a volunteer-only account does not.
+func (p *page) StaffUser() bool { return p.Actor != nil && org.StaffUser(p.Actor.User) }
