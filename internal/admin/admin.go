@@ -132,7 +132,7 @@ func names(fs ...field) error {
 	return nil
 }
 
-var unitKinds = []string{org.KindCityCentre, org.KindDistrictCentre, org.KindStreet, org.KindDepartment, org.KindEnterprise, org.KindProperty, org.KindOwnersCommittee}
+var unitKinds = []string{org.KindCityCentre, org.KindDistrictCentre, org.KindStreet, org.KindDepartment, org.KindEnterprise, org.KindProperty, org.KindOwnersCommittee, org.KindCommunity}
 
 // CreateUnit adds a unit (admin).
 func (s *Service) CreateUnit(ctx context.Context, a org.Actor, u org.Unit) (org.Unit, error) {

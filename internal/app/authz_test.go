@@ -32,7 +32,7 @@ const matrixFile = "testdata/authz.tsv"
 
 // roles are the matrix's columns after anonymous and token, in order.
 var roles = []string{org.RoleAgent, org.RoleDispatcher, org.RoleSupervisor, org.RoleHandler, org.RoleLeader,
-	org.RoleGridWorker, org.RoleAnalyst, org.RoleAdmin}
+	org.RoleGridWorker, org.RoleAnalyst, org.RoleAdmin, org.RoleVolunteer}
 
 // principal is one column: who calls.
 type principal struct {

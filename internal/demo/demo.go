@@ -212,6 +212,7 @@ func Generate(opts Options) *Dataset {
 		ds.Patrols = g.makePatrols(seeds, subRand(opts.Seed, 7))
 		ds.Whistles = g.makeWhistles(seeds, subRand(opts.Seed, 8))
 	}
+	buildCommunities(ds, g.city, subRand(opts.Seed, 15))
 	return ds
 }
 

@@ -23,8 +23,9 @@ type Access struct {
 // Public: anyone, signed in or not.
 var Public = Access{public: true}
 
-// SignedIn: anyone signed in, whatever the role (the services scope what
-// each sees).
+// SignedIn: anyone signed in with a staff role (the services scope what
+// each sees); a volunteer-only account (org.StaffUser) is refused: it opens
+// only the routes that name org.RoleVolunteer.
 var SignedIn = Access{}
 
 // Roles: signed-in users holding at least one of roles.
@@ -43,7 +44,7 @@ func (a Access) IsPublic() bool { return a.public }
 
 // Allows tells whether a signed-in user passes the gate.
 func (a Access) Allows(u org.User) bool {
-	return a.public || a.roles == nil || u.Has(a.roles...)
+	return a.public || (a.roles == nil && org.StaffUser(u)) || u.Has(a.roles...)
 }
 
 // String is the rule as the matrix file writes it: public, signed-in, or

@@ -19,10 +19,10 @@ var (
 	// domain packages: pure rules, tested with tables.
 	domain = []string{"errs", "org", "calendar", "timelimit", "lifecycle", "geo", "gazetteer", "classify",
 		"dutylist", "dedup", "knowledge", "assessment", "summons", "grid", "auth", "audit", "sealed", "csvsafe",
-		"insight", "agenda", "open311", "events", "replyquality"}
+		"insight", "agenda", "open311", "events", "replyquality", "volunteering", "ledger"}
 	// application packages: one service call per user action.
 	application = []string{"core", "casework", "dispatch", "ranking", "whistles", "patrols", "admin", "accounts", "services",
-		"retention", "governance", "georeport", "importer", "publish", "delivery"}
+		"retention", "governance", "georeport", "importer", "publish", "delivery", "community"}
 	// front ends: parse, call, render.
 	frontEnds = []string{"api", "web", "httpx"}
 )

@@ -72,7 +72,7 @@ const (
 )
 
 // AllRoles lists the roles a user may hold.
-var AllRoles = []string{RoleAgent, RoleDispatcher, RoleSupervisor, RoleHandler, RoleLeader, RoleGridWorker, RoleAnalyst, RoleAdmin}
+var AllRoles = []string{RoleAgent, RoleDispatcher, RoleSupervisor, RoleHandler, RoleLeader, RoleGridWorker, RoleAnalyst, RoleAdmin, RoleVolunteer}
 
 // ValidRole reports whether r is a role a user may hold.
 func ValidRole(r string) bool { return slices.Contains(AllRoles, r) }
@@ -277,3 +277,28 @@ const (
 	KindProperty        = "property"         // 物业服务企业
 	KindOwnersCommittee = "owners_committee" // 业主委员会
 )
+
+// Community units and volunteers (issue #15, 共建共治共享).
+const (
+	// KindCommunity is a 社区居委会: its jurisdiction (PlaceID) is a
+	// community-level place and its supervisor the street office. Its
+	// handlers and leaders keep the community's volunteers, tasks and care
+	// list; they see the community's own records and nothing of others'.
+	KindCommunity = "community"
+	// RoleVolunteer (志愿者) is a resident with an account in a community
+	// unit: it opens only the volunteer pages (sign-up, tasks, check-in and
+	// out, hours and points), never a staff page or API.
+	RoleVolunteer = "volunteer"
+)
+
+// StaffUser reports whether u holds a role other than volunteer: the gate of
+// every signed-in staff page and API route (httpx.SignedIn).
+func StaffUser(u User) bool {
+	return slices.ContainsFunc(u.Roles, func(r string) bool { return r != RoleVolunteer && ValidRole(r) })
+}
+
+// CommunityStaff reports whether the actor is a handler or leader of a
+// community unit (its own community's volunteers, tasks, care list).
+func CommunityStaff(a Actor) bool {
+	return a.Unit.Kind == KindCommunity && a.User.Has(RoleHandler, RoleLeader)
+}

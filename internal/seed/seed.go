@@ -169,6 +169,9 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 	if err := property(ctx, svc, ds, opts.End); err != nil { // 物业 (property.go)
 		return res, fmt.Errorf("property: %w", err)
 	}
+	if err := volunteers(ctx, svc, ds, opts.End); err != nil {
+		return res, fmt.Errorf("volunteers: %w", err)
+	}
 	if opts.Activity {
 		if err := extras(ctx, svc, ds, cs, opts.End, log); err != nil {
 			return res, err

@@ -10,6 +10,7 @@ import (
 	"whistle/internal/accounts"
 	"whistle/internal/admin"
 	"whistle/internal/casework"
+	"whistle/internal/community"
 	"whistle/internal/core"
 	"whistle/internal/delivery"
 	"whistle/internal/dispatch"
@@ -47,6 +48,9 @@ type Services struct {
 
 	// 问需于民 and 项目制: surveys, practical matters, projects (issue #15)
 	Consult *participation.Service
+
+	// volunteers, tasks, the care list, the one ledger (issue #15)
+	Community *community.Service
 }
 
 // New builds every service over one store.
@@ -63,6 +67,8 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 	acc, adm := accounts.New(c), admin.New(c)
 	adm.Forget = acc.ForgetUser // disabling a user ends their cached sessions at once
 	rk := ranking.New(c)
+	cm := community.New(c)
+	cm.Forget = acc.ForgetUser
 	return &Services{
 		Core:     c,
 		Cases:    cw,
@@ -79,5 +85,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Property: property.New(c, d, rk),
 
 		Consult: participation.New(c),
+
+		Community: cm,
 	}, nil
 }

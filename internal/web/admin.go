@@ -47,7 +47,7 @@ func (s *Server) adminOnly(w http.ResponseWriter, r *http.Request, a org.Actor) 
 
 func (s *Server) adminData(r *http.Request, a org.Actor) *adminData {
 	d := &adminData{Units: s.svc.UnitsList(), Categories: s.svc.Categories(), Tab: r.URL.Query().Get("tab"),
-		Kinds: []string{org.KindDistrictCentre, org.KindStreet, org.KindDepartment, org.KindEnterprise, org.KindProperty, org.KindOwnersCommittee}, Roles: org.AllRoles}
+		Kinds: []string{org.KindDistrictCentre, org.KindStreet, org.KindDepartment, org.KindEnterprise, org.KindProperty, org.KindOwnersCommittee, org.KindCommunity}, Roles: org.AllRoles}
 	if d.Tab == "" {
 		d.Tab = "places"
 	}

@@ -314,6 +314,29 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /practical/{id}/voting", deciders, s.practicalAct("voting"))
 	priv("POST /practical/{id}/adopt", deciders, s.practicalAct("adopt"))
 
+	// Volunteers, the care list and the one ledger (issue #15). Volunteers
+	// open only their own pages; community staff (the service narrows
+	// unitStaff to community units, else 404) the rest.
+	pub("GET /portal/volunteer", s.volunteerRegisterPage)
+	pub("POST /portal/volunteer", s.volunteerRegisterSubmit)
+	priv("GET /volunteer", httpx.Roles(org.RoleVolunteer), s.volunteerPage)
+	priv("POST /volunteer/tasks/{id}/signup", httpx.Roles(org.RoleVolunteer), s.volunteerAct("signup"))
+	priv("POST /volunteer/tasks/{id}/checkin", httpx.Roles(org.RoleVolunteer), s.volunteerAct("checkin"))
+	priv("POST /volunteer/tasks/{id}/checkout", httpx.Roles(org.RoleVolunteer), s.volunteerAct("checkout"))
+	priv("GET /volunteers", unitStaff, s.volunteerStaffPage)
+	priv("POST /volunteers/{id}/approve", unitStaff, s.volunteerDecide(true))
+	priv("POST /volunteers/{id}/reject", unitStaff, s.volunteerDecide(false))
+	priv("POST /volunteers/tasks", unitStaff, s.volunteerPublish)
+	priv("GET /volunteers/tasks/{id}", unitStaff, s.volunteerTaskPage)
+	priv("POST /volunteers/tasks/{id}/confirm", unitStaff, s.volunteerConfirm)
+	priv("GET /care", unitStaff, s.carePage)
+	priv("POST /care", unitStaff, s.careAdd)
+	priv("GET /care/{id}", unitStaff, s.careSubjectPage)
+	priv("POST /care/{id}/visits", unitStaff, s.careVisit)
+	priv("GET /ledgers", unitStaff, s.ledgersPage)
+	priv("GET /ledgers/{id}/export.xlsx", unitStaff, s.ledgerXLSX)
+	priv("GET /ledgers/{id}/export.pdf", unitStaff, s.ledgerPDF)
+
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, s.cat.T(langOf(r), "error.csrf"))
@@ -508,6 +531,10 @@ func navFor(a org.Actor, path string) []navItem {
 		items = append(items, navItem{Href: href, Key: key, Active: path == href || strings.HasPrefix(path, href+"/")})
 	}
 	u := a.User
+	if !org.StaffUser(u) { // a volunteer: its own pages only
+		add("/volunteer", "volunteer.nav")
+		return items
+	}
 	if u.Has(org.RoleAgent, org.RoleDispatcher) {
 		add("/agent", "nav.agent")
 		add("/queue", "queue.nav")
@@ -565,6 +592,16 @@ func navFor(a org.Actor, path string) []navItem {
 		add("/surveys", "survey.nav")
 		add("/projects", "project.nav")
 	}
+	if org.CommunityStaff(a) {
+		add("/volunteers", "volunteer.staff_nav")
+		add("/care", "care.nav")
+	}
+	if org.CommunityStaff(a) || (a.Unit.Kind == org.KindStreet && u.Has(org.RoleHandler, org.RoleLeader)) {
+		add("/ledgers", "ledger.nav")
+	}
+	if u.Has(org.RoleVolunteer) {
+		add("/volunteer", "volunteer.nav")
+	}
 	if !u.Has(org.RoleAdmin) && mayDutyPage(a) {
 		add("/admin/duty", "admin2.duty.title")
 	} else if !u.Has(org.RoleAdmin) && mayKBPage(a) {
@@ -595,6 +632,8 @@ func homeFor(a org.Actor) string {
 		return "/admin"
 	case u.Has(org.RoleGridWorker):
 		return "/patrol"
+	case u.Has(org.RoleVolunteer):
+		return "/volunteer"
 	}
 	return "/portal"
 }
