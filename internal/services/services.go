@@ -11,6 +11,7 @@ import (
 	"whistle/internal/admin"
 	"whistle/internal/casework"
 	"whistle/internal/core"
+	"whistle/internal/deliberations"
 	"whistle/internal/delivery"
 	"whistle/internal/dispatch"
 	"whistle/internal/georeport"
@@ -41,6 +42,8 @@ type Services struct {
 	Open311  *georeport.Service  // Open311 GeoReport v2: services, requests, updates, keys
 	Publish  *publish.Service    // scheduled open-data publication (issue #13)
 	Events   *delivery.Service   // webhooks: subscribers of the outbox, deliveries, dead letters (issue #13)
+	// 议事协商: agenda items, meetings, decisions, follow-up tasks (issue #15)
+	Deliberations *deliberations.Service
 }
 
 // New builds every service over one store.
@@ -57,12 +60,13 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 	acc, adm := accounts.New(c), admin.New(c)
 	adm.Forget = acc.ForgetUser // disabling a user ends their cached sessions at once
 	rk := ranking.New(c)
+	gov := governance.New(c, rk)
 	return &Services{
 		Core:     c,
 		Cases:    cw,
 		Dispatch: d,
 		Ranking:  rk,
-		Insight:  governance.New(c, rk),
+		Insight:  gov,
 		Whistles: whistles.New(c),
 		Patrols:  patrols.New(c, cw),
 		Admin:    adm,
@@ -70,5 +74,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Open311:  georeport.New(c, cw),
 		Publish:  publish.New(c),
 		Events:   delivery.New(c),
+
+		Deliberations: deliberations.New(c, cw, gov),
 	}, nil
 }
