@@ -27,6 +27,7 @@ import (
 	"unicode"
 
 	"whistle/internal/auth"
+	"whistle/internal/deliberation"
 	"whistle/internal/errs"
 	"whistle/internal/httpx"
 	"whistle/internal/org"
@@ -273,6 +274,16 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /admin/webhooks/{id}", httpx.Admin, s.webhookUpdate)
 	priv("POST /admin/webhooks/{id}/delete", httpx.Admin, s.webhookDelete)
 	priv("POST /admin/webhooks/{id}/replay", httpx.Admin, s.webhookReplay)
+
+	// 议事协商 (issue #15): the street's pages and the portal's (deliberation*.go).
+	priv("GET /deliberations", assessReaders, s.deliberationsPage)
+	priv("POST /deliberations", unitStaff, s.deliberationRaise)
+	priv("GET /deliberations/{id}", assessReaders, s.deliberationPage)
+	priv("POST /deliberations/{id}/reveal", unitStaff, s.deliberationReveal)
+	priv("POST /deliberations/{id}/{step}", unitStaff, s.deliberationAct)
+	pub("GET /portal/deliberations", s.deliberationPortal)
+	pub("POST /portal/deliberations", s.deliberationPropose)
+	pub("GET /portal/deliberations/{id}", s.deliberationPublic)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -522,6 +533,9 @@ func navFor(a org.Actor, path string) []navItem {
 		add("/admin/duty", "admin2.duty.title")
 	} else if !u.Has(org.RoleAdmin) && mayKBPage(a) {
 		add("/admin/kb", "admin2.kb.title")
+	}
+	if u.Has(org.RoleHandler, org.RoleLeader) && deliberation.OwnerKind(a.Unit.Kind) {
+		add("/deliberations", "delib.nav")
 	}
 	return items
 }
