@@ -181,6 +181,9 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 	if err := storyTopics(ctx, svc, ds); err != nil {
 		return res, fmt.Errorf("topics: %w", err)
 	}
+	if err := demoDeliberations(ctx, svc); err != nil {
+		return res, fmt.Errorf("deliberations: %w", err)
+	}
 	if opts.Activity {
 		// The workbench and the big screen open on the last four weeks'
 		// analysis: run it once now, so the demo opens on it.
