@@ -259,6 +259,16 @@ func (s *Service) Raise(ctx context.Context, a org.Actor, in RaiseInput) (*View,
 	return s.Get(ctx, a, it.ID)
 }
 
+// auditActions are the audit log's codes of the transitions.
+var auditActions = map[string]string{
+	deliberation.ActAccept:   "deliberation_accept",
+	deliberation.ActDecline:  "deliberation_decline",
+	deliberation.ActSchedule: "deliberation_schedule",
+	deliberation.ActDecide:   "deliberation_decide",
+	deliberation.ActTasks:    "deliberation_tasks",
+	deliberation.ActClose:    "deliberation_close",
+}
+
 func target(id int64) string { return fmt.Sprintf("deliberation:%d", id) }
 
 // OwnerFor is the unit that owns deliberations about a place: a community
@@ -356,7 +366,7 @@ func (s *Service) move(ctx context.Context, a org.Actor, id, version int64, acti
 			detail = map[string]any{}
 		}
 		detail["state"] = next
-		return s.Audit(ctx, tx, a, "deliberation_"+action, target(id), detail)
+		return s.Audit(ctx, tx, a, auditActions[action], target(id), detail)
 	})
 	if err != nil {
 		return nil, err
