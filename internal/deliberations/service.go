@@ -460,8 +460,16 @@ func (s *Service) AddTasks(ctx context.Context, a org.Actor, id, version int64, 
 	return s.move(ctx, a, id, version, deliberation.ActTasks, func(tx *store.Tx, it *deliberation.Item, now time.Time) (map[string]any, error) {
 		var ids []int64
 		for _, in := range in {
+			// Without a detail, the owner's inbox says which item it follows.
+			detail := strings.TrimSpace(in.Detail)
+			if detail == "" {
+				detail = it.Title
+				if it.Decision != nil {
+					detail += " · " + it.Decision.Motion
+				}
+			}
 			t := &agenda.Task{Kind: agenda.KindDeliberation, DeliberationID: it.ID, State: agenda.TaskOpen, UnitID: in.UnitID,
-				Title: strings.TrimSpace(in.Title), Detail: strings.TrimSpace(in.Detail), PlaceIDs: []int64{it.PlaceID}, DueAt: in.DueAt,
+				Title: strings.TrimSpace(in.Title), Detail: detail, PlaceIDs: []int64{it.PlaceID}, DueAt: in.DueAt,
 				CreatedBy: a.User.ID, CreatedAt: now, UpdatedAt: now, Version: 1}
 			if err := tx.InsertTask(ctx, t); err != nil {
 				return nil, err

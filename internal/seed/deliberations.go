@@ -78,6 +78,11 @@ func demoDeliberations(ctx context.Context, svc *services.Services) error {
 	}
 	d, now := svc.Deliberations, svc.Now()
 	day := 24 * time.Hour
+	// evening is 19:00 on the day days from now (meetings are held after work).
+	evening := func(days int) time.Time {
+		t := now.AddDate(0, 0, days)
+		return time.Date(t.Year(), t.Month(), t.Day(), 19, 0, 0, 0, t.Location())
+	}
 	// item raises an item from up to two of the street's requests, or, in a
 	// city too small to have them, takes it as a residents' proposal.
 	item := func(s street, from int, title, summary string) (*deliberations.View, error) {
@@ -129,7 +134,7 @@ func demoDeliberations(ctx context.Context, svc *services.Services) error {
 	if err != nil {
 		return fmt.Errorf("deliberation 1: %w", err)
 	}
-	v, err = decided(v, a, now.Add(-20*day), "社区党群服务中心议事厅", "居民代表、物业、业委会和交通部门就夜间停车逐一发言；物业提出利用闲置场地施划临时车位，业委会同意共同管理。",
+	v, err = decided(v, a, evening(-20), "社区党群服务中心议事厅", "居民代表、物业、业委会和交通部门就夜间停车逐一发言；物业提出利用闲置场地施划临时车位，业委会同意共同管理。",
 		"利用小区东侧闲置场地施划夜间临时停车位，消防通道全天禁停", deliberation.Votes{For: 16, Against: 2, Abstain: 1},
 		[]deliberations.TaskInput{{UnitID: dept.Unit.ID, Title: "施划消防通道禁停标线", DueAt: now.Add(10 * day)}, {UnitID: a.handler.Unit.ID, Title: "组织物业施划临时停车位", DueAt: now.Add(14 * day)}})
 	if err != nil {
@@ -149,7 +154,7 @@ func demoDeliberations(ctx context.Context, svc *services.Services) error {
 	if err != nil {
 		return fmt.Errorf("deliberation 2: %w", err)
 	}
-	v, err = decided(v, b, now.Add(-6*day), "社区居委会会议室", "三个候选位置逐一踏勘后讨论；居民多数倾向北门外绿化带旁，物业承诺每日两次清洗。",
+	v, err = decided(v, b, evening(-6), "社区居委会会议室", "三个候选位置逐一踏勘后讨论；居民多数倾向北门外绿化带旁，物业承诺每日两次清洗。",
 		"将垃圾分类驿站迁至北门外绿化带旁，物业每日清洗两次", deliberation.Votes{For: 13, Against: 4, Abstain: 2},
 		[]deliberations.TaskInput{{UnitID: b.handler.Unit.ID, Title: "完成驿站迁移和围挡", DueAt: now.Add(5 * day)}, {UnitID: dept.Unit.ID, Title: "调整清运路线和时间", DueAt: now.Add(12 * day)}})
 	if err != nil {
@@ -167,7 +172,7 @@ func demoDeliberations(ctx context.Context, svc *services.Services) error {
 	if v, err = d.Accept(ctx, a.handler, id, 0); err != nil {
 		return fmt.Errorf("deliberation 3: %w", err)
 	}
-	if _, err := d.Schedule(ctx, a.handler, id, deliberations.MeetingInput{Version: v.Item.Version, At: now.Add(5 * day).Truncate(time.Hour), Venue: "5 号楼下小院议事厅", Participants: people(a)}); err != nil {
+	if _, err := d.Schedule(ctx, a.handler, id, deliberations.MeetingInput{Version: v.Item.Version, At: evening(5), Venue: "5 号楼下小院议事厅", Participants: people(a)}); err != nil {
 		return fmt.Errorf("deliberation 3: %w", err)
 	}
 
