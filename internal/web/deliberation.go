@@ -176,7 +176,12 @@ func (s *Server) showDeliberation(w http.ResponseWriter, r *http.Request, a org.
 		return
 	}
 	p.Title = v.Item.Title
-	d := delibData{V: v, Units: s.svc.UnitsList(), Kinds: deliberation.ParticipantKinds}
+	d := delibData{V: v, Kinds: deliberation.ParticipantKinds}
+	for _, u := range s.svc.UnitsList() {
+		if !u.IsCentre() { // the 12345 centres neither sit at a council nor take its tasks
+			d.Units = append(d.Units, u)
+		}
+	}
 	for i := range delibParticipantRows {
 		d.ParticipantRows = append(d.ParticipantRows, i)
 	}
