@@ -84,4 +84,21 @@ func apiDeliberation(t *testing.T, e *apiEnv) {
 		t.Errorf("public list of the community: %d", len(pl.Deliberations))
 	}
 	apiRefused(t, e.apiDo("", "GET", "/api/v1/public/deliberations?place=x", nil), 422, errs.Invalid)
+
+	// Proposals count against the address's submissions (60 an hour):
+	// one was taken above, and the 60th is the last.
+	for i := 2; ; i++ {
+		r := e.apiDo("", "POST", "/api/v1/public/deliberations", map[string]any{"place_id": community, "title": fmt.Sprintf("提议 %d", i), "phone": "13912345678"})
+		if r.Status == 429 {
+			apiRefused(t, r, 429, errs.RateLimited)
+			if i != 61 {
+				t.Errorf("refused at proposal %d, want 61", i)
+			}
+			break
+		}
+		apiWant(t, r, 201, nil)
+		if i > 61 {
+			t.Fatal("proposals are not rate-limited")
+		}
+	}
 }
