@@ -111,8 +111,11 @@ type Item struct {
 
 // Filter selects items.
 type Filter struct {
-	UnitIDs  []int64  // owned by any of these units (none: any)
-	PlaceIDs []int64  // about any of these places (none: any)
-	States   []string // in any of these states (none: any)
-	Limit    int
+	UnitIDs []int64 // owned by any of these units (none: any)
+	// TaskUnitID adds the items with a follow-up task owned by this unit
+	// (to those of UnitIDs; alone, only those).
+	TaskUnitID int64
+	PlaceIDs   []int64  // about any of these places (none: any)
+	States     []string // in any of these states (none: any)
+	Limit      int
 }

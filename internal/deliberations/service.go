@@ -564,9 +564,9 @@ func (s *Service) view(ctx context.Context, a org.Actor, it *deliberation.Item, 
 	return v, nil
 }
 
-// List returns the items the actor's unit owns — or, for the centre, those
-// of the city (a district centre: its district) — newest first; states
-// narrow the list.
+// List returns the items the actor's unit owns or owes a follow-up task —
+// or, for the centre, those of the city (a district centre: its district) —
+// newest first; states narrow the list.
 func (s *Service) List(ctx context.Context, a org.Actor, states ...string) ([]Summary, error) {
 	for _, st := range states {
 		if !slices.Contains(deliberation.States, st) {
@@ -588,6 +588,9 @@ func (s *Service) List(ctx context.Context, a org.Actor, states ...string) ([]Su
 		}
 	case a.Unit.ID != 0:
 		f.UnitIDs = []int64{a.Unit.ID}
+		if a.User.Has(org.RoleHandler, org.RoleLeader) {
+			f.TaskUnitID = a.Unit.ID // and the items it owes a follow-up task
+		}
 	default:
 		return nil, nil
 	}

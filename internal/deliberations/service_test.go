@@ -196,6 +196,10 @@ func TestDeliberationWorkflow(t *testing.T) {
 		if v.Total != 2 || v.Done != 0 || v.MayClose {
 			t.Fatalf("tasks %d/%d close %v", v.Done, v.Total, v.MayClose)
 		}
+		// The department owes a task: the item is in its list.
+		if list, err := d.List(w.ctx, w.dept); err != nil || !slices.ContainsFunc(list, func(s deliberations.Summary) bool { return s.ID == id && s.Total == 2 }) {
+			t.Errorf("the department's list: %v %v", list, err)
+		}
 		if _, err := d.Close(w.ctx, w.own, id, v.Item.Version); !errs.Is(err, errs.InvalidTransition) {
 			t.Errorf("closed with open tasks: %v", err)
 		}

@@ -136,11 +136,19 @@ func inList(col string, n int) string {
 func (q Queries) Deliberations(ctx context.Context, f deliberation.Filter) ([]*deliberation.Item, error) {
 	var where []string
 	var args []any
+	var owners []string
 	if len(f.UnitIDs) > 0 {
-		where = append(where, inList("unit_id", len(f.UnitIDs)))
+		owners = append(owners, inList("unit_id", len(f.UnitIDs)))
 		for _, v := range f.UnitIDs {
 			args = append(args, v)
 		}
+	}
+	if f.TaskUnitID != 0 {
+		owners = append(owners, "id IN (SELECT x.deliberation_id FROM deliberation_tasks x JOIN topic_tasks t ON t.id = x.task_id WHERE t.unit_id = ?)")
+		args = append(args, f.TaskUnitID)
+	}
+	if len(owners) > 0 {
+		where = append(where, "("+strings.Join(owners, " OR ")+")")
 	}
 	if len(f.PlaceIDs) > 0 {
 		where = append(where, inList("place_id", len(f.PlaceIDs)))

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,25 @@ func TestDeliberationStore(t *testing.T) {
 		ts, err := s.DeliberationTasks(ctx, a.ID)
 		if err != nil || len(ts) != 2 || ts[0].ID != t1.ID || ts[1].DeliberationID != a.ID || ts[1].Kind != agenda.KindDeliberation {
 			t.Fatalf("tasks %v %v", ts, err)
+		}
+		// Unit 4 owns a task of a: it lists a (alone, or with what unit 8 owns).
+		for _, tc := range []struct {
+			f    deliberation.Filter
+			want []int64
+		}{
+			{deliberation.Filter{TaskUnitID: 4}, []int64{a.ID}},
+			{deliberation.Filter{UnitIDs: []int64{8}, TaskUnitID: 4}, []int64{c.ID, a.ID}},
+			{deliberation.Filter{UnitIDs: []int64{8}, TaskUnitID: 4, States: []string{deliberation.Decided}}, []int64{a.ID}},
+			{deliberation.Filter{TaskUnitID: 9}, nil},
+		} {
+			got, err := s.Deliberations(ctx, tc.f)
+			var ids []int64
+			for _, it := range got {
+				ids = append(ids, it.ID)
+			}
+			if err != nil || !slices.Equal(ids, tc.want) {
+				t.Errorf("%+v: %v %v, want %v", tc.f, ids, err, tc.want)
+			}
 		}
 		pr, err := s.DeliberationProgress(ctx, []int64{a.ID, b.ID})
 		if err != nil || pr[a.ID] != [2]int{1, 2} || len(pr) != 1 {
