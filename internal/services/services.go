@@ -60,13 +60,12 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 	acc, adm := accounts.New(c), admin.New(c)
 	adm.Forget = acc.ForgetUser // disabling a user ends their cached sessions at once
 	rk := ranking.New(c)
-	gov := governance.New(c, rk)
 	return &Services{
 		Core:     c,
 		Cases:    cw,
 		Dispatch: d,
 		Ranking:  rk,
-		Insight:  gov,
+		Insight:  governance.New(c, rk),
 		Whistles: whistles.New(c),
 		Patrols:  patrols.New(c, cw),
 		Admin:    adm,
@@ -75,6 +74,6 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Publish:  publish.New(c),
 		Events:   delivery.New(c),
 
-		Deliberations: deliberations.New(c, cw, gov),
+		Deliberations: deliberations.New(c, cw, governance.New(c, rk)), // governance: which topics an actor sees
 	}, nil
 }
