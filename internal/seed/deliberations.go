@@ -7,6 +7,7 @@ import (
 
 	"whistle/internal/deliberation"
 	"whistle/internal/deliberations"
+	"whistle/internal/demo"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/services"
@@ -17,7 +18,13 @@ import (
 // shows every state: one closed with both follow-up tasks done, one
 // decided with one of two tasks done, one with a meeting scheduled, one on
 // the agenda, a residents' proposal awaiting review and one declined.
-func demoDeliberations(ctx context.Context, svc *services.Services) error {
+// Like the patrols and whistles, they are part of the city's activity
+// (Options.Activity: the demo command), so the tests' small cities keep
+// their inboxes to themselves.
+func demoDeliberations(ctx context.Context, svc *services.Services, opts demo.Options) error {
+	if !opts.Activity {
+		return nil
+	}
 	type street struct {
 		handler   org.Actor
 		community int64

@@ -181,7 +181,7 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 	if err := storyTopics(ctx, svc, ds); err != nil {
 		return res, fmt.Errorf("topics: %w", err)
 	}
-	if err := demoDeliberations(ctx, svc); err != nil {
+	if err := demoDeliberations(ctx, svc, opts); err != nil {
 		return res, fmt.Errorf("deliberations: %w", err)
 	}
 	if opts.Activity {
