@@ -19,6 +19,9 @@ const (
 const (
 	KindTopic     = "topic"     // a task of a topic
 	KindProactive = "proactive" // 未诉先办: issued before complaints arrive
+	// KindDeliberation: a follow-up task of a community deliberation's
+	// decision (议事协商, internal/deliberation); DeliberationID names it.
+	KindDeliberation = "deliberation"
 
 	TaskProposed = "proposed" // a proactive proposal awaiting the centre's review
 	TaskOpen     = "open"     // in the owner's inbox
@@ -100,6 +103,8 @@ type Task struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Version   int64     `json:"version"`
+	// DeliberationID is the deliberation of a KindDeliberation task.
+	DeliberationID int64 `json:"deliberation_id,omitempty"`
 }
 
 // TaskFilter selects tasks.

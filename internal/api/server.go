@@ -302,6 +302,19 @@ func (s *Server) Handler() http.Handler {
 	pub("GET", "/api/v1/public/compounds", s.publicCompounds)
 	pub("POST", "/api/v1/public/property-ratings", s.publicPropertyRate)
 
+	// 议事协商 (issue #15): a street's (or community's) items; the public
+	// view and residents' proposals (deliberation.go).
+	priv("GET", "/api/v1/deliberations", assessReaders, s.listDeliberations)
+	priv("POST", "/api/v1/deliberations", unitStaff, s.raiseDeliberation)
+	priv("GET", "/api/v1/deliberations/{id}", assessReaders, s.getDeliberation)
+	priv("POST", "/api/v1/deliberations/{id}/reveal", unitStaff, s.revealDeliberation)
+	for _, step := range []string{"accept", "decline", "schedule", "decide", "tasks", "close"} {
+		priv("POST", "/api/v1/deliberations/{id}/"+step, unitStaff, s.deliberationStep(step))
+	}
+	pub("GET", "/api/v1/public/deliberations", s.publicDeliberations)
+	pub("POST", "/api/v1/public/deliberations", s.proposeDeliberation)
+	pub("GET", "/api/v1/public/deliberations/{id}", s.publicDeliberation)
+
 	// Open311 GeoReport v2 (open311.go).
 	s.open311Routes(mux, pub, priv)
 

@@ -190,6 +190,9 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 	if err := consultDemo(ctx, svc); err != nil {
 		return res, fmt.Errorf("surveys and projects: %w", err)
 	}
+	if err := demoDeliberations(ctx, svc, opts); err != nil {
+		return res, fmt.Errorf("deliberations: %w", err)
+	}
 	if opts.Activity {
 		// The workbench and the big screen open on the last four weeks'
 		// analysis: run it once now, so the demo opens on it.

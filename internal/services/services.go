@@ -12,6 +12,7 @@ import (
 	"whistle/internal/casework"
 	"whistle/internal/community"
 	"whistle/internal/core"
+	"whistle/internal/deliberations"
 	"whistle/internal/delivery"
 	"whistle/internal/dispatch"
 	"whistle/internal/georeport"
@@ -51,6 +52,8 @@ type Services struct {
 
 	// volunteers, tasks, the care list, the one ledger (issue #15)
 	Community *community.Service
+	// 议事协商: agenda items, meetings, decisions, follow-up tasks (issue #15)
+	Deliberations *deliberations.Service
 }
 
 // New builds every service over one store.
@@ -87,5 +90,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Consult: participation.New(c),
 
 		Community: cm,
+
+		Deliberations: deliberations.New(c, cw, governance.New(c, rk)), // governance: which topics an actor sees
 	}, nil
 }

@@ -27,6 +27,7 @@ import (
 	"unicode"
 
 	"whistle/internal/auth"
+	"whistle/internal/deliberation"
 	"whistle/internal/errs"
 	"whistle/internal/httpx"
 	"whistle/internal/org"
@@ -337,6 +338,16 @@ func (s *Server) Handler() http.Handler {
 	priv("GET /ledgers/{id}/export.xlsx", unitStaff, s.ledgerXLSX)
 	priv("GET /ledgers/{id}/export.pdf", unitStaff, s.ledgerPDF)
 
+	// 议事协商 (issue #15): the street's pages and the portal's (deliberation*.go).
+	priv("GET /deliberations", assessReaders, s.deliberationsPage)
+	priv("POST /deliberations", unitStaff, s.deliberationRaise)
+	priv("GET /deliberations/{id}", assessReaders, s.deliberationPage)
+	priv("POST /deliberations/{id}/reveal", unitStaff, s.deliberationReveal)
+	priv("POST /deliberations/{id}/{step}", unitStaff, s.deliberationAct)
+	pub("GET /portal/deliberations", s.deliberationPortal)
+	pub("POST /portal/deliberations", s.deliberationPropose)
+	pub("GET /portal/deliberations/{id}", s.deliberationPublic)
+
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, s.cat.T(langOf(r), "error.csrf"))
@@ -612,6 +623,9 @@ func navFor(a org.Actor, path string) []navItem {
 	}
 	if mayCompoundsPage(a) && !a.IsSystem() {
 		add("/admin/compounds", "property.compounds_nav")
+	}
+	if u.Has(org.RoleHandler, org.RoleLeader) && deliberation.OwnerKind(a.Unit.Kind) {
+		add("/deliberations", "delib.nav")
 	}
 	return items
 }
