@@ -36,13 +36,16 @@ type Service struct {
 }
 
 // New builds the community service with the ledger sources built here
-// (volunteer services, care visits, patrols); others plug in with
-// RegisterSource.
+// (volunteer services, care visits, patrols, projects, surveys,
+// deliberations: ledger_sources.go); others plug in with RegisterSource.
 func New(c *core.Core) *Service {
 	s := &Service{Core: c, sources: map[ledger.Source]Source{}}
 	s.RegisterSource(ledger.Volunteer, s.volunteerRows)
 	s.RegisterSource(ledger.CareVisits, s.careRows)
 	s.RegisterSource(ledger.Patrols, s.patrolRows)
+	s.RegisterSource(ledger.Projects, s.projectRows) // ledger_sources.go
+	s.RegisterSource(ledger.Surveys, s.surveyRows)
+	s.RegisterSource(ledger.Deliberations, s.deliberationRows)
 	return s
 }
 

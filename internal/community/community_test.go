@@ -224,8 +224,8 @@ func TestVolunteerJourney(t *testing.T) {
 	if len(rows) < 3 || rows[1][4] != "时长（小时）" || !strings.Contains(strings.Join(rows[0], ""), "团委") {
 		t.Errorf("xlsx: %v", rows)
 	}
-	if _, err := w.svc.Community.Ledger(ctx, w.handler, "street-deliberations", "2026-11"); !errs.Is(err, errs.NotFound) {
-		t.Errorf("a ledger whose source is not plugged in: %v", err)
+	if _, err := w.svc.Community.Ledger(ctx, w.handler, "no-such-ledger", "2026-11"); !errs.Is(err, errs.NotFound) {
+		t.Errorf("a ledger that does not exist: %v", err)
 	}
 	if _, err := w.svc.Community.Ledger(ctx, w.handler, "youth-volunteer", "2026-13"); !errs.Is(err, errs.Invalid) {
 		t.Errorf("a bad period: %v", err)
@@ -342,11 +342,13 @@ func findItem(t *testing.T, w *world, id int64) community.CareItem {
 func TestLedgers(t *testing.T) {
 	w := openWorld(t)
 	ctx := w.ctx
-	if n := w.svc.Community.LedgerCount(); n != len(ledger.Available([]ledger.Source{ledger.Volunteer, ledger.CareVisits, ledger.Patrols})) || n != 9 {
-		t.Errorf("LedgerCount = %d, want 9", n)
+	// Every source is plugged in: volunteer services, care visits and
+	// patrols here, projects, surveys and deliberations from their stores.
+	if n := w.svc.Community.LedgerCount(); n != len(ledger.Available(ledger.Sources)) || n != 14 {
+		t.Errorf("LedgerCount = %d, want 14", n)
 	}
 	ts := must(w.svc.Community.LedgerTemplates(ctx, w.streetH))
-	if len(ts) != 9 {
+	if len(ts) != 14 {
 		t.Errorf("the street's templates: %d", len(ts))
 	}
 	for _, a := range []org.Actor{w.volunteer, org.System()} {
@@ -380,12 +382,12 @@ func TestLedgers(t *testing.T) {
 	if nonEmpty < 12 {
 		t.Errorf("only %d of %d demo ledgers have rows", nonEmpty, 2*len(ts))
 	}
-	// A source plugged in later adds its templates.
+	// A source plugged in replaces the one there was.
 	w.svc.Community.RegisterSource(ledger.Deliberations, func(context.Context, community.Scope, time.Time, time.Time) ([]ledger.Row, error) {
-		return []ledger.Row{{"date": "2026-11-02", "topic": "加装电梯", "decision": "通过", "tasks": 2, "month": "2026-11"}}, nil
+		return []ledger.Row{{"date": "2026-11-02", "topic": "加装电梯", "decision": "adopted", "tasks": 2, "month": "2026-11"}}, nil
 	})
-	if n := w.svc.Community.LedgerCount(); n != 11 {
-		t.Errorf("with deliberations: %d ledgers, want 11", n)
+	if n := w.svc.Community.LedgerCount(); n != 14 {
+		t.Errorf("with deliberations replaced: %d ledgers, want 14", n)
 	}
 	sh := must(w.svc.Community.Ledger(ctx, w.handler, "civil-deliberations", "2026-11"))
 	if len(sh.Rows) != 1 || sh.Rows[0][1] != 1.0 || sh.Rows[0][2] != 2.0 {

@@ -401,6 +401,9 @@ var Values = map[string]map[string][2]string{
 	"kind": {"patrol": {"巡逻", "Patrol"}, "care_visit": {"探访", "Care visit"}, "event": {"活动", "Event"}, "emergency": {"应急", "Emergency"}},
 	"care_type": {"elderly_alone": {"独居老人", "Elderly living alone"}, "disabled": {"残疾人", "Disabled"},
 		"left_behind": {"留守儿童", "Children left behind"}},
+	"state": {"project_proposed": {"待审批", "Proposed"}, "project_approved": {"实施中", "Approved"},
+		"project_rejected": {"未获批", "Rejected"}, "project_finished": {"已完成", "Finished"}},
+	"decision": {"adopted": {"通过", "Adopted"}, "not_adopted": {"未通过", "Not adopted"}, "undecided": {"未决", "Undecided"}},
 }
 
 // Display is a cell of column key as a reader in lang sees it: coded

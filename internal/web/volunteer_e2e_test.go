@@ -195,7 +195,7 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 	e.do(chromedp.Navigate(e.base+"/ledgers?template=youth-volunteer&period="+period), chromedp.WaitVisible(chromedp.ID("ledger-xlsx")))
 	e.wantText("#ledger-title", "团委")
 	e.wantText("#ledger", "敬老院义务理发")
-	e.wantText("#ledger-count", "9")
+	e.wantText("#ledger-count", "14")
 	narrow("the ledger")
 	snap("ledger")
 	b64, err := chromedp.Run(e.ctx, chromedp.Evaluate[string](`fetch(document.getElementById('ledger-xlsx').href).then(r => r.arrayBuffer()).then(b => {
