@@ -1,8 +1,12 @@
 package participation_test
 
 import (
+	"bytes"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -338,4 +342,85 @@ func has(list []consult.Survey, id int64) bool {
 		}
 	}
 	return false
+}
+
+// A progress report's photos: the reporter's own uploaded images, linked to
+// the project in the report's transaction (no longer orphans, never a
+// case's), shown with the project — publicly once it is approved — and
+// with nothing else.
+func TestProjectReportPhotos(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		ctx := t.Context()
+		p := w.svc.Consult
+		own, other := w.streets[0], w.streets[1]
+		proj, err := p.ProposeProject(ctx, own, consult.Project{PlaceID: w.placeIn(own), Title: "口袋公园", Need: "缺少休闲场地", Plan: "改造空地", BudgetFen: 5000_00})
+		if err != nil {
+			t.Fatal(err)
+		}
+		upload := func(a org.Actor, shade uint8) int64 {
+			img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+			for i := range img.Pix {
+				img.Pix[i] = shade
+			}
+			var b bytes.Buffer
+			if err := png.Encode(&b, img); err != nil {
+				t.Fatal(err)
+			}
+			att, err := w.svc.Cases.Upload(ctx, a, "site.png", b.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return att.ID
+		}
+		mine, theirs := upload(own, 10), upload(other, 200)
+		// Before approval the project is not public: neither are photos.
+		if _, _, err := p.ProjectPhoto(ctx, nil, proj.ID, mine); !errs.Is(err, errs.NotFound) {
+			t.Errorf("a photo of an undecided project on the portal: %v", err)
+		}
+		if _, err := p.DecideProject(ctx, own, proj.ID, true, 5000_00, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.ReportProgress(ctx, own, proj.ID, consult.Report{Note: "动工", Percent: 10, PhotoIDs: []int64{mine, theirs}}); errs.CodeOf(err) != errs.NotFound {
+			t.Fatalf("a report with another street's upload: %v", err)
+		}
+		if _, err := p.ReportProgress(ctx, own, proj.ID, consult.Report{Note: "动工", Percent: 10, PhotoIDs: []int64{mine}}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := p.PublicProject(ctx, proj.ID)
+		if err != nil || len(v.Reports) != 1 || len(v.Reports[0].PhotoIDs) != 1 || v.Reports[0].PhotoIDs[0] != mine {
+			t.Fatalf("the reports (the refused one must not be there): %+v %v", v, err)
+		}
+		att, data, err := p.ProjectPhoto(ctx, nil, proj.ID, mine)
+		if err != nil || att.ContentType != "image/png" || int64(len(data)) != att.Size {
+			t.Fatalf("the public photo: %+v (%d bytes) %v", att, len(data), err)
+		}
+		if _, _, err := p.ProjectPhoto(ctx, &own, proj.ID, mine); err != nil {
+			t.Errorf("the owner street's page: %v", err)
+		}
+		for _, tc := range []struct {
+			name     string
+			a        *org.Actor
+			pid, aid int64
+		}{{"another street's unlinked upload", nil, proj.ID, theirs}, {"a photo under another project", nil, proj.ID + 1000, mine},
+			{"staff who may not see the project", &other, proj.ID, mine}} {
+			if _, _, err := p.ProjectPhoto(ctx, tc.a, tc.pid, tc.aid); !errs.Is(err, errs.NotFound) {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+		}
+		orphans, err := p.St.OrphanAttachments(ctx, w.clk.Now().Add(48*time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, o := range orphans {
+			ids = append(ids, o.ID)
+		}
+		if slices.Contains(ids, mine) || !slices.Contains(ids, theirs) {
+			t.Errorf("orphans %v: the linked photo %d must not be one, the unlinked %d must", ids, mine, theirs)
+		}
+		err = p.St.Write(ctx, func(tx *store.Tx) error { return tx.AttachToCase(ctx, 1, own.User.ID, []int64{mine}) })
+		if !errs.Is(err, errs.NotFound) {
+			t.Errorf("a project's photo moved to a case: %v", err)
+		}
+	})
 }

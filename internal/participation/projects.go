@@ -2,9 +2,13 @@ package participation
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"whistle/internal/consult"
 	"whistle/internal/errs"
+	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/store"
 )
@@ -154,7 +158,12 @@ func (s *Service) ReportProgress(ctx context.Context, a org.Actor, id int64, r c
 		if err := consult.CheckReport(p, &r); err != nil {
 			return nil, err
 		}
-		return map[string]any{"percent": r.Percent}, tx.InsertProjectReport(ctx, &r)
+		// The photos are the reporter's own uploads, linked to the
+		// project in the same transaction (no longer orphans).
+		if err := tx.LinkProjectPhotos(ctx, id, a.User.ID, r.PhotoIDs); err != nil {
+			return nil, err
+		}
+		return map[string]any{"percent": r.Percent, "photos": len(r.PhotoIDs)}, tx.InsertProjectReport(ctx, &r)
 	})
 	return &r, err
 }
@@ -192,6 +201,29 @@ func (s *Service) PublicProject(ctx context.Context, id int64) (*ProjectView, er
 		return nil, notFound("id")
 	}
 	return s.view(ctx, p)
+}
+
+// ProjectPhoto returns a photo of a project's progress reports with its
+// bytes: to anyone when the project is public (approved or finished), else
+// to those who may see the project (a staff actor, a); other ids 404.
+func (s *Service) ProjectPhoto(ctx context.Context, a *org.Actor, projectID, photoID int64) (lifecycle.Attachment, []byte, error) {
+	if a == nil {
+		if _, err := s.PublicProject(ctx, projectID); err != nil {
+			return lifecycle.Attachment{}, nil, err
+		}
+	} else if _, err := s.Project(ctx, *a, projectID); err != nil {
+		return lifecycle.Attachment{}, nil, err
+	}
+	att, data, err := s.St.ProjectPhoto(ctx, projectID, photoID)
+	if err != nil {
+		return att, nil, err
+	}
+	if rel, ok := strings.CutPrefix(att.Storage, "disk:"); ok {
+		if data, err = os.ReadFile(filepath.Join(s.Cfg.AttachmentDir, rel)); err != nil {
+			return att, nil, errs.Wrap(err)
+		}
+	}
+	return att, data, nil
 }
 
 // Evaluate records a resident's evaluation of a finished project: one per phone.

@@ -32,7 +32,7 @@ func (q Queries) InsertUpload(ctx context.Context, a *lifecycle.Attachment, uplo
 // AttachToCase links unattached attachments (uploaded by user) to a case.
 func (q Queries) AttachToCase(ctx context.Context, caseID, userID int64, ids []int64) error {
 	for _, id := range ids {
-		res, err := q.exec(ctx, "UPDATE attachments SET case_id = ? WHERE id = ? AND (case_id IS NULL OR case_id = ?) AND (created_by = ? OR ? = 0)", caseID, id, caseID, userID, userID)
+		res, err := q.exec(ctx, "UPDATE attachments SET case_id = ? WHERE id = ? AND (case_id IS NULL OR case_id = ?) AND project_id IS NULL AND (created_by = ? OR ? = 0)", caseID, id, caseID, userID, userID)
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ type OrphanAttachment struct {
 // OrphanAttachments lists up to limit attachments not linked to any case
 // and created before before, oldest first.
 func (q Queries) OrphanAttachments(ctx context.Context, before time.Time, limit int) ([]OrphanAttachment, error) {
-	rows, err := q.query(ctx, "SELECT id, storage, size FROM attachments WHERE case_id IS NULL AND created_at < ? ORDER BY created_at, id LIMIT ?", ms(before), limit)
+	rows, err := q.query(ctx, "SELECT id, storage, size FROM attachments WHERE case_id IS NULL AND project_id IS NULL AND created_at < ? ORDER BY created_at, id LIMIT ?", ms(before), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (q Queries) OrphanAttachments(ctx context.Context, before time.Time, limit 
 // DeleteOrphanAttachment deletes an attachment if it is still not linked
 // to a case; it reports whether it did.
 func (q Queries) DeleteOrphanAttachment(ctx context.Context, id int64) (bool, error) {
-	res, err := q.exec(ctx, "DELETE FROM attachments WHERE id = ? AND case_id IS NULL", id)
+	res, err := q.exec(ctx, "DELETE FROM attachments WHERE id = ? AND case_id IS NULL AND project_id IS NULL", id)
 	if err != nil {
 		return false, err
 	}

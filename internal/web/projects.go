@@ -159,7 +159,10 @@ func (s *Server) projectAct(action string) func(http.ResponseWriter, *http.Reque
 			s.errorPage(w, r, 404, errs.Message(errs.NotFound, p.Lang))
 			return
 		}
-		if err := r.ParseForm(); err != nil {
+		if action == "report" {
+			r.Body = http.MaxBytesReader(w, r.Body, s.svc.Config().MaxAttachment*int64(maxReportPhotos)+1<<20)
+		}
+		if err := parseForm(r); err != nil { // a report may carry photos (multipart)
 			s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
 			return
 		}
@@ -181,7 +184,10 @@ func (s *Server) projectAct(action string) func(http.ResponseWriter, *http.Reque
 			}
 		case "report":
 			pct, _ := strconv.Atoi(f.Get("percent"))
-			_, err = s.svc.Consult.ReportProgress(ctx, a, id, consult.Report{Note: f.Get("note"), Percent: pct})
+			var photos []int64
+			if photos, err = s.uploads(r, a, "photos"); err == nil {
+				_, err = s.svc.Consult.ReportProgress(ctx, a, id, consult.Report{Note: f.Get("note"), Percent: pct, PhotoIDs: photos})
+			}
 		case "spend":
 			var fen int64
 			if fen, err = consult.ParseYuan(f.Get("amount")); err != nil {
@@ -204,6 +210,44 @@ func (s *Server) projectAct(action string) func(http.ResponseWriter, *http.Reque
 		}
 		http.Redirect(w, r, withFlash(target, s.cat.T(p.Lang, "project.done_"+action)), http.StatusSeeOther)
 	}
+}
+
+// maxReportPhotos is how many photos one progress report carries (as
+// consult.CheckReport allows).
+const maxReportPhotos = 9
+
+// projectPhoto serves a photo of a project's progress report: on the portal
+// when the project is public, on the staff pages to those who may see it.
+func (s *Server) projectPhoto(w http.ResponseWriter, r *http.Request, a *org.Actor) {
+	id, ok := surveyID(r)
+	pid, err := strconv.ParseInt(r.PathValue("photo"), 10, 64)
+	if !ok || err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	ctx, cancel := ctxTimeout(r)
+	defer cancel()
+	att, data, err := s.svc.Consult.ProjectPhoto(ctx, a, id, pid)
+	if err != nil {
+		if errs.CodeOf(err) == errs.NotFound {
+			http.NotFound(w, r)
+			return
+		}
+		s.failPage(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", att.ContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	w.Write(data)
+}
+
+func (s *Server) projectPhotoPortal(w http.ResponseWriter, r *http.Request) {
+	s.projectPhoto(w, r, nil)
+}
+
+func (s *Server) projectPhotoStaff(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	s.projectPhoto(w, r, &a)
 }
 
 // ---- portal ----
