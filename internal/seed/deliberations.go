@@ -32,6 +32,15 @@ func demoDeliberations(ctx context.Context, svc *services.Services, opts demo.Op
 	}
 	var streets []street
 	var dept org.Actor
+	// A residents' proposal goes to the community's own unit where it has
+	// one (deliberations.OwnerFor); the street offices' items here are
+	// about communities without one, which the street itself serves.
+	communityUnit := map[int64]bool{}
+	for _, u := range svc.UnitsList() {
+		if u.Kind == org.KindCommunity {
+			communityUnit[u.PlaceID] = true
+		}
+	}
 	for _, u := range svc.UnitsList() {
 		if u.Kind != org.KindStreet && u.Kind != org.KindDepartment {
 			continue
@@ -63,7 +72,7 @@ func demoDeliberations(ctx context.Context, svc *services.Services, opts demo.Op
 		}
 		st := street{handler: h}
 		for _, p := range svc.Children(u.PlaceID) {
-			if p.Level == org.LevelCommunity {
+			if p.Level == org.LevelCommunity && !communityUnit[p.ID] {
 				st.community = p.ID
 				break
 			}
