@@ -10,6 +10,7 @@ import (
 	"whistle/internal/deliberations"
 	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
+	"whistle/internal/org"
 	"whistle/internal/pgtest"
 )
 
@@ -29,7 +30,24 @@ func apiDeliberation(t *testing.T, e *apiEnv) {
 	if err != nil || len(p.Cases) == 0 {
 		t.Fatalf("streetA leads no request: %v", err)
 	}
+	// A community of streetA without a community unit of its own: a
+	// residents' proposal there goes to the street (one with its own unit
+	// goes to that unit).
 	community := e.gridA.Loc.CommunityID
+	hasUnit := map[int64]bool{}
+	for _, u := range svc.UnitsList() {
+		if u.Kind == org.KindCommunity {
+			hasUnit[u.PlaceID] = true
+		}
+	}
+	if hasUnit[community] {
+		for _, pl := range svc.Children(e.streetA.PlaceID) {
+			if pl.Level == org.LevelCommunity && !hasUnit[pl.ID] {
+				community = pl.ID
+				break
+			}
+		}
+	}
 	var v deliberations.View
 	apiWant(t, e.apiDo(e.handlerA, "POST", "/api/v1/deliberations", map[string]any{"title": "楼道堆物清理", "place_id": community, "case_ids": []int64{p.Cases[0].ID}}), 201, &v)
 	id := v.Item.ID

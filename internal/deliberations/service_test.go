@@ -129,8 +129,17 @@ func openWorld(t *testing.T, dsn string) *world {
 			}
 		}
 	}
+	// A community without a community unit of its own, which the street
+	// itself serves (a residents' proposal goes to the community's unit
+	// where it has one).
+	hasUnit := map[int64]bool{}
+	for _, u := range svc.UnitsList() {
+		if u.Kind == org.KindCommunity {
+			hasUnit[u.PlaceID] = true
+		}
+	}
 	for _, p := range svc.Children(w.own.Unit.PlaceID) {
-		if p.Level == org.LevelCommunity {
+		if p.Level == org.LevelCommunity && !hasUnit[p.ID] {
 			w.community = p.ID
 			break
 		}

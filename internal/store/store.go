@@ -501,52 +501,51 @@ func (s *Store) runPass(batch []*writeReq, results []error, isolated bool) (err 
 	}
 	defer conn.Close()
 	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err, false
-	}
-	ok := 0
-	bt := &batchTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
-	alone := len(batch) == 1
-	for i, r := range batch {
-		if results[i] != nil {
-			continue // failed or given up in the first pass
-		}
-		if e := r.ctx.Err(); e != nil {
+	if err == nil {
+		ok := 0
+		bt := &batchTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
+		alone := len(batch) == 1
+		for i, r := range batch {
+			if results[i] != nil {
+				continue // failed or given up in the first pass
+			}
+			if e := r.ctx.Err(); e != nil {
+				results[i] = e
+				continue
+			}
+			e := s.runOne(ctx, bt, r, alone || !isolated)
+			if e == nil {
+				ok++
+				continue
+			}
 			results[i] = e
-			continue
+			if isStorageError(e) {
+				// A full disk or a read-only file is no fault of this
+				// write: SQLite may have rolled the whole transaction back
+				// already, so nothing of the batch commits.
+				err = storageError(e)
+				break
+			}
+			if !isolated && !alone {
+				tx.Rollback() // those that ran before it run again in the second pass
+				return nil, true
+			}
 		}
-		e := s.runOne(ctx, bt, r, alone || !isolated)
-		if e == nil {
-			ok++
-			continue
+		switch {
+		case err != nil:
+			tx.Rollback()
+		case ok == 0:
+			err = tx.Rollback()
+		default:
+			err = tx.Commit()
 		}
-		if isStorageError(e) {
-			// A full disk or a read-only file is no fault of this write:
-			// SQLite may have rolled the whole transaction back already,
-			// so nothing of the batch commits.
-			err = storageError(e)
-			break
-		}
-		results[i] = e
-		if !isolated && !alone {
-			tx.Rollback() // those that ran before it run again in the second pass
-			return nil, true
-		}
-	}
-	switch {
-	case err != nil:
-		tx.Rollback()
-	case ok == 0:
-		err = tx.Rollback()
-	default:
-		err = tx.Commit()
 	}
 	if isStorageError(err) {
-		// A connection opened on a read-only file stays read-only, one that
-		// met an I/O error is suspect, and a COMMIT that failed for a full
-		// disk may leave its transaction open: the next batch opens a new
-		// connection, which writes again once there is room or the file is
-		// writable.
+		// A connection opened on a read-only file stays read-only (its
+		// BEGIN fails), one that met an I/O error is suspect, and a COMMIT
+		// that failed for a full disk may leave its transaction open: the
+		// next batch opens a new connection, which writes again once there
+		// is room or the file is writable.
 		conn.Raw(func(any) error { return errDiscardConn })
 		if errs.Is(storageError(err), errs.StorageFull) {
 			s.log.Error("storage full", "err", err)
