@@ -241,7 +241,11 @@ var idShape = regexp.MustCompile(`/\d+`)
 // chosen by hand.
 func TestNoCSPViolationOnAnyPage(t *testing.T) {
 	h := newHostileCity(t)
+	signedIn := false
 	skip := func(p string) bool {
+		if signedIn && (p == "/login" || strings.HasPrefix(p, "/portal")) {
+			return true // the citizens' pages: the anonymous crawl checks them
+		}
 		for _, pre := range []string{"/api/", "/static/", "/attachments/", "/lang/", "/assess/export", "/geo/", "/supervisor/data.json", "/favicon.ico", "/topics/report.pdf", "/cases/export.", "/open311/"} {
 			if strings.HasPrefix(p, pre) {
 				return true
@@ -291,6 +295,7 @@ func TestNoCSPViolationOnAnyPage(t *testing.T) {
 		}
 		seen[role] = true
 		h.loginAs(u.Username)
+		signedIn = true
 		crawl(role, []string{value[string](h.e2e, "location.pathname")})
 		h.logout()
 	}
