@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -250,9 +249,7 @@ func (b *bare) close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		b.srv.Shutdown(ctx)
 		cancel()
-		if err := <-b.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = err // the listener's end: nothing to report
-		}
+		<-b.served // http.ErrServerClosed: the pipeline is done with
 	}
 	if b.stop != nil {
 		b.stop()

@@ -11,12 +11,12 @@ import (
 // projects and surveys, read from the store for the communities' places
 // (and their grids) — the same records the participation pages show.
 
-func (s *Service) scopePlaces(sc Scope) []int64 {
+func scopePlaces(sc Scope) []int64 {
 	return append(append([]int64(nil), sc.Places...), sc.Grids...)
 }
 
 func (s *Service) projectRows(ctx context.Context, sc Scope, from, to time.Time) ([]ledger.Row, error) {
-	ps, err := s.St.ProjectsForLedger(ctx, s.scopePlaces(sc), from, to)
+	ps, err := s.St.ProjectsForLedger(ctx, scopePlaces(sc), from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func (s *Service) projectRows(ctx context.Context, sc Scope, from, to time.Time)
 }
 
 func (s *Service) surveyRows(ctx context.Context, sc Scope, from, to time.Time) ([]ledger.Row, error) {
-	ss, err := s.St.SurveysForLedger(ctx, s.scopePlaces(sc), from, to)
+	ss, err := s.St.SurveysForLedger(ctx, scopePlaces(sc), from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func (s *Service) surveyRows(ctx context.Context, sc Scope, from, to time.Time) 
 // decision, or 未决 while undecided), from the items at the communities'
 // places (DeliberationsForLedger matches each item's own place).
 func (s *Service) deliberationRows(ctx context.Context, sc Scope, from, to time.Time) ([]ledger.Row, error) {
-	ds, err := s.St.DeliberationsForLedger(ctx, s.scopePlaces(sc), from, to)
+	ds, err := s.St.DeliberationsForLedger(ctx, scopePlaces(sc), from, to)
 	if err != nil {
 		return nil, err
 	}
