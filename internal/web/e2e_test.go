@@ -90,12 +90,7 @@ func newE2E(t *testing.T) *e2e {
 	if err := os.MkdirAll(e.shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"), chromedp.WindowSize(1280, 800)}
-	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
+	actx, cancelA := chromedp.NewExecAllocator(ctx, browserOptions(t, exe)...)
 	t.Cleanup(cancelA)
 	bctx, cancelB := chromedp.NewContext(actx)
 	t.Cleanup(cancelB)
@@ -269,6 +264,10 @@ func (e *e2e) login(role string) {
 
 func (e *e2e) logout() {
 	e.t.Helper()
+	if !value[bool](e, `!!document.querySelector("header form[action='/logout'] button")`) {
+		// The citizens' pages and /login show no staff header: go home first.
+		e.navigating(chromedp.Navigate(e.base + "/"))
+	}
 	e.do(chromedp.Click(chromedp.CSS("header form[action='/logout'] button")), chromedp.WaitVisible(chromedp.ID("username")))
 }
 
@@ -523,3 +522,13 @@ func TestClosedLoopInTheBrowser(t *testing.T) {
 
 // linkTo selects the link showing a request number.
 func linkTo(number string) string { return "//a[normalize-space(text())='" + number + "']" }
+
+// browserOptions starts a headless Chromium of its own (a fresh profile)
+// in Chinese at desktop size.
+func browserOptions(t *testing.T, exe string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"), chromedp.WindowSize(1280, 800)}
+}
