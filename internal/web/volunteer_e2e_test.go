@@ -109,8 +109,9 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 		e.do(chromedp.Navigate(e.base+"/login"),
 			chromedp.SendKeys(chromedp.ID("username"), u.Username),
 			chromedp.SendKeys(chromedp.ID("password"), demo.DemoPassword),
-			chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
-			chromedp.WaitVisible(chromedp.CSS("header .who form[action='/logout']")))
+		)
+		e.navigating(chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
+		e.do(chromedp.WaitVisible(chromedp.CSS("header .who form[action='/logout']")))
 	}
 	snap := func(name string) { // for people to look at; never compared
 		if buf, err := chromedp.Run(e.ctx, chromedp.CaptureScreenshot()); err == nil {
@@ -131,7 +132,9 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("unit_id"), fmt.Sprint(cm.ID)),
 		chromedp.SendKeys(chromedp.ID("name"), "司马晴川"), chromedp.SendKeys(chromedp.ID("phone"), "13655556666"),
 		chromedp.Click(chromedp.CSS("input[name=skills][value=care]")),
-		chromedp.Click(chromedp.CSS("#register-form button[type=submit]")), chromedp.WaitVisible(chromedp.ID("registered")))
+	)
+	e.navigating(chromedp.Click(chromedp.CSS("#register-form button[type=submit]")))
+	e.do(chromedp.WaitVisible(chromedp.ID("registered")))
 	narrow("the registration")
 	pending, err := st.Volunteers(ctx, cm.ID, volunteering.Pending)
 	if err != nil {
@@ -153,25 +156,32 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 	e.do(chromedp.Click(chromedp.CSS(row+" summary")),
 		chromedp.SendKeys(chromedp.ID(fmt.Sprintf("username-%d", reg.ID)), "sima-qc"),
 		chromedp.SendKeys(chromedp.ID(fmt.Sprintf("password-%d", reg.ID)), "sima-first-password"),
-		chromedp.Click(chromedp.CSS(row+" .approve-form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("p.flash")))
+	)
+	e.navigating(chromedp.Click(chromedp.CSS(row + " .approve-form button[type=submit]")))
+	e.do(chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	e.wantText(row, "在册")
 	e.logout()
 	e.do(chromedp.Navigate(e.base+"/login"),
 		chromedp.SendKeys(chromedp.ID("username"), "sima-qc"), chromedp.SendKeys(chromedp.ID("password"), "sima-first-password"),
-		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")), chromedp.WaitVisible(chromedp.ID("signup-"+id)))
+	)
+	e.navigating(chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
+	e.do(chromedp.WaitVisible(chromedp.ID("signup-" + id)))
 	e.logout()
 
 	// The volunteer, on a phone.
 	login(vol)
 	e.do(chromedp.WaitVisible(chromedp.ID("signup-" + id)))
 	narrow("the volunteer's page")
-	e.do(chromedp.Click(chromedp.ID("signup-"+id)), chromedp.WaitVisible(chromedp.ID("checkin-"+id)))
+	e.navigating(chromedp.Click(chromedp.ID("signup-" + id)))
+	e.do(chromedp.WaitVisible(chromedp.ID("checkin-" + id)))
 	e.wantText("#state-"+id, "已报名")
 	clk.Add(40 * time.Minute) // arrives ten minutes after the start
-	e.do(chromedp.Click(chromedp.ID("checkin-"+id)), chromedp.WaitVisible(chromedp.ID("checkout-"+id)))
+	e.navigating(chromedp.Click(chromedp.ID("checkin-" + id)))
+	e.do(chromedp.WaitVisible(chromedp.ID("checkout-" + id)))
 	e.wantText("#state-"+id, "已签到")
 	clk.Add(90 * time.Minute)
-	e.do(chromedp.Click(chromedp.ID("checkout-"+id)), chromedp.WaitVisible(chromedp.ID("minutes-"+id)))
+	e.navigating(chromedp.Click(chromedp.ID("checkout-" + id)))
+	e.do(chromedp.WaitVisible(chromedp.ID("minutes-" + id)))
 	e.wantText("#minutes-"+id, "90")
 	e.wantText("#state-"+id, "待确认")
 	narrow("after checking out")
@@ -182,7 +192,8 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 	login(staff)
 	e.do(chromedp.Navigate(e.base+"/volunteers/tasks/"+id), chromedp.WaitVisible(chromedp.ID(fmt.Sprintf("confirm-%d", record.ID))))
 	narrow("the task's sign-ups")
-	e.do(chromedp.Click(chromedp.ID(fmt.Sprintf("confirm-%d", record.ID))), chromedp.WaitVisible(chromedp.CSS("p.flash")))
+	e.navigating(chromedp.Click(chromedp.ID(fmt.Sprintf("confirm-%d", record.ID))))
+	e.do(chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	e.wantText(fmt.Sprintf("#signup-%d", record.ID), "15")
 
 	// The youth league's ledger, on the page and as XLSX.
