@@ -16,8 +16,9 @@ import (
 // internal/app/testdata/authz.tsv lists every route × role, and a test
 // holds the routes to it.
 type Access struct {
-	public bool     // anyone, signed in or not
-	roles  []string // nil: anyone signed in; else one of these roles
+	public  bool     // anyone, signed in or not
+	account bool     // any account, volunteers' included
+	roles   []string // nil: anyone signed in; else one of these roles
 }
 
 // Public: anyone, signed in or not.
@@ -27,6 +28,10 @@ var Public = Access{public: true}
 // each sees); a volunteer-only account (org.StaffUser) is refused: it opens
 // only the routes that name org.RoleVolunteer.
 var SignedIn = Access{}
+
+// Account: anyone signed in, a volunteer-only account included — for
+// what every account needs of its own (its password, its second factor).
+var Account = Access{account: true}
 
 // Roles: signed-in users holding at least one of roles.
 func Roles(roles ...string) Access {
@@ -44,6 +49,9 @@ func (a Access) IsPublic() bool { return a.public }
 
 // Allows tells whether a signed-in user passes the gate.
 func (a Access) Allows(u org.User) bool {
+	if a.account {
+		return slices.ContainsFunc(u.Roles, org.ValidRole)
+	}
 	return a.public || (a.roles == nil && org.StaffUser(u)) || u.Has(a.roles...)
 }
 
@@ -53,6 +61,8 @@ func (a Access) String() string {
 	switch {
 	case a.public:
 		return "public"
+	case a.account:
+		return "account"
 	case a.roles == nil:
 		return "signed-in"
 	}

@@ -88,3 +88,39 @@ func (s *Server) accountTOTPDisable(w http.ResponseWriter, r *http.Request, a or
 	}
 	http.Redirect(w, r, withFlash("/account", s.cat.T(p.Lang, "totp.disabled")), http.StatusSeeOther)
 }
+
+// accountPassword changes the signed-in user's own password (the old one
+// first, the new one twice). The change ends every session of the user,
+// this one too: the next page is the login, with the new password.
+func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	p := s.newPage(r, &a, "totp.title")
+	if err := r.ParseForm(); err != nil {
+		p.Err = s.cat.T(p.Lang, "error.bad_form")
+		s.renderAccount(w, p, a, 400, accountData{})
+		return
+	}
+	old, next := r.PostFormValue("old_password"), r.PostFormValue("new_password")
+	for _, f := range []string{"old_password", "new_password", "new_password2"} {
+		if r.PostFormValue(f) == "" {
+			p.Fields[f] = errs.Message(errs.FieldRequired, p.Lang)
+		}
+	}
+	if len(p.Fields) == 0 && next != r.PostFormValue("new_password2") {
+		p.Fields["new_password2"] = s.cat.T(p.Lang, "account.mismatch")
+	}
+	if len(p.Fields) > 0 {
+		p.Err = s.cat.T(p.Lang, "form.check_fields")
+		s.renderAccount(w, p, a, http.StatusUnprocessableEntity, accountData{})
+		return
+	}
+	if err := s.svc.Accounts.ChangePassword(r.Context(), a, old, next, s.hasher); err != nil {
+		status := s.explain(p, err)
+		if errs.Is(err, errs.BadCredentials) {
+			status = http.StatusUnprocessableEntity // a signed-in user's form: not a 401
+		}
+		s.renderAccount(w, p, a, status, accountData{})
+		return
+	}
+	s.cookies.ClearSession(w)
+	http.Redirect(w, r, withFlash("/login", s.cat.T(p.Lang, "account.password_changed")), http.StatusSeeOther)
+}

@@ -166,6 +166,19 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 	)
 	e.navigating(chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
 	e.do(chromedp.WaitVisible(chromedp.ID("signup-" + id)))
+	// The first password was set by the community's staff: the volunteer
+	// changes it on the account page, which ends the session.
+	e.navigating(chromedp.Click(chromedp.ID("nav-account")))
+	e.do(chromedp.SendKeys(chromedp.ID("old_password"), "sima-first-password"),
+		chromedp.SendKeys(chromedp.ID("new_password"), "sima-own-password-2026"),
+		chromedp.SendKeys(chromedp.ID("new_password2"), "sima-own-password-2026"))
+	narrow("the account page")
+	e.navigating(chromedp.Click(chromedp.ID("password-submit")))
+	e.do(chromedp.WaitVisible(chromedp.ID("username")))
+	e.wantText("p.flash", "密码已修改")
+	e.do(chromedp.SendKeys(chromedp.ID("username"), "sima-qc"), chromedp.SendKeys(chromedp.ID("password"), "sima-own-password-2026"))
+	e.navigating(chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
+	e.do(chromedp.WaitVisible(chromedp.ID("signup-" + id)))
 	e.logout()
 
 	// The volunteer, on a phone.

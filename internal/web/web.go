@@ -158,10 +158,11 @@ func (s *Server) Handler() http.Handler {
 	pub("POST /login/totp", s.loginCode)
 	pub("POST /logout", s.logout)
 	pub("GET /lang/{lang}", s.setLang)
-	priv("GET /account", httpx.SignedIn, s.accountPage)
-	priv("POST /account/totp", httpx.SignedIn, s.accountTOTPBegin)
-	priv("POST /account/totp/confirm", httpx.SignedIn, s.accountTOTPConfirm)
-	priv("POST /account/totp/disable", httpx.SignedIn, s.accountTOTPDisable)
+	priv("GET /account", httpx.Account, s.accountPage)
+	priv("POST /account/password", httpx.Account, s.accountPassword)
+	priv("POST /account/totp", httpx.Account, s.accountTOTPBegin)
+	priv("POST /account/totp/confirm", httpx.Account, s.accountTOTPConfirm)
+	priv("POST /account/totp/disable", httpx.Account, s.accountTOTPDisable)
 
 	// Citizens (public, mobile first).
 	pub("GET /portal", s.portalPage)
