@@ -178,8 +178,19 @@ func printStatus(ctx context.Context, cfg config.Config, keys *config.Keys, stdo
 		}
 	}
 	fmt.Fprintf(stdout, "two-step verification secrets not yet under %s: %d\n", keys.Ring.Primary(), totpLeft)
+	textCounts, err := st.SealedTextCounts(ctx)
+	if err != nil {
+		return err
+	}
+	textLeft := 0
+	for k, n := range textCounts {
+		if k != keys.Ring.Primary() {
+			textLeft += n
+		}
+	}
+	fmt.Fprintf(stdout, "other personal data (volunteers, care list, deliberations, webhook secrets) not yet under %s: %d\n", keys.Ring.Primary(), textLeft)
 	for _, id := range keys.Ring.IDs() {
-		if id != keys.Ring.Primary() && counts[id] == 0 && evCounts[id] == 0 && totpCounts[id] == 0 {
+		if id != keys.Ring.Primary() && counts[id] == 0 && evCounts[id] == 0 && totpCounts[id] == 0 && textCounts[id] == 0 {
 			fmt.Fprintf(stdout, "key %s seals no case any more ('whistle keys drop %s' removes it)\n", id, id)
 		}
 	}
@@ -206,6 +217,10 @@ func keysDrop(ctx context.Context, cfg config.Config, id string, stdout, stderr 
 	if err == nil {
 		totpCounts, err = st.TOTPSealCounts(ctx)
 	}
+	var textCounts map[string]int
+	if err == nil {
+		textCounts, err = st.SealedTextCounts(ctx)
+	}
 	st.Close()
 	if err != nil {
 		return err
@@ -218,6 +233,9 @@ func keysDrop(ctx context.Context, cfg config.Config, id string, stdout, stderr 
 	}
 	if n := totpCounts[id]; n > 0 {
 		return fmt.Errorf("keys drop: %d two-step verification secrets are still sealed under %s (see 'whistle keys status')", n, id)
+	}
+	if n := textCounts[id]; n > 0 {
+		return fmt.Errorf("keys drop: %d other personal data values (volunteers, care list, deliberations, webhook secrets) are still sealed under %s (see 'whistle keys status')", n, id)
 	}
 	if err := keys.File.Drop(id); err != nil {
 		return fmt.Errorf("keys drop: %w", err)

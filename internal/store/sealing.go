@@ -226,7 +226,8 @@ type Resealer struct {
 }
 
 // Pass re-seals every case and every case event not under the primary key,
-// batch by batch; it returns how many cases it re-sealed.
+// batch by batch, then the TOTP secrets and the other sealed columns
+// (ResealText); it returns how many cases it re-sealed.
 func (r *Resealer) Pass(ctx context.Context) (int, error) {
 	batch := r.Batch
 	if batch <= 0 {
@@ -267,6 +268,11 @@ func (r *Resealer) Pass(ctx context.Context) (int, error) {
 	if ctx.Err() == nil {
 		// Two-step verification secrets (a small table, one write).
 		if _, err := r.St.ResealTOTP(ctx); err != nil {
+			return total, err
+		}
+		// The other personal data: volunteers, the care list,
+		// deliberations' proposers and residents, webhook secrets.
+		if _, err := r.St.ResealText(ctx, batch); err != nil {
 			return total, err
 		}
 	}
