@@ -29,8 +29,8 @@ type caseData struct {
 	PIIHidden, PIIWithheld bool
 	Results                []string
 	Means                  []string
-	OpenForm               string    // the action whose form failed validation
-	AnonymisedAt           time.Time // when the retention period anonymised the case (zero: not)
+	OpenForm               string          // the action whose form failed validation
+	AnonymisedAt           time.Time       // when the retention period anonymised the case (zero: not)
 	ReplyCheck             *replyCheckView // the verdict on the latest reply (答复质量; nil: none)
 }
 
