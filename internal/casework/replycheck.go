@@ -203,3 +203,69 @@ func (s *Service) ReplyCheckOf(ctx context.Context, a org.Actor, id int64) (stor
 	rc.RepliedAt = rc.RepliedAt.In(s.Cfg.Loc)
 	return rc, err
 }
+
+// BackfillReplyChecks scores the replies submitted since from that have no
+// verdict (replies from before the check existed, or a loaded history), in
+// the order they were submitted, and stores the verdicts: at most limit
+// replies, in transactions of 500. The near-copy check compares each with
+// the unit's previous pastPerUnit replies and, by band keys, with the
+// earlier replies of this run. The system only; returns how many it stored.
+func (s *Service) BackfillReplyChecks(ctx context.Context, a org.Actor, from time.Time, limit int) (int, error) {
+	if !a.IsSystem() {
+		return 0, errs.E(errs.Forbidden)
+	}
+	replies, err := s.St.UncheckedReplies(ctx, from, limit)
+	if err != nil || len(replies) == 0 {
+		return 0, err
+	}
+	corpus, err := s.replyCorpus(ctx)
+	if err != nil {
+		return 0, err
+	}
+	byUnit := map[int64][]replyquality.Signature{}
+	byBand := map[int64][]replyquality.Signature{}
+	checks := make([]store.ReplyCheck, 0, len(replies))
+	for _, r := range replies {
+		sig := replyquality.SignatureOf(r.Reply)
+		past := slices.Clone(byUnit[r.UnitID])
+		seen := 0
+		for _, b := range sig.Bands() {
+			for _, p := range byBand[b] {
+				if seen == pastPerBand {
+					break
+				}
+				past, seen = append(past, p), seen+1
+			}
+		}
+		ch := corpus.Check(r.Message, r.Reply, replyquality.Options{PastSigs: past})
+		checks = append(checks, store.ReplyCheck{CaseID: r.CaseID, UnitID: r.UnitID, UserID: r.UserID, RepliedAt: r.RepliedAt, Check: ch, Signature: sig})
+		if sig == nil {
+			continue
+		}
+		if u := append(byUnit[r.UnitID], sig); len(u) > pastPerUnit {
+			byUnit[r.UnitID] = u[1:]
+		} else {
+			byUnit[r.UnitID] = u
+		}
+		for _, b := range sig.Bands() {
+			if len(byBand[b]) < pastPerBand {
+				byBand[b] = append(byBand[b], sig)
+			}
+		}
+	}
+	for lo := 0; lo < len(checks); lo += 500 {
+		hi := min(lo+500, len(checks))
+		err := s.St.Write(ctx, func(tx *store.Tx) error {
+			for i := lo; i < hi; i++ {
+				if err := tx.InsertReplyCheck(ctx, &checks[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return lo, err
+		}
+	}
+	return len(checks), nil
+}

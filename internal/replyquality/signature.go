@@ -85,14 +85,15 @@ func ParseSignature(h string) (Signature, error) {
 }
 
 // Weak tells whether a reply needs the centre's attention at callback: an
-// overall score under 0.5, or a bad level on relevance (答非所问) or
-// originality (套话).
+// overall score under 0.4, a reply with hardly a word of its request
+// (relevance under 0.1: 答非所问 — the relevance level alone is strict,
+// docs/REPLIES.md), or a near-copy or stock phrase (originality bad: 套话).
 func (c Check) Weak() bool {
-	if c.Overall < 0.5 {
+	if c.Overall < 0.4 {
 		return true
 	}
 	for _, s := range c.Scores {
-		if (s.Dim == Relevance || s.Dim == Original) && s.Level == Bad {
+		if (s.Dim == Relevance && s.Value < 0.1) || (s.Dim == Original && s.Level == Bad) {
 			return true
 		}
 	}

@@ -79,14 +79,19 @@ func TestCheckPastSignatures(t *testing.T) {
 }
 
 func TestWeak(t *testing.T) {
-	sc := func(dim, lvl string) Score { return Score{Dim: dim, Level: lvl} }
+	sc := func(dim, lvl string) Score {
+		v := map[string]float64{Good: 0.9, Warn: 0.5, Bad: 0.05}[lvl]
+		return Score{Dim: dim, Level: lvl, Value: v}
+	}
 	for _, tc := range []struct {
 		name string
 		c    Check
 		want bool
 	}{
 		{"good overall", Check{Overall: 0.8, Scores: []Score{sc(Relevance, Good), sc(Original, Good), sc(Basis, Bad)}}, false},
-		{"low overall", Check{Overall: 0.45, Scores: []Score{sc(Relevance, Good)}}, true},
+		{"low overall", Check{Overall: 0.39, Scores: []Score{sc(Relevance, Good)}}, true},
+		{"overall at the line", Check{Overall: 0.4, Scores: []Score{sc(Relevance, Good)}}, false},
+		{"relevance bad, not off the subject", Check{Overall: 0.6, Scores: []Score{{Dim: Relevance, Level: Bad, Value: 0.3}, sc(Original, Good)}}, false},
 		{"off the subject", Check{Overall: 0.7, Scores: []Score{sc(Relevance, Bad), sc(Original, Good)}}, true},
 		{"boilerplate", Check{Overall: 0.7, Scores: []Score{sc(Relevance, Good), sc(Original, Bad)}}, true},
 		{"a warning is not weak", Check{Overall: 0.6, Scores: []Score{sc(Relevance, Warn), sc(Original, Warn)}}, false},

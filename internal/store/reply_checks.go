@@ -198,3 +198,59 @@ func (q Queries) ReplyCorpusTexts(ctx context.Context, limit int) ([]string, err
 	})
 	return out, err
 }
+
+// RepliedCase is a case's latest reply, for scoring replies submitted
+// before the check existed (casework.BackfillReplyChecks).
+type RepliedCase struct {
+	CaseID, UnitID, UserID int64
+	RepliedAt              time.Time
+	Message, Reply         string // the request's title and text; the reply
+}
+
+// UncheckedReplies returns the replies submitted since from whose case has
+// no verdict yet, oldest first, at most limit cases: each case once, with
+// its latest reply (the one its document keeps).
+func (q Queries) UncheckedReplies(ctx context.Context, from time.Time, limit int) ([]RepliedCase, error) {
+	var out []RepliedCase
+	at := map[int64]int{}
+	err := q.scanRows(ctx, `SELECT e.case_id, e.actor_unit_id, e.actor_user_id, e.at, c.doc FROM events e JOIN cases c ON c.id = e.case_id
+WHERE e.action = 'reply' AND e.at >= ? AND NOT EXISTS (SELECT 1 FROM reply_checks r WHERE r.case_id = e.case_id)
+ORDER BY e.at, e.id LIMIT ?`, []any{ms(from), limit}, func(r *sql.Rows) error {
+		var rc RepliedCase
+		var ts int64
+		var doc string
+		if err := r.Scan(&rc.CaseID, &rc.UnitID, &rc.UserID, &ts, &doc); err != nil {
+			return err
+		}
+		var d struct {
+			Title       string `json:"title"`
+			Description string `json:"description"`
+			ReplyText   string `json:"reply_text"`
+			LeadUnitID  int64  `json:"lead_unit_id"`
+		}
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			return fmt.Errorf("store: case %d: %w", rc.CaseID, err)
+		}
+		if err := q.openAll(&d.Title, &d.Description); err != nil {
+			return fmt.Errorf("store: case %d: %w", rc.CaseID, err)
+		}
+		if d.ReplyText == "" {
+			return nil
+		}
+		if rc.UnitID == 0 {
+			rc.UnitID = d.LeadUnitID
+		}
+		rc.RepliedAt, rc.Reply, rc.Message = fromMS(ts), d.ReplyText, d.Description
+		if d.Title != "" {
+			rc.Message = d.Title + "。" + d.Description
+		}
+		if i, seen := at[rc.CaseID]; seen { // a later reply of a reopened case
+			out[i] = rc
+			return nil
+		}
+		at[rc.CaseID] = len(out)
+		out = append(out, rc)
+		return nil
+	})
+	return out, err
+}
