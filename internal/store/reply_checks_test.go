@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"whistle/internal/lifecycle"
 	"whistle/internal/replyquality"
 	"whistle/internal/store"
 )
@@ -19,17 +20,17 @@ func TestReplyChecks(t *testing.T) {
 				Check:     corpus.Check("和平路12号路灯不亮，请尽快维修。", reply, replyquality.Options{PastSigs: past}),
 				Signature: replyquality.SignatureOf(reply)}
 		}
-		first := mk(1, 10, stock, base)
+		first := mk(1001, 10, stock, base)
 		write(t, s, func(tx *store.Tx) error { return tx.InsertReplyCheck(ctx, first) })
 		if first.ID == 0 {
 			t.Fatal("no id")
 		}
-		got, found, err := s.ReplyCheckOf(ctx, 1)
+		got, found, err := s.ReplyCheckOf(ctx, 1001)
 		if err != nil || !found || got.UnitID != 10 || !msEqual(got.RepliedAt, base) || !slices.Equal(got.Signature, first.Signature) ||
 			got.Check.Overall != first.Check.Overall || len(got.Check.Scores) != 6 || got.Check.Scores[0].ReasonZH == "" {
 			t.Fatalf("loaded %+v %v %v", got, found, err)
 		}
-		if _, found, err := s.ReplyCheckOf(ctx, 2); found || err != nil {
+		if _, found, err := s.ReplyCheckOf(ctx, 1002); found || err != nil {
 			t.Fatalf("case without a check: %v %v", found, err)
 		}
 
@@ -39,12 +40,12 @@ func TestReplyChecks(t *testing.T) {
 		if err != nil || len(sigs) != 1 || !slices.Equal(sigs[0], first.Signature) {
 			t.Fatalf("band candidates: %d %v", len(sigs), err)
 		}
-		copyOf := mk(2, 20, stock+"。", base.Add(time.Hour), sigs...)
+		copyOf := mk(1002, 20, stock+"。", base.Add(time.Hour), sigs...)
 		if !copyOf.Check.NearCopy {
 			t.Fatalf("a copy not flagged: %+v", copyOf.Check)
 		}
 		write(t, s, func(tx *store.Tx) error { return tx.InsertReplyCheck(ctx, copyOf) })
-		other := mk(3, 30, good, base.Add(2*time.Hour))
+		other := mk(1003, 30, good, base.Add(2*time.Hour))
 		write(t, s, func(tx *store.Tx) error { return tx.InsertReplyCheck(ctx, other) })
 		if sigs, err := s.ReplySignatures(ctx, 20, replyquality.SignatureOf(good).Bands(), 50, 50); err != nil || len(sigs) != 2 {
 			t.Fatalf("own and candidates: %d %v", len(sigs), err)
@@ -52,11 +53,11 @@ func TestReplyChecks(t *testing.T) {
 		if sigs, err := s.ReplySignatures(ctx, 20, nil, 0, 50); err != nil || len(sigs) != 0 {
 			t.Fatalf("bounded to nothing: %d %v", len(sigs), err)
 		}
-		// A second reply to case 1 (after a reopening) is its latest verdict.
-		again := mk(1, 10, good, base.Add(3*time.Hour))
+		// A second reply to case 1001 (after a reopening) is its latest verdict.
+		again := mk(1001, 10, good, base.Add(3*time.Hour))
 		write(t, s, func(tx *store.Tx) error { return tx.InsertReplyCheck(ctx, again) })
-		m, err := s.ReplyChecksOf(ctx, []int64{1, 2, 4})
-		if err != nil || len(m) != 2 || m[1].ID != again.ID || m[2].ID != copyOf.ID {
+		m, err := s.ReplyChecksOf(ctx, []int64{1001, 1002, 1004})
+		if err != nil || len(m) != 2 || m[1001].ID != again.ID || m[1002].ID != copyOf.ID {
 			t.Fatalf("latest of cases: %+v %v", m, err)
 		}
 
@@ -81,6 +82,26 @@ func TestReplyChecks(t *testing.T) {
 		texts, err := s.ReplyCorpusTexts(ctx, 10)
 		if err != nil || !slices.Equal(texts, []string{c.Description, c.ReplyText}) {
 			t.Fatalf("corpus texts %q %v", texts, err)
+		}
+
+		// The case's reply, submitted before the check existed, is found
+		// once (its latest reply) until it has a verdict.
+		write(t, s, func(tx *store.Tx) error {
+			for i, at := range []time.Time{base.Add(-time.Hour), base.Add(time.Hour)} {
+				if err := tx.AppendEvent(ctx, &lifecycle.Event{CaseID: c.ID, Seq: i + 1, Action: lifecycle.ActReply, ActorUserID: 9, ActorUnitID: 10, At: at}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		un, err := s.UncheckedReplies(ctx, base, 10)
+		if err != nil || len(un) != 1 || un[0].CaseID != c.ID || un[0].UnitID != 10 || un[0].UserID != 9 || un[0].Reply != c.ReplyText ||
+			un[0].Message != c.Title+"。"+c.Description || !msEqual(un[0].RepliedAt, base.Add(time.Hour)) {
+			t.Fatalf("unchecked: %+v %v", un, err)
+		}
+		write(t, s, func(tx *store.Tx) error { return tx.InsertReplyCheck(ctx, mk(c.ID, 10, c.ReplyText, base.Add(time.Hour))) })
+		if un, err := s.UncheckedReplies(ctx, time.Time{}, 10); err != nil || len(un) != 0 {
+			t.Fatalf("after the check: %+v %v", un, err)
 		}
 	})
 }
