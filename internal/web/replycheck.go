@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"whistle/internal/errs"
 	"whistle/internal/org"
@@ -23,6 +24,7 @@ type replyCheckView struct {
 	NearCopy bool
 	Rows     []replyRow
 	Err      string // the check could not run (a blank reply)
+	Chars    int    // the draft's length in characters (the form's check: which text was checked)
 }
 
 type replyRow struct {
@@ -62,10 +64,13 @@ func (s *Server) replyCheck(w http.ResponseWriter, r *http.Request, a org.Actor)
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	ch, err := s.svc.Cases.CheckReply(ctx, a, id, r.PostFormValue("note"))
+	note := r.PostFormValue("note")
+	ch, err := s.svc.Cases.CheckReply(ctx, a, id, note)
 	switch code := errs.CodeOf(err); {
 	case err == nil:
-		p.Data = replyViewOf(p.Lang, &ch)
+		v := replyViewOf(p.Lang, &ch)
+		v.Chars = utf8.RuneCountInString(note)
+		p.Data = v
 	case code == errs.FieldRequired || code == errs.FieldTooLong:
 		p.Data = &replyCheckView{Lang: p.Lang, Err: errs.Message(code, p.Lang)}
 	default:
