@@ -99,7 +99,9 @@ func TestReplyChecks(t *testing.T) {
 			un[0].Message != c.Title+"。"+c.Description || !msEqual(un[0].RepliedAt, base.Add(time.Hour)) {
 			t.Fatalf("unchecked: %+v %v", un, err)
 		}
-		write(t, s, func(tx *store.Tx) error { return tx.InsertReplyCheck(ctx, mk(c.ID, 10, c.ReplyText, base.Add(time.Hour))) })
+		write(t, s, func(tx *store.Tx) error {
+			return tx.InsertReplyCheck(ctx, mk(c.ID, 10, c.ReplyText, base.Add(time.Hour)))
+		})
 		if un, err := s.UncheckedReplies(ctx, time.Time{}, 10); err != nil || len(un) != 0 {
 			t.Fatalf("after the check: %+v %v", un, err)
 		}
