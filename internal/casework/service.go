@@ -27,6 +27,7 @@ import (
 	"whistle/internal/knowledge"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
+	"whistle/internal/replyquality"
 	"whistle/internal/store"
 	"whistle/internal/timelimit"
 )
@@ -38,6 +39,8 @@ type Service struct {
 	// phoneSearches counts each user's searches by phone (SearchByPhone),
 	// shared by the API and the pages.
 	phoneSearches *auth.Limiter
+	// replies is the reply check's learned corpus (replycheck.go).
+	replies replyCorpus
 }
 
 // New builds the case-work service over the core and the dispatch aids it
@@ -405,11 +408,15 @@ func (s *Service) Act(ctx context.Context, a org.Actor, id int64, in ActInput) (
 func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int64, in ActInput) (*lifecycle.Case, *lifecycle.Event, error) {
 	// Scope before fields: a case outside the scope is not found, whatever
 	// the input, so a refusal never tells that the case exists.
-	if _, err := s.St.Case(ctx, id, scope); err != nil {
+	seen, err := s.St.Case(ctx, id, scope)
+	if err != nil {
 		return nil, nil, err
 	}
 	st, err := s.prepare(ctx, in)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.prepareReplyCheck(ctx, a, seen, &st); err != nil {
 		return nil, nil, err
 	}
 	var outC *lifecycle.Case
@@ -438,8 +445,9 @@ func (s *Service) act(ctx context.Context, a org.Actor, scope org.Scope, id int6
 // step is an action checked and resolved before the write: its command
 // and, for a direct answer, the knowledge article it cites.
 type step struct {
-	cmd lifecycle.Command
-	art *knowledge.Article
+	cmd   lifecycle.Command
+	art   *knowledge.Article
+	reply *store.ReplyCheck // a reply's verdict, scored before the write (replycheck.go)
 }
 
 // prepare checks an action's input outside the write.
@@ -480,6 +488,9 @@ func (s *Service) applyTx(ctx context.Context, tx *store.Tx, c *lifecycle.Case, 
 	}
 	if st.art != nil {
 		ev.Data["article_version"], ev.Data["article_title"] = st.art.Version, st.art.Title
+	}
+	if err := keepReplyCheck(ctx, tx, c, st, &ev); err != nil {
+		return ev, err
 	}
 	if err := tx.UpdateCase(ctx, c, &prev); err != nil {
 		return ev, err
@@ -693,6 +704,9 @@ type View struct {
 	// AnonymisedAt is when the retention period anonymised the case (zero:
 	// it was not).
 	AnonymisedAt time.Time `json:"anonymised_at,omitzero"`
+	// ReplyCheck is the verdict on the case's latest reply (答复质量; nil:
+	// none was checked).
+	ReplyCheck *replyquality.Check `json:"reply_check,omitempty"`
 }
 
 // CaseView returns the actor's view of a case (out of scope: not found).
@@ -719,7 +733,15 @@ func (s *Service) CaseView(ctx context.Context, a org.Actor, id int64) (View, er
 	if !anon.IsZero() {
 		anon = anon.In(s.Cfg.Loc)
 	}
-	return View{Case: lifecycle.ViewFor(a, c), Events: evs, Links: links, AnonymisedAt: anon,
+	rc, checked, err := s.St.ReplyCheckOf(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	v := View{Case: lifecycle.ViewFor(a, c), Events: evs, Links: links, AnonymisedAt: anon,
 		Visibility: lifecycle.CitizenVisibility(a, c), MayReveal: lifecycle.MayReveal(a, c),
-		Actions: lifecycle.Allowed(c, a, s.Env())}, nil
+		Actions: lifecycle.Allowed(c, a, s.Env())}
+	if checked {
+		v.ReplyCheck = &rc.Check
+	}
+	return v, nil
 }

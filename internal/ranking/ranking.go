@@ -42,6 +42,9 @@ type Ranking struct {
 	Published *assessment.PublishedMonth `json:"published,omitempty"`
 	Frozen    bool                       `json:"frozen"`
 	Units     []assessment.Score         `json:"units"`
+	// Replies are the period's reply checks by unit (答复质量,
+	// replyquality.go): beside the ranking, not in it.
+	Replies []ReplyQuality `json:"reply_quality"`
 }
 
 // AssessOptions select what Assess returns.
@@ -92,6 +95,9 @@ func (s *Service) Assess(ctx context.Context, a org.Actor, p assessment.Period, 
 	}
 	if opts.Kind != "" {
 		r.Units = slices.DeleteFunc(r.Units, func(x assessment.Score) bool { return x.Kind != opts.Kind })
+	}
+	if r.Replies, err = s.replyQuality(ctx, p, opts.Kind); err != nil {
+		return r, err
 	}
 	return r, nil
 }

@@ -49,6 +49,8 @@ type Score struct {
 type Check struct {
 	Scores  []Score `json:"scores"`
 	Overall float64 `json:"overall"` // the mean of the scores
+	// NearCopy is set when the reply is a near-copy of a past one.
+	NearCopy bool `json:"near_copy"`
 }
 
 // Score returns the named dimension's score.
@@ -249,6 +251,9 @@ type Options struct {
 	// Nearest, when Past is empty, is the highest Jaccard index with
 	// another reply, measured beforehand (Evaluate does, for a corpus).
 	Nearest float64
+	// PastSigs are past replies' signatures (a store keeps those, not the
+	// texts): their Jaccard index with the reply is estimated.
+	PastSigs []Signature
 }
 
 // Check scores reply as the answer to message.
@@ -353,8 +358,15 @@ func (c *Corpus) Check(message, reply string, opt Options) Check {
 			}
 		}
 	}
+	if len(opt.PastSigs) > 0 {
+		sig := SignatureOf(reply)
+		for _, p := range opt.PastSigs {
+			best = max(best, sig.Similarity(p))
+		}
+	}
 	switch {
 	case best >= opt.NearCopy:
+		ch.NearCopy = true
 		add(Original, 1-best, "答复与以往答复几乎相同，疑似套用", "the reply is a near-copy of an earlier one")
 	case stockReply.MatchString(reply) && len([]rune(reply)) < 80:
 		add(Original, 0.2, "答复是通用套话，没有具体内容", "the reply is a stock phrase with nothing specific")

@@ -193,6 +193,9 @@ func Demo(ctx context.Context, svc *services.Services, opts demo.Options, h auth
 	if err := demoDeliberations(ctx, svc, opts); err != nil {
 		return res, fmt.Errorf("deliberations: %w", err)
 	}
+	if _, err := replyChecks(ctx, svc, opts.End); err != nil { // 答复质量 (replychecks.go)
+		return res, fmt.Errorf("reply checks: %w", err)
+	}
 	if opts.Activity {
 		// The workbench and the big screen open on the last four weeks'
 		// analysis: run it once now, so the demo opens on it.

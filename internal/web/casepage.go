@@ -29,8 +29,9 @@ type caseData struct {
 	PIIHidden, PIIWithheld bool
 	Results                []string
 	Means                  []string
-	OpenForm               string    // the action whose form failed validation
-	AnonymisedAt           time.Time // when the retention period anonymised the case (zero: not)
+	OpenForm               string          // the action whose form failed validation
+	AnonymisedAt           time.Time       // when the retention period anonymised the case (zero: not)
+	ReplyCheck             *replyCheckView // the verdict on the latest reply (答复质量; nil: none)
 }
 
 // offered is what the case page offers: the actions the lifecycle allows
@@ -62,7 +63,8 @@ func (s *Server) loadCase(w http.ResponseWriter, r *http.Request, a org.Actor, p
 	c := v.Case
 	return &caseData{C: c, Now: p.Now, Lang: p.Lang, Events: v.Events, Links: v.Links, Offered: offered(v.Actions), Units: s.handlingUnits(),
 		MayPII: v.MayReveal, PIIHidden: v.Visibility == lifecycle.CitizenHidden, PIIWithheld: v.Visibility == lifecycle.CitizenWithheld,
-		Results: lifecycle.Results, Means: []string{"phone", "visit", "sms"}, AnonymisedAt: v.AnonymisedAt}, true
+		Results: lifecycle.Results, Means: []string{"phone", "visit", "sms"}, AnonymisedAt: v.AnonymisedAt,
+		ReplyCheck: replyViewOf(p.Lang, v.ReplyCheck)}, true
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request, a org.Actor) {

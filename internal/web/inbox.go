@@ -140,22 +140,23 @@ func (s *Server) callbacksPage(w http.ResponseWriter, r *http.Request, a org.Act
 	}
 	ctx, cancel := ctxTimeout(r)
 	defer cancel()
-	// An agent calling a citizen back about one request finds it by number.
-	if n := strings.TrimSpace(r.URL.Query().Get("number")); n != "" {
-		p.Form.Set("number", n)
-		var rows []*lifecycle.Case
-		if c, err := s.svc.Cases.GetByNumber(ctx, a, n); err == nil && c.State == lifecycle.Replied {
-			rows = append(rows, c)
-		}
-		p.Data = listData{Rows: s.rows(p, rows)}
-		s.render(w, 200, "callbacks", p)
-		return
-	}
-	pg, err := s.svc.Cases.List(ctx, a, lifecycle.CaseFilter{States: []lifecycle.State{lifecycle.Replied}, Sort: "due", Limit: 30, Cursor: r.URL.Query().Get("cursor")})
+	// An agent calling a citizen back about one request finds it by number;
+	// each reply comes with its verdict (答复质量), so the agent knows what
+	// to ask.
+	n := strings.TrimSpace(r.URL.Query().Get("number"))
+	p.Form.Set("number", n)
+	pg, err := s.svc.Cases.CallbackQueue(ctx, a, n, r.URL.Query().Get("cursor"))
 	if err != nil {
 		s.render(w, s.explain(p, err), "callbacks", p)
 		return
 	}
-	p.Data = listData{Rows: s.rows(p, pg.Cases), Next: nextLink("/callbacks", r.URL.Query(), pg.Next)}
+	d := callbackData{listData: listData{Rows: s.rows(p, pg.Cases)}, Checks: map[int64]*replyCheckView{}}
+	if n == "" {
+		d.Next = nextLink("/callbacks", r.URL.Query(), pg.Next)
+	}
+	for id, ch := range pg.Checks {
+		d.Checks[id] = replyViewOf(p.Lang, &ch)
+	}
+	p.Data = d
 	s.render(w, 200, "callbacks", p)
 }

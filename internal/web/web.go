@@ -201,6 +201,7 @@ func (s *Server) Handler() http.Handler {
 	priv("GET /cases/{id}", httpx.SignedIn, s.casePage)
 	priv("POST /cases/{id}/act", httpx.SignedIn, s.caseAct)
 	priv("POST /cases/{id}/reveal", revealers, s.caseReveal)
+	priv("POST /cases/{id}/reply-check", httpx.SignedIn, s.replyCheck)
 	priv("GET /attachments/{id}", httpx.SignedIn, s.attachment)
 
 	// Assessment (一份卷子), whistles (吹哨报到) and grid patrols.
