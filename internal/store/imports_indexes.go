@@ -169,27 +169,3 @@ func anySlice(ss []string) []any {
 	}
 	return out
 }
-
-// ImportTableIndexes lists the indexes of the tables an import fills, as
-// "name: sql" sorted by name (SQLite; nil on PostgreSQL), the unique ones'
-// automatic indexes included as "name:".
-func (q Queries) ImportTableIndexes(ctx context.Context) ([]string, error) {
-	if q.dialect != SQLite {
-		return nil, nil
-	}
-	rows, err := q.query(ctx, "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name IN ("+marks(len(importIndexTables))+") ORDER BY name",
-		anySlice(importIndexTables)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var name, sql string
-		if err := rows.Scan(&name, &sql); err != nil {
-			return nil, err
-		}
-		out = append(out, name+": "+sql)
-	}
-	return out, rows.Err()
-}
