@@ -142,14 +142,6 @@ func BenchmarkImportBoston(b *testing.B) {
 //	go test -run XXX -bench ImportWriter -benchtime 50000x ./internal/importer/
 func BenchmarkImportWriter(b *testing.B) {
 	file := headOfShared(b, "boston_open311_requests.jsonl.gz", 50000)
-	b.Run("indexed", func(b *testing.B) { benchWriter(b, file, false) })
-	b.Run("deferred", func(b *testing.B) { benchWriter(b, file, true) })
-}
-
-// benchWriter writes b.N prepared rows; with deferred, the store's
-// secondary indexes are dropped first and built again at the end (in the
-// time and CPU measured), as a tuned import into a new store does.
-func benchWriter(b *testing.B, file string, deferred bool) {
 	c := newCore(b, "")
 	ctx := context.Background()
 	f, err := os.Open(file)
@@ -180,14 +172,6 @@ func benchWriter(b *testing.B, file string, deferred bool) {
 	}
 	cpu0 := cpuTime()
 	b.ResetTimer()
-	if deferred {
-		if err := c.St.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.DeferImportIndexes(ctx, 1<<40)
-			return err
-		}); err != nil {
-			b.Fatal(err)
-		}
-	}
 	for done := 0; done < b.N; {
 		n := min(importer.DefaultBatch, b.N-done)
 		cs := make([]store.ImportCase, n)
@@ -204,13 +188,6 @@ func benchWriter(b *testing.B, file string, deferred bool) {
 			b.Fatal(err)
 		}
 		done += n
-	}
-	if deferred {
-		t0, c0 := time.Now(), cpuTime()
-		if _, err := c.St.BuildImportIndexes(ctx); err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("%d rows: indexes built in %v, %v CPU", b.N, time.Since(t0), cpuTime()-c0)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/row")

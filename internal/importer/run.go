@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -31,17 +30,6 @@ const (
 // DefaultBatch is how many rows one transaction commits.
 const DefaultBatch = 5000
 
-// TunedGCPercent is the garbage collector's target (GOGC) during a tuned
-// import, put back when it returns.
-const TunedGCPercent = 400
-
-// DeferIndexesUpTo is the largest store (in cases) whose secondary indexes
-// a tuned import drops for its duration and builds again at its end:
-// building an index sorts every case of the store, maintaining it costs
-// each imported row a B-tree insert, and on a store much larger than the
-// file the sort costs more than the inserts would.
-const DeferIndexesUpTo = 100000
-
 // Options says what to import.
 type Options struct {
 	Kind    string   // KindOpen311 or KindCSV
@@ -58,9 +46,6 @@ type Options struct {
 	// SQLite's page cache raised, the batches committed without an fsync
 	// each, one fsync at the end): for a process whose writes are the
 	// import's alone, as the import command's. Nothing on PostgreSQL.
-	// On SQLite it also defers the secondary indexes of a store with at
-	// most DeferIndexesUpTo cases (store.DeferImportIndexes): dropped in
-	// the first batch's transaction, built in one pass at the end.
 	Tune bool
 	// BatchHook runs inside each batch's transaction after its rows are
 	// written (n counts batches from 1): an error rolls the batch back and
@@ -212,9 +197,6 @@ func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
 	}
 	rep.RunID = run.ID
 	if opts.Tune {
-		// The import's garbage is short-lived and its live heap a few
-		// batches: collecting less often saves a tenth of the CPU.
-		defer debug.SetGCPercent(debug.SetGCPercent(TunedGCPercent))
 		if err := st.TuneForImport(ctx); err != nil {
 			return rep, err
 		}
@@ -229,15 +211,6 @@ func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
 		endTuning = func() error {
 			tuned = false
 			return st.EndImportTuning(ctx, run.ID)
-		}
-		// The indexes: dropped now (or still, after an interrupted run),
-		// built again after the last batch. Killed in between, the next run
-		// or the next Open builds them.
-		if err := st.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.DeferImportIndexes(ctx, DeferIndexesUpTo)
-			return err
-		}); err != nil {
-			return rep, err
 		}
 	}
 
@@ -353,12 +326,6 @@ func Run(ctx context.Context, c *core.Core, opts Options) (Report, error) {
 			return rep, err
 		}
 	}
-	if _, err := st.BuildImportIndexes(ctx); err != nil {
-		return rep, err
-	}
-	// The time includes building the indexes.
-	rep.Seconds = time.Since(start).Seconds()
-	rep.RowsPerSec = float64(rep.Rows) / rep.Seconds
 	if err := endTuning(); err != nil {
 		return rep, err
 	}

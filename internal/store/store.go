@@ -253,10 +253,6 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := s.RestoreImportIndexes(ctx); err != nil { // imports_indexes.go
-		s.Close()
-		return nil, err
-	}
 	return s, nil
 }
 
