@@ -222,3 +222,64 @@ func TestImportTuning(t *testing.T) {
 		}
 	})
 }
+
+// TestImportEventDocs: an imported case's events keep their own data when
+// their documents are encoded once for two events sharing one data map (a
+// closed request's create and close), and apart when the maps differ.
+func TestImportEventDocs(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		loc := time.FixedZone("CST", 8*3600)
+		at := time.Date(2016, 5, 2, 9, 0, 0, 0, loc)
+		mk := func(id string, close map[string]any) store.ImportCase {
+			data := map[string]any{"source": "open311", "external_id": id}
+			if close == nil {
+				close = data
+			}
+			c := lifecycle.Case{Channel: "open311", Type: "report", Category: "open311.p", Urgency: "general", Title: "Case " + id,
+				State: lifecycle.Closed, CreatedAt: at, ReceivedAt: at, UpdatedAt: at.Add(time.Hour), ClosedAt: at.Add(time.Hour), Version: 2}
+			return store.ImportCase{ExternalID: id, Case: c, Events: []lifecycle.Event{
+				{Action: lifecycle.ActCreate, ToState: lifecycle.Received, ActorName: "import", At: at, Data: data},
+				{Action: lifecycle.ActClose, FromState: lifecycle.Received, ToState: lifecycle.Closed, ActorName: "import", At: at.Add(time.Hour), Data: close},
+			}}
+		}
+		cs := []store.ImportCase{mk("a", nil), mk("b", map[string]any{"source": "open311", "external_id": "b", "closed": "by hand"})}
+		cs[0].Events = append(cs[0].Events, lifecycle.Event{Action: lifecycle.ActNote, ActorName: "import", Note: "a note", At: at.Add(2 * time.Hour), Data: cs[0].Events[0].Data})
+		cs[0].Case.Version = 3
+		for i := range cs {
+			if err := s.PrepareImport(&cs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run := store.ImportRun{FileKey: "docs", Kind: "open311", Source: "open311", File: "f", StartedAt: at}
+		err := s.Write(ctx, func(tx *store.Tx) error {
+			if err := tx.StartImportRun(ctx, &run); err != nil {
+				return err
+			}
+			_, err := tx.WriteImportBatch(ctx, &run, store.ImportBatch{Cases: cs, Line: 2, Loc: loc, Now: at})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]string{"a": {"a  ", "a  ", "a  a note"}, "b": {"b  ", "b by hand "}}
+		for id, w := range want {
+			cid, err := s.ImportedCaseID(ctx, "open311", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, err := s.Events(ctx, cid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range evs {
+				closed, _ := e.Data["closed"].(string)
+				got = append(got, fmt.Sprintf("%v %s %s", e.Data["external_id"], closed, e.Note))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(w) {
+				t.Errorf("case %s: events %q, want %q", id, got, w)
+			}
+		}
+	})
+}
