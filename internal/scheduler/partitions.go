@@ -10,7 +10,9 @@ import (
 
 // PartitionJob creates the monthly partitions of the large PostgreSQL
 // tables ahead of time (issue #14, store.EnsurePartitions): the current
-// month's and the Ahead months after it, those missing only. It runs once
+// month's and the Ahead months after it, those missing only; then it gives
+// the months found in a DEFAULT partition (a loaded history, a date far
+// ahead) their partitions (store.SplitDefaultPartitions). It runs once
 // when it starts and then every Every (a day by default) until its context
 // ends; with SQLite each run does nothing. With Lease set it runs on one
 // node at a time and once per period across the nodes (Lease.RunDue,
@@ -74,7 +76,13 @@ func (j *PartitionJob) Run(ctx context.Context) {
 // another node holds it or the period's run was made).
 func (j *PartitionJob) RunOnce(ctx context.Context) (created []string, ran bool, err error) {
 	run := func(ctx context.Context) error {
-		created, err = j.St.EnsurePartitions(ctx, j.now(), j.ahead())
+		now := j.now()
+		ahead, err := j.St.EnsurePartitions(ctx, now, j.ahead())
+		if err != nil {
+			return err
+		}
+		past, err := j.St.SplitDefaultPartitions(ctx, now)
+		created = append(ahead, past...)
 		return err
 	}
 	if j.Lease == nil {

@@ -31,12 +31,16 @@ type PartitionedTable struct {
 	// Bound is the column's value at the start of the month starting at m
 	// (00:00 on its first day, Asia/Shanghai).
 	Bound func(m time.Time) int64
+	// month is the SQL date of the first day of a row's month.
+	month string
 }
 
 // PartitionedTables are the tables partitioned by month on PostgreSQL.
 var PartitionedTables = []PartitionedTable{
-	{Table: "events", Column: "at", Bound: func(m time.Time) int64 { return m.UnixMilli() }},
-	{Table: "insight_daily", Column: "day", Bound: func(m time.Time) int64 { return (m.Unix() + 8*3600) / 86400 }},
+	{Table: "events", Column: "at", Bound: func(m time.Time) int64 { return m.UnixMilli() },
+		month: "date_trunc('month', date '1970-01-01' + ((at / 1000 + 28800) / 86400)::int)::date"},
+	{Table: "insight_daily", Column: "day", Bound: func(m time.Time) int64 { return (m.Unix() + 8*3600) / 86400 },
+		month: "date_trunc('month', date '1970-01-01' + day::int)::date"},
 }
 
 // MonthStart returns the start of the civil month (Asia/Shanghai) of t
@@ -67,6 +71,50 @@ func (s *Store) EnsurePartitions(ctx context.Context, now time.Time, ahead int) 
 	if s.dialect != Postgres {
 		return nil, nil
 	}
+	return s.addPartitions(ctx, func(tx *Tx, p PartitionedTable) ([]time.Time, error) {
+		var months []time.Time
+		for i := 0; i <= ahead; i++ {
+			months = append(months, MonthStart(now, i))
+		}
+		return months, nil
+	})
+}
+
+// SplitDefaultPartitions gives every month that has rows in a default
+// partition its own partition, the rows moving into it (rows dated before
+// 2000 or more than ten years after now stay in the default partition),
+// and returns the names of the partitions it created. Rows land in the
+// default partition when their month had no partition yet: a history
+// loaded into a fresh database, a date far ahead. The default partition
+// is scanned, and locked while its rows move: a first split of a large
+// load takes as long as copying it.
+func (s *Store) SplitDefaultPartitions(ctx context.Context, now time.Time) ([]string, error) {
+	if s.dialect != Postgres {
+		return nil, nil
+	}
+	return s.addPartitions(ctx, func(tx *Tx, p PartitionedTable) ([]time.Time, error) {
+		lo, hi := MonthStart(time.Date(2000, 1, 1, 0, 0, 0, 0, shanghai), 0), MonthStart(now, 120)
+		rows, err := tx.query(ctx, "SELECT DISTINCT "+p.month+" FROM ONLY "+p.Table+"_default WHERE "+p.Column+" >= ? AND "+p.Column+" < ? ORDER BY 1",
+			p.Bound(lo), p.Bound(hi))
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var months []time.Time
+		for rows.Next() {
+			var d time.Time
+			if err := rows.Scan(&d); err != nil {
+				return nil, err
+			}
+			months = append(months, time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, shanghai))
+		}
+		return months, rows.Err()
+	})
+}
+
+// addPartitions creates, in one transaction under the advisory lock, the
+// missing partitions of the months that months returns for each table.
+func (s *Store) addPartitions(ctx context.Context, months func(*Tx, PartitionedTable) ([]time.Time, error)) ([]string, error) {
 	var created []string
 	err := s.Write(ctx, func(tx *Tx) error {
 		created = created[:0]
@@ -79,12 +127,15 @@ func (s *Store) EnsurePartitions(ctx context.Context, now time.Time, ahead int) 
 		if _, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(?)", int64(partitionLock)); err != nil {
 			return err
 		}
-		for i := 0; i <= ahead; i++ {
-			m, next := MonthStart(now, i), MonthStart(now, i+1)
-			for _, p := range PartitionedTables {
+		for _, p := range PartitionedTables {
+			ms, err := months(tx, p)
+			if err != nil {
+				return fmt.Errorf("store: partitions of %s: %w", p.Table, err)
+			}
+			for _, m := range ms {
 				var made bool
 				err := tx.row(ctx, "SELECT whistle_add_partition(?, ?, ?, ?, ?)",
-					p.Table, p.Column, p.Bound(m), p.Bound(next), monthSuffix(m)).Scan(&made)
+					p.Table, p.Column, p.Bound(m), p.Bound(MonthStart(m, 1)), monthSuffix(m)).Scan(&made)
 				if err != nil {
 					return fmt.Errorf("store: partition %s: %w", PartitionName(p.Table, m), err)
 				}
