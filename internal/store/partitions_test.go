@@ -22,7 +22,7 @@ import (
 
 // migrateBefore applies the PostgreSQL migrations before version to a
 // fresh database, as the runner would have, and returns a connection.
-func migrateBefore(t *testing.T, dsn, version string) *sql.DB {
+func migrateBefore(t testing.TB, dsn, version string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -48,7 +48,7 @@ func migrateBefore(t *testing.T, dsn, version string) *sql.DB {
 	return db
 }
 
-func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
+func mustExec(t testing.TB, db *sql.DB, q string, args ...any) {
 	t.Helper()
 	if _, err := db.ExecContext(ctx, q, args...); err != nil {
 		t.Fatalf("%.80s…: %v", q, err)
