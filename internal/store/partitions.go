@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -86,30 +87,43 @@ func (s *Store) EnsurePartitions(ctx context.Context, now time.Time, ahead int) 
 // and returns the names of the partitions it created. Rows land in the
 // default partition when their month had no partition yet: a history
 // loaded into a fresh database, a date far ahead. The default partition
-// is scanned, and locked while its rows move: a first split of a large
-// load takes as long as copying it.
+// is scanned, and locked while a month's rows move: each month moves in a
+// transaction of its own, so a first split of a large load locks the
+// default partition a month's copy at a time.
 func (s *Store) SplitDefaultPartitions(ctx context.Context, now time.Time) ([]string, error) {
 	if s.dialect != Postgres {
 		return nil, nil
 	}
-	return s.addPartitions(ctx, func(tx *Tx, p PartitionedTable) ([]time.Time, error) {
-		lo, hi := MonthStart(time.Date(2000, 1, 1, 0, 0, 0, 0, shanghai), 0), MonthStart(now, 120)
-		rows, err := tx.query(ctx, "SELECT DISTINCT "+p.month+" FROM ONLY "+p.Table+"_default WHERE "+p.Column+" >= ? AND "+p.Column+" < ? ORDER BY 1",
-			p.Bound(lo), p.Bound(hi))
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
+	var created []string
+	for _, p := range PartitionedTables {
+		lo, hi := time.Date(2000, 1, 1, 0, 0, 0, 0, shanghai), MonthStart(now, 120)
 		var months []time.Time
-		for rows.Next() {
-			var d time.Time
-			if err := rows.Scan(&d); err != nil {
-				return nil, err
-			}
-			months = append(months, time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, shanghai))
+		err := s.scanRows(ctx, "SELECT DISTINCT "+p.month+" FROM ONLY "+p.Table+"_default WHERE "+p.Column+" >= ? AND "+p.Column+" < ? ORDER BY 1",
+			[]any{p.Bound(lo), p.Bound(hi)}, func(r *sql.Rows) error {
+				var d time.Time
+				if err := r.Scan(&d); err != nil {
+					return err
+				}
+				months = append(months, time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, shanghai))
+				return nil
+			})
+		if err != nil {
+			return created, fmt.Errorf("store: partitions of %s: %w", p.Table, err)
 		}
-		return months, rows.Err()
-	})
+		for _, m := range months {
+			made, err := s.addPartitions(ctx, func(_ *Tx, q PartitionedTable) ([]time.Time, error) {
+				if q.Table != p.Table {
+					return nil, nil
+				}
+				return []time.Time{m}, nil
+			})
+			created = append(created, made...)
+			if err != nil {
+				return created, err
+			}
+		}
+	}
+	return created, nil
 }
 
 // addPartitions creates, in one transaction under the advisory lock, the
