@@ -237,6 +237,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		a.Lease("rollups.compactor").Lead(ctx, nil, func(ctx context.Context) { a.Store.RunCompactor(ctx, time.Minute, a.Log) })
 	}()
 	wg.Add(1)
+	go func() { // PostgreSQL: the months' partitions of the large tables ahead of time (issue #14), on one node once a day
+		defer wg.Done()
+		(&scheduler.PartitionJob{St: a.Store, Log: a.Log, Lease: a.Lease("partitions")}).Run(ctx)
+	}()
+	wg.Add(1)
 	go func() { // scheduled open-data publication (issue #13)
 		defer wg.Done()
 		(&scheduler.ExportJob{Svc: a.Svc.Publish, Log: a.Log}).Run(ctx)

@@ -245,6 +245,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		go s.writer()
 		go s.checkpointer()
 	}
+	if _, err := s.EnsurePartitions(ctx, time.Now(), 1); err != nil { // PostgreSQL: this month's and the next (partitions.go)
+		s.Close()
+		return nil, err
+	}
 	if err := s.linkAuditOnOpen(ctx); err != nil {
 		s.Close()
 		return nil, err
