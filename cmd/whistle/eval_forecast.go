@@ -143,13 +143,13 @@ func evalForecast(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		rep := r.Report
 		fmt.Fprintf(stdout, "%s %s–%s: %d series (%d scored), %d periods, %d origins × horizon %d, season %d %s\n",
 			r.Period, r.From, r.To, rep.Series, rep.Evaluated, rep.Periods, rep.Origins, rep.Horizon, rep.Season, rep.SeasonNote)
-		fmt.Fprintf(stdout, "  MASE %.3f (baseline %.3f; rel. MAE %.3f; category totals %.3f)  coverage80 %.3f  [origins: MASE %.3f–%.3f sd %.3f, coverage %.3f–%.3f]\n",
-			rep.MASE, rep.Baseline.MASE, rep.RelMAE, rep.TotalsMASE, rep.Coverage80, rep.Spread.MASEMin, rep.Spread.MASEMax, rep.Spread.MASESD, rep.Spread.CoverageMin, rep.Spread.CoverageMax)
+		fmt.Fprintf(stdout, "  MASE %.3f (mean forecast %.3f; baseline %.3f; rel. MAE %.3f; category totals %.3f)  coverage80 %.3f (expected %.3f)  [origins: MASE %.3f–%.3f sd %.3f, coverage %.3f–%.3f]\n",
+			rep.MASE, rep.MASEMean, rep.Baseline.MASE, rep.RelMAE, rep.TotalsMASE, rep.Coverage80, rep.Expected80, rep.Spread.MASEMin, rep.Spread.MASEMax, rep.Spread.MASESD, rep.Spread.CoverageMin, rep.Spread.CoverageMax)
 		for _, f := range rep.ByHorizon {
-			fmt.Fprintf(stdout, "  h=%d  MASE %.3f  baseline %.3f  coverage80 %.3f\n", f.H, f.MASE, f.BaselineMASE, f.Coverage80)
+			fmt.Fprintf(stdout, "  h=%d  MASE %.3f  baseline %.3f  coverage80 %.3f (expected %.3f)\n", f.H, f.MASE, f.BaselineMASE, f.Coverage80, f.Expected80)
 		}
 		for _, f := range rep.ByVolume {
-			fmt.Fprintf(stdout, "  volume %-7s %6d points  MASE %.3f  baseline %.3f  coverage80 %.3f\n", f.Label, f.Points, f.MASE, f.BaselineMASE, f.Coverage80)
+			fmt.Fprintf(stdout, "  volume %-7s %6d points  MASE %.3f  baseline %.3f  coverage80 %.3f (expected %.3f)\n", f.Label, f.Points, f.MASE, f.BaselineMASE, f.Coverage80, f.Expected80)
 		}
 	}
 	return nil

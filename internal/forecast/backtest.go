@@ -22,8 +22,16 @@ type Report struct {
 	Horizon    int    `json:"horizon"`
 	Points     int    `json:"points"` // (series, origin, horizon) forecasts scored
 
+	// MASE scores the median of each forecast distribution, the point
+	// forecast of an absolute error; MASEMean the mean.
 	MASE       Num `json:"mase"`
+	MASEMean   Num `json:"mase_mean"`
 	Coverage80 Num `json:"coverage80"` // share of the points inside their interval
+	// Expected80 is the mean probability the forecast distributions give
+	// their own intervals: above the level where counts are small (a
+	// discrete interval cannot hold exactly 80 %); Coverage80 near it
+	// means calibrated intervals.
+	Expected80 Num `json:"expected80"`
 	MAE        Num `json:"mae"`
 	// RelMAE is the method's total absolute error over the baseline's.
 	RelMAE Num `json:"rel_mae"`
@@ -48,7 +56,9 @@ type Figures struct {
 	Origin       int    `json:"origin,omitempty"` // period index
 	Points       int    `json:"points"`
 	MASE         Num    `json:"mase"`
+	MASEMean     Num    `json:"mase_mean"`
 	Coverage80   Num    `json:"coverage80"`
+	Expected80   Num    `json:"expected80"`
 	MAE          Num    `json:"mae"`
 	BaselineMASE Num    `json:"baseline_mase"`
 	BaselineMAE  Num    `json:"baseline_mae"`
@@ -81,12 +91,14 @@ func (n Num) MarshalJSON() ([]byte, error) {
 
 // acc gathers scores.
 type acc struct {
-	n                        int
-	q, qb, ae, aeb, in, mass float64
+	n                                int
+	q, qm, qb, ae, aeb, in, expected float64
 }
 
-func (a *acc) add(q, qb, ae, aeb float64, in bool) {
+func (a *acc) add(q, qm, qb, ae, aeb float64, in bool, expected float64) {
 	a.n++
+	a.qm += qm
+	a.expected += expected
 	a.q += q
 	a.qb += qb
 	a.ae += ae
@@ -99,10 +111,10 @@ func (a *acc) add(q, qb, ae, aeb float64, in bool) {
 func (a acc) figures() Figures {
 	if a.n == 0 {
 		nan := Num(math.NaN())
-		return Figures{MASE: nan, Coverage80: nan, MAE: nan, BaselineMASE: nan, BaselineMAE: nan}
+		return Figures{MASE: nan, MASEMean: nan, Coverage80: nan, Expected80: nan, MAE: nan, BaselineMASE: nan, BaselineMAE: nan}
 	}
 	n := float64(a.n)
-	return Figures{Points: a.n, MASE: Num(a.q / n), Coverage80: Num(a.in / n), MAE: Num(a.ae / n), BaselineMASE: Num(a.qb / n), BaselineMAE: Num(a.aeb / n)}
+	return Figures{Points: a.n, MASE: Num(a.q / n), MASEMean: Num(a.qm / n), Coverage80: Num(a.in / n), Expected80: Num(a.expected / n), MAE: Num(a.ae / n), BaselineMASE: Num(a.qb / n), BaselineMAE: Num(a.aeb / n)}
 }
 
 // ErrTooShort is returned when the history is too short for one origin.
@@ -156,15 +168,18 @@ func Backtest(p Panel, opt Options, n, h int) (Report, error) {
 			band := volumeBand(mean)
 			for j := range h {
 				t := o + j
-				e := math.Abs(y[t] - mu[i][j])
+				c := disp.of(k.Category, j)
+				e := math.Abs(y[t] - float64(Median(mu[i][j], c)))
+				em := math.Abs(y[t] - mu[i][j])
 				eb := math.Abs(y[t] - seasonalNaive(y[:o], m, j))
-				lo, hi := Interval(mu[i][j], disp.of(k.Category, j), opt.Level)
+				lo, hi := Interval(mu[i][j], c, opt.Level)
 				in := y[t] >= float64(lo) && y[t] <= float64(hi)
-				q, qb := e/scale, eb/scale
-				all.add(q, qb, e, eb, in)
-				byH[j].add(q, qb, e, eb, in)
-				byO[oi].add(q, qb, e, eb, in)
-				byV[band].add(q, qb, e, eb, in)
+				ex := Prob(mu[i][j], c, lo, hi)
+				q, qm, qb := e/scale, em/scale, eb/scale
+				all.add(q, qm, qb, e, eb, in, ex)
+				byH[j].add(q, qm, qb, e, eb, in, ex)
+				byO[oi].add(q, qm, qb, e, eb, in, ex)
+				byV[band].add(q, qm, qb, e, eb, in, ex)
 			}
 		}
 		// The categories' totals.
@@ -190,7 +205,7 @@ func Backtest(p Panel, opt Options, n, h int) (Report, error) {
 		}
 	}
 	f := all.figures()
-	rep.Points, rep.MASE, rep.Coverage80, rep.MAE = f.Points, f.MASE, f.Coverage80, f.MAE
+	rep.Points, rep.MASE, rep.MASEMean, rep.Coverage80, rep.Expected80, rep.MAE = f.Points, f.MASE, f.MASEMean, f.Coverage80, f.Expected80, f.MAE
 	rep.Evaluated = len(evaluated)
 	rep.RelMAE = Num(ratio(all.ae, all.aeb, math.NaN()))
 	rep.TotalsMASE = Num(ratio(totQ, float64(totN), math.NaN()))

@@ -404,44 +404,81 @@ func minHistory(Options) int { return 3 }
 // binomial with mean mu and dispersion c (c = 0: Poisson): the quantiles
 // (1−level)/2 and (1+level)/2, as counts.
 func Interval(mu, c, level float64) (lo, hi int) {
+	return Quantile(mu, c, (1-level)/2), Quantile(mu, c, (1+level)/2)
+}
+
+// Median is the median of the predictive distribution: the point forecast
+// that minimises the expected absolute error (and so the MASE) of a count.
+func Median(mu, c float64) int { return Quantile(mu, c, 0.5) }
+
+// Quantile is the p-quantile (the smallest k with P(Y ≤ k) ≥ p) of a
+// negative binomial with mean mu and variance mu + c·mu² (c = 0: Poisson);
+// above a mean of 200 from the normal approximation with a continuity
+// correction.
+func Quantile(mu, c, p float64) int {
 	if mu <= 0 {
-		return 0, 0
+		return 0
 	}
-	a, b := (1-level)/2, (1+level)/2
 	variance := mu + c*mu*mu
-	if mu > 200 && variance < 1e12 {
-		// Normal approximation with a continuity correction.
-		sd := math.Sqrt(variance)
-		z := normQuantile(b)
-		lo = max(0, int(math.Ceil(mu-z*sd-0.5)))
-		hi = int(math.Floor(mu + z*sd + 0.5))
-		return lo, hi
+	if mu > 200 {
+		k := int(math.Ceil(mu + normQuantile(p)*math.Sqrt(variance) - 0.5))
+		return max(k, 0)
 	}
-	// Exact: P(0) and the recursion P(k+1) = P(k)·(k+r)/(k+1)·μ/(r+μ).
+	k := 0
+	cdf := 0.0
+	pmf(mu, c, func(n int, q float64) bool {
+		cdf += q
+		k = n
+		return cdf < p
+	})
+	return k
+}
+
+// Prob is P(lo ≤ Y ≤ hi) under the same distribution (normal
+// approximation above a mean of 200).
+func Prob(mu, c float64, lo, hi int) float64 {
+	if mu <= 0 {
+		if lo <= 0 && hi >= 0 {
+			return 1
+		}
+		return 0
+	}
+	if mu > 200 {
+		sd := math.Sqrt(mu + c*mu*mu)
+		phi := func(x float64) float64 { return 0.5 * math.Erfc(-(x-mu)/(sd*math.Sqrt2)) }
+		return phi(float64(hi)+0.5) - phi(float64(lo)-0.5)
+	}
+	var sum float64
+	pmf(mu, c, func(n int, q float64) bool {
+		if n >= lo && n <= hi {
+			sum += q
+		}
+		return n < hi
+	})
+	return sum
+}
+
+// pmf calls fn with P(Y = n) for n = 0, 1, … while fn returns true (at
+// most a million terms): P(0) and the recursion
+// P(n+1) = P(n)·(n+r)/(n+1)·μ/(r+μ), or the Poisson's for c = 0.
+func pmf(mu, c float64, fn func(n int, p float64) bool) {
 	var p float64
-	var next func(k int, p float64) float64
+	var next func(n int, p float64) float64
 	if c <= 1e-9 {
 		p = math.Exp(-mu)
-		next = func(k int, p float64) float64 { return p * mu / float64(k+1) }
+		next = func(n int, p float64) float64 { return p * mu / float64(n+1) }
 	} else {
 		r := 1 / c
 		p = math.Exp(r * math.Log(r/(r+mu)))
 		q := mu / (r + mu)
-		next = func(k int, p float64) float64 { return p * (float64(k) + r) / float64(k+1) * q }
+		next = func(n int, p float64) float64 { return p * (float64(n) + r) / float64(n+1) * q }
 	}
-	cdf := p
-	lo = -1
-	for k := 0; k < 1_000_000; k++ {
-		if lo < 0 && cdf >= a {
-			lo = k
+	for n := 0; n < 1_000_000; n++ {
+		if !fn(n, p) {
+			return
 		}
-		if cdf >= b {
-			return lo, k
-		}
-		p = next(k, p)
-		cdf += p
+		p = next(n, p)
 	}
-	return max(lo, 0), 1_000_000
 }
 
 // normQuantile is the standard normal quantile (Acklam's approximation).

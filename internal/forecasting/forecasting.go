@@ -148,6 +148,9 @@ func (s *Service) span(ctx context.Context, p periods, maxLen int, until int64) 
 	return first, last, last >= first, nil
 }
 
+// MinFit is the fewest periods a back-test origin is fit on.
+const MinFit = 4
+
 // BacktestResult is a back-test of one period kind over the whole store.
 type BacktestResult struct {
 	Period string          `json:"period"`
@@ -181,6 +184,9 @@ func (s *Service) Backtest(ctx context.Context, a org.Actor, kind string, origin
 		return nil, err
 	}
 	panel := forecast.Build(counts, first, last)
+	// A short history (the demo's year) has fewer origins: each is fit on
+	// at least MinFit periods.
+	origins = min(origins, panel.Len()-horizon-MinFit+1)
 	rep, err := forecast.Backtest(panel, p.opts(first), origins, horizon)
 	if err != nil {
 		return nil, errs.F(errs.Invalid, "period")
