@@ -123,7 +123,11 @@ func (s *Service) counts(ctx context.Context, p periods, sc Scope, first, last i
 
 // span is the whole periods with data before the current one: from the
 // first whole period after the first rollup day to the period before now.
-func (s *Service) span(ctx context.Context, p periods, maxLen int, until int64) (first, last int, ok bool, err error) {
+// With dataEnd the history ends instead with the last whole period that has
+// data (or the one holding the day until, when that is earlier): a
+// back-test of an imported history that ended long ago. Without it the
+// periods since the last request count as the zeros they are.
+func (s *Service) span(ctx context.Context, p periods, maxLen int, dataEnd bool, until int64) (first, last int, ok bool, err error) {
 	minDay, has, err := s.St.MinDailyDay(ctx)
 	if err != nil || !has {
 		return 0, 0, false, err
@@ -132,16 +136,17 @@ func (s *Service) span(ctx context.Context, p periods, maxLen int, until int64) 
 	if p.start(first) < minDay { // a partial first period
 		first++
 	}
-	maxDay, _, err := s.St.MaxDailyDay(ctx)
-	if err != nil {
-		return 0, 0, false, err
+	last = p.of(int64(insight.DayOf(s.Now()))) - 1
+	if dataEnd {
+		maxDay, _, err := s.St.MaxDailyDay(ctx)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if until > 0 && until < maxDay {
+			maxDay = until
+		}
+		last = min(last, p.of(maxDay+1)-1)
 	}
-	// The period before now, or the last whole period of a history that
-	// ended before (an imported one).
-	if until > 0 && until < maxDay {
-		maxDay = until
-	}
-	last = min(p.of(int64(insight.DayOf(s.Now())))-1, p.of(maxDay+1)-1)
 	if maxLen > 0 && last-first+1 > maxLen {
 		first = last - maxLen + 1
 	}
@@ -172,7 +177,7 @@ func (s *Service) Backtest(ctx context.Context, a org.Actor, kind string, origin
 	if err != nil {
 		return nil, err
 	}
-	first, last, ok, err := s.span(ctx, p, 0, int64(until))
+	first, last, ok, err := s.span(ctx, p, 0, true, int64(until))
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +264,7 @@ func (s *Service) Outlook(ctx context.Context, a org.Actor, kind string) (*Outlo
 	}
 	cur := p.of(int64(insight.DayOf(s.Now())))
 	out := &Outlook{Period: p.kind, Scope: sc, ScopeName: s.scopeName(sc), Current: p.label(cur), Next: p.label(cur + 1)}
-	first, last, ok, err := s.span(ctx, p, History[p.kind], 0)
+	first, last, ok, err := s.span(ctx, p, History[p.kind], false, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -30,16 +30,17 @@
       }
     });
     var fg = dark ? "#c5cde0" : "#333";
+    var size = dark ? 18 : 12;
     var chart = echarts.init(el, null, { renderer: "svg" });
     el.dataset.drawn = "1";
     chart.setOption({
       animation: false,
-      textStyle: { color: fg },
+      textStyle: { color: fg, fontSize: size },
       grid: { left: 50, right: 16, top: 36, bottom: 40 },
-      legend: { top: 0, textStyle: { color: fg }, data: [el.dataset.tActual, el.dataset.tToDate, el.dataset.tForecast, el.dataset.tBand] },
+      legend: { top: 0, textStyle: { color: fg, fontSize: size }, data: [el.dataset.tActual, el.dataset.tToDate, el.dataset.tForecast, el.dataset.tBand] },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: labels, axisLabel: { color: fg } },
-      yAxis: { type: "value", min: 0, axisLabel: { color: fg } },
+      xAxis: { type: "category", data: labels, axisLabel: { color: fg, fontSize: size } },
+      yAxis: { type: "value", min: 0, axisLabel: { color: fg, fontSize: size } },
       series: [
         { name: "base", type: "line", data: lo, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, tooltip: { show: false }, silent: true },
         { name: el.dataset.tBand, type: "line", data: width, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(230, 120, 40, 0.25)" }, itemStyle: { color: "rgba(230, 120, 40, 0.5)" } },
