@@ -7,11 +7,14 @@ import (
 )
 
 // Request counts by period × category × street for the forecasts (issue
-// #16), summed in SQL from the daily rollups (insight_daily): weeks in one
-// GROUP BY of the week number, months one GROUP BY per month over its days
-// (the rollups' key starts with the day, so each is one range of the
-// table). A city's ten million requests are a few million rollup rows; the
-// answer is a few thousand counts a period.
+// #16), from the daily rollups. A street's are summed in SQL over its
+// index (street_id, day): weeks in one GROUP BY of the week number, months
+// one GROUP BY per month over its days. The city's and a district's are
+// folded from the day blocks (FoldDaily, the analysis's read path: clean
+// finished days from their compact blocks, the others from insight_daily)
+// and summed here: a GROUP BY over three years of a ten-million-request
+// city's rollups (two million rows) sorts them all and takes 5–10 s on
+// SQLite, the fold well under that (docs/BENCHMARKS.md, issue #16).
 
 // CountPeriod is the length of a period: PeriodMonth or PeriodWeek.
 type CountPeriod string
@@ -75,6 +78,9 @@ func (q Queries) RequestCounts(ctx context.Context, f CountFilter) ([]PeriodCoun
 		}
 		return rows.Err()
 	}
+	if f.StreetID == 0 && (f.Period == PeriodWeek || (f.Period == PeriodMonth && len(f.MonthStarts) >= 2)) {
+		return q.foldCounts(ctx, f)
+	}
 	switch f.Period {
 	case PeriodWeek:
 		err := scan(-1, "SELECT (day + 3) / 7, category, street_id, SUM(n) FROM insight_daily WHERE day >= ? AND day <= ?"+place+
@@ -102,4 +108,51 @@ func (q Queries) MaxDailyDay(ctx context.Context) (int64, bool, error) {
 		return 0, false, err
 	}
 	return d.Int64, d.Valid, nil
+}
+
+// foldCounts sums the rollups of the city or a district by period,
+// category and street through FoldDaily.
+func (q Queries) foldCounts(ctx context.Context, f CountFilter) ([]PeriodCount, error) {
+	type key struct {
+		period int64
+		cat    string
+		street int64
+	}
+	from, to := f.From, f.To+6
+	if f.Period == PeriodMonth {
+		from, to = f.MonthStarts[0], f.MonthStarts[len(f.MonthStarts)-1]-1
+	}
+	if to < from {
+		return nil, nil
+	}
+	// The month index of each day, for months.
+	var monthOf []int32
+	if f.Period == PeriodMonth {
+		monthOf = make([]int32, to-from+1)
+		for i := 0; i+1 < len(f.MonthStarts); i++ {
+			for d := max(f.MonthStarts[i], from); d < f.MonthStarts[i+1] && d <= to; d++ {
+				monthOf[d-from] = int32(i)
+			}
+		}
+	}
+	sums := map[key]int64{}
+	err := q.FoldDaily(ctx, DailyFilter{From: from, To: to, DistrictID: f.DistrictID}, func(r *DailyRow) {
+		k := key{cat: r.Category, street: r.StreetID}
+		if monthOf != nil {
+			k.period = int64(monthOf[r.Day-from])
+		} else {
+			k.period = (r.Day + 3) / 7
+		}
+		sums[k] += r.N
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PeriodCount, 0, len(sums))
+	for k, n := range sums {
+		if n != 0 {
+			out = append(out, PeriodCount{Period: k.period, Category: k.cat, StreetID: k.street, N: n})
+		}
+	}
+	return out, nil
 }

@@ -66,6 +66,13 @@ func TestRequestCounts(t *testing.T) {
 				if got = sorted(got); !slices.Equal(got, tc.want) {
 					t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
 				}
+				// The same from the day blocks, once the days are compacted.
+				if _, err := s.CompactDays(ctx, 0); err != nil {
+					t.Fatal(err)
+				}
+				if got, err = s.RequestCounts(ctx, tc.f); err != nil || !slices.Equal(sorted(got), tc.want) {
+					t.Errorf("%s from the blocks: %+v, %v, want %+v", tc.name, got, err, tc.want)
+				}
 			}
 			if _, err := s.RequestCounts(ctx, store.CountFilter{Period: store.PeriodMonth}); err == nil {
 				t.Error("months without their first days")
