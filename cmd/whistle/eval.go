@@ -16,6 +16,7 @@ import (
 
 const evalUsage = `usage: whistle eval classify --train FILE (--test FILE | --cv K) [flags]
        whistle eval replies --file FILE [--train FILE] [--threshold 0.8] [--json]
+       whistle eval forecast [--period month|week|both] [--origins N] [--horizon H] [--json] [--data DIR] [--db URL]
 
 Trains the text classifier on FILE (CSV, TSV or JSON Lines, optionally .gz,
 with a text and a label column) and prints top-1/top-3 accuracy, macro F1,
@@ -30,6 +31,9 @@ per-label figures, training time and prediction speed.
 func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "replies" {
 		return evalReplies(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "forecast" {
+		return evalForecast(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "classify" {
 		fmt.Fprint(stderr, evalUsage)

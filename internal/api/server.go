@@ -341,6 +341,8 @@ func (s *Server) Handler() http.Handler {
 	priv("POST", "/api/v1/practical/items/{id}/shortlist", deciders, s.practicalAct("shortlist"))
 	priv("POST", "/api/v1/practical/{id}/voting", deciders, s.practicalAct("voting"))
 	priv("POST", "/api/v1/practical/{id}/adopt", deciders, s.practicalAct("adopt"))
+	// 未诉先办 forecasts (issue #16): scoped by the forecasting service
+	priv("GET", "/api/v1/forecast", httpx.SignedIn, s.forecast)
 
 	mux.Handle("GET /metrics", s.metricsGuard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/metrics", Access: httpx.Public})

@@ -15,6 +15,7 @@ import (
 	"whistle/internal/deliberations"
 	"whistle/internal/delivery"
 	"whistle/internal/dispatch"
+	"whistle/internal/forecasting"
 	"whistle/internal/georeport"
 	"whistle/internal/governance"
 	"whistle/internal/participation"
@@ -54,6 +55,8 @@ type Services struct {
 	Community *community.Service
 	// 议事协商: agenda items, meetings, decisions, follow-up tasks (issue #15)
 	Deliberations *deliberations.Service
+	// 未诉先办 forecasts: requests by category × street with intervals (issue #16)
+	Forecasts *forecasting.Service
 }
 
 // New builds every service over one store.
@@ -92,5 +95,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Services, error) {
 		Community: cm,
 
 		Deliberations: deliberations.New(c, cw, governance.New(c, rk)), // governance: which topics an actor sees
+
+		Forecasts: forecasting.New(c),
 	}, nil
 }

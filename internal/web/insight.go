@@ -135,6 +135,7 @@ type insightData struct {
 	MapJSON                             string
 	ExportHref, FreshHref               string
 	Ready                               bool
+	Forecast                            *forecastView // 未诉先办 forecasts (issue #16); nil: none
 }
 
 func (s *Server) insightPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
@@ -158,6 +159,7 @@ func (s *Server) insightPage(w http.ResponseWriter, r *http.Request, a org.Actor
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
 	defer cancel()
+	d.Forecast = s.forecastFor(ctx, a, p.Lang)
 	var an *governance.Analysis
 	if q.Get("fresh") == "1" {
 		an, err = s.svc.Insight.Analyze(ctx, a, f)

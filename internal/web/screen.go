@@ -24,6 +24,7 @@ type screenData struct {
 	D       *governance.Dashboard
 	Refresh int // milliseconds
 	Src     string
+	F       *forecastView // 未诉先办 forecasts beside the counts (issue #16); nil: none
 }
 
 var screenTmpl struct {
@@ -56,7 +57,7 @@ func (s *Server) screenPage(w http.ResponseWriter, r *http.Request, a org.Actor)
 	if v, err := strconv.Atoi(r.URL.Query().Get("every")); err == nil {
 		every = min(max(v, 2), 300)
 	}
-	p.Data = screenData{D: d, Refresh: every * 1000, Src: "/api/v1/dashboard"}
+	p.Data = screenData{D: d, Refresh: every * 1000, Src: "/api/v1/dashboard", F: s.forecastFor(ctx, a, p.Lang)}
 	t, err := s.screenTemplate()
 	if err != nil {
 		s.log.Error("template", "name", "screen", "err", err)
