@@ -26,6 +26,55 @@ type clfData struct {
 	Versions []clfVersion
 	Names    map[int64]string
 	Settings []adRow
+	Conf     *confView // the stored evaluation's confusion matrix
+}
+
+// confView is a confusion matrix as the page shows it: one row per true
+// category, one column per suggested one, each cell with its share of the
+// row (for shading) and whether it is on the diagonal.
+type confView struct {
+	Labels []string
+	Rows   []confRow
+	Total  int
+}
+
+type confRow struct {
+	Label string
+	Total int
+	Cells []confCell
+}
+
+type confCell struct {
+	N     int
+	Share int // percent of the row, 0–100
+	Diag  bool
+}
+
+// newConfView checks the stored matrix's shape; a malformed one is not shown.
+func newConfView(labels []string, m [][]int) *confView {
+	if len(labels) == 0 || len(m) != len(labels) {
+		return nil
+	}
+	v := &confView{Labels: labels}
+	for i, row := range m {
+		if len(row) != len(labels) {
+			return nil
+		}
+		r := confRow{Label: labels[i]}
+		for _, n := range row {
+			r.Total += n
+		}
+		for j, n := range row {
+			c := confCell{N: n, Diag: i == j}
+			if r.Total > 0 {
+				c.Share = n * 100 / r.Total
+			}
+			r.Cells = append(r.Cells, c)
+		}
+		v.Total += r.Total
+		v.Rows = append(v.Rows, r)
+	}
+	return v
 }
 
 type classRow struct {
@@ -60,6 +109,7 @@ func (s *Server) clfRender(w http.ResponseWriter, r *http.Request, a org.Actor, 
 		var rep classify.Report
 		if json.Unmarshal(m.Eval, &rep) == nil {
 			d.Report = &rep
+			d.Conf = newConfView(rep.ConfusionLabels, rep.Confusion)
 			for code, f := range rep.PerClass {
 				d.PerClass = append(d.PerClass, classRow{Code: code, ClassFigures: f})
 			}
