@@ -31,15 +31,18 @@ type clfData struct {
 
 // confView is a confusion matrix as the page shows it: one row per true
 // category, one column per suggested one, each cell with its share of the
-// row (for shading) and whether it is on the diagonal.
+// row (for shading) and whether it is on the diagonal. With more than
+// confMax categories only the confMax with the most texts keep their own
+// row and column; the others are summed into a last one (Other).
 type confView struct {
 	Labels []string
 	Rows   []confRow
 	Total  int
+	Folded int // categories summed into the last row and column; 0: none
 }
 
 type confRow struct {
-	Label string
+	Label string // "" for the folded categories
 	Total int
 	Cells []confCell
 }
@@ -50,22 +53,65 @@ type confCell struct {
 	Diag  bool
 }
 
-// newConfView checks the stored matrix's shape; a malformed one is not shown.
+const confMax = 12
+
+// newConfView builds the view of a stored matrix; a malformed one is not shown.
 func newConfView(labels []string, m [][]int) *confView {
 	if len(labels) == 0 || len(m) != len(labels) {
 		return nil
 	}
-	v := &confView{Labels: labels}
+	support := make([]int, len(labels))
 	for i, row := range m {
 		if len(row) != len(labels) {
 			return nil
 		}
-		r := confRow{Label: labels[i]}
+		for _, n := range row {
+			support[i] += n
+		}
+	}
+	// slot[i] is where label i goes: its own row and column, or the last.
+	slot := make([]int, len(labels))
+	keep := make([]int, len(labels))
+	for i := range keep {
+		keep[i] = i
+	}
+	v := &confView{}
+	if len(labels) > confMax {
+		slices.SortStableFunc(keep, func(x, y int) int { return cmp.Compare(support[y], support[x]) })
+		keep = keep[:confMax]
+		slices.Sort(keep)
+		v.Folded = len(labels) - confMax
+	}
+	size := len(keep)
+	if v.Folded > 0 {
+		size++
+	}
+	for i := range slot {
+		slot[i] = size - 1
+	}
+	for k, i := range keep {
+		slot[i] = k
+		v.Labels = append(v.Labels, labels[i])
+	}
+	if v.Folded > 0 {
+		v.Labels = append(v.Labels, "")
+	}
+	cells := make([][]int, size)
+	for k := range cells {
+		cells[k] = make([]int, size)
+	}
+	for i, row := range m {
+		for j, n := range row {
+			cells[slot[i]][slot[j]] += n
+		}
+	}
+	for k, row := range cells {
+		r := confRow{Label: v.Labels[k]}
 		for _, n := range row {
 			r.Total += n
 		}
 		for j, n := range row {
-			c := confCell{N: n, Diag: i == j}
+			c := confCell{N: n, Diag: k == j && r.Label != ""}
 			if r.Total > 0 {
 				c.Share = n * 100 / r.Total
 			}
