@@ -23,6 +23,8 @@ with a text and a label column) and prints top-1/top-3 accuracy, macro F1,
 per-label figures, training time and prediction speed.
   --test FILE   evaluate on this file
   --cv K        stratified K-fold cross-validation on --train (seeded)
+  --repeats R   with --cv: repeat with seeds seed, seed+1, … seed+R-1 and
+                report means and spreads over every fold of every seed
   --scale N     instead: train once on N texts resampled from --train
                 (sentences of same-label texts recombined) and report
                 training time and prediction speed only
@@ -44,7 +46,7 @@ func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Usage = func() { fmt.Fprint(stderr, evalUsage); fs.PrintDefaults() }
 	var (
 		trainPath, testPath string
-		cv, scale           int
+		cv, scale, repeats  int
 		seed                uint64
 		asJSON              bool
 		opt                 classify.Options
@@ -52,19 +54,21 @@ func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&trainPath, "train", "", "training data (CSV, TSV, JSONL; .gz ok)")
 	fs.StringVar(&testPath, "test", "", "test data (same formats)")
 	fs.IntVar(&cv, "cv", 0, "cross-validation folds (instead of --test)")
+	fs.IntVar(&repeats, "repeats", 1, "with --cv: repeat with this many consecutive seeds")
 	fs.IntVar(&scale, "scale", 0, "train once on this many texts resampled from --train; report speed")
 	fs.Uint64Var(&seed, "seed", 1, "seed for folds, resampling and training")
 	fs.BoolVar(&asJSON, "json", false, "print JSON")
-	fs.StringVar(&opt.Algorithm, "algo", classify.Default, "algorithm: "+strings.Join(classify.Algorithms, ", "))
+	fs.StringVar(&opt.Algorithm, "algo", classify.Default, "algorithm: "+strings.Join(classify.Algorithms, ", ")+", or base algorithms joined by +")
 	fs.IntVar(&opt.Bits, "bits", 0, "hashed feature space 2^bits (default 18)")
 	fs.IntVar(&opt.MinN, "min-n", 0, "shortest character n-gram (default 1)")
 	fs.IntVar(&opt.MaxN, "max-n", 0, "longest character n-gram (default 2)")
 	fs.IntVar(&opt.MinDF, "min-df", 0, "drop features in fewer training texts (default 2)")
-	fs.Float64Var(&opt.C, "c", 0, "SVM cost (default 4)")
+	fs.Float64Var(&opt.C, "c", 0, "SVM cost (default 1 for nbsvm, else 4)")
 	fs.Float64Var(&opt.Lambda, "lambda", 0, "LR L2 penalty (default 1e-5)")
 	fs.Float64Var(&opt.Alpha, "alpha", 0, "NB smoothing (default 0.01)")
 	fs.IntVar(&opt.Epochs, "epochs", 0, "most passes over the data (default 10 SVM, 15 LR)")
 	fs.IntVar(&opt.CalibFolds, "calib-folds", 0, "folds for fitting the temperature (default 3; -1 none)")
+	fs.IntVar(&opt.Head, "head", 0, "also count the n-grams of the first N characters as features of their own (default 80; -1 none)")
 	fs.StringVar(&opt.Weights, "weights", "", "SVM class costs: balanced (default) or none")
 	fs.IntVar(&opt.Workers, "workers", 0, "parallel workers (default GOMAXPROCS)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -95,7 +99,14 @@ func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var rep classify.Report
 	switch {
 	case cv > 0:
-		rep, err = classify.CrossValidate(ctx, train, cv, seed, opt)
+		if repeats < 1 {
+			return errors.New("eval: --repeats must be at least 1")
+		}
+		seeds := make([]uint64, repeats)
+		for i := range seeds {
+			seeds[i] = seed + uint64(i)
+		}
+		rep, err = classify.CrossValidateSeeds(ctx, train, cv, seeds, opt)
 	case scale > 0:
 		rep, err = scaleRun(ctx, train, scale, seed, opt)
 	default:
@@ -147,7 +158,14 @@ func printReport(w io.Writer, r classify.Report) {
 	if r.Top1Std > 0 {
 		fmt.Fprintf(w, " (±%.4f)", r.Top1Std)
 	}
-	fmt.Fprintf(w, "   top-3 %.4f   macro-F1 %.4f   log loss %.4f   ECE %.4f\n", r.Top3, r.MacroF1, r.LogLoss, r.ECE)
+	fmt.Fprintf(w, "   top-3 %.4f   macro-F1 %.4f", r.Top3, r.MacroF1)
+	if r.MacroF1Std > 0 {
+		fmt.Fprintf(w, " (±%.4f)", r.MacroF1Std)
+	}
+	fmt.Fprintf(w, "   log loss %.4f   ECE %.4f\n", r.LogLoss, r.ECE)
+	for _, run := range r.Runs {
+		fmt.Fprintf(w, "  seed %d: top-1 %.4f   macro-F1 %.4f   ECE %.4f\n", run.Seed, run.Top1, run.MacroF1, run.ECE)
+	}
 	fmt.Fprintf(w, "training %.2f s   prediction %.0f texts/s\n\n", r.TrainS, r.PredictPerS)
 	labels := make([]string, 0, len(r.PerClass))
 	for l := range r.PerClass {

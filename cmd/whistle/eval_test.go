@@ -69,6 +69,29 @@ func TestEvalClassify(t *testing.T) {
 			t.Errorf("%v: top1 %v on a separable set", args, top1)
 		}
 	}
+	// Several seeds: means and spreads over all folds, each seed's figures,
+	// the pooled out-of-fold ECE and confusion matrix.
+	{
+		var out, errb bytes.Buffer
+		if err := run(ctx, []string{"eval", "classify", "--json", "--train", train, "--cv", "3", "--seed", "4", "--repeats", "2"}, &out, &errb); err != nil {
+			t.Fatalf("--repeats: %v\n%s", err, errb.String())
+		}
+		var rep struct {
+			Top1, ECE       float64
+			Runs            []struct{ Seed uint64 }
+			Confusion       [][]int
+			ConfusionLabels []string `json:"confusion_labels"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Runs) != 2 || rep.Runs[0].Seed != 4 || rep.Runs[1].Seed != 5 || len(rep.Confusion) != 3 || len(rep.ConfusionLabels) != 3 {
+			t.Errorf("--repeats 2: %s", out.String())
+		}
+		if rep.ECE < 0 || rep.ECE > 1 || rep.Top1 < 0.9 {
+			t.Errorf("--repeats 2: top-1 %v, ECE %v", rep.Top1, rep.ECE)
+		}
+	}
 	var out, errb bytes.Buffer
 	if err := run(ctx, []string{"eval", "classify", "--train", train, "--cv", "3"}, &out, &errb); err != nil {
 		t.Fatal(err)
@@ -92,6 +115,7 @@ func TestEvalClassify(t *testing.T) {
 		{[]string{"eval", "classify", "--train", train, "--cv", "3", "--test", test}, "exactly one of"},
 		{[]string{"eval", "classify", "--cv", "3"}, "--train is required"},
 		{[]string{"eval", "classify", "--train", train, "--cv", "1"}, "at least 2 folds"},
+		{[]string{"eval", "classify", "--train", train, "--cv", "3", "--repeats", "0"}, "--repeats must be at least 1"},
 		{[]string{"eval", "classify", "--train", train, "--cv", "3", "--algo", "bert"}, "unknown algorithm"},
 		{[]string{"eval", "classify", "--train", train, "--test", filepath.Join(dir, "nope.csv")}, "no such file"},
 		{[]string{"eval", "regress"}, "evaluations are"},

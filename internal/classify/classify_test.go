@@ -287,22 +287,25 @@ func TestSaveLoad(t *testing.T) {
 }
 
 // TestCrossValidationFloor is the quality check on real data: trained on
-// labelled.tsv, the default model must clear the floors of issue #4 (top-1
-// ≥ 0.86, top-3 ≥ 0.97) in stratified 5-fold cross-validation.
+// labelled.tsv, the default model must clear floors a little under the
+// figures of docs/BENCHMARKS.md in stratified 10-fold cross-validation
+// (seed 1): top-1 ≥ 0.885, macro-F1 ≥ 0.875, top-3 ≥ 0.97, and the
+// expected calibration error of its pooled out-of-fold predictions ≤ 0.06.
+// Without the shared data it fails when CI is set (see internal/shareddata).
 func TestCrossValidationFloor(t *testing.T) {
 	ex := labelled(t)
 	if len(ex) != 1842 {
 		t.Fatalf("labelled.tsv: %d texts, want 1842", len(ex))
 	}
-	r, err := CrossValidate(context.Background(), ex, 5, 1, Options{})
+	r, err := CrossValidate(context.Background(), ex, 10, 1, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("5-fold CV: top-1 %.4f ±%.4f, top-3 %.4f, macro-F1 %.4f, ECE %.4f", r.Top1, r.Top1Std, r.Top3, r.MacroF1, r.ECE)
-	if r.Top1 < 0.86 || r.Top3 < 0.97 {
-		t.Errorf("top-1 %.4f, top-3 %.4f: below the floors 0.86 / 0.97", r.Top1, r.Top3)
+	t.Logf("10-fold CV: top-1 %.4f ±%.4f, top-3 %.4f, macro-F1 %.4f ±%.4f, ECE %.4f", r.Top1, r.Top1Std, r.Top3, r.MacroF1, r.MacroF1Std, r.ECE)
+	if r.Top1 < 0.885 || r.MacroF1 < 0.875 || r.Top3 < 0.97 {
+		t.Errorf("top-1 %.4f, macro-F1 %.4f, top-3 %.4f: below the floors 0.885 / 0.875 / 0.97", r.Top1, r.MacroF1, r.Top3)
 	}
-	if r.ECE > 0.1 {
+	if r.ECE > 0.06 {
 		t.Errorf("expected calibration error %.4f: probabilities are not calibrated", r.ECE)
 	}
 	if len(r.PerClass) != 7 || r.Test != 1842 {
@@ -314,6 +317,22 @@ func TestCrossValidationFloor(t *testing.T) {
 	}
 	if sup != 1842 {
 		t.Errorf("supports sum to %d", sup)
+	}
+	n, diag := 0, 0
+	for i, row := range r.Confusion {
+		for j, c := range row {
+			n += c
+			if i == j {
+				diag += c
+			}
+		}
+	}
+	if n != 1842 || len(r.ConfusionLabels) != 7 {
+		t.Errorf("confusion matrix over %d labels counts %d predictions", len(r.ConfusionLabels), n)
+	}
+	// the diagonal is the pooled top-1, which the fold mean is close to
+	if math.Abs(float64(diag)/1842-r.Top1) > 0.01 {
+		t.Errorf("confusion diagonal %d/1842 far from top-1 %.4f", diag, r.Top1)
 	}
 }
 

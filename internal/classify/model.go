@@ -20,14 +20,15 @@ const (
 	NB       = "nb"     // multinomial naive Bayes on the TF-IDF vector
 	SVMNB    = "svm+nb" // average of the calibrated SVM and NB probabilities
 	SVMLR    = "svm+lr" // average of the calibrated SVM and LR probabilities
-	Default  = SVM
+	NBSVM    = "nbsvm"  // one-vs-rest SVM on features scaled by each class's NB log-count ratio (Wang & Manning 2012)
+	Default  = NBSVM
 	maxBits  = 24
 	minBits  = 10
 	maxClass = 4096
 )
 
 // Algorithms lists the algorithms Train knows.
-var Algorithms = []string{SVM, LR, NB, SVMNB, SVMLR}
+var Algorithms = []string{SVM, LR, NB, SVMNB, SVMLR, NBSVM}
 
 // Example is one labelled text.
 type Example struct {
@@ -37,20 +38,21 @@ type Example struct {
 
 // Options tune training. The zero value gives the defaults.
 type Options struct {
-	Algorithm  string  `json:"algorithm"`   // default svm
-	Bits       int     `json:"bits"`        // hashed feature space is 2^Bits; default 18
-	MinN       int     `json:"min_n"`       // shortest character n-gram; default 1
-	MaxN       int     `json:"max_n"`       // longest character n-gram; default 2
-	MinDF      int     `json:"min_df"`      // features seen in fewer training texts are dropped; default 2
-	C          float64 `json:"c"`           // SVM cost; default 4
-	Lambda     float64 `json:"lambda"`      // LR L2 penalty; default 1e-5
-	Alpha      float64 `json:"alpha"`       // NB smoothing; default 0.01
-	Epochs     int     `json:"epochs"`      // most passes over the data (SVM, LR); default 10 (SVM), 15 (LR)
-	Seed       uint64  `json:"seed"`        // shuffling; default 1
-	CalibFolds int     `json:"calib_folds"` // folds for fitting the temperature; default 3; <0: no calibration (T = 1)
-	CalibMax   int     `json:"calib_max"`   // at most this many texts in the calibration folds; default 20000
-	Weights    string  `json:"weights"`     // SVM class costs: "balanced" (default: each class's positives and negatives weigh the same in total) or "none"
-	Workers    int     `json:"-"`           // parallel workers; default GOMAXPROCS
+	Algorithm  string  `json:"algorithm"`      // default svm
+	Bits       int     `json:"bits"`           // hashed feature space is 2^Bits; default 18
+	MinN       int     `json:"min_n"`          // shortest character n-gram; default 1
+	MaxN       int     `json:"max_n"`          // longest character n-gram; default 2
+	MinDF      int     `json:"min_df"`         // features seen in fewer training texts are dropped; default 2
+	C          float64 `json:"c"`              // SVM cost; default 4
+	Lambda     float64 `json:"lambda"`         // LR L2 penalty; default 1e-5
+	Alpha      float64 `json:"alpha"`          // NB smoothing; default 0.01
+	Epochs     int     `json:"epochs"`         // most passes over the data (SVM, LR); default 10 (SVM), 15 (LR)
+	Seed       uint64  `json:"seed"`           // shuffling; default 1
+	CalibFolds int     `json:"calib_folds"`    // folds for fitting the temperature; default 3; <0: no calibration (T = 1)
+	CalibMax   int     `json:"calib_max"`      // at most this many texts in the calibration folds; default 20000
+	Head       int     `json:"head,omitempty"` // the n-grams of the first Head runes are also features of their own; default 80; <0: none
+	Weights    string  `json:"weights"`        // SVM class costs: "balanced" (default: each class's positives and negatives weigh the same in total) or "none"
+	Workers    int     `json:"-"`              // parallel workers; default GOMAXPROCS
 }
 
 func (o Options) withDefaults() Options {
@@ -71,6 +73,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.C == 0 {
 		o.C = 4
+		if o.Algorithm == NBSVM {
+			o.C = 1
+		}
+	}
+	if o.Head == 0 {
+		o.Head = 80
 	}
 	if o.Weights == "" {
 		o.Weights = "balanced"
@@ -97,7 +105,7 @@ func (o Options) withDefaults() Options {
 }
 
 func (o Options) validate() error {
-	if !slices.Contains(Algorithms, o.Algorithm) {
+	if !validAlgo(o.Algorithm) {
 		return fmt.Errorf("classify: unknown algorithm %q (one of %s)", o.Algorithm, strings.Join(Algorithms, ", "))
 	}
 	if o.Bits < minBits || o.Bits > maxBits {
@@ -113,6 +121,21 @@ func (o Options) validate() error {
 		return errors.New("classify: negative option")
 	}
 	return nil
+}
+
+// validAlgo accepts one of Algorithms, or several base algorithms joined
+// by "+" (their calibrated probabilities are averaged).
+func validAlgo(a string) bool {
+	if slices.Contains(Algorithms, a) {
+		return true
+	}
+	parts := strings.Split(a, "+")
+	for _, p := range parts {
+		if p != SVM && p != LR && p != NB && p != NBSVM {
+			return false
+		}
+	}
+	return len(parts) > 1
 }
 
 // linear is one linear scorer over the feature space: score_c = W[f*C+c]·x_f + B[c],
@@ -207,7 +230,7 @@ func extract(ex []Example, opt Options) docCounts {
 			defer wg.Done()
 			var sc scratch
 			for i := lo; i < hi; i++ {
-				d.idx[i], d.tf[i] = sc.counts(ex[i].Text, opt.Bits, opt.MinN, opt.MaxN)
+				d.idx[i], d.tf[i] = sc.countsHead(ex[i].Text, opt.Bits, opt.MinN, opt.MaxN, opt.Head)
 			}
 		}()
 	}
@@ -296,7 +319,9 @@ func trainCounts(ctx context.Context, d docCounts, y []int, labels []string, opt
 func fit(ctx context.Context, algo string, xs []vec, ys []int, nc int, opt Options) (linear, error) {
 	switch algo {
 	case SVM:
-		return fitSVM(ctx, xs, ys, nc, opt)
+		return fitSVM(ctx, xs, ys, nc, opt, nil)
+	case NBSVM:
+		return fitSVM(ctx, xs, ys, nc, opt, nbRatios(xs, ys, nc, opt))
 	case LR:
 		return fitLR(ctx, xs, ys, nc, opt)
 	case NB:
@@ -438,7 +463,51 @@ func softmaxInto(s []float64, t float64, out []float64) {
 // within 0.1 of each other (LIBLINEAR's criterion) or after Epochs passes;
 // each class's result does not depend on how classes are split over workers.
 
-func fitSVM(ctx context.Context, xs []vec, ys []int, nc int, opt Options) (linear, error) {
+// nbRatios returns, feature-major, each class's log-count ratio
+// r = ln((p/|p|₁)/(q/|q|₁)) of the binarised features, p counting the texts
+// of the class and q the others, both smoothed by 1.
+func nbRatios(xs []vec, ys []int, nc int, opt Options) []float32 {
+	d := 1 << opt.Bits
+	cnt := make([]float32, d*nc)
+	tot := make([]float32, d)
+	seen := make([]bool, d)
+	for i, x := range xs {
+		for _, f := range x.idx {
+			cnt[int(f)*nc+ys[i]]++
+			tot[f]++
+			seen[f] = true
+		}
+	}
+	sumP := make([]float64, nc)
+	sumQ := make([]float64, nc)
+	for f := range d {
+		if !seen[f] {
+			continue
+		}
+		for c := range nc {
+			p := float64(cnt[f*nc+c])
+			sumP[c] += p + 1
+			sumQ[c] += float64(tot[f]) - p + 1
+		}
+	}
+	R := cnt // reused in place
+	for f := range d {
+		if !seen[f] {
+			continue
+		}
+		for c := range nc {
+			p := float64(cnt[f*nc+c])
+			q := float64(tot[f]) - p
+			R[f*nc+c] = float32(math.Log(((p + 1) / sumP[c]) / ((q + 1) / sumQ[c])))
+		}
+	}
+	return R
+}
+
+// fitSVM trains the one-vs-rest SVM; with R (feature-major per-class
+// scales, see nbRatios) class c sees feature f scaled by R[f·C+c], and the
+// weights returned include the scale.
+func fitSVM(ctx context.Context, xs []vec, ys []int, nc int, opt Options, R []float32) (linear, error) {
 	epochs := opt.Epochs
 	if epochs == 0 {
 		epochs = 10
@@ -461,13 +530,18 @@ func fitSVM(ctx context.Context, xs []vec, ys []int, nc int, opt Options) (linea
 		}
 		dPos[c], dNeg[c] = 1/(2*cPos), 1/(2*cNeg)
 	}
-	sq := make([]float64, len(xs))
+	sq := make([]float64, len(xs)*nc) // per text and class: |x|² with the bias feature
 	for i, x := range xs {
-		s := 1.0 // the bias feature
-		for _, v := range x.val {
-			s += float64(v) * float64(v)
+		for c := range nc {
+			s := 1.0 // the bias feature
+			for k, v := range x.val {
+				if R != nil {
+					v *= R[int(x.idx[k])*nc+c]
+				}
+				s += float64(v) * float64(v)
+			}
+			sq[i*nc+c] = s
 		}
-		sq[i] = s
 	}
 	alpha := make([]float32, len(xs)*nc)
 	workers := min(opt.Workers, nc)
@@ -477,7 +551,7 @@ func fitSVM(ctx context.Context, xs []vec, ys []int, nc int, opt Options) (linea
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			svmClasses(ctx, xs, ys, nc, lo, hi, epochs, opt.Seed, W, B, alpha, sq, dPos, dNeg)
+			svmClasses(ctx, xs, ys, nc, lo, hi, epochs, opt.Seed, W, B, alpha, sq, dPos, dNeg, R)
 		}()
 	}
 	wg.Wait()
@@ -488,12 +562,19 @@ func fitSVM(ctx context.Context, xs []vec, ys []int, nc int, opt Options) (linea
 	for c := range B {
 		b[c] = float32(B[c])
 	}
-	return linear{Algo: SVM, W: W, B: b}, nil
+	algo := SVM
+	if R != nil {
+		algo = NBSVM
+		for j := range W {
+			W[j] *= R[j]
+		}
+	}
+	return linear{Algo: algo, W: W, B: b}, nil
 }
 
 // svmClasses trains classes lo..hi-1.
 func svmClasses(ctx context.Context, xs []vec, ys []int, nc, lo, hi, epochs int, seed uint64, W []float32, B []float64,
-	alpha []float32, sq, dPos, dNeg []float64) {
+	alpha []float32, sq, dPos, dNeg []float64, R []float32) {
 	m := hi - lo
 	order := make([]int, len(xs))
 	for i := range order {
@@ -518,6 +599,13 @@ func svmClasses(ctx context.Context, xs []vec, ys []int, nc, lo, hi, epochs int,
 			for k, f := range x.idx {
 				v := x.val[k]
 				row := W[int(f)*nc+lo : int(f)*nc+hi]
+				if R != nil {
+					rr := R[int(f)*nc+lo : int(f)*nc+hi]
+					for j, w := range row {
+						sc[j] += w * v * rr[j]
+					}
+					continue
+				}
 				for j, w := range row {
 					sc[j] += w * v
 				}
@@ -541,11 +629,17 @@ func svmClasses(ctx context.Context, xs []vec, ys []int, nc, lo, hi, epochs int,
 				if math.Abs(pg) < 1e-12 {
 					continue
 				}
-				na := max(a-g/(sq[i]+diag), 0)
+				na := max(a-g/(sq[i*nc+c]+diag), 0)
 				alpha[i*nc+c] = float32(na)
 				delta := float32((float64(float32(na)) - a) * yi)
-				for k, f := range x.idx {
-					W[int(f)*nc+c] += delta * x.val[k]
+				if R != nil {
+					for k, f := range x.idx {
+						W[int(f)*nc+c] += delta * x.val[k] * R[int(f)*nc+c]
+					}
+				} else {
+					for k, f := range x.idx {
+						W[int(f)*nc+c] += delta * x.val[k]
+					}
 				}
 				B[c] += float64(delta)
 			}
@@ -686,7 +780,7 @@ func (m *Model) Probs(text string) []float64 {
 		buf = &predictBuf{s: make([]float64, nc), p: make([]float64, nc), probs: make([]float64, nc)}
 	}
 	defer m.pool.Put(buf)
-	idx, tf := buf.sc.counts(text, m.Opt.Bits, m.Opt.MinN, m.Opt.MaxN)
+	idx, tf := buf.sc.countsHead(text, m.Opt.Bits, m.Opt.MinN, m.Opt.MaxN, m.Opt.Head)
 	x := weigh(idx, tf, m.idf)
 	out := make([]float64, len(m.Labels))
 	for i := range m.parts {

@@ -21,8 +21,22 @@ type scratch struct {
 // counts returns the distinct hashed features of text, in order of first
 // occurrence, with their counts.
 func (sc *scratch) counts(text string, bits, minN, maxN int) ([]int32, []float32) {
+	return sc.countsHead(text, bits, minN, maxN, 0)
+}
+
+// countsHead is counts with the n-grams of the first head normalised
+// runes (the opening, where the subject usually is) counted a second time
+// as features of their own.
+func (sc *scratch) countsHead(text string, bits, minN, maxN, head int) ([]int32, []float32) {
 	sc.runes = appendNorm(sc.runes[:0], text)
 	sc.hashes = hashGrams(sc.hashes[:0], sc.runes, minN, maxN)
+	if head > 0 {
+		n := len(sc.hashes)
+		sc.hashes = hashGrams(sc.hashes, sc.runes[:min(head, len(sc.runes))], minN, maxN)
+		for i := n; i < len(sc.hashes); i++ {
+			sc.hashes[i] = mix(sc.hashes[i] ^ 0x68656164) // "head"
+		}
+	}
 	if len(sc.cnt) != 1<<bits {
 		sc.cnt = make([]uint16, 1<<bits)
 	}

@@ -26,6 +26,101 @@ type clfData struct {
 	Versions []clfVersion
 	Names    map[int64]string
 	Settings []adRow
+	Conf     *confView // the stored evaluation's confusion matrix
+}
+
+// confView is a confusion matrix as the page shows it: one row per true
+// category, one column per suggested one, each cell with its share of the
+// row (for shading) and whether it is on the diagonal. With more than
+// confMax categories only the confMax with the most texts keep their own
+// row and column; the others are summed into a last one (Other).
+type confView struct {
+	Labels []string
+	Rows   []confRow
+	Total  int
+	Folded int // categories summed into the last row and column; 0: none
+}
+
+type confRow struct {
+	Label string // "" for the folded categories
+	Total int
+	Cells []confCell
+}
+
+type confCell struct {
+	N     int
+	Share int // percent of the row, 0–100
+	Diag  bool
+}
+
+const confMax = 12
+
+// newConfView builds the view of a stored matrix; a malformed one is not shown.
+func newConfView(labels []string, m [][]int) *confView {
+	if len(labels) == 0 || len(m) != len(labels) {
+		return nil
+	}
+	support := make([]int, len(labels))
+	for i, row := range m {
+		if len(row) != len(labels) {
+			return nil
+		}
+		for _, n := range row {
+			support[i] += n
+		}
+	}
+	// slot[i] is where label i goes: its own row and column, or the last.
+	slot := make([]int, len(labels))
+	keep := make([]int, len(labels))
+	for i := range keep {
+		keep[i] = i
+	}
+	v := &confView{}
+	if len(labels) > confMax {
+		slices.SortStableFunc(keep, func(x, y int) int { return cmp.Compare(support[y], support[x]) })
+		keep = keep[:confMax]
+		slices.Sort(keep)
+		v.Folded = len(labels) - confMax
+	}
+	size := len(keep)
+	if v.Folded > 0 {
+		size++
+	}
+	for i := range slot {
+		slot[i] = size - 1
+	}
+	for k, i := range keep {
+		slot[i] = k
+		v.Labels = append(v.Labels, labels[i])
+	}
+	if v.Folded > 0 {
+		v.Labels = append(v.Labels, "")
+	}
+	cells := make([][]int, size)
+	for k := range cells {
+		cells[k] = make([]int, size)
+	}
+	for i, row := range m {
+		for j, n := range row {
+			cells[slot[i]][slot[j]] += n
+		}
+	}
+	for k, row := range cells {
+		r := confRow{Label: v.Labels[k]}
+		for _, n := range row {
+			r.Total += n
+		}
+		for j, n := range row {
+			c := confCell{N: n, Diag: k == j && r.Label != ""}
+			if r.Total > 0 {
+				c.Share = n * 100 / r.Total
+			}
+			r.Cells = append(r.Cells, c)
+		}
+		v.Total += r.Total
+		v.Rows = append(v.Rows, r)
+	}
+	return v
 }
 
 type classRow struct {
@@ -60,6 +155,7 @@ func (s *Server) clfRender(w http.ResponseWriter, r *http.Request, a org.Actor, 
 		var rep classify.Report
 		if json.Unmarshal(m.Eval, &rep) == nil {
 			d.Report = &rep
+			d.Conf = newConfView(rep.ConfusionLabels, rep.Confusion)
 			for code, f := range rep.PerClass {
 				d.PerClass = append(d.PerClass, classRow{Code: code, ClassFigures: f})
 			}
