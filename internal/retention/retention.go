@@ -51,6 +51,7 @@ type Report struct {
 	Exemptions  int       `json:"exemptions"`  // exemption requests of the cases redacted
 	Keys        int       `json:"keys"`        // idempotency keys of the cases deleted
 	Whistles    int       `json:"whistles"`    // closed whistles redacted
+	Ratings     int       `json:"ratings"`     // residents' property ratings anonymised
 }
 
 // whistlesUntil is the setting holding how far whistles are anonymised,
@@ -140,7 +141,37 @@ func (s *Service) run(ctx context.Context, now time.Time, batch int, dry bool) (
 	if err := s.whistles(ctx, rep.Cutoff, batch, &rep); err != nil {
 		return rep, err
 	}
+	if err := s.ratings(ctx, rep.Cutoff, batch, &rep); err != nil {
+		return rep, err
+	}
 	return rep, ctx.Err()
+}
+
+// ratings anonymises the residents' property ratings given before cutoff
+// (the rater's phone hash and the comment's phones), batch per transaction
+// with one audit entry each.
+func (s *Service) ratings(ctx context.Context, cutoff time.Time, batch int, rep *Report) error {
+	for ctx.Err() == nil {
+		n := 0
+		err := s.St.Write(ctx, func(tx *store.Tx) error {
+			var err error
+			n, err = tx.AnonymisePropertyRatings(ctx, cutoff, batch, func(t string) string { return Redact(t, "") })
+			if err != nil || n == 0 {
+				return err
+			}
+			return s.Audit(ctx, tx, org.Actor{}, "retention_anonymise", "property_ratings", map[string]any{
+				"count": n, "cutoff": cutoff.UTC().Format(time.RFC3339), "days": s.Days,
+			})
+		})
+		if err != nil {
+			return err
+		}
+		rep.Ratings += n
+		if n < batch {
+			return nil
+		}
+	}
+	return ctx.Err()
 }
 
 // whistles redacts the free text of whistles closed before cutoff and not

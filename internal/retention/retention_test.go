@@ -21,6 +21,7 @@ import (
 	"whistle/internal/auth"
 	"whistle/internal/calendar"
 	"whistle/internal/casework"
+	"whistle/internal/compound"
 	"whistle/internal/core"
 	"whistle/internal/demo"
 	"whistle/internal/lifecycle"
@@ -508,6 +509,84 @@ func TestRetentionAnonymises(t *testing.T) {
 		}
 		if off, err := retention.New(w.svc.Core, 0).Run(w.ctx, now.AddDate(10, 0, 0), 2); err != nil || !off.Disabled || off.Anonymised != 0 {
 			t.Errorf("disabled retention ran: %+v, %v", off, err)
+		}
+	})
+}
+
+// TestRetentionAnonymisesPropertyRatings: residents' property ratings
+// given before the cut-off lose the rater's phone hash (each becomes a
+// hash of its own, so the one-a-quarter key holds and two ratings by one
+// phone can no longer be linked) and the phone numbers in their comments;
+// score, compound, unit and quarter stay for the rankings; later ratings
+// are untouched, a second run changes nothing, one audit entry a batch.
+func TestRetentionAnonymisesPropertyRatings(t *testing.T) {
+	eachStore(t, func(t *testing.T, dsn string) {
+		w := openWorld(t, dsn)
+		old := time.Date(2022, 3, 1, 9, 0, 0, 0, time.UTC)
+		recent := old.AddDate(3, 0, 10)
+		ratings := []*compound.Rating{
+			{CompoundID: 1, UnitID: 5, Score: 2, Comment: "保洁差，联系我 13912345678", PhoneHash: "ph-a", Quarter: "2022-Q1", CreatedAt: old},
+			{CompoundID: 2, UnitID: 5, Score: 4, Comment: "", PhoneHash: "ph-a", Quarter: "2022-Q1", CreatedAt: old.Add(time.Hour)},
+			{CompoundID: 1, UnitID: 5, Score: 3, Comment: "电梯常坏", PhoneHash: "ph-b", Quarter: "2022-Q1", CreatedAt: old.Add(2 * time.Hour)},
+			{CompoundID: 1, UnitID: 5, Score: 5, Comment: "很好 13800001111", PhoneHash: "ph-a", Quarter: "2025-Q1", CreatedAt: recent},
+		}
+		if err := w.st.Write(w.ctx, func(tx *store.Tx) error {
+			for _, r := range ratings {
+				if err := tx.InsertPropertyRating(w.ctx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		svc := retention.New(w.svc.Core, 1095)
+		now := recent.AddDate(0, 0, 1)
+		rep, err := svc.Run(w.ctx, now, 2)
+		if err != nil || rep.Ratings != 3 {
+			t.Fatalf("run %+v %v: want the three ratings before the cut-off", rep, err)
+		}
+		got := map[int64][3]string{}
+		driver := "sqlite"
+		if store.IsPostgres(w.dsn) {
+			driver = "pgx"
+		}
+		db, err := sql.Open(driver, w.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		rows, err := db.Query("SELECT id, phone_hash, comment, score FROM property_ratings")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int64
+			var hash, comment, score string
+			if err := rows.Scan(&id, &hash, &comment, &score); err != nil {
+				t.Fatal(err)
+			}
+			got[id] = [3]string{hash, comment, score}
+		}
+		rows.Close()
+		for i, r := range ratings {
+			g := got[r.ID]
+			if g[2] != fmt.Sprint(r.Score) {
+				t.Errorf("rating %d: score %s, want %d", i, g[2], r.Score)
+			}
+			if i < 3 {
+				if g[0] != fmt.Sprintf("anon:%d", r.ID) || strings.Contains(g[1], "13912345678") {
+					t.Errorf("rating %d before the cut-off kept %q / %q", i, g[0], g[1])
+				}
+			} else if g[0] != "ph-a" || g[1] != r.Comment {
+				t.Errorf("the recent rating changed: %q / %q", g[0], g[1])
+			}
+		}
+		if got[ratings[2].ID][1] != "电梯常坏" {
+			t.Errorf("a comment without personal data changed: %q", got[ratings[2].ID][1])
+		}
+		if rep, err := svc.Run(w.ctx, now, 2); err != nil || rep.Ratings != 0 {
+			t.Errorf("second run %+v %v", rep, err)
 		}
 	})
 }

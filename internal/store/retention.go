@@ -301,3 +301,40 @@ func (q Queries) AnonymiseWhistle(ctx context.Context, id int64, redact func(str
 	}
 	return nil
 }
+
+// AnonymisePropertyRatings erases the rater's trace from up to limit
+// residents' property ratings given before cutoff (issue #15's ratings:
+// retention had missed them): the phone hash becomes "anon:<id>" — still
+// unique, so the one-rating-a-quarter key holds, and no longer the same
+// for two ratings by one phone — and the comment goes through redact. The
+// score, compound, unit and quarter stay for the rankings. It returns how
+// many it changed; anonymised ratings are not touched again.
+func (q Queries) AnonymisePropertyRatings(ctx context.Context, cutoff time.Time, limit int, redact func(string) string) (int, error) {
+	rows, err := q.query(ctx, "SELECT id, comment FROM property_ratings WHERE created_at < ? AND phone_hash NOT LIKE 'anon:%' ORDER BY id LIMIT ?"+q.forUpdate(), ms(cutoff), limit)
+	if err != nil {
+		return 0, err
+	}
+	type rating struct {
+		id      int64
+		comment string
+	}
+	var todo []rating
+	for rows.Next() {
+		var r rating
+		if err := rows.Scan(&r.id, &r.comment); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		todo = append(todo, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, r := range todo {
+		if _, err := q.exec(ctx, "UPDATE property_ratings SET phone_hash = ?, comment = ? WHERE id = ?", "anon:"+strconv.FormatInt(r.id, 10), redact(r.comment), r.id); err != nil {
+			return 0, err
+		}
+	}
+	return len(todo), nil
+}
