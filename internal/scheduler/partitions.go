@@ -40,19 +40,8 @@ func (j *PartitionJob) Run(ctx context.Context) {
 	if j.Log == nil {
 		j.Log = slog.New(slog.DiscardHandler)
 	}
-	tick := j.Tick
-	if tick == nil {
-		every := j.every()
-		if j.Lease != nil {
-			every = j.Poll
-			if every <= 0 {
-				every = time.Hour
-			}
-		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		tick = t.C
-	}
+	tick, stop := jobTicker(j.Tick, j.every(), j.Lease != nil, j.Poll, time.Hour)
+	defer stop()
 	for {
 		created, ran, err := j.RunOnce(ctx)
 		switch {

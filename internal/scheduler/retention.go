@@ -34,19 +34,8 @@ func (j *RetentionJob) Run(ctx context.Context) {
 	if j.Log == nil {
 		j.Log = slog.New(slog.DiscardHandler)
 	}
-	tick := j.Tick
-	if tick == nil {
-		every := j.every()
-		if j.Lease != nil {
-			every = j.Poll
-			if every <= 0 {
-				every = time.Minute
-			}
-		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		tick = t.C
-	}
+	tick, stop := jobTicker(j.Tick, j.every(), j.Lease != nil, j.Poll, time.Minute)
+	defer stop()
 	for {
 		var rep retention.Report
 		var err error
@@ -81,4 +70,21 @@ func (j *RetentionJob) every() time.Duration {
 		return 24 * time.Hour
 	}
 	return j.Every
+}
+
+// jobTicker is what a daily job waits on between runs: tick when a test
+// gave one; else a ticker every period, or, when a lease coordinates the
+// nodes, every poll (pollDefault when unset) to try the lease.
+func jobTicker(tick <-chan time.Time, every time.Duration, leased bool, poll, pollDefault time.Duration) (<-chan time.Time, func()) {
+	if tick != nil {
+		return tick, func() {}
+	}
+	if leased {
+		every = poll
+		if every <= 0 {
+			every = pollDefault
+		}
+	}
+	t := time.NewTicker(every)
+	return t.C, t.Stop
 }
