@@ -83,7 +83,7 @@ func (s *Service) CareSubject(ctx context.Context, a org.Actor, id int64) (CareD
 		return CareDetail{}, err
 	}
 	x, err := s.St.CareSubject(ctx, id)
-	if err != nil || x.UnitID != unit {
+	if err != nil || x.UnitID != unit || !x.RemovedAt.IsZero() {
 		return CareDetail{}, errs.E(errs.NotFound)
 	}
 	vs, err := s.St.CareVisits(ctx, id, 200)
@@ -145,7 +145,7 @@ func (s *Service) RecordVisit(ctx context.Context, a org.Actor, subjectID int64,
 	}
 	err = s.St.Write(ctx, func(tx *store.Tx) error {
 		x, err := tx.CareSubject(ctx, subjectID)
-		if err != nil || x.UnitID != unit {
+		if err != nil || x.UnitID != unit || !x.RemovedAt.IsZero() {
 			return errs.E(errs.NotFound)
 		}
 		if in.VisitorUserID != 0 {
@@ -171,4 +171,32 @@ func (s *Service) RecordVisit(ctx context.Context, a org.Actor, subjectID int64,
 		return s.Audit(ctx, tx, a, "care_visit", "care:"+strconv.FormatInt(subjectID, 10), map[string]any{"visit": v.ID, "by_volunteer": v.VolunteerID != 0})
 	})
 	return v, err
+}
+
+// RemoveCareSubject takes a person off the actor's community's list for
+// reason (volunteering.RemovalReasons): the name, phone and address and
+// every visit's note are erased in the same transaction, with an audit
+// entry that holds the reason and counts, never the data. The row stays,
+// without them, so the ledger's visit counts for past months do not
+// change. The person is then gone from every page (404), like any record
+// the actor may not see.
+func (s *Service) RemoveCareSubject(ctx context.Context, a org.Actor, id int64, reason string) error {
+	unit, err := ownCommunity(a)
+	if err != nil {
+		return err
+	}
+	return s.St.Write(ctx, func(tx *store.Tx) error {
+		x, err := tx.CareSubject(ctx, id)
+		if err != nil || x.UnitID != unit || !x.RemovedAt.IsZero() {
+			return errs.E(errs.NotFound)
+		}
+		if err := volunteering.ValidateRemoval(x, reason); err != nil {
+			return err
+		}
+		notes, err := tx.RemoveCareSubject(ctx, id, reason, s.Now())
+		if err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, a, "care_remove", "care:"+strconv.FormatInt(id, 10), map[string]any{"reason": reason, "visits": x.Visits, "notes_erased": notes})
+	})
 }

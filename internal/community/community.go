@@ -244,6 +244,60 @@ func (s *Service) Reject(ctx context.Context, a org.Actor, id int64) error {
 	})
 }
 
+// Leave records that an active volunteer of the actor's community has
+// left the registry (at their request, or the community's decision): the
+// record keeps its hours and points for the ledger; the account the
+// community created for them is disabled and its sessions and tokens end
+// (a staff member's linked account only loses the volunteer role). The
+// retention job erases the name and phone retention_days later.
+func (s *Service) Leave(ctx context.Context, a org.Actor, id int64) error {
+	unit, err := ownCommunity(a)
+	if err != nil {
+		return err
+	}
+	var user int64
+	err = s.St.Write(ctx, func(tx *store.Tx) error {
+		user = 0
+		v, err := tx.Volunteer(ctx, id)
+		if err != nil || v.UnitID != unit {
+			return errs.E(errs.NotFound)
+		}
+		if err := volunteering.MayLeave(v); err != nil {
+			return err
+		}
+		v.State, v.LeftAt = volunteering.Left, s.Now()
+		if err := tx.UpdateVolunteer(ctx, v); err != nil {
+			return err
+		}
+		disabled := false
+		if v.UserID != 0 {
+			u, err := tx.User(ctx, v.UserID)
+			if err != nil {
+				return err
+			}
+			if roles := slices.DeleteFunc(slices.Clone(u.Roles), func(r string) bool { return r == org.RoleVolunteer }); len(roles) > 0 {
+				err = tx.SetUserRoles(ctx, u.ID, roles)
+			} else {
+				disabled = true
+				if err = tx.SetUserDisabled(ctx, u.ID, true); err == nil {
+					if err = tx.DeleteUserSessions(ctx, u.ID); err == nil {
+						err = tx.DeleteUserTokens(ctx, u.ID)
+					}
+				}
+			}
+			if err != nil {
+				return err
+			}
+			user = u.ID
+		}
+		return s.Audit(ctx, tx, a, "volunteer_leave", "volunteer:"+strconv.FormatInt(v.ID, 10), map[string]any{"user_id": v.UserID, "account_disabled": disabled})
+	})
+	if err == nil && user != 0 && s.Forget != nil {
+		s.Forget(user)
+	}
+	return err
+}
+
 // ---- tasks ----
 
 // PublishTask publishes a task of the actor's community.

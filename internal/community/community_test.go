@@ -476,3 +476,102 @@ func TestExchange(t *testing.T) {
 		t.Errorf("confirmed %+v", su)
 	}
 }
+
+// TestLeavingTheLists: a person taken off the care list loses every trace
+// at once (name, phone, address, visit notes) while the ledger's visit
+// counts stay; a volunteer who leaves keeps the hours, and the account
+// stops signing in. Only the community's own staff may do either.
+func TestLeavingTheLists(t *testing.T) {
+	w := openWorld(t)
+	ctx := w.ctx
+	x := must(w.svc.Community.AddCareSubject(ctx, w.handler, volunteering.Subject{Name: "车爷爷", Phone: "13812340000", Address: "7号楼3单元101", CareType: volunteering.CareElderlyAlone, EveryDays: 7,
+		Consent: volunteering.Consent{By: volunteering.ConsentGuardian, Method: volunteering.ConsentWritten, At: w.clk.Now().Add(-time.Hour)}}))
+	must(w.svc.Community.RecordVisit(ctx, w.handler, x.ID, community.VisitInput{At: w.clk.Now().Add(-time.Minute), Note: "车爷爷血压偏高，女儿电话13812340000"}))
+	day := w.clk.Now().Add(-48 * time.Hour)
+	visits := func() int {
+		return len(must(w.st.CareVisitsForLedger(ctx, []int64{w.cm.ID}, day, w.clk.Now().Add(time.Hour))))
+	}
+	before := visits()
+	for _, a := range []org.Actor{w.handler2, w.volunteer, w.streetH} {
+		if err := w.svc.Community.RemoveCareSubject(ctx, a, x.ID, volunteering.RemovedConsentWithdrawn); !errs.Is(err, errs.NotFound) {
+			t.Errorf("%s removes another community's person: %v, want 404", a.User.Username, err)
+		}
+	}
+	if err := w.svc.Community.RemoveCareSubject(ctx, w.handler, x.ID, "bored"); !errs.Is(err, errs.Invalid) {
+		t.Errorf("unknown reason: %v", err)
+	}
+	if err := w.svc.Community.RemoveCareSubject(ctx, w.handler, x.ID, volunteering.RemovedConsentWithdrawn); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.Community.RemoveCareSubject(ctx, w.handler, x.ID, volunteering.RemovedDeceased); !errs.Is(err, errs.NotFound) {
+		t.Errorf("removed twice: %v", err)
+	}
+	for _, it := range must(w.svc.Community.CareList(ctx, w.handler)) {
+		if it.ID == x.ID {
+			t.Error("the removed person is still on the list")
+		}
+	}
+	if _, err := w.svc.Community.CareSubject(ctx, w.handler, x.ID); !errs.Is(err, errs.NotFound) {
+		t.Errorf("the removed person's page: %v", err)
+	}
+	if _, err := w.svc.Community.RecordVisit(ctx, w.handler, x.ID, community.VisitInput{Note: "x"}); !errs.Is(err, errs.NotFound) {
+		t.Errorf("a visit to the removed person: %v", err)
+	}
+	raw := must(w.st.CareSubject(ctx, x.ID))
+	if raw.Name != "" || raw.Phone != "" || raw.Address != "" || raw.RemovedReason != volunteering.RemovedConsentWithdrawn || raw.RemovedAt.IsZero() || raw.Visits != 1 {
+		t.Errorf("stored after removal: %+v", raw)
+	}
+	for _, v := range must(w.st.CareVisits(ctx, x.ID, 10)) {
+		if v.Note != "" {
+			t.Errorf("a visit note stayed: %q", v.Note)
+		}
+	}
+	if after := visits(); after != before {
+		t.Errorf("the ledger counted %d visits before the removal, %d after", before, after)
+	}
+	removed := false
+	for _, e := range must(w.st.AuditLog(ctx, 0, 50)) {
+		if e.Action == "care_remove" && e.Target == "care:"+strconv.FormatInt(x.ID, 10) {
+			removed = !strings.Contains(e.Detail, "车") && !strings.Contains(e.Detail, "13812340000") && strings.Contains(e.Detail, "consent_withdrawn")
+		}
+	}
+	if !removed {
+		t.Error("no audit entry care_remove with the reason and without the data")
+	}
+
+	// A volunteer leaves.
+	rec := must(w.st.VolunteerOfUser(ctx, w.volunteer.User.ID))
+	for _, a := range []org.Actor{w.handler2, w.volunteer, w.streetH} {
+		if err := w.svc.Community.Leave(ctx, a, rec.ID); !errs.Is(err, errs.NotFound) {
+			t.Errorf("%s marks another community's volunteer as left: %v, want 404", a.User.Username, err)
+		}
+	}
+	minutes, points := must2(w.st.VolunteerBalance(ctx, rec.ID))
+	if err := w.svc.Community.Leave(ctx, w.handler, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := must(w.st.Volunteer(ctx, rec.ID))
+	if got.State != volunteering.Left || !got.LeftAt.Equal(w.clk.Now()) || got.Name != rec.Name {
+		t.Errorf("after leaving: %+v", got)
+	}
+	if u := must(w.st.User(ctx, w.volunteer.User.ID)); !u.Disabled {
+		t.Error("the departed volunteer's account still signs in")
+	}
+	if m, p := must2(w.st.VolunteerBalance(ctx, rec.ID)); m != minutes || p != points {
+		t.Errorf("hours and points %d/%d became %d/%d", minutes, points, m, p)
+	}
+	if err := w.svc.Community.Leave(ctx, w.handler, rec.ID); !errs.Is(err, errs.Conflict) {
+		t.Errorf("leaving twice: %v", err)
+	}
+	pending := must(w.svc.Community.Register(ctx, volunteering.Registration{UnitID: w.cm.ID, Name: "待审核", Phone: "13712340000"}))
+	if err := w.svc.Community.Leave(ctx, w.handler, pending.ID); !errs.Is(err, errs.Conflict) {
+		t.Errorf("a pending registration leaves: %v, want a conflict (refuse it instead)", err)
+	}
+}
+
+func must2[A, B any](a A, b B, err error) (A, B) {
+	if err != nil {
+		panic(err)
+	}
+	return a, b
+}

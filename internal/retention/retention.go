@@ -12,11 +12,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"whistle/internal/core"
+	"whistle/internal/deliberation"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
 	"whistle/internal/store"
@@ -52,6 +54,12 @@ type Report struct {
 	Keys        int       `json:"keys"`        // idempotency keys of the cases deleted
 	Whistles    int       `json:"whistles"`    // closed whistles redacted
 	Ratings     int       `json:"ratings"`     // residents' property ratings anonymised
+	// Volunteers counts the records of volunteers who left or were refused
+	// before the cut-off whose name and phone were erased.
+	Volunteers int `json:"volunteers"`
+	// Deliberations counts the items ended (closed or declined) before the
+	// cut-off whose proposer and residents' names were erased.
+	Deliberations int `json:"deliberations"`
 }
 
 // whistlesUntil is the setting holding how far whistles are anonymised,
@@ -144,7 +152,138 @@ func (s *Service) run(ctx context.Context, now time.Time, batch int, dry bool) (
 	if err := s.ratings(ctx, rep.Cutoff, batch, &rep); err != nil {
 		return rep, err
 	}
+	if err := s.volunteers(ctx, rep.Cutoff, batch, &rep); err != nil {
+		return rep, err
+	}
+	if err := s.deliberations(ctx, rep.Cutoff, batch, &rep); err != nil {
+		return rep, err
+	}
 	return rep, ctx.Err()
+}
+
+// departedName is the display name left on the disabled account of a
+// volunteer whose record was erased.
+const departedName = "已退出的志愿者"
+
+// volunteers erases the name and phone of the volunteers who left before
+// cutoff or were refused before it (the hours and points stay for the
+// ledger), and the name on the account disabled when they left, batch per
+// transaction with one audit entry each.
+func (s *Service) volunteers(ctx context.Context, cutoff time.Time, batch int, rep *Report) error {
+	for ctx.Err() == nil {
+		n := 0
+		err := s.St.Write(ctx, func(tx *store.Tx) error {
+			vs, err := tx.VolunteersToErase(ctx, cutoff, batch)
+			if err != nil || len(vs) == 0 {
+				n = 0
+				return err
+			}
+			for _, v := range vs {
+				if err := tx.EraseVolunteer(ctx, v.ID); err != nil {
+					return err
+				}
+				if v.UserID == 0 {
+					continue
+				}
+				u, err := tx.User(ctx, v.UserID)
+				if err != nil {
+					return err
+				}
+				if u.Disabled && len(u.Roles) == 1 && u.Has(org.RoleVolunteer) && u.DisplayName != departedName {
+					if err := tx.SetUserDisplayName(ctx, u.ID, departedName); err != nil {
+						return err
+					}
+				}
+			}
+			n = len(vs)
+			return s.Audit(ctx, tx, org.Actor{}, "retention_anonymise", "volunteers", map[string]any{
+				"count": n, "cutoff": cutoff.UTC().Format(time.RFC3339), "days": s.Days, "first_id": vs[0].ID, "last_id": vs[n-1].ID,
+			})
+		})
+		if err != nil {
+			return err
+		}
+		rep.Volunteers += n
+		if n < batch {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+// deliberationsUntil is the setting holding how far ended deliberations
+// are anonymised, "updated_at,id" (Unix ms), as whistlesUntil.
+const deliberationsUntil = "retention.deliberations_until"
+
+// deliberations anonymises the items that ended (closed or declined)
+// before cutoff: AnonymiseDeliberation, batch per transaction with one
+// audit entry each, moving the setting deliberationsUntil on.
+func (s *Service) deliberations(ctx context.Context, cutoff time.Time, batch int, rep *Report) error {
+	for ctx.Err() == nil {
+		n := 0
+		err := s.St.Write(ctx, func(tx *store.Tx) error {
+			n = 0
+			v, err := tx.Setting(ctx, deliberationsUntil)
+			if err != nil {
+				return err
+			}
+			at, id := splitMark(v)
+			items, err := tx.DeliberationsEndedAfter(ctx, time.UnixMilli(at), id, cutoff, batch)
+			if err != nil || len(items) == 0 {
+				return err
+			}
+			for _, it := range items {
+				AnonymiseDeliberation(it)
+				if err := tx.AnonymiseDeliberation(ctx, it); err != nil {
+					return err
+				}
+			}
+			last := items[len(items)-1]
+			mark := strconv.FormatInt(last.UpdatedAt.UnixMilli(), 10) + "," + strconv.FormatInt(last.ID, 10)
+			if err := tx.PutSetting(ctx, deliberationsUntil, mark, s.Now()); err != nil {
+				return err
+			}
+			n = len(items)
+			return s.Audit(ctx, tx, org.Actor{}, "retention_anonymise", "deliberations", map[string]any{
+				"count": n, "cutoff": cutoff.UTC().Format(time.RFC3339), "days": s.Days, "first_id": items[0].ID, "last_id": last.ID,
+			})
+		})
+		if err != nil {
+			return err
+		}
+		rep.Deliberations += n
+		if n < batch {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+// AnonymiseDeliberation erases what identifies people in an ended item:
+// the proposer (name and phone), the residents' names among the meeting's
+// participants, and in the title, summary, minutes, motion and reason the
+// phone and ID numbers and the proposer's name (Redact). Units, places,
+// states, times, votes and tasks stay.
+func AnonymiseDeliberation(it *deliberation.Item) {
+	name := it.Proposer.Name
+	it.Proposer = deliberation.Proposer{}
+	it.Title, it.Summary, it.Reason = Redact(it.Title, name), Redact(it.Summary, name), Redact(it.Reason, name)
+	if it.Meeting != nil {
+		m := *it.Meeting
+		m.Minutes = Redact(m.Minutes, name)
+		m.Participants = slices.Clone(m.Participants)
+		for i, p := range m.Participants {
+			if p.Kind == deliberation.PartResident {
+				m.Participants[i].Name = ""
+			}
+		}
+		it.Meeting = &m
+	}
+	if it.Decision != nil {
+		d := *it.Decision
+		d.Motion = Redact(d.Motion, name)
+		it.Decision = &d
+	}
 }
 
 // ratings anonymises the residents' property ratings given before cutoff

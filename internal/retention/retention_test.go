@@ -23,6 +23,7 @@ import (
 	"whistle/internal/casework"
 	"whistle/internal/compound"
 	"whistle/internal/core"
+	"whistle/internal/deliberation"
 	"whistle/internal/demo"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
@@ -33,6 +34,7 @@ import (
 	"whistle/internal/services"
 	"whistle/internal/store"
 	"whistle/internal/summons"
+	"whistle/internal/volunteering"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -589,4 +591,129 @@ func TestRetentionAnonymisesPropertyRatings(t *testing.T) {
 			t.Errorf("second run %+v %v", rep, err)
 		}
 	})
+}
+
+// Volunteers who left or were refused, and deliberations that ended, keep
+// their personal data only for the retention period (issue #15's records
+// had no rule of their own).
+func TestRetentionErasesDepartedVolunteersAndEndedDeliberations(t *testing.T) {
+	eachStore(t, func(t *testing.T, dsn string) {
+		w := openWorld(t, dsn)
+		old := time.Date(2022, 3, 1, 9, 0, 0, 0, time.UTC)
+		recent := old.AddDate(3, 0, 10)
+		now := recent.AddDate(0, 0, 1)
+		var unit int64 // a community: the demo's own records there are recent, so not due
+		for _, u := range w.svc.UnitsList() {
+			if u.Kind == org.KindCommunity {
+				unit = u.ID
+				break
+			}
+		}
+		account := org.User{Username: "vol-left-2022", DisplayName: "李志愿", UnitID: unit, Roles: []string{org.RoleVolunteer}, Disabled: true}
+		vols := []*volunteering.Volunteer{
+			{UnitID: unit, Name: "李志愿", Phone: "13911112222", Duty: volunteering.DutyVolunteer, State: volunteering.Left, CreatedAt: old, ApprovedAt: old, LeftAt: old.Add(time.Hour)},
+			{UnitID: unit, Name: "赵拒绝", Phone: "13933334444", Duty: volunteering.DutyVolunteer, State: volunteering.Rejected, CreatedAt: old, ApprovedAt: old},
+			{UnitID: unit, Name: "钱近退", Phone: "13977778888", Duty: volunteering.DutyVolunteer, State: volunteering.Left, CreatedAt: old, ApprovedAt: old, LeftAt: recent},
+			{UnitID: unit, Name: "孙在册", Phone: "13900001111", Duty: volunteering.DutyVolunteer, State: volunteering.Active, CreatedAt: old, ApprovedAt: old},
+		}
+		meeting := func() *deliberation.Meeting {
+			return &deliberation.Meeting{At: old, Venue: "社区活动室", Minutes: "周提议发言，留电话13955556666。",
+				Participants: []deliberation.Participant{{Kind: deliberation.PartResident, Name: "吴居民"}, {Kind: deliberation.PartDeputy, Name: "郑代表"}}}
+		}
+		item := func(state string, at time.Time) *deliberation.Item {
+			return &deliberation.Item{Title: "加装电梯", Summary: "周提议：楼里老人多，联系13955556666", State: state, Source: deliberation.FromResident,
+				UnitID: unit, PlaceID: 1, Proposer: deliberation.Proposer{Name: "周提议", Phone: "13955556666"}, Meeting: meeting(),
+				Decision: &deliberation.Decision{Motion: "同意周提议的方案", Votes: deliberation.Votes{For: 9, Against: 1}, Adopted: true, At: at},
+				CreatedAt: old, UpdatedAt: at, Version: 1}
+		}
+		items := []*deliberation.Item{item(deliberation.Closed, old), item(deliberation.Declined, old.Add(time.Minute)), item(deliberation.Decided, old), item(deliberation.Closed, recent)}
+		if err := w.st.Write(w.ctx, func(tx *store.Tx) error {
+			if err := tx.InsertUser(w.ctx, &account, "", old); err != nil {
+				return err
+			}
+			vols[0].UserID = account.ID
+			for _, v := range vols {
+				if err := tx.InsertVolunteer(w.ctx, v); err != nil {
+					return err
+				}
+				if err := tx.UpdateVolunteer(w.ctx, *v); err != nil { // left_at
+					return err
+				}
+			}
+			for _, it := range items {
+				if err := tx.InsertDeliberation(w.ctx, it, "hash-of-the-phone"); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		svc := retention.New(w.svc.Core, 1095)
+		rep, err := svc.Run(w.ctx, now, 1)
+		if err != nil || rep.Volunteers != 2 || rep.Deliberations != 2 {
+			t.Fatalf("run %+v %v: want 2 volunteers (left and refused before the cut-off) and 2 ended items", rep, err)
+		}
+		for i, v := range vols {
+			got, err := w.st.Volunteer(w.ctx, v.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			erased := i < 2
+			if volunteering.Erased(got) != erased || (!erased && (got.Name != v.Name || got.Phone != v.Phone)) {
+				t.Errorf("volunteer %d (%s): name %q phone %q, erased want %v", i, v.State, got.Name, got.Phone, erased)
+			}
+			if got.State != v.State || !got.LeftAt.Equal(v.LeftAt) {
+				t.Errorf("volunteer %d: state %s left %v changed", i, got.State, got.LeftAt)
+			}
+		}
+		if u, err := w.st.User(w.ctx, account.ID); err != nil || u.DisplayName == "李志愿" || !u.Disabled {
+			t.Errorf("the departed volunteer's account: %+v %v", u, err)
+		}
+		for i, it := range items {
+			got, err := w.st.Deliberation(w.ctx, it.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := got.Title + got.Summary + got.Meeting.Minutes + got.Decision.Motion + got.Proposer.Name + got.Proposer.Phone
+			for _, p := range got.Meeting.Participants {
+				text += p.Name
+			}
+			ended := i < 2
+			for _, s := range []string{"周提议", "13955556666", "吴居民"} {
+				if strings.Contains(text, s) == ended {
+					t.Errorf("item %d (%s, ended before the cut-off %v): %q in %q", i, it.State, ended, s, text)
+				}
+			}
+			if got.State != it.State || got.Decision.Votes.For != 9 || !strings.Contains(text, "郑代表") || !strings.Contains(got.Title, "加装电梯") {
+				t.Errorf("item %d: what is not personal changed: %+v", i, got)
+			}
+			if hash := rawString(t, w.dsn, "SELECT phone_hash FROM deliberations WHERE id = ?", it.ID); (hash == "") != ended {
+				t.Errorf("item %d: phone hash %q", i, hash)
+			}
+		}
+		if rep, err := svc.Run(w.ctx, now, 1); err != nil || rep.Volunteers != 0 || rep.Deliberations != 0 {
+			t.Errorf("second run %+v %v", rep, err)
+		}
+	})
+}
+
+// rawString reads one text value with a connection of its own (outside the
+// store, so nothing is opened or masked on the way).
+func rawString(t *testing.T, dsn, query string, arg any) string {
+	t.Helper()
+	driver := "sqlite"
+	if store.IsPostgres(dsn) {
+		driver, query = "pgx", strings.ReplaceAll(query, "?", "$1")
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v string
+	if err := db.QueryRow(query, arg).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -13,16 +13,16 @@ import (
 // Only the community service reads these tables, for the community's own
 // staff; no export does.
 
-const careCols = "c.id, c.unit_id, c.name, c.phone, c.address, c.care_type, c.consent_by, c.consent_method, c.consent_at, c.consent_recorded_by, c.every_days, c.created_at, " +
+const careCols = "c.id, c.unit_id, c.name, c.phone, c.address, c.care_type, c.consent_by, c.consent_method, c.consent_at, c.consent_recorded_by, c.every_days, c.created_at, c.removed_at, c.removed_reason, " +
 	"(SELECT COALESCE(MAX(v.visited_at), 0) FROM care_visits v WHERE v.subject_id = c.id), (SELECT COUNT(*) FROM care_visits v WHERE v.subject_id = c.id)"
 
 // A person's name, phone and address and a visit's note are sealed at
 // rest like a citizen's (sealing.go).
 func (q Queries) scanCare(sc interface{ Scan(...any) error }) (volunteering.Subject, error) {
 	var s volunteering.Subject
-	var cat, at, last int64
-	err := sc.Scan(&s.ID, &s.UnitID, &s.Name, &s.Phone, &s.Address, &s.CareType, &s.Consent.By, &s.Consent.Method, &cat, &s.Consent.RecordedBy, &s.EveryDays, &at, &last, &s.Visits)
-	s.Consent.At, s.CreatedAt, s.LastVisit = fromMS(cat), fromMS(at), fromMS(last)
+	var cat, at, removed, last int64
+	err := sc.Scan(&s.ID, &s.UnitID, &s.Name, &s.Phone, &s.Address, &s.CareType, &s.Consent.By, &s.Consent.Method, &cat, &s.Consent.RecordedBy, &s.EveryDays, &at, &removed, &s.RemovedReason, &last, &s.Visits)
+	s.Consent.At, s.CreatedAt, s.LastVisit, s.RemovedAt = fromMS(cat), fromMS(at), fromMS(last), fromMS(removed)
 	if err == nil {
 		err = q.openAll(&s.Name, &s.Phone, &s.Address)
 	}
@@ -41,15 +41,34 @@ func (q Queries) CareSubject(ctx context.Context, id int64) (volunteering.Subjec
 	return s, notFound(err)
 }
 
-// CareSubjects lists a unit's care list, by id.
+// CareSubjects lists a unit's care list (the people still on it), by id.
 func (q Queries) CareSubjects(ctx context.Context, unitID int64) ([]volunteering.Subject, error) {
 	out := []volunteering.Subject{}
-	err := q.scanRows(ctx, "SELECT "+careCols+" FROM care_subjects c WHERE c.unit_id = ? ORDER BY c.id", []any{unitID}, func(r *sql.Rows) error {
+	err := q.scanRows(ctx, "SELECT "+careCols+" FROM care_subjects c WHERE c.unit_id = ? AND c.removed_at = 0 ORDER BY c.id", []any{unitID}, func(r *sql.Rows) error {
 		s, err := q.scanCare(r)
 		out = append(out, s)
 		return err
 	})
 	return out, err
+}
+
+// RemoveCareSubject takes a person off the list at `at` for reason: the
+// row stays (unit, care type, consent's kind and method, times) for the
+// ledger's counts, while the name, phone and address and the notes of
+// every visit are erased. It returns how many visit notes it erased;
+// errs.NotFound when the person is not on the list (any more).
+func (q Queries) RemoveCareSubject(ctx context.Context, id int64, reason string, at time.Time) (int, error) {
+	res, err := q.exec(ctx, "UPDATE care_subjects SET name = '', phone = '', address = '', removed_at = ?, removed_reason = ? WHERE id = ? AND removed_at = 0",
+		ms(at), reason, id)
+	if err := volAffected(res, err); err != nil {
+		return 0, err
+	}
+	res, err = q.exec(ctx, "UPDATE care_visits SET note = '' WHERE subject_id = ? AND note <> ''", id)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // InsertCareVisit stores a visit and sets v.ID.

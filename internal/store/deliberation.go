@@ -302,3 +302,39 @@ func (q Queries) DeliberationsForLedger(ctx context.Context, placeIDs []int64, f
 	}
 	return out, rows.Err()
 }
+
+// DeliberationsEndedAfter returns, in the order of (updated_at, id), up to
+// limit items that ended (closed or declined) before `to` and come after
+// the position (updatedAt, id): the retention job's next batch. An ended
+// item never changes again, so the position only moves forward.
+func (q Queries) DeliberationsEndedAfter(ctx context.Context, updatedAt time.Time, id int64, to time.Time, limit int) ([]*deliberation.Item, error) {
+	rows, err := q.query(ctx, "SELECT "+deliberationCols+" FROM deliberations WHERE state IN (?, ?) AND updated_at < ? AND (updated_at > ? OR (updated_at = ? AND id > ?)) ORDER BY updated_at, id LIMIT ?",
+		deliberation.Closed, deliberation.Declined, ms(to), ms(updatedAt), ms(updatedAt), id, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*deliberation.Item
+	for rows.Next() {
+		it, err := q.scanDeliberation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// AnonymiseDeliberation writes an ended item's redacted document (it, whose
+// proposer and residents' names the caller has erased) and erases the
+// proposer's columns and phone hash. State, times and counts stay; the
+// version is bumped so a stale copy cannot restore the data.
+func (q Queries) AnonymiseDeliberation(ctx context.Context, it *deliberation.Item) error {
+	doc, err := q.deliberationDoc(it)
+	if err != nil {
+		return err
+	}
+	it.Version++
+	return affected1(q.exec(ctx, "UPDATE deliberations SET proposer_name = '', proposer_phone = '', phone_hash = '', seal_key = ?, version = ?, doc = ? WHERE id = ?",
+		q.sealKey(), it.Version, doc, it.ID))
+}

@@ -414,3 +414,9 @@ func affected1(res sql.Result, err error) error {
 	}
 	return nil
 }
+
+// SetUserDisplayName replaces a user's display name (the retention job
+// erases a departed volunteer's name from the account it disabled).
+func (q Queries) SetUserDisplayName(ctx context.Context, userID int64, name string) error {
+	return affected1(q.exec(ctx, "UPDATE users SET display_name = ? WHERE id = ?", name, userID))
+}

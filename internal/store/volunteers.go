@@ -12,19 +12,19 @@ import (
 
 // ---- volunteers (issue #15) ----
 
-const volunteerCols = "id, unit_id, name, phone, skills, duty, state, user_id, created_at, approved_by, approved_at"
+const volunteerCols = "id, unit_id, name, phone, skills, duty, state, user_id, created_at, approved_by, approved_at, left_at"
 
 // A volunteer's name and phone are sealed at rest like a citizen's
 // (sealing.go).
 func (q Queries) scanVolunteer(sc interface{ Scan(...any) error }) (volunteering.Volunteer, error) {
 	var v volunteering.Volunteer
 	var skills string
-	var at, appr int64
-	err := sc.Scan(&v.ID, &v.UnitID, &v.Name, &v.Phone, &skills, &v.Duty, &v.State, &v.UserID, &at, &v.ApprovedBy, &appr)
+	var at, appr, left int64
+	err := sc.Scan(&v.ID, &v.UnitID, &v.Name, &v.Phone, &skills, &v.Duty, &v.State, &v.UserID, &at, &v.ApprovedBy, &appr, &left)
 	if skills != "" {
 		v.Skills = strings.Split(skills, ",")
 	}
-	v.CreatedAt, v.ApprovedAt = fromMS(at), fromMS(appr)
+	v.CreatedAt, v.ApprovedAt, v.LeftAt = fromMS(at), fromMS(appr), fromMS(left)
 	if err == nil {
 		err = q.openAll(&v.Name, &v.Phone)
 	}
@@ -76,10 +76,33 @@ func (q Queries) Volunteers(ctx context.Context, unitID int64, state string) ([]
 	return out, err
 }
 
-// UpdateVolunteer saves a record's state, duty, account and approval.
+// UpdateVolunteer saves a record's state, duty, account, approval and
+// leaving time.
 func (q Queries) UpdateVolunteer(ctx context.Context, v volunteering.Volunteer) error {
-	res, err := q.exec(ctx, "UPDATE volunteers SET state = ?, duty = ?, user_id = ?, approved_by = ?, approved_at = ? WHERE id = ?",
-		v.State, v.Duty, v.UserID, v.ApprovedBy, ms(v.ApprovedAt), v.ID)
+	res, err := q.exec(ctx, "UPDATE volunteers SET state = ?, duty = ?, user_id = ?, approved_by = ?, approved_at = ?, left_at = ? WHERE id = ?",
+		v.State, v.Duty, v.UserID, v.ApprovedBy, ms(v.ApprovedAt), ms(v.LeftAt), v.ID)
+	return volAffected(res, err)
+}
+
+// VolunteersToErase returns up to limit records that left before cutoff
+// (state left, by left_at) or were refused before it (state rejected, by
+// approved_at, the time of the decision) and still hold a name or phone,
+// oldest first.
+func (q Queries) VolunteersToErase(ctx context.Context, cutoff time.Time, limit int) ([]volunteering.Volunteer, error) {
+	out := []volunteering.Volunteer{}
+	err := q.scanRows(ctx, "SELECT "+volunteerCols+" FROM volunteers WHERE ((state = ? AND left_at < ?) OR (state = ? AND approved_at < ?)) AND (name <> '' OR phone <> '') ORDER BY id LIMIT ?",
+		[]any{volunteering.Left, ms(cutoff), volunteering.Rejected, ms(cutoff), limit}, func(r *sql.Rows) error {
+			v, err := q.scanVolunteer(r)
+			out = append(out, v)
+			return err
+		})
+	return out, err
+}
+
+// EraseVolunteer erases a record's name and phone (the hours, points,
+// skills and dates stay for the ledger).
+func (q Queries) EraseVolunteer(ctx context.Context, id int64) error {
+	res, err := q.exec(ctx, "UPDATE volunteers SET name = '', phone = '' WHERE id = ?", id)
 	return volAffected(res, err)
 }
 

@@ -52,6 +52,33 @@ type Subject struct {
 	CreatedAt time.Time `json:"created_at"`
 	LastVisit time.Time `json:"last_visit,omitzero"` // read
 	Visits    int       `json:"visits"`              // read
+	// RemovedAt is when the person left the list (zero: on it), for
+	// RemovedReason; the name, phone, address and visit notes are gone.
+	RemovedAt     time.Time `json:"removed_at,omitzero"`
+	RemovedReason string    `json:"removed_reason,omitempty"`
+}
+
+// Why a person leaves the care list. Whatever the reason, what identifies
+// the person is erased at once: the list exists only with their consent.
+const (
+	RemovedConsentWithdrawn = "consent_withdrawn" // 本人或监护人撤回同意
+	RemovedMovedAway        = "moved_away"        // 迁出本社区
+	RemovedDeceased         = "deceased"          // 去世
+	RemovedNotNeeded        = "not_needed"        // 不再需要关爱
+)
+
+// RemovalReasons lists the reasons, in the order the form shows them.
+var RemovalReasons = []string{RemovedConsentWithdrawn, RemovedMovedAway, RemovedDeceased, RemovedNotNeeded}
+
+// ValidateRemoval checks that s may leave the list for reason.
+func ValidateRemoval(s Subject, reason string) error {
+	switch {
+	case !s.RemovedAt.IsZero():
+		return errs.D(errs.Conflict, "already removed")
+	case !slices.Contains(RemovalReasons, reason):
+		return errs.F(errs.Invalid, "reason")
+	}
+	return nil
 }
 
 // Visit is one visit made to a subject, by a staff member or grid worker

@@ -22,6 +22,7 @@ const (
 	Pending  = "pending"  // registered on the portal, awaiting the community
 	Active   = "active"   // approved: holds an account
 	Rejected = "rejected" // refused by the community
+	Left     = "left"     // left the registry: the account no longer signs in
 )
 
 // Duties a volunteer record carries: an ordinary volunteer, or the grid's
@@ -53,7 +54,21 @@ type Volunteer struct {
 	CreatedAt  time.Time `json:"created_at"`
 	ApprovedBy int64     `json:"approved_by,omitempty"`
 	ApprovedAt time.Time `json:"approved_at,omitzero"`
+	LeftAt     time.Time `json:"left_at,omitzero"` // when the volunteer left (state Left)
 }
+
+// MayLeave reports whether v may leave the registry: only an active
+// volunteer leaves (a pending registration is refused instead).
+func MayLeave(v Volunteer) error {
+	if v.State != Active {
+		return errs.D(errs.Conflict, "not active")
+	}
+	return nil
+}
+
+// Erased reports whether a record's personal data is gone (after it left
+// or was refused and the retention period passed).
+func Erased(v Volunteer) bool { return v.Name == "" && v.Phone == "" }
 
 // phoneOK: a mainland mobile (11 digits starting with 1) or a landline of
 // 7 to 12 digits.

@@ -66,6 +66,7 @@ func (s *Server) careAdd(w http.ResponseWriter, r *http.Request, a org.Actor) {
 type careSubjectData struct {
 	community.CareDetail
 	Volunteers []volunteering.Volunteer
+	Reasons    []string
 }
 
 func (s *Server) careSubjectPage(w http.ResponseWriter, r *http.Request, a org.Actor) {
@@ -84,7 +85,7 @@ func (s *Server) careSubjectPage(w http.ResponseWriter, r *http.Request, a org.A
 			active = append(active, v)
 		}
 	}
-	p.Data = careSubjectData{CareDetail: d, Volunteers: active}
+	p.Data = careSubjectData{CareDetail: d, Volunteers: active, Reasons: volunteering.RemovalReasons}
 	s.render(w, 200, "care_subject", p)
 }
 
@@ -99,4 +100,16 @@ func (s *Server) careVisit(w http.ResponseWriter, r *http.Request, a org.Actor) 
 		return
 	}
 	http.Redirect(w, r, withFlash("/care/"+strconv.FormatInt(id, 10), s.cat.T(langOf(r), "care.visited")), http.StatusSeeOther)
+}
+
+// careRemove takes a person off the list (the service erases the personal
+// data at once) and returns to the list.
+func (s *Server) careRemove(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	ctx, cancel := ctxTimeout(r)
+	defer cancel()
+	if err := s.svc.Community.RemoveCareSubject(ctx, a, volID(r, "id"), r.FormValue("reason")); err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	http.Redirect(w, r, withFlash("/care", s.cat.T(langOf(r), "care.removed")), http.StatusSeeOther)
 }

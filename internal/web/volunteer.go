@@ -153,6 +153,18 @@ func (s *Server) volunteerDecide(approve bool) func(http.ResponseWriter, *http.R
 	}
 }
 
+// volunteerLeave records that an active volunteer left the registry.
+func (s *Server) volunteerLeave(w http.ResponseWriter, r *http.Request, a org.Actor) {
+	ctx, cancel := ctxTimeout(r)
+	defer cancel()
+	if err := s.svc.Community.Leave(ctx, a, volID(r, "id")); err != nil {
+		p := s.newPage(r, &a, "volunteer.staff_title")
+		s.renderVolStaff(w, r, a, p, s.explain(p, err))
+		return
+	}
+	http.Redirect(w, r, withFlash("/volunteers", s.cat.T(langOf(r), "volunteer.left")), http.StatusSeeOther)
+}
+
 // volTime reads a datetime-local field in the city's zone.
 func (s *Server) volTime(v string) time.Time {
 	t, err := time.ParseInLocation("2006-01-02T15:04", v, s.svc.Location())

@@ -251,4 +251,40 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 	if !found {
 		t.Errorf("the youth league's XLSX lacks the 1.5 hours: %v", rows)
 	}
+
+	// People leave the lists. The staff take a person off the care list —
+	// the name, phone, address and visit notes are erased at once — and
+	// mark the volunteer registered above as left: the account no longer
+	// signs in.
+	care, err := svc.Community.CareList(ctx, staffActor)
+	if err != nil || len(care) == 0 {
+		t.Fatalf("the demo community's care list: %d %v", len(care), err)
+	}
+	gone := care[0]
+	e.do(chromedp.Navigate(fmt.Sprintf("%s/care/%d", e.base, gone.ID)), chromedp.WaitVisible(chromedp.CSS("#care-remove summary")),
+		chromedp.Click(chromedp.CSS("#care-remove summary")), chromedp.SetValue(chromedp.ID("reason"), volunteering.RemovedMovedAway))
+	narrow("the care list's removal form")
+	e.navigating(chromedp.Click(chromedp.CSS("#care-remove button[type=submit]")))
+	e.do(chromedp.WaitVisible(chromedp.CSS("p.flash")))
+	e.wantText("p.flash", "个人信息已删除")
+	if shown, err := chromedp.Run(e.ctx, chromedp.Evaluate[bool](fmt.Sprintf("document.body.innerText.includes(%q)", gone.Name))); err != nil || shown {
+		t.Errorf("the care list still shows %s (%v)", gone.Name, err)
+	}
+	if x, err := st.CareSubject(ctx, gone.ID); err != nil || x.Name != "" || x.Phone != "" || x.Address != "" || x.RemovedReason != volunteering.RemovedMovedAway {
+		t.Errorf("stored after removal: %+v %v", x, err)
+	}
+	e.do(chromedp.Navigate(e.base+"/volunteers"), chromedp.WaitVisible(chromedp.CSS(row+" details.leave summary")),
+		chromedp.Click(chromedp.CSS(row+" details.leave summary")))
+	e.navigating(chromedp.Click(chromedp.CSS(row + " details.leave button[type=submit]")))
+	e.do(chromedp.WaitVisible(chromedp.CSS("p.flash")))
+	e.wantText(row, "已退出")
+	e.logout()
+	e.do(chromedp.Navigate(e.base+"/login"),
+		chromedp.SendKeys(chromedp.ID("username"), "sima-qc"), chromedp.SendKeys(chromedp.ID("password"), "sima-own-password-2026"),
+	)
+	e.navigating(chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
+	e.do(chromedp.WaitVisible(chromedp.ID("username")))
+	if in, err := chromedp.Run(e.ctx, chromedp.Evaluate[bool]("document.querySelector(\"header .who form[action='/logout']\") !== null")); err != nil || in {
+		t.Errorf("the departed volunteer signed in (%v)", err)
+	}
 }

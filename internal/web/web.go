@@ -338,6 +338,8 @@ func (s *Server) Handler() http.Handler {
 	priv("POST /care", unitStaff, s.careAdd)
 	priv("GET /care/{id}", unitStaff, s.careSubjectPage)
 	priv("POST /care/{id}/visits", unitStaff, s.careVisit)
+	priv("POST /care/{id}/remove", unitStaff, s.careRemove)
+	priv("POST /volunteers/{id}/leave", unitStaff, s.volunteerLeave)
 	priv("GET /ledgers", unitStaff, s.ledgersPage)
 	priv("GET /ledgers/{id}/export.xlsx", unitStaff, s.ledgerXLSX)
 	priv("GET /ledgers/{id}/export.pdf", unitStaff, s.ledgerPDF)
