@@ -623,7 +623,7 @@ func TestRetentionErasesDepartedVolunteersAndEndedDeliberations(t *testing.T) {
 		item := func(state string, at time.Time) *deliberation.Item {
 			return &deliberation.Item{Title: "加装电梯", Summary: "周提议：楼里老人多，联系13955556666", State: state, Source: deliberation.FromResident,
 				UnitID: unit, PlaceID: 1, Proposer: deliberation.Proposer{Name: "周提议", Phone: "13955556666"}, Meeting: meeting(),
-				Decision: &deliberation.Decision{Motion: "同意周提议的方案", Votes: deliberation.Votes{For: 9, Against: 1}, Adopted: true, At: at},
+				Decision:  &deliberation.Decision{Motion: "同意周提议的方案", Votes: deliberation.Votes{For: 9, Against: 1}, Adopted: true, At: at},
 				CreatedAt: old, UpdatedAt: at, Version: 1}
 		}
 		items := []*deliberation.Item{item(deliberation.Closed, old), item(deliberation.Declined, old.Add(time.Minute)), item(deliberation.Decided, old), item(deliberation.Closed, recent)}
