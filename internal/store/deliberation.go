@@ -171,7 +171,12 @@ func (q Queries) Deliberations(ctx context.Context, f deliberation.Filter) ([]*d
 		qs += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
-	rows, err := q.query(ctx, qs, args...)
+	return q.deliberations(ctx, qs, args...)
+}
+
+// deliberations runs a query of deliberationCols and scans its items.
+func (q Queries) deliberations(ctx context.Context, query string, args ...any) ([]*deliberation.Item, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -308,21 +313,8 @@ func (q Queries) DeliberationsForLedger(ctx context.Context, placeIDs []int64, f
 // the position (updatedAt, id): the retention job's next batch. An ended
 // item never changes again, so the position only moves forward.
 func (q Queries) DeliberationsEndedAfter(ctx context.Context, updatedAt time.Time, id int64, to time.Time, limit int) ([]*deliberation.Item, error) {
-	rows, err := q.query(ctx, "SELECT "+deliberationCols+" FROM deliberations WHERE state IN (?, ?) AND updated_at < ? AND (updated_at > ? OR (updated_at = ? AND id > ?)) ORDER BY updated_at, id LIMIT ?",
+	return q.deliberations(ctx, "SELECT "+deliberationCols+" FROM deliberations WHERE state IN (?, ?) AND updated_at < ? AND (updated_at > ? OR (updated_at = ? AND id > ?)) ORDER BY updated_at, id LIMIT ?",
 		deliberation.Closed, deliberation.Declined, ms(to), ms(updatedAt), ms(updatedAt), id, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*deliberation.Item
-	for rows.Next() {
-		it, err := q.scanDeliberation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
 }
 
 // AnonymiseDeliberation writes an ended item's redacted document (it, whose

@@ -105,12 +105,14 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 		t.Fatalf("start chromium: %v", err)
 	}
 	e.do(e.viewport(390, 844, chromedp.EmulateMobile))
-	login := func(u org.User) {
+	// submitLogin fills and sends the sign-in form.
+	submitLogin := func(username, password string) {
 		e.do(chromedp.Navigate(e.base+"/login"),
-			chromedp.SendKeys(chromedp.ID("username"), u.Username),
-			chromedp.SendKeys(chromedp.ID("password"), demo.DemoPassword),
-		)
+			chromedp.SendKeys(chromedp.ID("username"), username), chromedp.SendKeys(chromedp.ID("password"), password))
 		e.navigating(chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
+	}
+	login := func(u org.User) {
+		submitLogin(u.Username, demo.DemoPassword)
 		e.do(chromedp.WaitVisible(chromedp.CSS("header .who form[action='/logout']")))
 	}
 	snap := func(name string) { // for people to look at; never compared
@@ -161,10 +163,7 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 	e.do(chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	e.wantText(row, "在册")
 	e.logout()
-	e.do(chromedp.Navigate(e.base+"/login"),
-		chromedp.SendKeys(chromedp.ID("username"), "sima-qc"), chromedp.SendKeys(chromedp.ID("password"), "sima-first-password"),
-	)
-	e.navigating(chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
+	submitLogin("sima-qc", "sima-first-password")
 	e.do(chromedp.WaitVisible(chromedp.ID("signup-" + id)))
 	// The first password was set by the community's staff: the volunteer
 	// changes it on the account page, which ends the session.
@@ -176,8 +175,7 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 	e.navigating(chromedp.Click(chromedp.ID("password-submit")))
 	e.do(chromedp.WaitVisible(chromedp.ID("username")))
 	e.wantText("p.flash", "密码已修改")
-	e.do(chromedp.SendKeys(chromedp.ID("username"), "sima-qc"), chromedp.SendKeys(chromedp.ID("password"), "sima-own-password-2026"))
-	e.navigating(chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
+	submitLogin("sima-qc", "sima-own-password-2026")
 	e.do(chromedp.WaitVisible(chromedp.ID("signup-" + id)))
 	e.logout()
 
@@ -279,10 +277,7 @@ func TestVolunteerHoursReachTheYouthLeagueLedger(t *testing.T) {
 	e.do(chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	e.wantText(row, "已退出")
 	e.logout()
-	e.do(chromedp.Navigate(e.base+"/login"),
-		chromedp.SendKeys(chromedp.ID("username"), "sima-qc"), chromedp.SendKeys(chromedp.ID("password"), "sima-own-password-2026"),
-	)
-	e.navigating(chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")))
+	submitLogin("sima-qc", "sima-own-password-2026")
 	e.do(chromedp.WaitVisible(chromedp.ID("username")))
 	if in, err := chromedp.Run(e.ctx, chromedp.Evaluate[bool]("document.querySelector(\"header .who form[action='/logout']\") !== null")); err != nil || in {
 		t.Errorf("the departed volunteer signed in (%v)", err)
