@@ -170,45 +170,30 @@ const departedName = "已退出的志愿者"
 // ledger), and the name on the account disabled when they left, batch per
 // transaction with one audit entry each.
 func (s *Service) volunteers(ctx context.Context, cutoff time.Time, batch int, rep *Report) error {
-	for ctx.Err() == nil {
-		n := 0
-		err := s.St.Write(ctx, func(tx *store.Tx) error {
-			vs, err := tx.VolunteersToErase(ctx, cutoff, batch)
-			if err != nil || len(vs) == 0 {
-				n = 0
-				return err
+	return s.inBatches(ctx, batch, &rep.Volunteers, func(tx *store.Tx) (int, error) {
+		vs, err := tx.VolunteersToErase(ctx, cutoff, batch)
+		if err != nil || len(vs) == 0 {
+			return 0, err
+		}
+		for _, v := range vs {
+			if err := tx.EraseVolunteer(ctx, v.ID); err != nil {
+				return 0, err
 			}
-			for _, v := range vs {
-				if err := tx.EraseVolunteer(ctx, v.ID); err != nil {
-					return err
-				}
-				if v.UserID == 0 {
-					continue
-				}
-				u, err := tx.User(ctx, v.UserID)
-				if err != nil {
-					return err
-				}
-				if u.Disabled && len(u.Roles) == 1 && u.Has(org.RoleVolunteer) && u.DisplayName != departedName {
-					if err := tx.SetUserDisplayName(ctx, u.ID, departedName); err != nil {
-						return err
-					}
+			if v.UserID == 0 {
+				continue
+			}
+			u, err := tx.User(ctx, v.UserID)
+			if err != nil {
+				return 0, err
+			}
+			if u.Disabled && len(u.Roles) == 1 && u.Has(org.RoleVolunteer) && u.DisplayName != departedName {
+				if err := tx.SetUserDisplayName(ctx, u.ID, departedName); err != nil {
+					return 0, err
 				}
 			}
-			n = len(vs)
-			return s.Audit(ctx, tx, org.Actor{}, "retention_anonymise", "volunteers", map[string]any{
-				"count": n, "cutoff": cutoff.UTC().Format(time.RFC3339), "days": s.Days, "first_id": vs[0].ID, "last_id": vs[n-1].ID,
-			})
-		})
-		if err != nil {
-			return err
 		}
-		rep.Volunteers += n
-		if n < batch {
-			return nil
-		}
-	}
-	return ctx.Err()
+		return len(vs), s.audit(ctx, tx, "volunteers", cutoff, len(vs), vs[0].ID, vs[len(vs)-1].ID)
+	})
 }
 
 // deliberationsUntil is the setting holding how far ended deliberations
@@ -219,44 +204,29 @@ const deliberationsUntil = "retention.deliberations_until"
 // before cutoff: AnonymiseDeliberation, batch per transaction with one
 // audit entry each, moving the setting deliberationsUntil on.
 func (s *Service) deliberations(ctx context.Context, cutoff time.Time, batch int, rep *Report) error {
-	for ctx.Err() == nil {
-		n := 0
-		err := s.St.Write(ctx, func(tx *store.Tx) error {
-			n = 0
-			v, err := tx.Setting(ctx, deliberationsUntil)
-			if err != nil {
-				return err
-			}
-			at, id := splitMark(v)
-			items, err := tx.DeliberationsEndedAfter(ctx, time.UnixMilli(at), id, cutoff, batch)
-			if err != nil || len(items) == 0 {
-				return err
-			}
-			for _, it := range items {
-				AnonymiseDeliberation(it)
-				if err := tx.AnonymiseDeliberation(ctx, it); err != nil {
-					return err
-				}
-			}
-			last := items[len(items)-1]
-			mark := strconv.FormatInt(last.UpdatedAt.UnixMilli(), 10) + "," + strconv.FormatInt(last.ID, 10)
-			if err := tx.PutSetting(ctx, deliberationsUntil, mark, s.Now()); err != nil {
-				return err
-			}
-			n = len(items)
-			return s.Audit(ctx, tx, org.Actor{}, "retention_anonymise", "deliberations", map[string]any{
-				"count": n, "cutoff": cutoff.UTC().Format(time.RFC3339), "days": s.Days, "first_id": items[0].ID, "last_id": last.ID,
-			})
-		})
+	return s.inBatches(ctx, batch, &rep.Deliberations, func(tx *store.Tx) (int, error) {
+		v, err := tx.Setting(ctx, deliberationsUntil)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		rep.Deliberations += n
-		if n < batch {
-			return nil
+		at, id := splitMark(v)
+		items, err := tx.DeliberationsEndedAfter(ctx, time.UnixMilli(at), id, cutoff, batch)
+		if err != nil || len(items) == 0 {
+			return 0, err
 		}
-	}
-	return ctx.Err()
+		for _, it := range items {
+			AnonymiseDeliberation(it)
+			if err := tx.AnonymiseDeliberation(ctx, it); err != nil {
+				return 0, err
+			}
+		}
+		last := items[len(items)-1]
+		mark := strconv.FormatInt(last.UpdatedAt.UnixMilli(), 10) + "," + strconv.FormatInt(last.ID, 10)
+		if err := tx.PutSetting(ctx, deliberationsUntil, mark, s.Now()); err != nil {
+			return 0, err
+		}
+		return len(items), s.audit(ctx, tx, "deliberations", cutoff, len(items), items[0].ID, last.ID)
+	})
 }
 
 // AnonymiseDeliberation erases what identifies people in an ended item:
@@ -290,22 +260,59 @@ func AnonymiseDeliberation(it *deliberation.Item) {
 // (the rater's phone hash and the comment's phones), batch per transaction
 // with one audit entry each.
 func (s *Service) ratings(ctx context.Context, cutoff time.Time, batch int, rep *Report) error {
+	return s.inBatches(ctx, batch, &rep.Ratings, func(tx *store.Tx) (int, error) {
+		n, err := tx.AnonymisePropertyRatings(ctx, cutoff, batch, func(t string) string { return Redact(t, "") })
+		if err != nil || n == 0 {
+			return 0, err
+		}
+		return n, s.audit(ctx, tx, "property_ratings", cutoff, n, 0, 0)
+	})
+}
+
+// whistles redacts the free text of whistles closed before cutoff and not
+// yet redacted (closed at or after the setting whistlesUntil), batch per
+// transaction with one audit entry each, and moves the setting on.
+func (s *Service) whistles(ctx context.Context, cutoff time.Time, batch int, rep *Report) error {
+	return s.inBatches(ctx, batch, &rep.Whistles, func(tx *store.Tx) (int, error) {
+		v, err := tx.Setting(ctx, whistlesUntil)
+		if err != nil {
+			return 0, err
+		}
+		// "closed_at ms,id": every whistle before it in the order of
+		// closing time and id is done.
+		at, id := splitMark(v)
+		ids, ats, err := tx.WhistlesClosedAfter(ctx, time.UnixMilli(at), id, cutoff, batch)
+		if err != nil || len(ids) == 0 {
+			return 0, err
+		}
+		for _, id := range ids {
+			if err := tx.AnonymiseWhistle(ctx, id, func(t string) string { return Redact(t, "") }, s.placeName); err != nil {
+				return 0, err
+			}
+		}
+		mark := strconv.FormatInt(ats[len(ats)-1].UnixMilli(), 10) + "," + strconv.FormatInt(ids[len(ids)-1], 10)
+		if err := tx.PutSetting(ctx, whistlesUntil, mark, s.Now()); err != nil {
+			return 0, err
+		}
+		return len(ids), s.audit(ctx, tx, "whistles", cutoff, len(ids), ids[0], ids[len(ids)-1])
+	})
+}
+
+// inBatches runs fn in one transaction after another, each doing up to
+// batch records and returning how many it did, until one does fewer than
+// batch; it adds the counts to *total.
+func (s *Service) inBatches(ctx context.Context, batch int, total *int, fn func(tx *store.Tx) (int, error)) error {
 	for ctx.Err() == nil {
 		n := 0
 		err := s.St.Write(ctx, func(tx *store.Tx) error {
 			var err error
-			n, err = tx.AnonymisePropertyRatings(ctx, cutoff, batch, func(t string) string { return Redact(t, "") })
-			if err != nil || n == 0 {
-				return err
-			}
-			return s.Audit(ctx, tx, org.Actor{}, "retention_anonymise", "property_ratings", map[string]any{
-				"count": n, "cutoff": cutoff.UTC().Format(time.RFC3339), "days": s.Days,
-			})
+			n, err = fn(tx)
+			return err
 		})
 		if err != nil {
 			return err
 		}
-		rep.Ratings += n
+		*total += n
 		if n < batch {
 			return nil
 		}
@@ -313,51 +320,14 @@ func (s *Service) ratings(ctx context.Context, cutoff time.Time, batch int, rep 
 	return ctx.Err()
 }
 
-// whistles redacts the free text of whistles closed before cutoff and not
-// yet redacted (closed at or after the setting whistlesUntil), batch per
-// transaction with one audit entry each, and moves the setting on.
-func (s *Service) whistles(ctx context.Context, cutoff time.Time, batch int, rep *Report) error {
-	for ctx.Err() == nil {
-		n := 0
-		err := s.St.Write(ctx, func(tx *store.Tx) error {
-			n = 0
-			v, err := tx.Setting(ctx, whistlesUntil)
-			if err != nil {
-				return err
-			}
-			// "closed_at ms,id": every whistle before it in the order of
-			// closing time and id is done.
-			at, id := splitMark(v)
-			ids, ats, err := tx.WhistlesClosedAfter(ctx, time.UnixMilli(at), id, cutoff, batch)
-			if err != nil || len(ids) == 0 {
-				return err
-			}
-			for _, id := range ids {
-				if err := tx.AnonymiseWhistle(ctx, id, func(t string) string { return Redact(t, "") }, s.placeName); err != nil {
-					return err
-				}
-			}
-			mark := strconv.FormatInt(ats[len(ats)-1].UnixMilli(), 10) + "," + strconv.FormatInt(ids[len(ids)-1], 10)
-			if err := tx.PutSetting(ctx, whistlesUntil, mark, s.Now()); err != nil {
-				return err
-			}
-			n = len(ids)
-			if n == 0 {
-				return nil
-			}
-			return s.Audit(ctx, tx, org.Actor{}, "retention_anonymise", "whistles", map[string]any{
-				"count": n, "cutoff": cutoff.UTC().Format(time.RFC3339), "days": s.Days, "first_id": ids[0], "last_id": ids[len(ids)-1],
-			})
-		})
-		if err != nil {
-			return err
-		}
-		rep.Whistles += n
-		if n < batch {
-			return nil
-		}
+// audit writes a batch's one audit entry, retention_anonymise on target:
+// counts, the cut-off and the ids it spans (when given), never the data.
+func (s *Service) audit(ctx context.Context, tx *store.Tx, target string, cutoff time.Time, n int, first, last int64) error {
+	detail := map[string]any{"count": n, "cutoff": cutoff.UTC().Format(time.RFC3339), "days": s.Days}
+	if first != 0 {
+		detail["first_id"], detail["last_id"] = first, last
 	}
-	return ctx.Err()
+	return s.Audit(ctx, tx, org.Actor{}, "retention_anonymise", target, detail)
 }
 
 func splitMark(v string) (int64, int64) {
