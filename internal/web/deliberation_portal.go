@@ -74,15 +74,8 @@ func (s *Server) deliberationPublic(w http.ResponseWriter, r *http.Request) {
 // deliberationPropose receives a residents' proposal.
 func (s *Server) deliberationPropose(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, nil, "delib.portal_title")
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
-		return
-	}
-	p.Form = r.PostForm
-	ip := clientIP(r)
-	if !s.submits.Allowed(ip, time.Now()) {
-		p.Err = errs.Message(errs.RateLimited, p.Lang)
-		s.renderDelibPortal(w, r, p, 429, 0)
+	ip, ok := s.portalForm(w, r, p, func(status int) { s.renderDelibPortal(w, r, p, status, 0) })
+	if !ok {
 		return
 	}
 	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }

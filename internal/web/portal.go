@@ -367,3 +367,24 @@ func (s *Server) figuresPage(w http.ResponseWriter, r *http.Request) {
 	p.Data = figuresData{F: f, Prev: prev, Chart: string(b)}
 	s.render(w, 200, "figures", p)
 }
+
+// portalForm starts a public (portal) form submission: it parses the form
+// onto p and applies the submission limit per client address. When it
+// returns false the answer is written: 400 for a form that does not parse,
+// or the page again (again, with 429 and the message on p) when the limit
+// is reached. A handler counts a successful submission with
+// s.submits.Fail(ip, …).
+func (s *Server) portalForm(w http.ResponseWriter, r *http.Request, p *page, again func(status int)) (ip string, ok bool) {
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
+		return "", false
+	}
+	p.Form = r.PostForm
+	ip = clientIP(r)
+	if !s.submits.Allowed(ip, time.Now()) {
+		p.Err = errs.Message(errs.RateLimited, p.Lang)
+		again(429)
+		return "", false
+	}
+	return ip, true
+}

@@ -296,15 +296,8 @@ func (s *Server) projectEvaluate(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, 404, errs.Message(errs.NotFound, p.Lang))
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
-		return
-	}
-	p.Form = r.PostForm
-	ip := clientIP(r)
-	if !s.submits.Allowed(ip, time.Now()) {
-		p.Err = errs.Message(errs.RateLimited, p.Lang)
-		s.renderProjectPortal(w, r, p, 429)
+	ip, ok := s.portalForm(w, r, p, func(status int) { s.renderProjectPortal(w, r, p, status) })
+	if !ok {
 		return
 	}
 	ctx, cancel := ctxTimeout(r)
@@ -375,15 +368,8 @@ func (s *Server) renderPractical(w http.ResponseWriter, r *http.Request, p *page
 // practicalPropose records a resident's proposal.
 func (s *Server) practicalPropose(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, nil, "practical.portal_title")
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
-		return
-	}
-	p.Form = r.PostForm
-	ip := clientIP(r)
-	if !s.submits.Allowed(ip, time.Now()) {
-		p.Err = errs.Message(errs.RateLimited, p.Lang)
-		s.renderPractical(w, r, p, 429, "practical_portal")
+	ip, ok := s.portalForm(w, r, p, func(status int) { s.renderPractical(w, r, p, status, "practical_portal") })
+	if !ok {
 		return
 	}
 	ctx, cancel := ctxTimeout(r)
@@ -402,15 +388,8 @@ func (s *Server) practicalPropose(w http.ResponseWriter, r *http.Request) {
 // practicalVote records a phone's vote for an item.
 func (s *Server) practicalVote(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, nil, "practical.portal_title")
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
-		return
-	}
-	p.Form = r.PostForm
-	ip := clientIP(r)
-	if !s.submits.Allowed(ip, time.Now()) {
-		p.Err = errs.Message(errs.RateLimited, p.Lang)
-		s.renderPractical(w, r, p, 429, "practical_portal")
+	ip, ok := s.portalForm(w, r, p, func(status int) { s.renderPractical(w, r, p, status, "practical_portal") })
+	if !ok {
 		return
 	}
 	ctx, cancel := ctxTimeout(r)

@@ -111,15 +111,8 @@ func (s *Server) propertyRatePage(w http.ResponseWriter, r *http.Request) {
 // submissions; one per phone per compound per quarter).
 func (s *Server) propertyRateSubmit(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, nil, "property.rate_title")
-	if r.ParseForm() != nil {
-		s.errorPage(w, r, 400, s.cat.T(p.Lang, "error.bad_form"))
-		return
-	}
-	p.Form = r.PostForm
-	ip := clientIP(r)
-	if !s.submits.Allowed(ip, time.Now()) {
-		p.Err = errs.Message(errs.RateLimited, p.Lang)
-		s.propertyRateRender(w, r, p, 429, nil)
+	ip, ok := s.portalForm(w, r, p, func(status int) { s.propertyRateRender(w, r, p, status, nil) })
+	if !ok {
 		return
 	}
 	score, err := strconv.Atoi(r.PostFormValue("score"))
