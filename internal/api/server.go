@@ -318,6 +318,23 @@ func (s *Server) Handler() http.Handler {
 	pub("POST", "/api/v1/public/deliberations", s.proposeDeliberation)
 	pub("GET", "/api/v1/public/deliberations/{id}", s.publicDeliberation)
 
+	// Volunteers (issue #15, volunteers.go): a resident registers; the
+	// volunteer's own record, sign-ups and steps; the community's staff
+	// decide, publish tasks and confirm hours.
+	volunteers := httpx.Roles(org.RoleVolunteer)
+	pub("POST", "/api/v1/public/volunteers", s.registerVolunteer)
+	priv("GET", "/api/v1/volunteer", volunteers, s.myVolunteering)
+	for _, step := range []string{"signup", "checkin", "checkout"} {
+		priv("POST", "/api/v1/volunteer/tasks/{id}/"+step, volunteers, s.volunteerTaskAct(step))
+	}
+	priv("GET", "/api/v1/volunteers", unitStaff, s.listVolunteers)
+	for _, step := range []string{"approve", "reject", "leave"} {
+		priv("POST", "/api/v1/volunteers/{id}/"+step, unitStaff, s.decideVolunteer(step))
+	}
+	priv("POST", "/api/v1/volunteers/tasks", unitStaff, s.publishVolunteerTask)
+	priv("GET", "/api/v1/volunteers/tasks/{id}", unitStaff, s.getVolunteerTask)
+	priv("POST", "/api/v1/volunteers/tasks/{id}/confirm", unitStaff, s.confirmVolunteerHours)
+
 	// Open311 GeoReport v2 (open311.go).
 	s.open311Routes(mux, pub, priv)
 

@@ -151,9 +151,10 @@ func (s *Service) Volunteers(ctx context.Context, a org.Actor) ([]volunteering.V
 // worker, a lane chief who is staff); Duty makes the record a 小巷管家 or
 // 街巷长.
 type Approval struct {
-	Username, Password string
-	LinkUsername       string
-	Duty               string
+	Username     string `json:"username"`
+	Password     string `json:"password"`
+	LinkUsername string `json:"link_username"`
+	Duty         string `json:"duty"`
 }
 
 // Approve approves a pending registration of the actor's community: it
@@ -339,8 +340,8 @@ func (s *Service) Tasks(ctx context.Context, a org.Actor) ([]volunteering.Task, 
 
 // TaskDetail is a task with who signed up (for its community's staff).
 type TaskDetail struct {
-	Task    volunteering.Task
-	Signups []store.TaskSignup
+	Task    volunteering.Task  `json:"task"`
+	Signups []store.TaskSignup `json:"signups"`
 }
 
 // Task returns a task of the actor's community with its sign-ups.
@@ -470,19 +471,19 @@ func (s *Service) ConfirmHours(ctx context.Context, a org.Actor, taskID, volunte
 
 // MyTask is one of the volunteer's sign-ups with its task.
 type MyTask struct {
-	Task   volunteering.Task
-	Signup volunteering.Signup
+	Task   volunteering.Task   `json:"task"`
+	Signup volunteering.Signup `json:"signup"`
 }
 
 // Me is what a volunteer sees of itself: its record, its sign-ups, the
 // open tasks of its community, its confirmed hours and points.
 type Me struct {
-	Volunteer volunteering.Volunteer
-	Mine      []MyTask
-	Open      []volunteering.Task // tasks not yet over it has not signed up for
-	Minutes   int
-	Points    int
-	Exchange  volunteering.Exchange
+	Volunteer volunteering.Volunteer `json:"volunteer"`
+	Mine      []MyTask               `json:"mine"`
+	Open      []volunteering.Task    `json:"open"` // tasks not yet over it has not signed up for
+	Minutes   int                    `json:"minutes"`
+	Points    int                    `json:"points"`
+	Exchange  volunteering.Exchange  `json:"exchange"`
 }
 
 // Hours is the confirmed time in hours.

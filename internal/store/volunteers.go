@@ -196,7 +196,7 @@ func (q Queries) UpdateSignup(ctx context.Context, s volunteering.Signup) error 
 // TaskSignup is a sign-up with the volunteer's name (for the task's staff).
 type TaskSignup struct {
 	volunteering.Signup
-	Name string
+	Name string `json:"name"`
 }
 
 // TaskSignups lists a task's sign-ups in order of signing.

@@ -86,10 +86,10 @@ func phoneOK(p string) bool {
 
 // Registration is what a resident types on the portal.
 type Registration struct {
-	UnitID int64
-	Name   string
-	Phone  string
-	Skills []string
+	UnitID int64    `json:"unit_id"`
+	Name   string   `json:"name"`
+	Phone  string   `json:"phone"`
+	Skills []string `json:"skills"`
 }
 
 // Register checks a registration and returns the pending record.
