@@ -192,9 +192,51 @@ func means(p Panel, T int, opt Options, h int) [][]float64 {
 }
 
 // totalForecast forecasts one category's total for the h periods after y:
-// simple exponential smoothing of the deseasonalised counts (the smoothing
-// constant from the grid by in-sample one-step error), reseasonalised.
+// a combination of two forecasts, weighted by the inverse of each one's
+// absolute error on this total at the CalibOrigins origins before the end
+// of y (forecast combination, Bates & Granger 1969; the weights use only
+// the history the forecast is made from):
+//
+//   - the smoothed level: simple exponential smoothing of the
+//     deseasonalised counts, reseasonalised (smoothedTotal);
+//   - the (seasonal) naive forecast: the same period a season earlier when
+//     the seasonal indices are in use, else the last period.
+//
+// A category whose pattern repeats year on year leans on last year's
+// counts, one whose level moves smoothly on the level.
 func totalForecast(y, cityIdx []float64, opt Options, h int) []float64 {
+	T := len(y)
+	m := 1
+	minFit := minHistory(opt)
+	if cityIdx != nil {
+		m = opt.Season
+		minFit = MinSeasons * opt.Season
+	}
+	smooth := smoothedTotal(y, cityIdx, opt, h)
+	var eSmooth, eNaive float64
+	for o := max(T-opt.CalibOrigins, minFit, m); o < T; o++ {
+		hh := min(h, T-o)
+		g := smoothedTotal(y[:o], cityIdx, opt, hh)
+		for j := range hh {
+			eSmooth += math.Abs(y[o+j] - g[j])
+			eNaive += math.Abs(y[o+j] - y[o-m+j%m])
+		}
+	}
+	w := 1.0 // the smoothed level's weight: 1 until there are errors to weigh
+	if eSmooth+eNaive > 0 {
+		w = eNaive / (eSmooth + eNaive) // (1/eSmooth) / (1/eSmooth + 1/eNaive)
+	}
+	out := make([]float64, h)
+	for j := range h {
+		out[j] = w*smooth[j] + (1-w)*y[T-m+j%m]
+	}
+	return out
+}
+
+// smoothedTotal is simple exponential smoothing of the deseasonalised
+// counts (the smoothing constant from the grid by in-sample one-step
+// error), reseasonalised.
+func smoothedTotal(y, cityIdx []float64, opt Options, h int) []float64 {
 	T := len(y)
 	idx := func(int) float64 { return 1 }
 	if cityIdx != nil {
