@@ -119,6 +119,14 @@ func Predict(p Panel, opt Options, h int) []Forecast {
 // means are the point forecasts mu[i][j] of every series i for period T+j
 // from the periods before T (0 < T ≤ p.Len()).
 func means(p Panel, T int, opt Options, h int) [][]float64 {
+	return meansOf(p, T, opt, h, nil)
+}
+
+// meansOf is means with the categories' totals given (totals(idx, T, h):
+// the totals of the series idx for T…T+h−1) instead of forecast: the
+// back-test's diagnostic of how much error is left when the totals are
+// known exactly.
+func meansOf(p Panel, T int, opt Options, h int, totals func(idx []int, T, h int) []float64) [][]float64 {
 	// Group the series by category; streets' totals for the prior shares.
 	cats := map[string][]int{}
 	var order []string
@@ -167,7 +175,12 @@ func means(p Panel, T int, opt Options, h int) [][]float64 {
 				total[t] += p.Y[i][t]
 			}
 		}
-		g := totalForecast(total, cityIdx, opt, h)
+		var g []float64
+		if totals != nil {
+			g = totals(idx, T, h)
+		} else {
+			g = totalForecast(total, cityIdx, opt, h)
+		}
 		var tw float64
 		for t := range T {
 			tw += w[t] * total[t]
@@ -474,6 +487,25 @@ func Quantile(mu, c, p float64) int {
 		return cdf < p
 	})
 	return k
+}
+
+// PITCoverage is the probability that the non-randomised probability
+// integral transform of the count y under the forecast distribution falls
+// in the central interval of coverage level (Czado, Gneiting & Held 2009):
+// the share of [F(y−1), F(y)] inside [(1−level)/2, (1+level)/2]. Its mean
+// over calibrated forecasts is the level itself, however discrete the
+// counts (a count interval of a mean of 0.3 cannot hold 80 %, the PIT can).
+func PITCoverage(mu, c float64, y int, level float64) float64 {
+	lo, hi := (1-level)/2, (1+level)/2
+	var fPrev float64
+	if y > 0 {
+		fPrev = Prob(mu, c, 0, y-1)
+	}
+	f := Prob(mu, c, 0, y)
+	if f <= fPrev {
+		return 0
+	}
+	return max(0, min(f, hi)-max(fPrev, lo)) / (f - fPrev)
 }
 
 // Prob is P(lo ≤ Y ≤ hi) under the same distribution (normal
