@@ -84,7 +84,7 @@ func WeekOptions(phase int) Options {
 const MinSeasons = 2
 
 // alphas is the grid the smoothing constant of each category total is
-// chosen from, by its in-sample one-step squared error.
+// chosen from, by its in-sample one-step squared relative error (ses).
 var alphas = []float64{0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8}
 
 // Forecast is one series' forecast for horizons 1..H: the mean and the
@@ -247,7 +247,7 @@ func totalForecast(y, cityIdx []float64, opt Options, h int) []float64 {
 }
 
 // smoothedTotal is simple exponential smoothing of the deseasonalised
-// counts (the smoothing constant from the grid by in-sample one-step
+// counts (the smoothing constant from the grid by in-sample one-step relative
 // error), reseasonalised.
 func smoothedTotal(y, cityIdx []float64, opt Options, h int) []float64 {
 	T := len(y)
@@ -282,7 +282,11 @@ func smoothedTotal(y, cityIdx []float64, opt Options, h int) []float64 {
 
 // ses runs simple exponential smoothing over d (started at the mean of the
 // first few values) and returns the last level and the sum of squared
-// one-step errors after a warm-up.
+// relative one-step errors, (d − level)/level (the level taken as at least
+// 1), after a warm-up. Relative errors are those of the multiplicative-
+// error model, ETS(M,N,N), that a count deseasonalised by multiplicative
+// indices follows: a series whose volume grew twentyfold is judged on every
+// year, not on its busiest months' errors alone.
 func ses(d []float64, a float64) (float64, float64) {
 	if len(d) == 0 {
 		return 0, 0
@@ -296,7 +300,7 @@ func ses(d []float64, a float64) (float64, float64) {
 	var sse float64
 	for t, v := range d {
 		if t >= warm {
-			e := v - l
+			e := (v - l) / max(l, 1)
 			sse += e * e
 		}
 		l += a * (v - l)
