@@ -169,11 +169,12 @@ func Backtest(p Panel, opt Options, n, h int) (Report, error) {
 	for i, k := range p.Keys {
 		cats[k.Category] = append(cats[k.Category], i)
 	}
+	c := newCache(h)
 	for oi := range n {
 		o := first + oi
-		mu := means(p, o, opt, h)
-		disp := calibrate(p, o, opt, h)
-		oracle := meansOf(p, o, opt, h, func(idx []int, T, h int) []float64 {
+		mu := means(p, o, opt, h, c)
+		disp := calibrate(p, o, opt, h, c)
+		oracle := meansOf(p, o, opt, h, c, func(idx []int, T, h int) []float64 {
 			g := make([]float64, h)
 			for _, i := range idx {
 				for j := range h {

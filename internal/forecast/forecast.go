@@ -102,8 +102,9 @@ func Predict(p Panel, opt Options, h int) []Forecast {
 	if h < 1 || p.Len() == 0 {
 		return nil
 	}
-	mu := means(p, p.Len(), opt, h)
-	disp := calibrate(p, p.Len(), opt, h)
+	c := newCache(h)
+	mu := means(p, p.Len(), opt, h, c)
+	disp := calibrate(p, p.Len(), opt, h, c)
 	out := make([]Forecast, len(p.Keys))
 	for i, k := range p.Keys {
 		f := Forecast{Key: k, Mean: mu[i], Lo: make([]float64, h), Hi: make([]float64, h)}
@@ -117,16 +118,68 @@ func Predict(p Panel, opt Options, h int) []Forecast {
 }
 
 // means are the point forecasts mu[i][j] of every series i for period T+j
-// from the periods before T (0 < T ≤ p.Len()).
-func means(p Panel, T int, opt Options, h int) [][]float64 {
-	return meansOf(p, T, opt, h, nil)
+// from the periods before T (0 < T ≤ p.Len()), h ≤ c.h.
+func means(p Panel, T int, opt Options, h int, c *cache) [][]float64 {
+	return meansOf(p, T, opt, h, c, nil)
+}
+
+// cache memoises what the origins of one Predict or Backtest share (one
+// panel, one Options): the city's seasonal indices as known at each
+// origin, and each category total's smoothed forecast from each origin —
+// the combination weighs the forecasts of the CalibOrigins origins before
+// its own, and the calibration's and the back-test's origins ask for them
+// again.
+type cache struct {
+	h       int // horizons stored
+	cityIdx map[int][]float64
+	smooth  map[fitKey][]float64
+}
+
+type fitKey struct {
+	cat string
+	T   int
+}
+
+func newCache(h int) *cache {
+	return &cache{h: h, cityIdx: map[int][]float64{}, smooth: map[fitKey][]float64{}}
+}
+
+// cityIndex is the city's seasonal index from the periods before T (nil
+// when they hold fewer than MinSeasons seasons).
+func (c *cache) cityIndex(city []float64, T int, opt Options) []float64 {
+	if opt.Season <= 1 || T < MinSeasons*opt.Season {
+		return nil
+	}
+	if idx, ok := c.cityIdx[T]; ok {
+		return idx
+	}
+	num, den := seasonSums(city[:T], opt)
+	idx := make([]float64, opt.Season)
+	for j := range idx {
+		idx[j] = ratio(num[j], den[j], 1)
+	}
+	idx = smoothIndex(idx, opt.Smooth)
+	c.cityIdx[T] = idx
+	return idx
+}
+
+// smoothed is smoothedTotal of category cat's total y from the periods
+// before T, with the city's indices as known at T, for horizons 1..h ≤ c.h.
+func (c *cache) smoothed(cat string, y, city []float64, T int, opt Options, h int) []float64 {
+	k := fitKey{cat, T}
+	g, ok := c.smooth[k]
+	if !ok {
+		g = smoothedTotal(y[:T], c.cityIndex(city, T, opt), opt, c.h)
+		c.smooth[k] = g
+	}
+	return g[:h]
 }
 
 // meansOf is means with the categories' totals given (totals(idx, T, h):
 // the totals of the series idx for T…T+h−1) instead of forecast: the
 // back-test's diagnostic of how much error is left when the totals are
 // known exactly.
-func meansOf(p Panel, T int, opt Options, h int, totals func(idx []int, T, h int) []float64) [][]float64 {
+func meansOf(p Panel, T int, opt Options, h int, c *cache, totals func(idx []int, T, h int) []float64) [][]float64 {
 	// Group the series by category; streets' totals for the prior shares.
 	cats := map[string][]int{}
 	var order []string
@@ -136,21 +189,11 @@ func meansOf(p Panel, T int, opt Options, h int, totals func(idx []int, T, h int
 		}
 		cats[k.Category] = append(cats[k.Category], i)
 	}
-	seasonal := opt.Season > 1 && T >= MinSeasons*opt.Season
 	city := make([]float64, T)
 	for i := range p.Keys {
 		for t := range T {
 			city[t] += p.Y[i][t]
 		}
-	}
-	var cityIdx []float64
-	if seasonal {
-		num, den := seasonSums(city, opt)
-		cityIdx = make([]float64, opt.Season)
-		for j := range cityIdx {
-			cityIdx[j] = ratio(num[j], den[j], 1)
-		}
-		cityIdx = smoothIndex(cityIdx, opt.Smooth)
 	}
 	// Prior shares: each street's share of all requests, weighted as the
 	// shares are.
@@ -167,8 +210,8 @@ func meansOf(p Panel, T int, opt Options, h int, totals func(idx []int, T, h int
 	nStreets := float64(len(streetW))
 	mu := make([][]float64, len(p.Keys))
 	total := make([]float64, T)
-	for _, c := range order {
-		idx := cats[c]
+	for _, cat := range order {
+		idx := cats[cat]
 		clear(total)
 		for _, i := range idx {
 			for t := range T {
@@ -179,7 +222,8 @@ func meansOf(p Panel, T int, opt Options, h int, totals func(idx []int, T, h int
 		if totals != nil {
 			g = totals(idx, T, h)
 		} else {
-			g = totalForecast(total, cityIdx, opt, h)
+			g = totalForecast(total, opt.Season > 1 && T >= MinSeasons*opt.Season, opt, h,
+				func(o, hh int) []float64 { return c.smoothed(cat, total, city, o, opt, hh) })
 		}
 		var tw float64
 		for t := range T {
@@ -217,19 +261,22 @@ func meansOf(p Panel, T int, opt Options, h int, totals func(idx []int, T, h int
 //
 // A category whose pattern repeats year on year leans on last year's
 // counts, one whose level moves smoothly on the level.
-func totalForecast(y, cityIdx []float64, opt Options, h int) []float64 {
+//
+// smoothedAt(o, h) is the smoothed level's forecast from the periods
+// before o (with the seasonal indices as known at o).
+func totalForecast(y []float64, seasonal bool, opt Options, h int, smoothedAt func(o, h int) []float64) []float64 {
 	T := len(y)
 	m := 1
 	minFit := minHistory(opt)
-	if cityIdx != nil {
+	if seasonal {
 		m = opt.Season
 		minFit = MinSeasons * opt.Season
 	}
-	smooth := smoothedTotal(y, cityIdx, opt, h)
+	smooth := smoothedAt(T, h)
 	var eSmooth, eNaive float64
 	for o := max(T-opt.CalibOrigins, minFit, m); o < T; o++ {
 		hh := min(h, T-o)
-		g := smoothedTotal(y[:o], cityIdx, opt, hh)
+		g := smoothedAt(o, hh)
 		for j := range hh {
 			eSmooth += math.Abs(y[o+j] - g[j])
 			eNaive += math.Abs(y[o+j] - y[o-m+j%m])
@@ -407,7 +454,7 @@ const minCalibMass = 400
 // calibrate estimates the dispersion from the method's errors at the
 // CalibOrigins origins before T: forecasts made at origin o for o+j that
 // fall before T, by method of moments (Σ((y−μ)² − μ) / Σμ², at least 0).
-func calibrate(p Panel, T int, opt Options, h int) dispersion {
+func calibrate(p Panel, T int, opt Options, h int, c *cache) dispersion {
 	type acc struct{ num, den []float64 }
 	newAcc := func() *acc { return &acc{make([]float64, h), make([]float64, h)} }
 	byCat := map[string]*acc{}
@@ -415,7 +462,7 @@ func calibrate(p Panel, T int, opt Options, h int) dispersion {
 	first := max(T-opt.CalibOrigins-h+1, minHistory(opt))
 	for o := first; o < T; o++ {
 		hh := min(h, T-o)
-		mu := means(p, o, opt, hh)
+		mu := means(p, o, opt, hh, c)
 		for i, k := range p.Keys {
 			a := byCat[k.Category]
 			if a == nil {

@@ -284,7 +284,10 @@ func TestTotalForecastWeighsItsParts(t *testing.T) {
 	if miss < 0.5 {
 		t.Fatalf("the smoothed level alone misses the repeated year by %.2f: the case does not tell the parts apart", miss)
 	}
-	for j, got := range totalForecast(y, cityIdx, opt, 3) {
+	at := func(y, cityIdx []float64) func(o, h int) []float64 {
+		return func(o, h int) []float64 { return smoothedTotal(y[:o], cityIdx, opt, h) }
+	}
+	for j, got := range totalForecast(y, true, opt, 3, at(y, cityIdx)) {
 		if math.Abs(got-pattern[j]) > 1e-6 {
 			t.Errorf("repeated year, h=%d: %.2f, want last year's %.0f", j+1, got, pattern[j])
 		}
@@ -296,7 +299,7 @@ func TestTotalForecastWeighsItsParts(t *testing.T) {
 	for range 30 {
 		y = append(y, float64(poisson(r, 100)))
 	}
-	g := totalForecast(y, nil, opt, 1)[0]
+	g := totalForecast(y, false, opt, 1, at(y, nil))[0]
 	smooth := smoothedTotal(y, nil, opt, 1)[0]
 	last := y[len(y)-1]
 	if w := (g - last) / (smooth - last); smooth != last && (w < 0.5 || w > 1) {
