@@ -131,8 +131,15 @@ func evalForecast(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		out[k] = r
 	}
 	// The headline figures are the first period's (months unless --period week).
-	out["mase"] = results[0].Report.MASE
-	out["coverage80"] = results[0].Report.Coverage80
+	head := results[0].Report
+	out["mase"] = head.MASE
+	out["coverage80"] = head.Coverage80
+	out["baseline_mase"] = head.Baseline.MASE
+	out["rel_mase"] = head.RelMASE
+	out["rel_mae"] = head.RelMAE
+	out["coverage80_pit"] = head.Coverage80PIT
+	out["coverage80_busy"] = head.Coverage80Busy
+	out["target"] = forecastTarget(results[0])
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -143,14 +150,50 @@ func evalForecast(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		rep := r.Report
 		fmt.Fprintf(stdout, "%s %s–%s: %d series (%d scored), %d periods, %d origins × horizon %d, season %d %s\n",
 			r.Period, r.From, r.To, rep.Series, rep.Evaluated, rep.Periods, rep.Origins, rep.Horizon, rep.Season, rep.SeasonNote)
-		fmt.Fprintf(stdout, "  MASE %.3f (mean forecast %.3f; baseline %.3f; rel. MAE %.3f; category totals %.3f)  coverage80 %.3f (expected %.3f)  [origins: MASE %.3f–%.3f sd %.3f, coverage %.3f–%.3f]\n",
-			rep.MASE, rep.MASEMean, rep.Baseline.MASE, rep.RelMAE, rep.TotalsMASE, rep.Coverage80, rep.Expected80, rep.Spread.MASEMin, rep.Spread.MASEMax, rep.Spread.MASESD, rep.Spread.CoverageMin, rep.Spread.CoverageMax)
+		fmt.Fprintf(stdout, "  MASE %.3f (mean forecast %.3f; baseline %.3f; rel. MASE %.3f; rel. MAE %.3f; category totals %.3f; totals known %.3f)  coverage80 %.3f (expected %.3f; PIT %.3f; series ≥ 10 a period %.3f over %d points)  [origins: MASE %.3f–%.3f sd %.3f, coverage %.3f–%.3f]\n",
+			rep.MASE, rep.MASEMean, rep.Baseline.MASE, rep.RelMASE, rep.RelMAE, rep.TotalsMASE, rep.OracleTotalsMASE, rep.Coverage80, rep.Expected80, rep.Coverage80PIT, rep.Coverage80Busy, rep.BusyPoints, rep.Spread.MASEMin, rep.Spread.MASEMax, rep.Spread.MASESD, rep.Spread.CoverageMin, rep.Spread.CoverageMax)
+		t := forecastTarget(r)
+		fmt.Fprintf(stdout, "  target: MASE < %.1f %s; coverage80 %.2f–%.2f %s\n", t.MASEBelow, metWord(t.MASEMet), t.Coverage80Band[0], t.Coverage80Band[1], metWord(t.Coverage80Met))
 		for _, f := range rep.ByHorizon {
 			fmt.Fprintf(stdout, "  h=%d  MASE %.3f  baseline %.3f  coverage80 %.3f (expected %.3f)\n", f.H, f.MASE, f.BaselineMASE, f.Coverage80, f.Expected80)
 		}
 		for _, f := range rep.ByVolume {
-			fmt.Fprintf(stdout, "  volume %-7s %6d points  MASE %.3f  baseline %.3f  coverage80 %.3f (expected %.3f)\n", f.Label, f.Points, f.MASE, f.BaselineMASE, f.Coverage80, f.Expected80)
+			fmt.Fprintf(stdout, "  volume %-7s %6d points  MASE %.3f  baseline %.3f  coverage80 %.3f (expected %.3f; PIT %.3f)\n", f.Label, f.Points, f.MASE, f.BaselineMASE, f.Coverage80, f.Expected80, f.Coverage80PIT)
 		}
 	}
 	return nil
+}
+
+// evalTarget is issue #16's target read against a back-test: MASE below
+// 0.9 (the figure itself, scaled by the in-sample one-step seasonal-naive
+// error as Hyndman & Koehler define it — not the ratio to the baseline's
+// out-of-sample MASE, which is rel_mase beside it) and 80 % intervals
+// holding 75–85 % of the counts.
+type evalTarget struct {
+	Period         string     `json:"period"`
+	MASEBelow      float64    `json:"mase_below"`
+	MASEMet        bool       `json:"mase_met"`
+	Coverage80Band [2]float64 `json:"coverage80_band"`
+	Coverage80Met  bool       `json:"coverage80_met"`
+	ReadAgainst    string     `json:"read_against"`
+}
+
+func forecastTarget(r *forecasting.BacktestResult) evalTarget {
+	rep := r.Report
+	c := float64(rep.Coverage80)
+	return evalTarget{
+		Period:         r.Period,
+		MASEBelow:      0.9,
+		MASEMet:        float64(rep.MASE) < 0.9,
+		Coverage80Band: [2]float64{0.75, 0.85},
+		Coverage80Met:  c >= 0.75 && c <= 0.85,
+		ReadAgainst:    "mase (scale: in-sample one-step seasonal-naive MAE) and coverage80 (counts inside their interval); rel_mase and rel_mae compare with the seasonal-naive forecast of the same points, coverage80_pit and coverage80_busy are context",
+	}
+}
+
+func metWord(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
 }

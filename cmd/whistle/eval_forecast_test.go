@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,9 +45,19 @@ func TestEvalForecast(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep struct {
-		MASE       *float64 `json:"mase"`
-		Coverage80 *float64 `json:"coverage80"`
-		Month      struct {
+		MASE         *float64 `json:"mase"`
+		Coverage80   *float64 `json:"coverage80"`
+		BaselineMASE *float64 `json:"baseline_mase"`
+		RelMASE      *float64 `json:"rel_mase"`
+		RelMAE       *float64 `json:"rel_mae"`
+		PIT          *float64 `json:"coverage80_pit"`
+		Target       struct {
+			Period      string  `json:"period"`
+			MASEBelow   float64 `json:"mase_below"`
+			MASEMet     bool    `json:"mase_met"`
+			ReadAgainst string  `json:"read_against"`
+		}
+		Month struct {
 			Report struct {
 				Series, Origins, Horizon, Season int
 				MASE                             *float64 `json:"mase"`
@@ -70,6 +81,15 @@ func TestEvalForecast(t *testing.T) {
 	if rep.MASE == nil || rep.Coverage80 == nil || *rep.Coverage80 < 0 || *rep.Coverage80 > 1 || m.MASE == nil || *m.MASE != *rep.MASE {
 		t.Errorf("headline figures: mase %v coverage80 %v (month %v)", rep.MASE, rep.Coverage80, m.MASE)
 	}
+	// The target is read against the MASE itself; the relative figures
+	// compare with the seasonal-naive forecast of the same points.
+	if rep.BaselineMASE == nil || rep.RelMASE == nil || rep.RelMAE == nil || rep.PIT == nil ||
+		math.Abs(*rep.RelMASE - *rep.MASE / *rep.BaselineMASE) > 1e-4 || *rep.PIT < 0 || *rep.PIT > 1 {
+		t.Errorf("baseline_mase %v rel_mase %v rel_mae %v coverage80_pit %v", rep.BaselineMASE, rep.RelMASE, rep.RelMAE, rep.PIT)
+	}
+	if tg := rep.Target; tg.Period != "month" || tg.MASEBelow != 0.9 || tg.MASEMet != (*rep.MASE < 0.9) || !strings.HasPrefix(tg.ReadAgainst, "mase") {
+		t.Errorf("target %+v (mase %v)", tg, *rep.MASE)
+	}
 	if m.Series == 0 || m.Origins < 1 || m.Horizon != 3 || len(m.ByHorizon) != 3 || m.Baseline.MASE == nil || m.Spread.MASEMin == nil || m.Season != 1 {
 		t.Errorf("month back-test: %+v", m)
 	}
@@ -80,7 +100,7 @@ func TestEvalForecast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"week ", "4 origins × horizon 2", "MASE", "coverage80", "h=2"} {
+	for _, want := range []string{"week ", "4 origins × horizon 2", "MASE", "coverage80", "h=2", "rel. MASE", "PIT", "target: MASE < 0.9"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text output lacks %q:\n%s", want, text)
 		}

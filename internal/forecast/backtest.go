@@ -27,14 +27,30 @@ type Report struct {
 	MASE       Num `json:"mase"`
 	MASEMean   Num `json:"mase_mean"`
 	Coverage80 Num `json:"coverage80"` // share of the points inside their interval
+	// Coverage80PIT is the mean non-randomised PIT coverage (PITCoverage):
+	// 0.8 for calibrated forecasts even where no interval of counts can
+	// hold 80 % (sparse series).
+	Coverage80PIT Num `json:"coverage80_pit"`
+	// Coverage80Busy is coverage80 over the points of series with at
+	// least 10 requests a period in-sample (BusyPoints of them), where a
+	// count interval can hold close to 80 %.
+	Coverage80Busy Num `json:"coverage80_busy"`
+	BusyPoints     int `json:"busy_points"`
 	// Expected80 is the mean probability the forecast distributions give
 	// their own intervals: above the level where counts are small (a
 	// discrete interval cannot hold exactly 80 %); Coverage80 near it
 	// means calibrated intervals.
 	Expected80 Num `json:"expected80"`
 	MAE        Num `json:"mae"`
-	// RelMAE is the method's total absolute error over the baseline's.
-	RelMAE Num `json:"rel_mae"`
+	// RelMAE is the method's total absolute error over the baseline's
+	// (the seasonal-naive forecast of the same points); RelMASE is MASE
+	// over the baseline's MASE. Below 1: better than seasonal naive.
+	RelMAE  Num `json:"rel_mae"`
+	RelMASE Num `json:"rel_mase"`
+	// OracleTotalsMASE is a diagnostic: the MASE the series would get if
+	// each category's total were known exactly and only shared out to the
+	// streets (the error left to the shares and the counts' own noise).
+	OracleTotalsMASE Num `json:"oracle_totals_mase"`
 	// TotalsMASE is the MASE of the categories' city totals (sums of the
 	// series' forecasts against the sums of the counts).
 	TotalsMASE Num `json:"totals_mase"`
@@ -51,17 +67,18 @@ type Report struct {
 
 // Figures are the scores of a subset of the points.
 type Figures struct {
-	Label        string `json:"label,omitempty"`
-	H            int    `json:"h,omitempty"`
-	Origin       int    `json:"origin,omitempty"` // period index
-	Points       int    `json:"points"`
-	MASE         Num    `json:"mase"`
-	MASEMean     Num    `json:"mase_mean"`
-	Coverage80   Num    `json:"coverage80"`
-	Expected80   Num    `json:"expected80"`
-	MAE          Num    `json:"mae"`
-	BaselineMASE Num    `json:"baseline_mase"`
-	BaselineMAE  Num    `json:"baseline_mae"`
+	Label         string `json:"label,omitempty"`
+	H             int    `json:"h,omitempty"`
+	Origin        int    `json:"origin,omitempty"` // period index
+	Points        int    `json:"points"`
+	MASE          Num    `json:"mase"`
+	MASEMean      Num    `json:"mase_mean"`
+	Coverage80    Num    `json:"coverage80"`
+	Coverage80PIT Num    `json:"coverage80_pit"`
+	Expected80    Num    `json:"expected80"`
+	MAE           Num    `json:"mae"`
+	BaselineMASE  Num    `json:"baseline_mase"`
+	BaselineMAE   Num    `json:"baseline_mae"`
 }
 
 // Spread is how the figures vary across the origins.
@@ -93,10 +110,12 @@ func (n Num) MarshalJSON() ([]byte, error) {
 type acc struct {
 	n                                int
 	q, qm, qb, ae, aeb, in, expected float64
+	pit                              float64
 }
 
-func (a *acc) add(q, qm, qb, ae, aeb float64, in bool, expected float64) {
+func (a *acc) add(q, qm, qb, ae, aeb float64, in bool, expected, pit float64) {
 	a.n++
+	a.pit += pit
 	a.qm += qm
 	a.expected += expected
 	a.q += q
@@ -111,10 +130,10 @@ func (a *acc) add(q, qm, qb, ae, aeb float64, in bool, expected float64) {
 func (a acc) figures() Figures {
 	if a.n == 0 {
 		nan := Num(math.NaN())
-		return Figures{MASE: nan, MASEMean: nan, Coverage80: nan, Expected80: nan, MAE: nan, BaselineMASE: nan, BaselineMAE: nan}
+		return Figures{MASE: nan, MASEMean: nan, Coverage80: nan, Coverage80PIT: nan, Expected80: nan, MAE: nan, BaselineMASE: nan, BaselineMAE: nan}
 	}
 	n := float64(a.n)
-	return Figures{Points: a.n, MASE: Num(a.q / n), MASEMean: Num(a.qm / n), Coverage80: Num(a.in / n), Expected80: Num(a.expected / n), MAE: Num(a.ae / n), BaselineMASE: Num(a.qb / n), BaselineMAE: Num(a.aeb / n)}
+	return Figures{Points: a.n, MASE: Num(a.q / n), MASEMean: Num(a.qm / n), Coverage80: Num(a.in / n), Coverage80PIT: Num(a.pit / n), Expected80: Num(a.expected / n), MAE: Num(a.ae / n), BaselineMASE: Num(a.qb / n), BaselineMAE: Num(a.aeb / n)}
 }
 
 // ErrTooShort is returned when the history is too short for one origin.
@@ -138,7 +157,8 @@ func Backtest(p Panel, opt Options, n, h int) (Report, error) {
 		m = 1
 		rep.Season = 1
 	}
-	var all acc
+	var all, busy acc
+	var oracleQ float64
 	byH := make([]acc, h)
 	byO := make([]acc, n)
 	byV := make([]acc, 4)
@@ -149,10 +169,20 @@ func Backtest(p Panel, opt Options, n, h int) (Report, error) {
 	for i, k := range p.Keys {
 		cats[k.Category] = append(cats[k.Category], i)
 	}
+	c := newCache(h)
 	for oi := range n {
 		o := first + oi
-		mu := means(p, o, opt, h)
-		disp := calibrate(p, o, opt, h)
+		mu := means(p, o, opt, h, c)
+		disp := calibrate(p, o, opt, h, c)
+		oracle := meansOf(p, o, opt, h, c, func(idx []int, T, h int) []float64 {
+			g := make([]float64, h)
+			for _, i := range idx {
+				for j := range h {
+					g[j] += p.Y[i][T+j]
+				}
+			}
+			return g
+		})
 		for i, k := range p.Keys {
 			y := p.Y[i]
 			scale := naiveScale(y[:o], m)
@@ -175,11 +205,16 @@ func Backtest(p Panel, opt Options, n, h int) (Report, error) {
 				lo, hi := Interval(mu[i][j], c, opt.Level)
 				in := y[t] >= float64(lo) && y[t] <= float64(hi)
 				ex := Prob(mu[i][j], c, lo, hi)
+				pit := PITCoverage(mu[i][j], c, int(y[t]), opt.Level)
 				q, qm, qb := e/scale, em/scale, eb/scale
-				all.add(q, qm, qb, e, eb, in, ex)
-				byH[j].add(q, qm, qb, e, eb, in, ex)
-				byO[oi].add(q, qm, qb, e, eb, in, ex)
-				byV[band].add(q, qm, qb, e, eb, in, ex)
+				all.add(q, qm, qb, e, eb, in, ex, pit)
+				byH[j].add(q, qm, qb, e, eb, in, ex, pit)
+				byO[oi].add(q, qm, qb, e, eb, in, ex, pit)
+				byV[band].add(q, qm, qb, e, eb, in, ex, pit)
+				if mean >= 10 {
+					busy.add(q, qm, qb, e, eb, in, ex, pit)
+				}
+				oracleQ += math.Abs(y[t]-float64(Median(oracle[i][j], c))) / scale
 			}
 		}
 		// The categories' totals.
@@ -208,6 +243,11 @@ func Backtest(p Panel, opt Options, n, h int) (Report, error) {
 	rep.Points, rep.MASE, rep.MASEMean, rep.Coverage80, rep.Expected80, rep.MAE = f.Points, f.MASE, f.MASEMean, f.Coverage80, f.Expected80, f.MAE
 	rep.Evaluated = len(evaluated)
 	rep.RelMAE = Num(ratio(all.ae, all.aeb, math.NaN()))
+	rep.RelMASE = Num(ratio(all.q, all.qb, math.NaN()))
+	rep.Coverage80PIT = f.Coverage80PIT
+	bf := busy.figures()
+	rep.Coverage80Busy, rep.BusyPoints = bf.Coverage80, bf.Points
+	rep.OracleTotalsMASE = Num(ratio(oracleQ, float64(all.n), math.NaN()))
 	rep.TotalsMASE = Num(ratio(totQ, float64(totN), math.NaN()))
 	rep.Baseline = Figures{Points: f.Points, MASE: f.BaselineMASE, MAE: f.BaselineMAE, Coverage80: Num(math.NaN())}
 	for j := range byH {

@@ -84,7 +84,7 @@ func WeekOptions(phase int) Options {
 const MinSeasons = 2
 
 // alphas is the grid the smoothing constant of each category total is
-// chosen from, by its in-sample one-step squared error.
+// chosen from, by its in-sample one-step squared relative error (ses).
 var alphas = []float64{0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8}
 
 // Forecast is one series' forecast for horizons 1..H: the mean and the
@@ -102,8 +102,9 @@ func Predict(p Panel, opt Options, h int) []Forecast {
 	if h < 1 || p.Len() == 0 {
 		return nil
 	}
-	mu := means(p, p.Len(), opt, h)
-	disp := calibrate(p, p.Len(), opt, h)
+	c := newCache(h)
+	mu := means(p, p.Len(), opt, h, c)
+	disp := calibrate(p, p.Len(), opt, h, c)
 	out := make([]Forecast, len(p.Keys))
 	for i, k := range p.Keys {
 		f := Forecast{Key: k, Mean: mu[i], Lo: make([]float64, h), Hi: make([]float64, h)}
@@ -117,8 +118,68 @@ func Predict(p Panel, opt Options, h int) []Forecast {
 }
 
 // means are the point forecasts mu[i][j] of every series i for period T+j
-// from the periods before T (0 < T ≤ p.Len()).
-func means(p Panel, T int, opt Options, h int) [][]float64 {
+// from the periods before T (0 < T ≤ p.Len()), h ≤ c.h.
+func means(p Panel, T int, opt Options, h int, c *cache) [][]float64 {
+	return meansOf(p, T, opt, h, c, nil)
+}
+
+// cache memoises what the origins of one Predict or Backtest share (one
+// panel, one Options): the city's seasonal indices as known at each
+// origin, and each category total's smoothed forecast from each origin —
+// the combination weighs the forecasts of the CalibOrigins origins before
+// its own, and the calibration's and the back-test's origins ask for them
+// again.
+type cache struct {
+	h       int // horizons stored
+	cityIdx map[int][]float64
+	smooth  map[fitKey][]float64
+}
+
+type fitKey struct {
+	cat string
+	T   int
+}
+
+func newCache(h int) *cache {
+	return &cache{h: h, cityIdx: map[int][]float64{}, smooth: map[fitKey][]float64{}}
+}
+
+// cityIndex is the city's seasonal index from the periods before T (nil
+// when they hold fewer than MinSeasons seasons).
+func (c *cache) cityIndex(city []float64, T int, opt Options) []float64 {
+	if opt.Season <= 1 || T < MinSeasons*opt.Season {
+		return nil
+	}
+	if idx, ok := c.cityIdx[T]; ok {
+		return idx
+	}
+	num, den := seasonSums(city[:T], opt)
+	idx := make([]float64, opt.Season)
+	for j := range idx {
+		idx[j] = ratio(num[j], den[j], 1)
+	}
+	idx = smoothIndex(idx, opt.Smooth)
+	c.cityIdx[T] = idx
+	return idx
+}
+
+// smoothed is smoothedTotal of category cat's total y from the periods
+// before T, with the city's indices as known at T, for horizons 1..h ≤ c.h.
+func (c *cache) smoothed(cat string, y, city []float64, T int, opt Options, h int) []float64 {
+	k := fitKey{cat, T}
+	g, ok := c.smooth[k]
+	if !ok {
+		g = smoothedTotal(y[:T], c.cityIndex(city, T, opt), opt, c.h)
+		c.smooth[k] = g
+	}
+	return g[:h]
+}
+
+// meansOf is means with the categories' totals given (totals(idx, T, h):
+// the totals of the series idx for T…T+h−1) instead of forecast: the
+// back-test's diagnostic of how much error is left when the totals are
+// known exactly.
+func meansOf(p Panel, T int, opt Options, h int, c *cache, totals func(idx []int, T, h int) []float64) [][]float64 {
 	// Group the series by category; streets' totals for the prior shares.
 	cats := map[string][]int{}
 	var order []string
@@ -128,21 +189,11 @@ func means(p Panel, T int, opt Options, h int) [][]float64 {
 		}
 		cats[k.Category] = append(cats[k.Category], i)
 	}
-	seasonal := opt.Season > 1 && T >= MinSeasons*opt.Season
 	city := make([]float64, T)
 	for i := range p.Keys {
 		for t := range T {
 			city[t] += p.Y[i][t]
 		}
-	}
-	var cityIdx []float64
-	if seasonal {
-		num, den := seasonSums(city, opt)
-		cityIdx = make([]float64, opt.Season)
-		for j := range cityIdx {
-			cityIdx[j] = ratio(num[j], den[j], 1)
-		}
-		cityIdx = smoothIndex(cityIdx, opt.Smooth)
 	}
 	// Prior shares: each street's share of all requests, weighted as the
 	// shares are.
@@ -159,15 +210,21 @@ func means(p Panel, T int, opt Options, h int) [][]float64 {
 	nStreets := float64(len(streetW))
 	mu := make([][]float64, len(p.Keys))
 	total := make([]float64, T)
-	for _, c := range order {
-		idx := cats[c]
+	for _, cat := range order {
+		idx := cats[cat]
 		clear(total)
 		for _, i := range idx {
 			for t := range T {
 				total[t] += p.Y[i][t]
 			}
 		}
-		g := totalForecast(total, cityIdx, opt, h)
+		var g []float64
+		if totals != nil {
+			g = totals(idx, T, h)
+		} else {
+			g = totalForecast(total, opt.Season > 1 && T >= MinSeasons*opt.Season, opt, h,
+				func(o, hh int) []float64 { return c.smoothed(cat, total, city, o, opt, hh) })
+		}
 		var tw float64
 		for t := range T {
 			tw += w[t] * total[t]
@@ -192,9 +249,54 @@ func means(p Panel, T int, opt Options, h int) [][]float64 {
 }
 
 // totalForecast forecasts one category's total for the h periods after y:
-// simple exponential smoothing of the deseasonalised counts (the smoothing
-// constant from the grid by in-sample one-step error), reseasonalised.
-func totalForecast(y, cityIdx []float64, opt Options, h int) []float64 {
+// a combination of two forecasts, weighted by the inverse of each one's
+// absolute error on this total at the CalibOrigins origins before the end
+// of y (forecast combination, Bates & Granger 1969; the weights use only
+// the history the forecast is made from):
+//
+//   - the smoothed level: simple exponential smoothing of the
+//     deseasonalised counts, reseasonalised (smoothedTotal);
+//   - the (seasonal) naive forecast: the same period a season earlier when
+//     the seasonal indices are in use, else the last period.
+//
+// A category whose pattern repeats year on year leans on last year's
+// counts, one whose level moves smoothly on the level.
+//
+// smoothedAt(o, h) is the smoothed level's forecast from the periods
+// before o (with the seasonal indices as known at o).
+func totalForecast(y []float64, seasonal bool, opt Options, h int, smoothedAt func(o, h int) []float64) []float64 {
+	T := len(y)
+	m := 1
+	minFit := minHistory(opt)
+	if seasonal {
+		m = opt.Season
+		minFit = MinSeasons * opt.Season
+	}
+	smooth := smoothedAt(T, h)
+	var eSmooth, eNaive float64
+	for o := max(T-opt.CalibOrigins, minFit, m); o < T; o++ {
+		hh := min(h, T-o)
+		g := smoothedAt(o, hh)
+		for j := range hh {
+			eSmooth += math.Abs(y[o+j] - g[j])
+			eNaive += math.Abs(y[o+j] - y[o-m+j%m])
+		}
+	}
+	w := 1.0 // the smoothed level's weight: 1 until there are errors to weigh
+	if eSmooth+eNaive > 0 {
+		w = eNaive / (eSmooth + eNaive) // (1/eSmooth) / (1/eSmooth + 1/eNaive)
+	}
+	out := make([]float64, h)
+	for j := range h {
+		out[j] = w*smooth[j] + (1-w)*y[T-m+j%m]
+	}
+	return out
+}
+
+// smoothedTotal is simple exponential smoothing of the deseasonalised
+// counts (the smoothing constant from the grid by in-sample one-step relative
+// error), reseasonalised.
+func smoothedTotal(y, cityIdx []float64, opt Options, h int) []float64 {
 	T := len(y)
 	idx := func(int) float64 { return 1 }
 	if cityIdx != nil {
@@ -227,7 +329,11 @@ func totalForecast(y, cityIdx []float64, opt Options, h int) []float64 {
 
 // ses runs simple exponential smoothing over d (started at the mean of the
 // first few values) and returns the last level and the sum of squared
-// one-step errors after a warm-up.
+// relative one-step errors, (d − level)/level (the level taken as at least
+// 1), after a warm-up. Relative errors are those of the multiplicative-
+// error model, ETS(M,N,N), that a count deseasonalised by multiplicative
+// indices follows: a series whose volume grew twentyfold is judged on every
+// year, not on its busiest months' errors alone.
 func ses(d []float64, a float64) (float64, float64) {
 	if len(d) == 0 {
 		return 0, 0
@@ -241,7 +347,7 @@ func ses(d []float64, a float64) (float64, float64) {
 	var sse float64
 	for t, v := range d {
 		if t >= warm {
-			e := v - l
+			e := (v - l) / max(l, 1)
 			sse += e * e
 		}
 		l += a * (v - l)
@@ -348,7 +454,7 @@ const minCalibMass = 400
 // calibrate estimates the dispersion from the method's errors at the
 // CalibOrigins origins before T: forecasts made at origin o for o+j that
 // fall before T, by method of moments (Σ((y−μ)² − μ) / Σμ², at least 0).
-func calibrate(p Panel, T int, opt Options, h int) dispersion {
+func calibrate(p Panel, T int, opt Options, h int, c *cache) dispersion {
 	type acc struct{ num, den []float64 }
 	newAcc := func() *acc { return &acc{make([]float64, h), make([]float64, h)} }
 	byCat := map[string]*acc{}
@@ -356,7 +462,7 @@ func calibrate(p Panel, T int, opt Options, h int) dispersion {
 	first := max(T-opt.CalibOrigins-h+1, minHistory(opt))
 	for o := first; o < T; o++ {
 		hh := min(h, T-o)
-		mu := means(p, o, opt, hh)
+		mu := means(p, o, opt, hh, c)
 		for i, k := range p.Keys {
 			a := byCat[k.Category]
 			if a == nil {
@@ -432,6 +538,25 @@ func Quantile(mu, c, p float64) int {
 		return cdf < p
 	})
 	return k
+}
+
+// PITCoverage is the probability that the non-randomised probability
+// integral transform of the count y under the forecast distribution falls
+// in the central interval of coverage level (Czado, Gneiting & Held 2009):
+// the share of [F(y−1), F(y)] inside [(1−level)/2, (1+level)/2]. Its mean
+// over calibrated forecasts is the level itself, however discrete the
+// counts (a count interval of a mean of 0.3 cannot hold 80 %, the PIT can).
+func PITCoverage(mu, c float64, y int, level float64) float64 {
+	lo, hi := (1-level)/2, (1+level)/2
+	var fPrev float64
+	if y > 0 {
+		fPrev = Prob(mu, c, 0, y-1)
+	}
+	f := Prob(mu, c, 0, y)
+	if f <= fPrev {
+		return 0
+	}
+	return max(0, min(f, hi)-max(fPrev, lo)) / (f - fPrev)
 }
 
 // Prob is P(lo ≤ Y ≤ hi) under the same distribution (normal

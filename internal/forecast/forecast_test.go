@@ -202,6 +202,19 @@ func TestBacktest(t *testing.T) {
 			if d := math.Abs(float64(rep.Coverage80 - rep.Expected80)); d > 0.06 {
 				t.Errorf("coverage80 %.3f is %.3f from the intervals' mass %.3f", rep.Coverage80, d, rep.Expected80)
 			}
+			// Simulated counts are drawn from calibrated distributions: the
+			// PIT coverage is the level, however sparse the series, within
+			// three standard errors of a share of the points (0.4/√points).
+			if c, se := float64(rep.Coverage80PIT), 0.4/math.Sqrt(float64(rep.Points)); math.Abs(c-0.8) > 3*se {
+				t.Errorf("coverage80_pit %.3f over %d points, want 0.8 ± %.3f", c, rep.Points, 3*se)
+			}
+			if d := float64(rep.RelMASE) - float64(rep.MASE/rep.Baseline.MASE); math.Abs(d) > 1e-9 {
+				t.Errorf("rel_mase %.4f is not MASE/baseline %.4f", rep.RelMASE, rep.MASE/rep.Baseline.MASE)
+			}
+			// With the totals known only the shares and the noise are left.
+			if rep.OracleTotalsMASE > rep.MASE+0.02 {
+				t.Errorf("MASE with the totals known %.3f above the method's %.3f", rep.OracleTotalsMASE, rep.MASE)
+			}
 			if rep.Spread.MASEMin > rep.MASE || rep.Spread.MASEMax < rep.MASE {
 				t.Errorf("spread %v does not hold the MASE %v", rep.Spread, rep.MASE)
 			}
@@ -209,5 +222,90 @@ func TestBacktest(t *testing.T) {
 	}
 	if _, err := Backtest(synthetic(4, 8, 12, []float64{10}, []float64{1}, 0), MonthOptions(0), 6, 3); !errors.Is(err, ErrTooShort) {
 		t.Errorf("8 months, 6 origins × 3: %v, want ErrTooShort", err)
+	}
+}
+
+func TestPITCoverage(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		mu, c float64
+		y     int
+		want  float64
+	}{
+		// Poisson 0.3: F(0) = .7408, F(1) = .9631.
+		{"0 of 0.3: [0, .741] holds [.1, .741]", 0.3, 0, 0, (0.7408 - 0.1) / 0.7408},
+		{"1 of 0.3: [.741, .963] holds [.741, .9]", 0.3, 0, 1, (0.9 - 0.7408) / (0.9631 - 0.7408)},
+		{"5 of 0.3: far in the tail", 0.3, 0, 5, 0},
+		{"nothing expected, nothing came", 0, 0, 0, 0.8},
+		{"nothing expected, one came", 0, 0, 1, 0},
+	} {
+		if got := PITCoverage(tc.mu, tc.c, tc.y, 0.8); math.Abs(got-tc.want) > 0.002 {
+			t.Errorf("%s: PITCoverage = %.4f, want %.4f", tc.name, got, tc.want)
+		}
+	}
+	// Counts drawn from the forecast distribution itself: the mean PIT
+	// coverage is the level, sparse or busy, where the share of counts
+	// inside the count interval is not.
+	r := rand.New(rand.NewPCG(5, 9))
+	for _, mu := range []float64{0.2, 3, 40, 400} {
+		lo, hi := Interval(mu, 0, 0.8)
+		var pit, in float64
+		const n = 20000
+		for range n {
+			y := poisson(r, mu)
+			pit += PITCoverage(mu, 0, y, 0.8)
+			if y >= lo && y <= hi {
+				in++
+			}
+		}
+		if m := pit / n; math.Abs(m-0.8) > 0.015 {
+			t.Errorf("Poisson %v: mean PIT coverage %.3f, want 0.80 (count interval %d–%d holds %.3f)", mu, m, lo, hi, in/n)
+		}
+	}
+}
+
+func TestTotalForecastWeighsItsParts(t *testing.T) {
+	opt := MonthOptions(0)
+	// A pattern repeated exactly every year, far from a smooth index times
+	// a level: last year's counts had no error, so they carry the forecast.
+	pattern := []float64{50, 10, 80, 20, 5, 90, 30, 60, 15, 70, 40, 25}
+	var y []float64
+	for range 4 {
+		y = append(y, pattern...)
+	}
+	cityIdx := make([]float64, 12)
+	for j := range cityIdx {
+		cityIdx[j] = 1
+	}
+	var miss float64
+	for j, v := range smoothedTotal(y, cityIdx, opt, 3) {
+		miss += math.Abs(v - pattern[j])
+	}
+	if miss < 0.5 {
+		t.Fatalf("the smoothed level alone misses the repeated year by %.2f: the case does not tell the parts apart", miss)
+	}
+	at := func(y, cityIdx []float64) func(o, h int) []float64 {
+		return func(o, h int) []float64 { return smoothedTotal(y[:o], cityIdx, opt, h) }
+	}
+	for j, got := range totalForecast(y, true, opt, 3, at(y, cityIdx)) {
+		if math.Abs(got-pattern[j]) > 1e-6 {
+			t.Errorf("repeated year, h=%d: %.2f, want last year's %.0f", j+1, got, pattern[j])
+		}
+	}
+	// A steady level with noise: the last count is a worse forecast than
+	// the smoothed level, which carries most of the weight.
+	r := rand.New(rand.NewPCG(6, 1))
+	y = y[:0]
+	for range 30 {
+		y = append(y, float64(poisson(r, 100)))
+	}
+	g := totalForecast(y, false, opt, 1, at(y, nil))[0]
+	smooth := smoothedTotal(y, nil, opt, 1)[0]
+	last := y[len(y)-1]
+	if w := (g - last) / (smooth - last); smooth != last && (w < 0.5 || w > 1) {
+		t.Errorf("steady level: weight of the smoothed level %.2f, want 0.5–1 (forecast %.1f, smoothed %.1f, last %.0f)", w, g, smooth, last)
+	}
+	if math.Abs(g-100) > 8 {
+		t.Errorf("steady level 100: forecast %.1f", g)
 	}
 }
