@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -18,8 +19,8 @@ import (
 	"whistle/internal/seed"
 )
 
-const importUsage = `usage: whistle import open311 FILE.jsonl[.gz] [--source NAME] [--batch N] [--json] [store flags]
-       whistle import csv FILE.csv[.gz] --mapping MAP.yaml [--source NAME] [--batch N] [--json] [store flags]
+const importUsage = `usage: whistle import open311 FILE.jsonl[.gz] [--source NAME] [--batch N] [--json] [--cpuprofile FILE] [store flags]
+       whistle import csv FILE.csv[.gz] --mapping MAP.yaml [--source NAME] [--batch N] [--json] [--cpuprofile FILE] [store flags]
 
 Brings another system's history into the store (--data DIR, or --db URL; a
 new SQLite store is created and set up like a first 'whistle serve' when the
@@ -33,6 +34,7 @@ an interrupted import run again continues where it stopped, and a file
 imported whole is not imported twice (ids are unique per --source, default
 "open311" or the mapping's source). Progress goes to stderr; at the end a
 report of rows imported and refused, and why (--json: as JSON on stdout).
+--cpuprofile writes a Go CPU profile of the whole command (go tool pprof).
 See docs/IMPORT.md.
 `
 
@@ -56,7 +58,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{"import: want 'open311 FILE' or 'csv FILE --mapping MAP.yaml'"}
 	}
 	kind, file := args[0], args[1]
-	flags, rest, err := splitFlags(args[2:], []string{"mapping", "source", "batch"}, []string{"json", "h", "help"})
+	flags, rest, err := splitFlags(args[2:], []string{"mapping", "source", "batch", "cpuprofile"}, []string{"json", "h", "help"})
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -80,6 +82,17 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if _, err := os.Stat(file); err != nil {
 		return usageError{fmt.Sprintf("import: %v", err)}
+	}
+	if p := flags["cpuprofile"]; p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			return usageError{fmt.Sprintf("import: %v", err)}
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	cfg, err := config.Load("import", rest, os.Getenv, stderr)
 	if err != nil {
@@ -111,6 +124,9 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// This process writes nothing else while it imports: its writer
 	// connection is tuned for the import (importer.Options.Tune).
 	opts.Tune = true
+	// Nor is its core used after the import: the categories it creates are
+	// in the store, and a reload of the catalogue would be thrown away.
+	opts.NoReload = true
 	opts.Progress = importer.ProgressPrinter(stderr, isTerminal(stderr), 10*time.Second)
 	rep, err := importer.Run(ctx, a.Svc.Core, opts)
 	if err != nil {

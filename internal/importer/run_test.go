@@ -455,3 +455,34 @@ func TestImportTunedResume(t *testing.T) {
 		})
 	}
 }
+
+// TestImportNoReload: a run for a process that ends after it (the import
+// command) leaves the core's catalogue alone; the categories it created
+// are in the store all the same, and a core opened over it has them. The
+// report's rows/s is its rows over its seconds.
+func TestImportNoReload(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c *core.Core) {
+		ctx := context.Background()
+		file := writeFile(t, "r.jsonl", strings.Join(open311Lines(1, 6), "\n")+"\n")
+		rep, err := importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 4, Tune: true, NoReload: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Imported != 6 || rep.Categories != 2 {
+			t.Fatalf("report %+v", rep)
+		}
+		if rep.Seconds <= 0 || rep.RowsPerSec != float64(rep.Rows)/rep.Seconds {
+			t.Errorf("%d rows in %v s at %v rows/s", rep.Rows, rep.Seconds, rep.RowsPerSec)
+		}
+		if _, ok := c.Category("open311.p1"); ok {
+			t.Errorf("the catalogue was reloaded")
+		}
+		fresh, err := core.New(ctx, c.St, core.Config{PhoneKey: []byte("test")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cat, ok := fresh.Category("open311.p1"); !ok || cat.NameEN != "Pothole 1" {
+			t.Errorf("category open311.p1 in a new core: %+v %v", cat, ok)
+		}
+	})
+}
