@@ -228,12 +228,6 @@ func (s *Service) create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	if err := s.dispatch.SuggestUnit(ctx, &nc); err != nil {
 		return nil, false, err
 	}
-	// Repeat counts (重复诉求) are read before the write, on the read pool,
-	// so that they do not hold the single writer: two requests from one
-	// caller in the same instant may not count each other.
-	if err := s.dispatch.MarkRepeats(ctx, s.St.Queries, &nc, s.Now()); err != nil {
-		return nil, false, err
-	}
 	var followBy org.Actor
 	var followSteps []step
 	if follow != nil {
@@ -289,6 +283,16 @@ func (s *Service) create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 				}
 			}
 			c := made
+			// Repeat counts (重复诉求) are read in the write's own
+			// transaction: on SQLite the single writer's connection keeps
+			// its page cache warm across commits, where a read connection
+			// starts cold after every commit (the counts on the read pool
+			// were about a tenth of intake's CPU), and the requests of one
+			// group commit count each other. The document gets them spliced
+			// in (InsertNewCase).
+			if err := s.dispatch.MarkRepeats(ctx, tx.Queries, &c, env.Now); err != nil {
+				return err
+			}
 			num, err := tx.NextNumber(ctx, env.Now.In(s.Cfg.Loc).Format("20060102"))
 			if err != nil {
 				return err

@@ -2,11 +2,16 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"whistle/internal/insight"
+	"whistle/internal/lifecycle"
 )
 
 // A write whose caller gives up in the middle of a long statement must fail
@@ -225,5 +230,107 @@ func TestBatchRetriesWithoutTheFailingWrite(t *testing.T) {
 				t.Errorf("%s: write %d ran %d times, want %d", tc.name, i, calls[i], wantCalls[i])
 			}
 		}
+	}
+}
+
+// The rollup increments of a group commit's new cases are stored once per
+// distinct key before the commit (pendingDaily): the counts equal the
+// cases', with or without a failing write in the batch (whose increments
+// go with it), and a write that reads the rollups in the batch sees the
+// earlier writes' increments.
+func TestBatchRollupsExact(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "rollups.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	boom := errors.New("boom")
+	n := 0
+	newCase := func(i int) *lifecycle.Case {
+		n++
+		return &lifecycle.Case{Number: fmt.Sprintf("20260302%05d", n), Channel: "phone", Type: "complaint",
+			Category: []string{"urban.stall", "noise.life"}[i%2], Urgency: "general", State: lifecycle.Received,
+			Location:  lifecycle.Location{DistrictID: 1, StreetID: 2, CommunityID: 3, GridID: int64(10 + i%3)},
+			CreatedAt: at, UpdatedAt: at, Version: 1, EventSeq: 1}
+	}
+	create := func(i int, fail bool) func(*Tx) error {
+		c := newCase(i)
+		return func(tx *Tx) error {
+			nd, err := EncodeNewCase(c)
+			if err != nil {
+				return err
+			}
+			if err := tx.InsertNewCase(ctx, c, nd); err != nil {
+				return err
+			}
+			if fail {
+				return boom
+			}
+			return nil
+		}
+	}
+	var seen int64 = -1
+	reader := func(tx *Tx) error { // a write of the batch that reads the rollups
+		return tx.row(ctx, "SELECT COALESCE(SUM(n), 0) FROM insight_daily").Scan(&seen)
+	}
+	check := func(what string) {
+		t.Helper()
+		got := map[string]int64{}
+		if err := s.scanRows(ctx, "SELECT category, grid_id, n FROM insight_daily", nil, func(r *sql.Rows) error {
+			var cat string
+			var g, k int64
+			if err := r.Scan(&cat, &g, &k); err != nil {
+				return err
+			}
+			got[fmt.Sprint(cat, g)] = k
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int64{}
+		if err := s.scanRows(ctx, "SELECT category, grid_id, COUNT(*) FROM cases GROUP BY category, grid_id", nil, func(r *sql.Rows) error {
+			var cat string
+			var g, k int64
+			if err := r.Scan(&cat, &g, &k); err != nil {
+				return err
+			}
+			want[fmt.Sprint(cat, g)] = k
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(got, want) || len(want) == 0 {
+			t.Fatalf("%s: rollups %v, cases %v", what, got, want)
+		}
+	}
+	// No failure: one pass, the increments stored before the commit; the
+	// reader (after six creates) sees them.
+	fns := []func(*Tx) error{}
+	for i := range 6 {
+		fns = append(fns, create(i, false))
+	}
+	fns = append(fns, reader, create(6, false), create(7, false))
+	for i, err := range runAsOneBatch(t, s, fns...) {
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if seen != 6 {
+		t.Fatalf("the reader of the batch saw %d requests in the rollups, want 6", seen)
+	}
+	check("one pass")
+	// A failing write: the batch runs again, each write in its savepoint.
+	got := runAsOneBatch(t, s, create(0, false), create(1, false), create(3, true), create(3, false), create(4, false))
+	for i, err := range got {
+		if (i == 2) != (err != nil) {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	check("a failing write")
+	var gen int64
+	if err := s.row(ctx, "SELECT gen FROM insight_gens WHERE day = ?", int64(insight.DayOf(at))).Scan(&gen); err != nil || gen < 2 {
+		t.Fatalf("the day's generation %d (%v): the batches did not touch it", gen, err)
 	}
 }

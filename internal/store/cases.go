@@ -83,6 +83,7 @@ func (q Queries) caseArgsDoc(c *lifecycle.Case, doc string) []any {
 type NewCaseDoc struct {
 	doc                         string
 	title, description, address string
+	repeat                      bool // encoded with c.Repeat set
 }
 
 const (
@@ -99,7 +100,21 @@ func EncodeNewCase(c *lifecycle.Case) (NewCaseDoc, error) {
 	d.Number = numberPlaceholder
 	d.Title, d.Description, d.Location.Address = titlePlaceholder, descriptionPlaceholder, addressPlaceholder
 	doc, err := Queries{}.caseDoc(&d)
-	return NewCaseDoc{doc: doc, title: c.Title, description: c.Description, address: c.Location.Address}, err
+	return NewCaseDoc{doc: doc, title: c.Title, description: c.Description, address: c.Location.Address, repeat: c.Repeat != nil}, err
+}
+
+// withRepeat adds the repeat counts found in the writing transaction to a
+// document encoded without them (the key's place in the object does not
+// matter to a reader).
+func withRepeat(doc string, r *lifecycle.Repeat) (string, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(doc, "{") {
+		return "", fmt.Errorf("store: a new case's document is not an object")
+	}
+	return `{"repeat":` + string(b) + "," + doc[1:], nil
 }
 
 // Plain is the document as a store without keys writes it for the case
@@ -133,6 +148,18 @@ func (q Queries) InsertNewCase(ctx context.Context, c *lifecycle.Case, nd NewCas
 		var ok bool
 		if doc, ok = splice(doc, p[0], p[1]); !ok && p[0] == numberPlaceholder {
 			return fmt.Errorf("store: new case document without its number placeholder")
+		}
+	}
+	switch {
+	case c.Repeat != nil && !nd.repeat:
+		var err error
+		if doc, err = withRepeat(doc, c.Repeat); err != nil {
+			return err
+		}
+	case c.Repeat == nil && nd.repeat:
+		var err error
+		if doc, err = q.caseDoc(c); err != nil {
+			return err
 		}
 	}
 	args := q.caseArgsDoc(c, doc)

@@ -630,3 +630,38 @@ func TestEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestNewCaseRepeatSpliced: intake encodes a new case before its repeat
+// counts are known (they are read in the writing transaction); the stored
+// document carries the counts found there, and a document encoded with
+// counts the case no longer has is encoded again without them.
+func TestNewCaseRepeatSpliced(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		for i, tc := range []struct {
+			encoded, written *lifecycle.Repeat
+		}{
+			{nil, &lifecycle.Repeat{Caller: 2, Place: 5}},
+			{nil, nil},
+			{&lifecycle.Repeat{Caller: 1}, &lifecycle.Repeat{Caller: 1}},
+			{&lifecycle.Repeat{Caller: 1}, nil},
+		} {
+			c := fullCase()
+			c.Number = fmt.Sprintf("20240506%05d", 900+i)
+			c.Repeat = tc.encoded
+			nd, err := store.EncodeNewCase(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Repeat = tc.written
+			write(t, s, func(tx *store.Tx) error { return tx.InsertNewCase(ctx, c, nd) })
+			got, err := s.Case(ctx, c.ID, org.Scope{All: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Repeat, tc.written) {
+				t.Fatalf("case %d: stored repeat %+v, want %+v", i, got.Repeat, tc.written)
+			}
+			wantSameCase(t, got, c)
+		}
+	})
+}

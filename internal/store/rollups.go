@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"whistle/internal/insight"
@@ -66,6 +67,10 @@ func (r DailyRow) args() []any {
 // grows or comes).
 func (q Queries) syncDaily(ctx context.Context, c, prev *lifecycle.Case) error {
 	now := DailyOf(c)
+	if b, ok := q.q.(*batchTx); ok && prev == nil {
+		b.daily.add(now) // stored with the batch's others (pendingDaily)
+		return nil
+	}
 	if prev == nil {
 		if err := q.addDaily(ctx, now); err != nil {
 			return err
@@ -210,4 +215,89 @@ func dailyBackfill(d Dialect) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("store: %s has no INSERT INTO insight_daily", backfillMigration)
+}
+
+// pendingDaily is the SQLite writer's rollup increments of a group commit's
+// new cases, summed per key: the batch stores them with one upsert per
+// distinct key and one touch of their days, in its own transaction just
+// before the commit, where each create used to run two statements of its
+// own. The counts stay exact and commit or roll back
+// with the cases they count. Any statement of the batch that names a
+// rollup table (an update moving a case's contribution, a read) first
+// stores them (beforeRollups), so that it sees the rows as they would be
+// without the wait.
+type pendingDaily struct {
+	rows  map[dailyKeyOf]int // index in order
+	order []DailyRow
+}
+
+type dailyKeyOf struct {
+	day                                       int64
+	category                                  string
+	district, street, community, grid, unitID int64
+}
+
+func (p *pendingDaily) add(r DailyRow) {
+	k := dailyKeyOf{r.Day, r.Category, r.DistrictID, r.StreetID, r.CommunityID, r.GridID, r.UnitID}
+	if p.rows == nil {
+		p.rows = make(map[dailyKeyOf]int)
+	}
+	if i, ok := p.rows[k]; ok {
+		o := &p.order[i]
+		o.N += r.N
+		o.Reopened += r.Reopened
+		o.Rated += r.Rated
+		o.Unsatisfied += r.Unsatisfied
+		o.Resolved += r.Resolved
+		return
+	}
+	p.rows[k] = len(p.order)
+	p.order = append(p.order, r)
+}
+
+// dropDaily forgets the increments of a write that failed (its
+// transaction or savepoint is rolled back).
+func (b *batchTx) dropDaily() {
+	clear(b.daily.rows)
+	b.daily.order = b.daily.order[:0]
+}
+
+// beforeRollups stores the pending increments before a statement on a
+// rollup table (insight_daily, insight_gens, or any insight_ table).
+func (b *batchTx) beforeRollups(ctx context.Context, query string) error {
+	if len(b.daily.order) == 0 || !strings.Contains(query, "insight_") {
+		return nil
+	}
+	return b.flushDaily(ctx)
+}
+
+// flushDaily stores the pending increments: the days' generations move
+// on (touchDays), then one upsert per chunk of distinct keys.
+func (b *batchTx) flushDaily(ctx context.Context) error {
+	rows := b.daily.order
+	if len(rows) == 0 {
+		return nil
+	}
+	b.dropDaily() // the statements below name insight_: no recursion
+	q := Queries{q: b, dialect: SQLite, inTx: true}
+	var days []int64
+	for _, r := range rows {
+		if !slices.Contains(days, r.Day) {
+			days = append(days, r.Day)
+		}
+	}
+	if err := q.touchDays(ctx, days...); err != nil {
+		return err
+	}
+	// One single-row upsert per distinct key, not a multi-row one: an
+	// upsert of several rows may fail half-way, so SQLite keeps a
+	// statement journal for it (a copy of every page it first changes,
+	// spilled to a temporary file), which cost more than the statements
+	// it saved.
+	for _, r := range rows {
+		if err := q.addDaily(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
