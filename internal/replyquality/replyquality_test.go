@@ -117,3 +117,40 @@ func TestEvaluate(t *testing.T) {
 		t.Fatalf("dimensions %+v", r.Dimensions)
 	}
 }
+
+// Names the reply echoes raise relevance, names the request never
+// mentions lower it, and a weak reply that names only foreign places says
+// which.
+func TestRelevanceNames(t *testing.T) {
+	msg := "和平路12号小区门口路灯不亮已经一周，请尽快维修。"
+	echo := corpus.Signals(msg, "您好，已派人到和平路查看。")
+	foreign := corpus.Signals(msg, "您好，已派人到解放路查看。")
+	if len(echo.Echoed) != 1 || len(echo.Foreign) != 0 || len(foreign.Echoed) != 0 || len(foreign.Foreign) != 1 {
+		t.Fatalf("names: echo %+v, foreign %+v", echo, foreign)
+	}
+	if !(echo.Score() > echo.Cosine && foreign.Score() < foreign.Cosine && echo.Score() > foreign.Score()) {
+		t.Fatalf("echo %.3f (cosine %.3f), foreign %.3f (cosine %.3f)", echo.Score(), echo.Cosine, foreign.Score(), foreign.Cosine)
+	}
+	ch := corpus.Check(msg, "您好，关于解放路的问题，已处理。", Options{})
+	rel, _ := ch.Score(Relevance)
+	if rel.Level != Bad || !strings.Contains(rel.ReasonZH, "“解放路”") || !strings.Contains(rel.ReasonEN, "解放路") {
+		t.Fatalf("relevance %+v", rel)
+	}
+}
+
+// The pairwise fit finds the weights that rank own replies first: here the
+// second feature separates them and the third is noise against it.
+func TestFitPairwise(t *testing.T) {
+	var ps []pairs
+	for i := 0; i < 50; i++ {
+		p := pairs{own: [3]float32{0.1, 1, 0.5}}
+		for j := 0; j < 5; j++ {
+			p.others = append(p.others, [3]float32{0.1, 0, float32(j % 2)})
+		}
+		ps = append(ps, p)
+	}
+	w := fitPairwise(ps, 1)
+	if !(w[1] > 1 && w[1] > 10*math.Abs(w[2])) {
+		t.Fatalf("weights %v", w)
+	}
+}
