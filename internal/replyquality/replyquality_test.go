@@ -154,3 +154,15 @@ func TestFitPairwise(t *testing.T) {
 		t.Fatalf("weights %v", w)
 	}
 }
+
+// One check of a long request and reply (the work done inside a reply's
+// write transaction): go test -bench Check -cpu 1 ./internal/replyquality
+func BenchmarkCheck(b *testing.B) {
+	msg := strings.Repeat("和平路12号小区门口路灯不亮已经一周，幸福街道菜市场北门每晚摆摊经营，请尽快维修。", 20)
+	reply := strings.Repeat("您好，关于和平路12号小区门口路灯不亮的问题，我局已于5月3日派人维修，路灯已恢复照明。", 20)
+	past := []Signature{SignatureOf(reply + "。"), SignatureOf("您好！留言已收悉")}
+	b.ReportAllocs()
+	for b.Loop() {
+		corpus.Check(msg, reply, Options{PastSigs: past})
+	}
+}
