@@ -255,6 +255,9 @@ func crossValidate(ex []Example, byCat map[string][]int) CVReport {
 	for j := range rep.Weights {
 		rep.Weights[j] = round3(rep.Weights[j])
 	}
+	if len(rep.Folds) == 0 {
+		return CVReport{}
+	}
 	var sum, ss float64
 	for _, a := range rep.Folds {
 		sum += a

@@ -166,3 +166,26 @@ func BenchmarkCheck(b *testing.B) {
 		corpus.Check(msg, reply, Options{PastSigs: past})
 	}
 }
+
+// The cross-validation gives a figure per fold on a body large enough,
+// and none (not NaN) when no fold has pairs.
+func TestCrossValidate(t *testing.T) {
+	var ex []Example
+	places := []string{"和平路", "解放路", "幸福街道", "光明小区", "人民路", "建设路", "胜利街", "朝阳社区", "东风路", "新华路", "长江路", "黄河路"}
+	for i, p := range places {
+		ex = append(ex, Example{ID: p, Category: "a", Message: p + "路灯不亮，请维修。", Reply: "您好，" + p + "的路灯已修复。"})
+		ex = append(ex, Example{ID: p + "2", Category: "b", Message: p + "噪音扰民，请处理。", Reply: []string{"您好！留言已收悉", "您好，" + p + "噪音已处理。"}[i%2]})
+	}
+	r := Evaluate(ex, 0.8)
+	if len(r.CV.Folds) != CVFolds || r.CV.Mean < 0.9 || math.IsNaN(r.CV.SD) {
+		t.Fatalf("cross-validation %+v", r.CV)
+	}
+	var lone []Example
+	for i, e := range ex {
+		e.Category = e.ID + string(rune('a'+i))
+		lone = append(lone, e)
+	}
+	if cv := Evaluate(lone, 0.8).CV; len(cv.Folds) != 0 || cv.Mean != 0 {
+		t.Fatalf("no pairs: %+v", cv)
+	}
+}
