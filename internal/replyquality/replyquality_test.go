@@ -117,3 +117,75 @@ func TestEvaluate(t *testing.T) {
 		t.Fatalf("dimensions %+v", r.Dimensions)
 	}
 }
+
+// Names the reply echoes raise relevance, names the request never
+// mentions lower it, and a weak reply that names only foreign places says
+// which.
+func TestRelevanceNames(t *testing.T) {
+	msg := "和平路12号小区门口路灯不亮已经一周，请尽快维修。"
+	echo := corpus.Signals(msg, "您好，已派人到和平路查看。")
+	foreign := corpus.Signals(msg, "您好，已派人到解放路查看。")
+	if len(echo.Echoed) != 1 || len(echo.Foreign) != 0 || len(foreign.Echoed) != 0 || len(foreign.Foreign) != 1 {
+		t.Fatalf("names: echo %+v, foreign %+v", echo, foreign)
+	}
+	if !(echo.Score() > echo.Cosine && foreign.Score() < foreign.Cosine && echo.Score() > foreign.Score()) {
+		t.Fatalf("echo %.3f (cosine %.3f), foreign %.3f (cosine %.3f)", echo.Score(), echo.Cosine, foreign.Score(), foreign.Cosine)
+	}
+	ch := corpus.Check(msg, "您好，关于解放路的问题，已处理。", Options{})
+	rel, _ := ch.Score(Relevance)
+	if rel.Level != Bad || !strings.Contains(rel.ReasonZH, "“解放路”") || !strings.Contains(rel.ReasonEN, "解放路") {
+		t.Fatalf("relevance %+v", rel)
+	}
+}
+
+// The pairwise fit finds the weights that rank own replies first: here the
+// second feature separates them and the third is noise against it.
+func TestFitPairwise(t *testing.T) {
+	var ps []pairs
+	for i := 0; i < 50; i++ {
+		p := pairs{own: [3]float32{0.1, 1, 0.5}}
+		for j := 0; j < 5; j++ {
+			p.others = append(p.others, [3]float32{0.1, 0, float32(j % 2)})
+		}
+		ps = append(ps, p)
+	}
+	w := fitPairwise(ps, 1)
+	if !(w[1] > 1 && w[1] > 10*math.Abs(w[2])) {
+		t.Fatalf("weights %v", w)
+	}
+}
+
+// One check of a long request and reply (the work done inside a reply's
+// write transaction): go test -bench Check -cpu 1 ./internal/replyquality
+func BenchmarkCheck(b *testing.B) {
+	msg := strings.Repeat("和平路12号小区门口路灯不亮已经一周，幸福街道菜市场北门每晚摆摊经营，请尽快维修。", 20)
+	reply := strings.Repeat("您好，关于和平路12号小区门口路灯不亮的问题，我局已于5月3日派人维修，路灯已恢复照明。", 20)
+	past := []Signature{SignatureOf(reply + "。"), SignatureOf("您好！留言已收悉")}
+	b.ReportAllocs()
+	for b.Loop() {
+		corpus.Check(msg, reply, Options{PastSigs: past})
+	}
+}
+
+// The cross-validation gives a figure per fold on a body large enough,
+// and none (not NaN) when no fold has pairs.
+func TestCrossValidate(t *testing.T) {
+	var ex []Example
+	places := []string{"和平路", "解放路", "幸福街道", "光明小区", "人民路", "建设路", "胜利街", "朝阳社区", "东风路", "新华路", "长江路", "黄河路"}
+	for i, p := range places {
+		ex = append(ex, Example{ID: p, Category: "a", Message: p + "路灯不亮，请维修。", Reply: "您好，" + p + "的路灯已修复。"})
+		ex = append(ex, Example{ID: p + "2", Category: "b", Message: p + "噪音扰民，请处理。", Reply: []string{"您好！留言已收悉", "您好，" + p + "噪音已处理。"}[i%2]})
+	}
+	r := Evaluate(ex, 0.8)
+	if len(r.CV.Folds) != CVFolds || r.CV.Mean < 0.9 || math.IsNaN(r.CV.SD) {
+		t.Fatalf("cross-validation %+v", r.CV)
+	}
+	var lone []Example
+	for i, e := range ex {
+		e.Category = e.ID + string(rune('a'+i))
+		lone = append(lone, e)
+	}
+	if cv := Evaluate(lone, 0.8).CV; len(cv.Folds) != 0 || cv.Mean != 0 {
+		t.Fatalf("no pairs: %+v", cv)
+	}
+}
