@@ -146,19 +146,12 @@ func (s *Server) decideVolunteer(action string) func(http.ResponseWriter, *http.
 
 // publishVolunteerTask answers POST /api/v1/volunteers/tasks.
 func (s *Server) publishVolunteerTask(w http.ResponseWriter, r *http.Request, a org.Actor) {
-	var in struct {
-		Kind     string    `json:"kind"`
-		Title    string    `json:"title"`
-		Place    string    `json:"place"`
-		StartsAt time.Time `json:"starts_at"`
-		EndsAt   time.Time `json:"ends_at"`
-		Slots    int       `json:"slots"`
-	}
+	var in volunteering.Task // the service sets the id, unit, author and times
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	t, err := s.svc.Community.PublishTask(r.Context(), a, volunteering.Task{Kind: in.Kind, Title: in.Title, Place: in.Place, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Slots: in.Slots})
+	t, err := s.svc.Community.PublishTask(r.Context(), a, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
