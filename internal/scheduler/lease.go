@@ -69,11 +69,15 @@ func (l *Lease) Hold(ctx context.Context) (store.Lease, bool, error) {
 // that returns no error is recorded as the period's run, at the time it
 // started. ran reports whether fn was called.
 func (l *Lease) RunDue(ctx context.Context, every time.Duration, fn func(context.Context) error) (ran bool, err error) {
-	cur, ok, err := l.Hold(ctx)
+	// One reading of the clock both takes the lease and decides whether a
+	// run is due: read twice, a poll could take the lease before the clock
+	// moved on and find the run due after, while another node took the
+	// lease over in between (both would run, one of them fenced).
+	start := l.now()
+	cur, ok, err := l.St.AcquireLease(ctx, l.Name, l.Holder, start, l.ttl())
 	if err != nil || !ok {
 		return false, err
 	}
-	start := l.now()
 	if every > 0 && !cur.Done.IsZero() && start.Before(cur.Done.Add(every)) {
 		return false, nil
 	}
