@@ -400,6 +400,9 @@ func TestImportTunedResume(t *testing.T) {
 				if want := map[string]int{"sqlite": 1, "postgres": -1}[backend]; v != want { // the test stores are "normal"
 					t.Errorf("writer synchronous %d, want %d", v, want)
 				}
+				if fk, err := c.St.WriterForeignKeys(ctx); err != nil || !fk {
+					t.Errorf("writer foreign keys %v (%v) after the import", fk, err)
+				}
 			}
 
 			whole := newCore(t, dsn())

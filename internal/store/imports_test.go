@@ -176,7 +176,7 @@ func TestWriteImportBatchAfterCases(t *testing.T) {
 }
 
 // TestImportTuning: TuneForImport sets SQLite's writer to synchronous=NORMAL
-// and EndImportTuning puts the store's setting back (FULL by default,
+// with foreign keys off, and EndImportTuning puts the store's setting back (FULL by default,
 // NORMAL for a store opened so) and commits under it; nothing on
 // PostgreSQL.
 func TestImportTuning(t *testing.T) {
@@ -188,11 +188,15 @@ func TestImportTuning(t *testing.T) {
 		}
 		want := func(w int) {
 			t.Helper()
+			fk := w == 2 || s.Dialect() == store.Postgres // off while tuned
 			if s.Dialect() == store.Postgres {
 				w = -1
 			}
 			if v, err := s.WriterSynchronous(ctx); err != nil || v != w {
 				t.Errorf("writer synchronous %d (%v), want %d", v, err, w)
+			}
+			if v, err := s.WriterForeignKeys(ctx); err != nil || v != fk {
+				t.Errorf("writer foreign keys %v (%v), want %v", v, err, fk)
 			}
 		}
 		want(2)
@@ -218,6 +222,9 @@ func TestImportTuning(t *testing.T) {
 			}
 			if v, err := n.WriterSynchronous(ctx); err != nil || v != 1 {
 				t.Errorf("a normal store's writer: synchronous %d (%v), want 1", v, err)
+			}
+			if v, err := n.WriterForeignKeys(ctx); err != nil || !v {
+				t.Errorf("a normal store's writer: foreign keys %v (%v) after the import", v, err)
 			}
 		}
 	})
