@@ -19,8 +19,8 @@ import (
 	"whistle/internal/seed"
 )
 
-const importUsage = `usage: whistle import open311 FILE.jsonl[.gz] [--source NAME] [--batch N] [--json] [--cpuprofile FILE] [store flags]
-       whistle import csv FILE.csv[.gz] --mapping MAP.yaml [--source NAME] [--batch N] [--json] [--cpuprofile FILE] [store flags]
+const importUsage = `usage: whistle import open311 FILE.jsonl[.gz] [--source NAME] [--batch N] [--window N] [--json] [--cpuprofile FILE] [store flags]
+       whistle import csv FILE.csv[.gz] --mapping MAP.yaml [--source NAME] [--batch N] [--window N] [--json] [--cpuprofile FILE] [store flags]
 
 Brings another system's history into the store (--data DIR, or --db URL; a
 new SQLite store is created and set up like a first 'whistle serve' when the
@@ -29,7 +29,11 @@ or CSV rows described by a mapping (docs/import/boston_2015.yaml). The
 source's service codes become categories, coordinates are placed by the
 city's boundaries (outside every place they are kept with the address),
 open/closed statuses and times come in; no personal data. Rows stream in
-batches of --batch (default 5000), each committed with the resume position:
+batches of --batch (default 5000), each committed with the resume position;
+the rows of each --window records (default 50000, at least a batch) are
+sorted by creation time before they are written, which keeps the store's
+time-ordered indexes from being rewritten at every batch when the file is
+in another order (a resumed run keeps the window it started with):
 an interrupted import run again continues where it stopped, and a file
 imported whole is not imported twice (ids are unique per --source, default
 "open311" or the mapping's source). Progress goes to stderr; at the end a
@@ -58,7 +62,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{"import: want 'open311 FILE' or 'csv FILE --mapping MAP.yaml'"}
 	}
 	kind, file := args[0], args[1]
-	flags, rest, err := splitFlags(args[2:], []string{"mapping", "source", "batch", "cpuprofile"}, []string{"json", "h", "help"})
+	flags, rest, err := splitFlags(args[2:], []string{"mapping", "source", "batch", "window", "cpuprofile"}, []string{"json", "h", "help"})
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -70,6 +74,11 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if v, ok := flags["batch"]; ok {
 		if opts.Batch, err = strconv.Atoi(v); err != nil || opts.Batch <= 0 {
 			return usageError{fmt.Sprintf("flag --batch: %q is not a positive number", v)}
+		}
+	}
+	if v, ok := flags["window"]; ok {
+		if opts.Window, err = strconv.Atoi(v); err != nil || opts.Window <= 0 {
+			return usageError{fmt.Sprintf("flag --window: %q is not a positive number", v)}
 		}
 	}
 	if kind == importer.KindCSV {

@@ -53,7 +53,7 @@ func TestImportCommand(t *testing.T) {
 	}
 	var ue usageError
 	for _, args := range [][]string{{"import"}, {"import", "xml", file}, {"import", "csv", file, "--data", data},
-		{"import", "open311", filepath.Join(dir, "missing.jsonl"), "--data", data}, {"import", "open311", file, "--batch", "0"}} {
+		{"import", "open311", filepath.Join(dir, "missing.jsonl"), "--data", data}, {"import", "open311", file, "--batch", "0"}, {"import", "open311", file, "--window", "-5"}} {
 		if _, _, err := cmd(args...); !errors.As(err, &ue) {
 			t.Errorf("%v: %v, want a usage error", args, err)
 		}

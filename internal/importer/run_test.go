@@ -206,7 +206,8 @@ func TestImportOpen311(t *testing.T) {
 
 // TestImportResume: a run that fails in its third batch (rolled back whole)
 // or is cancelled after its second continues from the last committed batch
-// when run again, and ends with exact counts and no duplicates.
+// when run again, and ends with exact counts and no duplicates (windows of
+// one batch: positions in file order; TestImportWindows has larger ones).
 func TestImportResume(t *testing.T) {
 	eachBackend(t, func(t *testing.T, c *core.Core) {
 		ctx := context.Background()
@@ -215,7 +216,7 @@ func TestImportResume(t *testing.T) {
 		lines[12] = `{"service_request_id":"x","status":"open","service_code":"P1"}`
 		file := writeFile(t, "r.jsonl", strings.Join(lines, "\n")+"\n")
 		boom := errors.New("disk on fire")
-		_, err := importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 3,
+		_, err := importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 3, Window: 1,
 			BatchHook: func(n int) error {
 				if n == 3 {
 					return boom
@@ -234,7 +235,7 @@ func TestImportResume(t *testing.T) {
 		// Cancelled (as by Ctrl-C) once its second batch has committed.
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		rep, err := importer.Run(cctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 3,
+		rep, err := importer.Run(cctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 3, Window: 1,
 			Progress: func(p importer.Progress) {
 				if p.Rows == 6 {
 					cancel()
@@ -246,7 +247,7 @@ func TestImportResume(t *testing.T) {
 		if !rep.Resumed || rep.From != 6 || rep.Rows != 6 || rep.Imported != 5 || rep.Refused != 1 {
 			t.Errorf("cancelled run %+v", rep)
 		}
-		rep, err = importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 3})
+		rep, err = importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 3, Window: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -488,4 +489,98 @@ func TestImportNoReload(t *testing.T) {
 			t.Errorf("category open311.p1 in a new core: %+v %v", cat, ok)
 		}
 	})
+}
+
+// TestImportWindows: rows are written sorted by creation time within each
+// window (ties in file order), and a run that fails in any one of its
+// batches — at a window's start, inside it or at its end — then resumed
+// leaves exactly the store an uninterrupted run leaves, with each refusal
+// counted once and no duplicates.
+func TestImportWindows(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			dsn := func() string {
+				if backend == "postgres" {
+					return pgtest.NewDatabase(t)
+				}
+				return ""
+			}
+			ctx := context.Background()
+			lines := open311Lines(1, 40) // days 2015-03-02, 03, … 20, 01, 02, …: out of order
+			lines[3] = `not json`
+			lines[17] = `{"service_request_id":"x","status":"open","service_code":"P1"}`
+			file := writeFile(t, "r.jsonl", strings.Join(lines, "\n")+"\n")
+			opts := importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 5, Window: 12}
+
+			whole := newCore(t, dsn())
+			district(t, whole, 42.3, -71.1)
+			batches := 0
+			o := opts
+			o.BatchHook = func(n int) error { batches = n; return nil }
+			rep, err := importer.Run(ctx, whole, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt := rep.Total; tt.Lines != 40 || tt.Imported != 38 || tt.Refused != 2 || tt.Duplicates != 0 {
+				t.Fatalf("uninterrupted totals %+v", tt)
+			}
+			// Windows of 12 records: 11, 11, 12 and 4 rows, in batches of at most 5.
+			if batches != 3+3+3+1 {
+				t.Errorf("%d batches, want 10", batches)
+			}
+			if backend == "sqlite" {
+				// In each window the ids follow the creation times.
+				var prev time.Time
+				for id := int64(1); id <= 38; id++ {
+					cs, err := whole.St.Case(ctx, id, org.ScopeOf(org.System()))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if id != 12 && id != 23 && id != 35 && cs.CreatedAt.Before(prev) {
+						t.Errorf("case %d created %v before case %d's %v", id, cs.CreatedAt, id-1, prev)
+					}
+					prev = cs.CreatedAt
+				}
+			}
+			want := snapshot(t, whole, backend == "sqlite")
+
+			fails := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+			if backend == "postgres" {
+				fails = []int{2, 4, 6}
+			}
+			for _, k := range fails {
+				c := newCore(t, dsn())
+				district(t, c, 42.3, -71.1)
+				boom := errors.New("power cut")
+				o := opts
+				o.BatchHook = func(n int) error {
+					if n == k {
+						return boom
+					}
+					return nil
+				}
+				if _, err := importer.Run(ctx, c, o); !errors.Is(err, boom) {
+					t.Fatalf("failing in batch %d: %v", k, err)
+				}
+				o.Batch = 7 // the window is the run's, whatever the batch
+				o.BatchHook = nil
+				rep, err := importer.Run(ctx, c, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt := rep.Total; !rep.Resumed || tt.Lines != 40 || tt.Imported != 38 || tt.Refused != 2 || tt.Duplicates != 0 {
+					t.Errorf("failed in batch %d, resumed: %+v", k, rep)
+				}
+				if rep.RefusedBy[importer.ReasonBadJSON] != 1 || rep.RefusedBy[importer.ReasonMissingTime] != 1 {
+					t.Errorf("failed in batch %d: refusals %+v", k, rep.RefusedBy)
+				}
+				if got := snapshot(t, c, backend == "sqlite"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Errorf("failed in batch %d, resumed:\n%s\nuninterrupted:\n%s", k, strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+				if g := rollupTotal(t, c); g != 38 {
+					t.Errorf("failed in batch %d: rollups %d, want 38", k, g)
+				}
+			}
+		})
+	}
 }

@@ -23,12 +23,17 @@ import (
 
 // ImportRun is one run of an import over one file.
 type ImportRun struct {
-	ID         int64
-	FileKey    string
-	Kind       string // open311, csv
-	Source     string // the source system: import keys are unique within it
-	File       string
-	Line       int64 // resume position: every line up to it is committed
+	ID      int64
+	FileKey string
+	Kind    string // open311, csv
+	Source  string // the source system: import keys are unique within it
+	File    string
+	Line    int64 // resume position: every line up to it is committed
+	// The importer sorts rows by creation time in windows of WindowRows
+	// records after Line; WindowDone of the window's sorted rows are
+	// committed (0 when Line ends a window).
+	WindowRows int64
+	WindowDone int64
 	Imported   int64
 	Refused    int64
 	Duplicates int64
@@ -122,11 +127,15 @@ type ImportBatch struct {
 	// repeats within the batch). Without it a batch that repeats an id fails
 	// with errs.Exists (field external_id), to be run again with Check: the
 	// fast path for a source new to the store.
-	Check   bool
-	Line    int64 // resume position after this batch
-	Elapsed time.Duration
-	Loc     *time.Location // for case numbers (YYYYMMDD in the city's zone)
-	Now     time.Time
+	Check bool
+	Line  int64 // resume position after this batch
+	// The sort window the batch belongs to (ImportRun.WindowRows) and how
+	// many of its sorted rows are committed with this batch: 0 when the
+	// batch ends the window (Line is then the window's end).
+	WindowRows, WindowDone int64
+	Elapsed                time.Duration
+	Loc                    *time.Location // for case numbers (YYYYMMDD in the city's zone)
+	Now                    time.Time
 }
 
 // ImportBatchResult counts what a batch did.
@@ -135,12 +144,12 @@ type ImportBatchResult struct {
 	Duplicates int64 // already in the store under the same (source, id)
 }
 
-const importRunCols = "id, file_key, kind, source, file, line, imported, refused, duplicates, started_at, updated_at, finished_at, elapsed_ms"
+const importRunCols = "id, file_key, kind, source, file, line, window_rows, window_done, imported, refused, duplicates, started_at, updated_at, finished_at, elapsed_ms"
 
 func scanImportRun(sc interface{ Scan(...any) error }) (ImportRun, error) {
 	var r ImportRun
 	var started, updated, finished, elapsed int64
-	err := sc.Scan(&r.ID, &r.FileKey, &r.Kind, &r.Source, &r.File, &r.Line, &r.Imported, &r.Refused, &r.Duplicates, &started, &updated, &finished, &elapsed)
+	err := sc.Scan(&r.ID, &r.FileKey, &r.Kind, &r.Source, &r.File, &r.Line, &r.WindowRows, &r.WindowDone, &r.Imported, &r.Refused, &r.Duplicates, &started, &updated, &finished, &elapsed)
 	r.StartedAt, r.UpdatedAt = fromMS(started), fromMS(updated)
 	if finished > 0 {
 		r.FinishedAt = fromMS(finished)
@@ -161,8 +170,8 @@ func (q Queries) ImportRunByKey(ctx context.Context, fileKey string) (ImportRun,
 
 // StartImportRun stores a new run and sets r.ID.
 func (q Queries) StartImportRun(ctx context.Context, r *ImportRun) error {
-	return q.row(ctx, "INSERT INTO import_runs(file_key, kind, source, file, started_at, updated_at) VALUES (?,?,?,?,?,?) RETURNING id",
-		r.FileKey, r.Kind, r.Source, r.File, ms(r.StartedAt), ms(r.StartedAt)).Scan(&r.ID)
+	return q.row(ctx, "INSERT INTO import_runs(file_key, kind, source, file, window_rows, started_at, updated_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
+		r.FileKey, r.Kind, r.Source, r.File, r.WindowRows, ms(r.StartedAt), ms(r.StartedAt)).Scan(&r.ID)
 }
 
 // FinishImportRun marks a run finished.
@@ -251,8 +260,8 @@ func (q Queries) WriteImportBatch(ctx context.Context, run *ImportRun, b ImportB
 			return res, err
 		}
 	}
-	_, err := q.exec(ctx, "UPDATE import_runs SET line = ?, imported = imported + ?, refused = refused + ?, duplicates = duplicates + ?, updated_at = ?, elapsed_ms = elapsed_ms + ? WHERE id = ?",
-		b.Line, res.Imported, len(b.Refusals), res.Duplicates, ms(b.Now), b.Elapsed.Milliseconds(), run.ID)
+	_, err := q.exec(ctx, "UPDATE import_runs SET line = ?, window_rows = ?, window_done = ?, imported = imported + ?, refused = refused + ?, duplicates = duplicates + ?, updated_at = ?, elapsed_ms = elapsed_ms + ? WHERE id = ?",
+		b.Line, b.WindowRows, b.WindowDone, res.Imported, len(b.Refusals), res.Duplicates, ms(b.Now), b.Elapsed.Milliseconds(), run.ID)
 	return res, err
 }
 
