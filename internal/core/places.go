@@ -72,7 +72,9 @@ func buildGeo(ctx context.Context, st *store.Store, c *catalog, prev *catalog) (
 	// fresh start, or the demo just loaded) is looked at again.
 	if prev != nil && prev.geo != nil && prev.geo.observed > 0 {
 		g.learnedEntries, g.observed = prev.geo.learnedEntries, prev.geo.observed
-	} else {
+	} else if has, err := st.HasPlacedClosedCases(ctx); err != nil {
+		return nil, err
+	} else if has {
 		obs, err := st.ResolvedAddresses(ctx, learnLimit)
 		if err != nil {
 			return nil, err
@@ -235,7 +237,7 @@ func (s *Core) GeocodeThreshold(ctx context.Context, q string, limit int, thresh
 	if cat.geo.observed == 0 {
 		// Nothing learned yet (a fresh start, or the demo loaded after
 		// the catalogue): learn as soon as there are closed cases.
-		if has, err := s.St.HasClosedCases(ctx); err != nil {
+		if has, err := s.St.HasPlacedClosedCases(ctx); err != nil {
 			return GeocodeResult{}, err
 		} else if has {
 			if err := s.relearn(ctx, true); err != nil {

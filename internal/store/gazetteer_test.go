@@ -155,16 +155,19 @@ func TestResolvedAddresses(t *testing.T) {
 		noAddr := testCase(3)
 		noAddr.ClosedAt, noAddr.State = base.Add(time.Hour), lifecycle.Closed
 		noAddr.Location = lifecycle.Location{DistrictID: 2}
-		if has, err := s.HasClosedCases(ctx); err != nil || has {
-			t.Fatalf("HasClosedCases on an empty store = %v, %v", has, err)
+		unplaced := testCase(4) // imported history outside every place
+		unplaced.ClosedAt, unplaced.State = base.Add(time.Hour), lifecycle.Closed
+		unplaced.Location = lifecycle.Location{Address: "1 Main St, Boston"}
+		if has, err := s.HasPlacedClosedCases(ctx); err != nil || has {
+			t.Fatalf("HasPlacedClosedCases on an empty store = %v, %v", has, err)
 		}
-		insertCases(t, s, open)
-		if has, _ := s.HasClosedCases(ctx); has {
-			t.Fatal("HasClosedCases with only an open case")
+		insertCases(t, s, open, unplaced)
+		if has, _ := s.HasPlacedClosedCases(ctx); has {
+			t.Fatal("HasPlacedClosedCases with only an open case and an unplaced closed one")
 		}
 		insertCases(t, s, closed, noAddr)
-		if has, _ := s.HasClosedCases(ctx); !has {
-			t.Fatal("HasClosedCases = false with closed cases")
+		if has, _ := s.HasPlacedClosedCases(ctx); !has {
+			t.Fatal("HasPlacedClosedCases = false with placed closed cases")
 		}
 		obs, err := s.ResolvedAddresses(ctx, 10)
 		if err != nil {
