@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"whistle/internal/deliberations"
 	"whistle/internal/errs"
@@ -172,14 +171,9 @@ func (s *Server) publicDeliberation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) proposeDeliberation(w http.ResponseWriter, r *http.Request) {
-	ip := clientIP(r)
-	if !s.submits.Allowed(ip, time.Now()) {
-		s.fail(w, r, errs.E(errs.RateLimited))
-		return
-	}
 	var in deliberations.ProposeInput
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	ip, ok := s.publicBody(w, r, &in, maxJSON)
+	if !ok {
 		return
 	}
 	id, err := s.svc.Deliberations.Propose(r.Context(), in)
@@ -187,6 +181,6 @@ func (s *Server) proposeDeliberation(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.submits.Fail(ip, time.Now()) // counts submissions, not failures
+	s.submitted(ip)
 	writeJSON(w, 201, map[string]any{"id": id, "state": "proposed"})
 }

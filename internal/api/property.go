@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"whistle/internal/compound"
 	"whistle/internal/errs"
@@ -88,18 +87,13 @@ func (s *Server) publicCompounds(w http.ResponseWriter, r *http.Request) {
 // publicPropertyRate takes a resident's rating of their property company
 // (rate-limited like the portal's submissions).
 func (s *Server) publicPropertyRate(w http.ResponseWriter, r *http.Request) {
-	ip := clientIP(r)
-	if !s.submits.Allowed(ip, time.Now()) {
-		s.fail(w, r, errs.E(errs.RateLimited))
-		return
-	}
 	var in property.RateInput
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	ip, ok := s.publicBody(w, r, &in, maxJSON)
+	if !ok {
 		return
 	}
 	rt, err := s.svc.Property.Rate(r.Context(), in)
-	s.submits.Fail(ip, time.Now()) // counts submissions
+	s.submitted(ip)
 	if err != nil {
 		s.fail(w, r, err)
 		return

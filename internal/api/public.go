@@ -11,11 +11,6 @@ import (
 
 // publicCreate takes a citizen's submission from the web portal.
 func (s *Server) publicCreate(w http.ResponseWriter, r *http.Request) {
-	ip := clientIP(r)
-	if !s.submits.Allowed(ip, time.Now()) {
-		s.fail(w, r, errs.E(errs.RateLimited))
-		return
-	}
 	// Photos come inline (base64 in JSON), at most casework.MaxPublicPhotos;
 	// "attachments" (ids) are ignored: a citizen links only what they send.
 	var in struct {
@@ -27,8 +22,8 @@ func (s *Server) publicCreate(w http.ResponseWriter, r *http.Request) {
 		SharePhotoLocation bool `json:"share_photo_location"`
 	}
 	limit := maxJSON + (s.svc.Config().MaxAttachment*4/3+1024)*casework.MaxPublicPhotos
-	if err := decodeMax(w, r, &in, limit); err != nil {
-		s.fail(w, r, err)
+	ip, ok := s.publicBody(w, r, &in, limit)
+	if !ok {
 		return
 	}
 	photos := casework.PublicPhotos{IP: ip, ShareLocation: in.SharePhotoLocation}
@@ -44,7 +39,7 @@ func (s *Server) publicCreate(w http.ResponseWriter, r *http.Request) {
 	if replayed {
 		status = http.StatusOK
 	} else {
-		s.submits.Fail(ip, time.Now()) // counts submissions, not failures
+		s.submitted(ip)
 	}
 	writeJSON(w, status, map[string]any{"number": c.Number, "state": c.State, "created_at": c.CreatedAt, "accept_by": c.AcceptBy})
 }

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"whistle/internal/auth"
 	"whistle/internal/errs"
@@ -225,4 +226,28 @@ func queryBool(r *http.Request, name string) (*bool, error) {
 		return nil, errs.F(errs.Invalid, name)
 	}
 	return &b, nil
+}
+
+// publicBody is the preamble of an anonymous submission (the portal's
+// JSON twins: cases, ratings, proposals, registrations): the sender's
+// address must be under the submission rate limit (429 rate_limited
+// otherwise, before the body is read), and the body decodes into v (up to
+// limit bytes). ok is false when the answer has been written.
+func (s *Server) publicBody(w http.ResponseWriter, r *http.Request, v any, limit int64) (ip string, ok bool) {
+	ip = clientIP(r)
+	if !s.submits.Allowed(ip, time.Now()) {
+		s.fail(w, r, errs.E(errs.RateLimited))
+		return ip, false
+	}
+	if err := decodeMax(w, r, v, limit); err != nil {
+		s.fail(w, r, err)
+		return ip, false
+	}
+	return ip, true
+}
+
+// submitted counts an accepted anonymous submission against its sender's
+// address (the limit counts submissions, not failures).
+func (s *Server) submitted(ip string) {
+	s.submits.Fail(ip, time.Now())
 }

@@ -2,10 +2,8 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"whistle/internal/community"
-	"whistle/internal/errs"
 	"whistle/internal/org"
 	"whistle/internal/volunteering"
 )
@@ -19,14 +17,9 @@ import (
 // registration, pending until the community decides (rate-limited per
 // address, like the portal's form).
 func (s *Server) registerVolunteer(w http.ResponseWriter, r *http.Request) {
-	ip := clientIP(r)
-	if !s.submits.Allowed(ip, time.Now()) {
-		s.fail(w, r, errs.E(errs.RateLimited))
-		return
-	}
 	var in volunteering.Registration
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
+	ip, ok := s.publicBody(w, r, &in, maxJSON)
+	if !ok {
 		return
 	}
 	v, err := s.svc.Community.Register(r.Context(), in)
@@ -34,7 +27,7 @@ func (s *Server) registerVolunteer(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.submits.Fail(ip, time.Now()) // counts submissions, not failures
+	s.submitted(ip)
 	writeJSON(w, 201, map[string]any{"id": v.ID, "state": v.State})
 }
 
