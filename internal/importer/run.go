@@ -496,8 +496,15 @@ type windowRead struct {
 	err        error
 }
 
-// readWindows reads the file a window of w.size records at a time from
-// line w.start, until it ends, at the first error, or when ctx is done.
+// windowText bounds a window's memory: a window also ends after the
+// record that brings its rows' texts to this many bytes (a file of long
+// descriptions), which, like the count, depends only on the file from the
+// window's start on, so a resumed run reads the same window again.
+var windowText = 64 << 20
+
+// readWindows reads the file a window of w.size records (or windowText
+// bytes of text) at a time from line w.start, until it ends, at the first
+// error, or when ctx is done.
 func readWindows(ctx context.Context, rd Reader, w window, out chan<- windowRead) {
 	defer close(out)
 	send := func(win windowRead) bool {
@@ -511,8 +518,8 @@ func readWindows(ctx context.Context, rd Reader, w window, out chan<- windowRead
 	start := w.start
 	for {
 		win := windowRead{start: start, end: start}
-		n, eof := int64(0), false
-		for n < w.size {
+		n, text, eof := int64(0), 0, false
+		for n < w.size && text < windowText {
 			if ctx.Err() != nil {
 				return
 			}
@@ -530,6 +537,7 @@ func readWindows(ctx context.Context, rd Reader, w window, out chan<- windowRead
 				return
 			default:
 				win.rows = append(win.rows, read{row, line})
+				text += len(row.Title) + len(row.Description) + len(row.Address)
 			}
 			win.end = line
 			n++

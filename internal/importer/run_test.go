@@ -584,3 +584,47 @@ func TestImportWindows(t *testing.T) {
 		})
 	}
 }
+
+// TestImportWindowText: a window also ends when its rows' texts reach the
+// bound (long descriptions), and a run failing inside such a window, then
+// resumed, leaves the store an uninterrupted run leaves.
+func TestImportWindowText(t *testing.T) {
+	defer importer.SetWindowText(100)()
+	ctx := context.Background()
+	lines := open311Lines(1, 20) // each row's title, description and address: ~25 bytes
+	file := writeFile(t, "r.jsonl", strings.Join(lines, "\n")+"\n")
+	opts := importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 2, Window: 1000}
+	whole := newCore(t, "")
+	district(t, whole, 42.3, -71.1)
+	batches := 0
+	o := opts
+	o.BatchHook = func(n int) error { batches = n; return nil }
+	if rep, err := importer.Run(ctx, whole, o); err != nil || rep.Total.Imported != 20 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	// Windows of four or five rows (100 bytes of text), in batches of two:
+	// 11; one window of 20 would make 10.
+	if batches != 11 {
+		t.Errorf("%d batches, want 11: windows of four or five rows in batches of two", batches)
+	}
+	c := newCore(t, "")
+	district(t, c, 42.3, -71.1)
+	boom := errors.New("power cut")
+	o = opts
+	o.BatchHook = func(n int) error {
+		if n == 5 {
+			return boom
+		}
+		return nil
+	}
+	if _, err := importer.Run(ctx, c, o); !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	rep, err := importer.Run(ctx, c, opts)
+	if err != nil || rep.Total.Imported != 20 || rep.Total.Duplicates != 0 {
+		t.Fatalf("resumed: %+v %v", rep, err)
+	}
+	if got, want := snapshot(t, c, true), snapshot(t, whole, true); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("resumed:\n%s\nuninterrupted:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
