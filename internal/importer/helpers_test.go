@@ -42,6 +42,21 @@ func eachBackend(t *testing.T, fn func(t *testing.T, c *core.Core)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, newCore(t, pgtest.NewDatabase(t))) })
 }
 
+// eachBackendFresh runs fn on SQLite and on PostgreSQL, with fresh opening
+// a new store of that backend (and a core over it) at each call.
+func eachBackendFresh(t *testing.T, fn func(t *testing.T, backend string, fresh func() *core.Core)) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			fn(t, backend, func() *core.Core {
+				if backend == "postgres" {
+					return newCore(t, pgtest.NewDatabase(t))
+				}
+				return newCore(t, "")
+			})
+		})
+	}
+}
+
 // writeFile writes a test file and returns its path.
 func writeFile(t testing.TB, name, body string) string {
 	t.Helper()

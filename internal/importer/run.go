@@ -417,14 +417,7 @@ type window struct{ size, start, done int64 }
 func produce(ctx context.Context, rd Reader, c *core.Core, prefix, source string, size int, w window, out chan<- batch) {
 	defer close(out)
 	seen := map[string]bool{} // categories already handed on
-	send := func(b batch) bool {
-		select {
-		case out <- b:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
+	send := func(b batch) bool { return sendCtx(ctx, out, b) }
 	// The next window is read while this one's batches are made.
 	wins := make(chan windowRead, 1)
 	go readWindows(ctx, rd, w, wins)
@@ -507,14 +500,7 @@ var windowText = 64 << 20
 // error, or when ctx is done.
 func readWindows(ctx context.Context, rd Reader, w window, out chan<- windowRead) {
 	defer close(out)
-	send := func(win windowRead) bool {
-		select {
-		case out <- win:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
+	send := func(win windowRead) bool { return sendCtx(ctx, out, win) }
 	start := w.start
 	for {
 		win := windowRead{start: start, end: start}
@@ -579,5 +565,15 @@ func inZone(ic *store.ImportCase, loc *time.Location) {
 	}
 	for i := range ic.Events {
 		ic.Events[i].At = ic.Events[i].At.In(loc)
+	}
+}
+
+// sendCtx sends v on out unless ctx ends first (false).
+func sendCtx[T any](ctx context.Context, out chan<- T, v T) bool {
+	select {
+	case out <- v:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"whistle/internal/insight"
 	"whistle/internal/lifecycle"
 	"whistle/internal/org"
-	"whistle/internal/pgtest"
 	"whistle/internal/store"
 )
 
@@ -380,84 +379,76 @@ func snapshot(t *testing.T, c *core.Core, exact bool) []string {
 // PostgreSQL but for the ids and numbers a rolled-back batch drew); the
 // writer's own synchronous setting is back after each way out.
 func TestImportTunedResume(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			dsn := func() string {
-				if backend == "postgres" {
-					return pgtest.NewDatabase(t)
-				}
-				return ""
-			}
-			ctx := context.Background()
-			lines := open311Lines(1, 30)
-			lines[6] = `not json`
-			file := writeFile(t, "r.jsonl", strings.Join(lines, "\n")+"\n")
-			synced := func(c *core.Core) {
-				t.Helper()
-				v, err := c.St.WriterSynchronous(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if want := map[string]int{"sqlite": 1, "postgres": -1}[backend]; v != want { // the test stores are "normal"
-					t.Errorf("writer synchronous %d, want %d", v, want)
-				}
-				if fk, err := c.St.WriterForeignKeys(ctx); err != nil || !fk {
-					t.Errorf("writer foreign keys %v (%v) after the import", fk, err)
-				}
-			}
-
-			whole := newCore(t, dsn())
-			district(t, whole, 42.3, -71.1)
-			if _, err := importer.Run(ctx, whole, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 4}); err != nil {
-				t.Fatal(err)
-			}
-
-			c := newCore(t, dsn())
-			district(t, c, 42.3, -71.1)
-			boom := errors.New("power cut")
-			_, err := importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 4, Tune: true,
-				BatchHook: func(n int) error {
-					if n == 3 {
-						return boom
-					}
-					return nil
-				}})
-			if !errors.Is(err, boom) {
-				t.Fatalf("run: %v, want the injected failure", err)
-			}
-			synced(c)
-			cctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			_, err = importer.Run(cctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 4, Tune: true,
-				Progress: func(p importer.Progress) {
-					if p.Rows == 8 {
-						cancel()
-					}
-				}})
-			if !errors.Is(err, context.Canceled) {
-				t.Fatalf("cancelled run: %v", err)
-			}
-			synced(c)
-			rep, err := importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 4, Tune: true})
+	eachBackendFresh(t, func(t *testing.T, backend string, fresh func() *core.Core) {
+		ctx := context.Background()
+		lines := open311Lines(1, 30)
+		lines[6] = `not json`
+		file := writeFile(t, "r.jsonl", strings.Join(lines, "\n")+"\n")
+		synced := func(c *core.Core) {
+			t.Helper()
+			v, err := c.St.WriterSynchronous(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			synced(c)
-			if !rep.Resumed || rep.Total.Lines != 30 || rep.Total.Imported != 29 || rep.Total.Refused != 1 || rep.Total.Duplicates != 0 {
-				t.Errorf("resumed run %+v", rep)
+			if want := map[string]int{"sqlite": 1, "postgres": -1}[backend]; v != want { // the test stores are "normal"
+				t.Errorf("writer synchronous %d, want %d", v, want)
 			}
-			got, want := snapshot(t, c, backend == "sqlite"), snapshot(t, whole, backend == "sqlite")
-			if len(want) != 29 {
-				t.Fatalf("the uninterrupted run has %d cases, want 29", len(want))
+			if fk, err := c.St.WriterForeignKeys(ctx); err != nil || !fk {
+				t.Errorf("writer foreign keys %v (%v) after the import", fk, err)
 			}
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Errorf("interrupted and resumed:\n%s\nuninterrupted:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-			}
-			if g, w := rollupTotal(t, c), rollupTotal(t, whole); g != w || g != 29 {
-				t.Errorf("rollups %d, uninterrupted %d, want 29", g, w)
-			}
-		})
-	}
+		}
+
+		whole := fresh()
+		district(t, whole, 42.3, -71.1)
+		if _, err := importer.Run(ctx, whole, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 4}); err != nil {
+			t.Fatal(err)
+		}
+
+		c := fresh()
+		district(t, c, 42.3, -71.1)
+		boom := errors.New("power cut")
+		_, err := importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 4, Tune: true,
+			BatchHook: func(n int) error {
+				if n == 3 {
+					return boom
+				}
+				return nil
+			}})
+		if !errors.Is(err, boom) {
+			t.Fatalf("run: %v, want the injected failure", err)
+		}
+		synced(c)
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		_, err = importer.Run(cctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 4, Tune: true,
+			Progress: func(p importer.Progress) {
+				if p.Rows == 8 {
+					cancel()
+				}
+			}})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled run: %v", err)
+		}
+		synced(c)
+		rep, err := importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 4, Tune: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		synced(c)
+		if !rep.Resumed || rep.Total.Lines != 30 || rep.Total.Imported != 29 || rep.Total.Refused != 1 || rep.Total.Duplicates != 0 {
+			t.Errorf("resumed run %+v", rep)
+		}
+		got, want := snapshot(t, c, backend == "sqlite"), snapshot(t, whole, backend == "sqlite")
+		if len(want) != 29 {
+			t.Fatalf("the uninterrupted run has %d cases, want 29", len(want))
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("interrupted and resumed:\n%s\nuninterrupted:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if g, w := rollupTotal(t, c), rollupTotal(t, whole); g != w || g != 29 {
+			t.Errorf("rollups %d, uninterrupted %d, want 29", g, w)
+		}
+	})
 }
 
 // TestImportNoReload: a run for a process that ends after it (the import
@@ -497,92 +488,84 @@ func TestImportNoReload(t *testing.T) {
 // leaves exactly the store an uninterrupted run leaves, with each refusal
 // counted once and no duplicates.
 func TestImportWindows(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			dsn := func() string {
-				if backend == "postgres" {
-					return pgtest.NewDatabase(t)
-				}
-				return ""
-			}
-			ctx := context.Background()
-			lines := open311Lines(1, 40) // days 2015-03-02, 03, … 20, 01, 02, …: out of order
-			lines[3] = `not json`
-			lines[17] = `{"service_request_id":"x","status":"open","service_code":"P1"}`
-			file := writeFile(t, "r.jsonl", strings.Join(lines, "\n")+"\n")
-			opts := importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 5, Window: 12}
+	eachBackendFresh(t, func(t *testing.T, backend string, fresh func() *core.Core) {
+		ctx := context.Background()
+		lines := open311Lines(1, 40) // days 2015-03-02, 03, … 20, 01, 02, …: out of order
+		lines[3] = `not json`
+		lines[17] = `{"service_request_id":"x","status":"open","service_code":"P1"}`
+		file := writeFile(t, "r.jsonl", strings.Join(lines, "\n")+"\n")
+		opts := importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 5, Window: 12}
 
-			whole := newCore(t, dsn())
-			district(t, whole, 42.3, -71.1)
-			batches := 0
-			o := opts
-			o.BatchHook = func(n int) error { batches = n; return nil }
-			rep, err := importer.Run(ctx, whole, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt := rep.Total; tt.Lines != 40 || tt.Imported != 38 || tt.Refused != 2 || tt.Duplicates != 0 {
-				t.Fatalf("uninterrupted totals %+v", tt)
-			}
-			// Windows of 12 records: 11, 11, 12 and 4 rows, in batches of at most 5.
-			if batches != 3+3+3+1 {
-				t.Errorf("%d batches, want 10", batches)
-			}
-			if backend == "sqlite" {
-				// In each window the ids follow the creation times.
-				var prev time.Time
-				for id := int64(1); id <= 38; id++ {
-					cs, err := whole.St.Case(ctx, id, org.ScopeOf(org.System()))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if id != 12 && id != 23 && id != 35 && cs.CreatedAt.Before(prev) {
-						t.Errorf("case %d created %v before case %d's %v", id, cs.CreatedAt, id-1, prev)
-					}
-					prev = cs.CreatedAt
-				}
-			}
-			want := snapshot(t, whole, backend == "sqlite")
-
-			fails := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-			if backend == "postgres" {
-				fails = []int{2, 4, 6}
-			}
-			for _, k := range fails {
-				c := newCore(t, dsn())
-				district(t, c, 42.3, -71.1)
-				boom := errors.New("power cut")
-				o := opts
-				o.BatchHook = func(n int) error {
-					if n == k {
-						return boom
-					}
-					return nil
-				}
-				if _, err := importer.Run(ctx, c, o); !errors.Is(err, boom) {
-					t.Fatalf("failing in batch %d: %v", k, err)
-				}
-				o.Batch = 7 // the window is the run's, whatever the batch
-				o.BatchHook = nil
-				rep, err := importer.Run(ctx, c, o)
+		whole := fresh()
+		district(t, whole, 42.3, -71.1)
+		batches := 0
+		o := opts
+		o.BatchHook = func(n int) error { batches = n; return nil }
+		rep, err := importer.Run(ctx, whole, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt := rep.Total; tt.Lines != 40 || tt.Imported != 38 || tt.Refused != 2 || tt.Duplicates != 0 {
+			t.Fatalf("uninterrupted totals %+v", tt)
+		}
+		// Windows of 12 records: 11, 11, 12 and 4 rows, in batches of at most 5.
+		if batches != 3+3+3+1 {
+			t.Errorf("%d batches, want 10", batches)
+		}
+		if backend == "sqlite" {
+			// In each window the ids follow the creation times.
+			var prev time.Time
+			for id := int64(1); id <= 38; id++ {
+				cs, err := whole.St.Case(ctx, id, org.ScopeOf(org.System()))
 				if err != nil {
 					t.Fatal(err)
 				}
-				if tt := rep.Total; !rep.Resumed || tt.Lines != 40 || tt.Imported != 38 || tt.Refused != 2 || tt.Duplicates != 0 {
-					t.Errorf("failed in batch %d, resumed: %+v", k, rep)
+				if id != 12 && id != 23 && id != 35 && cs.CreatedAt.Before(prev) {
+					t.Errorf("case %d created %v before case %d's %v", id, cs.CreatedAt, id-1, prev)
 				}
-				if rep.RefusedBy[importer.ReasonBadJSON] != 1 || rep.RefusedBy[importer.ReasonMissingTime] != 1 {
-					t.Errorf("failed in batch %d: refusals %+v", k, rep.RefusedBy)
-				}
-				if got := snapshot(t, c, backend == "sqlite"); strings.Join(got, "\n") != strings.Join(want, "\n") {
-					t.Errorf("failed in batch %d, resumed:\n%s\nuninterrupted:\n%s", k, strings.Join(got, "\n"), strings.Join(want, "\n"))
-				}
-				if g := rollupTotal(t, c); g != 38 {
-					t.Errorf("failed in batch %d: rollups %d, want 38", k, g)
-				}
+				prev = cs.CreatedAt
 			}
-		})
-	}
+		}
+		want := snapshot(t, whole, backend == "sqlite")
+
+		fails := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+		if backend == "postgres" {
+			fails = []int{2, 4, 6}
+		}
+		for _, k := range fails {
+			c := fresh()
+			district(t, c, 42.3, -71.1)
+			boom := errors.New("power cut")
+			o := opts
+			o.BatchHook = func(n int) error {
+				if n == k {
+					return boom
+				}
+				return nil
+			}
+			if _, err := importer.Run(ctx, c, o); !errors.Is(err, boom) {
+				t.Fatalf("failing in batch %d: %v", k, err)
+			}
+			o.Batch = 7 // the window is the run's, whatever the batch
+			o.BatchHook = nil
+			rep, err := importer.Run(ctx, c, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt := rep.Total; !rep.Resumed || tt.Lines != 40 || tt.Imported != 38 || tt.Refused != 2 || tt.Duplicates != 0 {
+				t.Errorf("failed in batch %d, resumed: %+v", k, rep)
+			}
+			if rep.RefusedBy[importer.ReasonBadJSON] != 1 || rep.RefusedBy[importer.ReasonMissingTime] != 1 {
+				t.Errorf("failed in batch %d: refusals %+v", k, rep.RefusedBy)
+			}
+			if got := snapshot(t, c, backend == "sqlite"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("failed in batch %d, resumed:\n%s\nuninterrupted:\n%s", k, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if g := rollupTotal(t, c); g != 38 {
+				t.Errorf("failed in batch %d: rollups %d, want 38", k, g)
+			}
+		}
+	})
 }
 
 // TestImportWindowText: a window also ends when its rows' texts reach the
