@@ -57,6 +57,16 @@ func eachBackendFresh(t *testing.T, fn func(t *testing.T, backend string, fresh 
 	}
 }
 
+// failAt is a BatchHook that fails batch k with err.
+func failAt(k int, err error) func(int) error {
+	return func(n int) error {
+		if n == k {
+			return err
+		}
+		return nil
+	}
+}
+
 // writeFile writes a test file and returns its path.
 func writeFile(t testing.TB, name, body string) string {
 	t.Helper()

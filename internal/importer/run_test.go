@@ -216,12 +216,7 @@ func TestImportResume(t *testing.T) {
 		file := writeFile(t, "r.jsonl", strings.Join(lines, "\n")+"\n")
 		boom := errors.New("disk on fire")
 		_, err := importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 3, Window: 1,
-			BatchHook: func(n int) error {
-				if n == 3 {
-					return boom
-				}
-				return nil
-			}})
+			BatchHook: failAt(3, boom)})
 		if !errors.Is(err, boom) {
 			t.Fatalf("run: %v, want the injected failure", err)
 		}
@@ -408,12 +403,7 @@ func TestImportTunedResume(t *testing.T) {
 		district(t, c, 42.3, -71.1)
 		boom := errors.New("power cut")
 		_, err := importer.Run(ctx, c, importer.Options{Kind: importer.KindOpen311, Path: file, Batch: 4, Tune: true,
-			BatchHook: func(n int) error {
-				if n == 3 {
-					return boom
-				}
-				return nil
-			}})
+			BatchHook: failAt(3, boom)})
 		if !errors.Is(err, boom) {
 			t.Fatalf("run: %v, want the injected failure", err)
 		}
@@ -537,12 +527,7 @@ func TestImportWindows(t *testing.T) {
 			district(t, c, 42.3, -71.1)
 			boom := errors.New("power cut")
 			o := opts
-			o.BatchHook = func(n int) error {
-				if n == k {
-					return boom
-				}
-				return nil
-			}
+			o.BatchHook = failAt(k, boom)
 			if _, err := importer.Run(ctx, c, o); !errors.Is(err, boom) {
 				t.Fatalf("failing in batch %d: %v", k, err)
 			}
@@ -594,12 +579,7 @@ func TestImportWindowText(t *testing.T) {
 	district(t, c, 42.3, -71.1)
 	boom := errors.New("power cut")
 	o = opts
-	o.BatchHook = func(n int) error {
-		if n == 5 {
-			return boom
-		}
-		return nil
-	}
+	o.BatchHook = failAt(5, boom)
 	if _, err := importer.Run(ctx, c, o); !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
