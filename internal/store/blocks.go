@@ -398,13 +398,20 @@ var afterListing func()
 // reading a day and writing its block (tests only).
 var compactHooks sync.Map // *Store → func(day int64)
 
+// compactLag is how long after its end a day counts as finished for
+// CompactDays. Writes to the day that has not ended by the writer's clock
+// leave its generation as it is (touchDays); the lag covers a write that
+// commits after midnight, and clocks of the nodes that differ by less.
+const compactLag = 15 * time.Minute
+
 // CompactDays builds up to limit blocks (limit ≤ 0: all), oldest day first,
-// for the finished days (before today in Asia/Shanghai) whose block is
+// for the finished days (before today in Asia/Shanghai, compactLag after
+// the day's end) whose block is
 // missing or stale, and returns how many it wrote. A day changed while it
 // is being compacted keeps its newer generation, so its block does not
 // stand for it and a later call builds it again.
 func (s *Store) CompactDays(ctx context.Context, limit int) (int, error) {
-	today := int64(insight.DayOf(time.Now()))
+	today := int64(insight.DayOf(time.Now().Add(-compactLag)))
 	qs := "SELECT g.day FROM insight_gens g LEFT JOIN insight_blocks b ON b.day = g.day WHERE g.day < ? AND (b.gen IS NULL OR b.gen <> g.gen) ORDER BY g.day"
 	args := []any{today}
 	if limit > 0 {

@@ -42,3 +42,12 @@ func DecodeBlock(day int64, doc []byte, f DailyFilter, d Dialect) ([]DailyRow, e
 // SetAfterListing makes DailyRows call fn between listing the clean blocks
 // and reading them (nil: nothing).
 func SetAfterListing(fn func()) { afterListing = fn }
+
+// DayGen is a day's generation (0: none).
+func DayGen(ctx context.Context, t interface{ Fatal(...any) }, s *Store, day int64) int64 {
+	var g int64
+	if err := s.row(ctx, "SELECT COALESCE(MAX(gen), 0) FROM insight_gens WHERE day = ?", day).Scan(&g); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}

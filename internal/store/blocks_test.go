@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"cmp"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -303,6 +304,91 @@ func TestCompactDuringWrite(t *testing.T) {
 				t.Fatalf("clean blocks after a failed write %v", got)
 			}
 			sameAsSQL(t, "after a failed write", s, fs)
+		})
+	}
+}
+
+// TestTodayNotQueued: writes of a day that has not ended leave its
+// generation as it was made (such a day cannot have a block yet), while a
+// write to an ended day moves that day's on; and on PostgreSQL a writer of today's
+// rollups does not wait for another writer's uncommitted write of today's
+// other rollups (the one generation row of the day made every concurrent
+// intake queue on its row lock until each committed).
+func TestTodayNotQueued(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			dsn := filepath.Join(t.TempDir(), "whistle.db")
+			if backend == "postgres" {
+				dsn = pgtest.NewDatabase(t)
+			}
+			s := openStore(t, dsn)
+			// Tomorrow has not begun whenever the test runs: its writes go
+			// as today's do.
+			today := int64(insight.DayOf(time.Now())) + 1
+			put := func(rows ...store.DailyRow) {
+				t.Helper()
+				write(t, s, func(tx *store.Tx) error { return tx.InsertDailyRows(ctx, rows) })
+			}
+			for range 3 {
+				put(store.DailyRow{Day: today, Category: "urban.noise", DistrictID: 1, N: 1},
+					store.DailyRow{Day: today - 3, Category: "urban.noise", DistrictID: 1, N: 1})
+			}
+			if g := store.DayGen(ctx, t, s, today); g != 1 {
+				t.Errorf("today's generation %d after three writes, want 1 (made, not moved)", g)
+			}
+			if g := store.DayGen(ctx, t, s, today-3); g != 3 {
+				t.Errorf("an ended day's generation %d after three writes, want 3", g)
+			}
+			if backend != "postgres" {
+				return
+			}
+			// Writer 1 writes today's rollups and holds its transaction open.
+			wrote, release, done1 := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+			go func() {
+				done1 <- s.Write(ctx, func(tx *store.Tx) error {
+					if err := tx.InsertDailyRows(ctx, []store.DailyRow{{Day: today, Category: "water.pressure", DistrictID: 1, N: 1}}); err != nil {
+						return err
+					}
+					close(wrote)
+					<-release
+					return nil
+				})
+			}()
+			<-wrote
+			// Writer 2, another category: it must commit while writer 1 is
+			// open, never be seen waiting for a lock.
+			done2 := make(chan error, 1)
+			go func() {
+				done2 <- s.Write(ctx, func(tx *store.Tx) error {
+					return tx.InsertDailyRows(ctx, []store.DailyRow{{Day: today, Category: "urban.stall", DistrictID: 1, N: 1}})
+				})
+			}()
+			db, err := sql.Open("pgx", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for waiting := false; !waiting; {
+				select {
+				case err := <-done2:
+					if err != nil {
+						t.Fatal(err)
+					}
+					close(release)
+					if err := <-done1; err != nil {
+						t.Fatal(err)
+					}
+					return
+				default:
+				}
+				if err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database())").Scan(&waiting); err != nil {
+					t.Fatal(err)
+				}
+			}
+			close(release)
+			<-done1
+			<-done2
+			t.Fatal("the second writer of today's rollups waited for the first's lock")
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"whistle/internal/insight"
 	"whistle/internal/lifecycle"
@@ -111,21 +112,41 @@ func (q Queries) syncDaily(ctx context.Context, c, prev *lifecycle.Case) error {
 // of insight_daily goes with it, in the same transaction. The days must be
 // distinct except for a repeat of the first (an update that stays on its
 // day).
+//
+// A day that has not ended (by this node's clock) has no block and gets
+// none before compactLag after its end (CompactDays), so its generation is
+// only made, never moved: every request of the day writes today's rollups,
+// and on PostgreSQL an update of the one generation row of the day would
+// make all concurrent writers queue on its row lock until each commits.
 func (q Queries) touchDays(ctx context.Context, days ...int64) error {
 	if len(days) == 2 && days[0] == days[1] {
 		days = days[:1]
 	}
-	for len(days) > 0 {
-		n := min(len(days), dailyChunk)
-		args := make([]any, n)
-		for i, d := range days[:n] {
-			args[i] = d
+	today := int64(insight.DayOf(time.Now()))
+	var ended, open []int64
+	for _, d := range days {
+		if d < today {
+			ended = append(ended, d)
+		} else {
+			open = append(open, d)
 		}
-		if _, err := q.exec(ctx, "INSERT INTO insight_gens(day, gen) VALUES "+strings.TrimSuffix(strings.Repeat("(?, 1),", n), ",")+
-			" ON CONFLICT (day) DO UPDATE SET gen = insight_gens.gen + 1", args...); err != nil {
-			return err
+	}
+	for _, part := range []struct {
+		days     []int64
+		conflict string
+	}{{ended, " ON CONFLICT (day) DO UPDATE SET gen = insight_gens.gen + 1"}, {open, " ON CONFLICT (day) DO NOTHING"}} {
+		days := part.days
+		for len(days) > 0 {
+			n := min(len(days), dailyChunk)
+			args := make([]any, n)
+			for i, d := range days[:n] {
+				args[i] = d
+			}
+			if _, err := q.exec(ctx, "INSERT INTO insight_gens(day, gen) VALUES "+strings.TrimSuffix(strings.Repeat("(?, 1),", n), ",")+part.conflict, args...); err != nil {
+				return err
+			}
+			days = days[n:]
 		}
-		days = days[n:]
 	}
 	return nil
 }
