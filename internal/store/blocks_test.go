@@ -313,7 +313,9 @@ func TestCompactDuringWrite(t *testing.T) {
 // write to an ended day moves that day's on; and on PostgreSQL a writer of today's
 // rollups does not wait for another writer's uncommitted write of today's
 // other rollups (the one generation row of the day made every concurrent
-// intake queue on its row lock until each committed).
+// intake queue on its row lock until each committed), nor a new case for
+// another's of the same day, category and place (their rollup row's lock
+// is taken just before the commit).
 func TestTodayNotQueued(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
@@ -342,53 +344,75 @@ func TestTodayNotQueued(t *testing.T) {
 			if backend != "postgres" {
 				return
 			}
-			// Writer 1 writes today's rollups and holds its transaction open.
-			wrote, release, done1 := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-			go func() {
-				done1 <- s.Write(ctx, func(tx *store.Tx) error {
-					if err := tx.InsertDailyRows(ctx, []store.DailyRow{{Day: today, Category: "water.pressure", DistrictID: 1, N: 1}}); err != nil {
-						return err
-					}
-					close(wrote)
-					<-release
-					return nil
-				})
-			}()
-			<-wrote
-			// Writer 2, another category: it must commit while writer 1 is
-			// open, never be seen waiting for a lock.
-			done2 := make(chan error, 1)
-			go func() {
-				done2 <- s.Write(ctx, func(tx *store.Tx) error {
+			notQueued(t, s, dsn, "today's rollups, another category",
+				func(tx *store.Tx) error {
+					return tx.InsertDailyRows(ctx, []store.DailyRow{{Day: today, Category: "water.pressure", DistrictID: 1, N: 1}})
+				},
+				func(tx *store.Tx) error {
 					return tx.InsertDailyRows(ctx, []store.DailyRow{{Day: today, Category: "urban.stall", DistrictID: 1, N: 1}})
 				})
-			}()
-			db, err := sql.Open("pgx", dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			for waiting := false; !waiting; {
-				select {
-				case err := <-done2:
-					if err != nil {
-						t.Fatal(err)
-					}
-					close(release)
-					if err := <-done1; err != nil {
-						t.Fatal(err)
-					}
-					return
-				default:
-				}
-				if err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database())").Scan(&waiting); err != nil {
-					t.Fatal(err)
+			// Two new cases of the same day, category and place: the
+			// second must not wait for the first's remaining statements.
+			tomorrow := time.Now().Add(24 * time.Hour)
+			newCase := func(n int) func(tx *store.Tx) error {
+				return func(tx *store.Tx) error {
+					c := testCase(n)
+					c.CreatedAt, c.UpdatedAt = tomorrow, tomorrow
+					return tx.InsertCase(ctx, c)
 				}
 			}
-			close(release)
-			<-done1
-			<-done2
-			t.Fatal("the second writer of today's rollups waited for the first's lock")
+			notQueued(t, s, dsn, "a new case's rollups, the same key", newCase(1), newCase(2))
 		})
 	}
+}
+
+// notQueued runs first in a write it holds open, then second, which must
+// commit meanwhile: it fails if second is seen waiting for a lock
+// (PostgreSQL's pg_stat_activity) instead.
+func notQueued(t *testing.T, s *store.Store, dsn, what string, first, second func(*store.Tx) error) {
+	t.Helper()
+	wrote, release, done1 := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done1 <- s.Write(ctx, func(tx *store.Tx) error {
+			if err := first(tx); err != nil {
+				return err
+			}
+			close(wrote)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-wrote:
+	case err := <-done1:
+		t.Fatalf("%s: the first write: %v", what, err)
+	}
+	done2 := make(chan error, 1)
+	go func() { done2 <- s.Write(ctx, second) }()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for waiting := false; !waiting; {
+		select {
+		case err := <-done2:
+			close(release)
+			if err != nil {
+				t.Fatalf("%s: the second write: %v", what, err)
+			}
+			if err := <-done1; err != nil {
+				t.Fatalf("%s: the first write: %v", what, err)
+			}
+			return
+		default:
+		}
+		if err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database())").Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	<-done1
+	<-done2
+	t.Fatalf("%s: the second writer waited for the first's lock", what)
 }

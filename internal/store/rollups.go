@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -68,8 +70,8 @@ func (r DailyRow) args() []any {
 // grows or comes).
 func (q Queries) syncDaily(ctx context.Context, c, prev *lifecycle.Case) error {
 	now := DailyOf(c)
-	if b, ok := q.q.(*batchTx); ok && prev == nil {
-		b.daily.add(now) // stored with the batch's others (pendingDaily)
+	if d, ok := q.q.(dailyDeferrer); ok && prev == nil {
+		d.deferDaily(now) // stored just before the commit (pendingDaily)
 		return nil
 	}
 	if prev == nil {
@@ -292,6 +294,13 @@ func (b *batchTx) beforeRollups(ctx context.Context, query string) error {
 	return b.flushDaily(ctx)
 }
 
+// dailyDeferrer is a write transaction that keeps its new cases' rollup
+// increments (pendingDaily) and stores them just before its commit: the
+// SQLite writer's group commit, and a PostgreSQL write (pgWriteTx).
+type dailyDeferrer interface{ deferDaily(DailyRow) }
+
+func (b *batchTx) deferDaily(r DailyRow) { b.daily.add(r) }
+
 // flushDaily stores the pending increments: the days' generations move
 // on (touchDays), then one upsert per chunk of distinct keys.
 func (b *batchTx) flushDaily(ctx context.Context) error {
@@ -300,7 +309,12 @@ func (b *batchTx) flushDaily(ctx context.Context) error {
 		return nil
 	}
 	b.dropDaily() // the statements below name insight_: no recursion
-	q := Queries{q: b, dialect: SQLite, inTx: true}
+	return storeDaily(ctx, Queries{q: b, dialect: SQLite, inTx: true}, rows)
+}
+
+// storeDaily stores summed increments: their days' generations, then one
+// upsert a key.
+func storeDaily(ctx context.Context, q Queries, rows []DailyRow) error {
 	var days []int64
 	for _, r := range rows {
 		if !slices.Contains(days, r.Day) {
@@ -321,4 +335,58 @@ func (b *batchTx) flushDaily(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// pgWriteTx is a PostgreSQL write transaction that stores its new cases'
+// rollup increments just before its commit (pgTx). Every request of a day
+// in one category and place adds to the same insight_daily row, whose row
+// lock its transaction then holds until it commits: taken at the case's
+// insert, it made concurrent requests queue behind each other's remaining
+// statements, not just their commits. Like the SQLite batch, any statement
+// naming a rollup table first stores them (a read of the rollups in the
+// same transaction sees them), and the keys are stored in one order, so two
+// transactions never take the same rows' locks crosswise.
+type pgWriteTx struct {
+	tx    *sql.Tx
+	daily pendingDaily
+}
+
+func (p *pgWriteTx) deferDaily(r DailyRow) { p.daily.add(r) }
+
+func (p *pgWriteTx) flush(ctx context.Context, query string) error {
+	if len(p.daily.order) == 0 || (query != "" && !strings.Contains(query, "insight_")) {
+		return nil
+	}
+	rows := p.daily.order
+	p.daily = pendingDaily{} // the statements below name insight_: no recursion
+	slices.SortFunc(rows, func(a, b DailyRow) int {
+		return cmp.Or(cmp.Compare(a.Day, b.Day), strings.Compare(a.Category, b.Category), cmp.Compare(a.DistrictID, b.DistrictID),
+			cmp.Compare(a.StreetID, b.StreetID), cmp.Compare(a.CommunityID, b.CommunityID), cmp.Compare(a.GridID, b.GridID), cmp.Compare(a.UnitID, b.UnitID))
+	})
+	return storeDaily(ctx, Queries{q: p, dialect: Postgres, inTx: true}, rows)
+}
+
+func (p *pgWriteTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := p.flush(ctx, query); err != nil {
+		return nil, err
+	}
+	return p.tx.ExecContext(ctx, query, args...)
+}
+
+func (p *pgWriteTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := p.flush(ctx, query); err != nil {
+		return nil, err
+	}
+	return p.tx.QueryContext(ctx, query, args...)
+}
+
+func (p *pgWriteTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if err := p.flush(ctx, query); err != nil {
+		// A row that reports the failure (sql.Row has no constructor);
+		// the transaction is aborted anyway.
+		failed, cancel := context.WithCancel(ctx)
+		cancel()
+		return p.tx.QueryRowContext(failed, query, args...)
+	}
+	return p.tx.QueryRowContext(ctx, query, args...)
 }

@@ -414,7 +414,12 @@ func (s *Store) pgTx(ctx context.Context, fn func(*Tx) error) (err error) {
 			err = fmt.Errorf("store: panic in write: %v", p)
 		}
 	}()
-	if err := fn(&Tx{Queries{q: tx, dialect: Postgres, inTx: true, num: s.num, ring: s.ring}}); err != nil {
+	pt := &pgWriteTx{tx: tx}
+	if err := fn(&Tx{Queries{q: pt, dialect: Postgres, inTx: true, num: s.num, ring: s.ring}}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := pt.flush(ctx, ""); err != nil { // the rollups last (pgWriteTx)
 		tx.Rollback()
 		return err
 	}
