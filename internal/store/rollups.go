@@ -70,9 +70,18 @@ func (r DailyRow) args() []any {
 // grows or comes).
 func (q Queries) syncDaily(ctx context.Context, c, prev *lifecycle.Case) error {
 	now := DailyOf(c)
-	if d, ok := q.q.(dailyDeferrer); ok && prev == nil {
-		d.deferDaily(now) // stored just before the commit (pendingDaily)
-		return nil
+	if d, ok := q.q.(dailyDeferrer); ok {
+		p := d.pending()
+		if prev == nil {
+			p.add(now) // stored just before the commit (pendingDaily)
+			return nil
+		}
+		// A case created in this transaction and changed in it (a new
+		// case dispatched at once): its contribution is still pending,
+		// and moves there.
+		if old := DailyOf(prev); old == now || p.move(old, now) {
+			return nil
+		}
 	}
 	if prev == nil {
 		if err := q.addDaily(ctx, now); err != nil {
@@ -278,6 +287,27 @@ func (p *pendingDaily) add(r DailyRow) {
 	p.order = append(p.order, r)
 }
 
+// move takes old's counts off the pending row of old's key and adds now:
+// false (nothing changed) when no pending row of that key holds at least
+// old's counts. The sums are what the statements would leave: whichever
+// pending case of the key the counts came from, the stored rows plus the
+// pending ones are the same. A pending row left at zero is not stored.
+func (p *pendingDaily) move(old, now DailyRow) bool {
+	k := dailyKeyOf{old.Day, old.Category, old.DistrictID, old.StreetID, old.CommunityID, old.GridID, old.UnitID}
+	i, ok := p.rows[k]
+	if !ok {
+		return false
+	}
+	o := &p.order[i]
+	if o.N < old.N || o.Reopened < old.Reopened || o.Rated < old.Rated || o.Unsatisfied < old.Unsatisfied || o.Resolved < old.Resolved ||
+		(o.N == old.N && (o.Reopened != old.Reopened || o.Rated != old.Rated || o.Unsatisfied != old.Unsatisfied || o.Resolved != old.Resolved)) {
+		return false
+	}
+	o.N, o.Reopened, o.Rated, o.Unsatisfied, o.Resolved = o.N-old.N, o.Reopened-old.Reopened, o.Rated-old.Rated, o.Unsatisfied-old.Unsatisfied, o.Resolved-old.Resolved
+	p.add(now)
+	return true
+}
+
 // dropDaily forgets the increments of a write that failed (its
 // transaction or savepoint is rolled back).
 func (b *batchTx) dropDaily() {
@@ -297,9 +327,9 @@ func (b *batchTx) beforeRollups(ctx context.Context, query string) error {
 // dailyDeferrer is a write transaction that keeps its new cases' rollup
 // increments (pendingDaily) and stores them just before its commit: the
 // SQLite writer's group commit, and a PostgreSQL write (pgWriteTx).
-type dailyDeferrer interface{ deferDaily(DailyRow) }
+type dailyDeferrer interface{ pending() *pendingDaily }
 
-func (b *batchTx) deferDaily(r DailyRow) { b.daily.add(r) }
+func (b *batchTx) pending() *pendingDaily { return &b.daily }
 
 // flushDaily stores the pending increments: the days' generations move
 // on (touchDays), then one upsert per chunk of distinct keys.
@@ -315,6 +345,7 @@ func (b *batchTx) flushDaily(ctx context.Context) error {
 // storeDaily stores summed increments: their days' generations, then one
 // upsert a key.
 func storeDaily(ctx context.Context, q Queries, rows []DailyRow) error {
+	rows = slices.DeleteFunc(rows, func(r DailyRow) bool { return r.N == 0 }) // moved away whole (pendingDaily.move)
 	var days []int64
 	for _, r := range rows {
 		if !slices.Contains(days, r.Day) {
@@ -351,7 +382,7 @@ type pgWriteTx struct {
 	daily pendingDaily
 }
 
-func (p *pgWriteTx) deferDaily(r DailyRow) { p.daily.add(r) }
+func (p *pgWriteTx) pending() *pendingDaily { return &p.daily }
 
 func (p *pgWriteTx) flush(ctx context.Context, query string) error {
 	if len(p.daily.order) == 0 || (query != "" && !strings.Contains(query, "insight_")) {
