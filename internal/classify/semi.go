@@ -196,6 +196,9 @@ func (d docCounts) clone() docCounts {
 
 // trainSemi trains with the unlabelled pool (see the comment at the top).
 func trainSemi(ctx context.Context, counts docCounts, y []int, labels []string, opt Options) (*Model, error) {
+	if !opt.PoolIDF && opt.SelfRounds <= 0 {
+		return trainCounts(ctx, counts, y, labels, opt, nil, 0)
+	}
 	pool := extract(exampleTexts(opt.Pool), opt)
 	var pdf []int32
 	if opt.PoolIDF {
