@@ -44,6 +44,16 @@ func ReadFile(path string) ([]Example, error) {
 // Read reads labelled texts from r; name (a file name) gives the format by
 // its extension, if it has a known one.
 func Read(r io.Reader, name string) ([]Example, error) {
+	return read(r, name, readOpts{})
+}
+
+// readOpts change what read accepts: with unlabelled the label column is
+// optional (labels are read where there is one) and rows are kept without
+// a label; with noTitle a title column is not put before the text.
+type readOpts struct{ unlabelled, noTitle bool }
+
+// read is Read with readOpts.
+func read(r io.Reader, name string, o readOpts) ([]Example, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	lower := strings.ToLower(name)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
@@ -81,14 +91,14 @@ func Read(r io.Reader, name string) ([]Example, error) {
 	var ex []Example
 	var err error
 	if format == "jsonl" {
-		ex, err = readJSONL(br)
+		ex, err = readJSONL(br, o)
 	} else {
-		ex, err = readDelimited(br, format == "tsv")
+		ex, err = readDelimited(br, format == "tsv", o)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(ex) == 0 {
+	if len(ex) == 0 && !o.unlabelled {
 		return nil, errors.New("no labelled texts")
 	}
 	return ex, nil
@@ -109,7 +119,7 @@ func missing(what string, names []string) error {
 	return fmt.Errorf("no %s column (expected one of: %s)", what, strings.Join(names, ", "))
 }
 
-func readDelimited(r io.Reader, tab bool) ([]Example, error) {
+func readDelimited(r io.Reader, tab bool, o readOpts) ([]Example, error) {
 	cr := csv.NewReader(r)
 	if tab {
 		cr.Comma = '\t'
@@ -132,7 +142,7 @@ func readDelimited(r io.Reader, tab bool) ([]Example, error) {
 		}
 		ti, hi = hi, -1
 	}
-	if li < 0 {
+	if li < 0 && !o.unlabelled {
 		return nil, missing("label", labelColumns)
 	}
 	var ex []Example
@@ -147,14 +157,17 @@ func readDelimited(r io.Reader, tab bool) ([]Example, error) {
 		if ti >= len(rec) || li >= len(rec) {
 			continue
 		}
+		label := ""
+		if li >= 0 {
+			label = strings.TrimSpace(rec[li])
+		}
 		text := strings.TrimSpace(rec[ti])
-		if hi >= 0 && hi < len(rec) {
+		if hi >= 0 && hi < len(rec) && !o.noTitle {
 			if t := strings.TrimSpace(rec[hi]); t != "" {
 				text = t + "\n" + text
 			}
 		}
-		label := strings.TrimSpace(rec[li])
-		if text == "" || label == "" {
+		if text == "" || (label == "" && !o.unlabelled) {
 			continue
 		}
 		ex = append(ex, Example{Text: text, Label: label})
@@ -162,7 +175,7 @@ func readDelimited(r io.Reader, tab bool) ([]Example, error) {
 	return ex, nil
 }
 
-func readJSONL(r io.Reader) ([]Example, error) {
+func readJSONL(r io.Reader, o readOpts) ([]Example, error) {
 	dec := json.NewDecoder(r)
 	var ex []Example
 	line := 0
@@ -199,13 +212,13 @@ func readJSONL(r io.Reader) ([]Example, error) {
 		if !okT && !okH {
 			return nil, fmt.Errorf("record %d: %w", line, missing("text", textColumns))
 		}
-		if !okL {
+		if !okL && !o.unlabelled {
 			return nil, fmt.Errorf("record %d: %w", line, missing("label", labelColumns))
 		}
-		if title != "" {
+		if title != "" && !o.noTitle {
 			text = strings.TrimSpace(title + "\n" + text)
 		}
-		if text == "" || label == "" {
+		if text == "" || (label == "" && !o.unlabelled) {
 			continue
 		}
 		ex = append(ex, Example{Text: text, Label: label})
