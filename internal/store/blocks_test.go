@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"cmp"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -317,59 +316,52 @@ func TestCompactDuringWrite(t *testing.T) {
 // another's of the same day, category and place (their rollup row's lock
 // is taken just before the commit).
 func TestTodayNotQueued(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			dsn := filepath.Join(t.TempDir(), "whistle.db")
-			if backend == "postgres" {
-				dsn = pgtest.NewDatabase(t)
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		// Tomorrow has not begun whenever the test runs: its writes go
+		// as today's do.
+		today := int64(insight.DayOf(time.Now())) + 1
+		put := func(rows ...store.DailyRow) {
+			t.Helper()
+			write(t, s, func(tx *store.Tx) error { return tx.InsertDailyRows(ctx, rows) })
+		}
+		for range 3 {
+			put(store.DailyRow{Day: today, Category: "urban.noise", DistrictID: 1, N: 1},
+				store.DailyRow{Day: today - 3, Category: "urban.noise", DistrictID: 1, N: 1})
+		}
+		if g := store.DayGen(ctx, t, s, today); g != 1 {
+			t.Errorf("today's generation %d after three writes, want 1 (made, not moved)", g)
+		}
+		if g := store.DayGen(ctx, t, s, today-3); g != 3 {
+			t.Errorf("an ended day's generation %d after three writes, want 3", g)
+		}
+		if s.Dialect() != store.Postgres {
+			return
+		}
+		notQueued(t, s, "today's rollups, another category",
+			func(tx *store.Tx) error {
+				return tx.InsertDailyRows(ctx, []store.DailyRow{{Day: today, Category: "water.pressure", DistrictID: 1, N: 1}})
+			},
+			func(tx *store.Tx) error {
+				return tx.InsertDailyRows(ctx, []store.DailyRow{{Day: today, Category: "urban.stall", DistrictID: 1, N: 1}})
+			})
+		// Two new cases of the same day, category and place: the
+		// second must not wait for the first's remaining statements.
+		tomorrow := time.Now().Add(24 * time.Hour)
+		newCase := func(n int) func(tx *store.Tx) error {
+			return func(tx *store.Tx) error {
+				c := testCase(n)
+				c.CreatedAt, c.UpdatedAt = tomorrow, tomorrow
+				return tx.InsertCase(ctx, c)
 			}
-			s := openStore(t, dsn)
-			// Tomorrow has not begun whenever the test runs: its writes go
-			// as today's do.
-			today := int64(insight.DayOf(time.Now())) + 1
-			put := func(rows ...store.DailyRow) {
-				t.Helper()
-				write(t, s, func(tx *store.Tx) error { return tx.InsertDailyRows(ctx, rows) })
-			}
-			for range 3 {
-				put(store.DailyRow{Day: today, Category: "urban.noise", DistrictID: 1, N: 1},
-					store.DailyRow{Day: today - 3, Category: "urban.noise", DistrictID: 1, N: 1})
-			}
-			if g := store.DayGen(ctx, t, s, today); g != 1 {
-				t.Errorf("today's generation %d after three writes, want 1 (made, not moved)", g)
-			}
-			if g := store.DayGen(ctx, t, s, today-3); g != 3 {
-				t.Errorf("an ended day's generation %d after three writes, want 3", g)
-			}
-			if backend != "postgres" {
-				return
-			}
-			notQueued(t, s, dsn, "today's rollups, another category",
-				func(tx *store.Tx) error {
-					return tx.InsertDailyRows(ctx, []store.DailyRow{{Day: today, Category: "water.pressure", DistrictID: 1, N: 1}})
-				},
-				func(tx *store.Tx) error {
-					return tx.InsertDailyRows(ctx, []store.DailyRow{{Day: today, Category: "urban.stall", DistrictID: 1, N: 1}})
-				})
-			// Two new cases of the same day, category and place: the
-			// second must not wait for the first's remaining statements.
-			tomorrow := time.Now().Add(24 * time.Hour)
-			newCase := func(n int) func(tx *store.Tx) error {
-				return func(tx *store.Tx) error {
-					c := testCase(n)
-					c.CreatedAt, c.UpdatedAt = tomorrow, tomorrow
-					return tx.InsertCase(ctx, c)
-				}
-			}
-			notQueued(t, s, dsn, "a new case's rollups, the same key", newCase(1), newCase(2))
-		})
-	}
+		}
+		notQueued(t, s, "a new case's rollups, the same key", newCase(1), newCase(2))
+	})
 }
 
 // notQueued runs first in a write it holds open, then second, which must
 // commit meanwhile: it fails if second is seen waiting for a lock
 // (PostgreSQL's pg_stat_activity) instead.
-func notQueued(t *testing.T, s *store.Store, dsn, what string, first, second func(*store.Tx) error) {
+func notQueued(t *testing.T, s *store.Store, what string, first, second func(*store.Tx) error) {
 	t.Helper()
 	wrote, release, done1 := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
@@ -389,11 +381,7 @@ func notQueued(t *testing.T, s *store.Store, dsn, what string, first, second fun
 	}
 	done2 := make(chan error, 1)
 	go func() { done2 <- s.Write(ctx, second) }()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := rawDB(t, s)
 	for waiting := false; !waiting; {
 		select {
 		case err := <-done2:

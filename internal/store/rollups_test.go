@@ -303,86 +303,79 @@ func TestRollupsFollowCases(t *testing.T) {
 // pending (no statement), and a change of an older case in a write that
 // also creates one of the same key takes the statement path.
 func TestCreateAndChangeInOneWrite(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			dsn := filepath.Join(t.TempDir(), "whistle.db")
-			if backend == "postgres" {
-				dsn = pgtest.NewDatabase(t)
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		at := time.Date(2025, 6, 3, 2, 0, 0, 0, time.UTC)
+		mk := func(n int) *lifecycle.Case {
+			c := testCase(n)
+			c.CreatedAt, c.UpdatedAt = at, at
+			c.Location = lifecycle.Location{DistrictID: 1, StreetID: 11, GridID: int64(100 + n%2)}
+			return c
+		}
+		change := func(tx *store.Tx, c *lifecycle.Case, edit func(*lifecycle.Case)) error {
+			next := *c
+			next.Version++
+			edit(&next)
+			if err := tx.UpdateCase(ctx, &next, c); err != nil {
+				return err
 			}
-			s := openStore(t, dsn)
-			at := time.Date(2025, 6, 3, 2, 0, 0, 0, time.UTC)
-			mk := func(n int) *lifecycle.Case {
-				c := testCase(n)
-				c.CreatedAt, c.UpdatedAt = at, at
-				c.Location = lifecycle.Location{DistrictID: 1, StreetID: 11, GridID: int64(100 + n%2)}
-				return c
-			}
-			change := func(tx *store.Tx, c *lifecycle.Case, edit func(*lifecycle.Case)) error {
-				next := *c
-				next.Version++
-				edit(&next)
-				if err := tx.UpdateCase(ctx, &next, c); err != nil {
-					return err
-				}
-				*c = next
-				return nil
-			}
-			old := mk(1)
-			write(t, s, func(tx *store.Tx) error { return tx.InsertCase(ctx, old) })
-			var wg sync.WaitGroup
-			for i := range 6 {
-				wg.Go(func() {
-					err := s.Write(ctx, func(tx *store.Tx) error {
-						c := mk(10 + i)
-						if err := tx.InsertCase(ctx, c); err != nil {
-							return err
-						}
-						if err := change(tx, c, func(c *lifecycle.Case) { c.LeadUnitID = 7 }); err != nil {
-							return err
-						}
-						if i%2 == 0 {
-							if err := change(tx, c, func(c *lifecycle.Case) { c.Satisfaction, c.ReopenCount = lifecycle.Satisfied, 1 }); err != nil {
-								return err
-							}
-							return change(tx, c, func(c *lifecycle.Case) { c.LeadUnitID, c.Satisfaction = 0, "" }) // back
-						}
-						if i == 3 { // an older case, same key as a pending one
-							o, err := tx.Case(ctx, old.ID, org.ScopeOf(org.System()))
-							if err != nil {
-								return err
-							}
-							return change(tx, o, func(c *lifecycle.Case) { c.LeadUnitID = 9 })
-						}
-						return nil
-					})
-					if err != nil {
-						t.Error(err)
+			*c = next
+			return nil
+		}
+		old := mk(1)
+		write(t, s, func(tx *store.Tx) error { return tx.InsertCase(ctx, old) })
+		var wg sync.WaitGroup
+		for i := range 6 {
+			wg.Go(func() {
+				err := s.Write(ctx, func(tx *store.Tx) error {
+					c := mk(10 + i)
+					if err := tx.InsertCase(ctx, c); err != nil {
+						return err
 					}
+					if err := change(tx, c, func(c *lifecycle.Case) { c.LeadUnitID = 7 }); err != nil {
+						return err
+					}
+					if i%2 == 0 {
+						if err := change(tx, c, func(c *lifecycle.Case) { c.Satisfaction, c.ReopenCount = lifecycle.Satisfied, 1 }); err != nil {
+							return err
+						}
+						return change(tx, c, func(c *lifecycle.Case) { c.LeadUnitID, c.Satisfaction = 0, "" }) // back
+					}
+					if i == 3 { // an older case, same key as a pending one
+						o, err := tx.Case(ctx, old.ID, org.ScopeOf(org.System()))
+						if err != nil {
+							return err
+						}
+						return change(tx, o, func(c *lifecycle.Case) { c.LeadUnitID = 9 })
+					}
+					return nil
 				})
-			}
-			wg.Wait()
-			f := store.DailyFilter{From: int64(insight.DayOf(at)) - 1, To: int64(insight.DayOf(at)) + 1}
-			got, err := store.DailyRowsSQL(ctx, s, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.RebuildDaily(ctx); err != nil {
-				t.Fatal(err)
-			}
-			want, err := store.DailyRowsSQL(ctx, s, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if g, w := fmt.Sprint(sortRows(got)), fmt.Sprint(sortRows(want)); g != w {
-				t.Errorf("rollups after the writes:\n%s\na recount from the cases:\n%s", g, w)
-			}
-			var n int64
-			for _, r := range want {
-				n += r.N
-			}
-			if n != 7 {
-				t.Errorf("%d cases counted, want 7", n)
-			}
-		})
-	}
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		f := store.DailyFilter{From: int64(insight.DayOf(at)) - 1, To: int64(insight.DayOf(at)) + 1}
+		got, err := store.DailyRowsSQL(ctx, s, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RebuildDaily(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want, err := store.DailyRowsSQL(ctx, s, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := fmt.Sprint(sortRows(got)), fmt.Sprint(sortRows(want)); g != w {
+			t.Errorf("rollups after the writes:\n%s\na recount from the cases:\n%s", g, w)
+		}
+		var n int64
+		for _, r := range want {
+			n += r.N
+		}
+		if n != 7 {
+			t.Errorf("%d cases counted, want 7", n)
+		}
+	})
 }
