@@ -28,16 +28,6 @@ per-label figures, training time and prediction speed.
   --scale N     instead: train once on N texts resampled from --train
                 (sentences of same-label texts recombined) and report
                 training time and prediction speed only
-  --unlabelled FILE[,FILE]
-                texts without labels (same formats; a label column is
-                ignored; only the text column, no title, unless
-                --unlabelled-title) for semi-supervised training: texts that
-                are near-copies of a --train or --test text, or of each
-                other, are dropped first (the count kept is printed on
-                stderr and in the JSON as pool); then --pool-idf and/or
-                --self-rounds N (self-training: pseudo-labels of
-                probability ≥ --self-min-prob, cost weight --self-weight,
-                at most --self-per-class × a label's labelled texts)
 `
 
 func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -81,15 +71,6 @@ func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&opt.Head, "head", 0, "also count the n-grams of the first N characters as features of their own (default 80; -1 none)")
 	fs.StringVar(&opt.Weights, "weights", "", "SVM class costs: balanced (default) or none")
 	fs.IntVar(&opt.Workers, "workers", 0, "parallel workers (default GOMAXPROCS)")
-	var unlabelled string
-	var unlabelledTitle bool
-	fs.StringVar(&unlabelled, "unlabelled", "", "comma-separated files of unlabelled texts for semi-supervised training")
-	fs.BoolVar(&unlabelledTitle, "unlabelled-title", false, "put the unlabelled files' title column before their text")
-	fs.BoolVar(&opt.PoolIDF, "pool-idf", false, "count the unlabelled texts in the idf")
-	fs.IntVar(&opt.SelfRounds, "self-rounds", 0, "self-training rounds with the unlabelled texts (0: none)")
-	fs.Float64Var(&opt.SelfMinProb, "self-min-prob", 0, "least probability of a pseudo-label (default 0.9)")
-	fs.Float64Var(&opt.SelfWeight, "self-weight", 0, "cost weight of a pseudo-labelled text (default 0.5)")
-	fs.Float64Var(&opt.SelfPerClass, "self-per-class", 0, "at most this × a label's labelled texts get its pseudo-label (0: no cap)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -115,19 +96,6 @@ func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	var test []classify.Example
-	if testPath != "" {
-		if test, err = classify.ReadFile(testPath); err != nil {
-			return err
-		}
-	}
-	if unlabelled != "" {
-		if opt.Pool, err = readPool(stderr, unlabelled, unlabelledTitle, train, test); err != nil {
-			return err
-		}
-	} else if opt.PoolIDF || opt.SelfRounds > 0 {
-		return errors.New("eval: --pool-idf and --self-rounds need --unlabelled")
-	}
 	var rep classify.Report
 	switch {
 	case cv > 0:
@@ -142,12 +110,16 @@ func evalMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case scale > 0:
 		rep, err = scaleRun(ctx, train, scale, seed, opt)
 	default:
+		var test []classify.Example
+		test, err = classify.ReadFile(testPath)
+		if err != nil {
+			return err
+		}
 		rep, err = classify.Evaluate(ctx, train, test, opt)
 	}
 	if err != nil {
 		return err
 	}
-	rep.Pool = len(opt.Pool)
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -224,26 +196,3 @@ func displayWidth(s string) int {
 }
 
 func pad(s string, width int) string { return s + strings.Repeat(" ", max(0, width-displayWidth(s))) }
-
-// readPool reads the unlabelled files and drops the texts that are
-// near-copies of a labelled text (of the training or test file) or of an
-// earlier unlabelled one, so no evaluated text is among them.
-func readPool(stderr io.Writer, files string, title bool, labelled ...[]classify.Example) ([]string, error) {
-	var pool []string
-	for _, f := range strings.Split(files, ",") {
-		texts, err := classify.ReadTextsFile(strings.TrimSpace(f), title)
-		if err != nil {
-			return nil, err
-		}
-		pool = append(pool, texts...)
-	}
-	var against []string
-	for _, set := range labelled {
-		for _, e := range set {
-			against = append(against, e.Text)
-		}
-	}
-	kept, dropped := classify.DedupPool(pool, against, 0)
-	fmt.Fprintf(stderr, "unlabelled: %d texts read, %d near-copies of labelled texts or of each other dropped, %d kept\n", len(pool), dropped, len(kept))
-	return kept, nil
-}

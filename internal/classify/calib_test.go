@@ -60,7 +60,7 @@ func TestNBRatios(t *testing.T) {
 		{idx: []int32{1}, val: []float32{1}},
 	}
 	ys := []int{0, 0, 1}
-	R := nbRatios(xs, ys, nil, 2, Options{Bits: minBits})
+	R := nbRatios(xs, ys, 2, Options{Bits: minBits})
 	// class 0: p = (2+1, 1+1) → sum 5; q = (0+1, 1+1) → sum 3
 	want0 := []float64{math.Log((3.0 / 5) / (1.0 / 3)), math.Log((2.0 / 5) / (2.0 / 3))}
 	for f, w := range want0 {

@@ -270,7 +270,7 @@ func TestSaveLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(m2.Labels, m.Labels) || !reflect.DeepEqual(m2.Opt, m.Opt) {
+	if !reflect.DeepEqual(m2.Labels, m.Labels) || m2.Opt != m.Opt {
 		t.Fatalf("loaded %v %+v, want %v %+v", m2.Labels, m2.Opt, m.Labels, m.Opt)
 	}
 	for _, e := range ex[600:800] {

@@ -44,16 +44,6 @@ func ReadFile(path string) ([]Example, error) {
 // Read reads labelled texts from r; name (a file name) gives the format by
 // its extension, if it has a known one.
 func Read(r io.Reader, name string) ([]Example, error) {
-	return read(r, name, readOpts{})
-}
-
-// readOpts change what read accepts: with unlabelled the label column is
-// optional (labels are read where there is one) and rows are kept without
-// a label; with noTitle a title column is not put before the text.
-type readOpts struct{ unlabelled, noTitle bool }
-
-// read is Read with readOpts.
-func read(r io.Reader, name string, o readOpts) ([]Example, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	lower := strings.ToLower(name)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
@@ -91,14 +81,14 @@ func read(r io.Reader, name string, o readOpts) ([]Example, error) {
 	var ex []Example
 	var err error
 	if format == "jsonl" {
-		ex, err = readJSONL(br, o)
+		ex, err = readJSONL(br)
 	} else {
-		ex, err = readDelimited(br, format == "tsv", o)
+		ex, err = readDelimited(br, format == "tsv")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(ex) == 0 && !o.unlabelled {
+	if len(ex) == 0 {
 		return nil, errors.New("no labelled texts")
 	}
 	return ex, nil
@@ -119,7 +109,7 @@ func missing(what string, names []string) error {
 	return fmt.Errorf("no %s column (expected one of: %s)", what, strings.Join(names, ", "))
 }
 
-func readDelimited(r io.Reader, tab bool, o readOpts) ([]Example, error) {
+func readDelimited(r io.Reader, tab bool) ([]Example, error) {
 	cr := csv.NewReader(r)
 	if tab {
 		cr.Comma = '\t'
@@ -142,7 +132,7 @@ func readDelimited(r io.Reader, tab bool, o readOpts) ([]Example, error) {
 		}
 		ti, hi = hi, -1
 	}
-	if li < 0 && !o.unlabelled {
+	if li < 0 {
 		return nil, missing("label", labelColumns)
 	}
 	var ex []Example
@@ -157,17 +147,14 @@ func readDelimited(r io.Reader, tab bool, o readOpts) ([]Example, error) {
 		if ti >= len(rec) || li >= len(rec) {
 			continue
 		}
-		label := ""
-		if li >= 0 {
-			label = strings.TrimSpace(rec[li])
-		}
 		text := strings.TrimSpace(rec[ti])
-		if hi >= 0 && hi < len(rec) && !o.noTitle {
+		if hi >= 0 && hi < len(rec) {
 			if t := strings.TrimSpace(rec[hi]); t != "" {
 				text = t + "\n" + text
 			}
 		}
-		if text == "" || (label == "" && !o.unlabelled) {
+		label := strings.TrimSpace(rec[li])
+		if text == "" || label == "" {
 			continue
 		}
 		ex = append(ex, Example{Text: text, Label: label})
@@ -175,7 +162,7 @@ func readDelimited(r io.Reader, tab bool, o readOpts) ([]Example, error) {
 	return ex, nil
 }
 
-func readJSONL(r io.Reader, o readOpts) ([]Example, error) {
+func readJSONL(r io.Reader) ([]Example, error) {
 	dec := json.NewDecoder(r)
 	var ex []Example
 	line := 0
@@ -212,13 +199,13 @@ func readJSONL(r io.Reader, o readOpts) ([]Example, error) {
 		if !okT && !okH {
 			return nil, fmt.Errorf("record %d: %w", line, missing("text", textColumns))
 		}
-		if !okL && !o.unlabelled {
+		if !okL {
 			return nil, fmt.Errorf("record %d: %w", line, missing("label", labelColumns))
 		}
-		if title != "" && !o.noTitle {
+		if title != "" {
 			text = strings.TrimSpace(title + "\n" + text)
 		}
-		if text == "" || (label == "" && !o.unlabelled) {
+		if text == "" || label == "" {
 			continue
 		}
 		ex = append(ex, Example{Text: text, Label: label})

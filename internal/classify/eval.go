@@ -54,10 +54,6 @@ type Report struct {
 	Runs            []Run    `json:"runs,omitempty"`
 	TrainS          float64  `json:"train_s"` // seconds to train (mean per fold for CV)
 	PredictPerS     float64  `json:"predict_per_s"`
-	// Semi-supervised training: the unlabelled texts given (after
-	// de-duplication) and how many were pseudo-labelled (mean per fold).
-	Pool   int     `json:"pool,omitempty"`
-	Pseudo float64 `json:"pseudo,omitempty"`
 }
 
 // Run is one seed's cross-validation figures (means over its folds; ECE of
@@ -158,7 +154,7 @@ func evaluate(ctx context.Context, train, test []Example, opt Options) (Report, 
 	if err != nil {
 		return Report{}, nil, err
 	}
-	r.Train, r.TrainS, r.Pseudo = len(train), trainS, float64(m.Pseudo)
+	r.Train, r.TrainS = len(train), trainS
 	return r, out, nil
 }
 
@@ -354,7 +350,6 @@ func CrossValidateSeeds(ctx context.Context, ex []Example, k int, seeds []uint64
 		out.LogLoss += r.LogLoss / fk
 		out.ECE += r.ECE / fk
 		out.TrainS += r.TrainS / fk
-		out.Pseudo += r.Pseudo / fk
 		for l, c := range r.PerClass {
 			a := out.PerClass[l]
 			a.Precision += c.Precision / fk

@@ -53,14 +53,6 @@ type Options struct {
 	Head       int     `json:"head,omitempty"` // the n-grams of the first Head runes are also features of their own; default 80; <0: none
 	Weights    string  `json:"weights"`        // SVM class costs: "balanced" (default: each class's positives and negatives weigh the same in total) or "none"
 	Workers    int     `json:"-"`              // parallel workers; default GOMAXPROCS
-
-	// Unlabelled texts for semi-supervised training (see semi.go); none by default.
-	Pool         []string `json:"-"`
-	PoolIDF      bool     `json:"pool_idf,omitempty"`       // the pool counts in the idf's document frequencies
-	SelfRounds   int      `json:"self_rounds,omitempty"`    // self-training rounds (0: none)
-	SelfMinProb  float64  `json:"self_min_prob,omitempty"`  // least probability of a pseudo-label; default 0.9
-	SelfWeight   float64  `json:"self_weight,omitempty"`    // cost weight of a pseudo-labelled text; default 0.5
-	SelfPerClass float64  `json:"self_per_class,omitempty"` // at most this × a label's labelled texts are pseudo-labelled with it (0: no cap)
 }
 
 func (o Options) withDefaults() Options {
@@ -109,14 +101,6 @@ func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
-	if o.SelfRounds > 0 {
-		if o.SelfMinProb == 0 {
-			o.SelfMinProb = 0.9
-		}
-		if o.SelfWeight == 0 {
-			o.SelfWeight = 0.5
-		}
-	}
 	return o
 }
 
@@ -132,9 +116,6 @@ func (o Options) validate() error {
 	}
 	if o.Weights != "balanced" && o.Weights != "none" {
 		return errors.New("classify: weights must be balanced or none")
-	}
-	if o.SelfRounds < 0 || o.SelfMinProb < 0 || o.SelfMinProb > 1 || o.SelfWeight < 0 || o.SelfPerClass < 0 {
-		return errors.New("classify: self-training options out of range")
 	}
 	if o.C < 0 || o.Lambda < 0 || o.Alpha < 0 || o.Epochs < 0 || o.MinDF < 0 {
 		return errors.New("classify: negative option")
@@ -173,9 +154,6 @@ type Model struct {
 	idf    []float32 // per hashed feature; 0 = not a feature of the model
 	parts  []linear
 	pool   sync.Pool
-	// Pseudo is how many pool texts the last self-training round added (0
-	// without self-training; not saved).
-	Pseudo int
 }
 
 // Prediction is a label with its probability.
@@ -202,10 +180,7 @@ func Train(ctx context.Context, ex []Example, opt Options) (*Model, error) {
 		return nil, fmt.Errorf("classify: at most %d labels", maxClass)
 	}
 	counts := extract(ex, opt)
-	if len(opt.Pool) > 0 {
-		return trainSemi(ctx, counts, y, labels, opt)
-	}
-	return trainCounts(ctx, counts, y, labels, opt, nil, 0)
+	return trainCounts(ctx, counts, y, labels, opt)
 }
 
 // labelIndex returns the sorted distinct labels and each example's label index.
@@ -235,12 +210,10 @@ func labelIndex(ex []Example) ([]string, []int) {
 	return labels, y
 }
 
-// docCounts are the hashed feature counts of the training texts; pseudo
-// (nil: none) marks the pseudo-labelled texts of self-training.
+// docCounts are the hashed feature counts of the training texts.
 type docCounts struct {
-	idx    [][]int32
-	tf     [][]float32
-	pseudo []bool
+	idx [][]int32
+	tf  [][]float32
 }
 
 func extract(ex []Example, opt Options) docCounts {
@@ -270,28 +243,15 @@ func (d docCounts) subset(rows []int) docCounts {
 	for i, r := range rows {
 		s.idx[i], s.tf[i] = d.idx[r], d.tf[r]
 	}
-	if d.pseudo != nil {
-		s.pseudo = make([]bool, len(rows))
-		for i, r := range rows {
-			s.pseudo[i] = d.pseudo[r]
-		}
-	}
 	return s
 }
 
-// idfOf computes smoothed idf, ln((1+N)/(1+df)) + 1, for features with
-// df ≥ minDF. With pdf (the document frequencies of a pool of poolN
-// unlabelled texts) the pool's texts count too, and pseudo-labelled rows
-// (pool texts themselves) do not count twice.
-func idfOf(d docCounts, y []int, bits, minDF int, pdf []int32, poolN int) []float32 {
+// idfOf computes smoothed idf, ln((1+N)/(1+df)) + 1, for features with df ≥ minDF.
+func idfOf(d docCounts, y []int, bits, minDF int) []float32 {
 	df := make([]int32, 1<<bits)
 	n := 0
-	if pdf != nil {
-		copy(df, pdf)
-		n = poolN
-	}
 	for i, idx := range d.idx {
-		if y[i] < 0 || (pdf != nil && d.pseudo != nil && d.pseudo[i]) {
+		if y[i] < 0 {
 			continue
 		}
 		n++
@@ -309,12 +269,10 @@ func idfOf(d docCounts, y []int, bits, minDF int, pdf []int32, poolN int) []floa
 }
 
 // vectors weighs the counts of the labelled rows with idf, in place
-// (destroying the counts) or on copies, and returns their labels and, with
-// pseudo-labelled rows, their cost weights (1, or selfWeight for those).
-func vectors(d docCounts, y []int, idf []float32, inPlace bool, selfWeight float64) ([]vec, []int, []float32) {
+// (destroying the counts) or on copies.
+func vectors(d docCounts, y []int, idf []float32, inPlace bool) ([]vec, []int) {
 	var xs []vec
 	var ys []int
-	var ws []float32
 	for i := range d.idx {
 		if y[i] < 0 {
 			continue
@@ -325,36 +283,28 @@ func vectors(d docCounts, y []int, idf []float32, inPlace bool, selfWeight float
 			xs = append(xs, weigh(slices.Clone(d.idx[i]), slices.Clone(d.tf[i]), idf))
 		}
 		ys = append(ys, y[i])
-		if d.pseudo != nil {
-			w := float32(1)
-			if d.pseudo[i] {
-				w = float32(selfWeight)
-			}
-			ws = append(ws, w)
-		}
 	}
-	return xs, ys, ws
+	return xs, ys
 }
 
-// trainCounts trains on counted texts (pdf, poolN: see idfOf).
-func trainCounts(ctx context.Context, d docCounts, y []int, labels []string, opt Options, pdf []int32, poolN int) (*Model, error) {
+func trainCounts(ctx context.Context, d docCounts, y []int, labels []string, opt Options) (*Model, error) {
 	algos := strings.Split(opt.Algorithm, "+")
 	temps := make([]float64, len(algos))
 	for i, algo := range algos {
 		temps[i] = 1
 		if opt.CalibFolds > 1 {
-			t, err := calibrate(ctx, algo, d, y, len(labels), opt, pdf, poolN)
+			t, err := calibrate(ctx, algo, d, y, len(labels), opt)
 			if err != nil {
 				return nil, err
 			}
 			temps[i] = t
 		}
 	}
-	idf := idfOf(d, y, opt.Bits, opt.MinDF, pdf, poolN)
-	xs, ys, ws := vectors(d, y, idf, true, opt.SelfWeight) // the counts are not needed any more
+	idf := idfOf(d, y, opt.Bits, opt.MinDF)
+	xs, ys := vectors(d, y, idf, true) // the counts are not needed any more
 	m := &Model{Labels: labels, Opt: opt, idf: idf}
 	for i, algo := range algos {
-		p, err := fit(ctx, algo, xs, ys, ws, len(labels), opt)
+		p, err := fit(ctx, algo, xs, ys, len(labels), opt)
 		if err != nil {
 			return nil, err
 		}
@@ -362,18 +312,16 @@ func trainCounts(ctx context.Context, d docCounts, y []int, labels []string, opt
 		m.parts = append(m.parts, p)
 	}
 	m.Opt.Workers = 0 // how it was trained, not how it is used
-	m.Opt.Pool = nil  // not kept with the model
 	return m, nil
 }
 
-// fit trains one linear scorer; ws (nil: all 1) are the texts' cost
-// weights, which the SVMs use (LR and NB weigh every text the same).
-func fit(ctx context.Context, algo string, xs []vec, ys []int, ws []float32, nc int, opt Options) (linear, error) {
+// fit trains one linear scorer.
+func fit(ctx context.Context, algo string, xs []vec, ys []int, nc int, opt Options) (linear, error) {
 	switch algo {
 	case SVM:
-		return fitSVM(ctx, xs, ys, ws, nc, opt, nil)
+		return fitSVM(ctx, xs, ys, nc, opt, nil)
 	case NBSVM:
-		return fitSVM(ctx, xs, ys, ws, nc, opt, nbRatios(xs, ys, ws, nc, opt))
+		return fitSVM(ctx, xs, ys, nc, opt, nbRatios(xs, ys, nc, opt))
 	case LR:
 		return fitLR(ctx, xs, ys, nc, opt)
 	case NB:
@@ -386,16 +334,10 @@ func fit(ctx context.Context, algo string, xs []vec, ys []int, ws []float32, nc 
 // scores: the (at most CalibMax) labelled texts are split into CalibFolds
 // stratified folds, each is scored by a model trained on the others, and
 // the temperature minimising the log loss of those scores is returned.
-//
-// Pseudo-labelled rows are never held out: they are on the training side of
-// every fold.
-func calibrate(ctx context.Context, algo string, d docCounts, y []int, nc int, opt Options, pdf []int32, poolN int) (float64, error) {
+func calibrate(ctx context.Context, algo string, d docCounts, y []int, nc int, opt Options) (float64, error) {
 	rows := make([]int, 0, len(y))
-	var fixed []int
 	for i, l := range y {
-		if l >= 0 && d.pseudo != nil && d.pseudo[i] {
-			fixed = append(fixed, i)
-		} else if l >= 0 {
+		if l >= 0 {
 			rows = append(rows, i)
 		}
 	}
@@ -405,18 +347,12 @@ func calibrate(ctx context.Context, algo string, d docCounts, y []int, nc int, o
 		rows = rows[:opt.CalibMax]
 		slices.Sort(rows)
 	}
-	nHeld := len(rows)
-	sy := make([]int, nHeld)
+	sub := d.subset(rows)
+	sy := make([]int, len(rows))
 	for i, r := range rows {
 		sy[i] = y[r]
 	}
 	folds := Folds(sy, opt.CalibFolds, opt.Seed+7)
-	rows = append(rows, fixed...)
-	for _, r := range fixed {
-		sy = append(sy, y[r])
-		folds = append(folds, -1)
-	}
-	sub := d.subset(rows)
 	var scores [][]float64
 	var truth []int
 	for k := range opt.CalibFolds {
@@ -427,9 +363,9 @@ func calibrate(ctx context.Context, algo string, d docCounts, y []int, nc int, o
 				trainY[i] = -1
 			}
 		}
-		idf := idfOf(sub, trainY, opt.Bits, opt.MinDF, pdf, poolN)
-		xs, ys, ws := vectors(sub, trainY, idf, false, opt.SelfWeight)
-		p, err := fit(ctx, algo, xs, ys, ws, nc, opt)
+		idf := idfOf(sub, trainY, opt.Bits, opt.MinDF)
+		xs, ys := vectors(sub, trainY, idf, false)
+		p, err := fit(ctx, algo, xs, ys, nc, opt)
 		if err != nil {
 			return 0, err
 		}
@@ -530,21 +466,15 @@ func softmaxInto(s []float64, t float64, out []float64) {
 // nbRatios returns, feature-major, each class's log-count ratio
 // r = ln((p/|p|₁)/(q/|q|₁)) of the binarised features, p counting the texts
 // of the class and q the others, both smoothed by 1.
-//
-// With ws (nil: all 1) a text counts with its weight.
-func nbRatios(xs []vec, ys []int, ws []float32, nc int, opt Options) []float32 {
+func nbRatios(xs []vec, ys []int, nc int, opt Options) []float32 {
 	d := 1 << opt.Bits
 	cnt := make([]float32, d*nc)
 	tot := make([]float32, d)
 	seen := make([]bool, d)
 	for i, x := range xs {
-		w := float32(1)
-		if ws != nil {
-			w = ws[i]
-		}
 		for _, f := range x.idx {
-			cnt[int(f)*nc+ys[i]] += w
-			tot[f] += w
+			cnt[int(f)*nc+ys[i]]++
+			tot[f]++
 			seen[f] = true
 		}
 	}
@@ -577,34 +507,26 @@ func nbRatios(xs []vec, ys []int, ws []float32, nc int, opt Options) []float32 {
 // fitSVM trains the one-vs-rest SVM; with R (feature-major per-class
 // scales, see nbRatios) class c sees feature f scaled by R[f·C+c], and the
 // weights returned include the scale.
-//
-// ws (nil: all 1) scale each text's cost: its C is the class cost times
-// its weight.
-func fitSVM(ctx context.Context, xs []vec, ys []int, ws []float32, nc int, opt Options, R []float32) (linear, error) {
+func fitSVM(ctx context.Context, xs []vec, ys []int, nc int, opt Options, R []float32) (linear, error) {
 	epochs := opt.Epochs
 	if epochs == 0 {
 		epochs = 10
 	}
 	W := make([]float32, (1<<opt.Bits)*nc)
 	B := make([]float64, nc)
-	npos := make([]float64, nc)
-	n := 0.0
-	for i, l := range ys {
-		w := 1.0
-		if ws != nil {
-			w = float64(ws[i])
-		}
-		npos[l] += w
-		n += w
+	npos := make([]int, nc)
+	for _, l := range ys {
+		npos[l]++
 	}
 	// Balanced costs: a class's positives and negatives weigh the same in
 	// total (scaled so that the mean cost is C).
 	dPos, dNeg := make([]float64, nc), make([]float64, nc)
+	n := float64(len(ys))
 	for c := range nc {
 		cPos, cNeg := opt.C, opt.C
-		if opt.Weights == "balanced" && npos[c] > 0 && npos[c] < n {
-			cPos = opt.C * n / (2 * npos[c])
-			cNeg = opt.C * n / (2 * (n - npos[c]))
+		if opt.Weights == "balanced" && npos[c] > 0 && npos[c] < len(ys) {
+			cPos = opt.C * n / (2 * float64(npos[c]))
+			cNeg = opt.C * n / (2 * (n - float64(npos[c])))
 		}
 		dPos[c], dNeg[c] = 1/(2*cPos), 1/(2*cNeg)
 	}
@@ -629,7 +551,7 @@ func fitSVM(ctx context.Context, xs []vec, ys []int, ws []float32, nc int, opt O
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			svmClasses(ctx, xs, ys, ws, nc, lo, hi, epochs, opt.Seed, W, B, alpha, sq, dPos, dNeg, R)
+			svmClasses(ctx, xs, ys, nc, lo, hi, epochs, opt.Seed, W, B, alpha, sq, dPos, dNeg, R)
 		}()
 	}
 	wg.Wait()
@@ -651,7 +573,7 @@ func fitSVM(ctx context.Context, xs []vec, ys []int, ws []float32, nc int, opt O
 }
 
 // svmClasses trains classes lo..hi-1.
-func svmClasses(ctx context.Context, xs []vec, ys []int, ws []float32, nc, lo, hi, epochs int, seed uint64, W []float32, B []float64,
+func svmClasses(ctx context.Context, xs []vec, ys []int, nc, lo, hi, epochs int, seed uint64, W []float32, B []float64,
 	alpha []float32, sq, dPos, dNeg []float64, R []float32) {
 	m := hi - lo
 	order := make([]int, len(xs))
@@ -696,9 +618,6 @@ func svmClasses(ctx context.Context, xs []vec, ys []int, ws []float32, nc, lo, h
 				yi, diag := -1.0, dNeg[c]
 				if ys[i] == c {
 					yi, diag = 1, dPos[c]
-				}
-				if ws != nil {
-					diag /= float64(ws[i]) // D_ii = 1/(2·C·w_i)
 				}
 				a := float64(alpha[i*nc+c])
 				g := yi*(float64(sc[j])+B[c]) - 1 + diag*a
