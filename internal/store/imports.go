@@ -593,14 +593,7 @@ func (s *Store) WriterSynchronous(ctx context.Context) (int, error) {
 	if s.dialect != SQLite {
 		return -1, nil
 	}
-	conn, err := s.writeDB.Conn(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	var v int
-	err = conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&v)
-	return v, err
+	return s.writerPragmaValue(ctx, "synchronous")
 }
 
 // WriterForeignKeys reports whether SQLite's writer connection enforces
@@ -609,12 +602,18 @@ func (s *Store) WriterForeignKeys(ctx context.Context) (bool, error) {
 	if s.dialect != SQLite {
 		return true, nil
 	}
+	v, err := s.writerPragmaValue(ctx, "foreign_keys")
+	return v == 1, err
+}
+
+// writerPragmaValue reads a pragma's value on SQLite's writer connection.
+func (s *Store) writerPragmaValue(ctx context.Context, name string) (int, error) {
 	conn, err := s.writeDB.Conn(ctx)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	defer conn.Close()
 	var v int
-	err = conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&v)
-	return v == 1, err
+	err = conn.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
 }

@@ -413,11 +413,7 @@ func (p *pgWriteTx) QueryContext(ctx context.Context, query string, args ...any)
 
 func (p *pgWriteTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if err := p.flush(ctx, query); err != nil {
-		// A row that reports the failure (sql.Row has no constructor);
-		// the transaction is aborted anyway.
-		failed, cancel := context.WithCancel(ctx)
-		cancel()
-		return p.tx.QueryRowContext(failed, query, args...)
+		return failedRow(ctx, p.tx, query, args...) // the write fails whole
 	}
 	return p.tx.QueryRowContext(ctx, query, args...)
 }

@@ -757,12 +757,8 @@ func (b *batchTx) ExecContext(_ context.Context, query string, args ...any) (sql
 func (b *batchTx) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
 	ctx := context.Background()
 	if err := b.beforeRollups(ctx, query); err != nil {
-		// A row that reports a failure (sql.Row has no constructor): a
-		// cancelled context fails before the statement reaches the
-		// connection. The write fails, and runs again in its savepoint.
-		failed, cancel := context.WithCancel(ctx)
-		cancel()
-		return b.tx.QueryRowContext(failed, query, args...)
+		// The write fails, and runs again in its savepoint.
+		return failedRow(ctx, b.tx, query, args...)
 	}
 	if st := b.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
@@ -779,6 +775,15 @@ func (b *batchTx) QueryContext(_ context.Context, query string, args ...any) (*s
 		return st.QueryContext(ctx, args...)
 	}
 	return b.tx.QueryContext(ctx, orFail(query), args...)
+}
+
+// failedRow is a row that reports a failure (sql.Row has no constructor):
+// under a cancelled context the statement fails before it reaches the
+// connection.
+func failedRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	failed, cancel := context.WithCancel(ctx)
+	cancel()
+	return tx.QueryRowContext(failed, query, args...)
 }
 
 // ---- query helpers ----
