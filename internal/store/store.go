@@ -192,7 +192,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		// the WAL into the database. (temp_store =
 		// MEMORY made intake 10 % faster but bulk loads — the demo seed —
 		// many times slower: left at its default.)
-		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(131072)&_pragma=cache_size(-32000)")
+		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(walAutoCheckpoint)+")&_pragma=cache_size(-32000)")
 		if err != nil {
 			return nil, err
 		}
@@ -454,6 +454,10 @@ func (s *Store) checkpointer() {
 // pages, two to three seconds of intake at full speed. The writer's own
 // backstop (wal_autocheckpoint, in Open) is twice that.
 const ckptCatchUp = 65536
+
+// walAutoCheckpoint is the serving writer's wal_autocheckpoint: a backstop
+// that only a stuck checkpointer lets the WAL reach.
+const walAutoCheckpoint = 2 * ckptCatchUp
 
 // checkpointOnce runs one PASSIVE checkpoint, and a second one with the
 // writer held between two groups when the WAL has grown to catchUp frames.
