@@ -202,7 +202,7 @@ func TestImportTuning(t *testing.T) {
 				// The import's commits checkpoint themselves every 20,000
 				// frames; serving, the checkpointer does and the writer's
 				// backstop is far off.
-				ac := 131072
+				ac := 262144
 				if w == 1 {
 					ac = 20000
 				}

@@ -450,10 +450,14 @@ func (s *Store) checkpointer() {
 }
 
 // ckptCatchUp is the WAL length (frames) from which the checkpointer holds
-// the writer for a catch-up pass (checkpointOnce): 256 MiB with 4 KiB
-// pages, two to three seconds of intake at full speed. The writer's own
+// the writer for a catch-up pass (checkpointOnce): 512 MiB with 4 KiB
+// pages, four to five seconds of steady intake at 2,000 creates/s (a pass that holds the writer costs it 20–45 ms on this machine's disk: two fsyncs). The writer's own
 // backstop (wal_autocheckpoint, in Open) is twice that.
-const ckptCatchUp = 65536
+const ckptCatchUp = 131072
+
+// ckptTail is the number of frames committed during a pass below which
+// the next pass is the one that holds the writer (checkpointOnce).
+const ckptTail = 256
 
 // walAutoCheckpoint is the serving writer's wal_autocheckpoint: a backstop
 // that only a stuck checkpointer lets the WAL reach.
@@ -469,14 +473,27 @@ const walAutoCheckpoint = 2 * ckptCatchUp
 // (wal_autocheckpoint, then 20,000 frames) checkpointed inside a commit: a
 // 10–25 ms stall of every request queued behind it, every half second at
 // 2,000 creates/s (docs/BENCHMARKS.md). Now, once the WAL is catchUp
-// frames long and a pass has copied all it saw (no reader held it back), a
-// second pass runs while the writer waits at walGate: it copies only what
-// was committed during the first, and the writer's next transaction starts
-// the WAL again.
+// frames long and a pass has copied all it saw (no reader held it back),
+// up to three more passes copy what was committed during the one before
+// (a shrinking tail), and a last one runs while the writer waits at
+// walGate: it copies only the rest, and the writer's next transaction
+// starts the WAL again.
 func (s *Store) checkpointOnce(catchUp int) error {
 	logged, copied, err := s.checkpointPass()
 	if err != nil || logged < catchUp || copied != logged {
 		return err
+	}
+	// Each further pass copies what was committed during the one before,
+	// a shrinking tail: the writer is held only for the last, short one.
+	for i := 0; i < 3; i++ {
+		prev := logged
+		logged, copied, err = s.checkpointPass()
+		if err != nil || logged < prev || copied != logged {
+			return err // started again already, or a reader holds it back
+		}
+		if logged-prev <= ckptTail {
+			break
+		}
 	}
 	s.walGate.Lock()
 	defer s.walGate.Unlock()
