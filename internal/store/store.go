@@ -451,8 +451,10 @@ func (s *Store) checkpointer() {
 
 // ckptCatchUp is the WAL length (frames) from which the checkpointer holds
 // the writer for a catch-up pass (checkpointOnce): 512 MiB with 4 KiB
-// pages, four to five seconds of steady intake at 2,000 creates/s (a pass that holds the writer costs it 20–45 ms on this machine's disk: two fsyncs). The writer's own
-// backstop (wal_autocheckpoint, in Open) is twice that.
+// pages, four to five seconds of steady intake at 2,000 creates/s. The
+// held pass costs the writer 20–50 ms on the benchmark machine's disk (its
+// two fsyncs), so it is kept rare. The writer's own backstop
+// (wal_autocheckpoint, in Open) is twice that.
 const ckptCatchUp = 131072
 
 // ckptTail is the number of frames committed during a pass below which
@@ -463,8 +465,9 @@ const ckptTail = 256
 // that only a stuck checkpointer lets the WAL reach.
 const walAutoCheckpoint = 2 * ckptCatchUp
 
-// checkpointOnce runs one PASSIVE checkpoint, and a second one with the
-// writer held between two groups when the WAL has grown to catchUp frames.
+// checkpointOnce runs one PASSIVE checkpoint and, when the WAL has grown
+// to catchUp frames, a few more, the last with the writer held between two
+// groups.
 //
 // Copying alone does not keep the WAL short: SQLite starts it again from
 // its first frame only when a write transaction begins with every frame
