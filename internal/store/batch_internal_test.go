@@ -334,3 +334,85 @@ func TestBatchRollupsExact(t *testing.T) {
 		t.Fatalf("the day's generation %d (%v): the batches did not touch it", gen, err)
 	}
 }
+
+// TestCheckpointRestartsWALUnderWrites: while another goroutine commits
+// without pause, a PASSIVE checkpoint alone seldom lets SQLite start the
+// WAL again (a group commits while the pass runs, so the next transaction
+// never begins with every frame copied), and the WAL grew until the
+// writer checkpointed inside a commit. checkpointOnce's catch-up pass,
+// with the writer held between two groups, must make the next transaction
+// start the WAL again every time.
+func TestCheckpointRestartsWALUnderWrites(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"), Options{SQLiteSync: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, "CREATE TABLE w(id INTEGER PRIMARY KEY, b BLOB)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	wrote := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				wrote <- nil
+				return
+			default:
+			}
+			if err := s.Write(ctx, func(tx *Tx) error {
+				_, err := tx.exec(ctx, "INSERT INTO w(b) VALUES (randomblob(3000)), (randomblob(3000))")
+				return err
+			}); err != nil {
+				wrote <- err
+				return
+			}
+		}
+	}()
+	walLen := func() int {
+		t.Helper()
+		logged, _, err := s.checkpointPass()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return logged
+	}
+	const catchUp = 200
+	for round := 0; round < 5; round++ {
+		// Let the WAL grow past catchUp frames while the writes go on.
+		before := walLen()
+		for before < 2*catchUp {
+			if err := s.Write(ctx, func(tx *Tx) error {
+				_, err := tx.exec(ctx, "INSERT INTO w(b) VALUES (randomblob(3000))")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			before = walLen()
+		}
+		if err := s.checkpointOnce(catchUp); err != nil {
+			t.Fatal(err)
+		}
+		// The next transaction begins with every frame copied: it starts
+		// the WAL again, so the WAL is shorter than before, however many
+		// groups the other goroutine commits meanwhile (a few frames each).
+		if err := s.Write(ctx, func(tx *Tx) error {
+			_, err := tx.exec(ctx, "INSERT INTO w(b) VALUES (x'00')")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if after := walLen(); after >= before {
+			t.Fatalf("round %d: the WAL has %d frames after the catch-up, %d before: not started again", round, after, before)
+		}
+	}
+	close(stop)
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+}

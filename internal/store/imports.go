@@ -544,8 +544,16 @@ func (s *Store) TuneForImport(ctx context.Context) error {
 	if s.dialect != SQLite {
 		return nil
 	}
-	return s.writerPragma(ctx, "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = OFF")
+	return s.writerPragma(ctx, "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = OFF", fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", importAutoCheckpoint))
 }
+
+// importAutoCheckpoint is the tuned writer's wal_autocheckpoint: an import's
+// large commits copy the WAL into the database themselves every 20,000
+// frames, as before issue #14's catch-up checkpoints (no request waits
+// behind an import's commit, and a shorter WAL is cheaper for its writer:
+// measured 6 % faster on the Boston Open311 file than the serving
+// backstop, walAutoCheckpoint).
+const importAutoCheckpoint = 20000
 
 // writerPragma runs pragmas on SQLite's one writer connection, outside a
 // transaction (synchronous cannot change inside one): the connection pool
@@ -578,7 +586,7 @@ func (s *Store) EndImportTuning(ctx context.Context, runID int64) error {
 	if strings.EqualFold(s.opts.SQLiteSync, "normal") {
 		mode = "NORMAL"
 	}
-	if err := s.writerPragma(ctx, "PRAGMA synchronous = "+mode, "PRAGMA foreign_keys = ON"); err != nil {
+	if err := s.writerPragma(ctx, "PRAGMA synchronous = "+mode, "PRAGMA foreign_keys = ON", fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walAutoCheckpoint)); err != nil {
 		return err
 	}
 	return s.Write(ctx, func(tx *Tx) error {
@@ -594,6 +602,15 @@ func (s *Store) WriterSynchronous(ctx context.Context) (int, error) {
 		return -1, nil
 	}
 	return s.writerPragmaValue(ctx, "synchronous")
+}
+
+// WriterAutoCheckpoint reports SQLite's writer connection's
+// wal_autocheckpoint (frames; PostgreSQL: -1).
+func (s *Store) WriterAutoCheckpoint(ctx context.Context) (int, error) {
+	if s.dialect != SQLite {
+		return -1, nil
+	}
+	return s.writerPragmaValue(ctx, "wal_autocheckpoint")
 }
 
 // WriterForeignKeys reports whether SQLite's writer connection enforces

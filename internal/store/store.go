@@ -95,10 +95,13 @@ type Store struct {
 	num        *numbering
 	ckptDB     *sql.DB
 	ckptDone   chan struct{}
-	writes     chan *writeReq
-	stop       chan struct{}
-	done       chan struct{}
-	closeMu    sync.Once
+	// walGate is held by the SQLite writer while it runs a group and by
+	// the checkpointer for its catch-up pass (checkpointOnce).
+	walGate sync.Mutex
+	writes  chan *writeReq
+	stop    chan struct{}
+	done    chan struct{}
+	closeMu sync.Once
 	// sendMu orders Write's enqueue before Close's stop: once closed is set
 	// no request enters the queue, so none is left unanswered.
 	sendMu sync.RWMutex
@@ -183,12 +186,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: SQLiteSync must be full or normal, not %q", opts.SQLiteSync)
 		}
 		base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")"
-		// The writer checkpoints only as a backstop (wal_autocheckpoint);
-		// a background connection checkpoints every second, so commits
-		// rarely pay for copying the WAL into the database. (temp_store =
+		// The writer checkpoints only as a backstop (wal_autocheckpoint, at
+		// twice ckptCatchUp); a background connection checkpoints five
+		// times a second (checkpointer), so commits never pay for copying
+		// the WAL into the database. (temp_store =
 		// MEMORY made intake 10 % faster but bulk loads — the demo seed —
 		// many times slower: left at its default.)
-		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(20000)&_pragma=cache_size(-32000)")
+		s.writeDB, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(walAutoCheckpoint)+")&_pragma=cache_size(-32000)")
 		if err != nil {
 			return nil, err
 		}
@@ -427,7 +431,8 @@ func (s *Store) pgTx(ctx context.Context, fn func(*Tx) error) (err error) {
 }
 
 // checkpointer copies committed WAL frames into the database file in the
-// background (PASSIVE: it never blocks the writer), five times a second: small, frequent checkpoints keep latency spikes low.
+// background (PASSIVE: it never blocks the writer), five times a second:
+// small, frequent checkpoints keep latency spikes low (checkpointOnce).
 func (s *Store) checkpointer() {
 	defer close(s.ckptDone)
 	t := time.NewTicker(200 * time.Millisecond)
@@ -437,13 +442,77 @@ func (s *Store) checkpointer() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			if _, err := s.ckptDB.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+			if err := s.checkpointOnce(ckptCatchUp); err != nil {
 				s.log.Warn("wal checkpoint", "err", err)
 			}
-			cancel()
 		}
 	}
+}
+
+// ckptCatchUp is the WAL length (frames) from which the checkpointer holds
+// the writer for a catch-up pass (checkpointOnce): 512 MiB with 4 KiB
+// pages, four to five seconds of steady intake at 2,000 creates/s. The
+// held pass costs the writer 20–50 ms on the benchmark machine's disk (its
+// two fsyncs), so it is kept rare. The writer's own backstop
+// (wal_autocheckpoint, in Open) is twice that.
+const ckptCatchUp = 131072
+
+// ckptTail is the number of frames committed during a pass below which
+// the next pass is the one that holds the writer (checkpointOnce).
+const ckptTail = 256
+
+// walAutoCheckpoint is the serving writer's wal_autocheckpoint: a backstop
+// that only a stuck checkpointer lets the WAL reach.
+const walAutoCheckpoint = 2 * ckptCatchUp
+
+// checkpointOnce runs one PASSIVE checkpoint and, when the WAL has grown
+// to catchUp frames, a few more, the last with the writer held between two
+// groups.
+//
+// Copying alone does not keep the WAL short: SQLite starts it again from
+// its first frame only when a write transaction begins with every frame
+// already copied, and under steady intake the writer commits new groups
+// while each pass runs. The WAL grew until the writer's backstop
+// (wal_autocheckpoint, then 20,000 frames) checkpointed inside a commit: a
+// 10–25 ms stall of every request queued behind it, every half second at
+// 2,000 creates/s (docs/BENCHMARKS.md). Now, once the WAL is catchUp
+// frames long and a pass has copied all it saw (no reader held it back),
+// up to three more passes copy what was committed during the one before
+// (a shrinking tail), and a last one runs while the writer waits at
+// walGate: it copies only the rest, and the writer's next transaction
+// starts the WAL again.
+func (s *Store) checkpointOnce(catchUp int) error {
+	logged, copied, err := s.checkpointPass()
+	if err != nil || logged < catchUp || copied != logged {
+		return err
+	}
+	// Each further pass copies what was committed during the one before,
+	// a shrinking tail: the writer is held only for the last, short one.
+	for i := 0; i < 3; i++ {
+		prev := logged
+		logged, copied, err = s.checkpointPass()
+		if err != nil || logged < prev || copied != logged {
+			return err // started again already, or a reader holds it back
+		}
+		if logged-prev <= ckptTail {
+			break
+		}
+	}
+	s.walGate.Lock()
+	defer s.walGate.Unlock()
+	_, _, err = s.checkpointPass()
+	return err
+}
+
+// checkpointPass runs one PASSIVE checkpoint and reports the WAL's length
+// in frames and how many of them are in the database file (-1, -1 when
+// another connection was checkpointing).
+func (s *Store) checkpointPass() (logged, copied int, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var busy int
+	err = s.ckptDB.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logged, &copied)
+	return logged, copied, err
 }
 
 // writer is the single SQLite writer: it batches queued writes into one
@@ -482,7 +551,9 @@ func (s *Store) writer() {
 				break fill
 			}
 		}
+		s.walGate.Lock()
 		s.runBatch(batch)
+		s.walGate.Unlock()
 	}
 }
 
