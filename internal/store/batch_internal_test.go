@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -395,7 +396,7 @@ func TestCheckpointRestartsWALUnderWrites(t *testing.T) {
 			}
 			before = walLen()
 		}
-		if err := s.checkpointOnce(catchUp); err != nil {
+		if err := s.checkpointOnce(catchUp, 1<<30); err != nil {
 			t.Fatal(err)
 		}
 		// The next transaction begins with every frame copied: it starts
@@ -414,5 +415,62 @@ func TestCheckpointRestartsWALUnderWrites(t *testing.T) {
 	close(stop)
 	if err := <-wrote; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestIdleWALTruncated: a long WAL (a bulk load) is given back to the file
+// system once nothing has been written for a pass. (That a WAL being
+// written to is not truncated is the idle test itself: the length seen by
+// the last pass, which every commit changes.)
+func TestIdleWALTruncated(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.db")
+	s, err := Open(ctx, path, Options{SQLiteSync: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, "CREATE TABLE w(id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < 400) INSERT INTO w(b) SELECT randomblob(3000) FROM r")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	walSize := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	const shrink = 100
+	// The first pass sees the WAL for the first time (or after the
+	// background checkpointer's pass, which recorded it): the WAL is truncated
+	// at the latest on the second pass with no write between them.
+	for i := 0; i < 2 && walSize() > 0; i++ {
+		if err := s.checkpointOnce(1<<30, shrink); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := walSize(); n != 0 {
+		t.Fatalf("an idle WAL of more than %d frames is %d bytes after two passes, want 0", shrink, n)
+	}
+	// Written to again after the truncation: nothing lost.
+	if err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < 600) INSERT INTO w(b) SELECT randomblob(3000) FROM r")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if walSize() == 0 {
+		t.Fatal("a write after the truncation left no WAL")
+	}
+	var n int
+	if err := s.readDB.QueryRowContext(ctx, "SELECT count(*) FROM w").Scan(&n); err != nil || n != 1000 {
+		t.Fatalf("rows %d (%v), want 1000", n, err)
 	}
 }

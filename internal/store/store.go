@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -98,10 +99,12 @@ type Store struct {
 	// walGate is held by the SQLite writer while it runs a group and by
 	// the checkpointer for its catch-up pass (checkpointOnce).
 	walGate sync.Mutex
-	writes  chan *writeReq
-	stop    chan struct{}
-	done    chan struct{}
-	closeMu sync.Once
+	// ckptLast is the WAL length the checkpointer's last pass saw.
+	ckptLast atomic.Int64
+	writes   chan *writeReq
+	stop     chan struct{}
+	done     chan struct{}
+	closeMu  sync.Once
 	// sendMu orders Write's enqueue before Close's stop: once closed is set
 	// no request enters the queue, so none is left unanswered.
 	sendMu sync.RWMutex
@@ -442,7 +445,7 @@ func (s *Store) checkpointer() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			if err := s.checkpointOnce(ckptCatchUp); err != nil {
+			if err := s.checkpointOnce(ckptCatchUp, walShrink); err != nil {
 				s.log.Warn("wal checkpoint", "err", err)
 			}
 		}
@@ -467,7 +470,8 @@ const walAutoCheckpoint = 2 * ckptCatchUp
 
 // checkpointOnce runs one PASSIVE checkpoint and, when the WAL has grown
 // to catchUp frames, a few more, the last with the writer held between two
-// groups.
+// groups; a WAL of shrink frames or more that nobody wrote to since the
+// last pass is truncated.
 //
 // Copying alone does not keep the WAL short: SQLite starts it again from
 // its first frame only when a write transaction begins with every frame
@@ -481,10 +485,21 @@ const walAutoCheckpoint = 2 * ckptCatchUp
 // (a shrinking tail), and a last one runs while the writer waits at
 // walGate: it copies only the rest, and the writer's next transaction
 // starts the WAL again.
-func (s *Store) checkpointOnce(catchUp int) error {
+func (s *Store) checkpointOnce(catchUp, shrink int) error {
 	logged, copied, err := s.checkpointPass()
-	if err != nil || logged < catchUp || copied != logged {
+	if err != nil {
 		return err
+	}
+	if logged >= shrink && copied == logged && int64(logged) == s.ckptLast.Swap(int64(logged)) {
+		// Nothing was written since the last pass and everything is
+		// copied: give the space of a long WAL (a bulk load, a busy hour)
+		// back to the file system. TRUNCATE waits for readers and holds
+		// the writer while it runs; at rest that costs nobody anything.
+		s.ckptLast.Store(0)
+		return s.checkpointTruncate()
+	}
+	if logged < catchUp || copied != logged {
+		return nil
 	}
 	// Each further pass copies what was committed during the one before,
 	// a shrinking tail: the writer is held only for the last, short one.
@@ -501,6 +516,34 @@ func (s *Store) checkpointOnce(catchUp int) error {
 	s.walGate.Lock()
 	defer s.walGate.Unlock()
 	_, _, err = s.checkpointPass()
+	return err
+}
+
+// walShrink is the WAL length (frames, 64 MiB) from which an idle WAL is
+// truncated (checkpointOnce).
+const walShrink = 16384
+
+// checkpointTruncate checkpoints everything and truncates the WAL to zero
+// bytes, unless a write or a reader of the WAL is under way: it runs
+// without a busy timeout, so that it never waits (TRUNCATE holds the
+// writer's lock while it waits for readers) and simply tries again at the
+// next idle pass.
+func (s *Store) checkpointTruncate() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := s.ckptDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return err
+	}
+	var busy, logged, copied int
+	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logged, &copied)
+	if _, e := conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000"); err == nil {
+		err = e
+	}
 	return err
 }
 
