@@ -336,6 +336,37 @@ func TestBatchRollupsExact(t *testing.T) {
 	}
 }
 
+// walStore opens a SQLite store with a table w of blobs for the WAL tests,
+// and returns its path.
+func walStore(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "w.db")
+	s, err := Open(context.Background(), path, Options{SQLiteSync: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	insertBlobs(t, s, 0)
+	return s, path
+}
+
+// insertBlobs commits n rows of 3,000 random bytes to w in one write (n 0:
+// creates w).
+func insertBlobs(t *testing.T, s *Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.Write(ctx, func(tx *Tx) error {
+		if n == 0 {
+			_, err := tx.exec(ctx, "CREATE TABLE w(id INTEGER PRIMARY KEY, b BLOB)")
+			return err
+		}
+		_, err := tx.exec(ctx, "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < ?) INSERT INTO w(b) SELECT randomblob(3000) FROM r", n)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestCheckpointRestartsWALUnderWrites: while another goroutine commits
 // without pause, a PASSIVE checkpoint alone seldom lets SQLite start the
 // WAL again (a group commits while the pass runs, so the next transaction
@@ -345,17 +376,7 @@ func TestBatchRollupsExact(t *testing.T) {
 // start the WAL again every time.
 func TestCheckpointRestartsWALUnderWrites(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"), Options{SQLiteSync: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, "CREATE TABLE w(id INTEGER PRIMARY KEY, b BLOB)")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := walStore(t)
 	stop := make(chan struct{})
 	wrote := make(chan error, 1)
 	go func() {
@@ -388,12 +409,7 @@ func TestCheckpointRestartsWALUnderWrites(t *testing.T) {
 		// Let the WAL grow past catchUp frames while the writes go on.
 		before := walLen()
 		for before < 2*catchUp {
-			if err := s.Write(ctx, func(tx *Tx) error {
-				_, err := tx.exec(ctx, "INSERT INTO w(b) VALUES (randomblob(3000))")
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
+			insertBlobs(t, s, 1)
 			before = walLen()
 		}
 		if err := s.checkpointOnce(catchUp, 1<<30); err != nil {
@@ -424,21 +440,8 @@ func TestCheckpointRestartsWALUnderWrites(t *testing.T) {
 // the last pass, which every commit changes.)
 func TestIdleWALTruncated(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "w.db")
-	s, err := Open(ctx, path, Options{SQLiteSync: "normal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, "CREATE TABLE w(id INTEGER PRIMARY KEY, b BLOB)"); err != nil {
-			return err
-		}
-		_, err := tx.exec(ctx, "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < 400) INSERT INTO w(b) SELECT randomblob(3000) FROM r")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	s, path := walStore(t)
+	insertBlobs(t, s, 400)
 	walSize := func() int64 {
 		t.Helper()
 		fi, err := os.Stat(path + "-wal")
@@ -460,12 +463,7 @@ func TestIdleWALTruncated(t *testing.T) {
 		t.Fatalf("an idle WAL of more than %d frames is %d bytes after two passes, want 0", shrink, n)
 	}
 	// Written to again after the truncation: nothing lost.
-	if err := s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < 600) INSERT INTO w(b) SELECT randomblob(3000) FROM r")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	insertBlobs(t, s, 600)
 	if walSize() == 0 {
 		t.Fatal("a write after the truncation left no WAL")
 	}

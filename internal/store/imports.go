@@ -549,10 +549,10 @@ func (s *Store) TuneForImport(ctx context.Context) error {
 
 // importAutoCheckpoint is the tuned writer's wal_autocheckpoint: an import's
 // large commits copy the WAL into the database themselves every 20,000
-// frames, as before issue #14's catch-up checkpoints (no request waits
-// behind an import's commit, and a shorter WAL is cheaper for its writer:
-// measured 6 % faster on the Boston Open311 file than the serving
-// backstop, walAutoCheckpoint).
+// frames, as before issue #14's catch-up checkpoints. No request waits
+// behind an import's commit, and the import keeps the WAL it was measured
+// with (docs/IMPORT.md; the Boston Open311 file imports as fast as before,
+// docs/BENCHMARKS.md).
 const importAutoCheckpoint = 20000
 
 // writerPragma runs pragmas on SQLite's one writer connection, outside a

@@ -188,7 +188,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		} else if !strings.EqualFold(opts.SQLiteSync, "full") {
 			return nil, fmt.Errorf("store: SQLiteSync must be full or normal, not %q", opts.SQLiteSync)
 		}
-		base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")"
+		base := "file:" + path + "?_pragma=busy_timeout(" + strconv.Itoa(busyTimeoutMS) + ")&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")"
 		// The writer checkpoints only as a backstop (wal_autocheckpoint, at
 		// twice ckptCatchUp); a background connection checkpoints five
 		// times a second (checkpointer), so commits never pay for copying
@@ -490,12 +490,12 @@ func (s *Store) checkpointOnce(catchUp, shrink int) error {
 	if err != nil {
 		return err
 	}
-	if logged >= shrink && copied == logged && int64(logged) == s.ckptLast.Swap(int64(logged)) {
+	last := s.ckptLast.Swap(int64(logged))
+	if logged >= shrink && copied == logged && int64(logged) == last {
 		// Nothing was written since the last pass and everything is
 		// copied: give the space of a long WAL (a bulk load, a busy hour)
 		// back to the file system. TRUNCATE waits for readers and holds
 		// the writer while it runs; at rest that costs nobody anything.
-		s.ckptLast.Store(0)
 		return s.checkpointTruncate()
 	}
 	if logged < catchUp || copied != logged {
@@ -519,6 +519,9 @@ func (s *Store) checkpointOnce(catchUp, shrink int) error {
 	return err
 }
 
+// busyTimeoutMS is how long the store's SQLite connections wait for a lock.
+const busyTimeoutMS = 10000
+
 // walShrink is the WAL length (frames, 64 MiB) from which an idle WAL is
 // truncated (checkpointOnce).
 const walShrink = 16384
@@ -541,7 +544,7 @@ func (s *Store) checkpointTruncate() error {
 	}
 	var busy, logged, copied int
 	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logged, &copied)
-	if _, e := conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000"); err == nil {
+	if _, e := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(busyTimeoutMS)); err == nil {
 		err = e
 	}
 	return err
