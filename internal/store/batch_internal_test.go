@@ -434,6 +434,44 @@ func TestCheckpointRestartsWALUnderWrites(t *testing.T) {
 	}
 }
 
+// TestCatchUpBacksOffForAReader: when a reader's snapshot keeps the held
+// pass from copying everything, the checkpointer does not hold the writer
+// again for the next ckptBackoffPasses passes.
+func TestCatchUpBacksOffForAReader(t *testing.T) {
+	ctx := context.Background()
+	s, _ := walStore(t)
+	insertBlobs(t, s, 300)
+	conn, err := s.readDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rtx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := rtx.QueryRowContext(ctx, "SELECT count(*) FROM w").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	insertBlobs(t, s, 300) // frames past the reader's snapshot
+	if err := s.checkpointOnce(100, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	if b := s.ckptBackoff.Load(); b != ckptBackoffPasses {
+		t.Fatalf("backoff %d after a held pass a reader held back, want %d", b, ckptBackoffPasses)
+	}
+	if err := s.checkpointOnce(100, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	if b := s.ckptBackoff.Load(); b != ckptBackoffPasses-1 {
+		t.Fatalf("backoff %d after the next pass, want %d", b, ckptBackoffPasses-1)
+	}
+	if err := rtx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestIdleWALTruncated: a long WAL (a bulk load) is given back to the file
 // system once nothing has been written for a pass. (That a WAL being
 // written to is not truncated is the idle test itself: the length seen by

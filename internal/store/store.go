@@ -99,12 +99,14 @@ type Store struct {
 	// walGate is held by the SQLite writer while it runs a group and by
 	// the checkpointer for its catch-up pass (checkpointOnce).
 	walGate sync.Mutex
-	// ckptLast is the WAL length the checkpointer's last pass saw.
-	ckptLast atomic.Int64
-	writes   chan *writeReq
-	stop     chan struct{}
-	done     chan struct{}
-	closeMu  sync.Once
+	// ckptLast is the WAL length the checkpointer's last pass saw;
+	// ckptBackoff the passes left before it holds the writer again.
+	ckptLast    atomic.Int64
+	ckptBackoff atomic.Int64
+	writes      chan *writeReq
+	stop        chan struct{}
+	done        chan struct{}
+	closeMu     sync.Once
 	// sendMu orders Write's enqueue before Close's stop: once closed is set
 	// no request enters the queue, so none is left unanswered.
 	sendMu sync.RWMutex
@@ -480,11 +482,10 @@ const walAutoCheckpoint = 2 * ckptCatchUp
 // (wal_autocheckpoint, then 20,000 frames) checkpointed inside a commit: a
 // 10–25 ms stall of every request queued behind it, every half second at
 // 2,000 creates/s (docs/BENCHMARKS.md). Now, once the WAL is catchUp
-// frames long and a pass has copied all it saw (no reader held it back),
-// up to three more passes copy what was committed during the one before
-// (a shrinking tail), and a last one runs while the writer waits at
-// walGate: it copies only the rest, and the writer's next transaction
-// starts the WAL again.
+// frames long, up to three more passes copy what was committed during the
+// one before (a shrinking tail), and a last one runs while the writer
+// waits at walGate: it copies only the rest, and the writer's next
+// transaction starts the WAL again.
 func (s *Store) checkpointOnce(catchUp, shrink int) error {
 	logged, copied, err := s.checkpointPass()
 	if err != nil {
@@ -498,16 +499,24 @@ func (s *Store) checkpointOnce(catchUp, shrink int) error {
 		// the writer while it runs; at rest that costs nobody anything.
 		return s.checkpointTruncate()
 	}
-	if logged < catchUp || copied != logged {
+	if logged < catchUp {
+		return nil
+	}
+	if s.ckptBackoff.Load() > 0 {
+		s.ckptBackoff.Add(-1)
 		return nil
 	}
 	// Each further pass copies what was committed during the one before,
 	// a shrinking tail: the writer is held only for the last, short one.
+	// A pass that runs beside the writer may copy less than it saw (the
+	// writer's own transaction can hold an older mark): only the held pass,
+	// with no transaction of the writer open, tells whether a reader holds
+	// the WAL back.
 	for i := 0; i < 3; i++ {
 		prev := logged
-		logged, copied, err = s.checkpointPass()
-		if err != nil || logged < prev || copied != logged {
-			return err // started again already, or a reader holds it back
+		logged, _, err = s.checkpointPass()
+		if err != nil || logged < prev {
+			return err // started again already
 		}
 		if logged-prev <= ckptTail {
 			break
@@ -515,9 +524,19 @@ func (s *Store) checkpointOnce(catchUp, shrink int) error {
 	}
 	s.walGate.Lock()
 	defer s.walGate.Unlock()
-	_, _, err = s.checkpointPass()
+	logged, copied, err = s.checkpointPass()
+	if err == nil && copied != logged {
+		// A reader (a long export, say) holds frames back: holding the
+		// writer again helps nobody until it is done.
+		s.ckptBackoff.Store(ckptBackoffPasses)
+	}
 	return err
 }
+
+// ckptBackoffPasses is how many passes (of 200 ms) the checkpointer waits
+// before it holds the writer again after a held pass a reader kept from
+// copying everything.
+const ckptBackoffPasses = 25
 
 // busyTimeoutMS is how long the store's SQLite connections wait for a lock.
 const busyTimeoutMS = 10000
