@@ -264,21 +264,23 @@ func (s *Service) create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	if err != nil {
 		return nil, false, err
 	}
+	if idemKey != "" {
+		// A retried request is answered from the read side, without a
+		// turn of the single writer. A key recorded after this look (the
+		// same request sent twice at once) makes the write fail with
+		// errRaced, and the second attempt looks again in its transaction.
+		if out, found, err := s.replay(ctx, s.St.Queries, principal, idemKey, reqHash); found || err != nil {
+			return lifecycle.ViewFor(a, out), found, err
+		}
+	}
 	for attempt := 0; attempt < 2; attempt++ {
 		var out *lifecycle.Case
 		replayed = false
 		err = s.St.Write(ctx, func(tx *store.Tx) error {
-			if idemKey != "" {
-				id, h, found, err := tx.Idempotent(ctx, principal, idemKey)
-				if err != nil {
-					return err
-				}
-				if found {
-					if subtle.ConstantTimeCompare([]byte(h), []byte(reqHash)) != 1 {
-						return errs.E(errs.IdempotencyMismatch)
-					}
-					out, err = tx.Case(ctx, id, org.Scope{All: true})
-					replayed = true
+			if idemKey != "" && attempt > 0 {
+				var err error
+				out, replayed, err = s.replay(ctx, tx.Queries, principal, idemKey, reqHash)
+				if replayed || err != nil {
 					return err
 				}
 			}
@@ -351,6 +353,20 @@ func (s *Service) create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 		return lifecycle.ViewFor(a, out), replayed, nil
 	}
 	return nil, false, errs.E(errs.Conflict)
+}
+
+// replay finds the case an idempotency key already made: found is false
+// when the key is new; the same key with another request is refused.
+func (s *Service) replay(ctx context.Context, q store.Queries, principal, key, reqHash string) (c *lifecycle.Case, found bool, err error) {
+	id, h, found, err := q.Idempotent(ctx, principal, key)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	if subtle.ConstantTimeCompare([]byte(h), []byte(reqHash)) != 1 {
+		return nil, false, errs.E(errs.IdempotencyMismatch)
+	}
+	c, err = q.Case(ctx, id, org.Scope{All: true})
+	return c, err == nil, err
 }
 
 // ActInput is the input to Act: an action and its arguments as they come
