@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -508,5 +509,80 @@ func TestIdleWALTruncated(t *testing.T) {
 	var n int
 	if err := s.readDB.QueryRowContext(ctx, "SELECT count(*) FROM w").Scan(&n); err != nil || n != 1000 {
 		t.Fatalf("rows %d (%v), want 1000", n, err)
+	}
+}
+
+// A group commit numbers its new cases from counters it keeps in memory
+// and stores once before its commit (NextNumber, flushPending): the
+// numbers have no gaps and no repeats when a write of the batch fails
+// (its numbers go back with it), when a write moves a counter in the same
+// batch (SetDaySeq), and across days.
+func TestBatchNumbers(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "numbers.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const d, e = "20261207", "20261208"
+	boom := errors.New("boom")
+	got := make([][]string, 4)
+	take := func(i int, days []string, fail error) func(*Tx) error {
+		return func(tx *Tx) error {
+			got[i] = nil // the first pass's numbers are rolled back
+			for _, day := range days {
+				n, err := tx.NextNumber(ctx, day)
+				if err != nil {
+					return err
+				}
+				got[i] = append(got[i], n)
+			}
+			return fail
+		}
+	}
+	stored := func(day string) int64 {
+		t.Helper()
+		var n int64
+		if err := s.writeDB.QueryRowContext(ctx, "SELECT n FROM day_seq WHERE day = ?", day).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	res := runAsOneBatch(t, s, take(0, []string{d}, nil), take(1, []string{d, d}, nil), take(2, []string{d}, boom), take(3, []string{d}, nil))
+	if res[2] == nil || res[0] != nil || res[1] != nil || res[3] != nil {
+		t.Fatalf("results %v", res)
+	}
+	want := [][]string{{d + "00001"}, {d + "00002", d + "00003"}, {d + "00004"}, {d + "00004"}}
+	for _, i := range []int{0, 1, 3} {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("write %d numbered %v, want %v", i, got[i], want[i])
+		}
+	}
+	if n := stored(d); n != 4 {
+		t.Errorf("day_seq %s = %d after the batch, want 4", d, n)
+	}
+
+	got = make([][]string, 4)
+	setTo := func(n int64) func(*Tx) error {
+		return func(tx *Tx) error { return tx.SetDaySeq(ctx, d, n) }
+	}
+	res = runAsOneBatch(t, s, take(0, []string{d}, nil), setTo(100), take(2, []string{e, d}, nil), take(3, []string{d, e}, nil))
+	for i, err := range res {
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	want = [][]string{{d + "00005"}, nil, {e + "00001", d + "00101"}, {d + "00102", e + "00002"}}
+	for _, i := range []int{0, 2, 3} {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("after SetDaySeq in the batch: write %d numbered %v, want %v", i, got[i], want[i])
+		}
+	}
+	if n, m := stored(d), stored(e); n != 102 || m != 2 {
+		t.Errorf("day_seq = %d, %d after the batch, want 102, 2", n, m)
+	}
+	var next string
+	if err := s.Write(ctx, func(tx *Tx) (err error) { next, err = tx.NextNumber(ctx, d); return err }); err != nil || next != d+"00103" {
+		t.Fatalf("a write alone after the batches: %s, %v", next, err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -774,7 +776,9 @@ func (q Queries) FiredTimers(ctx context.Context) (map[string]int64, error) {
 
 // NextNumber allocates the next case number of the day: YYYYMMDD + 5 digits.
 // SQLite counts in the day_seq table inside the (single-writer) transaction,
-// so numbers have no gaps. PostgreSQL takes them from a sequence per day:
+// so numbers have no gaps; the group commit keeps a batch's counters in
+// memory and stores them once, before its commit (flushPending), and a
+// write that fails takes its numbers back with it. PostgreSQL takes them from a sequence per day:
 // sequences hold no row lock until commit, so concurrent creates do not
 // queue behind each other's WAL flush; a rolled-back create leaves a gap, and
 // a committed number is never handed out again, even after a crash.
@@ -792,11 +796,60 @@ func (q Queries) NextNumber(ctx context.Context, day string) (string, error) {
 		}
 		return fmt.Sprintf("%s%05d", day, n), nil
 	}
+	if b, ok := q.q.(*batchTx); ok {
+		// The single writer counts in memory and stores each day's
+		// counter once per batch (flushPending): one statement a batch
+		// instead of one a case.
+		last, ok := b.numbers[day]
+		if !ok {
+			err := q.row(ctx, "SELECT n FROM day_seq WHERE day = ?", day).Scan(&last)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return "", err
+			}
+			if b.numbers == nil {
+				b.numbers = make(map[string]int64)
+			}
+		}
+		b.numbers[day] = last + 1
+		return fmt.Sprintf("%s%05d", day, last+1), nil
+	}
 	err := q.row(ctx, "INSERT INTO day_seq(day, n) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET n = day_seq.n + 1 RETURNING n", day).Scan(&n)
 	if err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%s%05d", day, n), nil
+}
+
+// flushPending stores what the batch's writes left pending: the days'
+// case counters (NextNumber), then the rollup increments (flushDaily).
+func (b *batchTx) flushPending(ctx context.Context) error {
+	if len(b.numbers) > 0 {
+		days := slices.Sorted(maps.Keys(b.numbers))
+		numbers := b.numbers
+		b.numbers = nil // the statements below name day_seq: no recursion
+		for _, day := range days {
+			if _, err := b.ExecContext(ctx, "INSERT INTO day_seq(day, n) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET n = MAX(day_seq.n, excluded.n)", day, numbers[day]); err != nil {
+				return err
+			}
+		}
+	}
+	return b.flushDaily(ctx)
+}
+
+// dropPending forgets what the batch's writes left pending, when they
+// roll back.
+func (b *batchTx) dropPending() {
+	b.numbers = nil
+	b.dropDaily()
+}
+
+// beforeNumbers stores the batch's counters before any other statement on
+// day_seq (SetDaySeq, say) reads or moves them.
+func (b *batchTx) beforeNumbers(ctx context.Context, query string) error {
+	if len(b.numbers) == 0 || !strings.Contains(query, "day_seq") {
+		return nil
+	}
+	return b.flushPending(ctx)
 }
 
 // SetDaySeq raises a day's counter to at least n (after a bulk load).

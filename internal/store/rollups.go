@@ -318,6 +318,9 @@ func (b *batchTx) dropDaily() {
 // beforeRollups stores the pending increments before a statement on a
 // rollup table (insight_daily, insight_gens, or any insight_ table).
 func (b *batchTx) beforeRollups(ctx context.Context, query string) error {
+	if err := b.beforeNumbers(ctx, query); err != nil {
+		return err
+	}
 	if len(b.daily.order) == 0 || !strings.Contains(query, "insight_") {
 		return nil
 	}

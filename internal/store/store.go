@@ -693,7 +693,7 @@ func (s *Store) runPass(batch []*writeReq, results []error, isolated bool) (err 
 			// The batch's rollup increments (pendingDaily), in the
 			// transaction they belong to. Should that fail, the batch runs
 			// again with each write adding its own in its savepoint.
-			if e := bt.flushDaily(ctx); e != nil {
+			if e := bt.flushPending(ctx); e != nil {
 				if isStorageError(e) {
 					err = storageError(e)
 				} else {
@@ -746,7 +746,7 @@ func (s *Store) runOne(ctx context.Context, tx *batchTx, r *writeReq, bare, flus
 			return err
 		}
 		if flush {
-			return tx.flushDaily(ctx)
+			return tx.flushPending(ctx)
 		}
 		return nil
 	}
@@ -756,7 +756,7 @@ func (s *Store) runOne(ctx context.Context, tx *batchTx, r *writeReq, bare, flus
 				err = fmt.Errorf("store: panic in write: %v", p)
 			}
 			if err != nil {
-				tx.dropDaily() // the pass ends and rolls back
+				tx.dropPending() // the pass ends and rolls back
 			}
 		}()
 		return run()
@@ -769,7 +769,7 @@ func (s *Store) runOne(ctx context.Context, tx *batchTx, r *writeReq, bare, flus
 			err = fmt.Errorf("store: panic in write: %v", p)
 		}
 		if err != nil {
-			tx.dropDaily()
+			tx.dropPending()
 			if _, e := tx.ExecContext(ctx, "ROLLBACK TO w"); e != nil {
 				err = errors.Join(err, e)
 			}
@@ -803,6 +803,9 @@ type batchTx struct {
 	// (rollups.go, pendingDaily), stored by flushDaily before the commit
 	// or before any statement of the batch touches the rollups.
 	daily pendingDaily
+	// numbers holds the last case number the batch gave out per day
+	// (NextNumber), stored with the rollups (flushPending).
+	numbers map[string]int64
 }
 
 // maxWriterStmts bounds the statements kept across batches.
