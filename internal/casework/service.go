@@ -260,6 +260,7 @@ func (s *Service) create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 	if err != nil {
 		return nil, false, err
 	}
+	newDoc = s.St.SealNewCase(newDoc)
 	evDoc, err := store.EncodeEvent(&firstEv)
 	if err != nil {
 		return nil, false, err

@@ -86,6 +86,24 @@ type NewCaseDoc struct {
 	doc                         string
 	title, description, address string
 	repeat                      bool // encoded with c.Repeat set
+	// sealedDoc is doc with the texts sealed under the key sealedWith
+	// already spliced in (SealNewCase), so the writer splices only the
+	// number; when the ring's key has moved on since, the writer seals
+	// again.
+	sealedDoc, sealedWith string
+}
+
+// SealNewCase seals a new case's texts and splices them into its document
+// ahead of the write, on the caller's goroutine (the single writer then
+// only splices the number in).
+func (q Queries) SealNewCase(nd NewCaseDoc) NewCaseDoc {
+	doc := nd.doc
+	for _, p := range [][2]string{{titlePlaceholder, q.seal(nd.title)},
+		{descriptionPlaceholder, q.seal(nd.description)}, {addressPlaceholder, q.seal(nd.address)}} {
+		doc, _ = splice(doc, p[0], p[1])
+	}
+	nd.sealedDoc, nd.sealedWith = doc, q.sealKey()
+	return nd
 }
 
 const (
@@ -144,13 +162,12 @@ func splice(doc, placeholder, value string) (string, bool) {
 // InsertNewCase stores a new case (c.Number set) with its document encoded
 // by EncodeNewCase from the same case, and sets c.ID.
 func (q Queries) InsertNewCase(ctx context.Context, c *lifecycle.Case, nd NewCaseDoc) error {
-	doc := nd.doc
-	for _, p := range [][2]string{{numberPlaceholder, c.Number}, {titlePlaceholder, q.seal(nd.title)},
-		{descriptionPlaceholder, q.seal(nd.description)}, {addressPlaceholder, q.seal(nd.address)}} {
-		var ok bool
-		if doc, ok = splice(doc, p[0], p[1]); !ok && p[0] == numberPlaceholder {
-			return fmt.Errorf("store: new case document without its number placeholder")
-		}
+	if nd.sealedDoc == "" || nd.sealedWith != q.sealKey() {
+		nd = q.SealNewCase(nd)
+	}
+	doc, ok := splice(nd.sealedDoc, numberPlaceholder, c.Number)
+	if !ok {
+		return fmt.Errorf("store: new case document without its number placeholder")
 	}
 	switch {
 	case c.Repeat != nil && !nd.repeat:
