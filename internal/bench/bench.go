@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"time"
@@ -77,6 +78,7 @@ type commonFlags struct {
 	db         string
 	json       bool
 	cpuProfile string
+	trace      string
 	logLevel   string
 	sqliteSync string
 }
@@ -85,6 +87,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.db, "db", "", `store: empty = a fresh temporary SQLite file; "pg" = a throwaway PostgreSQL cluster (fsync on); or a postgres:// URL (its database must be empty)`)
 	fs.BoolVar(&c.json, "json", false, "print the result as one JSON object")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
+	fs.StringVar(&c.trace, "trace", "", "write an execution trace of the measured run to this file (go tool trace; -pprof=sched shows where goroutines waited for a CPU)")
 	fs.StringVar(&c.logLevel, "log-level", "warn", "server log level (logs go to stderr)")
 	fs.StringVar(&c.sqliteSync, "sqlite-sync", "full", "SQLite durability: full (fsync per group commit, the default) or normal")
 }
@@ -288,19 +291,38 @@ func login(ctx context.Context, c *http.Client, base, user, password string) (st
 }
 
 // profile starts a CPU profile when path is set and returns its stopper.
-func profile(path string) (func(), error) {
-	if path == "" {
-		return func() {}, nil
+func profile(cf commonFlags) (func(), error) {
+	var stops []func()
+	stop := func() {
+		for _, f := range stops {
+			f()
+		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
+	if cf.cpuProfile != "" {
+		f, err := os.Create(cf.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
+	if cf.trace != "" {
+		f, err := os.Create(cf.trace)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		if err := trace.Start(f); err != nil {
+			f.Close()
+			stop()
+			return nil, err
+		}
+		stops = append(stops, func() { trace.Stop(); f.Close() })
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return stop, nil
 }
 
 // latencies summarises durations (in milliseconds, 3 decimals).

@@ -24,9 +24,18 @@ func TestIntakeSmoke(t *testing.T) {
 	if err := os.WriteFile(ceiling, []byte("go: downloading x\n{\"throughput_per_s\":1250,\"p50_ms\":3.1,\"p99_ms\":14.9}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Main(context.Background(), []string{"intake", "--duration", "1s", "--warmup", "0s", "--concurrency", "4", "--json", "--ceiling", ceiling}, &out, io.Discard)
+	prof, tr := filepath.Join(t.TempDir(), "cpu.prof"), filepath.Join(t.TempDir(), "run.trace")
+	err := Main(context.Background(), []string{"intake", "--duration", "1s", "--warmup", "0s", "--concurrency", "4", "--json", "--ceiling", ceiling, "--cpuprofile", prof, "--trace", tr}, &out, io.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The instruments of the measured run: a CPU profile (gzipped
+	// protobuf) and an execution trace.
+	if b, err := os.ReadFile(prof); err != nil || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		t.Errorf("CPU profile: %d bytes, %v", len(b), err)
+	}
+	if b, err := os.ReadFile(tr); err != nil || !bytes.HasPrefix(b, []byte("go 1.")) || len(b) < 1024 {
+		t.Errorf("execution trace: %d bytes starting %q, %v", len(b), b[:min(len(b), 16)], err)
 	}
 	lines := bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n"))
 	var res map[string]any

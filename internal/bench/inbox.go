@@ -52,7 +52,7 @@ func inboxMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 
-	stop, err := profile(cf.cpuProfile)
+	stop, err := profile(cf)
 	if err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ func intakeMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			d.closedLoop(ctx, *conc, *warmup)
 		}
 	}
-	stop, err := profile(cf.cpuProfile)
+	stop, err := profile(cf)
 	if err != nil {
 		return err
 	}
