@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"flag"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	"whistle/internal/config"
+)
+
+// parseCase is one command line of a subcommand and what its parsing gives.
+type parseCase[T any] struct {
+	args   []string
+	want   T      // the command's arguments, when err is ""
+	data   string // the store flag --data, when err is ""; "" = the default
+	secure bool   // the store's bool flag --secure-cookies, when err is ""
+	err    string // the error exactly; "help": -h, the usage on stdout
+	exit   int    // the exit status of the error
+}
+
+// testParse runs parse over the cases: the command's own flags and the
+// store flags in the --x=v and --x v forms, bool flags, and errors.
+func testParse[T any](t *testing.T, usage string, parse func([]string, io.Writer, io.Writer) (T, config.Config, error), cases []parseCase[T]) {
+	t.Helper()
+	t.Setenv("WHISTLE_CONFIG", "")
+	t.Setenv("WHISTLE_DATA", "")
+	t.Setenv("WHISTLE_SECURE_COOKIES", "")
+	for _, c := range cases {
+		var out, errOut bytes.Buffer
+		got, cfg, err := parse(c.args, &out, &errOut)
+		switch {
+		case c.err == "help":
+			if !errors.Is(err, flag.ErrHelp) || !strings.HasPrefix(out.String(), usage) || !strings.Contains(out.String(), "-data string") || errOut.Len() > 0 {
+				t.Errorf("%q: %v, stdout %.80q…, stderr %.80q…; want the usage and the flags on stdout", c.args, err, out.String(), errOut.String())
+			}
+		case c.err != "":
+			if err == nil || err.Error() != c.err || exitCode(err) != c.exit {
+				t.Errorf("%q: error %v (exit %d), want %q (exit %d)", c.args, err, exitCode(err), c.err, c.exit)
+			}
+		default:
+			if err != nil || !reflect.DeepEqual(got, c.want) || cfg.Data != cmp.Or(c.data, "whistle-data") || cfg.SecureCookies != c.secure {
+				t.Errorf("%q: %+v, --data %q, --secure-cookies %v, %v; want %+v, %q, %v", c.args, got, cfg.Data, cfg.SecureCookies, err, c.want, cmp.Or(c.data, "whistle-data"), c.secure)
+			}
+		}
+	}
+}
+
+func TestFlagsAssess(t *testing.T) {
+	type a = assessArgs
+	testParse(t, assessUsage, parseAssess, []parseCase[a]{
+		{args: []string{"--month=2025-11", "--data", "d"}, want: a{month: "2025-11"}, data: "d"},
+		{args: []string{"--month", "2025-11", "--kind=street", "--data=d", "--secure-cookies"}, want: a{month: "2025-11", kind: "street"}, data: "d", secure: true},
+		{args: []string{"-month", "2025-11", "--json", "--recompute=true", "--rebuild-facts=false"}, want: a{month: "2025-11", asJSON: true, recompute: true}},
+		{args: []string{"--rebuild-facts", "--json=0", "--recompute=1"}, want: a{rebuild: true, recompute: true}},
+		{args: []string{"--month", "2025-11", "--json=yes"}, err: `invalid boolean value "yes" for -json: parse error`, exit: 1},
+		{args: []string{"--month", "2025-11", "--nope"}, err: "flag provided but not defined: -nope", exit: 1},
+		{args: []string{"--month"}, err: "flag --month needs a value", exit: 1},
+		{args: []string{"--month", "2025-11", "--data"}, err: "flag --data needs a value", exit: 1},
+		{args: []string{"--kind", "street", "--json"}, err: "assess: --month is required", exit: 1},
+		{args: []string{"--month", "2025-11", "extra", "--json"}, err: "unexpected arguments: [extra]", exit: 1},
+		{args: []string{"--month", "2025-11", "--", "x", "--json"}, err: "unexpected arguments: [x --json]", exit: 1},
+		{args: []string{"--month", "2025-11", "--tick", "1ms"}, err: "tick must be ≥ 100ms", exit: 1},
+		{args: []string{"-h"}, err: "help"},
+		{args: []string{"--month", "2025-11", "--help"}, err: "help"},
+	})
+}
