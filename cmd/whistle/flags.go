@@ -78,3 +78,9 @@ func (f *commandFlags) loadConfig(pos []string) (config.Config, error) {
 	return f.config.Load()
 }
 
+// given reports whether the flag name was given on fs.
+func given(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}

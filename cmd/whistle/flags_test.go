@@ -69,3 +69,21 @@ func TestFlagsAssess(t *testing.T) {
 		{args: []string{"--month", "2025-11", "--help"}, err: "help"},
 	})
 }
+
+func TestFlagsAudit(t *testing.T) {
+	parse := func(args []string, stdout, stderr io.Writer) (int, config.Config, error) {
+		return parseAudit(args, stdout, stderr)
+	}
+	testParse(t, auditUsage, parse, []parseCase[int]{
+		{args: nil, want: 0},
+		{args: []string{"--page=2", "--data", "d"}, want: 2, data: "d"},
+		{args: []string{"--data=d", "-page", "3", "--secure-cookies=true"}, want: 3, data: "d", secure: true},
+		{args: []string{"--page", "0"}, err: `flag --page: "0" is not a positive number`, exit: 1},
+		{args: []string{"--page"}, err: "flag --page needs a value", exit: 1},
+		{args: []string{"--page", "2", "--nope"}, err: "flag provided but not defined: -nope", exit: 1},
+		{args: []string{"--secure-cookies=maybe"}, err: `invalid boolean value "maybe" for -secure-cookies: parse error`, exit: 1},
+		{args: []string{"extra", "--page", "2"}, err: "unexpected arguments: [extra]", exit: 1},
+		{args: []string{"-h"}, err: "help"},
+		{args: []string{"--page", "2", "--help"}, err: "help"},
+	})
+}
