@@ -87,3 +87,26 @@ func TestFlagsAudit(t *testing.T) {
 		{args: []string{"--page", "2", "--help"}, err: "help"},
 	})
 }
+
+func TestFlagsRetention(t *testing.T) {
+	type r struct {
+		batch  int
+		dryRun bool
+	}
+	parse := func(args []string, stdout, stderr io.Writer) (r, config.Config, error) {
+		b, d, cfg, err := parseRetention(args, stdout, stderr)
+		return r{b, d}, cfg, err
+	}
+	testParse(t, retentionUsage, parse, []parseCase[r]{
+		{args: nil, want: r{200, false}},
+		{args: []string{"--dry-run", "--data", "d"}, want: r{200, true}, data: "d"},
+		{args: []string{"--batch=5", "--dry-run=false", "--data=d"}, want: r{5, false}, data: "d"},
+		{args: []string{"--batch", "7", "--dry-run=1", "--secure-cookies"}, want: r{7, true}, secure: true},
+		{args: []string{"--batch", "0"}, err: `flag --batch: "0" is not a positive number`, exit: 1},
+		{args: []string{"--batch"}, err: "flag --batch needs a value", exit: 1},
+		{args: []string{"--dry-run", "--nope"}, err: "flag provided but not defined: -nope", exit: 1},
+		{args: []string{"--dry-run", "extra"}, err: "unexpected arguments: [extra]", exit: 1},
+		{args: []string{"-h"}, err: "help"},
+		{args: []string{"--dry-run", "--help"}, err: "help"},
+	})
+}
