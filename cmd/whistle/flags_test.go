@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"whistle/internal/config"
+	"whistle/internal/governance"
+	"whistle/internal/insight"
 )
 
 // parseCase is one command line of a subcommand and what its parsing gives.
@@ -108,5 +110,31 @@ func TestFlagsRetention(t *testing.T) {
 		{args: []string{"--dry-run", "extra"}, err: "unexpected arguments: [extra]", exit: 1},
 		{args: []string{"-h"}, err: "help"},
 		{args: []string{"--dry-run", "--help"}, err: "help"},
+	})
+}
+
+func TestFlagsInsight(t *testing.T) {
+	type i struct {
+		f      governance.Filter
+		asJSON bool
+	}
+	parse := func(args []string, stdout, stderr io.Writer) (i, config.Config, error) {
+		f, j, cfg, err := parseInsight(args, stdout, stderr)
+		return i{f, j}, cfg, err
+	}
+	dec := governance.Filter{From: insight.DateDay(2025, 12, 1), To: insight.DateDay(2025, 12, 31)}
+	withAll := dec
+	withAll.PlaceID, withAll.Categories = 7, []string{"a", "b", "c"}
+	testParse(t, insightUsage, parse, []parseCase[i]{
+		{args: []string{"--from=2025-12-01", "--to", "2025-12-31", "--data", "d"}, want: i{dec, false}, data: "d"},
+		{args: []string{"--from", "2025-12-01", "--to=2025-12-31", "--category", "a,b", "--category=c", "--place", "7", "--json", "--secure-cookies"}, want: i{withAll, true}, secure: true},
+		{args: []string{"-from", "2025-12-01", "-to", "2025-12-31", "--json=false", "--data=d"}, want: i{dec, false}, data: "d"},
+		{args: []string{"--from"}, err: "flag --from needs a value", exit: 2},
+		{args: []string{"--from", "2025-12-01"}, err: "insight: --from and --to are required", exit: 2},
+		{args: []string{"--from", "2025-12-01", "--to", "2025-12-31", "--nope"}, err: "flag provided but not defined: -nope", exit: 2},
+		{args: []string{"--from", "2025-12-01", "--to", "2025-12-31", "--place", "x"}, err: `insight: --place "x" is not a place id`, exit: 2},
+		{args: []string{"--from", "2025-12-01", "extra", "--to", "2025-12-31"}, err: "unexpected arguments: [extra]", exit: 1},
+		{args: []string{"-h"}, err: "help"},
+		{args: []string{"--from", "2025-12-01", "--help"}, err: "help"},
 	})
 }
