@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"flag"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"whistle/internal/config"
+	"whistle/internal/forecasting"
 	"whistle/internal/governance"
 	"whistle/internal/insight"
 )
@@ -137,4 +139,42 @@ func TestFlagsInsight(t *testing.T) {
 		{args: []string{"-h"}, err: "help"},
 		{args: []string{"--from", "2025-12-01", "--help"}, err: "help"},
 	})
+}
+
+func TestFlagsEvalForecast(t *testing.T) {
+	type e = evalForecastArgs
+	both := []string{forecasting.Month, forecasting.Week}
+	testParse(t, evalForecastUsage, parseEvalForecast, []parseCase[e]{
+		{args: nil, want: e{kinds: both}},
+		{args: []string{"--period=week", "--origins", "4", "--horizon=2", "--until", "2025-06-30", "--json", "--data", "d"},
+			want: e{kinds: []string{forecasting.Week}, origins: 4, horizon: 2, until: insight.DateDay(2025, 6, 30), asJSON: true}, data: "d"},
+		{args: []string{"--period", "month", "--json=false", "--data=d", "--secure-cookies"}, want: e{kinds: []string{forecasting.Month}}, data: "d", secure: true},
+		{args: []string{"--origins", "0"}, err: `eval forecast: --origins "0" is not a positive number`, exit: 2},
+		{args: []string{"--horizon"}, err: "flag --horizon needs a value", exit: 2},
+		{args: []string{"--period", "year"}, err: `eval forecast: --period "year" is month, week or both`, exit: 2},
+		{args: []string{"--until", "yesterday"}, err: `insight: --until "yesterday" is not a date YYYY-MM-DD`, exit: 2},
+		{args: []string{"--json", "--nope"}, err: "flag provided but not defined: -nope", exit: 2},
+		{args: []string{"--json", "foo"}, err: `eval forecast: unexpected argument "foo"`, exit: 2},
+		{args: []string{"-h"}, err: "help"},
+		{args: []string{"--json", "--help"}, err: "help"},
+	})
+}
+
+// TestFlagsHelp: -h and --help print the command's usage on stdout and
+// succeed, before any store is opened.
+func TestFlagsHelp(t *testing.T) {
+	for _, c := range []struct {
+		args  []string
+		usage string
+	}{
+		{[]string{"assess"}, assessUsage}, {[]string{"audit", "verify"}, auditUsage}, {[]string{"retention", "run"}, retentionUsage},
+		{[]string{"insight"}, insightUsage}, {[]string{"eval", "forecast"}, evalForecastUsage},
+	} {
+		for _, h := range []string{"-h", "--help"} {
+			var out, errOut bytes.Buffer
+			if err := run(context.Background(), append(c.args, h, "--data", t.TempDir()), &out, &errOut); err != nil || !strings.HasPrefix(out.String(), c.usage) {
+				t.Errorf("%v %s: %v, stdout %.80q…", c.args, h, err, out.String())
+			}
+		}
+	}
 }
