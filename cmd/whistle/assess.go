@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -30,55 +29,39 @@ facts (for a store that held cases before they were kept). Store flags are
 those of 'whistle serve' (--data DIR, --db URL, …).
 `
 
+// assessArgs are the arguments of 'whistle assess'.
+type assessArgs struct {
+	month, kind                string
+	asJSON, recompute, rebuild bool
+}
+
+// parseAssess parses the arguments of 'whistle assess' and the store flags.
+func parseAssess(args []string, stdout, stderr io.Writer) (assessArgs, config.Config, error) {
+	var o assessArgs
+	fs := newCommandFlags("assess", assessUsage, stderr)
+	fs.StringVar(&o.month, "month", "", "the month YYYY-MM")
+	fs.StringVar(&o.kind, "kind", "", "only units of this kind: street, department or enterprise")
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+	fs.BoolVar(&o.recompute, "recompute", false, "recompute a published month under its stored rule set")
+	fs.BoolVar(&o.rebuild, "rebuild-facts", false, "replay every case's events into the assessment facts first")
+	pos, err := fs.parse(args, stdout)
+	if err != nil {
+		return o, config.Config{}, err
+	}
+	if o.month == "" && !o.rebuild {
+		fmt.Fprint(stderr, assessUsage)
+		return o, config.Config{}, errors.New("assess: --month is required")
+	}
+	cfg, err := fs.loadConfig(pos)
+	return o, cfg, err
+}
+
 // assessCmd runs 'whistle assess'.
 func assessCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var month, kind string
-	var asJSON, recompute, rebuild bool
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") {
-			rest = append(rest, a)
-			continue
-		}
-		next := func() (string, error) {
-			if hasVal {
-				return val, nil
-			}
-			if i+1 >= len(args) {
-				return "", fmt.Errorf("flag --%s needs a value", name)
-			}
-			i++
-			return args[i], nil
-		}
-		var err error
-		switch name {
-		case "month":
-			month, err = next()
-		case "kind":
-			kind, err = next()
-		case "json":
-			asJSON = !hasVal || val == "true" || val == "1"
-		case "recompute":
-			recompute = !hasVal || val == "true" || val == "1"
-		case "rebuild-facts":
-			rebuild = !hasVal || val == "true" || val == "1"
-		case "h", "help":
-			fmt.Fprint(stdout, assessUsage)
-			return nil
-		default:
-			rest = append(rest, a)
-		}
-		if err != nil {
-			return err
-		}
+	o, cfg, err := parseAssess(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
 	}
-	if month == "" && !rebuild {
-		fmt.Fprint(stderr, assessUsage)
-		return errors.New("assess: --month is required")
-	}
-	cfg, err := config.Load("assess", rest, os.Getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -87,28 +70,28 @@ func assessCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer a.Close()
-	if rebuild {
+	if o.rebuild {
 		start := time.Now()
 		n, err := a.Store.RebuildAllAssessFacts(ctx, 5000)
 		if err != nil {
 			return fmt.Errorf("rebuilding facts: %w", err)
 		}
 		fmt.Fprintf(stderr, "assessment facts rebuilt from %d events in %v\n", n, time.Since(start).Round(time.Millisecond))
-		if month == "" {
+		if o.month == "" {
 			return nil
 		}
 	}
-	p, err := a.Svc.Ranking.AssessMonthPeriod(month)
+	p, err := a.Svc.Ranking.AssessMonthPeriod(o.month)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	rk, err := a.Svc.Ranking.Assess(ctx, org.System(), p, ranking.AssessOptions{Kind: kind, Recompute: recompute})
+	rk, err := a.Svc.Ranking.Assess(ctx, org.System(), p, ranking.AssessOptions{Kind: o.kind, Recompute: o.recompute})
 	if err != nil {
 		return err
 	}
 	took := time.Since(start)
-	if asJSON {
+	if o.asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
@@ -116,10 +99,10 @@ func assessCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			Month        string `json:"month"`
 			RulesVersion int    `json:"rules_version"`
 			ranking.Ranking
-		}{month, rk.Rules.Version, rk})
+		}{o.month, rk.Rules.Version, rk})
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s  rules v%d  frozen=%v  (%s)\n", month, rk.Rules.Version, rk.Frozen, took.Round(time.Millisecond))
+	fmt.Fprintf(tw, "%s  rules v%d  frozen=%v  (%s)\n", o.month, rk.Rules.Version, rk.Frozen, took.Round(time.Millisecond))
 	fmt.Fprintln(tw, "kind\trank\tunit\torders\tresp\tresponse\tcallbacks\tresolved\tresolution\tsatisfaction\texempt\tcomposite\tchange\tnote")
 	for _, u := range ranking.ExportRows(rk, "en") {
 		// ranking.ExportColumns(): period kind rank unit_id unit orders responded response callbacks resolved resolution satisfied fairly satisfaction overdue exempted topics bonus deduction summons composite change rules_version status

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,34 +36,10 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stderr, auditUsage)
 		return errors.New("audit: unknown or missing sub-command (want verify)")
 	}
-	page := 0
-	var rest []string
-	args = args[1:]
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		switch {
-		case !strings.HasPrefix(a, "-"):
-			rest = append(rest, a)
-		case name == "h" || name == "help":
-			fmt.Fprint(stdout, auditUsage)
-			return nil
-		case name == "page":
-			if !hasVal {
-				if i+1 >= len(args) {
-					return errors.New("flag --page needs a value")
-				}
-				i++
-				val = args[i]
-			}
-			if _, err := fmt.Sscan(val, &page); err != nil || page <= 0 {
-				return fmt.Errorf("flag --page: %q is not a positive number", val)
-			}
-		default:
-			rest = append(rest, a)
-		}
+	page, cfg, err := parseAudit(args[1:], stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
 	}
-	cfg, err := config.Load("audit", rest, os.Getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -88,4 +65,20 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "ok: %d entries (head: id %d, hash %s)\n", rep.Entries, rep.HeadID, rep.Head)
 	return nil
+}
+
+// parseAudit parses the arguments of 'whistle audit verify' after verify
+// and the store flags.
+func parseAudit(args []string, stdout, stderr io.Writer) (page int, cfg config.Config, err error) {
+	fs := newCommandFlags("audit", auditUsage, stderr)
+	fs.IntVar(&page, "page", 0, "audit entries read per page (default: the store's, 5000)")
+	pos, err := fs.parse(args, stdout)
+	if err != nil {
+		return 0, cfg, err
+	}
+	if given(fs.FlagSet, "page") && page <= 0 {
+		return 0, cfg, fmt.Errorf("flag --page: %q is not a positive number", fs.Lookup("page").Value.String())
+	}
+	cfg, err = fs.loadConfig(pos)
+	return page, cfg, err
 }

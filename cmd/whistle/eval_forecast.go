@@ -3,11 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
-	"strings"
 
 	"whistle/internal/app"
 	"whistle/internal/config"
@@ -31,77 +30,65 @@ imported history whose last months are incomplete). Store flags are those of 'wh
 DIR, --db URL, …).
 `
 
-func evalForecast(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	period, asJSON := "both", false
-	origins, horizon := 0, 0
-	var until insight.Day
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") {
-			return usageError{fmt.Sprintf("eval forecast: unexpected argument %q", a)}
-		}
-		next := func() (string, error) {
-			if hasVal {
-				return val, nil
-			}
-			if i+1 >= len(args) {
-				return "", usageError{fmt.Sprintf("flag --%s needs a value", name)}
-			}
-			i++
-			return args[i], nil
-		}
-		num := func() (int, error) {
-			v, err := next()
-			if err != nil {
-				return 0, err
-			}
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return 0, usageError{fmt.Sprintf("eval forecast: --%s %q is not a positive number", name, v)}
-			}
-			return n, nil
-		}
-		var err error
-		switch name {
-		case "period":
-			period, err = next()
-		case "origins":
-			origins, err = num()
-		case "horizon":
-			horizon, err = num()
-		case "until":
-			var v string
-			if v, err = next(); err == nil {
-				until, err = parseDay("until", v)
-			}
-		case "json":
-			asJSON = !hasVal || val == "true" || val == "1"
-		case "h", "help":
-			fmt.Fprint(stdout, evalForecastUsage)
-			return nil
-		default:
-			rest = append(rest, a)
-			if !hasVal && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
-				i++
-				rest = append(rest, args[i])
-			}
-		}
-		if err != nil {
-			return err
+// evalForecastArgs are the arguments of 'whistle eval forecast'.
+type evalForecastArgs struct {
+	kinds            []string // the periods back-tested, months first
+	origins, horizon int      // 0: the period's default
+	until            insight.Day
+	asJSON           bool
+}
+
+// parseEvalForecast parses the arguments of 'whistle eval forecast' and the
+// store flags.
+func parseEvalForecast(args []string, stdout, stderr io.Writer) (evalForecastArgs, config.Config, error) {
+	var o evalForecastArgs
+	var period, until string
+	fs := newCommandFlags("eval forecast", evalForecastUsage, stderr)
+	fs.StringVar(&period, "period", "both", "month, week or both")
+	fs.IntVar(&o.origins, "origins", 0, "rolling origins (default 12 for months, 26 for weeks)")
+	fs.IntVar(&o.horizon, "horizon", 0, "periods forecast ahead (default 3 for months, 4 for weeks)")
+	fs.StringVar(&until, "until", "", "end the history on this day, YYYY-MM-DD")
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+	pos, err := fs.parse(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return o, config.Config{}, err
+	}
+	if err != nil {
+		return o, config.Config{}, usageError{err.Error()}
+	}
+	if len(pos) > 0 {
+		return o, config.Config{}, usageError{fmt.Sprintf("eval forecast: unexpected argument %q", pos[0])}
+	}
+	for _, n := range []struct {
+		name  string
+		value int
+	}{{"origins", o.origins}, {"horizon", o.horizon}} {
+		if given(fs.FlagSet, n.name) && n.value < 1 {
+			return o, config.Config{}, usageError{fmt.Sprintf("eval forecast: --%s %q is not a positive number", n.name, fs.Lookup(n.name).Value.String())}
 		}
 	}
-	var kinds []string
+	if given(fs.FlagSet, "until") {
+		if o.until, err = parseDay("until", until); err != nil {
+			return o, config.Config{}, err
+		}
+	}
 	switch period {
 	case "both":
-		kinds = []string{forecasting.Month, forecasting.Week}
+		o.kinds = []string{forecasting.Month, forecasting.Week}
 	case forecasting.Month, forecasting.Week:
-		kinds = []string{period}
+		o.kinds = []string{period}
 	default:
-		return usageError{fmt.Sprintf("eval forecast: --period %q is month, week or both", period)}
+		return o, config.Config{}, usageError{fmt.Sprintf("eval forecast: --period %q is month, week or both", period)}
 	}
-	cfg, err := config.Load("eval forecast", rest, os.Getenv, stderr)
+	cfg, err := fs.loadConfig(nil)
+	return o, cfg, err
+}
+
+func evalForecast(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, cfg, err := parseEvalForecast(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -112,18 +99,18 @@ func evalForecast(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer a.Close()
 	out := map[string]any{}
 	var results []*forecasting.BacktestResult
-	for _, k := range kinds {
+	for _, k := range o.kinds {
 		n, h := 12, 3
 		if k == forecasting.Week {
 			n, h = 26, 4
 		}
-		if origins > 0 {
-			n = origins
+		if o.origins > 0 {
+			n = o.origins
 		}
-		if horizon > 0 {
-			h = horizon
+		if o.horizon > 0 {
+			h = o.horizon
 		}
-		r, err := a.Svc.Forecasts.Backtest(ctx, org.System(), k, n, h, until)
+		r, err := a.Svc.Forecasts.Backtest(ctx, org.System(), k, n, h, o.until)
 		if err != nil {
 			return fmt.Errorf("eval forecast: %s: %w", k, err)
 		}
@@ -140,7 +127,7 @@ func evalForecast(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	out["coverage80_pit"] = head.Coverage80PIT
 	out["coverage80_busy"] = head.Coverage80Busy
 	out["target"] = forecastTarget(results[0])
-	if asJSON {
+	if o.asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -58,73 +59,10 @@ func insightCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(args) > 0 && args[0] == "rebuild" {
 		return insightRebuild(ctx, args[1:], stderr)
 	}
-	var from, to, place string
-	var cats []string
-	var asJSON bool
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") {
-			rest = append(rest, a)
-			continue
-		}
-		next := func() (string, error) {
-			if hasVal {
-				return val, nil
-			}
-			if i+1 >= len(args) {
-				return "", usageError{fmt.Sprintf("flag --%s needs a value", name)}
-			}
-			i++
-			return args[i], nil
-		}
-		var err error
-		switch name {
-		case "from":
-			from, err = next()
-		case "to":
-			to, err = next()
-		case "place":
-			place, err = next()
-		case "category":
-			var v string
-			v, err = next()
-			cats = append(cats, strings.Split(v, ",")...)
-		case "json":
-			asJSON = !hasVal || val == "true" || val == "1"
-		case "h", "help":
-			fmt.Fprint(stdout, insightUsage)
-			return nil
-		default:
-			rest = append(rest, a)
-		}
-		if err != nil {
-			return err
-		}
+	f, asJSON, cfg, err := parseInsight(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
 	}
-	if from == "" || to == "" {
-		fmt.Fprint(stderr, insightUsage)
-		return usageError{"insight: --from and --to are required"}
-	}
-	var f governance.Filter
-	var err error
-	if f.From, err = parseDay("from", from); err != nil {
-		return err
-	}
-	if f.To, err = parseDay("to", to); err != nil {
-		return err
-	}
-	if f.To < f.From {
-		return usageError{"insight: --to is before --from"}
-	}
-	if place != "" {
-		if f.PlaceID, err = strconv.ParseInt(place, 10, 64); err != nil || f.PlaceID < 0 {
-			return usageError{fmt.Sprintf("insight: --place %q is not a place id", place)}
-		}
-	}
-	f.Categories = cats
-	cfg, err := config.Load("insight", rest, os.Getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -144,6 +82,52 @@ func insightCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return enc.Encode(an)
 	}
 	return printAnalysis(stdout, an)
+}
+
+// parseInsight parses the arguments of 'whistle insight' and the store
+// flags: the analysis's filter and --json.
+func parseInsight(args []string, stdout, stderr io.Writer) (governance.Filter, bool, config.Config, error) {
+	var f governance.Filter
+	var from, to, place string
+	var cats []string
+	var asJSON bool
+	fs := newCommandFlags("insight", insightUsage, stderr)
+	fs.StringVar(&from, "from", "", "first day YYYY-MM-DD")
+	fs.StringVar(&to, "to", "", "last day YYYY-MM-DD (inclusive)")
+	fs.StringVar(&place, "place", "", "a district, street, community or grid id (default the whole city)")
+	fs.Func("category", "a category code or its prefix (repeat the flag or separate by commas)", func(v string) error {
+		cats = append(cats, strings.Split(v, ",")...)
+		return nil
+	})
+	fs.BoolVar(&asJSON, "json", false, "print the whole analysis as JSON")
+	pos, err := fs.parse(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return f, false, config.Config{}, err
+	}
+	if err != nil {
+		return f, false, config.Config{}, usageError{err.Error()}
+	}
+	if from == "" || to == "" {
+		fmt.Fprint(stderr, insightUsage)
+		return f, false, config.Config{}, usageError{"insight: --from and --to are required"}
+	}
+	if f.From, err = parseDay("from", from); err != nil {
+		return f, false, config.Config{}, err
+	}
+	if f.To, err = parseDay("to", to); err != nil {
+		return f, false, config.Config{}, err
+	}
+	if f.To < f.From {
+		return f, false, config.Config{}, usageError{"insight: --to is before --from"}
+	}
+	if place != "" {
+		if f.PlaceID, err = strconv.ParseInt(place, 10, 64); err != nil || f.PlaceID < 0 {
+			return f, false, config.Config{}, usageError{fmt.Sprintf("insight: --place %q is not a place id", place)}
+		}
+	}
+	f.Categories = cats
+	cfg, err := fs.loadConfig(pos)
+	return f, asJSON, cfg, err
 }
 
 func pct(f float64) string {

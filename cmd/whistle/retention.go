@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"whistle/internal/config"
@@ -83,16 +83,22 @@ func openCore(ctx context.Context, name string, rest []string, stderr io.Writer)
 	if err != nil {
 		return nil, nil, cfg, err
 	}
+	c, st, err := openCoreConfig(ctx, name, cfg, stderr)
+	return c, st, cfg, err
+}
+
+// openCoreConfig is openCore with the configuration loaded.
+func openCoreConfig(ctx context.Context, name string, cfg config.Config, stderr io.Writer) (*core.Core, *store.Store, error) {
 	dsn := cfg.DSN()
 	if !store.IsPostgres(dsn) {
 		if _, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:")); err != nil {
-			return nil, nil, cfg, fmt.Errorf("%s: no database: %w", name, err)
+			return nil, nil, fmt.Errorf("%s: no database: %w", name, err)
 		}
 	}
 	log := logger(cfg.LogLevel, stderr)
 	st, err := store.Open(ctx, dsn, store.Options{Logger: log})
 	if err != nil {
-		return nil, nil, cfg, err
+		return nil, nil, err
 	}
 	// The key of phone hashes, as the server has it (nothing is hashed here,
 	// but the core wants one).
@@ -100,7 +106,7 @@ func openCore(ctx context.Context, name string, rest []string, stderr io.Writer)
 	if key == "" {
 		if key, err = st.Setting(ctx, "phone_key"); err != nil {
 			st.Close()
-			return nil, nil, cfg, err
+			return nil, nil, err
 		}
 	}
 	if key == "" {
@@ -113,9 +119,9 @@ func openCore(ctx context.Context, name string, rest []string, stderr io.Writer)
 	c, err := core.New(ctx, st, ccfg)
 	if err != nil {
 		st.Close()
-		return nil, nil, cfg, err
+		return nil, nil, err
 	}
-	return c, st, cfg, nil
+	return c, st, nil
 }
 
 func isHelp(args []string) bool {
@@ -132,28 +138,21 @@ func retentionCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprint(stderr, retentionUsage)
 		return errors.New("retention: unknown or missing sub-command (want run)")
 	}
-	flags, rest, err := splitFlags(args[1:], []string{"batch"}, []string{"dry-run", "h", "help"})
+	batch, dryRun, cfg, err := parseRetention(args[1:], stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if flags["h"] != "" || flags["help"] != "" {
-		fmt.Fprint(stdout, retentionUsage)
-		return nil
-	}
-	batch := retention.DefaultBatch
-	if v, ok := flags["batch"]; ok {
-		if batch, err = strconv.Atoi(v); err != nil || batch <= 0 {
-			return fmt.Errorf("flag --batch: %q is not a positive number", v)
-		}
-	}
-	c, st, cfg, err := openCore(ctx, "retention", rest, stderr)
+	c, st, err := openCoreConfig(ctx, "retention", cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	svc := retention.New(c, cfg.RetentionDays)
 	var rep retention.Report
-	if flags["dry-run"] == "true" {
+	if dryRun {
 		rep, err = svc.DryRun(ctx, c.Now())
 	} else {
 		rep, err = svc.Run(ctx, c.Now(), batch)
@@ -170,6 +169,23 @@ func retentionCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "anonymised %d of %d cases closed before %s (%d days): %d events rewritten, %d attachments deleted (%d files), %d batches\n",
 		rep.Anonymised, rep.Due, cut, cfg.RetentionDays, rep.Events, rep.Attachments, rep.Files, rep.Batches)
 	return err
+}
+
+// parseRetention parses the arguments of 'whistle retention run' after run
+// and the store flags.
+func parseRetention(args []string, stdout, stderr io.Writer) (batch int, dryRun bool, cfg config.Config, err error) {
+	fs := newCommandFlags("retention", retentionUsage, stderr)
+	fs.IntVar(&batch, "batch", retention.DefaultBatch, "cases anonymised in one transaction")
+	fs.BoolVar(&dryRun, "dry-run", false, "only count the cases due")
+	pos, err := fs.parse(args, stdout)
+	if err != nil {
+		return 0, false, cfg, err
+	}
+	if batch <= 0 {
+		return 0, false, cfg, fmt.Errorf("flag --batch: %q is not a positive number", fs.Lookup("batch").Value.String())
+	}
+	cfg, err = fs.loadConfig(pos)
+	return batch, dryRun, cfg, err
 }
 
 // exportCmd runs 'whistle export opendata'.

@@ -77,7 +77,6 @@ func Defaults() Config {
 
 // Load parses the configuration for a command from args and getenv.
 func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	c := Defaults()
 	file := getenv("WHISTLE_CONFIG")
 	for i, a := range args { // find --config before parsing, so flags still win
 		if v, ok := strings.CutPrefix(a, "--config="); ok {
@@ -86,6 +85,66 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 			file = args[i+1]
 		}
 	}
+	c, err := fileAndEnv(file, getenv)
+	if err != nil {
+		return c, err
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	register(fs, &c, &file)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, c.Validate()
+}
+
+// Flags are the configuration's flags (--data, --db, --config, …) on a
+// command's own FlagSet, beside the command's flags: see AddFlags.
+type Flags struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	file   string // --config, default WHISTLE_CONFIG
+	shown  Config // the flags' targets before Load: the defaults fs's usage prints
+}
+
+// AddFlags registers the configuration's flags on fs, with the built-in
+// defaults; once fs is parsed, Load gives the configuration.
+func AddFlags(fs *flag.FlagSet, getenv func(string) string) *Flags {
+	f := &Flags{fs: fs, getenv: getenv, file: getenv("WHISTLE_CONFIG"), shown: Defaults()}
+	register(fs, &f.shown, &f.file)
+	return f
+}
+
+// Load returns the configuration, as Load does, once the FlagSet is parsed:
+// the defaults, then the JSON file (--config or WHISTLE_CONFIG), then the
+// WHISTLE_* variables, then the configuration's flags that were given.
+func (f *Flags) Load() (Config, error) {
+	c, err := fileAndEnv(f.file, f.getenv)
+	if err != nil {
+		return c, err
+	}
+	given := flag.NewFlagSet(f.fs.Name(), flag.ContinueOnError)
+	given.SetOutput(io.Discard)
+	var file string
+	register(given, &c, &file)
+	f.fs.Visit(func(fl *flag.Flag) { // every flag Value's String is what its Set takes
+		if err == nil && fl.Name != "config" && given.Lookup(fl.Name) != nil {
+			err = given.Set(fl.Name, fl.Value.String())
+		}
+	})
+	if err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// fileAndEnv returns the defaults overlaid with the JSON file (if any) and
+// the WHISTLE_* variables.
+func fileAndEnv(file string, getenv func(string) string) (Config, error) {
+	c := Defaults()
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -119,9 +178,13 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 			*p = false
 		}
 	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.String("config", file, "JSON configuration file (env WHISTLE_CONFIG)")
+	return c, nil
+}
+
+// register defines the configuration's flags on fs, their targets in c
+// and file (--config), their defaults the values there.
+func register(fs *flag.FlagSet, c *Config, file *string) {
+	fs.StringVar(file, "config", *file, "JSON configuration file (env WHISTLE_CONFIG)")
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address HOST:PORT (env WHISTLE_ADDR)")
 	fs.StringVar(&c.Data, "data", c.Data, "data directory (env WHISTLE_DATA)")
 	fs.StringVar(&c.KeyFile, "key-file", c.KeyFile, "file of the keys that seal personal data (env WHISTLE_KEY_FILE; default whistle.key in the data directory)")
@@ -149,13 +212,6 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs.DurationVar(&c.OrphanGrace, "orphan-grace", c.OrphanGrace, "attachments never linked to a case are deleted after this")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "serve: publish events to this NATS JetStream server, nats://host:4222 (env WHISTLE_NATS_URL); off = stop publishing; empty = as before")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks call loopback and private network addresses (env WHISTLE_WEBHOOK_ALLOW_PRIVATE; off = SSRF guard)")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	return c, c.Validate()
 }
 
 // Validate checks the configuration.
