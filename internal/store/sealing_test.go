@@ -33,6 +33,55 @@ func openKeyed(t *testing.T, dsn string, ring *sealed.Ring) *store.Store {
 	return s
 }
 
+// keyedStore is a new store sealing under k1, its ring's only key, for
+// the tests of what a key rotation re-seals.
+type keyedStore struct {
+	*store.Store
+	dsn  string
+	ring *sealed.Ring
+	k1   sealed.Key
+}
+
+// eachKeyedBackend runs fn on SQLite and on PostgreSQL, each with a new
+// keyed store.
+func eachKeyedBackend(t *testing.T, fn func(t *testing.T, ks keyedStore)) {
+	for _, backendName := range []string{"sqlite", "postgres"} {
+		t.Run(backendName, func(t *testing.T) {
+			dsn := filepath.Join(t.TempDir(), "whistle.db")
+			if backendName == "postgres" {
+				dsn = pgtest.NewDatabase(t)
+			}
+			k1 := sealed.Key{ID: "k1", Secret: sealed.NewSecret()}
+			ring, err := sealed.NewRing("k1", []sealed.Key{k1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(t, keyedStore{Store: openKeyed(t, dsn, ring), dsn: dsn, ring: ring, k1: k1})
+		})
+	}
+}
+
+// rotate makes a new key, k2, the primary; k1 stays to open old values.
+func (ks keyedStore) rotate(t *testing.T) sealed.Key {
+	t.Helper()
+	k2 := sealed.Key{ID: "k2", Secret: sealed.NewSecret()}
+	if err := ks.ring.Set("k2", []sealed.Key{ks.k1, k2}); err != nil {
+		t.Fatal(err)
+	}
+	return k2
+}
+
+// reopenWith closes the store and opens it again with key alone.
+func (ks keyedStore) reopenWith(t *testing.T, key sealed.Key) (*store.Store, *sealed.Ring) {
+	t.Helper()
+	ks.Close()
+	ring, err := sealed.NewRing(key.ID, []sealed.Key{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return openKeyed(t, ks.dsn, ring), ring
+}
+
 // personal is case i with its personal data: name, phone, exact address,
 // and a description in which the citizen typed a phone number.
 func personal(i int) *lifecycle.Case {
