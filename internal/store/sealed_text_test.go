@@ -33,15 +33,7 @@ func TestOtherPersonalDataResealed(t *testing.T) {
 			Meeting: &deliberation.Meeting{At: base, Venue: "议事厅", Participants: []deliberation.Participant{{Kind: deliberation.PartResident, Name: "赵六"}}}}
 		sub := &store.Subscription{Kind: "webhook", Name: "区平台", URL: "https://example.org/hook", Secret: "hmac-secret-0123456789", Active: true, CreatedAt: base, UpdatedAt: base}
 		write(t, s.Store, func(tx *store.Tx) error {
-			if err := tx.InsertPlace(ctx, &city); err != nil {
-				return err
-			}
-			unit.PlaceID = city.ID
-			if err := tx.InsertUnit(ctx, &unit); err != nil {
-				return err
-			}
-			user.UnitID = unit.ID
-			if err := tx.InsertUser(ctx, &user, "hash", base); err != nil {
+			if err := insertUserIn(tx, &city, &unit, &user); err != nil {
 				return err
 			}
 			vol.UnitID, subj.UnitID, it.UnitID, sub.CreatedBy = unit.ID, unit.ID, unit.ID, user.ID

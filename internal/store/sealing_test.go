@@ -82,6 +82,19 @@ func (ks keyedStore) reopenWith(t *testing.T, key sealed.Key) (*store.Store, *se
 	return openKeyed(t, ks.dsn, ring), ring
 }
 
+// insertUserIn stores a place, a unit in it and a user of that unit.
+func insertUserIn(tx *store.Tx, place *org.Place, unit *org.Unit, user *org.User) error {
+	if err := tx.InsertPlace(ctx, place); err != nil {
+		return err
+	}
+	unit.PlaceID = place.ID
+	if err := tx.InsertUnit(ctx, unit); err != nil {
+		return err
+	}
+	user.UnitID = unit.ID
+	return tx.InsertUser(ctx, user, "hash", base)
+}
+
 // personal is case i with its personal data: name, phone, exact address,
 // and a description in which the citizen typed a phone number.
 func personal(i int) *lifecycle.Case {

@@ -20,15 +20,7 @@ func TestTOTPSecretsResealed(t *testing.T) {
 		user := org.User{Username: "admin2fa", DisplayName: "管理员", Roles: []string{org.RoleAdmin}}
 		const secret = "JBSWY3DPEHPK3PXP"
 		write(t, s.Store, func(tx *store.Tx) error {
-			if err := tx.InsertPlace(ctx, &city); err != nil {
-				return err
-			}
-			unit.PlaceID = city.ID
-			if err := tx.InsertUnit(ctx, &unit); err != nil {
-				return err
-			}
-			user.UnitID = unit.ID
-			if err := tx.InsertUser(ctx, &user, "hash", base); err != nil {
+			if err := insertUserIn(tx, &city, &unit, &user); err != nil {
 				return err
 			}
 			return tx.PutPendingTOTP(ctx, user.ID, secret, base)
