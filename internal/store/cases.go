@@ -598,8 +598,26 @@ func (q Queries) AppendEncodedEvent(ctx context.Context, e *lifecycle.Event, ed 
 	if err != nil {
 		return err
 	}
-	err = q.row(ctx, "INSERT INTO events(case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc, seal_key) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
-		e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), doc, q.sealKey()).Scan(&e.ID)
+	args := []any{e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), doc, q.sealKey()}
+	if q.dialect == Postgres {
+		// The event and its outbox row (issue #13: in the same
+		// transaction) in one statement, one round trip: a failing
+		// event insert (a duplicate seq) stores neither.
+		ob, err := outboxCaseArgs(e)
+		if err != nil {
+			return err
+		}
+		err = q.row(ctx, pgEventOutbox, append(args, ob...)...).Scan(&e.ID)
+		if isUnique(err) {
+			return errs.E(errs.Conflict)
+		}
+		if err != nil {
+			return err
+		}
+		signalOutbox()
+		return q.recordAssessFact(ctx, e)
+	}
+	err = q.row(ctx, eventInsert+" RETURNING id", args...).Scan(&e.ID)
 	if isUnique(err) {
 		return errs.E(errs.Conflict)
 	}
@@ -611,6 +629,13 @@ func (q Queries) AppendEncodedEvent(ctx context.Context, e *lifecycle.Event, ed 
 	}
 	return q.recordAssessFact(ctx, e)
 }
+
+const eventInsert = "INSERT INTO events(case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc, seal_key) VALUES (?,?,?,?,?,?,?,?,?,?)"
+
+// pgEventOutbox inserts an event and its outbox row (outboxCaseArgs) and
+// returns the event's id. The outbox insert is a CTE the main query does
+// not read, which PostgreSQL runs to completion all the same.
+const pgEventOutbox = "WITH e AS (" + eventInsert + " RETURNING id), o AS (INSERT INTO outbox(" + outboxCols + ") VALUES (?,?,?,?,?,?)) SELECT id FROM e"
 
 // Events returns a case's timeline in order.
 func (q Queries) Events(ctx context.Context, caseID int64) ([]lifecycle.Event, error) {
