@@ -292,17 +292,12 @@ func (s *Service) create(ctx context.Context, a org.Actor, in NewCase, idemKey s
 			// starts cold after every commit (the counts on the read pool
 			// were about a tenth of intake's CPU), and the requests of one
 			// group commit count each other. The document gets them spliced
-			// in (InsertNewCase).
+			// in (InsertNumberedCase).
 			if err := s.dispatch.MarkRepeats(ctx, tx.Queries, &c, env.Now); err != nil {
 				return err
 			}
-			num, err := tx.NextNumber(ctx, env.Now.In(s.Cfg.Loc).Format("20060102"))
-			if err != nil {
-				return err
-			}
-			c.Number = num
 			ev := firstEv
-			if err := tx.InsertNewCase(ctx, &c, newDoc); err != nil {
+			if err := tx.InsertNumberedCase(ctx, &c, newDoc, env.Now.In(s.Cfg.Loc).Format("20060102")); err != nil {
 				return err
 			}
 			if err := dispatch.SaveRepeatFlags(ctx, tx, &c); err != nil {

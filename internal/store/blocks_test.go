@@ -3,6 +3,7 @@ package store_test
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"whistle/internal/insight"
+	"whistle/internal/lifecycle"
 	"whistle/internal/pgtest"
 	"whistle/internal/store"
 )
@@ -403,4 +405,56 @@ func notQueued(t *testing.T, s *store.Store, what string, first, second func(*st
 	<-done1
 	<-done2
 	t.Fatalf("%s: the second writer waited for the first's lock", what)
+}
+
+// TestCreateTouchesDay: a write creating cases (their rollups stored just
+// before its commit; on PostgreSQL the day's touch and the first row in
+// one statement) moves an ended day's generation on once a write, makes
+// an open day's once, and counts every case.
+func TestCreateTouchesDay(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		n := 0
+		mk := func(at time.Time, category string) *lifecycle.Case {
+			n++
+			c := testCase(n)
+			c.Number = fmt.Sprintf("20240506%05d", n)
+			c.Category, c.CreatedAt, c.UpdatedAt = category, at, at
+			return c
+		}
+		ended, open := time.Now().Add(-72*time.Hour), time.Now().Add(24*time.Hour) // tomorrow has not begun
+		endedDay, openDay := store.DailyOf(mk(ended, "x")).Day, store.DailyOf(mk(open, "x")).Day
+		create := func(cs ...*lifecycle.Case) {
+			t.Helper()
+			write(t, s, func(tx *store.Tx) error {
+				for _, c := range cs {
+					if err := tx.InsertCase(ctx, c); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		for range 3 {
+			create(mk(ended, "urban.stall"), mk(ended, "urban.noise")) // one day, two keys
+			create(mk(open, "urban.stall"))
+		}
+		if g := store.DayGen(ctx, t, s, endedDay); g != 3 {
+			t.Errorf("ended day's generation %d after three writes, want 3", g)
+		}
+		if g := store.DayGen(ctx, t, s, openDay); g != 1 {
+			t.Errorf("open day's generation %d after three writes, want 1", g)
+		}
+		rows, err := store.DailyRowsSQL(ctx, s, store.DailyFilter{From: endedDay, To: openDay + 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for _, r := range rows {
+			got[fmt.Sprintf("%v %s", r.Day == endedDay, r.Category)] += r.N
+		}
+		want := map[string]int64{"true urban.stall": 3, "true urban.noise": 3, "false urban.stall": 3}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("rollups %v, want %v", got, want)
+		}
+	})
 }

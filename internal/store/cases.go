@@ -169,27 +169,98 @@ func (q Queries) InsertNewCase(ctx context.Context, c *lifecycle.Case, nd NewCas
 	if !ok {
 		return fmt.Errorf("store: new case document without its number placeholder")
 	}
-	switch {
-	case c.Repeat != nil && !nd.repeat:
-		var err error
-		if doc, err = withRepeat(doc, c.Repeat); err != nil {
-			return err
-		}
-	case c.Repeat == nil && nd.repeat:
-		var err error
-		if doc, err = q.caseDoc(c); err != nil {
-			return err
-		}
+	var err error
+	if c.Repeat == nil && nd.repeat {
+		doc, err = q.caseDoc(c)
+	} else {
+		doc, err = withRepeatOf(doc, c, nd)
 	}
+	if err != nil {
+		return err
+	}
+	return q.insertNewCase(ctx, c, doc)
+}
+
+// withRepeatOf is doc with c's repeat counts when nd was encoded without
+// them.
+func withRepeatOf(doc string, c *lifecycle.Case, nd NewCaseDoc) (string, error) {
+	if c.Repeat != nil && !nd.repeat {
+		return withRepeat(doc, c.Repeat)
+	}
+	return doc, nil
+}
+
+func (q Queries) insertNewCase(ctx context.Context, c *lifecycle.Case, doc string) error {
 	args := q.caseArgsDoc(c, doc)
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")
 	if err := q.row(ctx, "INSERT INTO cases("+caseInsertCols+") VALUES ("+marks+") RETURNING id", args...).Scan(&c.ID); err != nil {
 		return uniq(err, "number")
 	}
+	return q.afterNewCase(ctx, c)
+}
+
+func (q Queries) afterNewCase(ctx context.Context, c *lifecycle.Case) error {
 	if err := q.syncDaily(ctx, c, nil); err != nil {
 		return err
 	}
 	return q.syncCaseUnits(ctx, c, nil)
+}
+
+// InsertNumberedCase is NextNumber(day) and InsertNewCase: it numbers a
+// new case, stores it and sets c.Number and c.ID. On PostgreSQL the number
+// is taken inside the case's INSERT (pgNumberedCase), one round trip less
+// on every create; the number is the sequence's, formatted and spliced
+// into the document as NextNumber and InsertNewCase do, and a failed
+// insert leaves the same gap.
+func (q Queries) InsertNumberedCase(ctx context.Context, c *lifecycle.Case, nd NewCaseDoc, day string) error {
+	if q.dialect != Postgres || (c.Repeat == nil && nd.repeat) {
+		// SQLite numbers in the transaction (NextNumber); a document
+		// encoded afresh (repeat counts gone) carries the number already.
+		num, err := q.NextNumber(ctx, day)
+		if err != nil {
+			return err
+		}
+		c.Number = num
+		return q.InsertNewCase(ctx, c, nd)
+	}
+	if !validDay(day) {
+		return fmt.Errorf("store: bad day %q", day)
+	}
+	if err := q.num.ensure(ctx, day); err != nil {
+		return err
+	}
+	if nd.sealedDoc == "" || nd.sealedWith != q.sealKey() {
+		nd = q.SealNewCase(nd)
+	}
+	ph, _ := json.Marshal(numberPlaceholder)
+	if !strings.Contains(nd.sealedDoc, string(ph)) {
+		return fmt.Errorf("store: new case document without its number placeholder")
+	}
+	doc, err := withRepeatOf(nd.sealedDoc, c, nd)
+	if err != nil {
+		return err
+	}
+	args := q.caseArgsDoc(c, doc)
+	// number and doc are made in the statement: the day, then the
+	// document and its placeholder.
+	args[0], args[len(args)-2] = day, doc
+	args = slices.Insert(args, len(args)-1, any(string(ph)))
+	if err := q.row(ctx, pgNumberedCase(day), args...).Scan(&c.ID, &c.Number); err != nil {
+		return uniq(err, "number")
+	}
+	return q.afterNewCase(ctx, c)
+}
+
+// pgNumberedCase is the INSERT of a new case numbered from the day's
+// sequence: the number is the day and at least five digits (NextNumber's
+// %05d), and it replaces the first occurrence of the placeholder in the
+// document (splice). The sequence is read once (a CTE calling a volatile
+// function is evaluated once, however often it is referenced).
+func pgNumberedCase(day string) string {
+	n := strings.Count(caseInsertCols, ",") + 1
+	return "WITH n AS (SELECT ?::text || lpad(v::text, greatest(5, length(v::text)), '0') AS no FROM nextval('case_no_" + day + "') v) " +
+		"INSERT INTO cases(" + caseInsertCols + ") VALUES ((SELECT no FROM n), " + strings.Repeat("?,", n-3) +
+		" (SELECT overlay(d placing to_json(no)::text from strpos(d, p) for length(p)) FROM n, (SELECT ?::text AS d, ?::text AS p) x), ?) RETURNING id, number"
 }
 
 const caseInsertCols = "number, state, is_open, channel, type, category, urgency, district_id, street_id, community_id, grid_id, lead_unit_id, supervising_unit_id, due_at, overdue, supervised, return_pending, extension_pending, phone_hash, citizen_name, citizen_phone, created_by, created_at, updated_at, closed_at, version, doc, seal_key"
@@ -598,8 +669,26 @@ func (q Queries) AppendEncodedEvent(ctx context.Context, e *lifecycle.Event, ed 
 	if err != nil {
 		return err
 	}
-	err = q.row(ctx, "INSERT INTO events(case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc, seal_key) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
-		e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), doc, q.sealKey()).Scan(&e.ID)
+	args := []any{e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), doc, q.sealKey()}
+	if q.dialect == Postgres {
+		// The event and its outbox row (issue #13: in the same
+		// transaction) in one statement, one round trip: a failing
+		// event insert (a duplicate seq) stores neither.
+		ob, err := outboxCaseArgs(e)
+		if err != nil {
+			return err
+		}
+		err = q.row(ctx, pgEventOutbox, append(args, ob...)...).Scan(&e.ID)
+		if isUnique(err) {
+			return errs.E(errs.Conflict)
+		}
+		if err != nil {
+			return err
+		}
+		signalOutbox()
+		return q.recordAssessFact(ctx, e)
+	}
+	err = q.row(ctx, eventInsert+" RETURNING id", args...).Scan(&e.ID)
 	if isUnique(err) {
 		return errs.E(errs.Conflict)
 	}
@@ -611,6 +700,13 @@ func (q Queries) AppendEncodedEvent(ctx context.Context, e *lifecycle.Event, ed 
 	}
 	return q.recordAssessFact(ctx, e)
 }
+
+const eventInsert = "INSERT INTO events(case_id, seq, action, from_state, to_state, actor_user_id, actor_unit_id, at, doc, seal_key) VALUES (?,?,?,?,?,?,?,?,?,?)"
+
+// pgEventOutbox inserts an event and its outbox row (outboxCaseArgs) and
+// returns the event's id. The outbox insert is a CTE the main query does
+// not read, which PostgreSQL runs to completion all the same.
+const pgEventOutbox = "WITH e AS (" + eventInsert + " RETURNING id), o AS (INSERT INTO outbox(" + outboxCols + ") VALUES (?,?,?,?,?,?)) SELECT id FROM e"
 
 // Events returns a case's timeline in order.
 func (q Queries) Events(ctx context.Context, caseID int64) ([]lifecycle.Event, error) {

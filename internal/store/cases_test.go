@@ -665,3 +665,72 @@ func TestNewCaseRepeatSpliced(t *testing.T) {
 		}
 	})
 }
+
+// TestInsertNumberedCase: a new case numbered in its insert (on PostgreSQL
+// the sequence is read in the INSERT itself) gets the day's next number,
+// at least five digits, in its column and its document, with the repeat
+// counts found in the transaction; a number taken already is
+// errs.Exists on "number".
+func TestInsertNumberedCase(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		const day = "20240506"
+		insert := func(c *lifecycle.Case, encoded, written *lifecycle.Repeat, day string) error {
+			t.Helper()
+			c.Number = ""
+			c.Repeat = encoded
+			nd, err := store.EncodeNewCase(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nd = s.SealNewCase(nd)
+			c.Repeat = written
+			return s.Write(ctx, func(tx *store.Tx) error { return tx.InsertNumberedCase(ctx, c, nd, day) })
+		}
+		check := func(c *lifecycle.Case, number string) {
+			t.Helper()
+			if c.Number != number {
+				t.Fatalf("number %q, want %q", c.Number, number)
+			}
+			got, err := s.Case(ctx, c.ID, org.Scope{All: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantSameCase(t, got, c)
+			if byNumber, err := s.CaseByNumber(ctx, number, org.Scope{All: true}); err != nil || byNumber.ID != c.ID { // the column
+				t.Fatalf("case by number %s: %+v %v, want case %d", number, byNumber, err, c.ID)
+			}
+		}
+		for i, tc := range []struct {
+			encoded, written *lifecycle.Repeat
+		}{
+			{nil, &lifecycle.Repeat{Caller: 2, Place: 5}},
+			{nil, nil},
+			{&lifecycle.Repeat{Caller: 1}, &lifecycle.Repeat{Caller: 1}},
+			{&lifecycle.Repeat{Caller: 1}, nil},
+		} {
+			c := fullCase()
+			if err := insert(c, tc.encoded, tc.written, day); err != nil {
+				t.Fatal(err)
+			}
+			check(c, fmt.Sprintf("%s%05d", day, i+1))
+			if !reflect.DeepEqual(c.Repeat, tc.written) {
+				t.Fatalf("case %d: repeat %+v", i, c.Repeat)
+			}
+		}
+		write(t, s, func(tx *store.Tx) error { return tx.SetDaySeq(ctx, day, 99999) })
+		c := fullCase()
+		if err := insert(c, nil, nil, day); err != nil {
+			t.Fatal(err)
+		}
+		check(c, day+"100000")
+
+		taken := fullCase()
+		taken.Number = "2024050700001"
+		insertCases(t, s, taken)
+		err := insert(fullCase(), nil, nil, "20240507")
+		wantCode(t, err, errs.Exists)
+		if e, ok := err.(*errs.Error); !ok || e.Field != "number" {
+			t.Fatalf("error %v, want on number", err)
+		}
+	})
+}

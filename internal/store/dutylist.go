@@ -211,6 +211,17 @@ const MaxRepeatCount = 100
 // of one index: (phone_hash, created_at), (grid_id, category, created_at),
 // (district_id, created_at) filtered to the community.
 func (q Queries) RepeatCounts(ctx context.Context, phoneHash string, gridID, communityID, districtID int64, category string, since, before time.Time) (caller, place int, err error) {
+	if q.dialect == Postgres && phoneHash != "" && (gridID != 0 || communityID != 0) {
+		// Both counts in one statement: a round trip (and its share of
+		// the server's CPU) less on every create. Each subquery keeps its
+		// own plan.
+		placeQ, placeArgs := qRepeatGrid, []any{gridID, category, ms(since), ms(before), MaxRepeatCount}
+		if gridID == 0 {
+			placeQ, placeArgs = qRepeatCommunity, []any{districtID, ms(since), ms(before), communityID, category, MaxRepeatCount}
+		}
+		err = q.row(ctx, "SELECT ("+qRepeatPhone+"), ("+placeQ+")", append([]any{phoneHash, ms(since), ms(before), MaxRepeatCount}, placeArgs...)...).Scan(&caller, &place)
+		return caller, place, err
+	}
 	if phoneHash != "" {
 		if err = q.row(ctx, qRepeatPhone, phoneHash, ms(since), ms(before), MaxRepeatCount).Scan(&caller); err != nil {
 			return 0, 0, err

@@ -147,9 +147,17 @@ func TestRepeatFlags(t *testing.T) {
 		if err != nil || caller != 2 || place != 2 {
 			t.Fatalf("grid: caller %d place %d %v, want 2 2", caller, place, err)
 		}
-		caller, place, _ = s.RepeatCounts(ctx, "ph:c", 0, 4, 2, "urban.stall", since, base)
-		if caller != 0 || place != 3 {
-			t.Fatalf("community: caller %d place %d, want 0 3", caller, place)
+		caller, place, err = s.RepeatCounts(ctx, "ph:c", 0, 4, 2, "urban.stall", since, base)
+		if err != nil || caller != 0 || place != 3 {
+			t.Fatalf("community: caller %d place %d %v, want 0 3", caller, place, err)
+		}
+		caller, place, err = s.RepeatCounts(ctx, "ph:b", 0, 4, 2, "urban.stall", since, base)
+		if err != nil || caller != 2 || place != 3 {
+			t.Fatalf("community and caller: caller %d place %d %v, want 2 3", caller, place, err)
+		}
+		caller, place, err = s.RepeatCounts(ctx, "ph:b", 0, 0, 0, "urban.stall", since, base)
+		if err != nil || caller != 2 || place != 0 {
+			t.Fatalf("caller only: caller %d place %d %v, want 2 0", caller, place, err)
 		}
 		caller, place, _ = s.RepeatCounts(ctx, "", 0, 0, 0, "urban.stall", since, base)
 		if caller != 0 || place != 0 {

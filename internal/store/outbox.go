@@ -49,7 +49,7 @@ func signalOutbox() {
 }
 
 func (q Queries) outboxInsert(ctx context.Context, typ, key string, caseID, seq int64, at time.Time, body []byte) error {
-	if _, err := q.exec(ctx, "INSERT INTO outbox(type, okey, case_id, seq, at, body) VALUES (?,?,?,?,?,?)", typ, key, caseID, seq, ms(at), string(body)); err != nil {
+	if _, err := q.exec(ctx, "INSERT INTO outbox("+outboxCols+") VALUES (?,?,?,?,?,?)", typ, key, caseID, seq, ms(at), string(body)); err != nil {
 		return err
 	}
 	signalOutbox()
@@ -60,12 +60,29 @@ func (q Queries) outboxInsert(ctx context.Context, typ, key string, caseID, seq 
 // note, no data: those are the staff's words and may carry a citizen's
 // details).
 func (q Queries) outboxCaseEvent(ctx context.Context, e *lifecycle.Event) error {
-	b, err := json.Marshal(events.CaseBody{Action: string(e.Action), FromState: string(e.FromState), ToState: string(e.ToState), ActorUnit: e.ActorUnitID})
+	args, err := outboxCaseArgs(e)
 	if err != nil {
 		return err
 	}
-	return q.outboxInsert(ctx, events.CaseType(string(e.Action)), events.CaseKey(e.CaseID), e.CaseID, int64(e.Seq), e.At, b)
+	if _, err := q.exec(ctx, "INSERT INTO outbox("+outboxCols+") VALUES (?,?,?,?,?,?)", args...); err != nil {
+		return err
+	}
+	signalOutbox()
+	return nil
 }
+
+// outboxCaseArgs are the values of an event's outbox row, in the order of
+// outboxCols (on PostgreSQL they go in the event's own INSERT:
+// pgEventOutbox).
+func outboxCaseArgs(e *lifecycle.Event) ([]any, error) {
+	b, err := json.Marshal(events.CaseBody{Action: string(e.Action), FromState: string(e.FromState), ToState: string(e.ToState), ActorUnit: e.ActorUnitID})
+	if err != nil {
+		return nil, err
+	}
+	return []any{events.CaseType(string(e.Action)), events.CaseKey(e.CaseID), e.CaseID, int64(e.Seq), ms(e.At), string(b)}, nil
+}
+
+const outboxCols = "type, okey, case_id, seq, at, body"
 
 // outboxWhistleSummoned records a new whistle: who is summoned and by when
 // (no address, no free text).

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"whistle/internal/assessment"
+	"whistle/internal/errs"
 	"whistle/internal/lifecycle"
 	"whistle/internal/store"
 	"whistle/internal/summons"
@@ -242,6 +243,61 @@ func TestPruneOutbox(t *testing.T) {
 		counts, _ := s.DeliveryCounts(ctx, sub.ID)
 		if counts[store.DeliveryDone] != 0 || counts[store.DeliveryDead] != 1 || counts[store.DeliveryPending] != 1 {
 			t.Fatalf("deliveries %v", counts)
+		}
+	})
+}
+
+// TestEventOutboxAndFacts: an appended event, its outbox row and its
+// assessment fact are written together (in one statement on PostgreSQL),
+// with exactly these values on both backends; a duplicate seq is a
+// conflict that leaves no second outbox row and no second fact.
+func TestEventOutboxAndFacts(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		c := fullCase()
+		insertCases(t, s, c)
+		signBy := base.Add(2 * time.Hour)
+		ev := lifecycle.Event{CaseID: c.ID, Seq: 3, Action: lifecycle.ActDispatch, FromState: lifecycle.Received, ToState: lifecycle.Handling,
+			ActorUserID: 5, ActorUnitID: 4, At: base, Note: "派单", Data: map[string]any{"unit_id": int64(21), "sign_by": signBy}}
+		write(t, s, func(tx *store.Tx) error { return tx.AppendEvent(ctx, &ev) })
+		if ev.ID == 0 {
+			t.Fatal("event id not set")
+		}
+		dup := ev
+		dup.ID = 0
+		err := s.Write(ctx, func(tx *store.Tx) error { return tx.AppendEvent(ctx, &dup) })
+		wantCode(t, err, errs.Conflict)
+
+		evs, err := s.Events(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1 || evs[0].ID != ev.ID || evs[0].Seq != 3 || evs[0].Note != "派单" {
+			t.Fatalf("events %+v", evs)
+		}
+		rows, err := s.Outbox(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 {
+			t.Fatalf("outbox %+v, want one row", rows)
+		}
+		r := rows[0]
+		r.ID, r.EventID = 0, ""
+		want := store.OutboxRow{Type: "case.dispatch", Key: "case:" + outboxItoa(c.ID), CaseID: c.ID, Seq: 3, At: base.Truncate(time.Millisecond),
+			Body: `{"action":"dispatch","from_state":"received","to_state":"handling","actor_unit_id":4}`}
+		if !r.At.Equal(want.At) {
+			t.Fatalf("outbox at %v, want %v", r.At, want.At)
+		}
+		r.At = want.At
+		if r != want {
+			t.Fatalf("outbox row %+v, want %+v", r, want)
+		}
+		orders, err := s.AssessOrders(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(orders) != 1 || orders[0].UnitID != 21 || !orders[0].DispatchedAt.Equal(base.Truncate(time.Millisecond)) || !orders[0].SignBy.Equal(signBy.Truncate(time.Millisecond)) {
+			t.Fatalf("assessment orders %+v", orders)
 		}
 	})
 }
