@@ -133,10 +133,9 @@ func (q Queries) touchDays(ctx context.Context, days ...int64) error {
 	if len(days) == 2 && days[0] == days[1] {
 		days = days[:1]
 	}
-	today := int64(insight.DayOf(time.Now()))
 	var ended, open []int64
 	for _, d := range days {
-		if d < today {
+		if touchOf(d) == touchEnded {
 			ended = append(ended, d)
 		} else {
 			open = append(open, d)
@@ -168,6 +167,15 @@ const (
 	touchEnded = " ON CONFLICT (day) DO UPDATE SET gen = insight_gens.gen + 1"
 	touchOpen  = " ON CONFLICT (day) DO NOTHING"
 )
+
+// touchOf is the conflict clause of day's generation: a day that has not
+// ended by this node's clock only makes it (touchDays).
+func touchOf(day int64) string {
+	if day < int64(insight.DayOf(time.Now())) {
+		return touchEnded
+	}
+	return touchOpen
+}
 
 func (q Queries) addDaily(ctx context.Context, r DailyRow) error {
 	_, err := q.exec(ctx, "INSERT INTO insight_daily("+dailyCols+") VALUES "+dailyMarks+dailyAdd, r.args()...)
@@ -368,11 +376,7 @@ func storeDaily(ctx context.Context, q Queries, rows []DailyRow) error {
 		// less on every create. The upsert is a CTE the main query does
 		// not read, which PostgreSQL runs after it: the generation row
 		// first, then the rollup row, as two statements took them.
-		touch := touchOpen
-		if days[0] < int64(insight.DayOf(time.Now())) {
-			touch = touchEnded
-		}
-		if _, err := q.exec(ctx, "WITH d AS (INSERT INTO insight_daily("+dailyCols+") VALUES "+dailyMarks+dailyAdd+") INSERT INTO insight_gens(day, gen) VALUES (?, 1)"+touch,
+		if _, err := q.exec(ctx, "WITH d AS (INSERT INTO insight_daily("+dailyCols+") VALUES "+dailyMarks+dailyAdd+") INSERT INTO insight_gens(day, gen) VALUES (?, 1)"+touchOf(days[0]),
 			append(rows[0].args(), days[0])...); err != nil {
 			return err
 		}
