@@ -46,7 +46,9 @@ func TestQueueBulkDispatchInTheBrowser(t *testing.T) {
 		if err != nil || len(sug) == 0 || sug[0].Code != c.Category || sug[0].Probability < casework.DefaultQueueThreshold {
 			continue
 		}
-		d, err := svc.Dispatch.RouteSuggestion(ctx, c.Category, c.Location.GridID, txt)
+		// The place as the queue routes it: with its housing compound,
+		// whose property company a rule may name instead of the street.
+		d, err := svc.Dispatch.RouteSuggestionAt(ctx, c.Category, c.Location.GridID, txt, c.Location)
 		if err != nil || !d.Matched || d.Ambiguous || d.LeadUnitID == 0 {
 			continue
 		}
