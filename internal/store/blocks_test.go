@@ -423,17 +423,7 @@ func TestCreateTouchesDay(t *testing.T) {
 		}
 		ended, open := time.Now().Add(-72*time.Hour), time.Now().Add(24*time.Hour) // tomorrow has not begun
 		endedDay, openDay := store.DailyOf(mk(ended, "x")).Day, store.DailyOf(mk(open, "x")).Day
-		create := func(cs ...*lifecycle.Case) {
-			t.Helper()
-			write(t, s, func(tx *store.Tx) error {
-				for _, c := range cs {
-					if err := tx.InsertCase(ctx, c); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		}
+		create := func(cs ...*lifecycle.Case) { t.Helper(); insertCases(t, s, cs...) }
 		for range 3 {
 			create(mk(ended, "urban.stall"), mk(ended, "urban.noise")) // one day, two keys
 			create(mk(open, "urban.stall"))

@@ -106,6 +106,16 @@ func (q Queries) SealNewCase(nd NewCaseDoc) NewCaseDoc {
 	return nd
 }
 
+// sealedDoc is nd's document with its texts sealed under the ring's
+// primary key: as SealNewCase left it, or sealed again when the key has
+// moved on since (or it was never sealed ahead).
+func (q Queries) sealedDoc(nd NewCaseDoc) string {
+	if nd.sealedDoc == "" || nd.sealedWith != q.sealKey() {
+		nd = q.SealNewCase(nd)
+	}
+	return nd.sealedDoc
+}
+
 const (
 	numberPlaceholder      = "\x00number\x00"
 	titlePlaceholder       = "\x00title\x00"
@@ -162,10 +172,7 @@ func splice(doc, placeholder, value string) (string, bool) {
 // InsertNewCase stores a new case (c.Number set) with its document encoded
 // by EncodeNewCase from the same case, and sets c.ID.
 func (q Queries) InsertNewCase(ctx context.Context, c *lifecycle.Case, nd NewCaseDoc) error {
-	if nd.sealedDoc == "" || nd.sealedWith != q.sealKey() {
-		nd = q.SealNewCase(nd)
-	}
-	doc, ok := splice(nd.sealedDoc, numberPlaceholder, c.Number)
+	doc, ok := splice(q.sealedDoc(nd), numberPlaceholder, c.Number)
 	if !ok {
 		return fmt.Errorf("store: new case document without its number placeholder")
 	}
@@ -229,14 +236,12 @@ func (q Queries) InsertNumberedCase(ctx context.Context, c *lifecycle.Case, nd N
 	if err := q.num.ensure(ctx, day); err != nil {
 		return err
 	}
-	if nd.sealedDoc == "" || nd.sealedWith != q.sealKey() {
-		nd = q.SealNewCase(nd)
-	}
+	sealedDoc := q.sealedDoc(nd)
 	ph, _ := json.Marshal(numberPlaceholder)
-	if !strings.Contains(nd.sealedDoc, string(ph)) {
+	if !strings.Contains(sealedDoc, string(ph)) {
 		return fmt.Errorf("store: new case document without its number placeholder")
 	}
-	doc, err := withRepeatOf(nd.sealedDoc, c, nd)
+	doc, err := withRepeatOf(sealedDoc, c, nd)
 	if err != nil {
 		return err
 	}
@@ -670,6 +675,7 @@ func (q Queries) AppendEncodedEvent(ctx context.Context, e *lifecycle.Event, ed 
 		return err
 	}
 	args := []any{e.CaseID, e.Seq, string(e.Action), string(e.FromState), string(e.ToState), e.ActorUserID, e.ActorUnitID, ms(e.At), doc, q.sealKey()}
+	query := eventInsert + " RETURNING id"
 	if q.dialect == Postgres {
 		// The event and its outbox row (issue #13: in the same
 		// transaction) in one statement, one round trip: a failing
@@ -678,24 +684,18 @@ func (q Queries) AppendEncodedEvent(ctx context.Context, e *lifecycle.Event, ed 
 		if err != nil {
 			return err
 		}
-		err = q.row(ctx, pgEventOutbox, append(args, ob...)...).Scan(&e.ID)
-		if isUnique(err) {
-			return errs.E(errs.Conflict)
-		}
-		if err != nil {
-			return err
-		}
-		signalOutbox()
-		return q.recordAssessFact(ctx, e)
+		query, args = pgEventOutbox, append(args, ob...)
 	}
-	err = q.row(ctx, eventInsert+" RETURNING id", args...).Scan(&e.ID)
+	err = q.row(ctx, query, args...).Scan(&e.ID)
 	if isUnique(err) {
 		return errs.E(errs.Conflict)
 	}
 	if err != nil {
 		return err
 	}
-	if err := q.outboxCaseEvent(ctx, e); err != nil { // issue #13: in the same transaction
+	if q.dialect == Postgres {
+		signalOutbox()
+	} else if err := q.outboxCaseEvent(ctx, e); err != nil { // issue #13: in the same transaction
 		return err
 	}
 	return q.recordAssessFact(ctx, e)

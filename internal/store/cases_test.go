@@ -631,20 +631,24 @@ func TestEvents(t *testing.T) {
 	})
 }
 
+// repeatSplices are the repeat counts a new case's document was encoded
+// with and those the write found: none, the same, others, gone.
+var repeatSplices = []struct {
+	encoded, written *lifecycle.Repeat
+}{
+	{nil, &lifecycle.Repeat{Caller: 2, Place: 5}},
+	{nil, nil},
+	{&lifecycle.Repeat{Caller: 1}, &lifecycle.Repeat{Caller: 1}},
+	{&lifecycle.Repeat{Caller: 1}, nil},
+}
+
 // TestNewCaseRepeatSpliced: intake encodes a new case before its repeat
 // counts are known (they are read in the writing transaction); the stored
 // document carries the counts found there, and a document encoded with
 // counts the case no longer has is encoded again without them.
 func TestNewCaseRepeatSpliced(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *store.Store) {
-		for i, tc := range []struct {
-			encoded, written *lifecycle.Repeat
-		}{
-			{nil, &lifecycle.Repeat{Caller: 2, Place: 5}},
-			{nil, nil},
-			{&lifecycle.Repeat{Caller: 1}, &lifecycle.Repeat{Caller: 1}},
-			{&lifecycle.Repeat{Caller: 1}, nil},
-		} {
+		for i, tc := range repeatSplices {
 			c := fullCase()
 			c.Number = fmt.Sprintf("20240506%05d", 900+i)
 			c.Repeat = tc.encoded
@@ -700,14 +704,7 @@ func TestInsertNumberedCase(t *testing.T) {
 				t.Fatalf("case by number %s: %+v %v, want case %d", number, byNumber, err, c.ID)
 			}
 		}
-		for i, tc := range []struct {
-			encoded, written *lifecycle.Repeat
-		}{
-			{nil, &lifecycle.Repeat{Caller: 2, Place: 5}},
-			{nil, nil},
-			{&lifecycle.Repeat{Caller: 1}, &lifecycle.Repeat{Caller: 1}},
-			{&lifecycle.Repeat{Caller: 1}, nil},
-		} {
+		for i, tc := range repeatSplices {
 			c := fullCase()
 			if err := insert(c, tc.encoded, tc.written, day); err != nil {
 				t.Fatal(err)

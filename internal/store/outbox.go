@@ -49,7 +49,12 @@ func signalOutbox() {
 }
 
 func (q Queries) outboxInsert(ctx context.Context, typ, key string, caseID, seq int64, at time.Time, body []byte) error {
-	if _, err := q.exec(ctx, "INSERT INTO outbox("+outboxCols+") VALUES (?,?,?,?,?,?)", typ, key, caseID, seq, ms(at), string(body)); err != nil {
+	return q.outboxRow(ctx, typ, key, caseID, seq, ms(at), string(body))
+}
+
+// outboxRow stores one outbox row, its values in the order of outboxCols.
+func (q Queries) outboxRow(ctx context.Context, args ...any) error {
+	if _, err := q.exec(ctx, "INSERT INTO outbox("+outboxCols+") VALUES (?,?,?,?,?,?)", args...); err != nil {
 		return err
 	}
 	signalOutbox()
@@ -64,11 +69,7 @@ func (q Queries) outboxCaseEvent(ctx context.Context, e *lifecycle.Event) error 
 	if err != nil {
 		return err
 	}
-	if _, err := q.exec(ctx, "INSERT INTO outbox("+outboxCols+") VALUES (?,?,?,?,?,?)", args...); err != nil {
-		return err
-	}
-	signalOutbox()
-	return nil
+	return q.outboxRow(ctx, args...)
 }
 
 // outboxCaseArgs are the values of an event's outbox row, in the order of
