@@ -71,8 +71,12 @@ func TestDutyListInTheBrowser(t *testing.T) {
 	e.do(chromedp.Navigate(e.base+"/admin/kb?q=供暖"), chromedp.WaitVisible(chromedp.ID("kb-list")))
 	e.wantText("#kb-list", "供暖")
 	e.shot("admin-kb")
-	e.do(chromedp.Navigate(e.base+"/admin/classifier"), chromedp.WaitVisible(chromedp.ID("retrain")),
-		chromedp.Click(chromedp.ID("retrain")), chromedp.WaitVisible(chromedp.ID("top1")))
+	e.do(chromedp.Navigate(e.base+"/admin/classifier"), chromedp.WaitVisible(chromedp.ID("retrain")))
+	// Training takes a while (17 s under the race detector on a loaded CI
+	// machine); wait for the page the form lands on, not for an element
+	// polled across the navigation, which chromedp can lose.
+	e.navigating(chromedp.Click(chromedp.ID("retrain")))
+	e.do(chromedp.WaitVisible(chromedp.ID("top1")))
 	e.wantText(".flash", "已训练")
 	// The page shows the version just trained, by this administrator.
 	m, found, err := e.app.Svc.St.LatestClassifierModel(ctx, false)
