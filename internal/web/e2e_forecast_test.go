@@ -17,7 +17,9 @@ import (
 // their actual counts, forecast line and 80 % band, and the table of the
 // busiest category × street forecasts with intervals — and the big screen
 // draws the monthly forecast beside its counts; neither page logs an error
-// or a CSP violation.
+// or a CSP violation. A street office, which cannot open the workbench,
+// finds its street's forecasts on its supervision board; a district's
+// supervisor, who has the workbench, does not get them there too.
 func TestForecastInTheBrowser(t *testing.T) {
 	e := newE2E(t)
 	for _, src := range []string{cspRecorder, errorRecorder} {
@@ -26,9 +28,9 @@ func TestForecastInTheBrowser(t *testing.T) {
 		}
 	}
 	e.login(org.RoleAnalyst)
-	e.do(chromedp.Navigate(e.base+"/insight"), chromedp.WaitVisible(chromedp.ID("insight-forecast")),
+	e.do(chromedp.Navigate(e.base+"/insight"), chromedp.WaitVisible(chromedp.ID("forecast-card")),
 		chromedp.WaitReady(chromedp.CSS("#forecast-month[data-drawn] svg")), chromedp.WaitReady(chromedp.CSS("#forecast-week[data-drawn] svg")))
-	if got := e.text("#insight-forecast h2"); !strings.Contains(got, "诉求预测") {
+	if got := e.text("#forecast-card h2"); !strings.Contains(got, "诉求预测") {
 		t.Errorf("forecast heading %q", got)
 	}
 	rows := value[int](e, `document.querySelectorAll("#forecast-table tbody tr").length`)
@@ -98,5 +100,57 @@ func TestForecastInTheBrowser(t *testing.T) {
 	}
 	if v := value[[]string](e, "window.__errs || []"); len(v) > 0 {
 		t.Errorf("errors on the screen: %v", v)
+	}
+
+	// The street office's leader: the workbench is not theirs, the
+	// board shows their street's forecasts and only their street's rows.
+	leader := e.logins[org.RoleLeader]
+	u, ok := e.app.Svc.Unit(leader.UnitID)
+	if !ok || u.Kind != org.KindStreet {
+		t.Fatalf("the demo's leader %s is not in a street office: %+v", leader.Username, u)
+	}
+	streets, err := e.app.Svc.Places(t.Context(), org.LevelStreet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	street := ""
+	for _, p := range streets {
+		if p.ID == u.PlaceID {
+			street = p.Name
+		}
+	}
+	if street == "" {
+		t.Fatalf("no street with id %d", u.PlaceID)
+	}
+	e.logout()
+	e.login(org.RoleLeader)
+	e.do(e.viewport(1280, 800))
+	if resp, err := chromedp.RunResponse(e.ctx, chromedp.Navigate(e.base+"/insight")); err != nil || resp.Status != 403 {
+		t.Errorf("a street office's leader opening the workbench: %v, %v; want 403", resp, err)
+	}
+	e.do(chromedp.Navigate(e.base+"/supervisor"), chromedp.WaitVisible(chromedp.ID("forecast-card")),
+		chromedp.WaitReady(chromedp.CSS("#forecast-month[data-drawn] svg")), chromedp.WaitReady(chromedp.CSS("#forecast-week[data-drawn] svg")))
+	if got := e.text("#forecast-card h2"); !strings.Contains(got, street) {
+		t.Errorf("the board's forecast heading %q does not name the street %s", got, street)
+	}
+	cells := value[[]string](e, `[...document.querySelectorAll("#forecast-table tbody tr td:nth-child(2)")].map(td => td.textContent)`)
+	if len(cells) == 0 {
+		t.Error("the board's forecast table is empty")
+	}
+	for _, c := range cells {
+		if c != street {
+			t.Errorf("a forecast row of %q on %s's board", c, street)
+		}
+	}
+	e.do(chromedp.ScrollIntoView(chromedp.ID("forecast-card")))
+	e.shot("forecast-street-board")
+	if v := value[[]string](e, "window.__errs || []"); len(v) > 0 {
+		t.Errorf("errors on the street's board: %v", v)
+	}
+	e.logout()
+	e.login(org.RoleSupervisor)
+	e.do(chromedp.Navigate(e.base+"/supervisor"), chromedp.WaitVisible(chromedp.ID("unit-table")))
+	if n := value[int](e, `document.querySelectorAll("#forecast-card").length`); n != 0 {
+		t.Errorf("a district supervisor's board shows %d forecast cards, want none (the workbench has them)", n)
 	}
 }

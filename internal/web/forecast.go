@@ -11,7 +11,7 @@ import (
 )
 
 // The forecasts of 未诉先办 (issue #16) beside the actual counts, on the
-// analysis workbench and the big screen: a line of the scope's requests by
+// analysis workbench, a street office's supervision board and the big screen: a line of the scope's requests by
 // month (and by week) with the forecast of this and next period and its
 // 80 % band, drawn by static/forecast.js from the element's data-forecast,
 // and on the workbench the busiest category × street forecasts.
@@ -26,6 +26,7 @@ type forecastRow struct {
 }
 
 type forecastView struct {
+	Lang                string // the page's language (the card is a template of its own)
 	Month, Week         *forecasting.Outlook
 	MonthJSON, WeekJSON string
 	Rows                []forecastRow
@@ -47,7 +48,7 @@ func (s *Server) forecastFor(ctx context.Context, a org.Actor, lang string) *for
 		s.log.Error("forecast", "err", err)
 		return nil
 	}
-	v := &forecastView{Month: m, Week: w, MonthJSON: chartJSON(m), WeekJSON: chartJSON(w), Series: m.Series}
+	v := &forecastView{Lang: lang, Month: m, Week: w, MonthJSON: chartJSON(m), WeekJSON: chartJSON(w), Series: m.Series}
 	cats := s.svc.CategoryMap()
 	band := func(b forecastingBand) string {
 		return strconv.FormatFloat(b.Mean, 'f', 1, 64) + " (" + strconv.FormatFloat(b.Lo, 'f', 0, 64) + "–" + strconv.FormatFloat(b.Hi, 'f', 0, 64) + ")"

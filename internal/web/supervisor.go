@@ -28,6 +28,10 @@ type supervisorData struct {
 	CentreHref string
 	// District is the place the map zooms to (0 = the city).
 	District int64
+	// Forecast is a street office's forecasts for its street (issue #16):
+	// the centre and the districts have them on the workbench, which a
+	// street office cannot open; nil for everyone else.
+	Forecast *forecastView
 }
 
 func (s *Server) mayOversee(a org.Actor) bool {
@@ -99,6 +103,9 @@ func (s *Server) supervisorPage(w http.ResponseWriter, r *http.Request, a org.Ac
 	}
 	b, _ := json.Marshal(chart)
 	sd.Chart = string(b)
+	if a.Unit.Kind == org.KindStreet {
+		sd.Forecast = s.forecastFor(ctx, a, p.Lang)
+	}
 	p.Data = sd
 	s.render(w, 200, "supervisor", p)
 }
