@@ -11,10 +11,12 @@ import (
 )
 
 // The forecasts of 未诉先办 (issue #16) beside the actual counts, on the
-// analysis workbench, a street office's supervision board and the big screen: a line of the scope's requests by
-// month (and by week) with the forecast of this and next period and its
-// 80 % band, drawn by static/forecast.js from the element's data-forecast,
-// and on the workbench the busiest category × street forecasts.
+// analysis workbench, a street office's supervision board and the big
+// screen: a line of the scope's requests by month (and by week) with the
+// forecast of this and next period and its 80 % band, drawn by
+// static/forecast.js from the element's data-forecast, and on the two
+// boards (the forecastcard template) the busiest category × street
+// forecasts.
 
 // forecastRows is how many category × street rows the workbench shows.
 const forecastRows = 20
