@@ -109,19 +109,11 @@ func TestForecastInTheBrowser(t *testing.T) {
 	if !ok || u.Kind != org.KindStreet {
 		t.Fatalf("the demo's leader %s is not in a street office: %+v", leader.Username, u)
 	}
-	streets, err := e.app.Svc.Places(t.Context(), org.LevelStreet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	street := ""
-	for _, p := range streets {
-		if p.ID == u.PlaceID {
-			street = p.Name
-		}
-	}
-	if street == "" {
+	place, ok := e.app.Svc.Place(u.PlaceID)
+	if !ok {
 		t.Fatalf("no street with id %d", u.PlaceID)
 	}
+	street := place.Name
 	e.logout()
 	e.login(org.RoleLeader)
 	e.do(e.viewport(1280, 800))

@@ -103,7 +103,7 @@ func (s *Server) supervisorPage(w http.ResponseWriter, r *http.Request, a org.Ac
 	}
 	b, _ := json.Marshal(chart)
 	sd.Chart = string(b)
-	if a.Unit.Kind == org.KindStreet {
+	if sc, err := s.svc.Forecasts.ScopeOf(a); err == nil && sc.StreetID != 0 {
 		sd.Forecast = s.forecastFor(ctx, a, p.Lang)
 	}
 	p.Data = sd
