@@ -2,6 +2,7 @@
 //
 //	whistle bench intake  create phone requests over HTTP against a fresh server
 //	whistle bench inbox   load many cases, then time a unit's inbox first page
+//	whistle bench scale   the growth curve: inbox, dashboard, assessment, analysis from 1 to 10 million cases
 //
 // Every benchmark starts its own server on a fresh store (a temporary SQLite
 // file, or a throwaway PostgreSQL cluster with --db pg, or a database given
@@ -44,6 +45,7 @@ const usage = `usage: whistle bench <benchmark> [flags]
 benchmarks:
   intake   create phone requests over HTTP on loopback (closed loop, or open loop with --rate)
   inbox    load --cases cases, then time a unit's inbox first page (store and HTTP)
+  scale    grow one store through --steps case counts (1–10 million), timing the inbox, the dashboard, the month's assessment and a year's analysis at each
   all      run them all several times and print (or --out FILE) the Markdown record of medians and spreads
   soak     a steady mixed load (intake, dispatch, inbox, dashboard) for --duration, with memory sampled
 
@@ -61,6 +63,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return intakeMain(ctx, args[1:], stdout, stderr)
 	case "inbox":
 		return inboxMain(ctx, args[1:], stdout, stderr)
+	case "scale":
+		return scaleMain(ctx, args[1:], stdout, stderr)
 	case "soak":
 		return soakMain(ctx, args[1:], stdout, stderr)
 	case "all":

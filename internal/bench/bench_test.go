@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -208,5 +209,75 @@ func TestSpreadAndSection(t *testing.T) {
 	os.WriteFile(p, []byte("x\n"+allBegin+"\n"), 0o644)
 	if err := replaceSection(p, sec("three")); err == nil {
 		t.Fatal("a file with one marker was rewritten")
+	}
+}
+
+// The growth curve at a tiny size: one store grows through two steps, and
+// at each every figure is timed against the real server — the inbox (store,
+// API, page), the dashboard, the month's assessment over the loaded cases'
+// facts, and a fresh year's analysis that counts them.
+func TestScaleSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	var out bytes.Buffer
+	if err := Main(context.Background(), []string{"scale", "--steps", "2000,5000", "--rounds", "2", "--measure", "100ms", "--users", "5", "--json"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	m, err := lastJSON(out.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(m["steps"])
+	var steps []scaleStep
+	if err := json.Unmarshal(raw, &steps); err != nil || len(steps) != 2 {
+		t.Fatalf("steps: %v (%s)", err, raw)
+	}
+	for i, st := range steps {
+		if st.Cases != []int{2000, 5000}[i] || st.HTTPError != 0 {
+			t.Errorf("step %d: %+v", i, st)
+		}
+		// About a twelfth of the year's cases fall in the assessed month,
+		// and the analysis of the year counts every loaded case (the
+		// demo's few are the rest).
+		if st.Orders < int64(st.Cases/20) || st.Orders > int64(st.Cases/8) {
+			t.Errorf("step %d: %d orders in the month of %d cases a year", i, st.Orders, st.Cases)
+		}
+		if st.Requests < int64(st.Cases*99/100) || st.Requests > int64(st.Cases+20) {
+			t.Errorf("step %d: the analysis counted %d requests of %d", i, st.Requests, st.Cases)
+		}
+		for _, f := range scaleFigures {
+			if vs := st.Figures[f.key]; len(vs) != 2 || vs[0] <= 0 || vs[1] <= 0 {
+				t.Errorf("step %d: %s = %v, want two positive rounds", i, f.key, vs)
+			}
+		}
+	}
+	if steps[1].Orders <= steps[0].Orders {
+		t.Errorf("the second step's facts were not added: %d then %d orders", steps[0].Orders, steps[1].Orders)
+	}
+	var b strings.Builder
+	if err := growthTable(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| figure | 2,000 cases | 5,000 cases | 5,000 ÷ 2,000 |", "| inbox, API p99 (ms) |", "| 12-month analysis (s) |", "not a latency"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("growth table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestLastJSON(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"go: downloading x\n{\"a\":1}\n", "1"},
+		{"progress {1}\n{\n  \"a\": 2,\n  \"b\": {\"c\": 3}\n}\n", "2"},
+		{"{\"a\":1}\n{\"a\":4}\n", "4"},
+	} {
+		m, err := lastJSON([]byte(tc.in))
+		if err != nil || fmt.Sprint(m["a"]) != tc.want {
+			t.Errorf("lastJSON(%q) = %v, %v; want a=%s", tc.in, m, err, tc.want)
+		}
+	}
+	if _, err := lastJSON([]byte("no result\n")); err == nil {
+		t.Error("no JSON: no error")
 	}
 }
