@@ -62,7 +62,7 @@ func allMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *runs < 1 || *runs > 20 {
 		return errors.New("bench all: 1 ≤ --runs ≤ 20")
 	}
-	dur, rateDur, measure := "20s", "15s", "3s"
+	dur, rateDur, measure := "20s", "15s", "5s"
 	if *short {
 		*runs, dur, rateDur, measure = 1, "4s", "4s", "1s"
 		if !flagSet(fs, "scale") {
@@ -326,6 +326,8 @@ func growthTable(b *strings.Builder, m map[string]any) error {
 	row("load of this step's new cases, s", func(st scaleStep) string { return num(st.LoadS) })
 	b.WriteString(" | |\n")
 	row("load, cases/s", func(st scaleStep) string { return num(st.LoadPerS) })
+	b.WriteString(" | |\n")
+	row("then compacting the rollups' day blocks and checkpointing, s", func(st scaleStep) string { return num(st.SettleS) })
 	b.WriteString(" | |\n")
 	row("orders in the month's assessment", func(st scaleStep) string { return grouped(int(st.Orders)) })
 	b.WriteString(" | |\n")

@@ -91,24 +91,9 @@ func inboxMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// HTTP: GET /api/v1/inbox as handlers of random units.
 	client := newClient(4)
 	defer client.CloseIdleConnections()
-	type session struct{ unit, token string }
-	var sessions []session
-	for _, i := range pick.Perm(len(ci.units)) {
-		if len(sessions) >= *users {
-			break
-		}
-		name, ok := ci.handlers[ci.units[i].ID]
-		if !ok {
-			continue
-		}
-		tok, err := login(ctx, client, e.base, name, demo.DemoPassword)
-		if err != nil {
-			return err
-		}
-		sessions = append(sessions, session{name, tok})
-	}
-	if len(sessions) == 0 {
-		return errors.New("bench inbox: no unit handlers to log in as")
+	sessions, err := handlerSessions(ctx, client, e.base, ci, pick, *users)
+	if err != nil {
+		return err
 	}
 	// The same first page twice: as JSON from the API, and as the unit's
 	// HTML inbox page (the session cookie of the same login).
@@ -324,4 +309,34 @@ func analyze(ctx context.Context, dsn string) error {
 	defer db.Close()
 	_, err = db.ExecContext(ctx, "ANALYZE cases")
 	return err
+}
+
+// handlerSession is a logged-in handler of a unit.
+type handlerSession struct {
+	unit  int64
+	token string
+}
+
+// handlerSessions logs in a handler of each of up to n units, picked at
+// random.
+func handlerSessions(ctx context.Context, client *http.Client, base string, ci *cityInfo, pick *rand.Rand, n int) ([]handlerSession, error) {
+	var out []handlerSession
+	for _, i := range pick.Perm(len(ci.units)) {
+		if len(out) >= n {
+			break
+		}
+		name, ok := ci.handlers[ci.units[i].ID]
+		if !ok {
+			continue
+		}
+		tok, err := login(ctx, client, base, name, demo.DemoPassword)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, handlerSession{ci.units[i].ID, tok})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("bench: no unit handlers to log in as")
+	}
+	return out, nil
 }
