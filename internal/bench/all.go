@@ -306,7 +306,8 @@ func growthTable(b *strings.Builder, m map[string]any) error {
 	fmt.Fprintf(b, "\n### Growth curve, %v, %s to %s cases\n\n", m["store"], grouped(first.Cases), grouped(last.Cases))
 	fmt.Fprintf(b, "One store grows through the steps; each step's new cases are spread over the same year, %v%% of them open, so a step stands for a city taking that many requests a year. "+
 		"At each step every figure is timed in %v round(s) (the inbox and the dashboard for %v s each); a cell is the median of the rounds with their spread. "+
-		"The assessment recomputes %s for every unit over the facts of the loaded cases; the analysis is a fresh 12-month one (%s) as the centre's workbench runs it.\n\n",
+		"The assessment recomputes %s for every unit over the facts of the loaded cases; the analysis is a fresh 12-month one (%s) as the centre's workbench runs it. "+
+		"After each load the rollups' day blocks are compacted and the WAL checkpointed before timing (the compactor would otherwise catch up during the rounds), and the classifier's daily retraining is off (it would train on the first step's cases in the middle of the timing; its cost is the classifier row above).\n\n",
 		m["open_pct"], m["rounds"], m["measure_s"], first.Month, first.Period)
 	b.WriteString("| figure |")
 	for _, st := range steps {

@@ -85,6 +85,9 @@ type commonFlags struct {
 	trace      string
 	logLevel   string
 	sqliteSync string
+	// noRetrain turns the classifier's scheduled retraining off (not a
+	// flag: set by a benchmark whose timing it would disturb).
+	noRetrain bool
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -151,6 +154,9 @@ func start(ctx context.Context, cf commonFlags, demoRequests int, stderr io.Writ
 	cfg := config.Defaults()
 	cfg.Data, cfg.Addr, cfg.FastHash, cfg.LogLevel, cfg.SQLiteSync = dir, "127.0.0.1:0", true, cf.logLevel, cf.sqliteSync
 	cfg.Node = "bench"
+	if cf.noRetrain {
+		cfg.ClassifierRetrain = 0
+	}
 	e.storeKin = "sqlite"
 	switch {
 	case cf.db == "":
