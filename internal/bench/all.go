@@ -304,11 +304,17 @@ func growthTable(b *strings.Builder, m map[string]any) error {
 	}
 	first, last := steps[0], steps[len(steps)-1]
 	fmt.Fprintf(b, "\n### Growth curve, %v, %s to %s cases\n\n", m["store"], grouped(first.Cases), grouped(last.Cases))
-	fmt.Fprintf(b, "One store grows through the steps; each step's new cases are spread over the same year, %v%% of them open, so a step stands for a city taking that many requests a year. "+
-		"At each step every figure is timed in %v round(s) (the inbox and the dashboard for %v s each); a cell is the median of the rounds with their spread. "+
+	model := "One store grows through the steps, as a city's history does: the city takes " + grouped(first.Cases) + " requests a year (" + fmt.Sprint(m["open_pct"]) + "% of the last year's open), " +
+		"and each later step adds the years before the loaded ones, all closed — at " + grouped(last.Cases) + " the store holds " + strconv.Itoa((last.Cases+first.Cases-1)/first.Cases) + " years. " +
+		"A day's, a month's and a year's work stay the same size, so every figure should stay flat. "
+	if m["model"] == "volume" {
+		model = "One store grows through the steps; each step's new cases are spread over the same year, " + fmt.Sprint(m["open_pct"]) + "% of them open, so a step stands for a city taking that many requests a year. "
+	}
+	b.WriteString(model)
+	fmt.Fprintf(b, "At each step every figure is timed in %v round(s) (the inbox and the dashboard for %v s each); a cell is the median of the rounds with their spread. "+
 		"The assessment recomputes %s for every unit over the facts of the loaded cases; the analysis is a fresh 12-month one (%s) as the centre's workbench runs it. "+
 		"After each load the rollups' day blocks are compacted and the WAL checkpointed before timing (the compactor would otherwise catch up during the rounds), and the classifier's daily retraining is off (it would train on the first step's cases in the middle of the timing; its cost is the classifier row above).\n\n",
-		m["open_pct"], m["rounds"], m["measure_s"], first.Month, first.Period)
+		m["rounds"], m["measure_s"], first.Month, first.Period)
 	b.WriteString("| figure |")
 	for _, st := range steps {
 		fmt.Fprintf(b, " %s cases |", grouped(st.Cases))
@@ -334,6 +340,8 @@ func growthTable(b *strings.Builder, m map[string]any) error {
 	b.WriteString(" | |\n")
 	row("requests in the analysis", func(st scaleStep) string { return grouped(int(st.Requests)) })
 	b.WriteString(" | |\n")
+	row("open cases", func(st scaleStep) string { return grouped(st.OpenCases) })
+	b.WriteString(" | |\n")
 	for _, f := range scaleFigures {
 		row(f.label+" ("+f.unit+")", func(st scaleStep) string {
 			med, lo, hi := spread(st.Figures[f.key])
@@ -346,7 +354,7 @@ func growthTable(b *strings.Builder, m map[string]any) error {
 			ratio = fmt.Sprintf("%.2f×", m1/m0)
 			flat = map[bool]string{true: "yes", false: "**no**"}[m1/m0 <= 2]
 		}
-		if !f.latency {
+		if !f.latency && m["model"] == "volume" {
 			// The assessment and the analysis read every request of
 			// their period: their time follows the period's volume.
 			flat = fmt.Sprintf("not a latency: reads the whole period (%.1f× the requests)", float64(last.Requests)/float64(max(1, first.Requests)))

@@ -215,54 +215,80 @@ func TestSpreadAndSection(t *testing.T) {
 // The growth curve at a tiny size: one store grows through two steps, and
 // at each every figure is timed against the real server — the inbox (store,
 // API, page), the dashboard, the month's assessment over the loaded cases'
-// facts, and a fresh year's analysis that counts them.
+// facts, and a fresh year's analysis that counts them. As history (the
+// default), the month's and the year's work stay the size of the first
+// step; as volume, they grow with the store.
 func TestScaleSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server")
 	}
-	var out bytes.Buffer
-	if err := Main(context.Background(), []string{"scale", "--steps", "2000,5000", "--rounds", "2", "--measure", "100ms", "--users", "5", "--json"}, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	m, err := lastJSON(out.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := json.Marshal(m["steps"])
-	var steps []scaleStep
-	if err := json.Unmarshal(raw, &steps); err != nil || len(steps) != 2 {
-		t.Fatalf("steps: %v (%s)", err, raw)
-	}
-	for i, st := range steps {
-		if st.Cases != []int{2000, 5000}[i] || st.HTTPError != 0 {
-			t.Errorf("step %d: %+v", i, st)
+	run := func(model string) (map[string]any, []scaleStep) {
+		t.Helper()
+		var out bytes.Buffer
+		if err := Main(context.Background(), []string{"scale", "--model", model, "--steps", "2000,5000", "--rounds", "2", "--measure", "100ms", "--users", "5", "--json"}, &out, io.Discard); err != nil {
+			t.Fatal(err)
 		}
-		// About a twelfth of the year's cases fall in the assessed month,
-		// and the analysis of the year counts every loaded case (the
-		// demo's few are the rest).
-		if st.Orders < int64(st.Cases/20) || st.Orders > int64(st.Cases/8) {
-			t.Errorf("step %d: %d orders in the month of %d cases a year", i, st.Orders, st.Cases)
+		m, err := lastJSON(out.Bytes())
+		if err != nil {
+			t.Fatal(err)
 		}
-		if st.Requests < int64(st.Cases*99/100) || st.Requests > int64(st.Cases+20) {
-			t.Errorf("step %d: the analysis counted %d requests of %d", i, st.Requests, st.Cases)
+		raw, _ := json.Marshal(m["steps"])
+		var steps []scaleStep
+		if err := json.Unmarshal(raw, &steps); err != nil || len(steps) != 2 {
+			t.Fatalf("%s: steps: %v (%s)", model, err, raw)
 		}
-		for _, f := range scaleFigures {
-			if vs := st.Figures[f.key]; len(vs) != 2 || vs[0] <= 0 || vs[1] <= 0 {
-				t.Errorf("step %d: %s = %v, want two positive rounds", i, f.key, vs)
+		for i, st := range steps {
+			if st.Cases != []int{2000, 5000}[i] || st.HTTPError != 0 {
+				t.Errorf("%s: step %d: %+v", model, i, st)
+			}
+			for _, f := range scaleFigures {
+				if vs := st.Figures[f.key]; len(vs) != 2 || vs[0] <= 0 || vs[1] <= 0 {
+					t.Errorf("%s: step %d: %s = %v, want two positive rounds", model, i, f.key, vs)
+				}
 			}
 		}
+		return m, steps
 	}
-	if steps[1].Orders <= steps[0].Orders {
-		t.Errorf("the second step's facts were not added: %d then %d orders", steps[0].Orders, steps[1].Orders)
+	// inYear checks a step's month and year: about a twelfth of a year's
+	// cases fall in the assessed month, and the analysis of the year counts
+	// every case of the year (the demo's few are the rest).
+	inYear := func(model string, i int, st scaleStep, year int) {
+		if st.Orders < int64(year/20) || st.Orders > int64(year/8) {
+			t.Errorf("%s: step %d: %d orders in the month of %d cases a year", model, i, st.Orders, year)
+		}
+		if st.Requests < int64(year*99/100) || st.Requests > int64(year+20) {
+			t.Errorf("%s: step %d: the analysis counted %d requests of %d", model, i, st.Requests, year)
+		}
+	}
+	m, steps := run("history")
+	for i, st := range steps {
+		inYear("history", i, st, 2000)
+		if st.OpenCases != 100 {
+			t.Errorf("history: step %d: %d open cases, want 5%% of the last year's 2,000", i, st.OpenCases)
+		}
 	}
 	var b strings.Builder
 	if err := growthTable(&b, m); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| figure | 2,000 cases | 5,000 cases | 5,000 ÷ 2,000 |", "| inbox, API p99 (ms) |", "| 12-month analysis (s) |", "not a latency"} {
+	for _, want := range []string{"| figure | 2,000 cases | 5,000 cases | 5,000 ÷ 2,000 |", "| inbox, API p99 (ms) |", "| 12-month analysis (s) |", "the store holds 3 years", "5% of the last year's open"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("growth table lacks %q:\n%s", want, b.String())
 		}
+	}
+	if strings.Contains(b.String(), "not a latency") || strings.Contains(b.String(), "%!") {
+		t.Errorf("history table:\n%s", b.String())
+	}
+	m, steps = run("volume")
+	for i, st := range steps {
+		inYear("volume", i, st, st.Cases)
+	}
+	b.Reset()
+	if err := growthTable(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "not a latency") || !strings.Contains(b.String(), "taking that many requests a year") {
+		t.Errorf("volume table:\n%s", b.String())
 	}
 }
 

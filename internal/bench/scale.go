@@ -26,8 +26,12 @@ import (
 // are timed, several rounds each — a unit's inbox (the store's query, the
 // API, the HTML page), the centre's dashboard, the month's assessment
 // recomputed, and a 12-month analysis (每月一题) — so the figures show how
-// each grows with the history. Each step's cases are spread over the same
-// year, so the store stands for a city taking that many requests a year.
+// each grows with the history. By default (--model history) the city
+// takes the first step's count of requests a year and each later step adds
+// the years before: the store grows, the work of a day, a month or a year
+// does not. --model volume spreads every step over the same year instead:
+// a city taking more requests a year, where the month's and the year's
+// work grow with it.
 
 // scaleFigures are the figures timed at every step, in the order printed;
 // each is one value per round.
@@ -57,7 +61,7 @@ type scaleStep struct {
 	HTTPError int                  `json:"http_errors"`       // non-200 answers while timing
 	Month     string               `json:"assessment_month"`  // the month recomputed
 	Period    string               `json:"insight_period"`    // the analysis's days
-	OpenCases int                  `json:"open_cases_loaded"` // open cases among those loaded
+	OpenCases int                  `json:"open_cases_loaded"` // open cases in the store after this step
 }
 
 func scaleMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,7 +71,8 @@ func scaleMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cf.register(fs)
 	stepsFlag := fs.String("steps", "1000000,2000000,5000000,10000000", "case counts the store grows through, ascending, comma-separated")
 	batch := fs.Int("batch", 10_000, "cases per store write while loading")
-	openPct := fs.Float64("open", 5, "percentage of loaded cases that are open (with a due date)")
+	openPct := fs.Float64("open", 5, "percentage of the last year's loaded cases that are open (with a due date)")
+	model := fs.String("model", "history", `how the store grows: "history" (a city taking the first step's count a year; each later step adds the years before, all closed) or "volume" (every step's cases spread over the same last year, as a city taking more requests a year)`)
 	rounds := fs.Int("rounds", 3, "rounds of timing at each step (figures are per round; bench all reports their median and spread)")
 	measure := fs.Duration("measure", 3*time.Second, "how long each round times the inbox (store, then HTTP) and the dashboard")
 	users := fs.Int("users", 50, "unit handlers logged in for the inbox (one per random unit)")
@@ -84,6 +89,9 @@ func scaleMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("bench scale: --steps must be ascending positive counts, got %q", *stepsFlag)
 		}
 		steps = append(steps, n)
+	}
+	if *model != "history" && *model != "volume" {
+		return fmt.Errorf("bench scale: --model is history or volume, not %q", *model)
 	}
 	if *batch < 1 || *rounds < 1 || *rounds > 20 || *measure <= 0 || *measure > 10*time.Minute || *openPct < 0 || *openPct > 100 || *users < 1 {
 		return errors.New("bench scale: bad flags (1 ≤ --rounds ≤ 20, 0 < --measure ≤ 10m, 0 ≤ --open ≤ 100)")
@@ -169,12 +177,26 @@ func scaleMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// This step's new cases, spread evenly over the year (a small
 		// offset per step keeps their times apart from earlier steps').
 		lo := loaded
-		off := float64(si) / float64(len(steps)) / float64(n-lo+1)
 		e.logf("step %d of %d: loading cases %d–%d", si+1, len(steps), lo+1, n)
 		t0 := time.Now()
-		if _, err := loadCases(ctx, e, ci, lo, n, *batch, *openPct/100, func(i int) (float64, string) {
-			return min(1, (float64(i-lo)+0.5)/float64(n-lo)+off), cats[i%len(cats)]
-		}); err != nil {
+		at, open := func(i int) (float64, string) {
+			// history: case i is (i+½)/first years old — the first step
+			// is the last year, later steps the years before it.
+			return 1 - (float64(i)+0.5)/float64(steps[0]), cats[i%len(cats)]
+		}, *openPct/100
+		if si > 0 {
+			open = 0 // earlier years' cases are closed
+		}
+		if *model == "volume" {
+			// volume: each step's cases spread over the same year (a small
+			// offset per step keeps their times apart from earlier steps').
+			off := float64(si) / float64(len(steps)) / float64(n-lo+1)
+			at = func(i int) (float64, string) {
+				return min(1, (float64(i-lo)+0.5)/float64(n-lo)+off), cats[i%len(cats)]
+			}
+			open = *openPct / 100
+		}
+		if _, err := loadCases(ctx, e, ci, lo, n, *batch, open, at); err != nil {
 			return err
 		}
 		if err := e.assessFacts(ctx, raw); err != nil {
@@ -203,6 +225,9 @@ func scaleMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		st.SettleS = round2(time.Since(t1).Seconds())
 		e.logf("step %d: %d rollup days compacted and the WAL checkpointed in %.1f s", si+1, days, st.SettleS)
 		st.OpenCases = openCount(n, *openPct/100)
+		if *model == "history" {
+			st.OpenCases = openCount(steps[0], *openPct/100)
+		}
 		loaded = n
 		e.logf("step %d: %d cases, this step's load %.1f s (%.0f cases/s)", si+1, n, st.LoadS, st.LoadPerS)
 
@@ -299,10 +324,10 @@ func scaleMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		out = append(out, st)
 	}
-	res := map[string]any{"benchmark": "scale", "store": e.storeKin, "durability": e.app.Store.Durability(), "rounds": *rounds,
+	res := map[string]any{"benchmark": "scale", "store": e.storeKin, "durability": e.app.Store.Durability(), "model": *model, "rounds": *rounds,
 		"measure_s": measure.Seconds(), "open_pct": *openPct, "units": len(ci.units), "steps": out}
 	if cf.json {
-		return writeResult(stdout, true, []string{"benchmark", "store", "durability", "rounds", "measure_s", "open_pct", "units", "steps"}, res)
+		return writeResult(stdout, true, []string{"benchmark", "store", "durability", "model", "rounds", "measure_s", "open_pct", "units", "steps"}, res)
 	}
 	fmt.Fprintf(stdout, "growth curve, %s (%s), median of %d round(s) per step\n", e.storeKin, e.app.Store.Durability(), *rounds)
 	fmt.Fprintf(stdout, "%-34s", "cases")
