@@ -179,10 +179,16 @@ func (q Queries) AssessCounts(ctx context.Context, from, to time.Time, contact t
 	}
 	cms := contact.Milliseconds()
 	orderSel := "SELECT o.unit_id, COUNT(*), SUM(CASE WHEN " + responded + " THEN 1 ELSE 0 END), SUM(o.overdue) "
-	orderWhere := " WHERE o.dispatched_at >= ? AND o.dispatched_at < ? AND o.returned = 0 GROUP BY o.unit_id"
+	orderWhere := " o.dispatched_at >= ? AND o.dispatched_at < ? AND o.returned = 0 GROUP BY o.unit_id"
 	cbSel := "SELECT c.unit_id, COUNT(*), SUM(c.resolved), SUM(CASE WHEN c.satisfaction = 'satisfied' THEN 1 ELSE 0 END), SUM(CASE WHEN c.satisfaction = 'fairly_satisfied' THEN 1 ELSE 0 END) "
-	cbWhere := " WHERE c.at >= ? AND c.at < ? GROUP BY c.unit_id"
-	for i, from2 := range []string{"FROM units u JOIN assess_orders o ON o.unit_id = u.id", "FROM " + exemptOrders} {
+	cbWhere := " c.at >= ? AND c.at < ? GROUP BY c.unit_id"
+	// CROSS JOIN keeps units the outer loop on SQLite, whose planner
+	// (without statistics: the store runs no ANALYZE) otherwise scans the
+	// whole covering index of every order ever made, so that a month's
+	// counts grew with the history (bench scale: 0.5 s at one year, 0.9 s
+	// at two). Driven from units, each unit's month is one range of
+	// (unit_id, time). PostgreSQL plans the same join freely.
+	for i, from2 := range []string{"FROM units u CROSS JOIN assess_orders o WHERE o.unit_id = u.id AND", "FROM " + exemptOrders + " WHERE"} {
 		sign := int64(1 - 2*i)
 		err := q.scanRows(ctx, orderSel+from2+orderWhere, []any{cms, ms(from), ms(to)}, func(r *sql.Rows) error {
 			var u, n, ok, od int64
@@ -199,7 +205,7 @@ func (q Queries) AssessCounts(ctx context.Context, from, to time.Time, contact t
 			return nil, err
 		}
 	}
-	for i, from2 := range []string{"FROM units u JOIN assess_callbacks c ON c.unit_id = u.id", "FROM " + exemptCallbacks} {
+	for i, from2 := range []string{"FROM units u CROSS JOIN assess_callbacks c WHERE c.unit_id = u.id AND", "FROM " + exemptCallbacks + " WHERE"} {
 		sign := int64(1 - 2*i)
 		err := q.scanRows(ctx, cbSel+from2+cbWhere, []any{ms(from), ms(to)}, func(r *sql.Rows) error {
 			var u, n, res, sat, fair int64
