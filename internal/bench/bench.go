@@ -11,6 +11,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -300,6 +301,37 @@ func login(ctx context.Context, c *http.Client, base, user, password string) (st
 	return out.Token, nil
 }
 
+// request sends one request as a logged-in user (a bearer token, or the
+// session cookie when cookie is set) and returns the status and the body.
+func request(ctx context.Context, c *http.Client, method, url, token string, cookie bool, body []byte, hdr ...string) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if cookie {
+		req.AddCookie(&http.Cookie{Name: "whistle_session", Value: token})
+	} else {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
 // profile starts a CPU profile when path is set and returns its stopper.
 func profile(cf commonFlags) (func(), error) {
 	var stops []func()
@@ -356,6 +388,8 @@ func summarize(ds []time.Duration) latencies {
 func msec(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 // ---- the seeded city, as the load generators need it ----
 

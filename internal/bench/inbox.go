@@ -100,20 +100,9 @@ func inboxMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var httpLat, pageLat []time.Duration
 	var httpErrs int
 	get := func(url, token string, cookie bool) (time.Duration, bool) {
-		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-		if cookie {
-			req.AddCookie(&http.Cookie{Name: "whistle_session", Value: token})
-		} else {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
 		t0 := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, false
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return time.Since(t0), resp.StatusCode == 200
+		code, _, err := request(ctx, client, "GET", url, token, cookie, nil)
+		return time.Since(t0), err == nil && code == http.StatusOK
 	}
 	deadline = time.Now().Add(*measure)
 	for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {

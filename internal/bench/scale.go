@@ -144,30 +144,13 @@ func scaleMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cats := ci.leafCategories
 
 	get := func(path, token string, cookie bool) (time.Duration, []byte, error) {
-		req, err := http.NewRequestWithContext(ctx, "GET", e.base+path, nil)
-		if err != nil {
-			return 0, nil, err
-		}
-		if cookie {
-			req.AddCookie(&http.Cookie{Name: "whistle_session", Value: token})
-		} else {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
 		t0 := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, nil, err
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		code, body, err := request(ctx, client, "GET", e.base+path, token, cookie, nil)
 		d := time.Since(t0)
-		if err != nil {
-			return d, nil, err
+		if err == nil && code != http.StatusOK {
+			err = fmt.Errorf("GET %s: %d: %.200s", path, code, body)
 		}
-		if resp.StatusCode != http.StatusOK {
-			return d, body, fmt.Errorf("GET %s: %s: %.200s", path, resp.Status, body)
-		}
-		return d, body, nil
+		return d, body, err
 	}
 
 	var out []scaleStep
@@ -345,8 +328,6 @@ func scaleMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	return nil
 }
-
-func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
 // rawDB opens the benchmark's store directly, for the bulk statements a
 // load needs beside the store's own writes.

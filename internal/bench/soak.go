@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -236,32 +235,7 @@ func (s *soak) totals() (reqs, errs int64) {
 
 // do sends one request and returns its status and body.
 func (s *soak) do(ctx context.Context, method, url, token string, cookie bool, body []byte, hdr ...string) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if cookie {
-		req.AddCookie(&http.Cookie{Name: "whistle_session", Value: token})
-	} else {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return request(ctx, s.client, method, url, token, cookie, body, hdr...)
 }
 
 func (s *soak) outcome(ctx context.Context, kind string, t0 time.Time, code int, err error, want int) bool {
